@@ -1,0 +1,183 @@
+//! The crate's one error type.
+//!
+//! Every fallible function in revops returns [`Result<T>`], whose error is the
+//! [`Error`] enum below. Each variant carries the context a person needs to
+//! understand what went wrong: which metric or value, and the offending
+//! numbers. The enum is `#[non_exhaustive]`: new variants may be added in a
+//! minor release, so match with a wildcard arm.
+//!
+//! ```
+//! use revops::{Error, Ratio};
+//!
+//! let err = Ratio::from_counts(12, 10).unwrap_err();
+//! assert!(matches!(err, Error::PartExceedsWhole { .. }));
+//! assert_eq!(err.to_string(), "ratio: 12 out of 10 is more than 100%");
+//! ```
+
+use std::borrow::Cow;
+
+use crate::quantity::Currency;
+
+/// A specialised `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in revops.
+///
+/// Messages are written for people: they name the quantity and the numbers
+/// involved. Match on the variant to react in code; read the fields for the
+/// details.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A currency code that is not in ISO 4217.
+    #[error("unknown currency code {code:?}: expected an ISO 4217 code such as \"USD\"")]
+    UnknownCurrency {
+        /// The code as it was given.
+        code: String,
+    },
+
+    /// Two amounts in different currencies met in one operation.
+    #[error("{operation}: cannot combine {left} with {right} without an exchange rate")]
+    CurrencyMismatch {
+        /// The operation or metric that was attempted.
+        operation: Cow<'static, str>,
+        /// The currency of the left-hand (or first) amount.
+        left: Currency,
+        /// The currency of the right-hand (or offending) amount.
+        right: Currency,
+    },
+
+    /// A result too large (or too small) for the number type.
+    #[error("{operation}: arithmetic overflow")]
+    Overflow {
+        /// The operation or metric that overflowed.
+        operation: Cow<'static, str>,
+    },
+
+    /// A denominator was zero, so the quantity is undefined.
+    #[error("{quantity}: {denominator} is zero, so the value is undefined")]
+    ZeroDenominator {
+        /// The quantity being computed (a metric name, or an operation).
+        quantity: Cow<'static, str>,
+        /// What the denominator counts ("visitors", "divisor", ...).
+        denominator: Cow<'static, str>,
+    },
+
+    /// A part is larger than the whole it is a part of.
+    #[error("{quantity}: {part}{part_label} out of {whole}{whole_label} is more than 100%")]
+    PartExceedsWhole {
+        /// The quantity being computed.
+        quantity: Cow<'static, str>,
+        /// The part (numerator).
+        part: u64,
+        /// The whole (denominator).
+        whole: u64,
+        /// A noun for the part, with a leading space (" conversions"), or empty.
+        part_label: Cow<'static, str>,
+        /// A noun for the whole, with a leading space (" visitors"), or empty.
+        whole_label: Cow<'static, str>,
+    },
+
+    /// A value outside the range its type allows.
+    #[error("{quantity}: {value} is outside the allowed range {range}")]
+    OutOfRange {
+        /// The type or quantity ("ratio", "NPS", ...).
+        quantity: Cow<'static, str>,
+        /// The offending value, as text.
+        value: String,
+        /// The allowed range, as text ("[0, 1]").
+        range: Cow<'static, str>,
+    },
+
+    /// An amount with more decimals than its currency's minor unit allows,
+    /// where an exact minor-unit amount is needed.
+    #[error("{operation}: {amount} {currency} is not a whole number of minor units ({exponent} decimals); round it first")]
+    OffMinorUnitGrid {
+        /// The operation that needs whole minor units.
+        operation: Cow<'static, str>,
+        /// The amount as text.
+        amount: String,
+        /// Its currency.
+        currency: Currency,
+        /// The currency's number of decimals.
+        exponent: u32,
+    },
+
+    /// A currency without a minor unit (gold, SDR, test codes) where one is needed.
+    #[error("{operation}: {currency} has no minor unit, so it cannot be rounded or split")]
+    NoMinorUnit {
+        /// The operation that needs a minor unit.
+        operation: Cow<'static, str>,
+        /// The currency.
+        currency: Currency,
+    },
+
+    /// Weights for a split that cannot be used.
+    #[error("invalid weights: {reason}")]
+    InvalidWeights {
+        /// Why the weights were refused.
+        reason: Cow<'static, str>,
+    },
+
+    /// A period whose end is not after its start.
+    #[error("period: end {end} must be after start {start}")]
+    InvalidPeriod {
+        /// The start date as given.
+        start: chrono::NaiveDate,
+        /// The end date as given.
+        end: chrono::NaiveDate,
+    },
+
+    /// Any other input that breaks a documented rule.
+    #[error("{what}: {reason}")]
+    InvalidInput {
+        /// The value or record concerned.
+        what: Cow<'static, str>,
+        /// The rule it breaks.
+        reason: Cow<'static, str>,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::Overflow`].
+    pub(crate) fn overflow(operation: impl Into<Cow<'static, str>>) -> Self {
+        Error::Overflow {
+            operation: operation.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::ZeroDenominator`].
+    pub(crate) fn zero(
+        quantity: impl Into<Cow<'static, str>>,
+        denominator: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error::ZeroDenominator {
+            quantity: quantity.into(),
+            denominator: denominator.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidInput`].
+    pub(crate) fn invalid(
+        what: impl Into<Cow<'static, str>>,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error::InvalidInput {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::OutOfRange`].
+    pub(crate) fn out_of_range(
+        quantity: impl Into<Cow<'static, str>>,
+        value: impl std::fmt::Display,
+        range: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error::OutOfRange {
+            quantity: quantity.into(),
+            value: value.to_string(),
+            range: range.into(),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! # revops: marketing and sales, in types
+//!
+//! Marketing creates awareness and demand; sales turns that demand into
+//! closed deals and revenue. revops is a pure Rust library (no I/O, no
+//! global state) that models both halves of that work and computes their
+//! numbers exactly: money in [`rust_decimal::Decimal`] with its currency,
+//! rates that cannot exceed 100%, and errors instead of panics.
+//!
+//! ```
+//! use revops::{Currency, Money, Ratio};
+//! use rust_decimal_macros::dec;
+//!
+//! // Marketing: a campaign brought 2,000 visitors and 80 leads for 1,200 USD.
+//! let spend = Money::new(dec!(1200), Currency::USD);
+//! let visitor_to_lead = Ratio::from_counts(80, 2000)?;
+//! let cost_per_lead = spend.checked_div(dec!(80))?;
+//! assert_eq!(visitor_to_lead.to_string(), "4%");
+//! assert_eq!(cost_per_lead.to_string(), "15.00 USD");
+//!
+//! // Sales: 12 of those leads bought; the revenue is credited across the
+//! // three channels that touched them, exactly to the cent.
+//! let revenue = Money::new(dec!(5000.00), Currency::USD);
+//! let credit = revenue.allocate(&[dec!(0.4), dec!(0.2), dec!(0.4)])?;
+//! assert_eq!(Money::checked_sum(credit, Currency::USD)?, revenue);
+//! # Ok::<(), revops::Error>(())
+//! ```
+//!
+//! # Overview
+//!
+//! * [`quantity`]: the typed values everything else is built from:
+//!   [`Money`] and [`Currency`], [`Ratio`] (in [0, 1]), [`Multiple`]
+//!   (in [0, ∞)), [`Change`] (signed), [`Period`], [`Nps`], and the exact
+//!   [`Distribution`](quantity::Distribution) used for every median.
+//! * [`Error`] and [`Result`]: one error type for the whole crate.
+//!
+//! # Policies
+//!
+//! ## Rounding
+//!
+//! revops never rounds a stored value. Money keeps every decimal a
+//! computation produces (up to `Decimal`'s 28 significant digits) until you
+//! call [`Money::round`] with a [`RoundingStrategy`](rust_decimal::RoundingStrategy)
+//! you choose, or split it with [`Money::allocate`], which works in whole
+//! minor units and refuses amounts that are not on that grid. Ratios,
+//! multiples, changes and scores are exact decimals too; only their
+//! `Display` rounds, for people (two decimals for percents and multiples,
+//! one for NPS, banker's rounding).
+//!
+//! ## Quantiles
+//!
+//! Every median and percentile uses linear interpolation between closest
+//! ranks (type 7: NumPy's and R's default, PostgreSQL's `percentile_cont`):
+//! the median of an even count is the mean of the two middle values. It is
+//! computed exactly by [`quantity::Distribution`], which is also mergeable,
+//! so partial results computed on partitions combine into the exact answer.
+//!
+//! ## Errors, never panics
+//!
+//! Zero denominators, overflow, mismatched currencies, out-of-range values
+//! and contradictory counts are all [`Error`] variants with the numbers that
+//! caused them. Arithmetic inside revops is checked.
+//!
+//! # Crate features
+//!
+//! * `serde` (default): `Serialize` and `Deserialize` for every public value.
+//!   Deserialization validates (a JSON ratio of `1.5` is an error); decimals
+//!   are written as strings to keep their precision.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+pub mod quantity;
+
+pub use error::{Error, Result};
+pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};
+pub use rust_decimal::Decimal;
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,32 @@
+//! Typed quantities: money, currencies, ratios, multiples, changes, periods,
+//! scores, and the crate's quantile rule.
+//!
+//! Every type here validates on construction (and on deserialization), so a
+//! value that exists is a value that makes sense: a [`Ratio`] is in [0, 1],
+//! a [`Period`] ends after it starts, a [`Money`] has a real ISO currency.
+//!
+//! | type | range | examples |
+//! |---|---|---|
+//! | [`Ratio`] | [0, 1] | conversion rate, win rate, churn, CTR |
+//! | [`Multiple`] | [0, ∞) | ROAS, LTV:CAC, quota attainment, coverage |
+//! | [`Change`] | any sign | ROI, growth, change in cycle length |
+//! | [`Money`] | any amount, one currency | revenue, spend, deal size |
+//! | [`Nps`] | [-100, 100] | net promoter score |
+//! | [`Period`] | `[start, end)` days | a month, a quarter, a campaign |
+//! | [`Distribution`] | integer observations | cycle lengths, time to convert |
+
+mod currency;
+mod money;
+mod period;
+mod quantile;
+mod ratio;
+mod score;
+mod split;
+
+pub use currency::Currency;
+pub use money::Money;
+pub use period::Period;
+pub use quantile::Distribution;
+pub use ratio::{Change, Multiple, Ratio};
+pub use score::Nps;
+pub use split::split_integer;

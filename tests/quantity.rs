@@ -1,0 +1,440 @@
+//! Invariants of the typed quantities.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use revops::quantity::{split_integer, Distribution};
+use revops::{Change, Currency, Decimal, Error, Money, Multiple, Nps, Period, Ratio};
+use rust_decimal::RoundingStrategy;
+use rust_decimal_macros::dec;
+
+/// Any decimal: every mantissa up to 96 bits, every scale 0..=28, and the
+/// extremes.
+fn any_decimal() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (any::<i64>(), 0u32..=28).prop_map(|(m, s)| Decimal::new(m, s)),
+        (any::<u128>(), any::<bool>(), 0u32..=28).prop_map(|(m, neg, s)| {
+            let m = (m >> 32) as i128; // 96 bits
+            Decimal::from_i128_with_scale(if neg { -m } else { m }, s)
+        }),
+        Just(Decimal::MAX),
+        Just(Decimal::MIN),
+        Just(Decimal::ZERO),
+        Just(Decimal::new(1, 28)),
+        Just(Decimal::from_i128_with_scale((1i128 << 96) - 1, 28)),
+    ]
+}
+
+fn any_currency() -> impl Strategy<Value = Currency> {
+    prop_oneof![
+        Just(Currency::USD),
+        Just(Currency::JPY),
+        Just(Currency::KWD),
+        Just(Currency::XAU),
+        Just(Currency::EGP),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn from_counts_is_in_unit_interval(whole in 1u64.., frac in 0.0f64..=1.0) {
+        let part = ((whole as f64) * frac) as u64;
+        let part = part.min(whole);
+        let r = Ratio::from_counts(part, whole).unwrap();
+        prop_assert!(r.value() >= Decimal::ZERO && r.value() <= Decimal::ONE);
+        prop_assert_eq!(r.complement().and_then(r) <= Ratio::ONE, true);
+    }
+
+    #[test]
+    fn from_counts_rejects_invalid(part in any::<u64>(), whole in any::<u64>()) {
+        let r = Ratio::from_counts(part, whole);
+        if whole == 0 {
+            let is_zero_denominator = matches!(r, Err(Error::ZeroDenominator { .. }));
+            prop_assert!(is_zero_denominator);
+        } else if part > whole {
+            let exceeds = matches!(r, Err(Error::PartExceedsWhole { .. }));
+            prop_assert!(exceeds);
+        } else {
+            prop_assert!(r.is_ok());
+        }
+    }
+
+    #[test]
+    fn ratio_new_matches_range(v in any_decimal()) {
+        let in_range = v >= Decimal::ZERO && v <= Decimal::ONE;
+        prop_assert_eq!(Ratio::new(v).is_ok(), in_range);
+        prop_assert_eq!(Multiple::new(v).is_ok(), v >= Decimal::ZERO);
+        let nps_ok = v >= dec!(-100) && v <= dec!(100);
+        prop_assert_eq!(Nps::new(v).is_ok(), nps_ok);
+    }
+
+    /// The parts add back exactly, each part is within one minor unit of its
+    /// exact share, and zero weights get nothing.
+    #[test]
+    fn allocation_is_exact(
+        minor in -1_000_000_000_000i64..1_000_000_000_000,
+        weights in prop::collection::vec(0u64..1_000_000, 1..40),
+        cur in prop_oneof![Just(Currency::USD), Just(Currency::JPY), Just(Currency::KWD)],
+    ) {
+        prop_assume!(weights.iter().any(|&w| w > 0));
+        let money = Money::from_minor(i128::from(minor), cur).unwrap();
+        let parts = money.allocate_integer(&weights).unwrap();
+        prop_assert_eq!(parts.len(), weights.len());
+        let sum = Money::checked_sum(parts.iter().copied(), cur).unwrap();
+        prop_assert_eq!(sum, money);
+        let total_w: i128 = weights.iter().map(|&w| i128::from(w)).sum();
+        for (p, &w) in parts.iter().zip(&weights) {
+            let part = p.to_minor_units().unwrap();
+            // |part * W - T * w| < W  <=>  |part - T*w/W| < 1
+            let err = (part * total_w - i128::from(minor) * i128::from(w)).abs();
+            prop_assert!(err < total_w, "part {} for weight {} of {}", part, w, total_w);
+            if w == 0 {
+                prop_assert_eq!(part, 0);
+            }
+        }
+        // Decimal weights with the same proportions give the same split.
+        let dec_weights: Vec<Decimal> = weights.iter().map(|&w| Decimal::new(w as i64, 6)).collect();
+        prop_assert_eq!(money.allocate(&dec_weights).unwrap(), parts);
+    }
+
+    /// A negative amount splits as the mirror image of the positive one.
+    #[test]
+    fn negative_allocation_mirrors(minor in 0i64..1_000_000_000, weights in prop::collection::vec(1u64..1000, 1..10)) {
+        let pos = Money::from_minor(i128::from(minor), Currency::USD).unwrap();
+        let a = pos.allocate_integer(&weights).unwrap();
+        let b = pos.negated().allocate_integer(&weights).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert_eq!(x.negated(), *y);
+        }
+    }
+
+    #[test]
+    fn split_integer_adds_back_for_extremes(total in any::<i128>(), weights in prop::collection::vec(any::<u64>(), 1..40)) {
+        let mut out = vec![0i128; weights.len()];
+        match split_integer(total, &weights, &mut out) {
+            Ok(()) => {
+                let sum = out.iter().try_fold(0i128, |a, &b| a.checked_add(b));
+                prop_assert_eq!(sum, Some(total));
+            }
+            Err(e) => {
+                let zero_weights = weights.iter().all(|&w| w == 0);
+                prop_assert!(zero_weights, "unexpected error {}", e);
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_weights_are_errors(weights in prop::collection::vec(-1000i64..1000, 0..10)) {
+        let m = Money::new(dec!(100.00), Currency::USD);
+        let ws: Vec<Decimal> = weights.iter().map(|&w| Decimal::from(w)).collect();
+        let valid = !ws.is_empty() && ws.iter().all(|w| *w >= Decimal::ZERO) && ws.iter().any(|w| *w > Decimal::ZERO);
+        let r = m.allocate(&ws);
+        prop_assert_eq!(r.is_ok(), valid);
+        if !valid {
+            let is_weights_error = matches!(r, Err(Error::InvalidWeights { .. }));
+            prop_assert!(is_weights_error);
+        }
+    }
+
+    /// No Money operation panics, for any pair of decimals and currencies.
+    #[test]
+    fn money_never_panics(a in any_decimal(), b in any_decimal(), ca in any_currency(), cb in any_currency()) {
+        let x = Money::new(a, ca);
+        let y = Money::new(b, cb);
+        let _ = x.checked_add(y);
+        let _ = x.checked_sub(y);
+        let _ = x.checked_mul(b);
+        let _ = x.checked_div(b);
+        let _ = x.ratio_to(y);
+        let _ = x.negated();
+        let _ = x.to_minor_units();
+        let _ = x.to_string();
+        let _ = x.partial_cmp(&y);
+        for s in [RoundingStrategy::MidpointNearestEven, RoundingStrategy::AwayFromZero, RoundingStrategy::ToZero] {
+            let _ = x.round(s);
+            if let Ok(r) = x.round(s) {
+                let _ = r.allocate(&[b.abs(), Decimal::ONE]);
+                let _ = r.allocate_integer(&[u64::MAX, 1, 0]);
+            }
+        }
+        let _ = x.allocate(&[a, b]);
+        let _ = Money::checked_sum([x, y], ca);
+        let _ = Change::between(a, b);
+        let _ = Multiple::from_quotient(a, b, "q", "d");
+        let _ = Ratio::new(a).map(|r| r.to_string());
+        let _ = Change::new(a).map(|c| c.to_string());
+    }
+
+    #[test]
+    fn overflow_is_an_error(c in any_currency()) {
+        let max = Money::new(Decimal::MAX, c);
+        let overflowed = matches!(max.checked_add(max), Err(Error::Overflow { .. }));
+        prop_assert!(overflowed);
+        let overflowed = matches!(max.checked_mul(dec!(2)), Err(Error::Overflow { .. }));
+        prop_assert!(overflowed);
+    }
+
+    #[test]
+    fn rounding_lands_on_grid(a in any_decimal(), c in prop_oneof![Just(Currency::USD), Just(Currency::JPY), Just(Currency::KWD)]) {
+        let r = Money::new(a, c).round(RoundingStrategy::MidpointNearestEven).unwrap();
+        prop_assert!(r.is_on_minor_unit_grid() || r.to_minor_units().is_err());
+        prop_assert!((r.amount() - a).abs() <= dec!(0.5) || a.abs() > dec!(1e27));
+    }
+
+    #[test]
+    fn serde_round_trips(a in any_decimal(), c in any_currency(), whole in 1u64.., part_frac in 0u64..=1000, d0 in 0i32..20000, len in 1i64..2000) {
+        let money = Money::new(a, c);
+        let back: Money = serde_json::from_str(&serde_json::to_string(&money).unwrap()).unwrap();
+        prop_assert_eq!(back, money);
+        prop_assert_eq!(back.amount().scale(), a.scale());
+
+        let ratio = Ratio::from_counts(whole / 1000 * part_frac.min(1000) / 1, whole).unwrap_or(Ratio::ZERO);
+        let back: Ratio = serde_json::from_str(&serde_json::to_string(&ratio).unwrap()).unwrap();
+        prop_assert_eq!(back, ratio);
+
+        if let Ok(m) = Multiple::new(a.abs()) {
+            let back: Multiple = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+            prop_assert_eq!(back, m);
+        }
+        let ch = Change::new(a).unwrap();
+        let back: Change = serde_json::from_str(&serde_json::to_string(&ch).unwrap()).unwrap();
+        prop_assert_eq!(back, ch);
+
+        let start = NaiveDate::from_num_days_from_ce_opt(730_000 + d0).unwrap();
+        let p = Period::new(start, start + chrono::TimeDelta::days(len)).unwrap();
+        let back: Period = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        prop_assert_eq!(back, p);
+
+        let nps = Nps::from_counts(part_frac, whole % 1000, 7).unwrap();
+        let back: Nps = serde_json::from_str(&serde_json::to_string(&nps).unwrap()).unwrap();
+        prop_assert_eq!(back, nps);
+
+        let back: Currency = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        prop_assert_eq!(back, c);
+    }
+
+    /// Merging distributions equals building one over the whole input.
+    #[test]
+    fn distribution_merge_law(values in prop::collection::vec(-1_000_000i64..1_000_000, 0..200), split in 0usize..200) {
+        let split = split.min(values.len());
+        let whole: Distribution = values.iter().copied().collect();
+        let mut a: Distribution = values[..split].iter().copied().collect();
+        let b: Distribution = values[split..].iter().copied().collect();
+        a.merge(&b);
+        prop_assert_eq!(&a, &whole);
+        prop_assert_eq!(a.median(), whole.median());
+        let back: Distribution = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        prop_assert_eq!(back, whole);
+    }
+
+    /// The quantile rule against a direct computation on a sorted vector.
+    #[test]
+    fn quantile_matches_reference(mut values in prop::collection::vec(-1000i64..1000, 1..100), p in 0u32..=100) {
+        let d: Distribution = values.iter().copied().collect();
+        values.sort_unstable();
+        let p = Decimal::new(i64::from(p), 2);
+        let h = Decimal::from(values.len() - 1) * p;
+        let lo = h.floor();
+        let i = usize::try_from(lo.mantissa() / 10i128.pow(lo.scale())).unwrap();
+        let expected = if i + 1 < values.len() {
+            Decimal::from(values[i]) + (h - lo) * Decimal::from(values[i + 1] - values[i])
+        } else {
+            Decimal::from(values[i])
+        };
+        prop_assert_eq!(d.quantile(Ratio::new(p).unwrap()).unwrap(), expected.normalize());
+        let mean = Decimal::from(values.iter().sum::<i64>()) / Decimal::from(values.len());
+        prop_assert_eq!(d.mean().unwrap(), mean.normalize());
+    }
+
+    #[test]
+    fn elapsed_fraction_is_clamped_and_monotonic(len in 1i64..400, a in -500i64..900, b in -500i64..900) {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let p = Period::new(start, start + chrono::TimeDelta::days(len)).unwrap();
+        let (a, b) = (a.min(b), a.max(b));
+        let fa = p.elapsed_fraction(start + chrono::TimeDelta::days(a));
+        let fb = p.elapsed_fraction(start + chrono::TimeDelta::days(b));
+        prop_assert!(fa <= fb);
+        prop_assert!(fb <= Ratio::ONE);
+    }
+}
+
+#[test]
+fn out_of_range_json_is_rejected_with_a_clear_message() {
+    let err = serde_json::from_str::<Ratio>("\"1.5\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ratio: 1.5 is outside the allowed range [0, 1]"),
+        "{err}"
+    );
+    let err = serde_json::from_str::<Multiple>("\"-2\"")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("multiple: -2 is outside"), "{err}");
+    let err = serde_json::from_str::<Nps>("\"300\"")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("NPS: 300 is outside"), "{err}");
+    let err = serde_json::from_str::<Money>(r#"{"amount":"1","currency":"XYZ"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown currency code \"XYZ\""), "{err}");
+    let err =
+        serde_json::from_str::<Period>(r#"{"start":"2026-02-01","end":"2026-01-01"}"#).unwrap_err();
+    assert!(err.to_string().contains("must be after start"), "{err}");
+    assert!(serde_json::from_str::<Money>(r#"{"amount":"abc","currency":"USD"}"#).is_err());
+    assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"USD","x":1}"#).is_err());
+}
+
+#[test]
+fn json_forms_are_as_documented() {
+    let m = Money::new(dec!(12.34), Currency::USD);
+    assert_eq!(
+        serde_json::to_string(&m).unwrap(),
+        r#"{"amount":"12.34","currency":"USD"}"#
+    );
+    // A JSON number is accepted on input.
+    let back: Money = serde_json::from_str(r#"{"amount":12.34,"currency":"usd"}"#).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(
+        serde_json::to_string(&Ratio::from_counts(1, 8).unwrap()).unwrap(),
+        "\"0.125\""
+    );
+}
+
+#[test]
+fn the_message_reads_like_a_sentence() {
+    let err =
+        Ratio::from_counts_named(12, 10, "conversion rate", "conversions", "visitors").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "conversion rate: 12 conversions out of 10 visitors is more than 100%"
+    );
+}
+
+#[test]
+fn currencies_cover_every_exponent() {
+    for (code, exp) in [
+        ("JPY", Some(0)),
+        ("KRW", Some(0)),
+        ("USD", Some(2)),
+        ("EUR", Some(2)),
+        ("SAR", Some(2)),
+        ("AED", Some(2)),
+        ("EGP", Some(2)),
+        ("KWD", Some(3)),
+        ("BHD", Some(3)),
+        ("OMR", Some(3)),
+        ("JOD", Some(3)),
+        ("XAU", None),
+        ("XDR", None),
+    ] {
+        let c: Currency = code.to_lowercase().parse().unwrap();
+        assert_eq!(c.code(), code);
+        assert_eq!(c.exponent(), exp, "{code}");
+    }
+    for bad in ["", "US", "USDX", "ÜSD", "ZZZ"] {
+        assert!(matches!(
+            Currency::from_code(bad),
+            Err(Error::UnknownCurrency { .. })
+        ));
+    }
+}
+
+#[test]
+fn no_minor_unit_is_refused_for_round_and_allocate() {
+    let gold = Money::new(dec!(2.5), Currency::XAU);
+    assert!(matches!(
+        gold.round(RoundingStrategy::MidpointNearestEven),
+        Err(Error::NoMinorUnit { .. })
+    ));
+    assert!(matches!(
+        gold.allocate(&[dec!(1), dec!(1)]),
+        Err(Error::NoMinorUnit { .. })
+    ));
+    // Addition still works: the amount itself is fine.
+    assert_eq!(gold.checked_add(gold).unwrap().amount(), dec!(5));
+}
+
+#[test]
+fn allocation_hand_worked() {
+    // 10.00 over weights 1,1,1 (hand): floors 333,333,333 cents = 9.99, the
+    // leftover cent goes to the first of three equal remainders.
+    let parts = Money::new(dec!(10), Currency::USD)
+        .allocate_integer(&[1, 1, 1])
+        .unwrap();
+    let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
+    assert_eq!(a, [dec!(3.34), dec!(3.33), dec!(3.33)]);
+    // 1.00 over 3,7: 30 and 70, no leftover.
+    let parts = Money::new(dec!(1), Currency::USD)
+        .allocate(&[dec!(0.3), dec!(0.7)])
+        .unwrap();
+    assert_eq!(parts[0].amount(), dec!(0.30));
+    // 0.05 over 1,2,2 (hand): exact shares 1, 2, 2 cents.
+    let parts = Money::new(dec!(0.05), Currency::USD)
+        .allocate_integer(&[1, 2, 2])
+        .unwrap();
+    let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
+    assert_eq!(a, [dec!(0.01), dec!(0.02), dec!(0.02)]);
+    // 0.04 over 1,2,2: shares 0.8, 1.6, 1.6 cents; floors 0,1,1; two
+    // leftover cents go to the largest remainders 0.8 (index 0) then 0.6
+    // (index 1, lower index on the tie with index 2).
+    let parts = Money::new(dec!(0.04), Currency::USD)
+        .allocate_integer(&[1, 2, 2])
+        .unwrap();
+    let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
+    assert_eq!(a, [dec!(0.01), dec!(0.02), dec!(0.01)]);
+    // Off-grid amounts are refused, not rounded silently.
+    assert!(matches!(
+        Money::new(dec!(0.001), Currency::USD).allocate_integer(&[1]),
+        Err(Error::OffMinorUnitGrid { .. })
+    ));
+    // Decimal::MAX dollars cannot be expressed in cents inside a Decimal.
+    assert!(Money::new(Decimal::MAX, Currency::USD)
+        .allocate_integer(&[1, 1])
+        .is_err());
+    assert!(Money::new(Decimal::MAX, Currency::JPY)
+        .allocate_integer(&[1, 1])
+        .is_ok());
+}
+
+#[test]
+fn displays() {
+    assert_eq!(
+        Money::new(dec!(12.5), Currency::USD).to_string(),
+        "12.50 USD"
+    );
+    assert_eq!(
+        Money::new(dec!(12.505), Currency::USD).to_string(),
+        "12.505 USD"
+    );
+    assert_eq!(Money::new(dec!(3), Currency::JOD).to_string(), "3.000 JOD");
+    assert_eq!(Ratio::from_counts(1, 3).unwrap().to_string(), "33.33%");
+    assert_eq!(
+        format!("{:.4}", Ratio::from_counts(1, 3).unwrap()),
+        "33.3333%"
+    );
+    assert_eq!(Multiple::new(dec!(1.15)).unwrap().to_string(), "1.15x");
+    assert_eq!(Change::new(dec!(-0.25)).unwrap().to_string(), "-25%");
+    assert_eq!(Nps::from_counts(1, 2, 0).unwrap().to_string(), "33.3");
+    let p = Period::month_of(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+    assert_eq!(p.to_string(), "[2026-11-01, 2026-12-01)");
+}
+
+#[test]
+fn nps_is_not_rounded() {
+    let nps = Nps::from_counts(1, 2, 0).unwrap();
+    assert_eq!(nps.value(), dec!(100) / dec!(3));
+}
+
+#[test]
+fn types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Money>();
+    check::<Ratio>();
+    check::<Multiple>();
+    check::<Change>();
+    check::<Period>();
+    check::<Nps>();
+    check::<Distribution>();
+    check::<Error>();
+}
