@@ -185,7 +185,7 @@ impl Distribution {
         q.checked_add(frac).map(|d| d.normalize())
     }
 
-    /// The `p`-quantile under the crate's rule (see the [module docs](self)),
+    /// The `p`-quantile under the crate's rule (see [Quantiles](crate#quantiles) in the crate docs),
     /// or `None` when empty.
     ///
     /// ```

@@ -1,23 +1,4 @@
 //! Exact integer splitting: the engine behind [`Money::allocate`](crate::Money::allocate).
-//!
-//! The rule (the *largest remainder* or Hamilton method):
-//!
-//! 1. Split the absolute value `T` of the total: part `i` first gets
-//!    `floor(T * w_i / W)`, where `W` is the sum of the weights.
-//! 2. The leftover `T - sum(floors)` is smaller than the number of weights.
-//!    It is handed out one unit at a time to the parts with the largest
-//!    remainders `T * w_i mod W`; equal remainders go to the lower index
-//!    first. A part with weight zero never receives anything.
-//! 3. For a negative total, the parts of `|T|` are negated, so a refund splits
-//!    as the mirror image of the sale.
-//!
-//! So the parts add back to the total exactly, each part is within one unit of
-//! its exact share `T * w_i / W`, and the result depends only on the total
-//! and the weights (in order), never on anything else.
-//!
-//! The arithmetic is done in 128-bit integers, with an exact 256-bit
-//! intermediate product when `T * w_i` does not fit, so there is no rounding
-//! and no overflow for any total and weights that fit in 128 bits.
 
 use crate::error::{Error, Result};
 
@@ -25,7 +6,26 @@ use crate::error::{Error, Result};
 const STACK_WEIGHTS: usize = 32;
 
 /// Splits `total` into `out.len()` integer parts in proportion to `weights`,
-/// exactly (see the [module docs](self) for the rule).
+/// exactly.
+///
+/// The rule (the *largest remainder* or Hamilton method):
+///
+/// 1. Split the absolute value `T` of the total: part `i` first gets
+///    `floor(T * w_i / W)`, where `W` is the sum of the weights.
+/// 2. The leftover `T - sum(floors)` is smaller than the number of weights.
+///    It is handed out one unit at a time to the parts with the largest
+///    remainders `T * w_i mod W`; equal remainders go to the lower index
+///    first. A part with weight zero never receives anything.
+/// 3. For a negative total, the parts of `|T|` are negated, so a refund splits
+///    as the mirror image of the sale.
+///
+/// So the parts add back to the total exactly, each part is within one unit of
+/// its exact share `T * w_i / W`, and the result depends only on the total
+/// and the weights (in order), never on anything else.
+///
+/// The arithmetic is done in 128-bit integers, with an exact 256-bit
+/// intermediate product when `T * w_i` does not fit, so there is no rounding
+/// and no overflow for any total and weights that fit in 128 bits.
 ///
 /// This is the zero-allocation primitive that [`Money::allocate`] uses for
 /// minor units; use it directly to split counts at a fixed scale (for
