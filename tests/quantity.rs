@@ -357,32 +357,44 @@ fn no_minor_unit_is_refused_for_round_and_allocate() {
 
 #[test]
 fn allocation_hand_worked() {
-    // 10.00 over weights 1,1,1 (hand): floors 333,333,333 cents = 9.99, the
-    // leftover cent goes to the first of three equal remainders.
+    // 10.00 over weights 1,1,1 (hand): running shares 333.3, 666.7, 1000
+    // cents round to 333, 667, 1000, so the parts are 333, 334, 333.
     let parts = Money::new(dec!(10), Currency::USD)
         .allocate_integer(&[1, 1, 1])
         .unwrap();
     let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
-    assert_eq!(a, [dec!(3.34), dec!(3.33), dec!(3.33)]);
-    // 1.00 over 3,7: 30 and 70, no leftover.
+    assert_eq!(a, [dec!(3.33), dec!(3.34), dec!(3.33)]);
+    // 1.00 over 0.3, 0.7: 30 and 70, nothing to round.
     let parts = Money::new(dec!(1), Currency::USD)
         .allocate(&[dec!(0.3), dec!(0.7)])
         .unwrap();
     assert_eq!(parts[0].amount(), dec!(0.30));
-    // 0.05 over 1,2,2 (hand): exact shares 1, 2, 2 cents.
-    let parts = Money::new(dec!(0.05), Currency::USD)
-        .allocate_integer(&[1, 2, 2])
-        .unwrap();
-    let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
-    assert_eq!(a, [dec!(0.01), dec!(0.02), dec!(0.02)]);
-    // 0.04 over 1,2,2: shares 0.8, 1.6, 1.6 cents; floors 0,1,1; two
-    // leftover cents go to the largest remainders 0.8 (index 0) then 0.6
-    // (index 1, lower index on the tie with index 2).
+    // 0.04 over 1,2,2: running shares 0.8, 2.4, 4 cents round to 1, 2, 4,
+    // so the parts are 1, 1, 2 cents.
     let parts = Money::new(dec!(0.04), Currency::USD)
         .allocate_integer(&[1, 2, 2])
         .unwrap();
     let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
-    assert_eq!(a, [dec!(0.01), dec!(0.02), dec!(0.01)]);
+    assert_eq!(a, [dec!(0.01), dec!(0.01), dec!(0.02)]);
+    // 999.99 over 40/20/40: running shares 39999.6, 59999.4, 99999 cents
+    // round to 40000, 59999, 99999: 400.00, 199.99, 400.00 (symmetric).
+    let parts = Money::new(dec!(999.99), Currency::USD)
+        .allocate(&[dec!(0.4), dec!(0.2), dec!(0.4)])
+        .unwrap();
+    let a: Vec<_> = parts.iter().map(|m| m.amount()).collect();
+    assert_eq!(a, [dec!(400.00), dec!(199.99), dec!(400.00)]);
+    // A half goes to the even neighbour: 0.01 over 1,1 -> running 0.5 -> 0,
+    // then 1: [0, 1]; 0.03 over 1,1 -> running 1.5 -> 2: [2, 1].
+    let parts = Money::new(dec!(0.01), Currency::USD)
+        .allocate_integer(&[1, 1])
+        .unwrap();
+    assert_eq!(parts[0].amount(), dec!(0.00));
+    assert_eq!(parts[1].amount(), dec!(0.01));
+    let parts = Money::new(dec!(0.03), Currency::USD)
+        .allocate_integer(&[1, 1])
+        .unwrap();
+    assert_eq!(parts[0].amount(), dec!(0.02));
+    assert_eq!(parts[1].amount(), dec!(0.01));
     // Off-grid amounts are refused, not rounded silently.
     assert!(matches!(
         Money::new(dec!(0.001), Currency::USD).allocate_integer(&[1]),
@@ -437,4 +449,23 @@ fn types_are_send_and_sync() {
     check::<Nps>();
     check::<Distribution>();
     check::<Error>();
+}
+
+/// No position is favoured: over every total from 0 to 9,999 minor units,
+/// equal weights give each position the same credit within a unit or two.
+#[test]
+fn split_is_unbiased_across_positions() {
+    for n in 2..6usize {
+        let weights = vec![1u64; n];
+        let mut out = vec![0i128; n];
+        let mut totals = vec![0i128; n];
+        for t in 0..10_000i128 {
+            split_integer(t, &weights, &mut out).unwrap();
+            for (acc, p) in totals.iter_mut().zip(&out) {
+                *acc += p;
+            }
+        }
+        let (lo, hi) = (totals.iter().min().unwrap(), totals.iter().max().unwrap());
+        assert!(hi - lo <= 2, "n={n}: {totals:?}");
+    }
 }

@@ -381,19 +381,19 @@ impl Money {
     /// Splits the amount into parts proportional to `weights`, in whole minor
     /// units, so that the parts add back to the amount **exactly**.
     ///
-    /// The rule (largest remainder, see [`split_integer`]): every part gets
-    /// the floor of its exact share in minor units; the few units left over
-    /// (fewer than the number of weights) go one each to the parts with the
-    /// largest remainders, lower index first on ties. So each part is within
-    /// one minor unit of its exact share, a zero weight gets zero, and the
-    /// result is deterministic. A negative amount is split as its absolute
-    /// value and every part negated.
+    /// The rule (cumulative rounding, see [`split_integer`]): part `i` is the
+    /// running share up to and including weight `i`, rounded to the nearest
+    /// minor unit (halves to even), minus the running share before it, rounded
+    /// the same way. So the parts add back exactly, each part is within one
+    /// minor unit of its exact share, a zero weight gets zero, no position
+    /// (first or last) is favoured, and the result is deterministic. A
+    /// negative amount is split as its absolute value and every part negated.
     ///
     /// Weights are any non-negative decimals (`[0.4, 0.2, 0.4]`, `[3, 1]`);
     /// only their proportions matter.
     ///
-    /// Performance: integer arithmetic on 128-bit minor units, no heap use
-    /// beyond the returned `Vec` for up to 32 weights.
+    /// Performance: integer arithmetic on 128-bit minor units, one
+    /// multiply-divide per weight, no heap use beyond the returned `Vec`.
     ///
     /// [`split_integer`]: crate::quantity::split_integer
     ///
@@ -418,7 +418,7 @@ impl Money {
     /// let sale = Money::new(dec!(100.00), Currency::USD);
     /// let parts = sale.allocate(&[dec!(1), dec!(1), dec!(1)])?;
     /// let amounts: Vec<_> = parts.iter().map(|m| m.amount()).collect();
-    /// assert_eq!(amounts, [dec!(33.34), dec!(33.33), dec!(33.33)]);
+    /// assert_eq!(amounts, [dec!(33.33), dec!(33.34), dec!(33.33)]);
     ///
     /// // Position-based credit, 40/20/40, in a 3-decimal currency:
     /// let kwd = Money::new(dec!(10.001), Currency::KWD).allocate(&[dec!(0.4), dec!(0.2), dec!(0.4)])?;
@@ -461,7 +461,7 @@ impl Money {
     /// use rust_decimal_macros::dec;
     /// let parts = Money::new(dec!(10), Currency::JPY).allocate_integer(&[1, 2])?;
     /// assert_eq!(parts[0].amount() + parts[1].amount(), dec!(10));
-    /// assert_eq!(parts[1].amount(), dec!(7)); // 6.67 -> 7: largest remainder
+    /// assert_eq!(parts[1].amount(), dec!(7)); // running shares 3.33 -> 3, 10 -> 10
     /// # Ok::<(), revops::Error>(())
     /// ```
     pub fn allocate_integer(&self, weights: &[u64]) -> Result<Vec<Money>> {
@@ -475,22 +475,14 @@ impl Money {
     ) -> Result<Vec<Money>> {
         let exp = self.currency.require_exponent("allocate")?;
         let total = self.minor_units_for("allocate")?;
-        let mut parts = [0i128; 32];
-        let mut heap = Vec::new();
-        let buf: &mut [i128] = if n <= parts.len() {
-            &mut parts[..n]
-        } else {
-            heap.resize(n, 0i128);
-            &mut heap
-        };
-        split_with(total, n, weight, buf)?;
-        buf.iter()
-            .map(|&minor| {
-                Decimal::try_from_i128_with_scale(minor, exp)
-                    .map(|a| Money::new(a, self.currency))
-                    .map_err(|_| Error::overflow("allocate"))
-            })
-            .collect()
+        let mut parts = Vec::with_capacity(n);
+        split_with(total, n, weight, |_, minor| {
+            let amount = Decimal::try_from_i128_with_scale(minor, exp)
+                .map_err(|_| Error::overflow("allocate"))?;
+            parts.push(Money::new(amount, self.currency));
+            Ok(())
+        })?;
+        Ok(parts)
     }
 
     /// Adds up amounts, all in `currency`. An empty iterator sums to zero.

@@ -2,34 +2,41 @@
 
 use crate::error::{Error, Result};
 
-/// Up to this many weights, remainders live on the stack (no heap use).
-const STACK_WEIGHTS: usize = 32;
-
 /// Splits `total` into `out.len()` integer parts in proportion to `weights`,
 /// exactly.
 ///
-/// The rule (the *largest remainder* or Hamilton method):
+/// The rule (**cumulative rounding**): with `W` the sum of the weights and
+/// `C_i = w_0 + ... + w_i` the running sums, part `i` is
 ///
-/// 1. Split the absolute value `T` of the total: part `i` first gets
-///    `floor(T * w_i / W)`, where `W` is the sum of the weights.
-/// 2. The leftover `T - sum(floors)` is smaller than the number of weights.
-///    It is handed out one unit at a time to the parts with the largest
-///    remainders `T * w_i mod W`; equal remainders go to the lower index
-///    first. A part with weight zero never receives anything.
-/// 3. For a negative total, the parts of `|T|` are negated, so a refund splits
-///    as the mirror image of the sale.
+/// ```text
+/// part_i = round(T * C_i / W) - round(T * C_(i-1) / W)      (round(T * C_(-1) / W) = 0)
+/// ```
 ///
-/// So the parts add back to the total exactly, each part is within one unit of
-/// its exact share `T * w_i / W`, and the result depends only on the total
-/// and the weights (in order), never on anything else.
+/// where `round` is to the nearest integer, halves to even. So:
 ///
-/// The arithmetic is done in 128-bit integers, with an exact 256-bit
-/// intermediate product when `T * w_i` does not fit, so there is no rounding
-/// and no overflow for any total and weights that fit in 128 bits.
+/// * the parts add back to `T` exactly (the last running sum is `W`, and
+///   `round(T) = T`);
+/// * each part is within one unit of its exact share `T * w_i / W` (both
+///   roundings move by at most half a unit);
+/// * a zero weight gets exactly zero;
+/// * no position is favoured on average: unlike flooring every share and
+///   handing the rest to the first or last part, the leftover units land
+///   where the running total crosses a half (exact halves go to the even
+///   neighbour, so they alternate), and first-touch and last-touch credit
+///   are not biased by the split;
+/// * it is deterministic: the result depends on the total and the weights
+///   in order, and nothing else.
 ///
-/// This is the zero-allocation primitive that [`Money::allocate`] uses for
-/// minor units; use it directly to split counts at a fixed scale (for
-/// example conversions in millionths).
+/// A negative total is split as `|T|` and every part negated, so a refund
+/// splits as the mirror image of the sale.
+///
+/// The arithmetic is exact in 128-bit integers (with a 256-bit intermediate
+/// product when needed), costs one multiply-divide per weight, and uses no
+/// heap.
+///
+/// This is the primitive that [`Money::allocate`] uses for minor units; use
+/// it directly to split counts at a fixed scale (for example conversions in
+/// millionths).
 ///
 /// [`Money::allocate`]: crate::Money::allocate
 ///
@@ -45,11 +52,12 @@ const STACK_WEIGHTS: usize = 32;
 /// use revops::quantity::split_integer;
 ///
 /// let mut parts = [0i128; 3];
+/// // Running shares 33.3, 66.7, 100 round to 33, 67, 100:
 /// split_integer(100, &[1, 1, 1], &mut parts)?;
-/// assert_eq!(parts, [34, 33, 33]); // the leftover unit goes to the first tie
+/// assert_eq!(parts, [33, 34, 33]);
 ///
 /// split_integer(-100, &[1, 1, 1], &mut parts)?;
-/// assert_eq!(parts, [-34, -33, -33]);
+/// assert_eq!(parts, [-33, -34, -33]);
 ///
 /// assert!(split_integer(100, &[0, 0], &mut parts[..2]).is_err());
 /// # Ok::<(), revops::Error>(())
@@ -60,24 +68,33 @@ pub fn split_integer(total: i128, weights: &[u64], out: &mut [i128]) -> Result<(
             reason: "the output must have one slot per weight".into(),
         });
     }
-    split_with(total, weights.len(), |i| Ok(u128::from(weights[i])), out)
+    split_with(
+        total,
+        weights.len(),
+        |i| Ok(u128::from(weights[i])),
+        |i, part| {
+            out[i] = part;
+            Ok(())
+        },
+    )
 }
 
 /// The generic engine: `weight(i)` gives the `i`-th non-negative weight as a
-/// `u128`; it is called twice per weight (sum, then shares), so it must be
-/// cheap and pure.
+/// `u128` (or an error). It is called twice per weight (the sum, then the
+/// running sums), so it must be cheap and pure. `emit(i, part)` receives the
+/// parts in order.
+#[inline]
 pub(crate) fn split_with(
     total: i128,
     n: usize,
     weight: impl Fn(usize) -> Result<u128>,
-    out: &mut [i128],
+    mut emit: impl FnMut(usize, i128) -> Result<()>,
 ) -> Result<()> {
     if n == 0 {
         return Err(Error::InvalidWeights {
             reason: "no weights were given".into(),
         });
     }
-    debug_assert_eq!(out.len(), n);
     let mut sum: u128 = 0;
     for i in 0..n {
         sum = sum
@@ -90,88 +107,46 @@ pub(crate) fn split_with(
         });
     }
     let t = total.unsigned_abs();
-    let negative = total < 0;
-
-    // Floors go straight into `out` (as unsigned magnitudes for now);
-    // remainders go on the stack for small n, in a scratch buffer otherwise.
-    let mut handed: u128 = 0;
-    let mut stack = [0u128; STACK_WEIGHTS];
-    let mut heap: Vec<u128> = Vec::new();
-    let rems: &mut [u128] = if n <= STACK_WEIGHTS {
-        &mut stack[..n]
-    } else {
-        heap.resize(n, 0);
-        &mut heap
-    };
-    for (i, (slot, rem)) in out.iter_mut().zip(rems.iter_mut()).enumerate() {
-        let (q, r) = mul_div_rem(t, weight(i)?, sum);
-        handed += q; // the floors add up to at most t: no overflow
-        *rem = r;
-        // q <= t <= 2^127; only 2^127 itself (a total of i128::MIN given to a
-        // single part) does not fit, and i128::MIN stands for it until the
-        // sign is applied in `signed_part`.
-        *slot = i128::try_from(q).unwrap_or(i128::MIN);
-    }
-    let mut leftover = t - handed; // < n
-    if leftover > 0 {
-        if n <= STACK_WEIGHTS {
-            // Selection: repeatedly take the largest remaining remainder
-            // (lowest index on ties). O(n * leftover), leftover < n <= 32.
-            let mut taken: u32 = 0;
-            while leftover > 0 {
-                let mut best: Option<usize> = None;
-                for (i, &r) in rems.iter().enumerate() {
-                    if taken & (1 << i) != 0 || r == 0 {
-                        continue;
-                    }
-                    match best {
-                        Some(b) if rems[b] >= r => {}
-                        _ => best = Some(i),
-                    }
-                }
-                let Some(b) = best else { break };
-                taken |= 1 << b;
-                out[b] = bump(out[b]);
-                leftover -= 1;
-            }
-        } else {
-            let mut order: Vec<usize> = (0..n).filter(|&i| rems[i] > 0).collect();
-            order.sort_by(|&a, &b| rems[b].cmp(&rems[a]).then(a.cmp(&b)));
-            for &i in order
-                .iter()
-                .take(usize::try_from(leftover).unwrap_or(usize::MAX))
-            {
-                out[i] = bump(out[i]);
-            }
-        }
-    }
-    for slot in out.iter_mut() {
-        *slot = signed_part(*slot, negative)?;
+    let mut running: u128 = 0;
+    let mut prev: u128 = 0;
+    for i in 0..n {
+        // The running sum never exceeds `sum`, which fitted.
+        running += weight(i)?;
+        let (q, r) = mul_div_rem(t, running, sum);
+        // Round half to even: up when the remainder is more than half of W,
+        // or exactly half and the floor is odd.
+        let half = sum - r;
+        let rounded = q + u128::from(r > half || (r == half && q % 2 == 1));
+        // rounded - prev <= t <= 2^127.
+        emit(i, signed_part(rounded - prev, total < 0)?)?;
+        prev = rounded;
     }
     Ok(())
 }
 
-/// Adds one unit to a stored magnitude (with `i128::MIN` standing for 2^127).
-fn bump(v: i128) -> i128 {
-    // A magnitude of 2^127 never receives a leftover unit (it is the whole
-    // total), so `v + 1` stays within i128 for every reachable input.
-    v.saturating_add(1)
-}
-
-/// Turns a stored magnitude back into a signed part.
-fn signed_part(v: i128, negative: bool) -> Result<i128> {
-    match (v, negative) {
-        (i128::MIN, true) => Ok(i128::MIN),
-        (i128::MIN, false) => Err(Error::overflow("allocate")),
-        (v, true) => Ok(-v),
-        (v, false) => Ok(v),
+/// Turns a part's magnitude (at most 2^127) into a signed part.
+fn signed_part(magnitude: u128, negative: bool) -> Result<i128> {
+    if negative {
+        0i128
+            .checked_sub_unsigned(magnitude)
+            .ok_or_else(|| Error::overflow("allocate"))
+    } else {
+        i128::try_from(magnitude).map_err(|_| Error::overflow("allocate"))
     }
 }
 
 /// `(floor(a * b / d), a * b mod d)` exactly, for `b <= d` and `d > 0`.
+#[inline]
 pub(crate) fn mul_div_rem(a: u128, b: u128, d: u128) -> (u128, u128) {
     if let Some(p) = a.checked_mul(b) {
-        return (p / d, p % d);
+        // 64-bit division is several times faster than the 128-bit routine,
+        // and money in minor units times fixed-point weights usually fits.
+        if let (Ok(p64), Ok(d64)) = (u64::try_from(p), u64::try_from(d)) {
+            let q = p64 / d64;
+            return (u128::from(q), u128::from(p64 - q * d64));
+        }
+        let q = p / d;
+        return (q, p - q * d);
     }
     let (hi, lo) = wide_mul(a, b);
     // b <= d implies a * b / d <= a < 2^128, so hi < d and the quotient fits.
