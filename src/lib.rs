@@ -74,6 +74,9 @@
 )]
 
 mod error;
+pub mod journey;
+pub mod objective;
+pub mod playbook;
 pub mod quantity;
 
 pub use error::{Error, Result};
