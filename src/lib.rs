@@ -75,9 +75,12 @@
 
 mod error;
 pub mod journey;
+pub mod metrics;
 pub mod objective;
 pub mod playbook;
 pub mod quantity;
+#[cfg(feature = "serde")]
+mod serde_util;
 
 pub use error::{Error, Result};
 pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};
