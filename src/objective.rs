@@ -364,7 +364,7 @@ pub struct Assessment {
     /// better).
     pub met: bool,
     /// For cumulative goals: the value expected by the end of the assessed
-    /// day on a straight line, `target * elapsed_fraction(on)`.
+    /// day on a straight line, `target * elapsed_days(on) / days`.
     pub expected_to_date: Option<Decimal>,
     /// For cumulative goals: where the actual stands against that line.
     pub pace: Option<Pace>,
@@ -516,8 +516,11 @@ impl Goal {
             GoalKind::Level => out.gap = Some(a.checked_sub(t).ok_or_else(overflow)?),
             GoalKind::Cumulative => {
                 let elapsed = self.period.elapsed_days(on);
+                // target x elapsed / days: multiply first, so that 1/30 of
+                // 30,000 is exactly 1,000.
                 let expected = t
-                    .checked_mul(self.period.elapsed_fraction(on).value())
+                    .checked_mul(Decimal::from(elapsed))
+                    .and_then(|x| x.checked_div(Decimal::from(self.period.days())))
                     .ok_or_else(overflow)?;
                 out.expected_to_date = Some(expected.normalize());
                 if elapsed == 0 {

@@ -1,0 +1,247 @@
+//! Goals, pacing and scorecards.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use revops::journey::Ownership;
+use revops::objective::*;
+use revops::{Currency, Decimal, Money, Period};
+use rust_decimal_macros::dec;
+
+fn june() -> Period {
+    Period::month_of(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap())
+}
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, d).unwrap()
+}
+fn usd(a: Decimal) -> Target {
+    Target::Money(Money::new(a, Currency::USD))
+}
+fn goal(metric: &str, owner: Ownership, target: Target, dir: Direction, kind: GoalKind) -> Goal {
+    Goal::new(
+        Objective::Sales(SalesObjective::Revenue),
+        metric,
+        owner,
+        target,
+        june(),
+        dir,
+        kind,
+    )
+    .unwrap()
+}
+
+#[test]
+fn pace_hand_worked() {
+    // Quota 30,000 over 30 days. On June 15 (15 days elapsed, the 15th
+    // counted), 15,000 is expected.
+    let g = goal(
+        "revenue",
+        Ownership::Sales,
+        usd(dec!(30000)),
+        Direction::HigherIsBetter,
+        GoalKind::Cumulative,
+    );
+    let a = g.assess(usd(dec!(15000)), day(15)).unwrap();
+    assert_eq!(a.expected_to_date, Some(dec!(15000)));
+    assert_eq!(a.pace, Some(Pace::OnTrack));
+    assert_eq!(a.projected, Some(dec!(30000)));
+    assert_eq!(a.attainment.unwrap().value(), dec!(0.5));
+    // 14,000 is 6.7% under: behind. 15,700 is 4.7% over: on track (5%).
+    assert_eq!(
+        g.assess(usd(dec!(14000)), day(15)).unwrap().pace,
+        Some(Pace::Behind)
+    );
+    assert_eq!(
+        g.assess(usd(dec!(15700)), day(15)).unwrap().pace,
+        Some(Pace::OnTrack)
+    );
+    assert_eq!(
+        g.assess(usd(dec!(15800)), day(15)).unwrap().pace,
+        Some(Pace::Ahead)
+    );
+    // First day: 1/30 of the target (1,000) is expected, never zero.
+    let first = g.assess(usd(dec!(0)), day(1)).unwrap();
+    assert_eq!(first.expected_to_date, Some(dec!(1000)));
+    assert_eq!(first.pace, Some(Pace::Behind));
+    assert_eq!(first.projected, Some(dec!(0)));
+    // Before the period: not started, nothing projected.
+    let before = g
+        .assess(usd(dec!(0)), NaiveDate::from_ymd_opt(2026, 5, 20).unwrap())
+        .unwrap();
+    assert_eq!(before.pace, Some(Pace::NotStarted));
+    assert_eq!(before.projected, None);
+    // Wrong unit or currency.
+    assert!(g.assess(Target::Count(5), day(3)).is_err());
+    assert!(g
+        .assess(Target::Money(Money::new(dec!(1), Currency::EUR)), day(3))
+        .is_err());
+}
+
+#[test]
+fn level_goals_report_a_gap_and_lower_is_better_inverts() {
+    // Sales cycle of at most 30 days; actual 40: attainment 30/40 = 0.75.
+    let cycle = goal(
+        "sales_cycle_length",
+        Ownership::Sales,
+        Target::DurationSeconds(30 * 86400),
+        Direction::LowerIsBetter,
+        GoalKind::Level,
+    );
+    let a = cycle
+        .assess(Target::DurationSeconds(40 * 86400), day(10))
+        .unwrap();
+    assert_eq!(a.attainment.unwrap().value(), dec!(0.75));
+    assert_eq!(a.gap, Some(Decimal::from(10 * 86400)));
+    assert!(!a.met);
+    assert_eq!(a.pace, None);
+    // An actual of zero is the best result: no finite attainment, met.
+    let zero = cycle.assess(Target::DurationSeconds(0), day(10)).unwrap();
+    assert_eq!(zero.attainment, None);
+    assert!(zero.met);
+}
+
+#[test]
+fn invalid_goals_are_refused() {
+    let mk = |t: Target, d: Direction| {
+        Goal::new(
+            Objective::Sales(SalesObjective::Targets),
+            "revenue",
+            Ownership::Sales,
+            t,
+            june(),
+            d,
+            GoalKind::Cumulative,
+        )
+    };
+    assert!(mk(usd(dec!(0)), Direction::HigherIsBetter).is_err());
+    assert!(mk(usd(dec!(-5)), Direction::LowerIsBetter).is_err());
+    assert!(mk(Target::Count(0), Direction::LowerIsBetter).is_ok());
+    assert!(Goal::new(
+        Objective::Sales(SalesObjective::Targets),
+        " ",
+        Ownership::Sales,
+        usd(dec!(1)),
+        june(),
+        Direction::HigherIsBetter,
+        GoalKind::Level
+    )
+    .is_err());
+    // And on deserialization.
+    let g = mk(usd(dec!(10)), Direction::HigherIsBetter).unwrap();
+    let mut json = serde_json::to_value(&g).unwrap();
+    assert_eq!(serde_json::from_value::<Goal>(json.clone()).unwrap(), g);
+    json["target"] = serde_json::json!({"count": 0});
+    assert!(serde_json::from_value::<Goal>(json).is_err());
+}
+
+proptest! {
+    /// More progress never gives a worse pace (cumulative, higher is better);
+    /// for lower-is-better goals, more never gives a better pace.
+    #[test]
+    fn pace_is_monotonic(target in 1u64..1_000_000, a in 0u64..2_000_000, b in 0u64..2_000_000, d in 1u32..=30) {
+        let rank = |p: Pace| match p { Pace::NotStarted => 0, Pace::Behind => 1, Pace::OnTrack => 2, Pace::Ahead => 3 };
+        let (lo, hi) = (a.min(b), a.max(b));
+        let up = goal("lead_count", Ownership::Marketing, Target::Count(target), Direction::HigherIsBetter, GoalKind::Cumulative);
+        let p_lo = up.assess(Target::Count(lo), day(d)).unwrap().pace.unwrap();
+        let p_hi = up.assess(Target::Count(hi), day(d)).unwrap().pace.unwrap();
+        prop_assert!(rank(p_lo) <= rank(p_hi));
+        let down = goal("cost", Ownership::Marketing, Target::Count(target), Direction::LowerIsBetter, GoalKind::Cumulative);
+        let p_lo = down.assess(Target::Count(lo), day(d)).unwrap().pace.unwrap();
+        let p_hi = down.assess(Target::Count(hi), day(d)).unwrap().pace.unwrap();
+        prop_assert!(rank(p_lo) >= rank(p_hi));
+    }
+
+    /// Attainment is actual / target exactly (higher is better) and
+    /// target / actual (lower is better).
+    #[test]
+    fn attainment_is_exact(target in 1u64..1_000_000, actual in 0u64..1_000_000) {
+        let up = goal("lead_count", Ownership::Marketing, Target::Count(target), Direction::HigherIsBetter, GoalKind::Level);
+        let a = up.assess(Target::Count(actual), day(5)).unwrap();
+        prop_assert_eq!(a.attainment.unwrap().value(), (Decimal::from(actual) / Decimal::from(target)).normalize());
+        prop_assert_eq!(a.met, actual >= target);
+        let down = goal("cost", Ownership::Marketing, Target::Count(target), Direction::LowerIsBetter, GoalKind::Level);
+        let a = down.assess(Target::Count(actual), day(5)).unwrap();
+        if actual == 0 {
+            prop_assert_eq!(a.attainment, None);
+        } else {
+            prop_assert_eq!(a.attainment.unwrap().value(), (Decimal::from(target) / Decimal::from(actual)).normalize());
+        }
+        prop_assert_eq!(a.gap, Some(Decimal::from(actual) - Decimal::from(target)));
+    }
+}
+
+#[test]
+fn conflicting_goals_are_flagged_unless_a_shared_outcome_exists() {
+    let leads = goal(
+        "lead_count",
+        Ownership::Marketing,
+        Target::Count(600),
+        Direction::HigherIsBetter,
+        GoalKind::Cumulative,
+    );
+    let win = goal(
+        "win_rate",
+        Ownership::Sales,
+        Target::Count(1),
+        Direction::HigherIsBetter,
+        GoalKind::Level,
+    );
+    let mut card = Scorecard::new(vec![leads.clone(), win.clone()]);
+    assert_eq!(
+        card.conflicts(),
+        vec![Conflict::VolumeVersusQuality {
+            marketing_metric: "lead_count".into(),
+            sales_metric: "win_rate".into()
+        }]
+    );
+    // A shared revenue goal ties both teams to the outcome: no conflict.
+    card.push(goal(
+        "revenue",
+        Ownership::Shared,
+        usd(dec!(100000)),
+        Direction::HigherIsBetter,
+        GoalKind::Cumulative,
+    ));
+    assert!(card.conflicts().is_empty());
+    assert_eq!(card.shared_goals().len(), 1);
+    // A shared goal on a non-outcome metric does not count.
+    let card = Scorecard::new(vec![
+        leads.clone(),
+        win.clone(),
+        goal(
+            "click_through_rate",
+            Ownership::Shared,
+            Target::Count(1),
+            Direction::HigherIsBetter,
+            GoalKind::Level,
+        ),
+    ]);
+    assert_eq!(card.conflicts().len(), 1);
+    // Opposite directions on one metric across teams.
+    let card = Scorecard::new(vec![
+        goal(
+            "sales_cycle_length",
+            Ownership::Marketing,
+            Target::Count(1),
+            Direction::HigherIsBetter,
+            GoalKind::Level,
+        ),
+        goal(
+            "sales_cycle_length",
+            Ownership::Sales,
+            Target::Count(1),
+            Direction::LowerIsBetter,
+            GoalKind::Level,
+        ),
+    ]);
+    assert_eq!(
+        card.conflicts(),
+        vec![Conflict::OpposingDirections {
+            metric: "sales_cycle_length".into()
+        }]
+    );
+    // Neglected teams.
+    assert_eq!(
+        Scorecard::new(vec![leads]).neglected_teams(),
+        vec![revops::journey::Team::Sales]
+    );
+}

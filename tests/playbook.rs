@@ -1,0 +1,147 @@
+//! The FAQ as typed decisions.
+
+use chrono::NaiveDate;
+use revops::journey::{Ownership, Team};
+use revops::objective::*;
+use revops::playbook::*;
+use revops::Period;
+
+#[test]
+fn investment_focus_follows_the_situation() {
+    let s = |new_to_market, launching_product, competition| MarketSituation {
+        new_to_market,
+        launching_product,
+        competition,
+    };
+    let r = investment_focus(s(true, true, Competition::Fierce));
+    assert_eq!(r.decision, InvestmentFocus::Marketing);
+    assert_eq!(
+        r.reasons,
+        vec![
+            Reason::NewToMarket,
+            Reason::NewProductLaunch,
+            Reason::FierceCompetition
+        ]
+    );
+    for c in [Competition::Low, Competition::Moderate] {
+        let r = investment_focus(s(false, false, c));
+        assert_eq!(r.decision, InvestmentFocus::Sales);
+        assert_eq!(r.reasons, vec![Reason::EstablishedDemand]);
+    }
+    assert_eq!(
+        investment_focus(s(false, false, Competition::Fierce)).decision,
+        InvestmentFocus::Marketing
+    );
+    assert_eq!(
+        investment_focus(s(true, false, Competition::Low)).decision,
+        InvestmentFocus::Marketing
+    );
+}
+
+#[test]
+fn strategy_by_product_type() {
+    for (c, v, m, sa) in [
+        (
+            Complexity::Complex,
+            Value::High,
+            MarketingCycle::LongEducational,
+            SalesApproach::Consultative,
+        ),
+        (
+            Complexity::Complex,
+            Value::Low,
+            MarketingCycle::LongEducational,
+            SalesApproach::Consultative,
+        ),
+        (
+            Complexity::Simple,
+            Value::High,
+            MarketingCycle::LongEducational,
+            SalesApproach::Consultative,
+        ),
+        (
+            Complexity::Simple,
+            Value::Low,
+            MarketingCycle::QuickAttractive,
+            SalesApproach::Direct,
+        ),
+    ] {
+        let r = strategy_for(c, v);
+        assert_eq!(
+            r.decision,
+            Strategy {
+                marketing: m,
+                sales: sa
+            },
+            "{c:?} {v:?}"
+        );
+        assert_eq!(r.reasons.len(), 1);
+    }
+}
+
+#[test]
+fn team_structure_threshold() {
+    assert_eq!(team_structure(1, 10).decision, TeamStructure::Combined);
+    assert_eq!(team_structure(9, 10).decision, TeamStructure::Combined);
+    assert_eq!(team_structure(10, 10).decision, TeamStructure::Separate);
+    assert_eq!(team_structure(0, 0).decision, TeamStructure::Separate);
+}
+
+#[test]
+fn mistakes_are_detected_from_a_scorecard() {
+    let q = Period::new(
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+    )
+    .unwrap();
+    let g = |metric: &str, owner, obj| {
+        Goal::new(
+            obj,
+            metric,
+            owner,
+            Target::Count(10),
+            q,
+            Direction::HigherIsBetter,
+            GoalKind::Cumulative,
+        )
+        .unwrap()
+    };
+    let leads = g(
+        "lead_count",
+        Ownership::Marketing,
+        Objective::Marketing(MarketingObjective::Demand),
+    );
+    let win = g(
+        "win_rate",
+        Ownership::Sales,
+        Objective::Sales(SalesObjective::Conversion),
+    );
+
+    // Only marketing has goals: no coordination and sales neglected.
+    let only_marketing = Scorecard::new(vec![leads.clone()]);
+    assert_eq!(
+        detect_mistakes(&only_marketing),
+        vec![
+            Mistake::NoCoordination,
+            Mistake::OneSideNeglected { team: Team::Sales }
+        ]
+    );
+    // Volume vs quality with nothing shared.
+    let split = Scorecard::new(vec![leads.clone(), win.clone()]);
+    let found = detect_mistakes(&split);
+    assert!(found.contains(&Mistake::NoCoordination));
+    assert!(found
+        .iter()
+        .any(|m| matches!(m, Mistake::ConflictingGoals { .. })));
+    // With a shared revenue goal: nothing to report.
+    let aligned = Scorecard::new(vec![
+        leads,
+        win,
+        g(
+            "revenue",
+            Ownership::Shared,
+            Objective::Sales(SalesObjective::Revenue),
+        ),
+    ]);
+    assert!(detect_mistakes(&aligned).is_empty());
+}
