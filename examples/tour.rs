@@ -2,13 +2,149 @@
 //!
 //! Each section shows one capability on a small, made-up business.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+use revops::journey::{
+    Channel, Funnel, Lead, LeadSource, LifecycleStage, Ownership, Stage, Team, TeamProfile,
+};
+use revops::metrics::{Arg, Metric};
+use revops::objective::{
+    Direction, Goal, GoalKind, MarketingObjective, Objective, SalesObjective, Scorecard, Target,
+};
+use revops::playbook::{detect_mistakes, investment_focus, Competition, MarketSituation};
 use revops::{Change, Currency, Money, Multiple, Period, Ratio};
 use rust_decimal_macros::dec;
 
 fn main() -> Result<(), revops::Error> {
     println!("revops tour: marketing creates demand, sales turns it into revenue\n");
     quantities()?;
+    teams()?;
+    metrics()?;
+    goals()?;
+    Ok(())
+}
+
+/// The two teams, their comparison as data, the journey and the hand-off.
+fn teams() -> Result<(), revops::Error> {
+    println!("== 2. Two teams, one journey");
+    for row in TeamProfile::comparison() {
+        println!(
+            "  {:<12} | {:<45} | {}",
+            row.aspect, row.marketing, row.sales
+        );
+    }
+    let journey: Vec<String> = Stage::ALL
+        .iter()
+        .map(|s| format!("{s} ({})", s.owner()))
+        .collect();
+    println!("  journey: {}", journey.join(" > "));
+    let funnel = Funnel::standard();
+    println!(
+        "  the article's funnel: {funnel}; sales takes over at stage {}",
+        funnel.handoff().map_or(0, |i| i + 1)
+    );
+
+    let t = |h: i64| {
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
+            + TimeDelta::hours(h)
+    };
+    let source = LeadSource {
+        channel: Channel::new("webinar")?,
+        sourced_by: Team::Marketing,
+    };
+    let mut lead = Lead::new("lead-42", t(0), LifecycleStage::Lead, source);
+    lead.add_interest("wants a demo of the reporting module");
+    lead.advance(LifecycleStage::MarketingQualifiedLead, t(2))?;
+    lead.hand_off(t(3))?;
+    lead.record_first_contact(t(5))?;
+    lead.accept(t(5))?;
+    println!(
+        "  lead-42 handed from {} to {}: first contact after {} h, now {}\n",
+        LifecycleStage::MarketingQualifiedLead.owner(),
+        lead.stage().owner(),
+        lead.speed_to_lead().map_or(0, |d| d.num_hours()),
+        lead.stage()
+    );
+    Ok(())
+}
+
+/// A few entries of the metric catalogue, evaluated.
+fn metrics() -> Result<(), revops::Error> {
+    println!("== 3. The metric catalogue ({} metrics)", Metric::ALL.len());
+    let usd = |a| Arg::Money(Money::new(a, Currency::USD));
+    for (metric, args) in [
+        (Metric::CostPerLead, vec![usd(dec!(4800)), Arg::Count(300)]),
+        (Metric::WinRate, vec![Arg::Count(42), Arg::Count(78)]),
+        (
+            Metric::LeadToCustomerRate,
+            vec![Arg::Count(42), Arg::Count(300)],
+        ),
+        (
+            Metric::MqlAcceptanceRate,
+            vec![Arg::Count(96), Arg::Count(120)],
+        ),
+        (
+            Metric::NetPromoterScore,
+            vec![Arg::Answers(vec![10, 9, 9, 8, 7, 6, 10, 3])],
+        ),
+    ] {
+        println!(
+            "  {:<24} {:<10} {:<10} = {:<8} ({})",
+            metric.id(),
+            metric.owner(),
+            metric.unit().id(),
+            metric.evaluate(&args)?.to_string(),
+            metric.formula()
+        );
+    }
+    println!();
+    Ok(())
+}
+
+/// Goals with pacing, a scorecard, and the playbook.
+fn goals() -> Result<(), revops::Error> {
+    println!("== 4. Goals, pacing and the playbook");
+    let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap_or_default();
+    let month = Period::month_of(d(1));
+    let leads = Goal::new(
+        Objective::Marketing(MarketingObjective::Demand),
+        "lead_count",
+        Ownership::Marketing,
+        Target::Count(400),
+        month,
+        Direction::HigherIsBetter,
+        GoalKind::Cumulative,
+    )?;
+    let win = Goal::new(
+        Objective::Sales(SalesObjective::Conversion),
+        "win_rate",
+        Ownership::Sales,
+        Target::Ratio(Ratio::new(dec!(0.3))?),
+        month,
+        Direction::HigherIsBetter,
+        GoalKind::Level,
+    )?;
+    let a = leads.assess(Target::Count(310), d(20))?;
+    println!(
+        "  310 leads by Nov 20 against 400 for the month: {:?}, projected {}",
+        a.pace.unwrap_or(revops::objective::Pace::NotStarted),
+        a.projected.unwrap_or_default().round_dp(0)
+    );
+    let card = Scorecard::new(vec![leads, win]);
+    println!("  marketing judged on volume, sales on win rate, nothing shared:");
+    for m in detect_mistakes(&card) {
+        println!("    - {m:?}");
+    }
+    let plan = investment_focus(MarketSituation {
+        new_to_market: true,
+        launching_product: false,
+        competition: Competition::Moderate,
+    });
+    println!(
+        "  a new company should weight toward {:?}: {:?}\n",
+        plan.decision, plan.reasons
+    );
     Ok(())
 }
 

@@ -12,7 +12,7 @@
 //!
 //! Each function takes plain inputs (counts as `u64`, [`Money`],
 //! [`Decimal`], [`TimeDelta`], [`Ratio`]) and returns a typed value inside
-//! [`Result`](crate::Result). Zero denominators, currency mismatches and
+//! [`Result`]. Zero denominators, currency mismatches and
 //! counts that contradict each other are errors, never NaN or a panic.
 //! Each module's docs hold a table of its formulas.
 //!
@@ -881,7 +881,7 @@ impl From<Metric> for &'static str {
 
 impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
+        f.pad(self.id())
     }
 }
 
