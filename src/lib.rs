@@ -74,6 +74,7 @@
 )]
 
 mod error;
+pub mod funnel;
 pub mod journey;
 pub mod metrics;
 pub mod objective;

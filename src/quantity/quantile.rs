@@ -199,21 +199,7 @@ impl Distribution {
     /// # Ok::<(), revops::Error>(())
     /// ```
     pub fn quantile(&self, p: Ratio) -> Option<Decimal> {
-        if self.n == 0 {
-            return None;
-        }
-        let h = Decimal::from(self.n - 1).checked_mul(p.value())?;
-        let lo_rank = h.floor();
-        let frac = h - lo_rank;
-        let lo_rank = u64::try_from(lo_rank).ok()?;
-        let lo = self.nth(lo_rank)?;
-        if frac.is_zero() {
-            return Some(Decimal::from(lo));
-        }
-        let hi = self.nth(lo_rank + 1)?;
-        let diff = Decimal::from(i128::from(hi) - i128::from(lo));
-        let v = Decimal::from(lo).checked_add(frac.checked_mul(diff)?)?;
-        Some(v.normalize())
+        interpolate(self.n, p, |k| self.nth(k))
     }
 
     /// The median (the 0.5-quantile), or `None` when empty.
@@ -258,4 +244,46 @@ impl FromIterator<i64> for Distribution {
         d.extend(iter);
         d
     }
+}
+
+/// The crate's quantile rule over `n` values, the `k`-th smallest of which
+/// (0-based) `nth(k)` returns. `None` when `n` is zero.
+fn interpolate(n: u64, p: Ratio, nth: impl Fn(u64) -> Option<i64>) -> Option<Decimal> {
+    if n == 0 {
+        return None;
+    }
+    let h = Decimal::from(n - 1).checked_mul(p.value())?;
+    let lo_rank = h.floor();
+    let frac = h - lo_rank;
+    let lo_rank = u64::try_from(lo_rank).ok()?;
+    let lo = nth(lo_rank)?;
+    if frac.is_zero() {
+        return Some(Decimal::from(lo));
+    }
+    let hi = nth(lo_rank + 1)?;
+    let diff = Decimal::from(i128::from(hi) - i128::from(lo));
+    let v = Decimal::from(lo).checked_add(frac.checked_mul(diff)?)?;
+    Some(v.normalize())
+}
+
+/// The crate's quantile rule over an ascending slice (see [`Distribution`]).
+pub(crate) fn quantile_of_sorted(sorted: &[i64], p: Ratio) -> Option<Decimal> {
+    interpolate(sorted.len() as u64, p, |k| {
+        usize::try_from(k).ok().and_then(|k| sorted.get(k).copied())
+    })
+}
+
+/// The exact mean of a slice, as [`Distribution::mean`] computes it.
+pub(crate) fn mean_of(values: &[i64]) -> Option<Decimal> {
+    if values.is_empty() {
+        return None;
+    }
+    let sum: i128 = values.iter().map(|&v| i128::from(v)).sum();
+    let n = values.len() as u64;
+    let d = Distribution {
+        counts: BTreeMap::new(),
+        n,
+        sum,
+    };
+    d.mean()
 }

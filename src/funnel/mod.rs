@@ -1,0 +1,882 @@
+//! Ordered, windowed funnels over event streams, with the semantics of
+//! ClickHouse's `windowFunnel`, time to convert, and a breakdown by entry
+//! channel.
+//!
+//! A funnel is a list of steps (awareness, interest, decision, purchase, or
+//! your own). Each [`FunnelEvent`] says that a user did step `k` (0-based) at
+//! a time, through a channel. [`analyze`] finds, for every user, how far
+//! along the funnel they got within the conversion window, and reports per
+//! step how many users reached it, the conversion from the previous and the
+//! first step, the drop-off, and the time it took ([`FunnelReport`]).
+//!
+//! # The level of a user: ClickHouse's rules
+//!
+//! revops reproduces `windowFunnel(window, mode...)(timestamp, cond1, ...)`
+//! of ClickHouse as of 26.9 (`AggregateFunctionWindowFunnel.cpp`, after the
+//! #37177 fix of `strict_deduplication`). A user's *level* is the number of
+//! steps reached (ClickHouse's return value); `steps[k].users` counts users
+//! with level `>= k + 1`.
+//!
+//! The user's events are sorted by timestamp, then by step (a step-1 event
+//! in the same second as a step-2 event comes first), then by channel name.
+//! Events whose step index is `>= steps` match no step. One chain of
+//! timestamps is kept per level; then each event, in order:
+//!
+//! 1. **matches no step**: ignored, except under `strict_order`, where it
+//!    ends the scan if a step-1 event has been seen (and is skipped before).
+//! 2. **step 1**: starts a new chain at level 1 with this timestamp. Chains
+//!    already under way at higher levels are **kept**: a later step-1 event
+//!    does not reset them, it only offers a newer starting point.
+//! 3. otherwise (step `k > 1`), the first rule that applies:
+//!    * `strict_deduplication` and level `k` is already reached: the scan
+//!      stops and the level reached so far is the result (a repeated step
+//!      ends the funnel);
+//!    * `strict_order`, a step-1 event was seen, and level `k - 1` is not
+//!      reached: the event skipped ahead of the order, so the scan stops
+//!      (with `allow_reentry`, the event is ignored instead and the scan
+//!      goes on);
+//!    * level `k - 1` is reached: the event extends that level's chain if
+//!      `timestamp <= chain start + window` (**inclusive**), and, under
+//!      `strict_increase`, if its timestamp is strictly after the previous
+//!      step's. It then becomes level `k`'s chain; reaching the last step
+//!      ends the scan.
+//! 4. The result is the highest level reached.
+//!
+//! **Ties.** Events in the same second are ordered by step, so `A` and `B`
+//! at the same second count as `A` then `B` in the default mode (and are
+//! refused by `strict_increase`).
+//!
+//! **`strict_once`** switches to ClickHouse's second algorithm: every chain
+//! at every level is kept (not only the latest), an event extends each chain
+//! of the level below that it can, and chains out of the window are dropped
+//! (one is always kept per level). ClickHouse additionally checks that one
+//! row is not used twice in a chain, which matters when a row satisfies two
+//! conditions; a revops event has exactly one step, so that check never
+//! applies.
+//!
+//! **Duplicates are kept**: two identical events are two events, which is
+//! what `strict_deduplication` reacts to.
+//!
+//! Mode combinations are those ClickHouse accepts: any subset of the five,
+//! except that `allow_reentry` requires `strict_order`.
+//!
+//! # The counted chain
+//!
+//! Time to convert and the entry channel come from one chain per user: the
+//! chain as it stands when the user's highest level is **first** reached,
+//! with its own per-step timestamps (for a user who only reached step 1:
+//! their first step-1 event). Its entry channel is the channel of the
+//! chain's step-1 event; step-1 events in the same second go to the channel
+//! whose name sorts first, so the result never depends on input order.
+//! Users who never did step 1 are not in the funnel (they are counted under
+//! `ignored`).
+//!
+//! # Beyond ClickHouse
+//!
+//! * [`FunnelKind::AnyOrder`]: the level is the largest number of distinct
+//!   steps done within one window `[t, t + window]` that starts at one of the
+//!   user's step events, in any order (PostHog's and Mixpanel's unordered
+//!   funnels). Time-to-convert figures are not reported for it.
+//! * [`Exclusion`] steps: an event of a given kind strictly between the
+//!   counted chain's `from` and `to` steps disqualifies the conversion: the
+//!   user counts as having dropped off before `to` (Mixpanel's rule; the
+//!   user stays in the funnel and is counted under `ignored` as
+//!   `conversion_excluded`).
+//!
+//! # Partitions and merging
+//!
+//! [`FunnelState`] is the partial result over some users. Split users across
+//! partitions with [`partition_of`] (every event of a user in one
+//! partition), [`FunnelState::merge`] the partial states, and
+//! [`FunnelState::finish`] into the report: the result equals the analysis
+//! of the whole input.
+//!
+//! # Example
+//!
+//! ```
+//! use chrono::TimeDelta;
+//! use revops::funnel::{analyze, FunnelEvent, FunnelSpec};
+//! use revops::journey::Channels;
+//!
+//! let mut ch = Channels::new();
+//! let ads = ch.intern_str("ads")?;
+//! let spec = FunnelSpec::new(3, TimeDelta::hours(1))?;
+//! let events = [
+//!     FunnelEvent::new(1, 0, 0, ads),     // user 1: step 1 at 0 s
+//!     FunnelEvent::new(1, 600, 1, ads),   //         step 2 at 10 min
+//!     FunnelEvent::new(1, 4000, 2, ads),  //         step 3 too late
+//!     FunnelEvent::new(2, 100, 0, ads),   // user 2: step 1 only
+//! ];
+//! let report = analyze(&spec, &events, &ch)?;
+//! let users: Vec<u64> = report.steps.iter().map(|s| s.users).collect();
+//! assert_eq!(users, [2, 1, 0]);
+//! assert_eq!(report.steps[1].conversion_from_previous.unwrap().to_string(), "50%");
+//! # Ok::<(), revops::Error>(())
+//! ```
+
+mod scan;
+
+use std::collections::BTreeMap;
+
+use chrono::TimeDelta;
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::journey::{ChannelId, Channels, Journey};
+use crate::quantity::{mean_of, quantile_of_sorted, Ratio};
+use scan::{scan, Counted, Ev, Scratch};
+
+/// The most steps a funnel can have (ClickHouse's limit).
+pub const MAX_STEPS: usize = 32;
+
+/// One event of a funnel: a user did step `step` (0-based) at `ts` (integer
+/// seconds, for example Unix time) through `channel`. A step index at or
+/// above the funnel's number of steps marks an event that matches no step
+/// (it matters to `strict_order` and to exclusions).
+///
+/// 24 bytes, so 10 million events take 240 MB.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FunnelEvent {
+    /// The user (prospect) id.
+    pub user: u64,
+    /// When, in integer seconds.
+    pub ts: i64,
+    /// The 0-based step index.
+    pub step: u8,
+    /// The channel, interned in a [`Channels`] registry.
+    pub channel: ChannelId,
+}
+
+impl FunnelEvent {
+    /// An event.
+    pub fn new(user: u64, ts: i64, step: u8, channel: ChannelId) -> FunnelEvent {
+        FunnelEvent {
+            user,
+            ts,
+            step,
+            channel,
+        }
+    }
+
+    /// Funnel events for one user from a [`Journey`]: each touch becomes an
+    /// event at its time (Unix seconds) with the step `step_of` assigns to
+    /// it (return `None` to leave a touch out), and its channel interned in
+    /// `channels`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Channels::intern`].
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use revops::funnel::FunnelEvent;
+    /// use revops::journey::{Channel, Channels, Journey, Stage, Touchpoint, TouchpointKind as K};
+    /// let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let j = Journey::new(vec![Touchpoint::new(t, Channel::new("ads")?, K::Impression)]);
+    /// let mut reg = Channels::new();
+    /// // Steps by journey stage: awareness = 0, interest = 1, ...
+    /// let ev = FunnelEvent::from_journey(7, &j, &mut reg, |tp| Some(tp.kind.stage() as u8))?;
+    /// assert_eq!(ev[0].step, 0);
+    /// assert_eq!(ev[0].ts, t.timestamp());
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn from_journey(
+        user: u64,
+        journey: &Journey,
+        channels: &mut Channels,
+        step_of: impl Fn(&crate::journey::Touchpoint) -> Option<u8>,
+    ) -> Result<Vec<FunnelEvent>> {
+        let mut out = Vec::with_capacity(journey.touches().len());
+        for t in journey.touches() {
+            if let Some(step) = step_of(t) {
+                let channel = channels.intern(&t.channel)?;
+                out.push(FunnelEvent::new(user, t.at.timestamp(), step, channel));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The `windowFunnel` modes. Any combination is allowed, except
+/// `allow_reentry` without `strict_order` (as in ClickHouse).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct Modes {
+    /// A repeated step ends the funnel.
+    pub strict_deduplication: bool,
+    /// No other event may come between the steps.
+    pub strict_order: bool,
+    /// Steps must have strictly increasing timestamps.
+    pub strict_increase: bool,
+    /// ClickHouse's every-chain algorithm.
+    pub strict_once: bool,
+    /// With `strict_order`: ignore steps that come too early instead of
+    /// stopping.
+    pub allow_reentry: bool,
+}
+
+impl Modes {
+    /// Parses a ClickHouse mode name into these modes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an unknown name (ClickHouse's old
+    /// `strict` is refused, as ClickHouse refuses it).
+    ///
+    /// ```
+    /// let mut m = revops::funnel::Modes::default();
+    /// m.set("strict_order")?;
+    /// assert!(m.strict_order);
+    /// assert!(m.set("strict").is_err());
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn set(&mut self, name: &str) -> Result<()> {
+        match name {
+            "strict_deduplication" => self.strict_deduplication = true,
+            "strict_order" => self.strict_order = true,
+            "strict_increase" => self.strict_increase = true,
+            "strict_once" => self.strict_once = true,
+            "allow_reentry" => self.allow_reentry = true,
+            "strict" => {
+                return Err(Error::invalid(
+                    "funnel mode",
+                    "\"strict\" was replaced by \"strict_deduplication\"",
+                ))
+            }
+            other => {
+                return Err(Error::invalid(
+                    "funnel mode",
+                    format!("unknown mode {other:?}"),
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Ordered (ClickHouse) or any-order funnels.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum FunnelKind {
+    /// Steps in order, ClickHouse's `windowFunnel`.
+    #[default]
+    Ordered,
+    /// All steps within the window, in any order.
+    AnyOrder,
+}
+
+/// An exclusion: an event with step code `event` (at or above the number of
+/// steps) strictly between steps `from_step` and `to_step` of the counted
+/// chain disqualifies the conversion to `to_step`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Exclusion {
+    /// The excluded event's code (a step index `>= steps`).
+    pub event: u8,
+    /// The step after which the exclusion counts.
+    pub from_step: usize,
+    /// The step before which it counts.
+    pub to_step: usize,
+}
+
+/// What to compute: the number of steps, the window, the modes.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct FunnelSpec {
+    steps: u8,
+    window: i64,
+    modes: Modes,
+    kind: FunnelKind,
+    exclusions: Vec<Exclusion>,
+}
+
+impl FunnelSpec {
+    /// An ordered funnel of `steps` steps (1 to 32) with a conversion window
+    /// (whole seconds; sub-second parts are dropped), default mode.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for 0 or more than 32 steps, or a negative
+    /// window.
+    pub fn new(steps: usize, window: TimeDelta) -> Result<FunnelSpec> {
+        if steps == 0 || steps > MAX_STEPS {
+            return Err(Error::invalid(
+                "funnel",
+                format!("a funnel has 1 to {MAX_STEPS} steps, not {steps}"),
+            ));
+        }
+        if window < TimeDelta::zero() {
+            return Err(Error::invalid("funnel", "the window is negative"));
+        }
+        Ok(FunnelSpec {
+            steps: steps as u8,
+            window: window.num_seconds(),
+            modes: Modes::default(),
+            kind: FunnelKind::Ordered,
+            exclusions: Vec::new(),
+        })
+    }
+
+    /// Sets the modes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for `allow_reentry` without `strict_order`.
+    pub fn with_modes(mut self, modes: Modes) -> Result<FunnelSpec> {
+        if modes.allow_reentry && !modes.strict_order {
+            return Err(Error::invalid(
+                "funnel modes",
+                "allow_reentry requires strict_order",
+            ));
+        }
+        self.modes = modes;
+        Ok(self)
+    }
+
+    /// Makes it an any-order funnel.
+    pub fn any_order(mut self) -> FunnelSpec {
+        self.kind = FunnelKind::AnyOrder;
+        self
+    }
+
+    /// Adds an exclusion.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] unless `from_step < to_step < steps <= event`.
+    pub fn exclude(mut self, x: Exclusion) -> Result<FunnelSpec> {
+        let n = usize::from(self.steps);
+        if !(x.from_step < x.to_step && x.to_step < n && usize::from(x.event) >= n) {
+            return Err(Error::invalid(
+                "funnel exclusion",
+                "needs from_step < to_step < steps <= event code",
+            ));
+        }
+        self.exclusions.push(x);
+        Ok(self)
+    }
+
+    /// The number of steps.
+    pub fn steps(&self) -> usize {
+        usize::from(self.steps)
+    }
+
+    /// The window in seconds.
+    pub fn window_seconds(&self) -> i64 {
+        self.window
+    }
+
+    /// The modes.
+    pub fn modes(&self) -> Modes {
+        self.modes
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> FunnelKind {
+        self.kind
+    }
+}
+
+/// Which of `n` partitions a user belongs to: a fixed hash of the id, so
+/// every event of a user lands in the same partition.
+///
+/// ```
+/// let p = revops::funnel::partition_of(42, 4);
+/// assert!(p < 4);
+/// assert_eq!(p, revops::funnel::partition_of(42, 4));
+/// ```
+pub fn partition_of(user: u64, n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    ((u128::from(mix(user)) * n as u128) >> 64) as usize
+}
+
+/// A 64-bit mixer (the finaliser of SplitMix64).
+#[inline]
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Per-step accumulators for one group of users (all, or one channel).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Acc {
+    /// `reached[k]`: users whose level is `k + 1` exactly.
+    at_level: Vec<u64>,
+    from_prev: Vec<Vec<i64>>,
+    from_first: Vec<Vec<i64>>,
+}
+
+impl Acc {
+    fn new(n: usize) -> Acc {
+        Acc {
+            at_level: vec![0; n],
+            from_prev: vec![Vec::new(); n],
+            from_first: vec![Vec::new(); n],
+        }
+    }
+
+    fn add(&mut self, c: &Counted, timed: bool) {
+        self.at_level[c.level - 1] += 1;
+        if timed {
+            for k in 1..c.level {
+                self.from_prev[k].push(c.ts[k] - c.ts[k - 1]);
+                self.from_first[k].push(c.ts[k] - c.ts[0]);
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &Acc) {
+        for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
+            *a += b;
+        }
+        for (a, b) in self.from_prev.iter_mut().zip(&o.from_prev) {
+            a.extend_from_slice(b);
+        }
+        for (a, b) in self.from_first.iter_mut().zip(&o.from_first) {
+            a.extend_from_slice(b);
+        }
+    }
+
+    fn finish(mut self, timed: bool) -> Vec<StepReport> {
+        let n = self.at_level.len();
+        // users[k] = users with level >= k + 1
+        let mut users = vec![0u64; n];
+        let mut acc = 0u64;
+        for k in (0..n).rev() {
+            acc += self.at_level[k];
+            users[k] = acc;
+        }
+        (0..n)
+            .map(|k| {
+                let prev = if k == 0 { None } else { Some(users[k - 1]) };
+                StepReport {
+                    step: k,
+                    users: users[k],
+                    conversion_from_previous: prev
+                        .and_then(|p| Ratio::from_counts(users[k], p).ok()),
+                    conversion_from_first: Ratio::from_counts(users[k], users[0]).ok(),
+                    drop_off: if k + 1 < n {
+                        users[k] - users[k + 1]
+                    } else {
+                        0
+                    },
+                    time_from_previous: if timed && k > 0 {
+                        TimeStats::of(&mut self.from_prev[k])
+                    } else {
+                        None
+                    },
+                    time_from_first: if timed && k > 0 {
+                        TimeStats::of(&mut self.from_first[k])
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// Exact time-to-convert statistics, in seconds, by the crate's quantile
+/// rule.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TimeStats {
+    /// How many users the figures cover.
+    pub count: u64,
+    /// The mean, in seconds.
+    pub mean_seconds: Decimal,
+    /// The median, in seconds.
+    pub median_seconds: Decimal,
+    /// The 90th percentile, in seconds.
+    pub p90_seconds: Decimal,
+}
+
+impl TimeStats {
+    fn of(values: &mut [i64]) -> Option<TimeStats> {
+        if values.is_empty() {
+            return None;
+        }
+        sort_i64(values);
+        let half = Ratio::from_counts(1, 2).ok()?;
+        let p90 = Ratio::from_counts(9, 10).ok()?;
+        Some(TimeStats {
+            count: values.len() as u64,
+            mean_seconds: mean_of(values)?,
+            median_seconds: quantile_of_sorted(values, half)?,
+            p90_seconds: quantile_of_sorted(values, p90)?,
+        })
+    }
+}
+
+/// Sorts non-negative durations with an LSD radix sort when they are small
+/// (the usual case: seconds within a window), falling back to the standard
+/// sort otherwise.
+fn sort_i64(v: &mut [i64]) {
+    let max = v.iter().copied().max().unwrap_or(0);
+    let min = v.iter().copied().min().unwrap_or(0);
+    if v.len() < 256 || min < 0 || max >= 1 << 32 {
+        v.sort_unstable();
+        return;
+    }
+    let mut buf = vec![0i64; v.len()];
+    let mut src: &mut [i64] = v;
+    let mut dst: &mut [i64] = &mut buf;
+    let mut passes = 0;
+    for shift in [0u32, 16] {
+        if shift > 0 && (max >> shift) == 0 {
+            break;
+        }
+        let mut count = [0usize; 1 << 16];
+        for &x in src.iter() {
+            count[((x >> shift) & 0xFFFF) as usize] += 1;
+        }
+        let mut sum = 0;
+        for c in count.iter_mut() {
+            let t = *c;
+            *c = sum;
+            sum += t;
+        }
+        for &x in src.iter() {
+            let d = ((x >> shift) & 0xFFFF) as usize;
+            dst[count[d]] = x;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        passes += 1;
+    }
+    if passes % 2 == 1 {
+        // The sorted data is in the scratch buffer.
+        dst.copy_from_slice(src);
+    }
+}
+
+/// One step of a [`FunnelReport`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StepReport {
+    /// The 0-based step index.
+    pub step: usize,
+    /// Users who reached this step (level `>= step + 1`).
+    pub users: u64,
+    /// `users / users of the previous step`; `None` for the first step or
+    /// when the previous step has no users.
+    pub conversion_from_previous: Option<Ratio>,
+    /// `users / users of the first step`; `None` when the funnel is empty.
+    pub conversion_from_first: Option<Ratio>,
+    /// Users who reached this step but not the next (0 for the last step).
+    pub drop_off: u64,
+    /// Time from the previous step, over users who reached this step.
+    pub time_from_previous: Option<TimeStats>,
+    /// Time from the first step, over users who reached this step.
+    pub time_from_first: Option<TimeStats>,
+}
+
+/// The result of a funnel analysis.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FunnelReport {
+    /// One entry per step.
+    pub steps: Vec<StepReport>,
+    /// The same per entry channel (the channel of the counted chain's
+    /// step-1 event), keyed by channel name.
+    pub by_channel: BTreeMap<String, Vec<StepReport>>,
+    /// What was not counted, and why: `events_matching_no_step` (events
+    /// with a step index `>= steps`, which only `strict_order` and
+    /// exclusions look at), `users_without_first_step` (users with events
+    /// but never step 1: not in the funnel), `conversion_excluded` (users
+    /// whose chain an exclusion cut short).
+    pub ignored: BTreeMap<String, u64>,
+    /// Events read.
+    pub events: u64,
+    /// Distinct users seen (in the funnel or not).
+    pub users_seen: u64,
+}
+
+/// The partial result of a funnel analysis over some users: merge states
+/// computed on partitions, then [`finish`](FunnelState::finish).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunnelState {
+    spec: FunnelSpec,
+    all: Acc,
+    by_channel: BTreeMap<u32, Acc>,
+    no_step_events: u64,
+    without_first: u64,
+    excluded: u64,
+    events: u64,
+    users: u64,
+}
+
+impl FunnelState {
+    /// An empty state for `spec`.
+    pub fn new(spec: &FunnelSpec) -> FunnelState {
+        FunnelState {
+            spec: spec.clone(),
+            all: Acc::new(spec.steps()),
+            by_channel: BTreeMap::new(),
+            no_step_events: 0,
+            without_first: 0,
+            excluded: 0,
+            events: 0,
+            users: 0,
+        }
+    }
+
+    /// Adds events, in any order. Every event of a user must be in the
+    /// same call (or the same partition): a user's events split across
+    /// calls count as two users.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an event whose channel is not in
+    /// `channels`.
+    pub fn add_events(&mut self, events: &[FunnelEvent], channels: &Channels) -> Result<()> {
+        let ranks = channel_ranks(channels);
+        for e in events {
+            if e.channel.index() >= ranks.len() {
+                return Err(Error::invalid(
+                    "funnel",
+                    format!("channel id {} is not in the registry", e.channel.0),
+                ));
+            }
+        }
+        let n = self.spec.steps();
+        let mut scratch = Scratch::new();
+        group_by_user(events, &ranks, |evs| self.add_user(evs, n, &mut scratch));
+        Ok(())
+    }
+
+    fn add_user(&mut self, evs: &[Ev], n: usize, scratch: &mut Scratch) {
+        self.events += evs.len() as u64;
+        self.users += 1;
+        self.no_step_events += evs.iter().filter(|e| usize::from(e.step) >= n).count() as u64;
+        let c = scan(&self.spec, evs, scratch);
+        if c.disqualified {
+            self.excluded += 1;
+        }
+        if c.level == 0 {
+            self.without_first += 1;
+            return;
+        }
+        let timed = self.spec.kind == FunnelKind::Ordered;
+        self.all.add(&c, timed);
+        self.by_channel
+            .entry(c.channel)
+            .or_insert_with(|| Acc::new(n))
+            .add(&c, timed);
+    }
+
+    /// Adds another partition's state.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if the two states are for different specs.
+    pub fn merge(&mut self, other: &FunnelState) -> Result<()> {
+        if self.spec != other.spec {
+            return Err(Error::invalid(
+                "funnel merge",
+                "the states were computed for different funnel specs",
+            ));
+        }
+        self.all.merge(&other.all);
+        for (ch, acc) in &other.by_channel {
+            self.by_channel
+                .entry(*ch)
+                .or_insert_with(|| Acc::new(self.spec.steps()))
+                .merge(acc);
+        }
+        self.no_step_events += other.no_step_events;
+        self.without_first += other.without_first;
+        self.excluded += other.excluded;
+        self.events += other.events;
+        self.users += other.users;
+        Ok(())
+    }
+
+    /// The report, with channel names from `channels`.
+    pub fn finish(self, channels: &Channels) -> FunnelReport {
+        let timed = self.spec.kind == FunnelKind::Ordered;
+        let mut ignored = BTreeMap::new();
+        ignored.insert("events_matching_no_step".to_string(), self.no_step_events);
+        ignored.insert("users_without_first_step".to_string(), self.without_first);
+        ignored.insert("conversion_excluded".to_string(), self.excluded);
+        FunnelReport {
+            steps: self.all.finish(timed),
+            by_channel: self
+                .by_channel
+                .into_iter()
+                .map(|(ch, acc)| {
+                    let name = channels
+                        .name(ChannelId(ch))
+                        .map_or_else(|| format!("#{ch}"), str::to_string);
+                    (name, acc.finish(timed))
+                })
+                .collect(),
+            ignored,
+            events: self.events,
+            users_seen: self.users,
+        }
+    }
+}
+
+/// Analyses `events` (any order) with `spec`; channel names come from
+/// `channels`. See the [module docs](self) for the rules.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an event whose channel is not in `channels`.
+pub fn analyze(
+    spec: &FunnelSpec,
+    events: &[FunnelEvent],
+    channels: &Channels,
+) -> Result<FunnelReport> {
+    let mut state = FunnelState::new(spec);
+    state.add_events(events, channels)?;
+    Ok(state.finish(channels))
+}
+
+/// The rank of each channel's name in sorted order, by channel id.
+fn channel_ranks(channels: &Channels) -> Vec<u32> {
+    let mut ids: Vec<(&str, u32)> = channels.iter().map(|(id, c)| (c.as_str(), id.0)).collect();
+    ids.sort_unstable();
+    let mut ranks = vec![0u32; ids.len()];
+    for (rank, (_, id)) in ids.iter().enumerate() {
+        ranks[*id as usize] = rank as u32;
+    }
+    ranks
+}
+
+/// Calls `f` once per user with the user's events sorted by
+/// `(ts, step, channel rank)`.
+///
+/// Users are grouped without sorting the whole input: events are scattered
+/// into about `n / 4096` partitions by a hash of the user (one pass), and
+/// each partition, small enough for the cache, is split again by more hash
+/// bits into buckets of a few events, which are sorted by (user, ts, step,
+/// rank) with an insertion sort.
+fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])) {
+    #[derive(Clone, Copy, Default)]
+    struct Rec {
+        user: u64,
+        ts: i64,
+        step: u8,
+        rank: u32,
+        channel: u32,
+    }
+    let n = events.len();
+    if n == 0 {
+        return;
+    }
+    let parts_bits = (usize::BITS - (n / 4096).leading_zeros()).min(16);
+    let parts = 1usize << parts_bits;
+    let hash = |u: u64| mix(u);
+    let part_of = |h: u64| {
+        if parts_bits == 0 {
+            0
+        } else {
+            (h >> (64 - parts_bits)) as usize
+        }
+    };
+
+    // Pass 1: scatter into partitions.
+    let mut counts = vec![0usize; parts + 1];
+    for e in events {
+        counts[part_of(hash(e.user)) + 1] += 1;
+    }
+    for i in 0..parts {
+        counts[i + 1] += counts[i];
+    }
+    let starts = counts.clone();
+    let mut recs = vec![Rec::default(); n];
+    for e in events {
+        let p = part_of(hash(e.user));
+        recs[counts[p]] = Rec {
+            user: e.user,
+            ts: e.ts,
+            step: e.step,
+            rank: ranks[e.channel.index()],
+            channel: e.channel.0,
+        };
+        counts[p] += 1;
+    }
+
+    // Pass 2: per partition, bucket by more hash bits, sort buckets, scan.
+    let mut local: Vec<Rec> = Vec::new();
+    let mut sub_counts: Vec<usize> = Vec::new();
+    let mut evs: Vec<Ev> = Vec::new();
+    for p in 0..parts {
+        let part = &recs[starts[p]..starts[p + 1]];
+        if part.is_empty() {
+            continue;
+        }
+        // About one event per bucket: the next hash bits below the
+        // partition's.
+        let sub_bits = (usize::BITS - part.len().leading_zeros()).clamp(1, 16);
+        let subs = 1usize << sub_bits;
+        let sub_of = |h: u64| ((h << parts_bits) >> (64 - sub_bits)) as usize;
+        sub_counts.clear();
+        sub_counts.resize(subs + 1, 0);
+        for r in part {
+            sub_counts[sub_of(hash(r.user)) + 1] += 1;
+        }
+        for i in 0..subs {
+            sub_counts[i + 1] += sub_counts[i];
+        }
+        local.clear();
+        local.resize(part.len(), Rec::default());
+        let mut fill = sub_counts.clone();
+        for r in part {
+            let s = sub_of(hash(r.user));
+            local[fill[s]] = *r;
+            fill[s] += 1;
+        }
+        for s in 0..subs {
+            let bucket = &mut local[sub_counts[s]..sub_counts[s + 1]];
+            if bucket.is_empty() {
+                continue;
+            }
+            if bucket.len() > 32 {
+                // A heavy user (or a hash collision run): sort normally.
+                bucket.sort_unstable_by_key(|r| (r.user, r.ts, r.step, r.rank));
+            }
+            // Insertion sort: buckets hold a handful of events (a no-op
+            // after the sort above).
+            for i in 1..bucket.len() {
+                let x = bucket[i];
+                let key = (x.user, x.ts, x.step, x.rank);
+                let mut j = i;
+                while j > 0 {
+                    let y = &bucket[j - 1];
+                    if (y.user, y.ts, y.step, y.rank) <= key {
+                        break;
+                    }
+                    bucket[j] = bucket[j - 1];
+                    j -= 1;
+                }
+                bucket[j] = x;
+            }
+            let mut i = 0;
+            while i < bucket.len() {
+                let user = bucket[i].user;
+                evs.clear();
+                while i < bucket.len() && bucket[i].user == user {
+                    let r = bucket[i];
+                    evs.push(Ev {
+                        ts: r.ts,
+                        step: r.step,
+                        rank: r.rank,
+                        channel: r.channel,
+                    });
+                    i += 1;
+                }
+                f(&evs);
+            }
+        }
+    }
+}

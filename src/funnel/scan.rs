@@ -1,0 +1,308 @@
+//! The per-user scans: ClickHouse's `windowFunnel` level computation (both
+//! of its algorithms), the any-order funnel, and the counted chain.
+
+use super::{FunnelKind, FunnelSpec, MAX_STEPS};
+
+/// One event of one user, ready for the scan: sorted by
+/// `(ts, step, channel rank)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Ev {
+    pub ts: i64,
+    /// The 0-based step, or `u8::MAX` for an event that matches no step.
+    pub step: u8,
+    /// The rank of the channel's name among all names (ties on the same
+    /// second go to the lowest rank, the name that sorts first).
+    pub rank: u32,
+    /// The channel id (index into the registry).
+    pub channel: u32,
+}
+
+/// The chain a user is counted by: the level reached, the per-step
+/// timestamps, and the entry channel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Counted {
+    pub level: usize,
+    pub ts: [i64; MAX_STEPS],
+    pub channel: u32,
+    /// Whether an exclusion cut the chain short.
+    pub disqualified: bool,
+}
+
+impl Counted {
+    fn none() -> Counted {
+        Counted {
+            level: 0,
+            ts: [0; MAX_STEPS],
+            channel: 0,
+            disqualified: false,
+        }
+    }
+}
+
+/// `ts <= first + window`, without overflow.
+#[inline]
+fn within(ts: i64, first: i64, window: i64) -> bool {
+    i128::from(ts) <= i128::from(first) + i128::from(window)
+}
+
+/// Scratch space reused across users: one chain per level.
+pub(crate) struct Scratch {
+    have: [bool; MAX_STEPS],
+    last: [i64; MAX_STEPS],
+    chain: Vec<[i64; MAX_STEPS]>,
+    chan: [u32; MAX_STEPS],
+    once: Vec<Vec<Chain>>,
+}
+
+#[derive(Clone, Copy)]
+struct Chain {
+    last: i64,
+    ts: [i64; MAX_STEPS],
+    channel: u32,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Scratch {
+        Scratch {
+            have: [false; MAX_STEPS],
+            last: [0; MAX_STEPS],
+            chain: vec![[0; MAX_STEPS]; MAX_STEPS],
+            chan: [0; MAX_STEPS],
+            once: vec![Vec::new(); MAX_STEPS],
+        }
+    }
+}
+
+/// Scans one user's sorted events and returns the counted chain.
+pub(crate) fn scan(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
+    let mut counted = match spec.kind {
+        FunnelKind::AnyOrder => any_order(spec, events),
+        FunnelKind::Ordered if spec.modes.strict_once => strict_once(spec, events, s),
+        FunnelKind::Ordered => window_funnel(spec, events, s),
+    };
+    apply_exclusions(spec, events, &mut counted);
+    counted
+}
+
+/// ClickHouse's `getEventLevelNonStrictOnce`, keeping the chain behind each
+/// level so that the counted chain can be reported.
+fn window_funnel(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
+    let n = usize::from(spec.steps);
+    let m = spec.modes;
+    let window = spec.window;
+    s.have[..n].fill(false);
+    let mut best = Counted::none();
+    let mut first_event = false;
+    for e in events {
+        let step = usize::from(e.step);
+        if step >= n {
+            // An event that matches no step: only strict_order looks at it.
+            if m.strict_order && first_event {
+                break;
+            }
+            continue;
+        }
+        if step == 0 {
+            // A new chain starts; chains at higher levels are kept. Two
+            // step-1 events in the same second give the same chain; the
+            // first one (the name that sorts first) keeps the channel.
+            if !(s.have[0] && s.chain[0][0] == e.ts) {
+                s.have[0] = true;
+                s.chain[0][0] = e.ts;
+                s.last[0] = e.ts;
+                s.chan[0] = e.channel;
+            }
+            first_event = true;
+            if best.level < 1 {
+                best.level = 1;
+                best.ts[0] = e.ts;
+                best.channel = s.chan[0];
+            }
+        } else if m.strict_deduplication && s.have[step] {
+            // A repeated step: stop at the level reached (#37177 semantics).
+            return best;
+        } else if m.strict_order && first_event && !s.have[step - 1] {
+            if m.allow_reentry {
+                continue;
+            }
+            return best;
+        } else if s.have[step - 1] {
+            let first = s.chain[step - 1][0];
+            let mut matched = within(e.ts, first, window);
+            if m.strict_increase {
+                matched = matched && s.last[step - 1] < e.ts;
+            }
+            if matched {
+                let (lo, hi) = s.chain.split_at_mut(step);
+                hi[0][..step].copy_from_slice(&lo[step - 1][..step]);
+                hi[0][step] = e.ts;
+                s.have[step] = true;
+                s.last[step] = e.ts;
+                s.chan[step] = s.chan[step - 1];
+                if step + 1 > best.level {
+                    best.level = step + 1;
+                    best.ts[..=step].copy_from_slice(&s.chain[step][..=step]);
+                    best.channel = s.chan[step];
+                }
+                if step + 1 == n {
+                    return best;
+                }
+            }
+        }
+    }
+    best
+}
+
+/// ClickHouse's `getEventLevelStrictOnce`: every chain at every level is
+/// kept, and an event extends each chain one level down that it can.
+///
+/// ClickHouse also checks that one row is not used twice in a chain (a row
+/// can match several conditions there). A revops event matches exactly one
+/// step, so that check can never fail and is not needed. Chains with the
+/// same first and last timestamps behave identically from then on, so only
+/// the first of them is kept: the level reached is the same.
+fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
+    let n = usize::from(spec.steps);
+    let m = spec.modes;
+    let window = spec.window;
+    for l in &mut s.once[..n] {
+        l.clear();
+    }
+    let mut best = Counted::none();
+    let mut has_first = false;
+    for e in events {
+        let step = usize::from(e.step);
+        if step >= n {
+            if m.strict_order && has_first {
+                break;
+            }
+            continue;
+        }
+        if step == 0 {
+            let mut ts = [0; MAX_STEPS];
+            ts[0] = e.ts;
+            push_chain(
+                &mut s.once[0],
+                Chain {
+                    last: e.ts,
+                    ts,
+                    channel: e.channel,
+                },
+            );
+            has_first = true;
+            if best.level < 1 {
+                best.level = 1;
+                best.ts[0] = e.ts;
+                best.channel = e.channel;
+            }
+        } else if m.strict_deduplication && !s.once[step].is_empty() {
+            return best;
+        } else if m.strict_order && has_first && s.once[step - 1].is_empty() {
+            if m.allow_reentry {
+                continue;
+            }
+            return best;
+        } else if !s.once[step - 1].is_empty() {
+            let (lo, hi) = s.once.split_at_mut(step);
+            let prev = &mut lo[step - 1];
+            let next = &mut hi[0];
+            let mut i = 0;
+            while i < prev.len() {
+                let c = prev[i];
+                let mut matched = within(e.ts, c.ts[0], window);
+                if !matched && prev.len() > 1 {
+                    // Out of the window: dropped, keeping at least one.
+                    prev.remove(i);
+                    continue;
+                }
+                if matched && m.strict_increase {
+                    matched = c.last < e.ts;
+                }
+                if matched {
+                    let mut ts = c.ts;
+                    ts[step] = e.ts;
+                    let new = Chain {
+                        last: e.ts,
+                        ts,
+                        channel: c.channel,
+                    };
+                    push_chain(next, new);
+                    if step + 1 > best.level {
+                        best.level = step + 1;
+                        best.ts = ts;
+                        best.channel = c.channel;
+                    }
+                    if step + 1 == n {
+                        return best;
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    best
+}
+
+fn push_chain(list: &mut Vec<Chain>, c: Chain) {
+    if !list.iter().any(|x| x.ts[0] == c.ts[0] && x.last == c.last) {
+        list.push(c);
+    }
+}
+
+/// The any-order funnel: the level is the largest number of distinct steps
+/// that all occur within one window `[t, t + window]` starting at one of the
+/// user's step events; the counted chain is the earliest such window, its
+/// entry channel that of the event starting it. Per-step timestamps are not
+/// meaningful without an order, so they are left at the window's start.
+fn any_order(spec: &FunnelSpec, events: &[Ev]) -> Counted {
+    let n = usize::from(spec.steps);
+    let mut best = Counted::none();
+    let steps: Vec<&Ev> = events.iter().filter(|e| usize::from(e.step) < n).collect();
+    let mut counts = [0u32; MAX_STEPS];
+    let mut distinct = 0usize;
+    let mut hi = 0usize;
+    for lo in 0..steps.len() {
+        let start = steps[lo];
+        while hi < steps.len() && within(steps[hi].ts, start.ts, spec.window) {
+            let k = usize::from(steps[hi].step);
+            if counts[k] == 0 {
+                distinct += 1;
+            }
+            counts[k] += 1;
+            hi += 1;
+        }
+        if distinct > best.level {
+            best.level = distinct;
+            best.ts = [start.ts; MAX_STEPS];
+            best.channel = start.channel;
+        }
+        let k = usize::from(start.step);
+        counts[k] -= 1;
+        if counts[k] == 0 {
+            distinct -= 1;
+        }
+    }
+    best
+}
+
+/// Cuts the counted chain at an exclusion: when an exclusion event falls
+/// strictly between the chain's `from` and `to` steps, the user counts as
+/// having reached `to` no more (level capped at `to`).
+fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], c: &mut Counted) {
+    if spec.kind == FunnelKind::AnyOrder {
+        return;
+    }
+    for x in &spec.exclusions {
+        if c.level <= x.to_step {
+            continue;
+        }
+        let (a, b) = (c.ts[x.from_step], c.ts[x.to_step]);
+        if events
+            .iter()
+            .any(|e| e.step == x.event && a < e.ts && e.ts < b)
+        {
+            c.level = x.to_step;
+            c.disqualified = true;
+        }
+    }
+}

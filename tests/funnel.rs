@@ -1,0 +1,453 @@
+//! Funnels: hand-worked cases for every mode, written from ClickHouse's
+//! `windowFunnel` rules (AggregateFunctionWindowFunnel.cpp, 26.9), plus
+//! property tests.
+
+use chrono::TimeDelta;
+use proptest::prelude::*;
+use revops::funnel::*;
+use revops::journey::{ChannelId, Channels};
+use rust_decimal_macros::dec;
+
+const A: u8 = 0;
+const B: u8 = 1;
+const C: u8 = 2;
+const D: u8 = 3;
+const X: u8 = 9; // matches no step
+
+fn registry() -> Channels {
+    let mut ch = Channels::new();
+    for name in ["zeta", "alpha", "mid"] {
+        ch.intern_str(name).unwrap();
+    }
+    ch
+}
+
+fn spec(steps: usize, window: i64, modes: &[&str]) -> FunnelSpec {
+    let mut m = Modes::default();
+    for name in modes {
+        m.set(name).unwrap();
+    }
+    FunnelSpec::new(steps, TimeDelta::seconds(window))
+        .unwrap()
+        .with_modes(m)
+        .unwrap()
+}
+
+/// The level (ClickHouse's return value) of one user with these events.
+fn level(spec: &FunnelSpec, events: &[(i64, u8)]) -> usize {
+    let ev: Vec<FunnelEvent> = events
+        .iter()
+        .map(|&(ts, step)| FunnelEvent::new(1, ts, step, ChannelId(0)))
+        .collect();
+    let r = analyze(spec, &ev, &registry()).unwrap();
+    r.steps.iter().filter(|s| s.users == 1).count()
+}
+
+#[test]
+fn clickhouse_documentation_example() {
+    // Conditions: 1003, 1009, 1007, 1010 as steps A, B, C, D. Events in the
+    // table: 1003 on Jan 29, 1007 on Jan 31, 1009 on Jan 30, 1010 on Feb 1.
+    // Sorted by time they are A, B, C, D: level 4.
+    let day = 86_400;
+    let s = spec(4, 6_048_000_000_000_000, &[]);
+    assert_eq!(
+        level(
+            &s,
+            &[(29 * day, A), (31 * day, C), (30 * day, B), (32 * day, D)]
+        ),
+        4
+    );
+}
+
+#[test]
+fn default_mode() {
+    let s = spec(3, 10, &[]);
+    // The window is inclusive: B exactly 10 s after A counts.
+    assert_eq!(level(&s, &[(0, A), (10, B)]), 2);
+    assert_eq!(level(&spec(3, 9, &[]), &[(0, A), (10, B)]), 1);
+    // The window is measured from the chain's step-1 event, not the
+    // previous step: C at 11 is out of A@0's window.
+    assert_eq!(level(&s, &[(0, A), (5, B), (11, C)]), 2);
+    // No step 1, no funnel.
+    assert_eq!(level(&s, &[(0, B), (1, C)]), 0);
+    // Out-of-order steps are skipped, not fatal: A, C, B, C gives 3.
+    assert_eq!(level(&s, &[(0, A), (1, C), (2, B), (3, C)]), 3);
+    // Events matching no step are ignored.
+    assert_eq!(level(&s, &[(0, A), (1, X), (2, B)]), 2);
+}
+
+#[test]
+fn a_later_step_one_keeps_chains_under_way() {
+    // A@0, B@5 -> level 2 with chain start 0. A@8 starts a new level-1
+    // chain but the level-2 chain (start 0) stays. C@12 tries level 2's
+    // chain: 12 <= 0 + 10 fails. B@13 extends A@8 (13 <= 18): level 2's
+    // chain now starts at 8. C@14: 14 <= 18: level 3.
+    let s = spec(3, 10, &[]);
+    assert_eq!(level(&s, &[(0, A), (5, B), (8, A), (12, C)]), 2);
+    assert_eq!(
+        level(&s, &[(0, A), (5, B), (8, A), (12, C), (13, B), (14, C)]),
+        3
+    );
+}
+
+#[test]
+fn ties_at_the_same_second() {
+    // Events in the same second are ordered by step: A then B.
+    let s = spec(2, 10, &[]);
+    assert_eq!(level(&s, &[(5, B), (5, A)]), 2);
+    // strict_increase refuses B in the same second as A.
+    assert_eq!(
+        level(&spec(2, 10, &["strict_increase"]), &[(5, A), (5, B)]),
+        1
+    );
+    assert_eq!(
+        level(&spec(2, 10, &["strict_increase"]), &[(5, A), (6, B)]),
+        2
+    );
+}
+
+#[test]
+fn strict_deduplication() {
+    let s = spec(3, 100, &["strict_deduplication"]);
+    // B repeated while level 2 is reached: stop at 2 (default would be 3).
+    assert_eq!(level(&s, &[(0, A), (1, B), (2, B), (3, C)]), 2);
+    assert_eq!(
+        level(&spec(3, 100, &[]), &[(0, A), (1, B), (2, B), (3, C)]),
+        3
+    );
+    // Repeated step 1 is not a duplicate.
+    assert_eq!(level(&s, &[(0, A), (1, A), (2, B), (3, C)]), 3);
+    // #37177: A, B, A, B returns the level reached (2), not the condition
+    // index of the event before the duplicate (1, the old behaviour).
+    assert_eq!(level(&s, &[(0, A), (1, B), (2, A), (3, B)]), 2);
+    // Duplicated identical events are data: the second B stops the scan.
+    assert_eq!(level(&s, &[(0, A), (1, B), (1, B), (2, C)]), 2);
+}
+
+#[test]
+fn strict_order_and_allow_reentry() {
+    let s = spec(3, 100, &["strict_order"]);
+    // A -> B -> D -> C: the non-matching D stops the search at level 2.
+    assert_eq!(level(&s, &[(0, A), (1, B), (2, X), (3, C)]), 2);
+    // An event before the first step-1 event does not stop anything.
+    assert_eq!(level(&s, &[(0, X), (1, A), (2, B), (3, C)]), 3);
+    // C before B skips ahead of the order: stop at level 1.
+    assert_eq!(level(&s, &[(0, A), (1, C), (2, B), (3, C)]), 1);
+    // With allow_reentry the early C is ignored and the funnel goes on.
+    let r = spec(3, 100, &["strict_order", "allow_reentry"]);
+    assert_eq!(level(&r, &[(0, A), (1, C), (2, B), (3, C)]), 3);
+    // allow_reentry alone is refused, as ClickHouse refuses it.
+    let mut m = Modes::default();
+    m.set("allow_reentry").unwrap();
+    assert!(FunnelSpec::new(3, TimeDelta::seconds(1))
+        .unwrap()
+        .with_modes(m)
+        .is_err());
+}
+
+#[test]
+fn strict_once() {
+    let s = spec(3, 10, &["strict_once"]);
+    assert_eq!(level(&s, &[(0, A), (5, B), (20, C)]), 2);
+    assert_eq!(
+        level(&s, &[(0, A), (5, B), (8, A), (12, C), (13, B), (14, C)]),
+        3
+    );
+    // Combined with strict_deduplication and strict_order, as ClickHouse allows.
+    let s = spec(3, 100, &["strict_once", "strict_deduplication"]);
+    assert_eq!(level(&s, &[(0, A), (1, B), (2, B), (3, C)]), 2);
+    let s = spec(3, 100, &["strict_once", "strict_order"]);
+    assert_eq!(level(&s, &[(0, A), (1, B), (2, X), (3, C)]), 2);
+}
+
+#[test]
+fn any_order_funnel() {
+    let s = FunnelSpec::new(3, TimeDelta::seconds(10))
+        .unwrap()
+        .any_order();
+    assert_eq!(level(&s, &[(0, C), (5, A), (9, B)]), 3);
+    assert_eq!(level(&s, &[(0, C), (5, A), (11, B)]), 2);
+    assert_eq!(level(&s, &[(0, B), (1, B)]), 1);
+}
+
+#[test]
+fn exclusion_steps() {
+    // X between A and B disqualifies the conversion to B.
+    let s = spec(3, 100, &[])
+        .exclude(Exclusion {
+            event: X,
+            from_step: 0,
+            to_step: 1,
+        })
+        .unwrap();
+    let ev: Vec<FunnelEvent> = [(0, A), (3, X), (5, B), (6, C)]
+        .iter()
+        .map(|&(ts, step)| FunnelEvent::new(1, ts, step, ChannelId(0)))
+        .collect();
+    let r = analyze(&s, &ev, &registry()).unwrap();
+    assert_eq!(
+        r.steps.iter().map(|s| s.users).collect::<Vec<_>>(),
+        [1, 0, 0]
+    );
+    assert_eq!(r.ignored["conversion_excluded"], 1);
+    // X after B does not matter.
+    assert_eq!(level(&s, &[(0, A), (5, B), (6, X), (7, C)]), 3);
+    // Invalid exclusions are refused.
+    assert!(spec(3, 1, &[])
+        .exclude(Exclusion {
+            event: 1,
+            from_step: 0,
+            to_step: 1
+        })
+        .is_err());
+}
+
+#[test]
+fn time_to_convert_and_counted_chain() {
+    let ch = registry();
+    let s = spec(3, 1000, &[]);
+    let ev = |u, ts, step| FunnelEvent::new(u, ts, step, ChannelId(0));
+    // U1: A@0 B@100 C@300. U2: A@0 B@50. U3: A@0 B@10 A@20 B@25: level 2
+    // first reached at B@10, so its chain is [0, 10].
+    let events = [
+        ev(1, 0, A),
+        ev(1, 100, B),
+        ev(1, 300, C),
+        ev(2, 0, A),
+        ev(2, 50, B),
+        ev(3, 0, A),
+        ev(3, 10, B),
+        ev(3, 20, A),
+        ev(3, 25, B),
+    ];
+    let r = analyze(&s, &events, &ch).unwrap();
+    assert_eq!(
+        r.steps.iter().map(|s| s.users).collect::<Vec<_>>(),
+        [3, 3, 1]
+    );
+    let t = r.steps[1].time_from_previous.as_ref().unwrap();
+    // B - A over the counted chains: 100, 50, 10 -> sorted 10, 50, 100.
+    assert_eq!(t.count, 3);
+    assert_eq!(t.median_seconds, dec!(50));
+    assert_eq!(t.mean_seconds, dec!(160) / dec!(3));
+    // p90: h = 2 * 0.9 = 1.8 -> 50 + 0.8 * (100 - 50) = 90.
+    assert_eq!(t.p90_seconds, dec!(90));
+    let t2 = r.steps[2].time_from_first.as_ref().unwrap();
+    assert_eq!(t2.median_seconds, dec!(300));
+    assert_eq!(
+        r.steps[2]
+            .time_from_previous
+            .as_ref()
+            .unwrap()
+            .median_seconds,
+        dec!(200)
+    );
+    assert_eq!(r.steps[0].time_from_previous, None);
+    assert_eq!(r.steps[1].drop_off, 2);
+    assert_eq!(r.steps[2].drop_off, 0);
+    assert_eq!(
+        r.steps[2].conversion_from_first.unwrap().value(),
+        dec!(1) / dec!(3)
+    );
+}
+
+#[test]
+fn entry_channel_ties_go_to_the_name_that_sorts_first() {
+    let ch = registry(); // zeta = 0, alpha = 1, mid = 2
+    let s = spec(2, 100, &[]);
+    for events in [
+        vec![
+            FunnelEvent::new(1, 5, A, ChannelId(0)),
+            FunnelEvent::new(1, 5, A, ChannelId(1)),
+            FunnelEvent::new(1, 6, B, ChannelId(2)),
+        ],
+        vec![
+            FunnelEvent::new(1, 6, B, ChannelId(2)),
+            FunnelEvent::new(1, 5, A, ChannelId(1)),
+            FunnelEvent::new(1, 5, A, ChannelId(0)),
+        ],
+    ] {
+        let r = analyze(&s, &events, &ch).unwrap();
+        assert_eq!(r.by_channel.keys().collect::<Vec<_>>(), ["alpha"]);
+        assert_eq!(r.by_channel["alpha"][1].users, 1);
+    }
+    // Users who never did step 1 are counted as ignored, not in the funnel.
+    let r = analyze(&s, &[FunnelEvent::new(9, 1, B, ChannelId(0))], &ch).unwrap();
+    assert_eq!(r.steps[0].users, 0);
+    assert_eq!(r.ignored["users_without_first_step"], 1);
+    assert_eq!(r.steps[0].conversion_from_first, None);
+}
+
+#[test]
+fn bad_input() {
+    assert!(FunnelSpec::new(0, TimeDelta::seconds(1)).is_err());
+    assert!(FunnelSpec::new(33, TimeDelta::seconds(1)).is_err());
+    assert!(FunnelSpec::new(2, TimeDelta::seconds(-1)).is_err());
+    let s = spec(2, 1, &[]);
+    assert!(analyze(&s, &[FunnelEvent::new(1, 0, 0, ChannelId(77))], &registry()).is_err());
+    let empty = analyze(&s, &[], &registry()).unwrap();
+    assert_eq!(empty.steps[0].users, 0);
+    // Extreme timestamps do not overflow the window check.
+    let s = FunnelSpec::new(2, TimeDelta::MAX).unwrap();
+    assert_eq!(level(&s, &[(i64::MAX - 1, A), (i64::MAX, B)]), 2);
+    assert_eq!(level(&s, &[(i64::MIN, A), (i64::MAX, B)]), 1);
+}
+
+fn events_strategy() -> impl Strategy<Value = Vec<FunnelEvent>> {
+    prop::collection::vec((0u64..30, 0i64..200, 0u8..5, 0u32..3), 0..150).prop_map(|v| {
+        v.into_iter()
+            .map(|(u, ts, step, ch)| FunnelEvent::new(u, ts, step, ChannelId(ch)))
+            .collect()
+    })
+}
+
+fn modes_strategy() -> impl Strategy<Value = Vec<&'static str>> {
+    prop::sample::subsequence(
+        vec![
+            "strict_deduplication",
+            "strict_order",
+            "strict_increase",
+            "strict_once",
+        ],
+        0..=4,
+    )
+    .prop_flat_map(|m| {
+        let has_order = m.contains(&"strict_order");
+        (Just(m), any::<bool>()).prop_map(move |(mut m, reentry)| {
+            if has_order && reentry {
+                m.push("allow_reentry");
+            }
+            m
+        })
+    })
+}
+
+proptest! {
+    #[test]
+    fn users_per_step_never_increase(events in events_strategy(), modes in modes_strategy(), w in 0i64..100) {
+        let r = analyze(&spec(4, w, &modes), &events, &registry()).unwrap();
+        prop_assert!(r.steps.windows(2).all(|p| p[0].users >= p[1].users));
+        for s in &r.steps {
+            if let Some(c) = s.conversion_from_previous {
+                prop_assert!(c.value() <= rust_decimal::Decimal::ONE);
+            }
+        }
+        for steps in r.by_channel.values() {
+            prop_assert!(steps.windows(2).all(|p| p[0].users >= p[1].users));
+        }
+        let per_channel: u64 = r.by_channel.values().map(|s| s[0].users).sum();
+        prop_assert_eq!(per_channel, r.steps[0].users);
+    }
+
+    #[test]
+    fn input_order_does_not_matter(mut events in events_strategy(), modes in modes_strategy(), seed in any::<u64>()) {
+        let s = spec(4, 50, &modes);
+        let a = analyze(&s, &events, &registry()).unwrap();
+        // A deterministic shuffle.
+        let mut x = seed | 1;
+        for i in (1..events.len()).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            events.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let b = analyze(&s, &events, &registry()).unwrap();
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn merged_partitions_equal_the_whole(events in events_strategy(), modes in modes_strategy(), parts in 1usize..6) {
+        let s = spec(4, 50, &modes);
+        let ch = registry();
+        let whole = analyze(&s, &events, &ch).unwrap();
+        let mut merged = FunnelState::new(&s);
+        for p in 0..parts {
+            let mine: Vec<FunnelEvent> = events.iter().copied().filter(|e| partition_of(e.user, parts) == p).collect();
+            let mut st = FunnelState::new(&s);
+            st.add_events(&mine, &ch).unwrap();
+            merged.merge(&st).unwrap();
+        }
+        prop_assert_eq!(merged.finish(&ch), whole);
+    }
+
+    /// In the default mode a wider window never lowers a step's count (see
+    /// the module docs for why).
+    #[test]
+    fn wider_window_never_lowers_counts(events in events_strategy(), w in 0i64..100, extra in 0i64..100) {
+        let narrow = analyze(&spec(4, w, &[]), &events, &registry()).unwrap();
+        let wide = analyze(&spec(4, w + extra, &[]), &events, &registry()).unwrap();
+        for (a, b) in narrow.steps.iter().zip(&wide.steps) {
+            prop_assert!(a.users <= b.users);
+        }
+    }
+
+    /// The fast grouping equals a straightforward per-user computation.
+    #[test]
+    fn level_matches_a_reference_model(events in events_strategy(), modes in modes_strategy(), w in 0i64..60) {
+        let s = spec(4, w, &modes);
+        let r = analyze(&s, &events, &registry()).unwrap();
+        let mut users: Vec<u64> = events.iter().map(|e| e.user).collect();
+        users.sort_unstable();
+        users.dedup();
+        let mut counts = [0u64; 4];
+        for u in users {
+            let mut mine: Vec<(i64, u8)> = events.iter().filter(|e| e.user == u).map(|e| (e.ts, e.step)).collect();
+            mine.sort_unstable();
+            let l = reference_level(&mine, 4, w, &modes);
+            for c in counts.iter_mut().take(l) {
+                *c += 1;
+            }
+        }
+        let got: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
+        prop_assert_eq!(got, counts.to_vec());
+    }
+}
+
+/// ClickHouse's `getEventLevelNonStrictOnce`, transcribed literally on
+/// (timestamp, condition) pairs, as an independent reference. strict_once
+/// gives the same levels when every event matches one condition.
+fn reference_level(events: &[(i64, u8)], n: usize, window: i64, modes: &[&str]) -> usize {
+    let has = |m: &str| modes.contains(&m);
+    let mut ts: Vec<Option<(i64, i64)>> = vec![None; n];
+    let mut first_event = false;
+    let max_level =
+        |ts: &Vec<Option<(i64, i64)>>| ts.iter().rposition(|t| t.is_some()).map_or(0, |i| i + 1);
+    for &(t, step) in events {
+        let idx = if usize::from(step) < n {
+            i64::from(step)
+        } else {
+            -1
+        };
+        if has("strict_order") && idx == -1 {
+            if first_event {
+                break;
+            }
+            continue;
+        }
+        if idx == -1 {
+            continue;
+        }
+        let idx = idx as usize;
+        if idx == 0 {
+            ts[0] = Some((t, t));
+            first_event = true;
+        } else if has("strict_deduplication") && ts[idx].is_some() {
+            return max_level(&ts);
+        } else if has("strict_order") && first_event && ts[idx - 1].is_none() {
+            if has("allow_reentry") {
+                continue;
+            }
+            return ts.iter().position(|x| x.is_none()).unwrap_or(n);
+        } else if let Some((first, last)) = ts[idx - 1] {
+            let mut ok = i128::from(t) <= i128::from(first) + i128::from(window);
+            if has("strict_increase") {
+                ok = ok && last < t;
+            }
+            if ok {
+                ts[idx] = Some((first, t));
+                if idx + 1 == n {
+                    return n;
+                }
+            }
+        }
+    }
+    max_level(&ts)
+}
