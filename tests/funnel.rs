@@ -147,6 +147,19 @@ fn strict_order_and_allow_reentry() {
 
 #[test]
 fn strict_once() {
+    // strict_once keeps every chain, so an older chain can still be
+    // extended when the newest cannot: A@32, A@75, B@75 with
+    // strict_increase and a 43 s window. Default: only the newest chain
+    // (start 75) is tried, and B@75 is not strictly after it: level 1.
+    // strict_once: the chain started at 32 takes B@75 (75 <= 32 + 43 and
+    // 32 < 75): level 2.
+    let ev = [(32, A), (75, A), (75, B)];
+    assert_eq!(level(&spec(2, 43, &["strict_increase"]), &ev), 1);
+    assert_eq!(
+        level(&spec(2, 43, &["strict_increase", "strict_once"]), &ev),
+        2
+    );
+
     let s = spec(3, 10, &["strict_once"]);
     assert_eq!(level(&s, &[(0, A), (5, B), (20, C)]), 2);
     assert_eq!(
@@ -391,7 +404,11 @@ proptest! {
         for u in users {
             let mut mine: Vec<(i64, u8)> = events.iter().filter(|e| e.user == u).map(|e| (e.ts, e.step)).collect();
             mine.sort_unstable();
-            let l = reference_level(&mine, 4, w, &modes);
+            let l = if modes.contains(&"strict_once") {
+                reference_level_strict_once(&mine, 4, w, &modes)
+            } else {
+                reference_level(&mine, 4, w, &modes)
+            };
             for c in counts.iter_mut().take(l) {
                 *c += 1;
             }
@@ -401,9 +418,69 @@ proptest! {
     }
 }
 
+/// ClickHouse's `getEventLevelStrictOnce`, transcribed literally on
+/// (timestamp, condition) pairs (every chain kept, no de-duplication).
+fn reference_level_strict_once(
+    events: &[(i64, u8)],
+    n: usize,
+    window: i64,
+    modes: &[&str],
+) -> usize {
+    let has = |m: &str| modes.contains(&m);
+    let mut seqs: Vec<Vec<(i64, i64)>> = vec![Vec::new(); n];
+    let mut has_first = false;
+    let max_level =
+        |s: &Vec<Vec<(i64, i64)>>| s.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
+    for &(t, step) in events {
+        let idx = if usize::from(step) < n {
+            i64::from(step)
+        } else {
+            -1
+        };
+        if idx == -1 {
+            if has("strict_order") && has_first {
+                break;
+            }
+            continue;
+        }
+        let idx = idx as usize;
+        if idx == 0 {
+            seqs[0].push((t, t));
+            has_first = true;
+        } else if has("strict_deduplication") && !seqs[idx].is_empty() {
+            return max_level(&seqs);
+        } else if has("strict_order") && has_first && seqs[idx - 1].is_empty() {
+            if has("allow_reentry") {
+                continue;
+            }
+            return seqs.iter().position(|l| l.is_empty()).unwrap_or(n);
+        } else if !seqs[idx - 1].is_empty() {
+            let mut i = 0;
+            while i < seqs[idx - 1].len() {
+                let (first, last) = seqs[idx - 1][i];
+                let mut ok = i128::from(t) <= i128::from(first) + i128::from(window);
+                if !ok && seqs[idx - 1].len() > 1 {
+                    seqs[idx - 1].remove(i);
+                    continue;
+                }
+                if ok && has("strict_increase") {
+                    ok = last < t;
+                }
+                if ok {
+                    seqs[idx].push((first, t));
+                    if idx + 1 == n {
+                        return n;
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    max_level(&seqs)
+}
+
 /// ClickHouse's `getEventLevelNonStrictOnce`, transcribed literally on
-/// (timestamp, condition) pairs, as an independent reference. strict_once
-/// gives the same levels when every event matches one condition.
+/// (timestamp, condition) pairs, as an independent reference.
 fn reference_level(events: &[(i64, u8)], n: usize, window: i64, modes: &[&str]) -> usize {
     let has = |m: &str| modes.contains(&m);
     let mut ts: Vec<Option<(i64, i64)>> = vec![None; n];

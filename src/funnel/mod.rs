@@ -123,7 +123,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey};
-use crate::quantity::{mean_of, quantile_of_sorted, Ratio};
+use crate::quantity::{mean_from_sum, quantile_by_rank, Ratio};
 use scan::{scan, Counted, Ev, Scratch};
 
 /// The most steps a funnel can have (ClickHouse's limit).
@@ -404,12 +404,14 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Per-step accumulators for one group of users (all, or one channel).
+/// Per-step accumulators for the users of one entry channel.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Acc {
-    /// `reached[k]`: users whose level is `k + 1` exactly.
+    /// `at_level[k]`: users whose level is `k + 1` exactly.
     at_level: Vec<u64>,
+    /// Per step: time from the previous step, over the counted chains.
     from_prev: Vec<Vec<i64>>,
+    /// Per step: time from the first step.
     from_first: Vec<Vec<i64>>,
 }
 
@@ -444,43 +446,66 @@ impl Acc {
         }
     }
 
-    fn finish(mut self, timed: bool) -> Vec<StepReport> {
-        let n = self.at_level.len();
-        // users[k] = users with level >= k + 1
-        let mut users = vec![0u64; n];
-        let mut acc = 0u64;
-        for k in (0..n).rev() {
-            acc += self.at_level[k];
-            users[k] = acc;
+    fn sort(&mut self) {
+        for v in self.from_prev.iter_mut().chain(self.from_first.iter_mut()) {
+            sort_i64(v);
         }
-        (0..n)
-            .map(|k| {
-                let prev = if k == 0 { None } else { Some(users[k - 1]) };
-                StepReport {
-                    step: k,
-                    users: users[k],
-                    conversion_from_previous: prev
-                        .and_then(|p| Ratio::from_counts(users[k], p).ok()),
-                    conversion_from_first: Ratio::from_counts(users[k], users[0]).ok(),
-                    drop_off: if k + 1 < n {
-                        users[k] - users[k + 1]
-                    } else {
-                        0
-                    },
-                    time_from_previous: if timed && k > 0 {
-                        TimeStats::of(&mut self.from_prev[k])
-                    } else {
-                        None
-                    },
-                    time_from_first: if timed && k > 0 {
-                        TimeStats::of(&mut self.from_first[k])
-                    } else {
-                        None
-                    },
-                }
-            })
-            .collect()
     }
+}
+
+/// Per step, the sorted time lists of `accs` picked by `pick`.
+fn time_lists<'a>(
+    accs: &[&'a Acc],
+    n: usize,
+    pick: fn(&'a Acc) -> &'a Vec<Vec<i64>>,
+) -> Vec<Vec<&'a [i64]>> {
+    (0..n)
+        .map(|k| accs.iter().map(|a| pick(a)[k].as_slice()).collect())
+        .collect()
+}
+
+/// The step reports for one group, from its level counts and, per step,
+/// the sorted time-to-convert lists of its parts (one list for a channel,
+/// every channel's for the whole funnel).
+fn step_reports(
+    at_level: &[u64],
+    from_prev: &[Vec<&[i64]>],
+    from_first: &[Vec<&[i64]>],
+    timed: bool,
+) -> Vec<StepReport> {
+    let n = at_level.len();
+    // users[k] = users with level >= k + 1
+    let mut users = vec![0u64; n];
+    let mut acc = 0u64;
+    for k in (0..n).rev() {
+        acc += at_level[k];
+        users[k] = acc;
+    }
+    (0..n)
+        .map(|k| {
+            let prev = if k == 0 { None } else { Some(users[k - 1]) };
+            let stats = |lists: &[Vec<&[i64]>]| {
+                if timed && k > 0 {
+                    TimeStats::of_sorted(&lists[k])
+                } else {
+                    None
+                }
+            };
+            StepReport {
+                step: k,
+                users: users[k],
+                conversion_from_previous: prev.and_then(|p| Ratio::from_counts(users[k], p).ok()),
+                conversion_from_first: Ratio::from_counts(users[k], users[0]).ok(),
+                drop_off: if k + 1 < n {
+                    users[k] - users[k + 1]
+                } else {
+                    0
+                },
+                time_from_previous: stats(from_prev),
+                time_from_first: stats(from_first),
+            }
+        })
+        .collect()
 }
 
 /// Exact time-to-convert statistics, in seconds, by the crate's quantile
@@ -499,61 +524,88 @@ pub struct TimeStats {
 }
 
 impl TimeStats {
-    fn of(values: &mut [i64]) -> Option<TimeStats> {
-        if values.is_empty() {
+    /// The statistics of the union of several ascending lists, without
+    /// merging them: the k-th smallest value is found by bisecting on the
+    /// value and counting, in each list, the values at or below it.
+    fn of_sorted(lists: &[&[i64]]) -> Option<TimeStats> {
+        let n: u64 = lists.iter().map(|l| l.len() as u64).sum();
+        if n == 0 {
             return None;
         }
-        sort_i64(values);
+        let sum: i128 = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|&v| i128::from(v))
+            .sum();
+        let lo = lists.iter().filter_map(|l| l.first()).copied().min()?;
+        let hi = lists.iter().filter_map(|l| l.last()).copied().max()?;
+        let nth = |k: u64| -> Option<i64> {
+            // Smallest v in [lo, hi] with #(values <= v) > k.
+            let (mut a, mut b) = (lo, hi);
+            while a < b {
+                let mid = a + ((b - a) >> 1);
+                let count: u64 = lists
+                    .iter()
+                    .map(|l| l.partition_point(|&x| x <= mid) as u64)
+                    .sum();
+                if count > k {
+                    b = mid;
+                } else {
+                    a = mid + 1;
+                }
+            }
+            Some(a)
+        };
         let half = Ratio::from_counts(1, 2).ok()?;
         let p90 = Ratio::from_counts(9, 10).ok()?;
         Some(TimeStats {
-            count: values.len() as u64,
-            mean_seconds: mean_of(values)?,
-            median_seconds: quantile_of_sorted(values, half)?,
-            p90_seconds: quantile_of_sorted(values, p90)?,
+            count: n,
+            mean_seconds: mean_from_sum(sum, n)?,
+            median_seconds: quantile_by_rank(n, half, nth)?,
+            p90_seconds: quantile_by_rank(n, p90, nth)?,
         })
     }
 }
 
-/// Sorts non-negative durations with an LSD radix sort when they are small
-/// (the usual case: seconds within a window), falling back to the standard
-/// sort otherwise.
+/// Sorts durations with an LSD radix sort (two passes) when they are
+/// non-negative and below 2^32 (the usual case: seconds within a window),
+/// and with the standard sort otherwise.
 fn sort_i64(v: &mut [i64]) {
-    let max = v.iter().copied().max().unwrap_or(0);
-    let min = v.iter().copied().min().unwrap_or(0);
-    if v.len() < 256 || min < 0 || max >= 1 << 32 {
+    if v.len() < 512 {
         v.sort_unstable();
         return;
     }
+    let (min, max) = v
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    if min < 0 || max >= 1 << 32 {
+        v.sort_unstable();
+        return;
+    }
+    let bits = 64 - (max as u64).leading_zeros();
+    let digit = bits.div_ceil(2).max(1);
+    let mask = (1u64 << digit) - 1;
     let mut buf = vec![0i64; v.len()];
-    let mut src: &mut [i64] = v;
-    let mut dst: &mut [i64] = &mut buf;
-    let mut passes = 0;
-    for shift in [0u32, 16] {
-        if shift > 0 && (max >> shift) == 0 {
-            break;
-        }
-        let mut count = [0usize; 1 << 16];
+    let mut count = vec![0usize; (1 << digit) + 1];
+    for pass in 0..2u32 {
+        let shift = pass * digit;
+        let (src, dst): (&mut [i64], &mut [i64]) = if pass == 0 {
+            (&mut *v, &mut buf)
+        } else {
+            (&mut buf, &mut *v)
+        };
+        count.fill(0);
         for &x in src.iter() {
-            count[((x >> shift) & 0xFFFF) as usize] += 1;
+            count[((x as u64 >> shift) & mask) as usize + 1] += 1;
         }
-        let mut sum = 0;
-        for c in count.iter_mut() {
-            let t = *c;
-            *c = sum;
-            sum += t;
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
         }
         for &x in src.iter() {
-            let d = ((x >> shift) & 0xFFFF) as usize;
+            let d = ((x as u64 >> shift) & mask) as usize;
             dst[count[d]] = x;
             count[d] += 1;
         }
-        std::mem::swap(&mut src, &mut dst);
-        passes += 1;
-    }
-    if passes % 2 == 1 {
-        // The sorted data is in the scratch buffer.
-        dst.copy_from_slice(src);
     }
 }
 
@@ -604,8 +656,8 @@ pub struct FunnelReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunnelState {
     spec: FunnelSpec,
-    all: Acc,
-    by_channel: BTreeMap<u32, Acc>,
+    /// Per channel id: the accumulators of the users who entered there.
+    by_channel: Vec<Option<Acc>>,
     no_step_events: u64,
     without_first: u64,
     excluded: u64,
@@ -618,8 +670,7 @@ impl FunnelState {
     pub fn new(spec: &FunnelSpec) -> FunnelState {
         FunnelState {
             spec: spec.clone(),
-            all: Acc::new(spec.steps()),
-            by_channel: BTreeMap::new(),
+            by_channel: Vec::new(),
             no_step_events: 0,
             without_first: 0,
             excluded: 0,
@@ -665,10 +716,12 @@ impl FunnelState {
             return;
         }
         let timed = self.spec.kind == FunnelKind::Ordered;
-        self.all.add(&c, timed);
-        self.by_channel
-            .entry(c.channel)
-            .or_insert_with(|| Acc::new(n))
+        let i = c.channel as usize;
+        if self.by_channel.len() <= i {
+            self.by_channel.resize(i + 1, None);
+        }
+        self.by_channel[i]
+            .get_or_insert_with(|| Acc::new(n))
             .add(&c, timed);
     }
 
@@ -684,12 +737,14 @@ impl FunnelState {
                 "the states were computed for different funnel specs",
             ));
         }
-        self.all.merge(&other.all);
-        for (ch, acc) in &other.by_channel {
-            self.by_channel
-                .entry(*ch)
-                .or_insert_with(|| Acc::new(self.spec.steps()))
-                .merge(acc);
+        if self.by_channel.len() < other.by_channel.len() {
+            self.by_channel.resize(other.by_channel.len(), None);
+        }
+        let n = self.spec.steps();
+        for (mine, theirs) in self.by_channel.iter_mut().zip(&other.by_channel) {
+            if let Some(acc) = theirs {
+                mine.get_or_insert_with(|| Acc::new(n)).merge(acc);
+            }
         }
         self.no_step_events += other.no_step_events;
         self.without_first += other.without_first;
@@ -700,22 +755,46 @@ impl FunnelState {
     }
 
     /// The report, with channel names from `channels`.
-    pub fn finish(self, channels: &Channels) -> FunnelReport {
+    pub fn finish(mut self, channels: &Channels) -> FunnelReport {
+        let n = self.spec.steps();
         let timed = self.spec.kind == FunnelKind::Ordered;
         let mut ignored = BTreeMap::new();
         ignored.insert("events_matching_no_step".to_string(), self.no_step_events);
         ignored.insert("users_without_first_step".to_string(), self.without_first);
         ignored.insert("conversion_excluded".to_string(), self.excluded);
+        for acc in self.by_channel.iter_mut().flatten() {
+            acc.sort();
+        }
+        let present: Vec<(u32, &Acc)> = self
+            .by_channel
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+            .collect();
+        let report = |accs: &[&Acc]| {
+            let mut at_level = vec![0u64; n];
+            for a in accs {
+                for (x, y) in at_level.iter_mut().zip(&a.at_level) {
+                    *x += y;
+                }
+            }
+            step_reports(
+                &at_level,
+                &time_lists(accs, n, |a| &a.from_prev),
+                &time_lists(accs, n, |a| &a.from_first),
+                timed,
+            )
+        };
+        let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
         FunnelReport {
-            steps: self.all.finish(timed),
-            by_channel: self
-                .by_channel
-                .into_iter()
+            steps: report(&all),
+            by_channel: present
+                .iter()
                 .map(|(ch, acc)| {
                     let name = channels
-                        .name(ChannelId(ch))
+                        .name(ChannelId(*ch))
                         .map_or_else(|| format!("#{ch}"), str::to_string);
-                    (name, acc.finish(timed))
+                    (name, report(&[*acc]))
                 })
                 .collect(),
             ignored,
@@ -755,39 +834,51 @@ fn channel_ranks(channels: &Channels) -> Vec<u32> {
 /// Calls `f` once per user with the user's events sorted by
 /// `(ts, step, channel rank)`.
 ///
-/// Users are grouped without sorting the whole input: events are scattered
-/// into about `n / 4096` partitions by a hash of the user (one pass), and
-/// each partition, small enough for the cache, is split again by more hash
-/// bits into buckets of a few events, which are sorted by (user, ts, step,
-/// rank) with an insertion sort.
+/// Users are grouped without sorting the whole input. Each event becomes a
+/// 16-byte record: the user, and one integer key whose order is the order
+/// of `(ts, step, rank)`. Records are scattered into up to 256 partitions by
+/// the top bits of a hash of the user (one pass, few enough write streams
+/// for the caches), then each partition, small enough for the cache, is
+/// split again by the next hash bits into buckets of about one user, which
+/// an insertion sort orders by `(user, key)`. Inputs whose timestamps span
+/// more than 2^36 seconds (about 2,000 years) or with more than 2^20
+/// channels take a plain sort instead.
 fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])) {
-    #[derive(Clone, Copy, Default)]
-    struct Rec {
-        user: u64,
-        ts: i64,
-        step: u8,
-        rank: u32,
-        channel: u32,
-    }
+    const TS_SHIFT: u32 = 28;
+    const STEP_SHIFT: u32 = 20;
     let n = events.len();
     if n == 0 {
         return;
     }
-    let parts_bits = (usize::BITS - (n / 4096).leading_zeros()).min(16);
-    let parts = 1usize << parts_bits;
-    let hash = |u: u64| mix(u);
-    let part_of = |h: u64| {
-        if parts_bits == 0 {
-            0
-        } else {
-            (h >> (64 - parts_bits)) as usize
-        }
+    let (min_ts, max_ts) = events.iter().fold((i64::MAX, i64::MIN), |(lo, hi), e| {
+        (lo.min(e.ts), hi.max(e.ts))
+    });
+    let span = i128::from(max_ts) - i128::from(min_ts);
+    if span >= 1 << 36 || ranks.len() >= 1 << STEP_SHIFT {
+        return group_by_sorting(events, ranks, f);
+    }
+    let mut channel_of_rank = vec![0u32; ranks.len()];
+    for (id, &r) in ranks.iter().enumerate() {
+        channel_of_rank[r as usize] = id as u32;
+    }
+    let key_of = |e: &FunnelEvent| -> u64 {
+        (((e.ts - min_ts) as u64) << TS_SHIFT)
+            | (u64::from(e.step) << STEP_SHIFT)
+            | u64::from(ranks[e.channel.index()])
     };
+    #[derive(Clone, Copy, Default)]
+    struct Rec {
+        user: u64,
+        key: u64,
+    }
 
-    // Pass 1: scatter into partitions.
+    // Pass 1: scatter into partitions by the top hash bits.
+    let parts_bits = (usize::BITS - (n >> 15).leading_zeros()).min(8);
+    let parts = 1usize << parts_bits;
+    let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
     let mut counts = vec![0usize; parts + 1];
     for e in events {
-        counts[part_of(hash(e.user)) + 1] += 1;
+        counts[part_of(mix(e.user)) + 1] += 1;
     }
     for i in 0..parts {
         counts[i + 1] += counts[i];
@@ -795,44 +886,50 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
     let starts = counts.clone();
     let mut recs = vec![Rec::default(); n];
     for e in events {
-        let p = part_of(hash(e.user));
+        let p = part_of(mix(e.user));
         recs[counts[p]] = Rec {
             user: e.user,
-            ts: e.ts,
-            step: e.step,
-            rank: ranks[e.channel.index()],
-            channel: e.channel.0,
+            key: key_of(e),
         };
         counts[p] += 1;
     }
 
-    // Pass 2: per partition, bucket by more hash bits, sort buckets, scan.
+    // Pass 2: per partition, bucket by the next hash bits, sort, scan.
     let mut local: Vec<Rec> = Vec::new();
     let mut sub_counts: Vec<usize> = Vec::new();
+    let mut fill: Vec<usize> = Vec::new();
     let mut evs: Vec<Ev> = Vec::new();
+    let decode = |r: &Rec| {
+        let rank = (r.key & ((1 << STEP_SHIFT) - 1)) as u32;
+        Ev {
+            ts: min_ts + (r.key >> TS_SHIFT) as i64,
+            step: (r.key >> STEP_SHIFT) as u8,
+            rank,
+            channel: channel_of_rank[rank as usize],
+        }
+    };
     for p in 0..parts {
         let part = &recs[starts[p]..starts[p + 1]];
         if part.is_empty() {
             continue;
         }
-        // About one event per bucket: the next hash bits below the
-        // partition's.
-        let sub_bits = (usize::BITS - part.len().leading_zeros()).clamp(1, 16);
+        let sub_bits = (usize::BITS - part.len().leading_zeros()).clamp(1, 20);
         let subs = 1usize << sub_bits;
         let sub_of = |h: u64| ((h << parts_bits) >> (64 - sub_bits)) as usize;
         sub_counts.clear();
         sub_counts.resize(subs + 1, 0);
         for r in part {
-            sub_counts[sub_of(hash(r.user)) + 1] += 1;
+            sub_counts[sub_of(mix(r.user)) + 1] += 1;
         }
         for i in 0..subs {
             sub_counts[i + 1] += sub_counts[i];
         }
         local.clear();
         local.resize(part.len(), Rec::default());
-        let mut fill = sub_counts.clone();
+        fill.clear();
+        fill.extend_from_slice(&sub_counts[..subs]);
         for r in part {
-            let s = sub_of(hash(r.user));
+            let s = sub_of(mix(r.user));
             local[fill[s]] = *r;
             fill[s] += 1;
         }
@@ -842,41 +939,59 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
                 continue;
             }
             if bucket.len() > 32 {
-                // A heavy user (or a hash collision run): sort normally.
-                bucket.sort_unstable_by_key(|r| (r.user, r.ts, r.step, r.rank));
-            }
-            // Insertion sort: buckets hold a handful of events (a no-op
-            // after the sort above).
-            for i in 1..bucket.len() {
-                let x = bucket[i];
-                let key = (x.user, x.ts, x.step, x.rank);
-                let mut j = i;
-                while j > 0 {
-                    let y = &bucket[j - 1];
-                    if (y.user, y.ts, y.step, y.rank) <= key {
-                        break;
+                // A heavy user (or a run of hash collisions): sort normally.
+                bucket.sort_unstable_by_key(|r| (r.user, r.key));
+            } else {
+                for i in 1..bucket.len() {
+                    let x = bucket[i];
+                    let mut j = i;
+                    while j > 0 && (bucket[j - 1].user, bucket[j - 1].key) > (x.user, x.key) {
+                        bucket[j] = bucket[j - 1];
+                        j -= 1;
                     }
-                    bucket[j] = bucket[j - 1];
-                    j -= 1;
+                    bucket[j] = x;
                 }
-                bucket[j] = x;
             }
             let mut i = 0;
             while i < bucket.len() {
                 let user = bucket[i].user;
                 evs.clear();
                 while i < bucket.len() && bucket[i].user == user {
-                    let r = bucket[i];
-                    evs.push(Ev {
-                        ts: r.ts,
-                        step: r.step,
-                        rank: r.rank,
-                        channel: r.channel,
-                    });
+                    evs.push(decode(&bucket[i]));
                     i += 1;
                 }
                 f(&evs);
             }
         }
+    }
+}
+
+/// The general grouping: sort everything by `(user, ts, step, rank)`.
+fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])) {
+    let mut all: Vec<(u64, Ev)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.user,
+                Ev {
+                    ts: e.ts,
+                    step: e.step,
+                    rank: ranks[e.channel.index()],
+                    channel: e.channel.0,
+                },
+            )
+        })
+        .collect();
+    all.sort_unstable_by_key(|(u, e)| (*u, e.ts, e.step, e.rank));
+    let mut evs = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let user = all[i].0;
+        evs.clear();
+        while i < all.len() && all[i].0 == user {
+            evs.push(all[i].1);
+            i += 1;
+        }
+        f(&evs);
     }
 }

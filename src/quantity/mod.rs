@@ -27,7 +27,7 @@ pub use currency::Currency;
 pub use money::Money;
 pub use period::Period;
 pub use quantile::Distribution;
-pub(crate) use quantile::{mean_of, quantile_of_sorted};
+pub(crate) use quantile::{mean_from_sum, quantile_by_rank};
 pub use ratio::{Change, Multiple, Ratio};
 pub use score::Nps;
 pub use split::split_integer;

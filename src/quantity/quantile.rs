@@ -266,20 +266,19 @@ fn interpolate(n: u64, p: Ratio, nth: impl Fn(u64) -> Option<i64>) -> Option<Dec
     Some(v.normalize())
 }
 
-/// The crate's quantile rule over an ascending slice (see [`Distribution`]).
-pub(crate) fn quantile_of_sorted(sorted: &[i64], p: Ratio) -> Option<Decimal> {
-    interpolate(sorted.len() as u64, p, |k| {
-        usize::try_from(k).ok().and_then(|k| sorted.get(k).copied())
-    })
+/// The crate's quantile rule over `n` values given by rank (see
+/// [`Distribution`]): for callers that hold values in another form.
+pub(crate) fn quantile_by_rank(
+    n: u64,
+    p: Ratio,
+    nth: impl Fn(u64) -> Option<i64>,
+) -> Option<Decimal> {
+    interpolate(n, p, nth)
 }
 
-/// The exact mean of a slice, as [`Distribution::mean`] computes it.
-pub(crate) fn mean_of(values: &[i64]) -> Option<Decimal> {
-    if values.is_empty() {
-        return None;
-    }
-    let sum: i128 = values.iter().map(|&v| i128::from(v)).sum();
-    let n = values.len() as u64;
+/// The exact mean of `n` values summing to `sum`, as
+/// [`Distribution::mean`] computes it.
+pub(crate) fn mean_from_sum(sum: i128, n: u64) -> Option<Decimal> {
     let d = Distribution {
         counts: BTreeMap::new(),
         n,
