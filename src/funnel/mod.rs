@@ -866,11 +866,9 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
             | (u64::from(e.step) << STEP_SHIFT)
             | u64::from(ranks[e.channel.index()])
     };
-    #[derive(Clone, Copy, Default)]
-    struct Rec {
-        user: u64,
-        key: u64,
-    }
+    // A record is `[user, key]`; an all-zero `Vec` of arrays is allocated
+    // zeroed by the system instead of being filled.
+    type Rec = [u64; 2];
 
     // Pass 1: scatter into partitions by the top hash bits.
     let parts_bits = (usize::BITS - (n >> 15).leading_zeros()).min(8);
@@ -884,13 +882,10 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
         counts[i + 1] += counts[i];
     }
     let starts = counts.clone();
-    let mut recs = vec![Rec::default(); n];
+    let mut recs: Vec<Rec> = vec![[0u64; 2]; n];
     for e in events {
         let p = part_of(mix(e.user));
-        recs[counts[p]] = Rec {
-            user: e.user,
-            key: key_of(e),
-        };
+        recs[counts[p]] = [e.user, key_of(e)];
         counts[p] += 1;
     }
 
@@ -900,10 +895,11 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
     let mut fill: Vec<usize> = Vec::new();
     let mut evs: Vec<Ev> = Vec::new();
     let decode = |r: &Rec| {
-        let rank = (r.key & ((1 << STEP_SHIFT) - 1)) as u32;
+        let key = r[1];
+        let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
         Ev {
-            ts: min_ts + (r.key >> TS_SHIFT) as i64,
-            step: (r.key >> STEP_SHIFT) as u8,
+            ts: min_ts + (key >> TS_SHIFT) as i64,
+            step: (key >> STEP_SHIFT) as u8,
             rank,
             channel: channel_of_rank[rank as usize],
         }
@@ -913,23 +909,24 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
         if part.is_empty() {
             continue;
         }
-        let sub_bits = (usize::BITS - part.len().leading_zeros()).clamp(1, 20);
+        // About four events (one or two users) per bucket.
+        let sub_bits = (usize::BITS - (part.len() >> 2).leading_zeros()).clamp(1, 20);
         let subs = 1usize << sub_bits;
         let sub_of = |h: u64| ((h << parts_bits) >> (64 - sub_bits)) as usize;
         sub_counts.clear();
         sub_counts.resize(subs + 1, 0);
         for r in part {
-            sub_counts[sub_of(mix(r.user)) + 1] += 1;
+            sub_counts[sub_of(mix(r[0])) + 1] += 1;
         }
         for i in 0..subs {
             sub_counts[i + 1] += sub_counts[i];
         }
         local.clear();
-        local.resize(part.len(), Rec::default());
+        local.resize(part.len(), [0u64; 2]);
         fill.clear();
         fill.extend_from_slice(&sub_counts[..subs]);
         for r in part {
-            let s = sub_of(mix(r.user));
+            let s = sub_of(mix(r[0]));
             local[fill[s]] = *r;
             fill[s] += 1;
         }
@@ -940,12 +937,12 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
             }
             if bucket.len() > 32 {
                 // A heavy user (or a run of hash collisions): sort normally.
-                bucket.sort_unstable_by_key(|r| (r.user, r.key));
+                bucket.sort_unstable();
             } else {
                 for i in 1..bucket.len() {
                     let x = bucket[i];
                     let mut j = i;
-                    while j > 0 && (bucket[j - 1].user, bucket[j - 1].key) > (x.user, x.key) {
+                    while j > 0 && bucket[j - 1] > x {
                         bucket[j] = bucket[j - 1];
                         j -= 1;
                     }
@@ -954,9 +951,9 @@ fn group_by_user(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])
             }
             let mut i = 0;
             while i < bucket.len() {
-                let user = bucket[i].user;
+                let user = bucket[i][0];
                 evs.clear();
-                while i < bucket.len() && bucket[i].user == user {
+                while i < bucket.len() && bucket[i][0] == user {
                     evs.push(decode(&bucket[i]));
                     i += 1;
                 }
