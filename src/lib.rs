@@ -73,6 +73,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod attribution;
 mod error;
 pub mod funnel;
 pub mod journey;

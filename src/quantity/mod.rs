@@ -16,6 +16,7 @@
 //! | [`Distribution`] | integer observations | cycle lengths, time to convert |
 
 mod currency;
+mod fx;
 mod money;
 mod period;
 mod quantile;
@@ -24,6 +25,7 @@ mod score;
 mod split;
 
 pub use currency::Currency;
+pub use fx::FxRates;
 pub use money::Money;
 pub use period::Period;
 pub use quantile::Distribution;

@@ -1,0 +1,258 @@
+//! Shapley-value attribution: channels as players of a cooperative game.
+//!
+//! # Simplified Shapley value (Zhao et al., 2018)
+//!
+//! A coalition `S` of channels is worth the conversions of the journeys
+//! whose set of channels lies inside `S`. For that game the Shapley value
+//! has a closed form: each converting journey's conversions (and value) are
+//! shared **equally among its distinct channels**. revops computes it that
+//! way, row by row, so it is exact and linear in the input.
+//!
+//! # Conversion-rate Shapley value
+//!
+//! A coalition `S` is worth the conversion rate of the journeys whose
+//! channel set lies inside `S`: `v(S) = conversions(S) / (conversions(S) +
+//! nulls(S))`, with `v(∅) = 0` and `v(S) = 0` when no journey lies inside.
+//! Non-converting journeys count, so a channel whose journeys convert worse
+//! than others can get negative credit. The Shapley values
+//! `φ_i = Σ_{S ⊆ N∖{i}} |S|! (n−|S|−1)! / n! · (v(S ∪ {i}) − v(S))` are
+//! computed exactly over all `2^n` coalitions (subset sums of the per-set
+//! totals) for up to [`EXACT_LIMIT`] channels; above, by averaging the
+//! marginal contributions over [`SAMPLED_PERMUTATIONS`] random orders from
+//! a fixed seed (deterministic, with sampling error). The values are then
+//! scaled so that they add up to the observed conversions (and value), and
+//! split exactly in millionths of a conversion and minor units.
+
+use super::{split_signed, Attribution, Ledger, PathRow};
+use crate::error::{Error, Result};
+use crate::journey::ChannelId;
+use crate::quantity::Currency;
+
+/// The most channels for the exact conversion-rate Shapley value.
+pub const EXACT_LIMIT: usize = 20;
+/// Random orders used above [`EXACT_LIMIT`].
+pub const SAMPLED_PERMUTATIONS: usize = 20_000;
+
+/// The simplified Shapley value: each row's conversions and value shared
+/// equally among its distinct channels.
+///
+/// # Errors
+///
+/// [`Error::CurrencyMismatch`], [`Error::OffMinorUnitGrid`] for a row
+/// value finer than the minor unit; [`Error::NoMinorUnit`].
+///
+/// ```
+/// use revops::attribution::{shapley::simplified, PathRow};
+/// use revops::journey::Channels;
+/// use revops::{Currency, Money};
+/// use rust_decimal_macros::dec;
+/// let mut ch = Channels::new();
+/// let p = PathRow::parse_path("a > b > a", &mut ch)?;
+/// let r = simplified(&[PathRow::new(p, 2, Money::new(dec!(9.00), Currency::EUR), 0)], Currency::EUR)?;
+/// assert_eq!(r.channels[0].conversions, dec!(1));
+/// assert_eq!(r.channels[0].value.amount(), dec!(4.50));
+/// # Ok::<(), revops::Error>(())
+/// ```
+pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
+    let mut ledger = Ledger::new(currency)?;
+    let mut distinct: Vec<ChannelId> = Vec::new();
+    let mut ones: Vec<u64> = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        ledger.see(&row.path);
+        if row.conversions == 0 && row.value.is_zero() {
+            continue;
+        }
+        let value = match ledger.minor_units(&row.value) {
+            Ok(v) => v,
+            Err(e) => {
+                ledger.skip(r, e.to_string());
+                continue;
+            }
+        };
+        distinct.clear();
+        for c in &row.path {
+            if !distinct.contains(c) {
+                distinct.push(*c);
+            }
+        }
+        if distinct.is_empty() {
+            ledger.skip(r, "the path has no channel");
+            continue;
+        }
+        ones.clear();
+        ones.resize(distinct.len(), 1);
+        ledger.book(&distinct, &ones, row.conversions, value)?;
+    }
+    ledger.finish()
+}
+
+/// The conversion-rate Shapley values `φ_i` (unscaled), by channel id.
+/// Exact up to [`EXACT_LIMIT`] channels, sampled above.
+///
+/// # Errors
+///
+/// [`Error::Overflow`] for counts past `u64::MAX`.
+pub fn rate_values(rows: &[PathRow]) -> Result<Vec<(ChannelId, f64)>> {
+    // Index the channels seen.
+    let mut ids: Vec<ChannelId> = rows.iter().flat_map(|r| r.path.iter().copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let n = ids.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let pos = |c: ChannelId| ids.binary_search(&c).unwrap_or(0);
+    // Per channel set: conversions and nulls.
+    let mut sets: std::collections::BTreeMap<Vec<usize>, (u64, u64)> = Default::default();
+    for r in rows {
+        let mut set: Vec<usize> = r.path.iter().map(|&c| pos(c)).collect();
+        set.sort_unstable();
+        set.dedup();
+        let e = sets.entry(set).or_insert((0, 0));
+        e.0 =
+            e.0.checked_add(r.conversions)
+                .ok_or_else(|| Error::overflow("Shapley"))?;
+        e.1 =
+            e.1.checked_add(r.nulls)
+                .ok_or_else(|| Error::overflow("Shapley"))?;
+    }
+    let phi = if n <= EXACT_LIMIT {
+        exact(n, &sets)
+    } else {
+        sampled(n, &sets)
+    };
+    Ok(ids.into_iter().zip(phi).collect())
+}
+
+fn exact(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) -> Vec<f64> {
+    let size = 1usize << n;
+    let mut conv = vec![0f64; size];
+    let mut all = vec![0f64; size];
+    for (set, &(c, nu)) in sets {
+        let mask = set.iter().fold(0usize, |m, &i| m | (1 << i));
+        conv[mask] += c as f64;
+        all[mask] += (c + nu) as f64;
+    }
+    // Subset sums (zeta transform): totals of journeys inside each coalition.
+    for i in 0..n {
+        let bit = 1 << i;
+        for m in 0..size {
+            if m & bit != 0 {
+                conv[m] += conv[m ^ bit];
+                all[m] += all[m ^ bit];
+            }
+        }
+    }
+    let v: Vec<f64> = (0..size)
+        .map(|m| if all[m] > 0.0 { conv[m] / all[m] } else { 0.0 })
+        .collect();
+    // Weights |S|! (n-|S|-1)! / n! by coalition size.
+    let mut w = vec![0f64; n];
+    for (s, x) in w.iter_mut().enumerate() {
+        // 1 / (n * C(n-1, s))
+        let mut c = 1.0f64;
+        for k in 0..s {
+            c = c * (n - 1 - k) as f64 / (k + 1) as f64;
+        }
+        *x = 1.0 / (n as f64 * c);
+    }
+    let mut phi = vec![0f64; n];
+    for m in 0..size {
+        let s = m.count_ones() as usize;
+        for (i, p) in phi.iter_mut().enumerate() {
+            let bit = 1 << i;
+            if m & bit == 0 {
+                *p += w[s] * (v[m | bit] - v[m]);
+            }
+        }
+    }
+    phi
+}
+
+fn sampled(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) -> Vec<f64> {
+    let list: Vec<(Vec<usize>, u64, u64)> = sets
+        .iter()
+        .map(|(s, &(c, nu))| (s.clone(), c, nu))
+        .collect();
+    let mut rng = 0x853c_49e6_748f_ea9bu64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut phi = vec![0f64; n];
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rank = vec![0usize; n];
+    // For each set, the position at which it becomes complete is the max
+    // rank of its members; v after k players = rate of sets complete by k.
+    let mut conv_at = vec![0f64; n + 1];
+    let mut all_at = vec![0f64; n + 1];
+    for _ in 0..SAMPLED_PERMUTATIONS {
+        for i in (1..n).rev() {
+            let j = (next() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        for (k, &p) in order.iter().enumerate() {
+            rank[p] = k;
+        }
+        conv_at.fill(0.0);
+        all_at.fill(0.0);
+        for (set, c, nu) in &list {
+            let k = set.iter().map(|&i| rank[i]).max().unwrap_or(0) + 1;
+            conv_at[k] += *c as f64;
+            all_at[k] += (*c + *nu) as f64;
+        }
+        let (mut cs, mut al, mut prev) = (0.0, 0.0, 0.0);
+        for k in 1..=n {
+            cs += conv_at[k];
+            al += all_at[k];
+            let v = if al > 0.0 { cs / al } else { 0.0 };
+            phi[order[k - 1]] += v - prev;
+            prev = v;
+        }
+    }
+    phi.iter()
+        .map(|p| p / SAMPLED_PERMUTATIONS as f64)
+        .collect()
+}
+
+/// The conversion-rate Shapley value, scaled so that the credits add up to
+/// the observed conversions and value, split exactly (credits can be
+/// negative). When the values add up to zero (no conversions), every
+/// credit is zero.
+///
+/// # Errors
+///
+/// As [`simplified`] and [`rate_values`].
+pub fn conversion_rate(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
+    let mut ledger = Ledger::new(currency)?;
+    let mut total_conv: i128 = 0;
+    let mut total_value: i128 = 0;
+    for row in rows {
+        ledger.see(&row.path);
+        total_conv += i128::from(row.conversions) * super::CONVERSION_UNITS;
+        total_value = total_value
+            .checked_add(ledger.minor_units(&row.value)?)
+            .ok_or_else(|| Error::overflow("Shapley: value"))?;
+    }
+    let phi = rate_values(rows)?;
+    let ids: Vec<ChannelId> = phi.iter().map(|(c, _)| *c).collect();
+    // Fixed-point weights keep the sign; their sum is v(N) > 0 whenever
+    // anything converted.
+    let w: Vec<i128> = phi
+        .iter()
+        .map(|(_, p)| (p * (1u64 << 50) as f64).round() as i128)
+        .collect();
+    if w.iter().sum::<i128>() != 0 {
+        let conv = split_signed(total_conv, &w)?;
+        let value = split_signed(total_value, &w)?;
+        ledger.book_parts(&ids, &conv, &value);
+    } else if total_value != 0 || total_conv != 0 {
+        return Err(Error::invalid(
+            "Shapley attribution",
+            "the coalition values add up to zero, so the totals cannot be shared",
+        ));
+    }
+    ledger.finish()
+}
