@@ -182,7 +182,7 @@ impl Chain {
         let mut members: Vec<Vec<ChannelId>> = vec![Vec::new()]; // 0 = start
         let mut counts: IntMap<u64> = IntMap::default();
         let mut seen: Vec<bool> = Vec::new();
-        let mut ends: Vec<(usize, u64, f64, u64)> = Vec::new(); // (last state, conv, value, nulls)
+        let mut ends: Vec<(usize, u64, rust_decimal::Decimal, u64)> = Vec::new(); // (last state, conv, value, nulls)
         let mut total_conversions = 0u64;
         let mut seq: Vec<usize> = Vec::new();
         for row in rows {
@@ -231,21 +231,37 @@ impl Chain {
                 *counts.entry(((prev as u64) << 32) | s as u64).or_insert(0) += weight;
                 prev = s;
             }
-            ends.push((prev, row.conversions, value_f64(row), row.nulls));
+            ends.push((prev, row.conversions, row.value.amount(), row.nulls));
         }
+        // Number the states canonically (by their channel tuples), so that
+        // the result does not depend on the order of the rows.
+        let mut order_idx: Vec<usize> = (1..members.len()).collect();
+        order_idx.sort_by(|&a, &b| members[a].cmp(&members[b]));
+        let mut renum = vec![0usize; members.len()];
+        for (new, &old) in order_idx.iter().enumerate() {
+            renum[old] = new + 1;
+        }
+        let mut sorted_members = vec![Vec::new(); members.len()];
+        for (old, m) in members.into_iter().enumerate() {
+            sorted_members[renum[old]] = m;
+        }
+        let members = sorted_members;
         let conv = members.len();
         let null = conv + 1;
         let n_states = null + 1;
         let mut out: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n_states];
-        let mut value_sum = vec![0.0; n_states];
+        let mut value_dec = vec![rust_decimal::Decimal::ZERO; n_states];
         let mut value_conv = vec![0u64; n_states];
         let mut absorb: IntMap<u64> = IntMap::default();
         for (last, c, v, nulls) in ends {
+            let last = renum[last];
             if c > 0 {
                 *absorb
                     .entry(((last as u64) << 32) | conv as u64)
                     .or_insert(0) += c;
-                value_sum[last] += v;
+                value_dec[last] = value_dec[last]
+                    .checked_add(v)
+                    .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
                 value_conv[last] += c;
             }
             if nulls > 0 {
@@ -254,12 +270,23 @@ impl Chain {
                     .or_insert(0) += nulls;
             }
         }
-        for (k, c) in counts.into_iter().chain(absorb) {
+        for (k, c) in counts {
+            let (from, to) = ((k >> 32) as usize, (k & 0xFFFF_FFFF) as usize);
+            out[renum[from]].push((renum[to], c));
+        }
+        for (k, c) in absorb {
             out[(k >> 32) as usize].push(((k & 0xFFFF_FFFF) as usize, c));
         }
         for row in &mut out {
             row.sort_unstable(); // deterministic order
         }
+        let value_sum: Vec<f64> = value_dec
+            .iter()
+            .map(|d| {
+                use rust_decimal::prelude::ToPrimitive;
+                d.to_f64().unwrap_or(0.0)
+            })
+            .collect();
         let channels_seen = seen
             .iter()
             .enumerate()
@@ -317,11 +344,6 @@ impl Chain {
         }
         (h[0], g[0], sweeps)
     }
-}
-
-fn value_f64(row: &PathRow) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    row.value.amount().to_f64().unwrap_or(0.0)
 }
 
 /// Markov-chain attribution of order `order` (1 to [`MAX_ORDER`]) over the
