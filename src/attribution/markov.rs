@@ -180,11 +180,11 @@ impl Chain {
         }
         let mut state_of: IntMap<u32> = IntMap::default();
         let mut members: Vec<Vec<ChannelId>> = vec![Vec::new()]; // 0 = start
-        let mut counts: IntMap<u64> = IntMap::default();
+                                                                 // Transition counts: a dense matrix over (state, state) for order 1
+                                                                 // with few channels (states are created in channel order of first
+                                                                 // sight, at most one per channel), a hash map otherwise.
+        let mut max_channel = 0usize;
         let mut seen: Vec<bool> = Vec::new();
-        let mut ends: Vec<(usize, u64, rust_decimal::Decimal, u64)> = Vec::new(); // (last state, conv, value, nulls)
-        let mut total_conversions = 0u64;
-        let mut seq: Vec<usize> = Vec::new();
         for row in rows {
             for c in &row.path {
                 if c.0 >= 1 << 16 {
@@ -198,7 +198,23 @@ impl Chain {
                     seen.resize(i + 1, false);
                 }
                 seen[i] = true;
+                max_channel = max_channel.max(i);
             }
+        }
+        let dense_dim = if order == 1 && max_channel < 4096 {
+            max_channel + 2
+        } else {
+            0
+        };
+        let mut dense: Vec<u64> = vec![0; dense_dim * dense_dim];
+        let mut counts: IntMap<u64> = IntMap::default();
+        // Order 1: a direct channel -> state table instead of hashing.
+        let mut direct: Vec<u32> = Vec::new();
+        // Per last state (in creation order): conversions, value, nulls.
+        let mut ends: Vec<(u64, rust_decimal::Decimal, u64)> = Vec::new();
+        let mut total_conversions = 0u64;
+        let mut seq: Vec<usize> = Vec::new();
+        for row in rows {
             let weight = row
                 .conversions
                 .checked_add(row.nulls)
@@ -215,23 +231,56 @@ impl Chain {
             let windows = if n >= order { n - order + 1 } else { 1 };
             for w in 0..windows {
                 let tuple = &row.path[w..(w + order).min(n)];
-                let key = tuple
-                    .iter()
-                    .fold(tuple.len() as u64, |k, c| (k << 16) | u64::from(c.0));
-                let s = *state_of.entry(key).or_insert_with(|| {
-                    members.push(tuple.to_vec());
-                    (members.len() - 1) as u32
-                }) as usize;
+                let s = if order == 1 {
+                    let i = tuple[0].index();
+                    if direct.len() <= i {
+                        direct.resize(i + 1, u32::MAX);
+                    }
+                    if direct[i] == u32::MAX {
+                        members.push(tuple.to_vec());
+                        direct[i] = (members.len() - 1) as u32;
+                    }
+                    direct[i] as usize
+                } else {
+                    let key = tuple
+                        .iter()
+                        .fold(tuple.len() as u64, |k, c| (k << 16) | u64::from(c.0));
+                    *state_of.entry(key).or_insert_with(|| {
+                        members.push(tuple.to_vec());
+                        (members.len() - 1) as u32
+                    }) as usize
+                };
                 if seq.last() != Some(&s) {
                     seq.push(s);
                 }
             }
             let mut prev = 0usize;
             for &s in &seq {
-                *counts.entry(((prev as u64) << 32) | s as u64).or_insert(0) += weight;
+                let cell = if dense_dim > 0 {
+                    &mut dense[prev * dense_dim + s]
+                } else {
+                    counts.entry(((prev as u64) << 32) | s as u64).or_insert(0)
+                };
+                *cell = cell
+                    .checked_add(weight)
+                    .ok_or_else(|| Error::overflow("Markov attribution: transitions"))?;
                 prev = s;
             }
-            ends.push((prev, row.conversions, row.value.amount(), row.nulls));
+            if ends.len() < members.len() {
+                ends.resize(members.len(), (0, rust_decimal::Decimal::ZERO, 0));
+            }
+            let e = &mut ends[prev];
+            e.0 =
+                e.0.checked_add(row.conversions)
+                    .ok_or_else(|| Error::overflow("Markov attribution: conversions"))?;
+            if row.conversions > 0 {
+                e.1 =
+                    e.1.checked_add(row.value.amount())
+                        .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
+            }
+            e.2 =
+                e.2.checked_add(row.nulls)
+                    .ok_or_else(|| Error::overflow("Markov attribution: nulls"))?;
         }
         // Number the states canonically (by their channel tuples), so that
         // the result does not depend on the order of the rows.
@@ -253,7 +302,7 @@ impl Chain {
         let mut value_dec = vec![rust_decimal::Decimal::ZERO; n_states];
         let mut value_conv = vec![0u64; n_states];
         let mut absorb: IntMap<u64> = IntMap::default();
-        for (last, c, v, nulls) in ends {
+        for (last, (c, v, nulls)) in ends.into_iter().enumerate() {
             let last = renum[last];
             if c > 0 {
                 *absorb
@@ -270,9 +319,20 @@ impl Chain {
                     .or_insert(0) += nulls;
             }
         }
-        for (k, c) in counts {
-            let (from, to) = ((k >> 32) as usize, (k & 0xFFFF_FFFF) as usize);
-            out[renum[from]].push((renum[to], c));
+        if dense_dim > 0 {
+            for f in 0..conv.min(dense_dim) {
+                for t in 0..conv.min(dense_dim) {
+                    let c = dense[f * dense_dim + t];
+                    if c > 0 {
+                        out[renum[f]].push((renum[t], c));
+                    }
+                }
+            }
+        } else {
+            for (k, c) in counts {
+                let (from, to) = ((k >> 32) as usize, (k & 0xFFFF_FFFF) as usize);
+                out[renum[from]].push((renum[to], c));
+            }
         }
         for (k, c) in absorb {
             out[(k >> 32) as usize].push(((k & 0xFFFF_FFFF) as usize, c));
@@ -375,7 +435,10 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
     let mut ledger = Ledger::new(currency)?;
     let mut total_value: i128 = 0;
     for row in rows {
-        ledger.see(&row.path);
+        // Most rows carry no value: skip the conversion to minor units.
+        if row.value.is_zero() && row.value.currency() == currency {
+            continue;
+        }
         let v = ledger.minor_units(&row.value)?;
         total_value = total_value
             .checked_add(v)

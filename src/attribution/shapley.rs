@@ -102,19 +102,41 @@ pub fn rate_values(rows: &[PathRow]) -> Result<Vec<(ChannelId, f64)>> {
         return Ok(Vec::new());
     }
     let pos = |c: ChannelId| ids.binary_search(&c).unwrap_or(0);
-    // Per channel set: conversions and nulls.
+    // Per channel set: conversions and nulls. Sets are bitmasks when the
+    // channels fit in 64 bits (no allocation per row), sorted lists otherwise.
     let mut sets: std::collections::BTreeMap<Vec<usize>, (u64, u64)> = Default::default();
-    for r in rows {
-        let mut set: Vec<usize> = r.path.iter().map(|&c| pos(c)).collect();
-        set.sort_unstable();
-        set.dedup();
-        let e = sets.entry(set).or_insert((0, 0));
+    let add = |e: &mut (u64, u64), r: &PathRow| -> Result<()> {
         e.0 =
             e.0.checked_add(r.conversions)
                 .ok_or_else(|| Error::overflow("Shapley"))?;
         e.1 =
             e.1.checked_add(r.nulls)
                 .ok_or_else(|| Error::overflow("Shapley"))?;
+        Ok(())
+    };
+    if n <= 64 {
+        // Channel ids map to bits through a direct table.
+        let max_id = ids.last().map_or(0, |c| c.index());
+        let mut bit = vec![0u64; max_id + 1];
+        for (i, c) in ids.iter().enumerate() {
+            bit[c.index()] = 1 << i;
+        }
+        let mut by_mask: std::collections::HashMap<u64, (u64, u64)> = Default::default();
+        for r in rows {
+            let mask = r.path.iter().fold(0u64, |m, c| m | bit[c.index()]);
+            add(by_mask.entry(mask).or_insert((0, 0)), r)?;
+        }
+        for (mask, v) in by_mask {
+            let set: Vec<usize> = (0..n).filter(|i| mask & (1 << i) != 0).collect();
+            sets.insert(set, v);
+        }
+    } else {
+        for r in rows {
+            let mut set: Vec<usize> = r.path.iter().map(|&c| pos(c)).collect();
+            set.sort_unstable();
+            set.dedup();
+            add(sets.entry(set).or_insert((0, 0)), r)?;
+        }
     }
     let phi = if n <= EXACT_LIMIT {
         exact(n, &sets)
