@@ -11,6 +11,9 @@ use revops::quantity::FxRates;
 use revops::{Currency, Money};
 use rust_decimal_macros::dec;
 
+/// One journey to build: its touches and the sale, if any.
+type Plan = (&'static [(&'static str, K)], Option<rust_decimal::Decimal>);
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sar = |a| Money::new(a, Currency::SAR);
     let start = Utc
@@ -23,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Journeys: touches and, for those who bought, the sale.
     let mut journeys = Vec::new();
-    let plans: [(&[(&str, K)], Option<rust_decimal::Decimal>); 6] = [
+    let plans: [Plan; 6] = [
         (
             &[
                 ("social", K::Impression),
