@@ -54,8 +54,8 @@ pub struct RoiReport {
 ///
 /// # Errors
 ///
-/// [`Error::CurrencyMismatch`] for an amount with no exchange rate;
-/// [`Error::Overflow`].
+/// [`Error::CurrencyMismatch`](crate::Error::CurrencyMismatch) for an amount with no exchange rate;
+/// [`Error::Overflow`](crate::Error::Overflow).
 ///
 /// ```
 /// use revops::attribution::{roi::roi_report, ChannelCredit, Attribution};
