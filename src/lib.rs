@@ -79,6 +79,7 @@ pub mod funnel;
 pub mod journey;
 pub mod metrics;
 pub mod objective;
+pub mod pipeline;
 pub mod playbook;
 pub mod quantity;
 #[cfg(feature = "serde")]

@@ -1,0 +1,322 @@
+//! Deals: the records a CRM keeps about sales opportunities.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::journey::{Channel, Team};
+use crate::quantity::{Money, Ratio};
+
+/// Where a deal stands.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum DealStatus {
+    /// Still being worked.
+    Open,
+    /// Closed and won.
+    Won,
+    /// Closed and lost.
+    Lost,
+}
+
+/// Salesforce's forecast categories.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ForecastCategory {
+    /// Early or uncertain.
+    Pipeline,
+    /// Could close this period with luck.
+    BestCase,
+    /// The rep commits to closing it.
+    Commit,
+    /// Closed (won).
+    Closed,
+    /// Left out of the forecast.
+    Omitted,
+}
+
+impl ForecastCategory {
+    /// Parses `pipeline`, `best_case` (or `best case`, `bestcase`),
+    /// `commit`, `closed`, `omitted`, case-insensitively.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for anything else.
+    pub fn parse(s: &str) -> Result<ForecastCategory> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "pipeline" => Ok(ForecastCategory::Pipeline),
+            "best_case" | "bestcase" => Ok(ForecastCategory::BestCase),
+            "commit" => Ok(ForecastCategory::Commit),
+            "closed" => Ok(ForecastCategory::Closed),
+            "omitted" => Ok(ForecastCategory::Omitted),
+            _ => Err(Error::invalid(
+                "forecast category",
+                format!("{s:?} is not pipeline, best_case, commit, closed or omitted"),
+            )),
+        }
+    }
+}
+
+/// One entry of a deal's stage history.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StageEntry {
+    /// The stage entered.
+    pub stage: String,
+    /// When.
+    pub entered_at: DateTime<Utc>,
+}
+
+/// A sales opportunity.
+///
+/// Rules checked by [`Deal::new`] (and on deserialization): the amount is
+/// not negative; a won or lost deal has a close time, an open one has none;
+/// the close time is not before creation; the stage history is in time
+/// order and does not start before creation; the stage name is not blank.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use revops::journey::Team;
+/// use revops::pipeline::{Deal, DealStatus, ForecastCategory};
+/// use revops::{Money, Ratio};
+/// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+/// let deal = Deal::new("D-1", t(2), Some(t(20)), DealStatus::Won, Money::parse("12000", "USD")?,
+///     "closed won", Ratio::ONE, ForecastCategory::Closed, Team::Marketing)?;
+/// assert_eq!(deal.cycle().unwrap().num_days(), 18);
+/// assert!(Deal::new("D-2", t(2), None, DealStatus::Won, Money::parse("1", "USD")?,
+///     "x", Ratio::ONE, ForecastCategory::Closed, Team::Sales).is_err()); // won without a close
+/// # Ok::<(), revops::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "DealRepr"))]
+pub struct Deal {
+    id: String,
+    created: DateTime<Utc>,
+    closed: Option<DateTime<Utc>>,
+    status: DealStatus,
+    loss_reason: Option<String>,
+    amount: Money,
+    stage: String,
+    probability: Ratio,
+    forecast: ForecastCategory,
+    owner: Option<String>,
+    source: Team,
+    channel: Option<Channel>,
+    history: Vec<StageEntry>,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DealRepr {
+    id: String,
+    created: DateTime<Utc>,
+    closed: Option<DateTime<Utc>>,
+    status: DealStatus,
+    #[serde(default)]
+    loss_reason: Option<String>,
+    amount: Money,
+    stage: String,
+    probability: Ratio,
+    forecast: ForecastCategory,
+    #[serde(default)]
+    owner: Option<String>,
+    source: Team,
+    #[serde(default)]
+    channel: Option<Channel>,
+    #[serde(default)]
+    history: Vec<StageEntry>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<DealRepr> for Deal {
+    type Error = Error;
+    fn try_from(r: DealRepr) -> Result<Deal> {
+        let mut d = Deal::new(
+            r.id,
+            r.created,
+            r.closed,
+            r.status,
+            r.amount,
+            r.stage,
+            r.probability,
+            r.forecast,
+            r.source,
+        )?;
+        d.loss_reason = r.loss_reason;
+        d.owner = r.owner;
+        d.channel = r.channel;
+        d.with_history(r.history)
+    }
+}
+
+impl Deal {
+    /// A validated deal without history, owner, channel or loss reason
+    /// (add them with the `with_` methods).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the rule broken (see the type).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        created: DateTime<Utc>,
+        closed: Option<DateTime<Utc>>,
+        status: DealStatus,
+        amount: Money,
+        stage: impl Into<String>,
+        probability: Ratio,
+        forecast: ForecastCategory,
+        source: Team,
+    ) -> Result<Deal> {
+        let id = id.into();
+        let stage = stage.into();
+        let bad = |why: String| Err(Error::invalid("deal", format!("{id}: {why}")));
+        if amount.is_negative() {
+            return bad(format!("the amount {amount} is negative"));
+        }
+        match (status, closed) {
+            (DealStatus::Open, Some(_)) => return bad("an open deal has no close time".into()),
+            (DealStatus::Won | DealStatus::Lost, None) => {
+                return bad("a won or lost deal needs a close time".into())
+            }
+            (_, Some(c)) if c < created => {
+                return bad(format!("closed at {c}, before it was created at {created}"))
+            }
+            _ => {}
+        }
+        if stage.trim().is_empty() {
+            return bad("the stage is blank".into());
+        }
+        Ok(Deal {
+            id,
+            created,
+            closed,
+            status,
+            loss_reason: None,
+            amount,
+            stage,
+            probability,
+            forecast,
+            owner: None,
+            source,
+            channel: None,
+            history: Vec::new(),
+        })
+    }
+
+    /// Sets the stage history.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if it is not in time order or starts before
+    /// the deal was created.
+    pub fn with_history(mut self, history: Vec<StageEntry>) -> Result<Deal> {
+        if let Some(first) = history.first() {
+            if first.entered_at < self.created {
+                return Err(Error::invalid(
+                    "deal",
+                    format!(
+                        "{}: the history starts before the deal was created",
+                        self.id
+                    ),
+                ));
+            }
+        }
+        if history
+            .windows(2)
+            .any(|w| w[1].entered_at < w[0].entered_at)
+        {
+            return Err(Error::invalid(
+                "deal",
+                format!("{}: the stage history is not in time order", self.id),
+            ));
+        }
+        self.history = history;
+        Ok(self)
+    }
+
+    /// Sets the owner.
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Deal {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// Sets the source channel.
+    pub fn with_channel(mut self, channel: Channel) -> Deal {
+        self.channel = Some(channel);
+        self
+    }
+
+    /// Sets the loss reason (kept for lost deals only).
+    pub fn with_loss_reason(mut self, reason: impl Into<String>) -> Deal {
+        if self.status == DealStatus::Lost {
+            self.loss_reason = Some(reason.into());
+        }
+        self
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// When it was created.
+    pub fn created(&self) -> DateTime<Utc> {
+        self.created
+    }
+    /// When it closed, if it did.
+    pub fn closed(&self) -> Option<DateTime<Utc>> {
+        self.closed
+    }
+    /// Its status.
+    pub fn status(&self) -> DealStatus {
+        self.status
+    }
+    /// Why it was lost, if known.
+    pub fn loss_reason(&self) -> Option<&str> {
+        self.loss_reason.as_deref()
+    }
+    /// Its amount.
+    pub fn amount(&self) -> Money {
+        self.amount
+    }
+    /// Its current stage.
+    pub fn stage(&self) -> &str {
+        &self.stage
+    }
+    /// The win probability of its stage.
+    pub fn probability(&self) -> Ratio {
+        self.probability
+    }
+    /// Its forecast category.
+    pub fn forecast(&self) -> ForecastCategory {
+        self.forecast
+    }
+    /// Its owner.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+    /// Which team sourced it.
+    pub fn source(&self) -> Team {
+        self.source
+    }
+    /// The source channel.
+    pub fn channel(&self) -> Option<&Channel> {
+        self.channel.as_ref()
+    }
+    /// The stage history, oldest first.
+    pub fn history(&self) -> &[StageEntry] {
+        &self.history
+    }
+    /// Creation to close, for closed deals.
+    pub fn cycle(&self) -> Option<chrono::TimeDelta> {
+        Some(self.closed? - self.created)
+    }
+}

@@ -1,0 +1,198 @@
+//! The marketing-to-sales hand-off, measured from lead records.
+
+use std::collections::BTreeMap;
+
+use chrono::TimeDelta;
+use rust_decimal::Decimal;
+
+use super::PipelineReport;
+use crate::error::Result;
+use crate::journey::{Lead, LifecycleStage, Team};
+use crate::metrics::{alignment, sales};
+use crate::quantity::{Distribution, Ratio};
+
+/// The partial hand-off figures over some leads: [`add`](HandoffState::add),
+/// [`merge`](HandoffState::merge), [`finish`](HandoffState::finish).
+///
+/// Definitions (each computed with the catalogue's function):
+///
+/// * handed off: leads with a hand-off time; **MQL acceptance rate** =
+///   accepted by sales / handed off;
+/// * **speed to lead**: first sales contact − hand-off, over leads with
+///   both (median and p90, whole seconds, crate quantile rule);
+/// * **SLA compliance**: handed-off leads first contacted within the SLA /
+///   handed-off leads (a lead never contacted misses the SLA);
+/// * **lead leakage**: MQLs (leads that reached the MQL stage) with neither
+///   a first sales contact nor a sales decision / MQLs;
+/// * **lead-to-customer rate**: leads that became customers / leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandoffState {
+    sla: TimeDelta,
+    leads: u64,
+    marketing_sourced: u64,
+    mqls: u64,
+    handed_off: u64,
+    accepted: u64,
+    rejected: u64,
+    within_sla: u64,
+    leaked: u64,
+    customers: u64,
+    delays: Distribution,
+    ignored: BTreeMap<String, u64>,
+}
+
+/// The alignment view of the hand-off.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct HandoffReport {
+    /// Leads read.
+    pub leads: u64,
+    /// Leads that reached the MQL stage.
+    pub mqls: u64,
+    /// Leads handed to sales.
+    pub handed_off: u64,
+    /// Of those, accepted.
+    pub accepted: u64,
+    /// Of those, rejected.
+    pub rejected: u64,
+    /// Accepted / handed off.
+    pub mql_acceptance_rate: Option<Ratio>,
+    /// Median seconds from hand-off to first contact.
+    pub speed_to_lead_median_seconds: Option<Decimal>,
+    /// 90th percentile of the same.
+    pub speed_to_lead_p90_seconds: Option<Decimal>,
+    /// The SLA, in seconds.
+    pub sla_seconds: i64,
+    /// Handed-off leads contacted within the SLA / handed off.
+    pub sla_compliance_rate: Option<Ratio>,
+    /// MQLs never followed up / MQLs.
+    pub lead_leakage_rate: Option<Ratio>,
+    /// Leads that became customers / leads.
+    pub lead_to_customer_rate: Option<Ratio>,
+    /// Leads sourced by marketing / leads.
+    pub marketing_sourced_lead_share: Option<Ratio>,
+    /// From the pipeline report, when given.
+    pub marketing_sourced_pipeline_share: Option<Ratio>,
+    /// From the pipeline report, when given.
+    pub marketing_sourced_revenue_share: Option<Ratio>,
+    /// Records not counted, by reason.
+    pub ignored: BTreeMap<String, u64>,
+}
+
+impl HandoffState {
+    /// An empty state with the agreed follow-up time `sla`.
+    pub fn new(sla: TimeDelta) -> HandoffState {
+        HandoffState {
+            sla,
+            leads: 0,
+            marketing_sourced: 0,
+            mqls: 0,
+            handed_off: 0,
+            accepted: 0,
+            rejected: 0,
+            within_sla: 0,
+            leaked: 0,
+            customers: 0,
+            delays: Distribution::new(),
+            ignored: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one lead.
+    pub fn add(&mut self, lead: &Lead) {
+        self.leads += 1;
+        if lead.source().sourced_by == Team::Marketing {
+            self.marketing_sourced += 1;
+        }
+        let reached = |s: LifecycleStage| {
+            lead.entered(s).is_some()
+                || lead
+                    .stage()
+                    .rank()
+                    .zip(s.rank())
+                    .is_some_and(|(a, b)| a >= b)
+        };
+        if reached(LifecycleStage::MarketingQualifiedLead) {
+            self.mqls += 1;
+            if lead.first_sales_contact_at().is_none() && lead.sales_decision().is_none() {
+                self.leaked += 1;
+            }
+        }
+        if reached(LifecycleStage::Customer) {
+            self.customers += 1;
+        }
+        if let Some(h) = lead.handoff_at() {
+            self.handed_off += 1;
+            match lead.sales_decision() {
+                Some(d) if d.is_accepted() => self.accepted += 1,
+                Some(_) => self.rejected += 1,
+                None => {}
+            }
+            match lead.first_sales_contact_at() {
+                Some(c) if c >= h => {
+                    let delay = c - h;
+                    self.delays.add(delay.num_seconds());
+                    if delay <= self.sla {
+                        self.within_sla += 1;
+                    }
+                }
+                Some(_) => {
+                    *self
+                        .ignored
+                        .entry("contact_before_handoff".into())
+                        .or_insert(0) += 1;
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Adds another partition's state (the SLA of `self` is kept).
+    pub fn merge(&mut self, o: &HandoffState) {
+        self.leads += o.leads;
+        self.marketing_sourced += o.marketing_sourced;
+        self.mqls += o.mqls;
+        self.handed_off += o.handed_off;
+        self.accepted += o.accepted;
+        self.rejected += o.rejected;
+        self.within_sla += o.within_sla;
+        self.leaked += o.leaked;
+        self.customers += o.customers;
+        self.delays.merge(&o.delays);
+        for (k, v) in &o.ignored {
+            *self.ignored.entry(k.clone()).or_insert(0) += v;
+        }
+    }
+
+    /// The report; the marketing-sourced pipeline and revenue shares are
+    /// taken from `pipeline` when given.
+    ///
+    /// # Errors
+    ///
+    /// None today; the `Result` leaves room for checks.
+    pub fn finish(self, pipeline: Option<&PipelineReport>) -> Result<HandoffReport> {
+        Ok(HandoffReport {
+            leads: self.leads,
+            mqls: self.mqls,
+            handed_off: self.handed_off,
+            accepted: self.accepted,
+            rejected: self.rejected,
+            mql_acceptance_rate: alignment::mql_acceptance_rate(self.accepted, self.handed_off)
+                .ok(),
+            speed_to_lead_median_seconds: self.delays.median(),
+            speed_to_lead_p90_seconds: self.delays.p90(),
+            sla_seconds: self.sla.num_seconds(),
+            sla_compliance_rate: alignment::sla_compliance_rate(self.within_sla, self.handed_off)
+                .ok(),
+            lead_leakage_rate: alignment::lead_leakage_rate(self.leaked, self.mqls).ok(),
+            lead_to_customer_rate: sales::lead_to_customer_rate(self.customers, self.leads).ok(),
+            marketing_sourced_lead_share: Ratio::from_counts(self.marketing_sourced, self.leads)
+                .ok(),
+            marketing_sourced_pipeline_share: pipeline
+                .and_then(|p| p.marketing_sourced_pipeline_share),
+            marketing_sourced_revenue_share: pipeline
+                .and_then(|p| p.marketing_sourced_revenue_share),
+            ignored: self.ignored,
+        })
+    }
+}

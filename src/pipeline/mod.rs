@@ -1,0 +1,818 @@
+//! Sales pipeline analytics from CRM records: deals, the forecast roll-up,
+//! velocity, quota pacing, and the marketing-to-sales hand-off.
+//!
+//! The metric functions of [`crate::metrics`] take totals; this module
+//! computes those totals from records, in one pass, into a mergeable state
+//! ([`PipelineState`], [`HandoffState`]) that is finished into a report. The
+//! formulas are the catalogue's: win rate, close rate, average deal size,
+//! pipeline velocity, coverage and quota attainment call its functions.
+//!
+//! # Counting rules of the [`PipelineReport`]
+//!
+//! * **Won and lost** figures count deals whose close date falls inside the
+//!   period.
+//! * **Open** figures count deals whose status is open and that were
+//!   created on or before the as-of date.
+//! * **Opportunities** (the base of the close rate) are deals created inside
+//!   the period.
+//! * Every other deal (closed outside the period, open but created after
+//!   the as-of date) is counted under `ignored` with the reason, as are
+//!   deals in a currency without an exchange rate.
+//! * Amounts are converted to the report currency with the explicit
+//!   [`FxRates`]; the report lists the rates it used.
+//! * Weighted pipeline: the sum of open amount × stage probability.
+//! * Forecast roll-up, as Salesforce shows it: `closed` = won revenue in the
+//!   period; `commit` = closed + open commit deals; `best_case` = commit +
+//!   open best-case deals; `pipeline` = best case + open pipeline deals;
+//!   omitted deals are left out.
+//! * Stage conversion and time in stage come from the stage histories: a
+//!   transition `A → B` is two consecutive history entries; time in stage is
+//!   measured for stays that ended (a next entry, or the close).
+
+mod deal;
+mod handoff;
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeDelta};
+use rust_decimal::Decimal;
+
+pub use deal::{Deal, DealStatus, ForecastCategory, StageEntry};
+pub use handoff::{HandoffReport, HandoffState};
+
+use crate::error::{Error, Result};
+use crate::journey::{Ownership, Team};
+use crate::metrics::{alignment, sales};
+use crate::objective::{Direction, Goal, GoalKind, Objective, Pace, SalesObjective, Target};
+use crate::quantity::{Currency, Distribution, FxRates, Money, Multiple, Period, Ratio};
+
+/// What a pipeline report covers.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PipelineSpec {
+    /// The period for won, lost and created deals.
+    pub period: Period,
+    /// The as-of date for open deals and pacing.
+    pub as_of: NaiveDate,
+    /// Exchange rates into the report currency (its target).
+    pub fx: FxRates,
+    /// An optional quota for the period, in the report currency.
+    pub quota: Option<Money>,
+}
+
+impl PipelineSpec {
+    /// A spec with no quota and no exchange rates (every deal must be in
+    /// `currency`).
+    pub fn new(period: Period, as_of: NaiveDate, currency: Currency) -> PipelineSpec {
+        PipelineSpec {
+            period,
+            as_of,
+            fx: FxRates::new(currency),
+            quota: None,
+        }
+    }
+
+    /// The report currency.
+    pub fn currency(&self) -> Currency {
+        self.fx.target()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct StageAgg {
+    open: u64,
+    won: u64,
+    lost: u64,
+    open_amount: Decimal,
+    won_amount: Decimal,
+    lost_amount: Decimal,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct SourceAgg {
+    won: u64,
+    lost: u64,
+    open: u64,
+    won_amount: Decimal,
+    open_amount: Decimal,
+}
+
+/// The partial result over some deals: [`add`](PipelineState::add) deals,
+/// [`merge`](PipelineState::merge) partitions, [`finish`](PipelineState::finish).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PipelineState {
+    spec: PipelineSpec,
+    won: u64,
+    lost: u64,
+    open: u64,
+    created_in_period: u64,
+    won_of_created: u64,
+    won_amount: Decimal,
+    lost_amount: Decimal,
+    open_amount: Decimal,
+    weighted: Decimal,
+    forecast: [Decimal; 3], // commit, best case, pipeline (open deals)
+    won_sizes: Vec<Decimal>,
+    cycles: Distribution,
+    by_stage: Vec<(String, StageAgg)>,
+    by_source: [SourceAgg; 2],
+    transitions: BTreeMap<(String, String), u64>,
+    entered: BTreeMap<String, u64>,
+    time_in_stage: BTreeMap<String, Distribution>,
+    ignored: BTreeMap<String, u64>,
+    rates_used: BTreeMap<Currency, Decimal>,
+}
+
+impl PipelineState {
+    /// An empty state.
+    pub fn new(spec: PipelineSpec) -> PipelineState {
+        PipelineState {
+            spec,
+            won: 0,
+            lost: 0,
+            open: 0,
+            created_in_period: 0,
+            won_of_created: 0,
+            won_amount: Decimal::ZERO,
+            lost_amount: Decimal::ZERO,
+            open_amount: Decimal::ZERO,
+            weighted: Decimal::ZERO,
+            forecast: [Decimal::ZERO; 3],
+            won_sizes: Vec::new(),
+            cycles: Distribution::new(),
+            by_stage: Vec::new(),
+            by_source: [SourceAgg::default(), SourceAgg::default()],
+            transitions: BTreeMap::new(),
+            entered: BTreeMap::new(),
+            time_in_stage: BTreeMap::new(),
+            ignored: BTreeMap::new(),
+            rates_used: BTreeMap::new(),
+        }
+    }
+
+    fn ignore(&mut self, reason: &str) {
+        *self.ignored.entry(reason.to_string()).or_insert(0) += 1;
+    }
+
+    fn stage(&mut self, name: &str) -> &mut StageAgg {
+        let i = match self.by_stage.iter().position(|(s, _)| s == name) {
+            Some(i) => i,
+            None => {
+                self.by_stage.push((name.to_string(), StageAgg::default()));
+                self.by_stage.len() - 1
+            }
+        };
+        &mut self.by_stage[i].1
+    }
+
+    /// Adds one deal under the counting rules of the module docs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] only; a deal that cannot be used is counted
+    /// under `ignored`, not refused.
+    pub fn add(&mut self, deal: &Deal) -> Result<()> {
+        let overflow = || Error::overflow("pipeline report");
+        let currency = deal.amount().currency();
+        let amount = match self.spec.fx.rate(currency) {
+            Some(rate) => {
+                if currency != self.spec.currency() {
+                    self.rates_used.insert(currency, rate);
+                }
+                deal.amount()
+                    .amount()
+                    .checked_mul(rate)
+                    .ok_or_else(overflow)?
+            }
+            None => {
+                self.ignore("no_exchange_rate");
+                return Ok(());
+            }
+        };
+        let period = self.spec.period;
+        if period.contains(deal.created().date_naive()) {
+            self.created_in_period += 1;
+        }
+        let src = match deal.source() {
+            Team::Marketing => 0,
+            Team::Sales => 1,
+        };
+        match deal.status() {
+            DealStatus::Open => {
+                if deal.created().date_naive() > self.spec.as_of {
+                    self.ignore("open_created_after_as_of");
+                    return Ok(());
+                }
+                self.open += 1;
+                self.open_amount = self.open_amount.checked_add(amount).ok_or_else(overflow)?;
+                let w = amount
+                    .checked_mul(deal.probability().value())
+                    .ok_or_else(overflow)?;
+                self.weighted = self.weighted.checked_add(w).ok_or_else(overflow)?;
+                let slot = match deal.forecast() {
+                    ForecastCategory::Commit => Some(0),
+                    ForecastCategory::BestCase => Some(1),
+                    ForecastCategory::Pipeline => Some(2),
+                    ForecastCategory::Closed | ForecastCategory::Omitted => None,
+                };
+                if let Some(k) = slot {
+                    self.forecast[k] = self.forecast[k].checked_add(amount).ok_or_else(overflow)?;
+                }
+                let st = self.stage(deal.stage());
+                st.open += 1;
+                st.open_amount = st.open_amount.checked_add(amount).ok_or_else(overflow)?;
+                let s = &mut self.by_source[src];
+                s.open += 1;
+                s.open_amount = s.open_amount.checked_add(amount).ok_or_else(overflow)?;
+            }
+            DealStatus::Won | DealStatus::Lost => {
+                // Validated: closed deals have a close time.
+                let Some(closed) = deal.closed() else {
+                    self.ignore("closed_without_close_time");
+                    return Ok(());
+                };
+                if !period.contains(closed.date_naive()) {
+                    self.ignore("closed_outside_period");
+                    return Ok(());
+                }
+                if deal.status() == DealStatus::Won {
+                    self.won += 1;
+                    if period.contains(deal.created().date_naive()) {
+                        self.won_of_created += 1;
+                    }
+                    self.won_amount = self.won_amount.checked_add(amount).ok_or_else(overflow)?;
+                    self.won_sizes.push(amount);
+                    if let Some(c) = deal.cycle() {
+                        self.cycles.add(c.num_seconds());
+                    }
+                    let st = self.stage(deal.stage());
+                    st.won += 1;
+                    st.won_amount = st.won_amount.checked_add(amount).ok_or_else(overflow)?;
+                    let s = &mut self.by_source[src];
+                    s.won += 1;
+                    s.won_amount = s.won_amount.checked_add(amount).ok_or_else(overflow)?;
+                } else {
+                    self.lost += 1;
+                    self.lost_amount = self.lost_amount.checked_add(amount).ok_or_else(overflow)?;
+                    let st = self.stage(deal.stage());
+                    st.lost += 1;
+                    st.lost_amount = st.lost_amount.checked_add(amount).ok_or_else(overflow)?;
+                    self.by_source[src].lost += 1;
+                }
+            }
+        }
+        // Stage histories.
+        let h = deal.history();
+        if !h.is_empty() {
+            for (i, e) in h.iter().enumerate() {
+                match self.entered.get_mut(&e.stage) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.entered.insert(e.stage.clone(), 1);
+                    }
+                }
+                let end = match h.get(i + 1) {
+                    Some(next) => {
+                        let key = (e.stage.clone(), next.stage.clone());
+                        *self.transitions.entry(key).or_insert(0) += 1;
+                        Some(next.entered_at)
+                    }
+                    None => deal.closed(),
+                };
+                if let Some(end) = end {
+                    let secs = (end - e.entered_at).num_seconds();
+                    match self.time_in_stage.get_mut(&e.stage) {
+                        Some(d) => d.add(secs),
+                        None => {
+                            let mut d = Distribution::new();
+                            d.add(secs);
+                            self.time_in_stage.insert(e.stage.clone(), d);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds every deal of `deals`.
+    ///
+    /// # Errors
+    ///
+    /// As [`PipelineState::add`].
+    pub fn extend(&mut self, deals: &[Deal]) -> Result<()> {
+        for d in deals {
+            self.add(d)?;
+        }
+        Ok(())
+    }
+
+    /// Adds another partition's state.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for states of different specs;
+    /// [`Error::Overflow`].
+    pub fn merge(&mut self, o: &PipelineState) -> Result<()> {
+        if self.spec != o.spec {
+            return Err(Error::invalid(
+                "pipeline merge",
+                "the states have different specs",
+            ));
+        }
+        let overflow = || Error::overflow("pipeline report");
+        let add = |a: &mut Decimal, b: Decimal| -> Result<()> {
+            *a = a.checked_add(b).ok_or_else(overflow)?;
+            Ok(())
+        };
+        self.won += o.won;
+        self.lost += o.lost;
+        self.open += o.open;
+        self.created_in_period += o.created_in_period;
+        self.won_of_created += o.won_of_created;
+        add(&mut self.won_amount, o.won_amount)?;
+        add(&mut self.lost_amount, o.lost_amount)?;
+        add(&mut self.open_amount, o.open_amount)?;
+        add(&mut self.weighted, o.weighted)?;
+        for k in 0..3 {
+            add(&mut self.forecast[k], o.forecast[k])?;
+        }
+        self.won_sizes.extend_from_slice(&o.won_sizes);
+        self.cycles.merge(&o.cycles);
+        for (name, agg) in &o.by_stage {
+            let st = self.stage(name);
+            st.open += agg.open;
+            st.won += agg.won;
+            st.lost += agg.lost;
+            st.open_amount = st
+                .open_amount
+                .checked_add(agg.open_amount)
+                .ok_or_else(overflow)?;
+            st.won_amount = st
+                .won_amount
+                .checked_add(agg.won_amount)
+                .ok_or_else(overflow)?;
+            st.lost_amount = st
+                .lost_amount
+                .checked_add(agg.lost_amount)
+                .ok_or_else(overflow)?;
+        }
+        for (a, b) in self.by_source.iter_mut().zip(&o.by_source) {
+            a.won += b.won;
+            a.lost += b.lost;
+            a.open += b.open;
+            a.won_amount = a
+                .won_amount
+                .checked_add(b.won_amount)
+                .ok_or_else(overflow)?;
+            a.open_amount = a
+                .open_amount
+                .checked_add(b.open_amount)
+                .ok_or_else(overflow)?;
+        }
+        for (k, v) in &o.transitions {
+            *self.transitions.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, v) in &o.entered {
+            *self.entered.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, v) in &o.time_in_stage {
+            self.time_in_stage.entry(k.clone()).or_default().merge(v);
+        }
+        for (k, v) in &o.ignored {
+            *self.ignored.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, v) in &o.rates_used {
+            self.rates_used.insert(*k, *v);
+        }
+        Ok(())
+    }
+
+    /// The report.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] only; undefined figures (a win rate with no
+    /// closed deal) are `None`.
+    pub fn finish(mut self) -> Result<PipelineReport> {
+        let cur = self.spec.currency();
+        let m = |d: Decimal| Money::new(d.normalize(), cur);
+        let won_revenue = m(self.won_amount);
+        let win_rate = sales::win_rate(self.won, self.lost).ok();
+        let close_rate = sales::close_rate(self.won_of_created, self.created_in_period).ok();
+        let average_deal_size = sales::average_deal_size(won_revenue, self.won).ok();
+        self.won_sizes.sort_unstable();
+        let median_deal_size = median_decimal(&self.won_sizes).map(m);
+        let day = Decimal::from(86_400);
+        let days = |s: Option<Decimal>| s.and_then(|x| x.checked_div(day)).map(|x| x.normalize());
+        let cycle = CycleDays {
+            mean_days: days(self.cycles.mean()),
+            median_days: days(self.cycles.median()),
+            p90_days: days(self.cycles.p90()),
+        };
+        let open_pipeline = m(self.open_amount);
+        let velocity = match (win_rate, average_deal_size, self.cycles.mean()) {
+            (Some(w), Some(size), Some(mean)) => {
+                let cycle = crate::metrics::to_time_delta(mean, "pipeline velocity")?;
+                sales::pipeline_velocity(self.open, w, size, cycle).ok()
+            }
+            _ => None,
+        };
+        let commit = self.won_amount + self.forecast[0];
+        let best = commit + self.forecast[1];
+        let pipe = best + self.forecast[2];
+        let forecast = Forecast {
+            closed: won_revenue,
+            commit: m(commit),
+            best_case: m(best),
+            pipeline: m(pipe),
+        };
+        let quota = match self.spec.quota {
+            Some(q) => Some(pacing(
+                q,
+                won_revenue,
+                open_pipeline,
+                self.spec.period,
+                self.spec.as_of,
+            )?),
+            None => None,
+        };
+        let source_report = |s: &SourceAgg| SourceReport {
+            won_count: s.won,
+            lost_count: s.lost,
+            open_count: s.open,
+            win_rate: sales::win_rate(s.won, s.lost).ok(),
+            revenue: m(s.won_amount),
+            open_pipeline: m(s.open_amount),
+        };
+        let [mk, sl] = &self.by_source;
+        let by_source = BySource {
+            marketing: source_report(mk),
+            sales: source_report(sl),
+        };
+        let mut by_stage: Vec<StageReport> = self
+            .by_stage
+            .iter()
+            .map(|(name, a)| StageReport {
+                stage: name.clone(),
+                open_count: a.open,
+                won_count: a.won,
+                lost_count: a.lost,
+                open_amount: m(a.open_amount),
+                won_amount: m(a.won_amount),
+                lost_amount: m(a.lost_amount),
+            })
+            .collect();
+        by_stage.sort_by(|a, b| a.stage.cmp(&b.stage));
+        let stage_conversion = self
+            .transitions
+            .iter()
+            .map(|((from, to), n)| StageConversion {
+                from: from.clone(),
+                to: to.clone(),
+                deals: *n,
+                rate: self
+                    .entered
+                    .get(from)
+                    .and_then(|e| Ratio::from_counts(*n, *e).ok()),
+            })
+            .collect();
+        let time_in_stage = self
+            .time_in_stage
+            .iter()
+            .map(|(stage, d)| StageTime {
+                stage: stage.clone(),
+                stays: d.count(),
+                mean_days: days(d.mean()),
+                median_days: days(d.median()),
+            })
+            .collect();
+        Ok(PipelineReport {
+            currency: cur,
+            period: self.spec.period,
+            as_of: self.spec.as_of,
+            won_count: self.won,
+            lost_count: self.lost,
+            open_count: self.open,
+            opportunities_created: self.created_in_period,
+            won_revenue,
+            lost_amount: m(self.lost_amount),
+            win_rate,
+            close_rate,
+            average_deal_size,
+            median_deal_size,
+            cycle,
+            open_pipeline,
+            weighted_pipeline: m(self.weighted),
+            pipeline_velocity_per_day: velocity,
+            forecast,
+            quota,
+            marketing_sourced_pipeline_share: alignment::marketing_sourced_pipeline_share(
+                m(mk.open_amount),
+                open_pipeline,
+            )
+            .ok(),
+            marketing_sourced_revenue_share: alignment::marketing_sourced_revenue_share(
+                m(mk.won_amount),
+                won_revenue,
+            )
+            .ok(),
+            by_source,
+            by_stage,
+            stage_conversion,
+            time_in_stage,
+            fx_rates_used: self.rates_used.into_iter().collect(),
+            ignored: self.ignored,
+        })
+    }
+}
+
+/// The median of sorted decimals by the crate's rule (mean of the two
+/// middle values for an even count).
+fn median_decimal(sorted: &[Decimal]) -> Option<Decimal> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    if n % 2 == 1 {
+        Some(sorted[n / 2])
+    } else {
+        let s = sorted[n / 2 - 1].checked_add(sorted[n / 2])?;
+        s.checked_div(Decimal::TWO)
+    }
+}
+
+fn pacing(
+    quota: Money,
+    won: Money,
+    open_pipeline: Money,
+    period: Period,
+    as_of: NaiveDate,
+) -> Result<QuotaPacing> {
+    let attainment = sales::quota_attainment(won, quota).ok();
+    let goal = Goal::new(
+        Objective::Sales(SalesObjective::Targets),
+        "revenue",
+        Ownership::Sales,
+        Target::Money(quota),
+        period,
+        Direction::HigherIsBetter,
+        GoalKind::Cumulative,
+    );
+    let (pace, expected, projected) = match goal {
+        Ok(g) => {
+            let a = g.assess(Target::Money(won), as_of)?;
+            (a.pace, a.expected_to_date, a.projected)
+        }
+        Err(_) => (None, None, None),
+    };
+    let remaining = quota.checked_sub(won)?;
+    let remaining_quota = if remaining.is_negative() {
+        Money::zero(quota.currency())
+    } else {
+        remaining
+    };
+    let days_left = period.remaining_days(as_of);
+    let gap_per_remaining_day = if days_left > 0 {
+        Some(remaining_quota.checked_div(Decimal::from(days_left))?)
+    } else {
+        None
+    };
+    Ok(QuotaPacing {
+        quota,
+        attainment,
+        pace,
+        expected_to_date: expected.map(|e| Money::new(e, quota.currency())),
+        projected: projected.map(|p| Money::new(p, quota.currency())),
+        remaining_quota,
+        gap_per_remaining_day,
+        coverage: sales::pipeline_coverage(open_pipeline, remaining_quota).ok(),
+    })
+}
+
+/// Sales cycle of won deals, in days (exact decimals).
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CycleDays {
+    /// The mean.
+    pub mean_days: Option<Decimal>,
+    /// The median (crate quantile rule).
+    pub median_days: Option<Decimal>,
+    /// The 90th percentile.
+    pub p90_days: Option<Decimal>,
+}
+
+/// The forecast roll-up.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Forecast {
+    /// Won revenue in the period.
+    pub closed: Money,
+    /// Closed plus open commit deals.
+    pub commit: Money,
+    /// Commit plus open best-case deals.
+    pub best_case: Money,
+    /// Best case plus open pipeline deals.
+    pub pipeline: Money,
+}
+
+/// Quota pacing.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct QuotaPacing {
+    /// The quota.
+    pub quota: Money,
+    /// Won revenue / quota.
+    pub attainment: Option<Multiple>,
+    /// Against the straight line (see [`Goal::assess`]).
+    pub pace: Option<Pace>,
+    /// Where the straight line is at the end of the as-of day.
+    pub expected_to_date: Option<Money>,
+    /// Run-rate projection to the period's end.
+    pub projected: Option<Money>,
+    /// What is left to sell (zero once the quota is met).
+    pub remaining_quota: Money,
+    /// Remaining quota per remaining day; `None` on the last day and after.
+    pub gap_per_remaining_day: Option<Money>,
+    /// Open pipeline / remaining quota; `None` once the quota is met.
+    pub coverage: Option<Multiple>,
+}
+
+/// One team's deals.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SourceReport {
+    /// Won in the period.
+    pub won_count: u64,
+    /// Lost in the period.
+    pub lost_count: u64,
+    /// Open as of the date.
+    pub open_count: u64,
+    /// Won / (won + lost).
+    pub win_rate: Option<Ratio>,
+    /// Won revenue.
+    pub revenue: Money,
+    /// Open pipeline.
+    pub open_pipeline: Money,
+}
+
+/// Deals by the team that sourced them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BySource {
+    /// Marketing-sourced deals.
+    pub marketing: SourceReport,
+    /// Sales-sourced deals.
+    pub sales: SourceReport,
+}
+
+/// Counts and amounts of one current stage.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StageReport {
+    /// The stage.
+    pub stage: String,
+    /// Open deals in it.
+    pub open_count: u64,
+    /// Won deals (closed in the period) whose last stage it is.
+    pub won_count: u64,
+    /// Lost deals (closed in the period) whose last stage it is.
+    pub lost_count: u64,
+    /// Open amount.
+    pub open_amount: Money,
+    /// Won amount.
+    pub won_amount: Money,
+    /// Lost amount.
+    pub lost_amount: Money,
+}
+
+/// Stage-to-stage conversion from the histories.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StageConversion {
+    /// The stage left.
+    pub from: String,
+    /// The stage entered next.
+    pub to: String,
+    /// How many times.
+    pub deals: u64,
+    /// `deals / entries into from`.
+    pub rate: Option<Ratio>,
+}
+
+/// Time spent in a stage, over stays that ended.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StageTime {
+    /// The stage.
+    pub stage: String,
+    /// Ended stays measured.
+    pub stays: u64,
+    /// Mean days.
+    pub mean_days: Option<Decimal>,
+    /// Median days.
+    pub median_days: Option<Decimal>,
+}
+
+/// The sales manager's view of a set of deals (see the module docs for the
+/// counting rules).
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PipelineReport {
+    /// The report currency.
+    pub currency: Currency,
+    /// The period.
+    pub period: Period,
+    /// The as-of date.
+    pub as_of: NaiveDate,
+    /// Deals won in the period.
+    pub won_count: u64,
+    /// Deals lost in the period.
+    pub lost_count: u64,
+    /// Open deals created on or before the as-of date.
+    pub open_count: u64,
+    /// Deals created in the period.
+    pub opportunities_created: u64,
+    /// Won revenue in the period.
+    pub won_revenue: Money,
+    /// Lost amount in the period.
+    pub lost_amount: Money,
+    /// Won / (won + lost) ([`sales::win_rate`]).
+    pub win_rate: Option<Ratio>,
+    /// Deals created in the period and won in it / deals created in the
+    /// period ([`sales::close_rate`]).
+    pub close_rate: Option<Ratio>,
+    /// Won revenue / won deals.
+    pub average_deal_size: Option<Money>,
+    /// Median won deal.
+    pub median_deal_size: Option<Money>,
+    /// Sales cycle of won deals.
+    pub cycle: CycleDays,
+    /// Sum of open amounts.
+    pub open_pipeline: Money,
+    /// Sum of open amount × probability.
+    pub weighted_pipeline: Money,
+    /// [`sales::pipeline_velocity`] with the open count, win rate, average
+    /// deal size and mean cycle.
+    pub pipeline_velocity_per_day: Option<Money>,
+    /// The forecast roll-up.
+    pub forecast: Forecast,
+    /// Quota pacing, when a quota was given.
+    pub quota: Option<QuotaPacing>,
+    /// Marketing-sourced open pipeline / open pipeline.
+    pub marketing_sourced_pipeline_share: Option<Ratio>,
+    /// Marketing-sourced won revenue / won revenue.
+    pub marketing_sourced_revenue_share: Option<Ratio>,
+    /// Deals by source.
+    pub by_source: BySource,
+    /// Deals by current stage, by name.
+    pub by_stage: Vec<StageReport>,
+    /// Transitions between stages from the histories.
+    pub stage_conversion: Vec<StageConversion>,
+    /// Time in stage from the histories.
+    pub time_in_stage: Vec<StageTime>,
+    /// The exchange rates used, by currency.
+    pub fx_rates_used: Vec<(Currency, Decimal)>,
+    /// Deals not counted, by reason.
+    pub ignored: BTreeMap<String, u64>,
+}
+
+/// The report over `deals` in one call.
+///
+/// # Errors
+///
+/// As [`PipelineState::add`] and [`PipelineState::finish`].
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use revops::journey::Team;
+/// use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
+/// use revops::{Currency, Money, Period, Ratio};
+/// use rust_decimal_macros::dec;
+/// let t = |m, d| Utc.with_ymd_and_hms(2026, m, d, 12, 0, 0).unwrap();
+/// let usd = |a| Money::new(a, Currency::USD);
+/// let deals = [
+///     Deal::new("a", t(1, 5), Some(t(1, 25)), DealStatus::Won, usd(dec!(10000)), "won", Ratio::ONE, ForecastCategory::Closed, Team::Marketing)?,
+///     Deal::new("b", t(1, 6), Some(t(2, 1)), DealStatus::Lost, usd(dec!(5000)), "lost", Ratio::ZERO, ForecastCategory::Omitted, Team::Sales)?,
+///     Deal::new("c", t(2, 1), None, DealStatus::Open, usd(dec!(8000)), "proposal", Ratio::new(dec!(0.5))?, ForecastCategory::Commit, Team::Sales)?,
+/// ];
+/// let q1 = Period::new(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 4, 1).unwrap())?;
+/// let r = report(PipelineSpec::new(q1, NaiveDate::from_ymd_opt(2026, 2, 15).unwrap(), Currency::USD), &deals)?;
+/// assert_eq!(r.win_rate.unwrap().to_string(), "50%");
+/// assert_eq!(r.weighted_pipeline.amount(), dec!(4000));
+/// assert_eq!(r.forecast.commit.amount(), dec!(18000));
+/// # Ok::<(), revops::Error>(())
+/// ```
+pub fn report(spec: PipelineSpec, deals: &[Deal]) -> Result<PipelineReport> {
+    let mut s = PipelineState::new(spec);
+    s.extend(deals)?;
+    s.finish()
+}
+
+impl PipelineReport {
+    /// The mean cycle as a duration, if any won deal closed.
+    pub fn mean_cycle(&self) -> Option<TimeDelta> {
+        self.cycle
+            .mean_days
+            .and_then(|d| crate::metrics::to_time_delta(d * Decimal::from(86_400), "cycle").ok())
+    }
+}
