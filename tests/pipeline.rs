@@ -1,0 +1,541 @@
+//! Pipeline and hand-off reports: a hand-computed report, properties, bad input.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use proptest::prelude::*;
+use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
+use revops::objective::Pace;
+use revops::pipeline::*;
+use revops::quantity::FxRates;
+use revops::{Currency, Decimal, Money, Period, Ratio};
+use rust_decimal_macros::dec;
+
+fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+}
+fn usd(a: Decimal) -> Money {
+    Money::new(a, Currency::USD)
+}
+fn q1() -> Period {
+    Period::new(
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+    )
+    .unwrap()
+}
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deal(
+    id: &str,
+    created: DateTime<Utc>,
+    closed: Option<DateTime<Utc>>,
+    status: DealStatus,
+    amount: Money,
+    stage: &str,
+    p: Decimal,
+    f: ForecastCategory,
+    src: Team,
+) -> Deal {
+    Deal::new(
+        id,
+        created,
+        closed,
+        status,
+        amount,
+        stage,
+        Ratio::new(p).unwrap(),
+        f,
+        src,
+    )
+    .unwrap()
+}
+
+fn sample() -> Vec<Deal> {
+    use DealStatus::*;
+    use ForecastCategory as F;
+    let entry = |s: &str, at| StageEntry {
+        stage: s.into(),
+        entered_at: at,
+    };
+    vec![
+        deal(
+            "A",
+            t(2026, 1, 5),
+            Some(t(2026, 1, 25)),
+            Won,
+            usd(dec!(10000)),
+            "won",
+            dec!(1),
+            F::Closed,
+            Team::Marketing,
+        )
+        .with_history(vec![
+            entry("qualify", t(2026, 1, 5)),
+            entry("proposal", t(2026, 1, 15)),
+            entry("won", t(2026, 1, 25)),
+        ])
+        .unwrap(),
+        deal(
+            "B",
+            t(2026, 1, 10),
+            Some(t(2026, 2, 9)),
+            Won,
+            usd(dec!(20000)),
+            "won",
+            dec!(1),
+            F::Closed,
+            Team::Sales,
+        )
+        .with_history(vec![
+            entry("qualify", t(2026, 1, 10)),
+            entry("proposal", t(2026, 1, 20)),
+        ])
+        .unwrap(),
+        deal(
+            "C",
+            t(2025, 12, 1),
+            Some(t(2026, 1, 30)),
+            Won,
+            usd(dec!(30000)),
+            "won",
+            dec!(1),
+            F::Closed,
+            Team::Marketing,
+        ),
+        deal(
+            "D",
+            t(2026, 2, 1),
+            Some(t(2026, 3, 1)),
+            Lost,
+            usd(dec!(5000)),
+            "lost",
+            dec!(0),
+            F::Omitted,
+            Team::Sales,
+        ),
+        deal(
+            "E",
+            t(2026, 2, 15),
+            None,
+            Open,
+            usd(dec!(40000)),
+            "proposal",
+            dec!(0.5),
+            F::Commit,
+            Team::Marketing,
+        ),
+        deal(
+            "F",
+            t(2026, 3, 1),
+            None,
+            Open,
+            usd(dec!(10000)),
+            "discovery",
+            dec!(0.2),
+            F::Pipeline,
+            Team::Sales,
+        ),
+        deal(
+            "G",
+            t(2026, 3, 20),
+            None,
+            Open,
+            usd(dec!(7000)),
+            "discovery",
+            dec!(0.2),
+            F::Pipeline,
+            Team::Sales,
+        ),
+        deal(
+            "H",
+            t(2026, 3, 5),
+            Some(t(2026, 4, 5)),
+            Won,
+            usd(dec!(9000)),
+            "won",
+            dec!(1),
+            F::Closed,
+            Team::Sales,
+        ),
+        deal(
+            "I",
+            t(2026, 3, 2),
+            None,
+            Open,
+            usd(dec!(6000)),
+            "discovery",
+            dec!(0.3),
+            F::BestCase,
+            Team::Sales,
+        ),
+        deal(
+            "J",
+            t(2026, 3, 1),
+            Some(t(2026, 3, 10)),
+            Won,
+            Money::new(dec!(1000), Currency::EUR),
+            "won",
+            dec!(1),
+            F::Closed,
+            Team::Sales,
+        ),
+    ]
+}
+
+#[test]
+fn hand_computed_report() {
+    let mut spec = PipelineSpec::new(q1(), as_of(), Currency::USD);
+    spec.quota = Some(usd(dec!(150000)));
+    let r = report(spec, &sample()).unwrap();
+    // Won A, B, C (closed in Q1); lost D; open E, F, I (created by Mar 15).
+    assert_eq!((r.won_count, r.lost_count, r.open_count), (3, 1, 3));
+    assert_eq!(r.won_revenue, usd(dec!(60000)));
+    assert_eq!(r.win_rate, Some(Ratio::new(dec!(0.75)).unwrap()));
+    // Created in Q1: A B D E F G H I = 8; of them won in Q1: A, B.
+    assert_eq!(r.opportunities_created, 8);
+    assert_eq!(r.close_rate, Some(Ratio::new(dec!(0.25)).unwrap()));
+    assert_eq!(r.average_deal_size, Some(usd(dec!(20000))));
+    assert_eq!(r.median_deal_size, Some(usd(dec!(20000))));
+    // Cycles 20, 30, 60 days: mean 110/3, median 30, p90 = 30 + 0.8 * 30 = 54.
+    assert_eq!(r.cycle.median_days, Some(dec!(30)));
+    assert_eq!(r.cycle.p90_days, Some(dec!(54)));
+    assert_eq!(r.cycle.mean_days.unwrap().round_dp(6), dec!(36.666667));
+    assert_eq!(r.open_pipeline, usd(dec!(56000)));
+    // 40000 x 0.5 + 10000 x 0.2 + 6000 x 0.3 = 23800.
+    assert_eq!(r.weighted_pipeline, usd(dec!(23800)));
+    assert_eq!(r.forecast.closed, usd(dec!(60000)));
+    assert_eq!(r.forecast.commit, usd(dec!(100000)));
+    assert_eq!(r.forecast.best_case, usd(dec!(106000)));
+    assert_eq!(r.forecast.pipeline, usd(dec!(116000)));
+    // Velocity: 3 x 0.75 x 20000 / (110/3 days) = 1227.27 a day.
+    let v = r.pipeline_velocity_per_day.unwrap().amount().round_dp(2);
+    assert_eq!(v, dec!(1227.27));
+    // Quota 150000: 0.4 attained; 74 of 90 days gone, 123333.33 expected:
+    // behind; projection 60000 / 74 x 90; 90000 left over 16 days.
+    let q = r.quota.as_ref().unwrap();
+    assert_eq!(q.attainment.unwrap().value(), dec!(0.4));
+    assert_eq!(q.pace, Some(Pace::Behind));
+    assert_eq!(
+        q.expected_to_date.unwrap().amount().round_dp(2),
+        dec!(123333.33)
+    );
+    assert_eq!(q.projected.unwrap().amount().round_dp(2), dec!(72972.97));
+    assert_eq!(q.remaining_quota, usd(dec!(90000)));
+    assert_eq!(q.gap_per_remaining_day, Some(usd(dec!(5625))));
+    assert_eq!(q.coverage.unwrap().value().round_dp(4), dec!(0.6222));
+    // By source.
+    assert_eq!(
+        (
+            r.by_source.marketing.won_count,
+            r.by_source.marketing.revenue
+        ),
+        (2, usd(dec!(40000)))
+    );
+    assert_eq!(
+        r.by_source.sales.win_rate,
+        Some(Ratio::new(dec!(0.5)).unwrap())
+    );
+    assert_eq!(r.by_source.sales.open_pipeline, usd(dec!(16000)));
+    assert_eq!(
+        r.marketing_sourced_revenue_share.unwrap().value(),
+        dec!(2) / dec!(3)
+    );
+    // Ignored, with reasons.
+    assert_eq!(r.ignored["open_created_after_as_of"], 1);
+    assert_eq!(r.ignored["closed_outside_period"], 1);
+    assert_eq!(r.ignored["no_exchange_rate"], 1);
+    // Histories: qualify -> proposal twice (rate 1), proposal -> won once
+    // of two entries (0.5); time in proposal 10 and 20 days.
+    let conv = |f: &str, to: &str| {
+        r.stage_conversion
+            .iter()
+            .find(|c| c.from == f && c.to == to)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(conv("qualify", "proposal").deals, 2);
+    assert_eq!(conv("qualify", "proposal").rate, Some(Ratio::ONE));
+    assert_eq!(
+        conv("proposal", "won").rate,
+        Some(Ratio::new(dec!(0.5)).unwrap())
+    );
+    let prop = r
+        .time_in_stage
+        .iter()
+        .find(|s| s.stage == "proposal")
+        .unwrap();
+    assert_eq!((prop.stays, prop.mean_days), (2, Some(dec!(15))));
+}
+
+#[test]
+fn fx_rates_convert_and_are_reported() {
+    let mut spec = PipelineSpec::new(q1(), as_of(), Currency::USD);
+    let mut fx = FxRates::new(Currency::USD);
+    fx.set(Currency::EUR, dec!(1.1)).unwrap();
+    spec.fx = fx;
+    let r = report(spec, &sample()).unwrap();
+    assert_eq!(r.won_count, 4);
+    assert_eq!(r.won_revenue, usd(dec!(61100)));
+    assert_eq!(r.fx_rates_used, vec![(Currency::EUR, dec!(1.1))]);
+    assert!(!r.ignored.contains_key("no_exchange_rate"));
+}
+
+#[test]
+fn bad_input() {
+    use DealStatus::*;
+    use ForecastCategory as F;
+    let p = Ratio::ONE;
+    assert!(Deal::new(
+        "x",
+        t(2026, 2, 1),
+        Some(t(2026, 1, 1)),
+        Won,
+        usd(dec!(1)),
+        "s",
+        p,
+        F::Closed,
+        Team::Sales
+    )
+    .is_err());
+    assert!(Deal::new(
+        "x",
+        t(2026, 1, 1),
+        Some(t(2026, 2, 1)),
+        Open,
+        usd(dec!(1)),
+        "s",
+        p,
+        F::Pipeline,
+        Team::Sales
+    )
+    .is_err());
+    assert!(Deal::new(
+        "x",
+        t(2026, 1, 1),
+        None,
+        Open,
+        usd(dec!(-1)),
+        "s",
+        p,
+        F::Pipeline,
+        Team::Sales
+    )
+    .is_err());
+    assert!(Deal::new(
+        "x",
+        t(2026, 1, 1),
+        None,
+        Open,
+        usd(dec!(1)),
+        " ",
+        p,
+        F::Pipeline,
+        Team::Sales
+    )
+    .is_err());
+    let d = Deal::new(
+        "x",
+        t(2026, 1, 1),
+        None,
+        Open,
+        usd(dec!(1)),
+        "s",
+        p,
+        F::Pipeline,
+        Team::Sales,
+    )
+    .unwrap();
+    let unsorted = vec![
+        StageEntry {
+            stage: "b".into(),
+            entered_at: t(2026, 1, 5),
+        },
+        StageEntry {
+            stage: "a".into(),
+            entered_at: t(2026, 1, 3),
+        },
+    ];
+    assert!(d.clone().with_history(unsorted).is_err());
+    assert!(Money::parse("5", "XYZ").is_err());
+    assert!(ForecastCategory::parse("maybe").is_err());
+    assert_eq!(ForecastCategory::parse("Best Case").unwrap(), F::BestCase);
+    // Deserialization validates too.
+    let mut json = serde_json::to_value(&d).unwrap();
+    json["closed"] = serde_json::json!("2025-01-01T00:00:00Z");
+    assert!(serde_json::from_value::<Deal>(json).is_err());
+    // Empty input is an empty report, not an error.
+    let r = report(PipelineSpec::new(q1(), as_of(), Currency::USD), &[]).unwrap();
+    assert_eq!((r.won_count, r.open_count), (0, 0));
+    assert_eq!(r.win_rate, None);
+    assert_eq!(r.forecast.pipeline, usd(dec!(0)));
+}
+
+#[test]
+fn handoff_report() {
+    let h = |n: i64| t(2026, 2, 2) + TimeDelta::hours(n);
+    let src = |team| LeadSource {
+        channel: Channel::new("webinar").unwrap(),
+        sourced_by: team,
+    };
+    let mut leads = Vec::new();
+    // 1: handed off, contacted after 1 h, accepted, becomes a customer.
+    let mut a = Lead::new("a", h(0), L::Lead, src(Team::Marketing));
+    a.advance(L::MarketingQualifiedLead, h(1)).unwrap();
+    a.hand_off(h(2)).unwrap();
+    a.record_first_contact(h(3)).unwrap();
+    a.accept(h(3)).unwrap();
+    a.advance(L::Customer, h(50)).unwrap();
+    leads.push(a);
+    // 2: handed off, contacted after 30 h, rejected.
+    let mut b = Lead::new("b", h(0), L::MarketingQualifiedLead, src(Team::Marketing));
+    b.hand_off(h(1)).unwrap();
+    b.record_first_contact(h(31)).unwrap();
+    b.reject(h(32), "no budget").unwrap();
+    leads.push(b);
+    // 3: MQL handed off, never contacted: leaked.
+    let mut c = Lead::new("c", h(0), L::MarketingQualifiedLead, src(Team::Sales));
+    c.hand_off(h(1)).unwrap();
+    leads.push(c);
+    // 4: a plain lead.
+    leads.push(Lead::new("d", h(0), L::Lead, src(Team::Sales)));
+
+    let mut st = HandoffState::new(TimeDelta::hours(24));
+    for l in &leads {
+        st.add(l);
+    }
+    let r = st.finish(None).unwrap();
+    assert_eq!(
+        (r.leads, r.mqls, r.handed_off, r.accepted, r.rejected),
+        (4, 3, 3, 1, 1)
+    );
+    assert_eq!(
+        r.mql_acceptance_rate,
+        Some(Ratio::from_counts(1, 3).unwrap())
+    );
+    // Delays 1 h and 30 h: median 15.5 h = 55800 s.
+    assert_eq!(r.speed_to_lead_median_seconds, Some(dec!(55800)));
+    // Within 24 h: 1 of 3 handed off.
+    assert_eq!(
+        r.sla_compliance_rate,
+        Some(Ratio::from_counts(1, 3).unwrap())
+    );
+    assert_eq!(r.lead_leakage_rate, Some(Ratio::from_counts(1, 3).unwrap()));
+    assert_eq!(
+        r.lead_to_customer_rate,
+        Some(Ratio::from_counts(1, 4).unwrap())
+    );
+    assert_eq!(
+        r.marketing_sourced_lead_share,
+        Some(Ratio::from_counts(2, 4).unwrap())
+    );
+    // Merge law.
+    let mut x = HandoffState::new(TimeDelta::hours(24));
+    let mut y = HandoffState::new(TimeDelta::hours(24));
+    for l in &leads[..2] {
+        x.add(l);
+    }
+    for l in &leads[2..] {
+        y.add(l);
+    }
+    x.merge(&y);
+    assert_eq!(x.finish(None).unwrap(), r);
+}
+
+fn deals_strategy() -> impl Strategy<Value = Vec<Deal>> {
+    prop::collection::vec(
+        (
+            0i64..150,
+            0i64..60,
+            0u8..3,
+            0i64..100_000,
+            0u32..=100,
+            0u8..5,
+            any::<bool>(),
+            prop::collection::vec(0i64..10, 0..4),
+        ),
+        0..60,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (c, len, st, amt, p, f, src, hist))| {
+                let created = t(2025, 12, 1) + TimeDelta::days(c);
+                let (status, closed) = match st {
+                    0 => (DealStatus::Open, None),
+                    1 => (DealStatus::Won, Some(created + TimeDelta::days(len))),
+                    _ => (DealStatus::Lost, Some(created + TimeDelta::days(len))),
+                };
+                let fc = [
+                    ForecastCategory::Pipeline,
+                    ForecastCategory::BestCase,
+                    ForecastCategory::Commit,
+                    ForecastCategory::Closed,
+                    ForecastCategory::Omitted,
+                ][f as usize];
+                let mut at = created;
+                let history = hist
+                    .iter()
+                    .map(|&d| {
+                        at += TimeDelta::days(d);
+                        StageEntry {
+                            stage: format!("s{}", d % 3),
+                            entered_at: at,
+                        }
+                    })
+                    .collect();
+                Deal::new(
+                    format!("d{i}"),
+                    created,
+                    closed,
+                    status,
+                    usd(Decimal::new(amt, 2)),
+                    "stage",
+                    Ratio::from_counts(p.into(), 100).unwrap(),
+                    fc,
+                    if src { Team::Marketing } else { Team::Sales },
+                )
+                .unwrap()
+                .with_history(history)
+                .unwrap()
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #[test]
+    fn invariants(deals in deals_strategy()) {
+        let r = report(PipelineSpec::new(q1(), as_of(), Currency::USD), &deals).unwrap();
+        if let Some(w) = r.win_rate {
+            prop_assert!(w.value() >= Decimal::ZERO && w.value() <= Decimal::ONE);
+        }
+        prop_assert!(r.weighted_pipeline <= r.open_pipeline);
+        prop_assert!(r.forecast.closed <= r.forecast.commit);
+        prop_assert!(r.forecast.commit <= r.forecast.best_case);
+        prop_assert!(r.forecast.best_case <= r.forecast.pipeline);
+        let ignored: u64 = r.ignored.values().sum();
+        prop_assert_eq!(r.won_count + r.lost_count + r.open_count + ignored, deals.len() as u64);
+        // The weighted pipeline equals the catalogue's function.
+        let open: Vec<(Money, Ratio)> = deals.iter()
+            .filter(|d| d.status() == DealStatus::Open && d.created().date_naive() <= as_of())
+            .map(|d| (d.amount(), d.probability()))
+            .collect();
+        prop_assert_eq!(r.weighted_pipeline, revops::metrics::sales::weighted_pipeline(&open, Currency::USD).unwrap());
+    }
+
+    /// finish(merge(A, B)) == finish(A ++ B), medians and p90s included.
+    #[test]
+    fn merge_law(deals in deals_strategy(), split in 0usize..60) {
+        let split = split.min(deals.len());
+        let spec = PipelineSpec::new(q1(), as_of(), Currency::USD);
+        let whole = report(spec.clone(), &deals).unwrap();
+        let mut a = PipelineState::new(spec.clone());
+        a.extend(&deals[..split]).unwrap();
+        let mut b = PipelineState::new(spec);
+        b.extend(&deals[split..]).unwrap();
+        a.merge(&b).unwrap();
+        prop_assert_eq!(a.finish().unwrap(), whole);
+    }
+}
