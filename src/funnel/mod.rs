@@ -123,7 +123,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey};
-use crate::quantity::{mean_from_sum, quantile_by_rank, Ratio};
+use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, Ratio};
 use scan::{scan, Counted, Ev, Scratch};
 
 /// The most steps a funnel can have (ClickHouse's limit).
@@ -564,48 +564,6 @@ impl TimeStats {
             median_seconds: quantile_by_rank(n, half, nth)?,
             p90_seconds: quantile_by_rank(n, p90, nth)?,
         })
-    }
-}
-
-/// Sorts durations with an LSD radix sort (two passes) when they are
-/// non-negative and below 2^32 (the usual case: seconds within a window),
-/// and with the standard sort otherwise.
-fn sort_i64(v: &mut [i64]) {
-    if v.len() < 512 {
-        v.sort_unstable();
-        return;
-    }
-    let (min, max) = v
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    if min < 0 || max >= 1 << 32 {
-        v.sort_unstable();
-        return;
-    }
-    let bits = 64 - (max as u64).leading_zeros();
-    let digit = bits.div_ceil(2).max(1);
-    let mask = (1u64 << digit) - 1;
-    let mut buf = vec![0i64; v.len()];
-    let mut count = vec![0usize; (1 << digit) + 1];
-    for pass in 0..2u32 {
-        let shift = pass * digit;
-        let (src, dst): (&mut [i64], &mut [i64]) = if pass == 0 {
-            (&mut *v, &mut buf)
-        } else {
-            (&mut buf, &mut *v)
-        };
-        count.fill(0);
-        for &x in src.iter() {
-            count[((x as u64 >> shift) & mask) as usize + 1] += 1;
-        }
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
-        }
-        for &x in src.iter() {
-            let d = ((x as u64 >> shift) & mask) as usize;
-            dst[count[d]] = x;
-            count[d] += 1;
-        }
     }
 }
 

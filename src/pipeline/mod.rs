@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::journey::{Ownership, Team};
 use crate::metrics::{alignment, sales};
 use crate::objective::{Direction, Goal, GoalKind, Objective, Pace, SalesObjective, Target};
-use crate::quantity::{Currency, Distribution, FxRates, Money, Multiple, Period, Ratio};
+use crate::quantity::{sort_i64, sorted_stats, Currency, FxRates, Money, Multiple, Period, Ratio};
 
 /// What a pipeline report covers.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -112,12 +112,18 @@ pub struct PipelineState {
     weighted: Decimal,
     forecast: [Decimal; 3], // commit, best case, pipeline (open deals)
     won_sizes: Vec<Decimal>,
-    cycles: Distribution,
+    /// Cycle lengths of won deals, in seconds (sorted at finish).
+    cycles: Vec<i64>,
     by_stage: Vec<(String, StageAgg)>,
     by_source: [SourceAgg; 2],
-    transitions: BTreeMap<(String, String), u64>,
-    entered: BTreeMap<String, u64>,
-    time_in_stage: BTreeMap<String, Distribution>,
+    /// History stage names, interned: the index is the stage's id below.
+    history_stages: Vec<String>,
+    /// `transitions[from][to]`: consecutive history entries.
+    transitions: Vec<Vec<u64>>,
+    /// Entries into each history stage.
+    entered: Vec<u64>,
+    /// Ended stays in each history stage, in seconds.
+    stays: Vec<Vec<i64>>,
     ignored: BTreeMap<String, u64>,
     rates_used: BTreeMap<Currency, Decimal>,
 }
@@ -138,12 +144,13 @@ impl PipelineState {
             weighted: Decimal::ZERO,
             forecast: [Decimal::ZERO; 3],
             won_sizes: Vec::new(),
-            cycles: Distribution::new(),
+            cycles: Vec::new(),
             by_stage: Vec::new(),
             by_source: [SourceAgg::default(), SourceAgg::default()],
-            transitions: BTreeMap::new(),
-            entered: BTreeMap::new(),
-            time_in_stage: BTreeMap::new(),
+            history_stages: Vec::new(),
+            transitions: Vec::new(),
+            entered: Vec::new(),
+            stays: Vec::new(),
             ignored: BTreeMap::new(),
             rates_used: BTreeMap::new(),
         }
@@ -151,6 +158,22 @@ impl PipelineState {
 
     fn ignore(&mut self, reason: &str) {
         *self.ignored.entry(reason.to_string()).or_insert(0) += 1;
+    }
+
+    /// The id of a history stage, interning it on first sight.
+    fn history_stage(&mut self, name: &str) -> usize {
+        if let Some(i) = self.history_stages.iter().position(|s| s == name) {
+            return i;
+        }
+        self.history_stages.push(name.to_string());
+        self.entered.push(0);
+        self.stays.push(Vec::new());
+        let n = self.history_stages.len();
+        for row in &mut self.transitions {
+            row.resize(n, 0);
+        }
+        self.transitions.push(vec![0; n]);
+        n - 1
     }
 
     fn stage(&mut self, name: &str) -> &mut StageAgg {
@@ -242,7 +265,7 @@ impl PipelineState {
                     self.won_amount = self.won_amount.checked_add(amount).ok_or_else(overflow)?;
                     self.won_sizes.push(amount);
                     if let Some(c) = deal.cycle() {
-                        self.cycles.add(c.num_seconds());
+                        self.cycles.push(c.num_seconds());
                     }
                     let st = self.stage(deal.stage());
                     st.won += 1;
@@ -262,34 +285,21 @@ impl PipelineState {
         }
         // Stage histories.
         let h = deal.history();
-        if !h.is_empty() {
-            for (i, e) in h.iter().enumerate() {
-                match self.entered.get_mut(&e.stage) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.entered.insert(e.stage.clone(), 1);
-                    }
-                }
-                let end = match h.get(i + 1) {
-                    Some(next) => {
-                        let key = (e.stage.clone(), next.stage.clone());
-                        *self.transitions.entry(key).or_insert(0) += 1;
-                        Some(next.entered_at)
-                    }
-                    None => deal.closed(),
-                };
-                if let Some(end) = end {
-                    let secs = (end - e.entered_at).num_seconds();
-                    match self.time_in_stage.get_mut(&e.stage) {
-                        Some(d) => d.add(secs),
-                        None => {
-                            let mut d = Distribution::new();
-                            d.add(secs);
-                            self.time_in_stage.insert(e.stage.clone(), d);
-                        }
-                    }
-                }
+        let mut prev: Option<usize> = None;
+        for (i, e) in h.iter().enumerate() {
+            let id = self.history_stage(&e.stage);
+            self.entered[id] += 1;
+            if let Some(p) = prev {
+                self.transitions[p][id] += 1;
             }
+            let end = match h.get(i + 1) {
+                Some(next) => Some(next.entered_at),
+                None => deal.closed(),
+            };
+            if let Some(end) = end {
+                self.stays[id].push((end - e.entered_at).num_seconds());
+            }
+            prev = Some(id);
         }
         Ok(())
     }
@@ -337,7 +347,7 @@ impl PipelineState {
             add(&mut self.forecast[k], o.forecast[k])?;
         }
         self.won_sizes.extend_from_slice(&o.won_sizes);
-        self.cycles.merge(&o.cycles);
+        self.cycles.extend_from_slice(&o.cycles);
         for (name, agg) in &o.by_stage {
             let st = self.stage(name);
             st.open += agg.open;
@@ -369,14 +379,21 @@ impl PipelineState {
                 .checked_add(b.open_amount)
                 .ok_or_else(overflow)?;
         }
-        for (k, v) in &o.transitions {
-            *self.transitions.entry(k.clone()).or_insert(0) += v;
+        let ids: Vec<usize> = o
+            .history_stages
+            .iter()
+            .map(|n| self.history_stage(n))
+            .collect();
+        for (i, row) in o.transitions.iter().enumerate() {
+            for (j, n) in row.iter().enumerate() {
+                self.transitions[ids[i]][ids[j]] += n;
+            }
         }
-        for (k, v) in &o.entered {
-            *self.entered.entry(k.clone()).or_insert(0) += v;
+        for (i, n) in o.entered.iter().enumerate() {
+            self.entered[ids[i]] += n;
         }
-        for (k, v) in &o.time_in_stage {
-            self.time_in_stage.entry(k.clone()).or_default().merge(v);
+        for (i, v) in o.stays.iter().enumerate() {
+            self.stays[ids[i]].extend_from_slice(v);
         }
         for (k, v) in &o.ignored {
             *self.ignored.entry(k.clone()).or_insert(0) += v;
@@ -404,13 +421,15 @@ impl PipelineState {
         let median_deal_size = median_decimal(&self.won_sizes).map(m);
         let day = Decimal::from(86_400);
         let days = |s: Option<Decimal>| s.and_then(|x| x.checked_div(day)).map(|x| x.normalize());
+        sort_i64(&mut self.cycles);
+        let cycle_stats = sorted_stats(&self.cycles);
         let cycle = CycleDays {
-            mean_days: days(self.cycles.mean()),
-            median_days: days(self.cycles.median()),
-            p90_days: days(self.cycles.p90()),
+            mean_days: days(cycle_stats.map(|s| s.0)),
+            median_days: days(cycle_stats.map(|s| s.1)),
+            p90_days: days(cycle_stats.map(|s| s.2)),
         };
         let open_pipeline = m(self.open_amount);
-        let velocity = match (win_rate, average_deal_size, self.cycles.mean()) {
+        let velocity = match (win_rate, average_deal_size, cycle_stats.map(|s| s.0)) {
             (Some(w), Some(size), Some(mean)) => {
                 let cycle = crate::metrics::to_time_delta(mean, "pipeline velocity")?;
                 sales::pipeline_velocity(self.open, w, size, cycle).ok()
@@ -463,29 +482,36 @@ impl PipelineState {
             })
             .collect();
         by_stage.sort_by(|a, b| a.stage.cmp(&b.stage));
-        let stage_conversion = self
-            .transitions
-            .iter()
-            .map(|((from, to), n)| StageConversion {
-                from: from.clone(),
-                to: to.clone(),
-                deals: *n,
-                rate: self
-                    .entered
-                    .get(from)
-                    .and_then(|e| Ratio::from_counts(*n, *e).ok()),
-            })
-            .collect();
-        let time_in_stage = self
-            .time_in_stage
-            .iter()
-            .map(|(stage, d)| StageTime {
-                stage: stage.clone(),
-                stays: d.count(),
-                mean_days: days(d.mean()),
-                median_days: days(d.median()),
-            })
-            .collect();
+        let names = &self.history_stages;
+        let mut stage_conversion: Vec<StageConversion> = Vec::new();
+        for (i, row) in self.transitions.iter().enumerate() {
+            for (j, &n) in row.iter().enumerate() {
+                if n > 0 {
+                    stage_conversion.push(StageConversion {
+                        from: names[i].clone(),
+                        to: names[j].clone(),
+                        deals: n,
+                        rate: Ratio::from_counts(n, self.entered[i]).ok(),
+                    });
+                }
+            }
+        }
+        stage_conversion.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+        let mut time_in_stage: Vec<StageTime> = Vec::new();
+        for (i, v) in self.stays.iter_mut().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            sort_i64(v);
+            let st = sorted_stats(v);
+            time_in_stage.push(StageTime {
+                stage: names[i].clone(),
+                stays: v.len() as u64,
+                mean_days: days(st.map(|s| s.0)),
+                median_days: days(st.map(|s| s.1)),
+            });
+        }
+        time_in_stage.sort_by(|a, b| a.stage.cmp(&b.stage));
         Ok(PipelineReport {
             currency: cur,
             period: self.spec.period,

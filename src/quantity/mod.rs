@@ -29,7 +29,7 @@ pub use fx::FxRates;
 pub use money::Money;
 pub use period::Period;
 pub use quantile::Distribution;
-pub(crate) use quantile::{mean_from_sum, quantile_by_rank};
+pub(crate) use quantile::{mean_from_sum, quantile_by_rank, sort_i64, sorted_stats};
 pub use ratio::{Change, Multiple, Ratio};
 pub use score::Nps;
 pub use split::split_integer;

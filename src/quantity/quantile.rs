@@ -286,3 +286,60 @@ pub(crate) fn mean_from_sum(sum: i128, n: u64) -> Option<Decimal> {
     };
     d.mean()
 }
+
+/// Sorts durations with an LSD radix sort (two passes) when they are
+/// non-negative and below 2^32 (the usual case: seconds within a window),
+/// and with the standard sort otherwise.
+pub(crate) fn sort_i64(v: &mut [i64]) {
+    if v.len() < 512 {
+        v.sort_unstable();
+        return;
+    }
+    let (min, max) = v
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    if min < 0 || max >= 1 << 32 {
+        v.sort_unstable();
+        return;
+    }
+    let bits = 64 - (max as u64).leading_zeros();
+    let digit = bits.div_ceil(2).max(1);
+    let mask = (1u64 << digit) - 1;
+    let mut buf = vec![0i64; v.len()];
+    let mut count = vec![0usize; (1 << digit) + 1];
+    for pass in 0..2u32 {
+        let shift = pass * digit;
+        let (src, dst): (&mut [i64], &mut [i64]) = if pass == 0 {
+            (&mut *v, &mut buf)
+        } else {
+            (&mut buf, &mut *v)
+        };
+        count.fill(0);
+        for &x in src.iter() {
+            count[((x as u64 >> shift) & mask) as usize + 1] += 1;
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        for &x in src.iter() {
+            let d = ((x as u64 >> shift) & mask) as usize;
+            dst[count[d]] = x;
+            count[d] += 1;
+        }
+    }
+}
+
+/// Mean, median and p90 of an ascending slice, by the crate's rules.
+pub(crate) fn sorted_stats(sorted: &[i64]) -> Option<(Decimal, Decimal, Decimal)> {
+    let n = sorted.len() as u64;
+    if n == 0 {
+        return None;
+    }
+    let sum: i128 = sorted.iter().map(|&v| i128::from(v)).sum();
+    let nth = |k: u64| usize::try_from(k).ok().and_then(|k| sorted.get(k).copied());
+    Some((
+        mean_from_sum(sum, n)?,
+        interpolate(n, Ratio::from_counts(1, 2).ok()?, nth)?,
+        interpolate(n, Ratio::from_counts(9, 10).ok()?, nth)?,
+    ))
+}

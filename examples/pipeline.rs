@@ -1,0 +1,248 @@
+//! Pipeline report of a CSV of deals, printed as JSON.
+//!
+//! ```text
+//! cargo run --example pipeline -- tests/data/pipeline.csv --as-of 2026-03-31 \
+//!     --period-start 2026-01-01 --period-end 2026-04-01 --quota 100000
+//! ```
+//!
+//! Input header: `id,created,closed,status,amount,currency,stage,probability,forecast_category,source`
+//! (dates `YYYY-MM-DD`, `closed` empty for open deals, `status` open, won or
+//! lost, `probability` in [0, 1], `source` marketing or sales). Flags
+//! (`--as-of`, `--period-start`, `--period-end` are required, so the output
+//! never depends on the clock): `--quota AMOUNT`, `--currency CODE` (default:
+//! the first valid row's), `--fx CODE=RATE` (repeatable; rows in another
+//! currency without a rate are rejected). Output follows `examples/README.md`.
+
+mod common;
+
+use std::time::Instant;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use common::{ms_since, print_json, read_csv, usage_error, Args, Rejected};
+use revops::journey::Team;
+use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, SourceReport};
+use revops::quantity::FxRates;
+use revops::{Currency, Decimal, Money, Period, Ratio};
+use serde_json::{json, Value};
+
+const TOOL: &str = "pipeline";
+const USAGE: &str = "pipeline FILE.csv --as-of YYYY-MM-DD --period-start YYYY-MM-DD --period-end YYYY-MM-DD [--quota AMOUNT] [--currency CODE] [--fx CODE=RATE]...";
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+fn main() {
+    let args = Args::parse(
+        TOOL,
+        USAGE,
+        &[
+            "as-of",
+            "period-start",
+            "period-end",
+            "quota",
+            "currency",
+            "fx",
+        ],
+    );
+    let need = |name: &str| -> NaiveDate {
+        match args.get(name) {
+            None => usage_error(TOOL, USAGE, &format!("--{name} is required")),
+            Some(v) => date(v).unwrap_or_else(|| {
+                usage_error(TOOL, USAGE, &format!("--{name}: {v:?} is not YYYY-MM-DD"))
+            }),
+        }
+    };
+    let as_of = need("as-of");
+    let period = Period::new(need("period-start"), need("period-end"))
+        .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));
+    let quota: Option<Decimal> = args.parsed(TOOL, USAGE, "quota");
+    let mut currency: Option<Currency> = args.get("currency").map(|c| {
+        Currency::from_code(c)
+            .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--currency: {e}")))
+    });
+    let mut rates: Vec<(Currency, Decimal)> = Vec::new();
+    for fx in args.all("fx") {
+        let parsed = fx.split_once('=').and_then(|(c, r)| {
+            Some((
+                Currency::from_code(c).ok()?,
+                r.trim().parse::<Decimal>().ok()?,
+            ))
+        });
+        match parsed {
+            Some(p) => rates.push(p),
+            None => usage_error(TOOL, USAGE, &format!("--fx: {fx:?} is not CODE=RATE")),
+        }
+    }
+
+    let table = read_csv(
+        TOOL,
+        USAGE,
+        &args.file,
+        &[
+            "id",
+            "created",
+            "closed",
+            "status",
+            "amount",
+            "currency",
+            "stage",
+            "probability",
+            "forecast_category",
+            "source",
+        ],
+    );
+    let unreadable = table.rejected.len();
+    let mut rejected = table.rejected;
+    let c = &table.columns;
+    let mut deals: Vec<(u64, Deal)> = Vec::new();
+    for (line, rec) in &table.rows {
+        let field = |i: usize| rec.get(c[i]).unwrap_or("").trim();
+        let parsed = (|| -> Result<Deal, String> {
+            let created = date(field(1))
+                .ok_or_else(|| format!("created {:?} is not YYYY-MM-DD", field(1)))?;
+            let closed = if field(2).is_empty() {
+                None
+            } else {
+                Some(
+                    date(field(2))
+                        .ok_or_else(|| format!("closed {:?} is not YYYY-MM-DD", field(2)))?,
+                )
+            };
+            let status = match field(3).to_ascii_lowercase().as_str() {
+                "open" => DealStatus::Open,
+                "won" => DealStatus::Won,
+                "lost" => DealStatus::Lost,
+                s => return Err(format!("status {s:?} is not open, won or lost")),
+            };
+            let amount = Money::parse(field(4), field(5)).map_err(|e| e.to_string())?;
+            let probability: Decimal = field(7)
+                .parse()
+                .map_err(|_| format!("probability {:?} is not a decimal", field(7)))?;
+            let probability = Ratio::new(probability).map_err(|e| e.to_string())?;
+            let forecast = ForecastCategory::parse(field(8)).map_err(|e| e.to_string())?;
+            let source = match field(9).to_ascii_lowercase().as_str() {
+                "marketing" => Team::Marketing,
+                "sales" => Team::Sales,
+                s => return Err(format!("source {s:?} is not marketing or sales")),
+            };
+            let at =
+                |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+            Deal::new(
+                field(0),
+                at(created),
+                closed.map(at),
+                status,
+                amount,
+                field(6),
+                probability,
+                forecast,
+                source,
+            )
+            .map_err(|e| e.to_string())
+        })();
+        match parsed {
+            Ok(d) => deals.push((*line, d)),
+            Err(reason) => rejected.push(Rejected {
+                line: *line,
+                reason,
+            }),
+        }
+    }
+    let currency = *currency.get_or_insert_with(|| {
+        deals
+            .first()
+            .map_or(Currency::USD, |(_, d)| d.amount().currency())
+    });
+    let mut fx = FxRates::new(currency);
+    for (c, r) in rates {
+        if let Err(e) = fx.set(c, r) {
+            usage_error(TOOL, USAGE, &format!("--fx: {e}"));
+        }
+    }
+    // Rows in a currency without a rate are rejected, with that reason.
+    let mut usable = Vec::with_capacity(deals.len());
+    for (line, d) in deals {
+        if fx.rate(d.amount().currency()).is_none() {
+            rejected.push(Rejected {
+                line,
+                reason: format!(
+                    "{} amount with no --fx rate into {currency}",
+                    d.amount().currency()
+                ),
+            });
+        } else {
+            usable.push(d);
+        }
+    }
+    let parse_ms = ms_since(table.started);
+
+    let started = Instant::now();
+    let mut spec = PipelineSpec::new(period, as_of, currency);
+    spec.fx = fx;
+    spec.quota = quota.map(|q| Money::new(q, currency));
+    let r = match report(spec, &usable) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{TOOL}: {e}");
+            std::process::exit(1)
+        }
+    };
+    let analyse_ms = ms_since(started);
+    rejected.sort_by_key(|r| r.line);
+
+    let money = |m: Money| json!({"amount": m.amount().normalize().to_string(), "currency": m.currency().code()});
+    let opt_money = |m: Option<Money>| m.map_or(Value::Null, money);
+    let dec = |d: Option<Decimal>| d.map_or(Value::Null, |x| json!(x.normalize().to_string()));
+    let ratio = |r: Option<Ratio>| dec(r.map(|x| x.value()));
+    let source = |s: &SourceReport| {
+        json!({
+            "won_count": s.won_count, "lost_count": s.lost_count, "open_count": s.open_count,
+            "win_rate": ratio(s.win_rate), "revenue": money(s.revenue), "open_pipeline": money(s.open_pipeline),
+        })
+    };
+    print_json(&json!({
+        "schema_version": 1,
+        "currency": currency.code(),
+        "period": {"start": period.start().to_string(), "end": period.end().to_string()},
+        "as_of": as_of.to_string(),
+        "won_count": r.won_count,
+        "lost_count": r.lost_count,
+        "open_count": r.open_count,
+        "opportunities_created": r.opportunities_created,
+        "won_revenue": money(r.won_revenue),
+        "win_rate": ratio(r.win_rate),
+        "close_rate": ratio(r.close_rate),
+        "average_deal_size": opt_money(r.average_deal_size),
+        "median_deal_size": opt_money(r.median_deal_size),
+        "mean_cycle_days": dec(r.cycle.mean_days),
+        "median_cycle_days": dec(r.cycle.median_days),
+        "p90_cycle_days": dec(r.cycle.p90_days),
+        "open_pipeline": money(r.open_pipeline),
+        "weighted_pipeline": money(r.weighted_pipeline),
+        "pipeline_velocity_per_day": opt_money(r.pipeline_velocity_per_day),
+        "forecast": {
+            "closed": money(r.forecast.closed),
+            "commit": money(r.forecast.commit),
+            "best_case": money(r.forecast.best_case),
+            "pipeline": money(r.forecast.pipeline),
+        },
+        "quota_attainment": dec(r.quota.as_ref().and_then(|q| q.attainment.map(|m| m.value()))),
+        "quota": r.quota.as_ref().map_or(Value::Null, |q| json!({
+            "quota": money(q.quota),
+            "pace": q.pace.map(|p| format!("{p:?}").to_lowercase()),
+            "expected_to_date": opt_money(q.expected_to_date),
+            "projected": opt_money(q.projected),
+            "remaining": money(q.remaining_quota),
+            "gap_per_remaining_day": opt_money(q.gap_per_remaining_day),
+            "coverage": dec(q.coverage.map(|c| c.value())),
+        })),
+        "by_source": {"marketing": source(&r.by_source.marketing), "sales": source(&r.by_source.sales)},
+        "marketing_sourced_pipeline_share": ratio(r.marketing_sourced_pipeline_share),
+        "marketing_sourced_revenue_share": ratio(r.marketing_sourced_revenue_share),
+        "fx_rates_used": r.fx_rates_used.iter().map(|(c, x)| (c.code().to_string(), json!(x.to_string()))).collect::<serde_json::Map<_, _>>(),
+        "ignored": r.ignored,
+        "rejected": Rejected::to_json(&rejected),
+        "stats": {"rows": table.rows.len() + unreadable, "deals": usable.len(), "parse_ms": parse_ms, "analyse_ms": analyse_ms},
+    }));
+}
