@@ -26,7 +26,7 @@ impl Rng {
 }
 
 fn generate(n: usize) -> Vec<PathRow> {
-    let mut rng = Rng(0xa77_0b07_10a5);
+    let mut rng = Rng(0x0a77_0b07_10a5);
     (0..n)
         .map(|_| {
             let len = 1 + rng.below(8) as usize;

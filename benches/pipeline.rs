@@ -28,7 +28,7 @@ impl Rng {
 const STAGES: [&str; 5] = ["discovery", "qualify", "proposal", "negotiation", "closing"];
 
 fn generate(n: usize, histories: bool) -> Vec<Deal> {
-    let mut rng = Rng(0x91_9e11_7e5);
+    let mut rng = Rng(0x0009_19e1_17e5);
     let base: DateTime<Utc> = Utc
         .with_ymd_and_hms(2025, 10, 1, 0, 0, 0)
         .single()
@@ -89,8 +89,7 @@ fn generate(n: usize, histories: bool) -> Vec<Deal> {
                         e
                     })
                     .collect();
-                let d = d.with_history(h).expect("history");
-                d
+                d.with_history(h).expect("history")
             } else {
                 d
             }
