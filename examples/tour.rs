@@ -20,6 +20,55 @@ fn main() -> Result<(), revops::Error> {
     teams()?;
     metrics()?;
     goals()?;
+    analytics()?;
+    Ok(())
+}
+
+/// Funnels, attribution and the pipeline, on a handful of records.
+fn analytics() -> Result<(), revops::Error> {
+    use revops::attribution::{markov::markov, rules, PathRow};
+    use revops::funnel::{analyze, FunnelEvent, FunnelSpec};
+    use revops::journey::Channels;
+    println!("== 5. Analytics over records");
+    let mut ch = Channels::new();
+    let (ads, email) = (ch.intern_str("ads")?, ch.intern_str("email")?);
+    // Funnel: visit -> signup -> purchase within a day, ClickHouse semantics.
+    let spec = FunnelSpec::new(3, TimeDelta::days(1))?;
+    let events = [
+        FunnelEvent::new(1, 0, 0, ads),
+        FunnelEvent::new(1, 600, 1, ads),
+        FunnelEvent::new(1, 7200, 2, ads),
+        FunnelEvent::new(2, 0, 0, email),
+        FunnelEvent::new(2, 90_000, 1, email),
+    ];
+    let f = analyze(&spec, &events, &ch)?;
+    let users: Vec<u64> = f.steps.iter().map(|s| s.users).collect();
+    println!(
+        "  funnel users per step {users:?}; visit->signup {}",
+        f.steps[1].conversion_from_previous.unwrap_or(Ratio::ZERO)
+    );
+    // Attribution: the same revenue, credited by two models.
+    let usd = |a| Money::new(a, Currency::USD);
+    let rows = [
+        PathRow::new(vec![ads, email], 3, usd(dec!(900.00)), 5),
+        PathRow::new(vec![email], 1, usd(dec!(100.00)), 9),
+        PathRow::new(vec![ads], 0, usd(dec!(0)), 12),
+    ];
+    let last = rules::attribute(&rows, rules::Rule::LastTouch, Currency::USD)?;
+    let mk = markov(&rows, 1, Currency::USD)?.attribution;
+    for (name, id) in [("ads", ads), ("email", email)] {
+        let v = |a: &revops::attribution::Attribution| {
+            a.credit(id)
+                .map(|c| c.value.to_string())
+                .unwrap_or_default()
+        };
+        println!(
+            "  {name:<6} last touch {:>12}   Markov {:>12}",
+            v(&last),
+            v(&mk)
+        );
+    }
+    println!("  (run `cargo run --example pipeline -- tests/data/pipeline.csv --as-of 2026-03-31 --period-start 2026-01-01 --period-end 2026-04-01` for the pipeline report)\n");
     Ok(())
 }
 
