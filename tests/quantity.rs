@@ -469,3 +469,41 @@ fn split_is_unbiased_across_positions() {
         assert!(hi - lo <= 2, "n={n}: {totals:?}");
     }
 }
+
+/// The rule, computed independently in i128: part i is
+/// round_half_even(T * R_i / W) - round_half_even(T * R_(i-1) / W).
+fn reference_split(total: i128, weights: &[u64]) -> Vec<i128> {
+    let w: i128 = weights.iter().map(|&x| i128::from(x)).sum();
+    let round = |num: i128| -> i128 {
+        let (q, r) = (num.div_euclid(w), num.rem_euclid(w));
+        if 2 * r > w || (2 * r == w && q % 2 != 0) {
+            q + 1
+        } else {
+            q
+        }
+    };
+    let t = total.abs();
+    let mut running = 0i128;
+    let mut prev = 0i128;
+    let mut out = Vec::new();
+    for &x in weights {
+        running += i128::from(x);
+        let r = round(t * running);
+        out.push(if total < 0 { -(r - prev) } else { r - prev });
+        prev = r;
+    }
+    out
+}
+
+proptest! {
+    /// Both the fast (floating-point reciprocal) and the exact paths agree
+    /// with the rule computed independently.
+    #[test]
+    fn split_matches_reference(total in -(1i64 << 40)..(1i64 << 40), small in any::<bool>(), weights in prop::collection::vec(0u64..1_000_000, 1..40)) {
+        prop_assume!(weights.iter().any(|&w| w > 0));
+        let total = if small { total >> 20 } else { total };
+        let mut out = vec![0i128; weights.len()];
+        split_integer(i128::from(total), &weights, &mut out).unwrap();
+        prop_assert_eq!(out, reference_split(i128::from(total), &weights));
+    }
+}

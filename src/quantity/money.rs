@@ -440,12 +440,22 @@ impl Money {
             }
             scale = scale.max(w.scale());
         }
-        self.allocate_with(weights.len(), |i| {
-            let w = weights[i];
-            let m = w.mantissa().unsigned_abs();
-            m.checked_mul(POW10[(scale - w.scale()) as usize])
+        let convert = |w: &Decimal| {
+            w.mantissa()
+                .unsigned_abs()
+                .checked_mul(POW10[(scale - w.scale()) as usize])
                 .ok_or_else(|| Error::overflow("allocate: weights span too many digits"))
-        })
+        };
+        // Convert each weight once: on the stack for up to 32 weights.
+        let mut stack = [0u128; 32];
+        if weights.len() <= stack.len() {
+            for (slot, w) in stack.iter_mut().zip(weights) {
+                *slot = convert(w)?;
+            }
+            self.allocate_with(weights.len(), |i| Ok(stack[i]))
+        } else {
+            self.allocate_with(weights.len(), |i| convert(&weights[i]))
+        }
     }
 
     /// [`Money::allocate`] with integer weights (counts, or shares in fixed

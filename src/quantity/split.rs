@@ -109,6 +109,35 @@ pub(crate) fn split_with(
     let t = total.unsigned_abs();
     let mut running: u128 = 0;
     let mut prev: u128 = 0;
+    // Fast path: when every product t * running stays below 2^52, a
+    // floating-point reciprocal of the sum estimates each quotient to within
+    // one, and integer arithmetic corrects it exactly, without a division
+    // per weight.
+    const FAST: u128 = 1 << 52;
+    if sum < FAST && t.checked_mul(sum).is_some_and(|p| p < FAST) {
+        let (t, d) = (t as i64, sum as i64);
+        let inv = 1.0 / d as f64;
+        let mut running: i64 = 0;
+        let mut prev: i64 = 0;
+        for i in 0..n {
+            running += weight(i)? as i64;
+            let p = t * running;
+            let mut q = (p as f64 * inv) as i64;
+            let mut r = p - q * d;
+            // Branch-free correction of the estimate by one either way.
+            let low = i64::from(r < 0);
+            q -= low;
+            r += d * low;
+            let high = i64::from(r >= d);
+            q += high;
+            r -= d * high;
+            let half = d - r;
+            let rounded = q + i64::from(r > half || (r == half && q % 2 == 1));
+            emit(i, signed_part((rounded - prev) as u128, total < 0)?)?;
+            prev = rounded;
+        }
+        return Ok(());
+    }
     for i in 0..n {
         // The running sum never exceeds `sum`, which fitted.
         running += weight(i)?;
