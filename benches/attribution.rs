@@ -3,27 +3,17 @@
 //! straightforward baseline (per-journey `HashMap` credit accumulation in
 //! `f64`), in the same run.
 
+mod common;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
 use revops::attribution::{markov::markov, rules, shapley, PathRow};
 use revops::journey::ChannelId;
 use revops::{Currency, Decimal, Money};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn generate(n: usize) -> Vec<PathRow> {
     let mut rng = Rng(0x0a77_0b07_10a5);

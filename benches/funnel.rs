@@ -7,28 +7,17 @@
 //! 2, 45% step 3, 38% step 4, 32% step 5; repeated step-1 events,
 //! same-second duplicates and events matching no step are mixed in.
 
+mod common;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec};
 use revops::journey::{ChannelId, Channels};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn generate(users: usize) -> (Vec<FunnelEvent>, Channels) {
     let mut ch = Channels::new();

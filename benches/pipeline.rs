@@ -2,28 +2,18 @@
 //! stage histories, against a straightforward baseline (collect per group
 //! into `Vec`s, then compute), in the same run.
 
+mod common;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
 use revops::journey::Team;
 use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, StageEntry};
 use revops::{Currency, Decimal, Money, Period, Ratio};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const STAGES: [&str; 5] = ["discovery", "qualify", "proposal", "negotiation", "closing"];
 

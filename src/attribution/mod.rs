@@ -232,6 +232,24 @@ impl Ledger {
         }
     }
 
+    /// Marks the row's channels as seen and returns its value in minor
+    /// units when there is something to credit; a row whose value cannot be
+    /// used (another currency, finer than the minor unit) is skipped and
+    /// listed with the reason.
+    pub(crate) fn creditable(&mut self, index: usize, row: &PathRow) -> Option<i128> {
+        self.see(&row.path);
+        if row.conversions == 0 && row.value.is_zero() {
+            return None;
+        }
+        match self.minor_units(&row.value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.skip(index, e.to_string());
+                None
+            }
+        }
+    }
+
     pub(crate) fn skip(&mut self, row: usize, reason: impl Into<String>) {
         self.skipped.push((row, reason.into()));
     }

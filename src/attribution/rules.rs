@@ -189,16 +189,8 @@ pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Att
     );
     let mut iw: Vec<u64> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        ledger.see(&row.path);
-        if row.conversions == 0 && row.value.is_zero() {
+        let Some(value) = ledger.creditable(r, row) else {
             continue;
-        }
-        let value = match ledger.minor_units(&row.value) {
-            Ok(v) => v,
-            Err(e) => {
-                ledger.skip(r, e.to_string());
-                continue;
-            }
         };
         let w = rule_weights(&rule, &row.path)?;
         iw.clear();

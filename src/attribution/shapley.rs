@@ -58,16 +58,8 @@ pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
     let mut distinct: Vec<ChannelId> = Vec::new();
     let mut ones: Vec<u64> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        ledger.see(&row.path);
-        if row.conversions == 0 && row.value.is_zero() {
+        let Some(value) = ledger.creditable(r, row) else {
             continue;
-        }
-        let value = match ledger.minor_units(&row.value) {
-            Ok(v) => v,
-            Err(e) => {
-                ledger.skip(r, e.to_string());
-                continue;
-            }
         };
         distinct.clear();
         for c in &row.path {
