@@ -528,3 +528,14 @@ fn reference_level(events: &[(i64, u8)], n: usize, window: i64, modes: &[&str]) 
     }
     max_level(&ts)
 }
+
+/// Under strict_deduplication a wider window can lower the level: with
+/// A@0, B@15, A@16, B@17, C@18, a 10 s window skips B@15 (too late for
+/// A@0) and completes A@16 B@17 C@18 (level 3); a 20 s window takes B@15,
+/// so B@17 repeats a reached step and ends the scan at level 2.
+#[test]
+fn wider_window_can_lower_counts_under_strict_deduplication() {
+    let ev = [(0, A), (15, B), (16, A), (17, B), (18, C)];
+    assert_eq!(level(&spec(3, 10, &["strict_deduplication"]), &ev), 3);
+    assert_eq!(level(&spec(3, 20, &["strict_deduplication"]), &ev), 2);
+}

@@ -75,9 +75,10 @@
 //! under `w'` moves that start forward, which keeps it too. So the invariant
 //! holds to the end, and every count per step is at least as large. The
 //! property test `wider_window_never_lowers_counts` checks it. Under
-//! `strict_deduplication` or `strict_order` the claim can fail (a wider
-//! window lets a repeated step end the scan earlier), so it is stated for
-//! the default mode only.
+//! `strict_deduplication` the claim fails: with `A@0, B@15, A@16, B@17,
+//! C@18`, a 10 s window completes the funnel through `A@16` (level 3) while a
+//! 20 s window takes `B@15`, so `B@17` repeats a reached step and ends the
+//! scan at level 2 (test `wider_window_can_lower_counts_under_strict_deduplication`).
 //!
 //! # The counted chain
 //!
