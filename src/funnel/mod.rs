@@ -922,20 +922,9 @@ fn group_by_user(
             if bucket.is_empty() {
                 continue;
             }
-            if bucket.len() > 32 {
-                // A heavy user (or a run of hash collisions): sort normally.
-                bucket.sort_unstable();
-            } else {
-                for i in 1..bucket.len() {
-                    let x = bucket[i];
-                    let mut j = i;
-                    while j > 0 && bucket[j - 1] > x {
-                        bucket[j] = bucket[j - 1];
-                        j -= 1;
-                    }
-                    bucket[j] = x;
-                }
-            }
+            // The standard unstable sort uses branch-free sorting networks
+            // on small slices of plain data like these.
+            bucket.sort_unstable();
             let mut i = 0;
             while i < bucket.len() {
                 let user = bucket[i][0];
