@@ -527,7 +527,10 @@ impl Goal {
                     out.pace = Some(Pace::NotStarted);
                 } else {
                     let band = expected.checked_mul(tolerance).ok_or_else(overflow)?;
-                    let (lo, hi) = (expected - band, expected + band);
+                    // expected and band are both >= 0: the difference cannot
+                    // overflow, the sum can.
+                    let lo = expected - band;
+                    let hi = expected.checked_add(band).ok_or_else(overflow)?;
                     let better = if higher { a > hi } else { a < lo };
                     let worse = if higher { a < lo } else { a > hi };
                     out.pace = Some(if better {

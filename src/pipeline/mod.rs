@@ -436,9 +436,13 @@ impl PipelineState {
             }
             _ => None,
         };
-        let commit = self.won_amount + self.forecast[0];
-        let best = commit + self.forecast[1];
-        let pipe = best + self.forecast[2];
+        let overflow = || Error::overflow("pipeline forecast");
+        let commit = self
+            .won_amount
+            .checked_add(self.forecast[0])
+            .ok_or_else(overflow)?;
+        let best = commit.checked_add(self.forecast[1]).ok_or_else(overflow)?;
+        let pipe = best.checked_add(self.forecast[2]).ok_or_else(overflow)?;
         let forecast = Forecast {
             closed: won_revenue,
             commit: m(commit),
