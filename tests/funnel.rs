@@ -127,6 +127,10 @@ fn strict_deduplication() {
 #[test]
 fn strict_order_and_allow_reentry() {
     let s = spec(3, 100, &["strict_order"]);
+    // An event matching no step in the same second as B sorts before B
+    // (ClickHouse's condition 0), so it stops the scan at level 1.
+    assert_eq!(level(&s, &[(0, A), (5, B), (5, X)]), 1);
+    assert_eq!(level(&spec(3, 100, &[]), &[(0, A), (5, B), (5, X)]), 2);
     // A -> B -> D -> C: the non-matching D stops the search at level 2.
     assert_eq!(level(&s, &[(0, A), (1, B), (2, X), (3, C)]), 2);
     // An event before the first step-1 event does not stop anything.
@@ -403,7 +407,9 @@ proptest! {
         let mut counts = [0u64; 4];
         for u in users {
             let mut mine: Vec<(i64, u8)> = events.iter().filter(|e| e.user == u).map(|e| (e.ts, e.step)).collect();
-            mine.sort_unstable();
+            // ClickHouse's order: by time, then condition number, where an
+            // event matching no condition is condition 0.
+            mine.sort_unstable_by_key(|&(ts, step)| (ts, if step < 4 { u16::from(step) + 1 } else { 0 }, step));
             let l = if modes.contains(&"strict_once") {
                 reference_level_strict_once(&mine, 4, w, &modes)
             } else {

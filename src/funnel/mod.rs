@@ -17,9 +17,11 @@
 //! steps reached (ClickHouse's return value); `steps[k].users` counts users
 //! with level `>= k + 1`.
 //!
-//! The user's events are sorted by timestamp, then by step (a step-1 event
-//! in the same second as a step-2 event comes first), then by channel name.
-//! Events whose step index is `>= steps` match no step. One chain of
+//! The user's events are sorted by timestamp; within one second, events
+//! that match no step come first (ClickHouse numbers them condition 0), then
+//! steps in order (a step-1 event in the same second as a step-2 event comes
+//! first), then by channel name. Events whose step index is `>= steps` match
+//! no step. One chain of
 //! timestamps is kept per level; then each event, in order:
 //!
 //! 1. **matches no step**: ignored, except under `strict_order`, where it
@@ -44,7 +46,9 @@
 //!
 //! **Ties.** Events in the same second are ordered by step, so `A` and `B`
 //! at the same second count as `A` then `B` in the default mode (and are
-//! refused by `strict_increase`).
+//! refused by `strict_increase`); an event matching no step in the same
+//! second as `B` comes before it, so under `strict_order` it stops the scan
+//! before `B` is counted.
 //!
 //! **`strict_once`** switches to ClickHouse's second algorithm: every chain
 //! at every level is kept (not only the latest), an event extends each chain
@@ -682,7 +686,7 @@ impl FunnelState {
         }
         let n = self.spec.steps();
         let mut scratch = Scratch::new();
-        group_by_user(events, &ranks, (min_ts, max_ts), |evs| {
+        group_by_user(events, &ranks, n, (min_ts, max_ts), |evs| {
             self.add_user(evs, n, &mut scratch)
         });
         Ok(())
@@ -825,24 +829,25 @@ fn channel_ranks(channels: &Channels) -> Vec<u32> {
 /// the top bits of a hash of the user (one pass, few enough write streams
 /// for the caches), then each partition, small enough for the cache, is
 /// split again by the next hash bits into buckets of about one user, which
-/// an insertion sort orders by `(user, key)`. Inputs whose timestamps span
-/// more than 2^36 seconds (about 2,000 years) or with more than 2^20
-/// channels take a plain sort instead.
+/// a small sort orders by `(user, key)`. Inputs whose timestamps span more
+/// than 2^36 seconds (about 2,000 years) or with more than 2^19 channels
+/// take a plain sort instead.
 fn group_by_user(
     events: &[FunnelEvent],
     ranks: &[u32],
+    steps: usize,
     (min_ts, max_ts): (i64, i64),
     mut f: impl FnMut(&[Ev]),
 ) {
     const TS_SHIFT: u32 = 28;
-    const STEP_SHIFT: u32 = 20;
+    const STEP_SHIFT: u32 = 19;
     let n = events.len();
     if n == 0 {
         return;
     }
     let span = i128::from(max_ts) - i128::from(min_ts);
     if span >= 1 << 36 || ranks.len() >= 1 << STEP_SHIFT {
-        return group_by_sorting(events, ranks, f);
+        return group_by_sorting(events, ranks, steps, f);
     }
     let mut channel_of_rank = vec![0u32; ranks.len()];
     for (id, &r) in ranks.iter().enumerate() {
@@ -850,7 +855,7 @@ fn group_by_user(
     }
     let key_of = |e: &FunnelEvent| -> u64 {
         (((e.ts - min_ts) as u64) << TS_SHIFT)
-            | (u64::from(e.step) << STEP_SHIFT)
+            | (step_order(e.step, steps) << STEP_SHIFT)
             | u64::from(ranks[e.channel.index()])
     };
     // A record is `[user, key]`; an all-zero `Vec` of arrays is allocated
@@ -886,7 +891,7 @@ fn group_by_user(
         let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
         Ev {
             ts: min_ts + (key >> TS_SHIFT) as i64,
-            step: (key >> STEP_SHIFT) as u8,
+            step: ((key >> STEP_SHIFT) & 0xFF) as u8,
             rank,
             channel: channel_of_rank[rank as usize],
         }
@@ -939,8 +944,19 @@ fn group_by_user(
     }
 }
 
-/// The general grouping: sort everything by `(user, ts, step, rank)`.
-fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[Ev])) {
+/// The order of events within one second: events matching no step first
+/// (ClickHouse gives them condition 0), then steps in order; the raw code is
+/// kept in the low 8 bits.
+fn step_order(step: u8, steps: usize) -> u64 {
+    if usize::from(step) < steps {
+        256 | u64::from(step)
+    } else {
+        u64::from(step)
+    }
+}
+
+/// The general grouping: sort everything by `(user, ts, step order, rank)`.
+fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], steps: usize, mut f: impl FnMut(&[Ev])) {
     let mut all: Vec<(u64, Ev)> = events
         .iter()
         .map(|e| {
@@ -955,7 +971,7 @@ fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], mut f: impl FnMut(&[E
             )
         })
         .collect();
-    all.sort_unstable_by_key(|(u, e)| (*u, e.ts, e.step, e.rank));
+    all.sort_unstable_by_key(|(u, e)| (*u, e.ts, step_order(e.step, steps), e.rank));
     let mut evs = Vec::new();
     let mut i = 0;
     while i < all.len() {
