@@ -276,6 +276,21 @@ impl Ledger {
         value_minor: i128,
     ) -> Result<()> {
         let n = channels.len();
+        // One touch takes everything (first, last touch): no split needed.
+        let mut nonzero = weights.iter().enumerate().filter(|(_, &w)| w > 0);
+        if let (Some((k, _)), None) = (nonzero.next(), nonzero.next()) {
+            let c = channels[k];
+            self.grow(c);
+            let i = c.index();
+            self.seen[i] = true;
+            self.conv[i] += i128::from(conversions) * CONVERSION_UNITS;
+            self.value[i] += value_minor;
+            for &other in channels {
+                self.grow(other);
+                self.seen[other.index()] = true;
+            }
+            return Ok(());
+        }
         self.scratch_conv.clear();
         self.scratch_conv.resize(n, 0);
         self.scratch_value.clear();
