@@ -876,8 +876,12 @@ fn group_by_user(
     let starts = counts.clone();
     let mut recs: Vec<Rec> = vec![[0u64; 2]; n];
     for e in events {
-        let p = part_of(mix(e.user));
-        recs[counts[p]] = [e.user, key_of(e)];
+        let h = mix(e.user);
+        let p = part_of(h);
+        // The record holds the user's hash, not the id: the mixer is a
+        // bijection on u64, so equal hashes mean equal users, and the next
+        // pass needs no hashing.
+        recs[counts[p]] = [h, key_of(e)];
         counts[p] += 1;
     }
 
@@ -908,7 +912,7 @@ fn group_by_user(
         sub_counts.clear();
         sub_counts.resize(subs + 1, 0);
         for r in part {
-            sub_counts[sub_of(mix(r[0])) + 1] += 1;
+            sub_counts[sub_of(r[0]) + 1] += 1;
         }
         for i in 0..subs {
             sub_counts[i + 1] += sub_counts[i];
@@ -918,7 +922,7 @@ fn group_by_user(
         fill.clear();
         fill.extend_from_slice(&sub_counts[..subs]);
         for r in part {
-            let s = sub_of(mix(r[0]));
+            let s = sub_of(r[0]);
             local[fill[s]] = *r;
             fill[s] += 1;
         }
