@@ -448,12 +448,12 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, c: &Counted, timed: bool) {
+    fn add(&mut self, c: &Counted, ts: &[i64], timed: bool) {
         self.at_level[c.level - 1] += 1;
         if timed {
             for k in 1..c.level {
-                self.from_prev[k].push(c.ts[k] - c.ts[k - 1]);
-                self.from_first[k].push(c.ts[k] - c.ts[0]);
+                self.from_prev[k].push(ts[k] - ts[k - 1]);
+                self.from_first[k].push(ts[k] - ts[0]);
             }
         }
     }
@@ -711,7 +711,7 @@ impl FunnelState {
         }
         self.by_channel[i]
             .get_or_insert_with(|| Acc::new(n))
-            .add(&c, timed);
+            .add(&c, &scratch.counted, timed);
     }
 
     /// Adds another partition's state.

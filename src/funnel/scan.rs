@@ -17,12 +17,12 @@ pub(crate) struct Ev {
     pub channel: u32,
 }
 
-/// The chain a user is counted by: the level reached, the per-step
-/// timestamps, and the entry channel.
+/// The chain a user is counted by: the level reached and the entry
+/// channel; its per-step timestamps are in [`Scratch::counted`] (kept out of
+/// this struct so that nothing large is copied per user).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Counted {
     pub level: usize,
-    pub ts: [i64; MAX_STEPS],
     pub channel: u32,
     /// Whether an exclusion cut the chain short.
     pub disqualified: bool,
@@ -32,7 +32,6 @@ impl Counted {
     fn none() -> Counted {
         Counted {
             level: 0,
-            ts: [0; MAX_STEPS],
             channel: 0,
             disqualified: false,
         }
@@ -47,6 +46,8 @@ fn within(ts: i64, first: i64, window: i64) -> bool {
 
 /// Scratch space reused across users: one chain per level.
 pub(crate) struct Scratch {
+    /// The counted chain's per-step timestamps (first `level` entries).
+    pub counted: [i64; MAX_STEPS],
     have: [bool; MAX_STEPS],
     last: [i64; MAX_STEPS],
     chain: Vec<[i64; MAX_STEPS]>,
@@ -64,6 +65,7 @@ struct Chain {
 impl Scratch {
     pub(crate) fn new() -> Scratch {
         Scratch {
+            counted: [0; MAX_STEPS],
             have: [false; MAX_STEPS],
             last: [0; MAX_STEPS],
             chain: vec![[0; MAX_STEPS]; MAX_STEPS],
@@ -76,11 +78,11 @@ impl Scratch {
 /// Scans one user's sorted events and returns the counted chain.
 pub(crate) fn scan(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
     let mut counted = match spec.kind {
-        FunnelKind::AnyOrder => any_order(spec, events),
+        FunnelKind::AnyOrder => any_order(spec, events, s),
         FunnelKind::Ordered if spec.modes.strict_once => strict_once(spec, events, s),
         FunnelKind::Ordered => window_funnel(spec, events, s),
     };
-    apply_exclusions(spec, events, &mut counted);
+    apply_exclusions(spec, events, &s.counted, &mut counted);
     counted
 }
 
@@ -115,7 +117,7 @@ fn window_funnel(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
             first_event = true;
             if best.level < 1 {
                 best.level = 1;
-                best.ts[0] = e.ts;
+                s.counted[0] = e.ts;
                 best.channel = s.chan[0];
             }
         } else if m.strict_deduplication && s.have[step] {
@@ -141,7 +143,7 @@ fn window_funnel(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
                 s.chan[step] = s.chan[step - 1];
                 if step + 1 > best.level {
                     best.level = step + 1;
-                    best.ts[..=step].copy_from_slice(&s.chain[step][..=step]);
+                    s.counted[..=step].copy_from_slice(&s.chain[step][..=step]);
                     best.channel = s.chan[step];
                 }
                 if step + 1 == n {
@@ -192,7 +194,7 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
             has_first = true;
             if best.level < 1 {
                 best.level = 1;
-                best.ts[0] = e.ts;
+                s.counted[0] = e.ts;
                 best.channel = e.channel;
             }
         } else if m.strict_deduplication && !s.once[step].is_empty() {
@@ -204,6 +206,7 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
             return best;
         } else if !s.once[step - 1].is_empty() {
             let (lo, hi) = s.once.split_at_mut(step);
+            let counted = &mut s.counted;
             let prev = &mut lo[step - 1];
             let next = &mut hi[0];
             let mut i = 0;
@@ -229,7 +232,7 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
                     push_chain(next, new);
                     if step + 1 > best.level {
                         best.level = step + 1;
-                        best.ts = ts;
+                        counted[..=step].copy_from_slice(&ts[..=step]);
                         best.channel = c.channel;
                     }
                     if step + 1 == n {
@@ -254,7 +257,7 @@ fn push_chain(list: &mut Vec<Chain>, c: Chain) {
 /// user's step events; the counted chain is the earliest such window, its
 /// entry channel that of the event starting it. Per-step timestamps are not
 /// meaningful without an order, so they are left at the window's start.
-fn any_order(spec: &FunnelSpec, events: &[Ev]) -> Counted {
+fn any_order(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
     let n = usize::from(spec.steps);
     let mut best = Counted::none();
     let steps: Vec<&Ev> = events.iter().filter(|e| usize::from(e.step) < n).collect();
@@ -273,7 +276,7 @@ fn any_order(spec: &FunnelSpec, events: &[Ev]) -> Counted {
         }
         if distinct > best.level {
             best.level = distinct;
-            best.ts = [start.ts; MAX_STEPS];
+            s.counted = [start.ts; MAX_STEPS];
             best.channel = start.channel;
         }
         let k = usize::from(start.step);
@@ -288,7 +291,7 @@ fn any_order(spec: &FunnelSpec, events: &[Ev]) -> Counted {
 /// Cuts the counted chain at an exclusion: when an exclusion event falls
 /// strictly between the chain's `from` and `to` steps, the user counts as
 /// having reached `to` no more (level capped at `to`).
-fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], c: &mut Counted) {
+fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], ts: &[i64; MAX_STEPS], c: &mut Counted) {
     if spec.kind == FunnelKind::AnyOrder {
         return;
     }
@@ -296,7 +299,7 @@ fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], c: &mut Counted) {
         if c.level <= x.to_step {
             continue;
         }
-        let (a, b) = (c.ts[x.from_step], c.ts[x.to_step]);
+        let (a, b) = (ts[x.from_step], ts[x.to_step]);
         if events
             .iter()
             .any(|e| e.step == x.event && a < e.ts && e.ts < b)
