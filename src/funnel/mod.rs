@@ -671,25 +671,9 @@ impl FunnelState {
     /// `channels`.
     pub fn add_events(&mut self, events: &[FunnelEvent], channels: &Channels) -> Result<()> {
         let ranks = channel_ranks(channels);
-        // One pass: check the channels and find the time span.
-        let (mut min_ts, mut max_ts, mut max_channel) = (i64::MAX, i64::MIN, 0u32);
-        for e in events {
-            min_ts = min_ts.min(e.ts);
-            max_ts = max_ts.max(e.ts);
-            max_channel = max_channel.max(e.channel.0);
-        }
-        if !events.is_empty() && max_channel as usize >= ranks.len() {
-            return Err(Error::invalid(
-                "funnel",
-                format!("channel id {max_channel} is not in the registry"),
-            ));
-        }
         let n = self.spec.steps();
         let mut scratch = Scratch::new();
-        group_by_user(events, &ranks, n, (min_ts, max_ts), |evs| {
-            self.add_user(evs, n, &mut scratch)
-        });
-        Ok(())
+        group_by_user(events, &ranks, n, |evs| self.add_user(evs, n, &mut scratch))
     }
 
     fn add_user(&mut self, evs: &[Ev], n: usize, scratch: &mut Scratch) {
@@ -836,18 +820,37 @@ fn group_by_user(
     events: &[FunnelEvent],
     ranks: &[u32],
     steps: usize,
-    (min_ts, max_ts): (i64, i64),
     mut f: impl FnMut(&[Ev]),
-) {
+) -> Result<()> {
     const TS_SHIFT: u32 = 28;
     const STEP_SHIFT: u32 = 19;
     let n = events.len();
     if n == 0 {
-        return;
+        return Ok(());
+    }
+    // Pass 1a, one read of the input: the time span, the channel check and
+    // the partition sizes (by the top bits of a hash of the user).
+    let parts_bits = (usize::BITS - (n >> 15).leading_zeros()).min(8);
+    let parts = 1usize << parts_bits;
+    let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
+    let mut counts = vec![0usize; parts + 1];
+    let (mut min_ts, mut max_ts, mut max_channel) = (i64::MAX, i64::MIN, 0u32);
+    for e in events {
+        min_ts = min_ts.min(e.ts);
+        max_ts = max_ts.max(e.ts);
+        max_channel = max_channel.max(e.channel.0);
+        counts[part_of(mix(e.user)) + 1] += 1;
+    }
+    if max_channel as usize >= ranks.len() {
+        return Err(Error::invalid(
+            "funnel",
+            format!("channel id {max_channel} is not in the registry"),
+        ));
     }
     let span = i128::from(max_ts) - i128::from(min_ts);
     if span >= 1 << 36 || ranks.len() >= 1 << STEP_SHIFT {
-        return group_by_sorting(events, ranks, steps, f);
+        group_by_sorting(events, ranks, steps, f);
+        return Ok(());
     }
     let mut channel_of_rank = vec![0u32; ranks.len()];
     for (id, &r) in ranks.iter().enumerate() {
@@ -862,14 +865,7 @@ fn group_by_user(
     // zeroed by the system instead of being filled.
     type Rec = [u64; 2];
 
-    // Pass 1: scatter into partitions by the top hash bits.
-    let parts_bits = (usize::BITS - (n >> 15).leading_zeros()).min(8);
-    let parts = 1usize << parts_bits;
-    let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
-    let mut counts = vec![0usize; parts + 1];
-    for e in events {
-        counts[part_of(mix(e.user)) + 1] += 1;
-    }
+    // Pass 1b: scatter into the partitions.
     for i in 0..parts {
         counts[i + 1] += counts[i];
     }
@@ -946,6 +942,7 @@ fn group_by_user(
             }
         }
     }
+    Ok(())
 }
 
 /// The order of events within one second: events matching no step first
