@@ -1041,23 +1041,6 @@ fn sort_small(bucket: &mut [[u64; 2]]) {
     }
 }
 
-#[cfg(test)]
-mod network_tests {
-    /// The 0-1 principle: a network sorts every input if it sorts every
-    /// sequence of zeros and ones.
-    #[test]
-    fn networks_sort_every_binary_input() {
-        for n in 2..=8usize {
-            for bits in 0u32..(1 << n) {
-                let mut b: Vec<[u64; 2]> =
-                    (0..n).map(|i| [0, u64::from((bits >> i) & 1)]).collect();
-                super::sort_small(&mut b);
-                assert!(b.windows(2).all(|w| w[0] <= w[1]), "n={n} bits={bits:b}");
-            }
-        }
-    }
-}
-
 /// The order of events within one second: events matching no step first
 /// (ClickHouse gives them condition 0), then steps in order; the raw code is
 /// kept in the low 8 bits.
@@ -1096,5 +1079,22 @@ fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], steps: usize, mut f: 
             i += 1;
         }
         f(&evs);
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    /// The 0-1 principle: a network sorts every input if it sorts every
+    /// sequence of zeros and ones.
+    #[test]
+    fn networks_sort_every_binary_input() {
+        for n in 2..=8usize {
+            for bits in 0u32..(1 << n) {
+                let mut b: Vec<[u64; 2]> =
+                    (0..n).map(|i| [0, u64::from((bits >> i) & 1)]).collect();
+                super::sort_small(&mut b);
+                assert!(b.windows(2).all(|w| w[0] <= w[1]), "n={n} bits={bits:b}");
+            }
+        }
     }
 }
