@@ -901,8 +901,8 @@ fn group_by_user(
         if part.is_empty() {
             continue;
         }
-        // About four events (one or two users) per bucket.
-        let sub_bits = (usize::BITS - (part.len() >> 2).leading_zeros()).clamp(1, 20);
+        // About two events per bucket: most buckets hold one user.
+        let sub_bits = (usize::BITS - (part.len() >> 1).leading_zeros()).clamp(1, 20);
         let subs = 1usize << sub_bits;
         let sub_of = |h: u64| ((h << parts_bits) >> (64 - sub_bits)) as usize;
         sub_counts.clear();
@@ -1015,9 +1015,9 @@ const NETWORKS: [&[(usize, usize)]; 7] = [
     ],
 ];
 
-/// Sorts a bucket of records: small ones with a sorting network on 128-bit
+/// Sorts a bucket of records: up to 8 with a sorting network on 128-bit
 /// keys (compare-exchanges without branches, so random input costs no
-/// mispredictions), larger ones with the standard sort.
+/// mispredictions), more with the standard sort.
 fn sort_small(bucket: &mut [[u64; 2]]) {
     let n = bucket.len();
     if n < 2 {
