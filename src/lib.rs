@@ -27,11 +27,49 @@
 //!
 //! # Overview
 //!
+//! Data flows one way, from typed values up to analyses:
+//!
 //! * [`quantity`]: the typed values everything else is built from:
 //!   [`Money`] and [`Currency`], [`Ratio`] (in [0, 1]), [`Multiple`]
-//!   (in [0, ∞)), [`Change`] (signed), [`Period`], [`Nps`], and the exact
-//!   [`Distribution`](quantity::Distribution) used for every median.
+//!   (in [0, ∞)), [`Change`] (signed), [`Period`], [`Nps`], explicit
+//!   [`FxRates`](quantity::FxRates), and the exact
+//!   [`Distribution`](quantity::Distribution) used for medians.
+//! * [`journey`]: the two teams and who owns what, the marketing-vs-sales
+//!   comparison as data, the stages of the customer journey, a company's own
+//!   funnel, the lead lifecycle and its hand-off, channels, touchpoints and
+//!   journeys.
+//! * [`objective`]: the objectives of each team, goals with targets, pacing
+//!   and projections, and scorecards that flag goals pulling against each
+//!   other.
+//! * [`metrics`]: every standard marketing, sales, customer and alignment
+//!   metric as a typed function, and the [`Metric`](metrics::Metric)
+//!   catalogue.
+//! * [`funnel`]: ordered, windowed funnels over event streams with the
+//!   semantics of ClickHouse's `windowFunnel`, time to convert and an entry
+//!   channel breakdown.
+//! * [`attribution`]: rule-based, Markov and Shapley attribution, exact to
+//!   the cent, and the channel ROI report.
+//! * [`pipeline`]: the sales pipeline from CRM deals (forecast roll-up,
+//!   velocity, quota pacing) and the marketing-to-sales hand-off.
+//! * [`playbook`]: the common questions about marketing and sales as typed
+//!   decisions.
 //! * [`Error`] and [`Result`]: one error type for the whole crate.
+//!
+//! The analyses keep a mergeable partial state (`FunnelState`,
+//! `PipelineState`, `HandoffState`): compute it per partition, `merge`, then
+//! `finish`; the result equals the analysis of the whole input.
+//!
+//! # Recipes
+//!
+//! * Is a campaign paying? [`metrics::marketing::return_on_ad_spend`] and
+//!   [`metrics::marketing::marketing_roi`].
+//! * Which channels deserve the credit? [`attribution::markov::markov`],
+//!   then [`attribution::roi::roi_report`].
+//! * Where do prospects drop off? [`funnel::analyze`].
+//! * Will sales make the quota? [`pipeline::report`] with a quota, or
+//!   [`objective::Goal::assess`].
+//! * Do the teams work together? [`pipeline::HandoffState`] and the
+//!   alignment metrics in [`metrics::alignment`].
 //!
 //! # Policies
 //!
