@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{ms_since, print_json, read_csv, usage_error, Args, Rejected};
+use common::{ms_since, or_exit, print_json, read_csv, usage_error, Args, Rejected};
 use revops::attribution::{markov::markov, rules, shapley, Attribution, PathRow};
 use revops::journey::Channels;
 use revops::{Currency, Decimal, Money};
@@ -119,13 +119,7 @@ fn main() {
         "shapley_rate" => shapley::conversion_rate(&rows, currency),
         _ => markov(&rows, order, currency).map(|m| m.attribution),
     };
-    let attribution = match result {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{TOOL}: {e}");
-            std::process::exit(1)
-        }
-    };
+    let attribution = or_exit(TOOL, result);
     let analyse_ms = ms_since(started);
     rejected.sort_by_key(|r| r.line);
     let list: Vec<Value> = attribution

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::TimeDelta;
-use common::{ms_since, print_json, read_csv, usage_error, Args, Rejected};
+use common::{ms_since, or_exit, print_json, read_csv, usage_error, Args, Rejected};
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, StepReport, TimeStats};
 use revops::journey::Channels;
 use serde_json::{json, Value};
@@ -97,13 +97,7 @@ fn main() {
         .collect();
 
     let started = Instant::now();
-    let report = match analyze(&spec, &events, &channels) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{TOOL}: {e}");
-            std::process::exit(1)
-        }
-    };
+    let report = or_exit(TOOL, analyze(&spec, &events, &channels));
     let analyse_ms = ms_since(started);
 
     rejected.sort_by_key(|r| r.line);

@@ -18,7 +18,7 @@ mod common;
 use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::{ms_since, print_json, read_csv, usage_error, Args, Rejected};
+use common::{ms_since, or_exit, print_json, read_csv, usage_error, Args, Rejected};
 use revops::journey::Team;
 use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, SourceReport};
 use revops::quantity::FxRates;
@@ -181,13 +181,7 @@ fn main() {
     let mut spec = PipelineSpec::new(period, as_of, currency);
     spec.fx = fx;
     spec.quota = quota.map(|q| Money::new(q, currency));
-    let r = match report(spec, &usable) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{TOOL}: {e}");
-            std::process::exit(1)
-        }
-    };
+    let r = or_exit(TOOL, report(spec, &usable));
     let analyse_ms = ms_since(started);
     rejected.sort_by_key(|r| r.line);
 

@@ -175,3 +175,15 @@ pub fn print_json(v: &Value) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
 }
+
+/// The value, or the error printed to stderr and exit code 1 (the
+/// analysis could not run on data that was read).
+pub fn or_exit<T>(tool: &str, r: Result<T, revops::Error>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{tool}: {e}");
+            exit(1)
+        }
+    }
+}
