@@ -149,6 +149,8 @@ pub struct ChannelCredit {
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Attribution {
+    /// The currency of every credited value.
+    pub currency: Currency,
     /// The credits, one per channel seen.
     pub channels: Vec<ChannelCredit>,
     /// Rows that could not be used, with the reason, by input index.
@@ -166,14 +168,12 @@ impl Attribution {
         self.channels.iter().map(|c| c.conversions).sum()
     }
 
-    /// The sum of credited value.
+    /// The sum of credited value, exact. It is zero if the sum overflows a
+    /// `Decimal`, which only inputs whose values add past `Decimal::MAX` can
+    /// cause.
     pub fn total_value(&self) -> Money {
-        let currency = self
-            .channels
-            .first()
-            .map_or(Currency::USD, |c| c.value.currency());
-        Money::checked_sum(self.channels.iter().map(|c| c.value), currency)
-            .unwrap_or(Money::zero(currency))
+        Money::checked_sum(self.channels.iter().map(|c| c.value), self.currency)
+            .unwrap_or(Money::zero(self.currency))
     }
 
     /// The credits sorted by channel name, for reports.
@@ -336,6 +336,7 @@ impl Ledger {
             });
         }
         Ok(Attribution {
+            currency: self.currency,
             channels,
             skipped: self.skipped,
         })

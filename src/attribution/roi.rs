@@ -66,7 +66,11 @@ pub struct RoiReport {
 /// let mut ch = Channels::new();
 /// let ads = ch.intern_str("ads")?;
 /// let usd = |a| Money::new(a, Currency::USD);
-/// let a = Attribution { channels: vec![ChannelCredit { channel: ads, conversions: dec!(4), value: usd(dec!(1000)) }], skipped: vec![] };
+/// let a = Attribution {
+///     currency: Currency::USD,
+///     channels: vec![ChannelCredit { channel: ads, conversions: dec!(4), value: usd(dec!(1000)) }],
+///     skipped: vec![],
+/// };
 /// let r = roi_report(&a, &[(ads, usd(dec!(250)))], &ch, Currency::USD, &FxRates::new(Currency::USD))?;
 /// assert_eq!(r.rows[0].roi.unwrap().value(), dec!(3));
 /// assert_eq!(r.rows[0].cost_per_acquisition.unwrap().amount(), dec!(62.50));
