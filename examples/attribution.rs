@@ -9,7 +9,9 @@
 //! first|last|linear|position|markov|shapley|shapley_rate` (default
 //! `markov`), `--order K` (Markov, default 1), `--currency CODE` (default
 //! USD). Every channel seen is listed, zero credit included, sorted by
-//! name. Output follows `examples/README.md`.
+//! name. Values keep the decimals they have in the file (up to 18), so the
+//! credits add back exactly to ChannelAttribution-style values such as
+//! `30.7346153846154`. Output follows `examples/README.md`.
 
 mod common;
 
@@ -22,6 +24,9 @@ use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
 
 const TOOL: &str = "attribution";
+/// Values keep up to this many decimals (ChannelAttribution's sample data
+/// has values such as 30.7346153846154).
+const MAX_DECIMALS: u32 = 18;
 const USAGE: &str = "attribution FILE.csv [--model first|last|linear|position|markov|shapley|shapley_rate] [--order K] [--currency CODE]";
 
 fn main() {
@@ -68,6 +73,7 @@ fn main() {
     let mut rejected = table.rejected;
     let mut channels = Channels::new();
     let mut rows = Vec::new();
+    let mut row_lines: Vec<u64> = Vec::new();
     let c = &table.columns;
     for (line, rec) in &table.rows {
         let field = |i: usize| rec.get(c[i]).unwrap_or("").trim();
@@ -89,18 +95,27 @@ fn main() {
                     .parse()
                     .map_err(|_| format!("total_null {:?} is not a whole number", field(3)))?
             };
-            // Values are amounts of money: to the minor unit, half to even.
-            let value = Money::new(value, currency)
-                .round(rust_decimal::RoundingStrategy::MidpointNearestEven)
-                .map_err(|e| e.to_string())?;
-            if value.is_negative() {
+            if value < Decimal::ZERO {
                 return Err("total_conversion_value is negative".into());
             }
+            if value.scale() > MAX_DECIMALS {
+                return Err(format!(
+                    "total_conversion_value has more than {MAX_DECIMALS} decimals"
+                ));
+            }
             let path = PathRow::parse_path(field(0), &mut channels).map_err(|e| e.to_string())?;
-            Ok(PathRow::new(path, conversions, value, nulls))
+            Ok(PathRow::new(
+                path,
+                conversions,
+                Money::new(value, currency),
+                nulls,
+            ))
         })();
         match parsed {
-            Ok(r) => rows.push(r),
+            Ok(r) => {
+                rows.push(r);
+                row_lines.push(*line);
+            }
             Err(reason) => rejected.push(Rejected {
                 line: *line,
                 reason,
@@ -108,6 +123,31 @@ fn main() {
         }
     }
     let parse_ms = ms_since(table.started);
+
+    // Values finer than the currency's minor unit are kept exact: every
+    // value is scaled by 10^k so that it is a whole number of minor units,
+    // split exactly, and the credits scaled back. The parts still add up to
+    // the input exactly; they just carry the input's decimals.
+    let exponent = currency.exponent().unwrap_or(0);
+    let k = rows
+        .iter()
+        .map(|r| r.value.amount().scale())
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(exponent);
+    let factor = Decimal::from_i128_with_scale(10i128.pow(k), 0);
+    let mut scaled = Vec::with_capacity(rows.len());
+    for (row, line) in rows.into_iter().zip(row_lines) {
+        match row.value.checked_mul(factor) {
+            Ok(v) => scaled.push(PathRow::new(row.path, row.conversions, v, row.nulls)),
+            Err(_) => rejected.push(Rejected {
+                line,
+                reason: "total_conversion_value is too large".into(),
+            }),
+        }
+    }
+    let rows = scaled;
+    let unscale = |m: Money| (m.amount() / factor).normalize().to_string();
 
     let started = Instant::now();
     let result: Result<Attribution, revops::Error> = match model.as_str() {
@@ -129,7 +169,7 @@ fn main() {
             json!({
                 "channel": name,
                 "conversions": c.conversions.to_string(),
-                "value": {"amount": c.value.amount().to_string(), "currency": c.value.currency().code()},
+                "value": {"amount": unscale(c.value), "currency": c.value.currency().code()},
             })
         })
         .collect();
@@ -140,7 +180,7 @@ fn main() {
         "channels": list,
         "totals": {
             "conversions": attribution.total_conversions().normalize().to_string(),
-            "value": {"amount": attribution.total_value().amount().to_string(), "currency": currency.code()},
+            "value": {"amount": unscale(attribution.total_value()), "currency": currency.code()},
         },
         "rejected": Rejected::to_json(&rejected),
         "stats": {

@@ -110,7 +110,12 @@ pub struct Table {
 /// Reads `path`, locating the `wanted` columns by header name.
 pub fn read_csv(tool: &str, usage: &str, path: &str, wanted: &[&str]) -> Table {
     let started = Instant::now();
-    let mut reader = match csv::ReaderBuilder::new().flexible(true).from_path(path) {
+    let delimiter = sniff_delimiter(tool, path);
+    let mut reader = match csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_path(path)
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{tool}: cannot read {path}: {e}");
@@ -161,6 +166,26 @@ pub fn read_csv(tool: &str, usage: &str, path: &str, wanted: &[&str]) -> Table {
         columns,
         started,
     }
+}
+
+/// The field delimiter, from the header line: `,` unless the header has
+/// more `;` or tabs (ChannelAttribution's sample data uses `;`).
+fn sniff_delimiter(tool: &str, path: &str) -> u8 {
+    use std::io::BufRead;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{tool}: cannot read {path}: {e}");
+            exit(1)
+        }
+    };
+    let mut first = String::new();
+    let _ = std::io::BufReader::new(file).read_line(&mut first);
+    let count = |c: char| first.matches(c).count();
+    [(b',', count(',')), (b';', count(';')), (b'\t', count('\t'))]
+        .into_iter()
+        .max_by_key(|&(d, n)| (n, d == b','))
+        .map_or(b',', |(d, _)| d)
 }
 
 /// Milliseconds since `t`, as a JSON number.
