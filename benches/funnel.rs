@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
-use revops::funnel::{analyze, FunnelEvent, FunnelSpec};
+use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec};
 use revops::journey::{ChannelId, Channels};
 
 fn generate(users: usize) -> (Vec<FunnelEvent>, Channels) {
@@ -118,6 +118,11 @@ fn bench_funnel(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     group.bench_function("revops_analyze", |b| {
         b.iter(|| analyze(black_box(&spec), black_box(&events), &channels).expect("analyze"))
+    });
+    group.bench_function("revops_analyze_parallel_2_threads", |b| {
+        b.iter(|| {
+            analyze_parallel(black_box(&spec), black_box(&events), &channels, 2).expect("analyze")
+        })
     });
     group.bench_function("baseline_hashmap_sort_scan", |b| {
         b.iter(|| baseline(black_box(&events), 5, window))

@@ -385,6 +385,14 @@ proptest! {
         prop_assert_eq!(merged.finish(&ch), whole);
     }
 
+    /// The parallel analysis equals the sequential one.
+    #[test]
+    fn parallel_equals_sequential(events in events_strategy(), modes in modes_strategy(), threads in 0usize..5) {
+        let s = spec(4, 50, &modes);
+        let ch = registry();
+        prop_assert_eq!(analyze_parallel(&s, &events, &ch, threads).unwrap(), analyze(&s, &events, &ch).unwrap());
+    }
+
     /// In the default mode a wider window never lowers a step's count (see
     /// the module docs for why).
     #[test]

@@ -670,10 +670,23 @@ impl FunnelState {
     /// [`Error::InvalidInput`] for an event whose channel is not in
     /// `channels`.
     pub fn add_events(&mut self, events: &[FunnelEvent], channels: &Channels) -> Result<()> {
+        self.add_events_where(events, channels, |_| true)
+    }
+
+    /// [`FunnelState::add_events`] for the users whose hash `keep` accepts
+    /// (the other events are skipped without a copy).
+    fn add_events_where(
+        &mut self,
+        events: &[FunnelEvent],
+        channels: &Channels,
+        keep: impl Fn(u64) -> bool,
+    ) -> Result<()> {
         let ranks = channel_ranks(channels);
         let n = self.spec.steps();
         let mut scratch = Scratch::new();
-        group_by_user(events, &ranks, n, |evs| self.add_user(evs, n, &mut scratch))
+        group_by_user(events, &ranks, n, keep, |evs| {
+            self.add_user(evs, n, &mut scratch)
+        })
     }
 
     fn add_user(&mut self, evs: &[Ev], n: usize, scratch: &mut Scratch) {
@@ -793,6 +806,67 @@ pub fn analyze(
     Ok(state.finish(channels))
 }
 
+/// [`analyze`] on `threads` threads (scoped, joined before returning): each
+/// thread takes the users of one hash class, reads the whole input and
+/// keeps its own users' events, and the partial states are merged. The
+/// result is identical to [`analyze`]'s. `threads` of 0 or 1 runs on the
+/// calling thread.
+///
+/// # Errors
+///
+/// As [`analyze`].
+///
+/// ```
+/// use chrono::TimeDelta;
+/// use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec};
+/// use revops::journey::Channels;
+/// let mut ch = Channels::new();
+/// let web = ch.intern_str("web")?;
+/// let events: Vec<FunnelEvent> = (0..1000u64)
+///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, web), FunnelEvent::new(u, (u % 7) as i64, (u % 3) as u8, web)])
+///     .collect();
+/// let spec = FunnelSpec::new(3, TimeDelta::seconds(5))?;
+/// assert_eq!(analyze_parallel(&spec, &events, &ch, 2)?, analyze(&spec, &events, &ch)?);
+/// # Ok::<(), revops::Error>(())
+/// ```
+pub fn analyze_parallel(
+    spec: &FunnelSpec,
+    events: &[FunnelEvent],
+    channels: &Channels,
+    threads: usize,
+) -> Result<FunnelReport> {
+    if threads <= 1 {
+        return analyze(spec, events, channels);
+    }
+    // The thread of a user: the low 32 bits of its hash, scaled (the
+    // grouping uses the top bits, so the classes stay well spread).
+    let class = move |h: u64| ((u64::from(h as u32) * threads as u64) >> 32) as usize;
+    let states: Vec<Result<FunnelState>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let mut st = FunnelState::new(spec);
+                    st.add_events_where(events, channels, |h| class(h) == t)?;
+                    Ok(st)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::invalid("funnel", "a worker thread stopped unexpectedly"))
+                })
+            })
+            .collect()
+    });
+    let mut total = FunnelState::new(spec);
+    for st in states {
+        total.merge(&st?)?;
+    }
+    Ok(total.finish(channels))
+}
+
 /// The rank of each channel's name in sorted order, by channel id.
 fn channel_ranks(channels: &Channels) -> Vec<u32> {
     let mut ids: Vec<(&str, u32)> = channels.iter().map(|(id, c)| (c.as_str(), id.0)).collect();
@@ -820,6 +894,7 @@ fn group_by_user(
     events: &[FunnelEvent],
     ranks: &[u32],
     steps: usize,
+    keep: impl Fn(u64) -> bool,
     mut f: impl FnMut(&[Ev]),
 ) -> Result<()> {
     const TS_SHIFT: u32 = 28;
@@ -839,7 +914,10 @@ fn group_by_user(
         min_ts = min_ts.min(e.ts);
         max_ts = max_ts.max(e.ts);
         max_channel = max_channel.max(e.channel.0);
-        counts[part_of(mix(e.user)) + 1] += 1;
+        let h = mix(e.user);
+        if keep(h) {
+            counts[part_of(h) + 1] += 1;
+        }
     }
     if max_channel as usize >= ranks.len() {
         return Err(Error::invalid(
@@ -849,7 +927,7 @@ fn group_by_user(
     }
     let span = i128::from(max_ts) - i128::from(min_ts);
     if span >= 1 << 36 || ranks.len() >= 1 << STEP_SHIFT {
-        group_by_sorting(events, ranks, steps, f);
+        group_by_sorting(events, ranks, steps, keep, f);
         return Ok(());
     }
     let mut channel_of_rank = vec![0u32; ranks.len()];
@@ -870,9 +948,13 @@ fn group_by_user(
         counts[i + 1] += counts[i];
     }
     let starts = counts.clone();
-    let mut recs: Vec<Rec> = vec![[0u64; 2]; n];
+    let kept = counts[parts];
+    let mut recs: Vec<Rec> = vec![[0u64; 2]; kept];
     for e in events {
         let h = mix(e.user);
+        if !keep(h) {
+            continue;
+        }
         let p = part_of(h);
         // The record holds the user's hash, not the id: the mixer is a
         // bijection on u64, so equal hashes mean equal users, and the next
@@ -1053,9 +1135,16 @@ fn step_order(step: u8, steps: usize) -> u64 {
 }
 
 /// The general grouping: sort everything by `(user, ts, step order, rank)`.
-fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], steps: usize, mut f: impl FnMut(&[Ev])) {
+fn group_by_sorting(
+    events: &[FunnelEvent],
+    ranks: &[u32],
+    steps: usize,
+    keep: impl Fn(u64) -> bool,
+    mut f: impl FnMut(&[Ev]),
+) {
     let mut all: Vec<(u64, Ev)> = events
         .iter()
+        .filter(|e| keep(mix(e.user)))
         .map(|e| {
             (
                 e.user,
