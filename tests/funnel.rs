@@ -553,3 +553,44 @@ fn wider_window_can_lower_counts_under_strict_deduplication() {
     assert_eq!(level(&spec(3, 10, &["strict_deduplication"]), &ev), 3);
     assert_eq!(level(&spec(3, 20, &["strict_deduplication"]), &ev), 2);
 }
+
+/// On an input large enough to be split into many partitions, the threads
+/// of analyze_parallel share the work and the result equals analyze's.
+#[test]
+fn parallel_equals_sequential_on_many_partitions() {
+    let mut x = 0x1234_5678_9abc_def1u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let events: Vec<FunnelEvent> = (0..300_000)
+        .map(|_| {
+            let user = next() % 60_000;
+            FunnelEvent::new(
+                user,
+                (next() % 500) as i64,
+                (next() % 6) as u8,
+                ChannelId((next() % 3) as u32),
+            )
+        })
+        .collect();
+    for modes in [
+        &[][..],
+        &["strict_order"][..],
+        &["strict_deduplication", "strict_increase"][..],
+        &["strict_once"][..],
+    ] {
+        let s = spec(4, 100, modes);
+        let one = analyze(&s, &events, &registry()).unwrap();
+        for threads in [2, 3, 7] {
+            assert_eq!(
+                analyze_parallel(&s, &events, &registry(), threads).unwrap(),
+                one,
+                "{modes:?} x{threads}"
+            );
+        }
+        assert!(one.steps[1].users > 0);
+    }
+}

@@ -670,23 +670,10 @@ impl FunnelState {
     /// [`Error::InvalidInput`] for an event whose channel is not in
     /// `channels`.
     pub fn add_events(&mut self, events: &[FunnelEvent], channels: &Channels) -> Result<()> {
-        self.add_events_where(events, channels, |_| true)
-    }
-
-    /// [`FunnelState::add_events`] for the users whose hash `keep` accepts
-    /// (the other events are skipped without a copy).
-    fn add_events_where(
-        &mut self,
-        events: &[FunnelEvent],
-        channels: &Channels,
-        keep: impl Fn(u64) -> bool,
-    ) -> Result<()> {
         let ranks = channel_ranks(channels);
         let n = self.spec.steps();
         let mut scratch = Scratch::new();
-        group_by_user(events, &ranks, n, keep, |evs| {
-            self.add_user(evs, n, &mut scratch)
-        })
+        group_by_user(events, &ranks, n, |evs| self.add_user(evs, n, &mut scratch))
     }
 
     fn add_user(&mut self, evs: &[Ev], n: usize, scratch: &mut Scratch) {
@@ -806,11 +793,11 @@ pub fn analyze(
     Ok(state.finish(channels))
 }
 
-/// [`analyze`] on `threads` threads (scoped, joined before returning): each
-/// thread takes the users of one hash class, reads the whole input and
-/// keeps its own users' events, and the partial states are merged. The
-/// result is identical to [`analyze`]'s. `threads` of 0 or 1 runs on the
-/// calling thread.
+/// [`analyze`] on `threads` threads (scoped, joined before returning).
+/// The events are partitioned once, on the calling thread; the partitions
+/// are then shared out between the threads, each with its own partial
+/// state, and the states are merged. The result is identical to
+/// [`analyze`]'s. `threads` of 0 or 1 runs on the calling thread.
 ///
 /// # Errors
 ///
@@ -822,7 +809,7 @@ pub fn analyze(
 /// use revops::journey::Channels;
 /// let mut ch = Channels::new();
 /// let web = ch.intern_str("web")?;
-/// let events: Vec<FunnelEvent> = (0..1000u64)
+/// let events: Vec<FunnelEvent> = (0..100_000u64)
 ///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, web), FunnelEvent::new(u, (u % 7) as i64, (u % 3) as u8, web)])
 ///     .collect();
 /// let spec = FunnelSpec::new(3, TimeDelta::seconds(5))?;
@@ -835,34 +822,38 @@ pub fn analyze_parallel(
     channels: &Channels,
     threads: usize,
 ) -> Result<FunnelReport> {
-    if threads <= 1 {
-        return analyze(spec, events, channels);
-    }
-    // The thread of a user: the low 32 bits of its hash, scaled (the
-    // grouping uses the top bits, so the classes stay well spread).
-    let class = move |h: u64| ((u64::from(h as u32) * threads as u64) >> 32) as usize;
-    let states: Vec<Result<FunnelState>> = std::thread::scope(|scope| {
+    let ranks = channel_ranks(channels);
+    let grouped = match group(events, &ranks, spec.steps())? {
+        Grouping::Radix(g) if threads > 1 && g.parts() > 1 => g,
+        _ => return analyze(spec, events, channels),
+    };
+    let parts = grouped.parts();
+    let per = parts.div_ceil(threads);
+    let states: Vec<FunnelState> = std::thread::scope(|scope| {
+        let grouped = &grouped;
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
                     let mut st = FunnelState::new(spec);
-                    st.add_events_where(events, channels, |h| class(h) == t)?;
-                    Ok(st)
+                    let mut scratch = Scratch::new();
+                    let n = spec.steps();
+                    let range = (t * per).min(parts)..((t + 1) * per).min(parts);
+                    grouped.scan(range, &mut |evs| st.add_user(evs, n, &mut scratch));
+                    st
                 })
             })
             .collect();
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::invalid("funnel", "a worker thread stopped unexpectedly"))
-                })
+                h.join()
+                    .map_err(|_| Error::invalid("funnel", "a worker thread stopped"))
             })
-            .collect()
-    });
+            .collect::<Result<Vec<_>>>()
+    })?;
     let mut total = FunnelState::new(spec);
-    for st in states {
-        total.merge(&st?)?;
+    for st in &states {
+        total.merge(st)?;
     }
     Ok(total.finish(channels))
 }
@@ -879,32 +870,50 @@ fn channel_ranks(channels: &Channels) -> Vec<u32> {
 }
 
 /// Calls `f` once per user with the user's events sorted by
-/// `(ts, step, channel rank)`.
-///
-/// Users are grouped without sorting the whole input. Each event becomes a
-/// 16-byte record: the user, and one integer key whose order is the order
-/// of `(ts, step, rank)`. Records are scattered into up to 256 partitions by
-/// the top bits of a hash of the user (one pass, few enough write streams
-/// for the caches), then each partition, small enough for the cache, is
-/// split again by the next hash bits into buckets of about one user, which
-/// a small sort orders by `(user, key)`. Inputs whose timestamps span more
-/// than 2^36 seconds (about 2,000 years) or with more than 2^19 channels
-/// take a plain sort instead.
+/// `(ts, step order, channel rank)`. See [`group`] for how.
 fn group_by_user(
     events: &[FunnelEvent],
     ranks: &[u32],
     steps: usize,
-    keep: impl Fn(u64) -> bool,
     mut f: impl FnMut(&[Ev]),
 ) -> Result<()> {
-    const TS_SHIFT: u32 = 28;
-    const STEP_SHIFT: u32 = 19;
-    let n = events.len();
-    if n == 0 {
-        return Ok(());
+    match group(events, ranks, steps)? {
+        Grouping::Radix(g) => g.scan(0..g.parts(), &mut f),
+        Grouping::Sort => group_by_sorting(events, ranks, steps, f),
     }
-    // Pass 1a, one read of the input: the time span, the channel check and
-    // the partition sizes (by the top bits of a hash of the user).
+    Ok(())
+}
+
+const TS_SHIFT: u32 = 28;
+const STEP_SHIFT: u32 = 19;
+
+/// How the events were grouped.
+enum Grouping {
+    /// Partitioned records, ready to scan partition by partition.
+    Radix(Grouped),
+    /// Too wide a time span or too many channels: sort instead.
+    Sort,
+}
+
+/// Events scattered into partitions by the top bits of a hash of the user,
+/// as 16-byte records `[hash, key]`: the hash stands for the user (the mixer
+/// is a bijection on u64, so equal hashes mean equal users), and the key's
+/// integer order is the order of `(ts, step order, rank)`.
+struct Grouped {
+    recs: Vec<[u64; 2]>,
+    starts: Vec<usize>,
+    parts_bits: u32,
+    min_ts: i64,
+    channel_of_rank: Vec<u32>,
+}
+
+/// Pass 1 of the grouping: one read for the time span, the channel check
+/// and the partition sizes, one more to scatter the records (up to 256
+/// partitions, few enough write streams for the caches). Inputs whose
+/// timestamps span more than 2^36 seconds (about 2,000 years) or with more
+/// than 2^19 channels get [`Grouping::Sort`].
+fn group(events: &[FunnelEvent], ranks: &[u32], steps: usize) -> Result<Grouping> {
+    let n = events.len();
     let parts_bits = (usize::BITS - (n >> 15).leading_zeros()).min(8);
     let parts = 1usize << parts_bits;
     let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
@@ -914,12 +923,9 @@ fn group_by_user(
         min_ts = min_ts.min(e.ts);
         max_ts = max_ts.max(e.ts);
         max_channel = max_channel.max(e.channel.0);
-        let h = mix(e.user);
-        if keep(h) {
-            counts[part_of(h) + 1] += 1;
-        }
+        counts[part_of(mix(e.user)) + 1] += 1;
     }
-    if max_channel as usize >= ranks.len() {
+    if n > 0 && max_channel as usize >= ranks.len() {
         return Err(Error::invalid(
             "funnel",
             format!("channel id {max_channel} is not in the registry"),
@@ -927,8 +933,7 @@ fn group_by_user(
     }
     let span = i128::from(max_ts) - i128::from(min_ts);
     if span >= 1 << 36 || ranks.len() >= 1 << STEP_SHIFT {
-        group_by_sorting(events, ranks, steps, keep, f);
-        return Ok(());
+        return Ok(Grouping::Sort);
     }
     let mut channel_of_rank = vec![0u32; ranks.len()];
     for (id, &r) in ranks.iter().enumerate() {
@@ -939,90 +944,96 @@ fn group_by_user(
             | (step_order(e.step, steps) << STEP_SHIFT)
             | u64::from(ranks[e.channel.index()])
     };
-    // A record is `[user, key]`; an all-zero `Vec` of arrays is allocated
-    // zeroed by the system instead of being filled.
-    type Rec = [u64; 2];
-
-    // Pass 1b: scatter into the partitions.
     for i in 0..parts {
         counts[i + 1] += counts[i];
     }
     let starts = counts.clone();
-    let kept = counts[parts];
-    let mut recs: Vec<Rec> = vec![[0u64; 2]; kept];
+    // An all-zero `Vec` of arrays is allocated zeroed by the system
+    // instead of being filled.
+    let mut recs: Vec<[u64; 2]> = vec![[0u64; 2]; counts[parts]];
     for e in events {
         let h = mix(e.user);
-        if !keep(h) {
-            continue;
-        }
         let p = part_of(h);
-        // The record holds the user's hash, not the id: the mixer is a
-        // bijection on u64, so equal hashes mean equal users, and the next
-        // pass needs no hashing.
         recs[counts[p]] = [h, key_of(e)];
         counts[p] += 1;
     }
+    Ok(Grouping::Radix(Grouped {
+        recs,
+        starts,
+        parts_bits,
+        min_ts,
+        channel_of_rank,
+    }))
+}
 
-    // Pass 2: per partition, bucket by the next hash bits, sort, scan.
-    let mut local: Vec<Rec> = Vec::new();
-    let mut sub_counts: Vec<usize> = Vec::new();
-    let mut fill: Vec<usize> = Vec::new();
-    let mut evs: Vec<Ev> = Vec::new();
-    let decode = |r: &Rec| {
-        let key = r[1];
-        let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
-        Ev {
-            ts: min_ts + (key >> TS_SHIFT) as i64,
-            step: ((key >> STEP_SHIFT) & 0xFF) as u8,
-            rank,
-            channel: channel_of_rank[rank as usize],
-        }
-    };
-    for p in 0..parts {
-        let part = &recs[starts[p]..starts[p + 1]];
-        if part.is_empty() {
-            continue;
-        }
-        // About two events per bucket: most buckets hold one user.
-        let sub_bits = (usize::BITS - (part.len() >> 1).leading_zeros()).clamp(1, 20);
-        let subs = 1usize << sub_bits;
-        let sub_of = |h: u64| ((h << parts_bits) >> (64 - sub_bits)) as usize;
-        sub_counts.clear();
-        sub_counts.resize(subs + 1, 0);
-        for r in part {
-            sub_counts[sub_of(r[0]) + 1] += 1;
-        }
-        for i in 0..subs {
-            sub_counts[i + 1] += sub_counts[i];
-        }
-        local.clear();
-        local.resize(part.len(), [0u64; 2]);
-        fill.clear();
-        fill.extend_from_slice(&sub_counts[..subs]);
-        for r in part {
-            let s = sub_of(r[0]);
-            local[fill[s]] = *r;
-            fill[s] += 1;
-        }
-        for s in 0..subs {
-            let bucket = &mut local[sub_counts[s]..sub_counts[s + 1]];
-            if bucket.is_empty() {
+impl Grouped {
+    fn parts(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Pass 2 over the partitions in `range`: each, small enough for the
+    /// cache, is split by the next hash bits into buckets of about two
+    /// events (most hold one user), each bucket is sorted by `[hash, key]`,
+    /// and `f` gets each user's events in order.
+    fn scan(&self, range: std::ops::Range<usize>, f: &mut impl FnMut(&[Ev])) {
+        let mut local: Vec<[u64; 2]> = Vec::new();
+        let mut sub_counts: Vec<usize> = Vec::new();
+        let mut fill: Vec<usize> = Vec::new();
+        let mut evs: Vec<Ev> = Vec::new();
+        let decode = |r: &[u64; 2]| {
+            let key = r[1];
+            let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
+            Ev {
+                ts: self.min_ts + (key >> TS_SHIFT) as i64,
+                step: ((key >> STEP_SHIFT) & 0xFF) as u8,
+                rank,
+                channel: self.channel_of_rank[rank as usize],
+            }
+        };
+        for p in range {
+            let part = &self.recs[self.starts[p]..self.starts[p + 1]];
+            if part.is_empty() {
                 continue;
             }
-            sort_small(bucket);
-            let mut i = 0;
-            while i < bucket.len() {
-                let user = bucket[i][0];
-                evs.clear();
-                while i < bucket.len() && bucket[i][0] == user {
-                    evs.push(decode(&bucket[i]));
-                    i += 1;
+            let sub_bits = (usize::BITS - (part.len() >> 1).leading_zeros()).clamp(1, 20);
+            let subs = 1usize << sub_bits;
+            let sub_of = |h: u64| ((h << self.parts_bits) >> (64 - sub_bits)) as usize;
+            sub_counts.clear();
+            sub_counts.resize(subs + 1, 0);
+            for r in part {
+                sub_counts[sub_of(r[0]) + 1] += 1;
+            }
+            for i in 0..subs {
+                sub_counts[i + 1] += sub_counts[i];
+            }
+            local.clear();
+            local.resize(part.len(), [0u64; 2]);
+            fill.clear();
+            fill.extend_from_slice(&sub_counts[..subs]);
+            for r in part {
+                let s = sub_of(r[0]);
+                local[fill[s]] = *r;
+                fill[s] += 1;
+            }
+            for s in 0..subs {
+                let bucket = &mut local[sub_counts[s]..sub_counts[s + 1]];
+                if bucket.is_empty() {
+                    continue;
                 }
-                f(&evs);
+                sort_small(bucket);
+                let mut i = 0;
+                while i < bucket.len() {
+                    let user = bucket[i][0];
+                    evs.clear();
+                    while i < bucket.len() && bucket[i][0] == user {
+                        evs.push(decode(&bucket[i]));
+                        i += 1;
+                    }
+                    f(&evs);
+                }
             }
         }
     }
-    Ok(())
 }
 
 /// Sorting networks for 2 to 8 elements (pairs to compare-exchange, in
@@ -1135,16 +1146,9 @@ fn step_order(step: u8, steps: usize) -> u64 {
 }
 
 /// The general grouping: sort everything by `(user, ts, step order, rank)`.
-fn group_by_sorting(
-    events: &[FunnelEvent],
-    ranks: &[u32],
-    steps: usize,
-    keep: impl Fn(u64) -> bool,
-    mut f: impl FnMut(&[Ev]),
-) {
+fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], steps: usize, mut f: impl FnMut(&[Ev])) {
     let mut all: Vec<(u64, Ev)> = events
         .iter()
-        .filter(|e| keep(mix(e.user)))
         .map(|e| {
             (
                 e.user,
