@@ -428,23 +428,48 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Times to convert, in seconds: below 2^32 (any window up to 136 years)
+/// as `u32`, which halves the memory and allows the histogram selection of
+/// [`TimeStats::of_lists`]; anything else (only with longer windows) as
+/// `i64`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Times {
+    narrow: Vec<u32>,
+    wide: Vec<i64>,
+}
+
+impl Times {
+    #[inline]
+    fn push(&mut self, v: i64) {
+        match u32::try_from(v) {
+            Ok(x) => self.narrow.push(x),
+            Err(_) => self.wide.push(v),
+        }
+    }
+
+    fn extend(&mut self, o: &Times) {
+        self.narrow.extend_from_slice(&o.narrow);
+        self.wide.extend_from_slice(&o.wide);
+    }
+}
+
 /// Per-step accumulators for the users of one entry channel.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Acc {
     /// `at_level[k]`: users whose level is `k + 1` exactly.
     at_level: Vec<u64>,
     /// Per step: time from the previous step, over the counted chains.
-    from_prev: Vec<Vec<i64>>,
+    from_prev: Vec<Times>,
     /// Per step: time from the first step.
-    from_first: Vec<Vec<i64>>,
+    from_first: Vec<Times>,
 }
 
 impl Acc {
     fn new(n: usize) -> Acc {
         Acc {
             at_level: vec![0; n],
-            from_prev: vec![Vec::new(); n],
-            from_first: vec![Vec::new(); n],
+            from_prev: vec![Times::default(); n],
+            from_first: vec![Times::default(); n],
         }
     }
 
@@ -463,38 +488,32 @@ impl Acc {
             *a += b;
         }
         for (a, b) in self.from_prev.iter_mut().zip(&o.from_prev) {
-            a.extend_from_slice(b);
+            a.extend(b);
         }
         for (a, b) in self.from_first.iter_mut().zip(&o.from_first) {
-            a.extend_from_slice(b);
-        }
-    }
-
-    fn sort(&mut self) {
-        for v in self.from_prev.iter_mut().chain(self.from_first.iter_mut()) {
-            sort_i64(v);
+            a.extend(b);
         }
     }
 }
 
-/// Per step, the sorted time lists of `accs` picked by `pick`.
+/// Per step, the time lists of `accs` picked by `pick`.
 fn time_lists<'a>(
     accs: &[&'a Acc],
     n: usize,
-    pick: fn(&'a Acc) -> &'a Vec<Vec<i64>>,
-) -> Vec<Vec<&'a [i64]>> {
+    pick: fn(&'a Acc) -> &'a Vec<Times>,
+) -> Vec<Vec<&'a Times>> {
     (0..n)
-        .map(|k| accs.iter().map(|a| pick(a)[k].as_slice()).collect())
+        .map(|k| accs.iter().map(|a| &pick(a)[k]).collect())
         .collect()
 }
 
 /// The step reports for one group, from its level counts and, per step,
-/// the sorted time-to-convert lists of its parts (one list for a channel,
-/// every channel's for the whole funnel).
+/// the time-to-convert lists of its parts (one list for a channel, every
+/// channel's for the whole funnel).
 fn step_reports(
     at_level: &[u64],
-    from_prev: &[Vec<&[i64]>],
-    from_first: &[Vec<&[i64]>],
+    from_prev: &[Vec<&Times>],
+    from_first: &[Vec<&Times>],
     timed: bool,
 ) -> Vec<StepReport> {
     let n = at_level.len();
@@ -508,9 +527,9 @@ fn step_reports(
     (0..n)
         .map(|k| {
             let prev = if k == 0 { None } else { Some(users[k - 1]) };
-            let stats = |lists: &[Vec<&[i64]>]| {
+            let stats = |lists: &[Vec<&Times>]| {
                 if timed && k > 0 {
-                    TimeStats::of_sorted(&lists[k])
+                    TimeStats::of_lists(&lists[k])
                 } else {
                     None
                 }
@@ -547,44 +566,95 @@ pub struct TimeStats {
     pub p90_seconds: Decimal,
 }
 
+/// The buckets of the histogram selection: at most 2^12 (32 KiB of
+/// counts, which stay in the cache).
+const SELECT_BITS: u32 = 12;
+
 impl TimeStats {
-    /// The statistics of the union of several ascending lists, without
-    /// merging them: the k-th smallest value is found by bisecting on the
-    /// value and counting, in each list, the values at or below it.
-    fn of_sorted(lists: &[&[i64]]) -> Option<TimeStats> {
-        let n: u64 = lists.iter().map(|l| l.len() as u64).sum();
+    /// The statistics of the union of several unsorted lists, without
+    /// sorting them. The usual case (every value below 2^32) is a selection
+    /// by histogram: one pass for the sum and the maximum, one to count
+    /// values per bucket of their top bits, one to gather the values of the
+    /// (at most four) buckets that hold the ranks the quantiles need, which
+    /// alone are sorted. Otherwise every value is gathered and sorted.
+    fn of_lists(lists: &[&Times]) -> Option<TimeStats> {
+        let n: u64 = lists
+            .iter()
+            .map(|l| (l.narrow.len() + l.wide.len()) as u64)
+            .sum();
         if n == 0 {
             return None;
         }
-        let sum: i128 = lists
-            .iter()
-            .flat_map(|l| l.iter())
-            .map(|&v| i128::from(v))
-            .sum();
-        let lo = lists.iter().filter_map(|l| l.first()).copied().min()?;
-        let hi = lists.iter().filter_map(|l| l.last()).copied().max()?;
-        let nth = |k: u64| -> Option<i64> {
-            // Smallest v in [lo, hi] with #(values <= v) > k.
-            let (mut a, mut b) = (lo, hi);
-            while a < b {
-                let mid = a + ((b - a) >> 1);
-                let count: u64 = lists
-                    .iter()
-                    .map(|l| l.partition_point(|&x| x <= mid) as u64)
-                    .sum();
-                if count > k {
-                    b = mid;
-                } else {
-                    a = mid + 1;
-                }
-            }
-            Some(a)
-        };
         let half = Ratio::from_counts(1, 2).ok()?;
         let p90 = Ratio::from_counts(9, 10).ok()?;
+        if lists.iter().any(|l| !l.wide.is_empty()) {
+            let mut all: Vec<i64> = lists
+                .iter()
+                .flat_map(|l| l.narrow.iter().map(|&v| i64::from(v)).chain(l.wide.iter().copied()))
+                .collect();
+            sort_i64(&mut all);
+            let sum: i128 = all.iter().map(|&v| i128::from(v)).sum();
+            let nth = |k: u64| usize::try_from(k).ok().and_then(|k| all.get(k)).copied();
+            return Some(TimeStats {
+                count: n,
+                mean_seconds: mean_from_sum(sum, n)?,
+                median_seconds: quantile_by_rank(n, half, nth)?,
+                p90_seconds: quantile_by_rank(n, p90, nth)?,
+            });
+        }
+        let (mut sum, mut max) = (0u128, 0u32);
+        for l in lists {
+            // Sums of u32 in u64 chunks: no overflow below 2^32 values.
+            for chunk in l.narrow.chunks(1 << 24) {
+                sum += u128::from(chunk.iter().map(|&v| u64::from(v)).sum::<u64>());
+                max = max.max(chunk.iter().copied().max().unwrap_or(0));
+            }
+        }
+        let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
+        let mut hist = vec![0u64; (max >> shift) as usize + 2];
+        for l in lists {
+            for &v in &l.narrow {
+                hist[(v >> shift) as usize + 1] += 1;
+            }
+        }
+        for i in 1..hist.len() {
+            hist[i] += hist[i - 1];
+        }
+        // hist[b] = values in buckets below b. The ranks the quantile rule
+        // asks for, found by asking it with a recording lookup.
+        let asked = std::cell::RefCell::new(Vec::new());
+        let record = |k: u64| {
+            asked.borrow_mut().push(k);
+            Some(0)
+        };
+        quantile_by_rank(n, half, record)?;
+        quantile_by_rank(n, p90, record)?;
+        let asked = asked.into_inner();
+        let bucket_of = |k: u64| hist.partition_point(|&c| c <= k) - 1;
+        let mut buckets: Vec<usize> = asked.iter().map(|&k| bucket_of(k)).collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        let mut gathered: Vec<Vec<u32>> = vec![Vec::new(); buckets.len()];
+        for l in lists {
+            for &v in &l.narrow {
+                let b = (v >> shift) as usize;
+                if let Ok(i) = buckets.binary_search(&b) {
+                    gathered[i].push(v);
+                }
+            }
+        }
+        for g in &mut gathered {
+            g.sort_unstable();
+        }
+        let nth = |k: u64| -> Option<i64> {
+            let b = bucket_of(k);
+            let i = buckets.binary_search(&b).ok()?;
+            let off = usize::try_from(k - hist[b]).ok()?;
+            gathered[i].get(off).map(|&v| i64::from(v))
+        };
         Some(TimeStats {
             count: n,
-            mean_seconds: mean_from_sum(sum, n)?,
+            mean_seconds: mean_from_sum(i128::try_from(sum).ok()?, n)?,
             median_seconds: quantile_by_rank(n, half, nth)?,
             p90_seconds: quantile_by_rank(n, p90, nth)?,
         })
@@ -728,16 +798,13 @@ impl FunnelState {
     }
 
     /// The report, with channel names from `channels`.
-    pub fn finish(mut self, channels: &Channels) -> FunnelReport {
+    pub fn finish(self, channels: &Channels) -> FunnelReport {
         let n = self.spec.steps();
         let timed = self.spec.kind == FunnelKind::Ordered;
         let mut ignored = BTreeMap::new();
         ignored.insert("events_matching_no_step".to_string(), self.no_step_events);
         ignored.insert("users_without_first_step".to_string(), self.without_first);
         ignored.insert("conversion_excluded".to_string(), self.excluded);
-        for acc in self.by_channel.iter_mut().flatten() {
-            acc.sort();
-        }
         let present: Vec<(u32, &Acc)> = self
             .by_channel
             .iter()
@@ -1187,6 +1254,51 @@ mod network_tests {
                     (0..n).map(|i| [0, u64::from((bits >> i) & 1)]).collect();
                 super::sort_small(&mut b);
                 assert!(b.windows(2).all(|w| w[0] <= w[1]), "n={n} bits={bits:b}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod time_stats_tests {
+    use super::{TimeStats, Times};
+    use crate::quantity::Distribution;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The histogram selection over several unsorted lists gives the
+        /// statistics of `Distribution` over their union, for narrow and
+        /// wide values, ties and spreads alike.
+        #[test]
+        fn selection_equals_the_distribution(
+            scale in prop_oneof![Just(20u64), Just(5_000_000), Just(1 << 40)],
+            raw in prop::collection::vec(prop::collection::vec(any::<u64>(), 0..300), 1..4),
+        ) {
+            let lists: Vec<Vec<i64>> = raw
+                .iter()
+                .map(|l| l.iter().map(|&x| (x % scale) as i64).collect())
+                .collect();
+            let mut d = Distribution::new();
+            let times: Vec<Times> = lists
+                .iter()
+                .map(|l| {
+                    let mut t = Times::default();
+                    for &v in l {
+                        t.push(v);
+                        d.add(v);
+                    }
+                    t
+                })
+                .collect();
+            let refs: Vec<&Times> = times.iter().collect();
+            match TimeStats::of_lists(&refs) {
+                None => prop_assert!(d.is_empty()),
+                Some(s) => {
+                    prop_assert_eq!(s.count, d.count());
+                    prop_assert_eq!(Some(s.mean_seconds), d.mean());
+                    prop_assert_eq!(Some(s.median_seconds), d.median());
+                    prop_assert_eq!(Some(s.p90_seconds), d.p90());
+                }
             }
         }
     }
