@@ -640,11 +640,16 @@ impl TimeStats {
         buckets.sort_unstable();
         buckets.dedup();
         let mut gathered: Vec<Vec<u32>> = vec![Vec::new(); buckets.len()];
+        // Per bucket: 1 + the index of its gathered list, or 0.
+        let mut wanted = vec![0u8; hist.len()];
+        for (i, &b) in buckets.iter().enumerate() {
+            wanted[b] = i as u8 + 1;
+        }
         for l in lists {
             for &v in &l.narrow {
-                let b = (v >> shift) as usize;
-                if let Ok(i) = buckets.binary_search(&b) {
-                    gathered[i].push(v);
+                let w = wanted[(v >> shift) as usize];
+                if w != 0 {
+                    gathered[usize::from(w - 1)].push(v);
                 }
             }
         }
@@ -1065,7 +1070,7 @@ struct Partitioned {
 struct PassTwo {
     local: Vec<[u64; 2]>,
     sub_counts: Vec<usize>,
-    fill: Vec<usize>,
+    bounds: Vec<usize>,
     evs: Vec<Ev>,
 }
 
@@ -1109,10 +1114,16 @@ impl Partitioned {
         for (id, &r) in ranks.iter().enumerate() {
             self.channel_of_rank[r as usize] = id as u32;
         }
+        // The key's low bits by step code and by channel id, looked up.
+        let mut step_bits = [0u64; 256];
+        for (code, b) in step_bits.iter_mut().enumerate() {
+            *b = step_order(code as u8, steps) << STEP_SHIFT;
+        }
+        let rank_bits: Vec<u64> = ranks.iter().map(|&r| u64::from(r)).collect();
         let key_of = |e: &FunnelEvent| -> u64 {
             (((e.ts - min_ts) as u64) << TS_SHIFT)
-                | (step_order(e.step, steps) << STEP_SHIFT)
-                | u64::from(ranks[e.channel.index()])
+                | step_bits[usize::from(e.step)]
+                | rank_bits.get(e.channel.index()).copied().unwrap_or(0)
         };
         for i in 0..parts {
             counts[i + 1] += counts[i];
@@ -1147,7 +1158,7 @@ impl Partitioned {
         let PassTwo {
             local,
             sub_counts,
-            fill,
+            bounds,
             evs,
         } = buf;
         let decode = |key: u64| {
@@ -1174,23 +1185,32 @@ impl Partitioned {
             for r in part {
                 sub_counts[sub_of(r[0]) + 1] += 1;
             }
-            for i in 0..subs {
-                sub_counts[i + 1] += sub_counts[i];
+            // Exclusive prefix sums in place, and the bounds of the
+            // non-empty buckets gathered without branches: the walk below
+            // then reads them in sequence instead of looking each bucket's
+            // end up from its first record.
+            bounds.clear();
+            bounds.resize(subs + 1, len);
+            let (mut at, mut m) = (0usize, 0usize);
+            for s in 0..subs {
+                let c = sub_counts[s + 1];
+                sub_counts[s] = at;
+                bounds[m] = at;
+                m += usize::from(c != 0);
+                at += c;
             }
+            bounds[m] = len;
             // Eight records of padding: the fast path reads eight at a time.
             local.clear();
             local.resize(len + 8, [u64::MAX; 2]);
-            fill.clear();
-            fill.extend_from_slice(&sub_counts[..subs]);
             for r in part {
                 let s = sub_of(r[0]);
-                local[fill[s]] = *r;
-                fill[s] += 1;
+                local[sub_counts[s]] = *r;
+                sub_counts[s] += 1;
             }
-            let mut i = 0;
-            while i < len {
+            for w in bounds[..=m].windows(2) {
+                let (i, end) = (w[0], w[1]);
                 let h0 = local[i][0];
-                let end = sub_counts[sub_of(h0) + 1];
                 let count = end - i;
                 let mut keys = [u64::MAX; 8];
                 let mut other = 0u64;
@@ -1205,6 +1225,24 @@ impl Partitioned {
                     evs.clear();
                     evs.extend(keys[..count].iter().map(|&k| decode(k)));
                     f(evs);
+                } else if count <= 8 {
+                    // Users sharing a bucket: the same network on
+                    // `[hash, key]` as 128-bit keys.
+                    let mut wide = [u128::MAX; 8];
+                    for (w, r) in wide.iter_mut().zip(&local[i..end]) {
+                        *w = (u128::from(r[0]) << 64) | u128::from(r[1]);
+                    }
+                    sort8(&mut wide);
+                    let mut j = 0;
+                    while j < count {
+                        let user = (wide[j] >> 64) as u64;
+                        evs.clear();
+                        while j < count && (wide[j] >> 64) as u64 == user {
+                            evs.push(decode(wide[j] as u64));
+                            j += 1;
+                        }
+                        f(evs);
+                    }
                 } else {
                     let bucket = &mut local[i..end];
                     bucket.sort_unstable();
@@ -1219,7 +1257,6 @@ impl Partitioned {
                         f(evs);
                     }
                 }
-                i = end;
             }
         }
     }
@@ -1252,7 +1289,7 @@ const NETWORK_8: [(usize, usize); 19] = [
 /// Sorts eight keys without branches (so random input costs no
 /// mispredictions).
 #[inline]
-fn sort8(k: &mut [u64; 8]) {
+fn sort8<T: Ord + Copy>(k: &mut [T; 8]) {
     for &(a, b) in &NETWORK_8 {
         let (x, y) = (k[a], k[b]);
         k[a] = x.min(y);

@@ -44,14 +44,14 @@ fn within(ts: i64, first: i64, window: i64) -> bool {
     i128::from(ts) <= i128::from(first) + i128::from(window)
 }
 
-/// Scratch space reused across users: one chain per level.
+/// Scratch space reused across users.
 pub(crate) struct Scratch {
     /// The counted chain's per-step timestamps (first `level` entries).
     pub counted: [i64; MAX_STEPS],
-    have: [bool; MAX_STEPS],
-    last: [i64; MAX_STEPS],
-    chain: Vec<[i64; MAX_STEPS]>,
-    chan: [u32; MAX_STEPS],
+    /// The chains of `window_funnel`, one per level, by bound on the steps.
+    chains4: [[i64; 4]; 4],
+    chains8: [[i64; 8]; 8],
+    chains: Box<[[i64; MAX_STEPS]; MAX_STEPS]>,
     once: Vec<Vec<Chain>>,
 }
 
@@ -66,10 +66,9 @@ impl Scratch {
     pub(crate) fn new() -> Scratch {
         Scratch {
             counted: [0; MAX_STEPS],
-            have: [false; MAX_STEPS],
-            last: [0; MAX_STEPS],
-            chain: vec![[0; MAX_STEPS]; MAX_STEPS],
-            chan: [0; MAX_STEPS],
+            chains4: [[0; 4]; 4],
+            chains8: [[0; 8]; 8],
+            chains: Box::new([[0; MAX_STEPS]; MAX_STEPS]),
             once: vec![Vec::new(); MAX_STEPS],
         }
     }
@@ -80,19 +79,40 @@ pub(crate) fn scan(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted
     let mut counted = match spec.kind {
         FunnelKind::AnyOrder => any_order(spec, events, s),
         FunnelKind::Ordered if spec.modes.strict_once => strict_once(spec, events, s),
-        FunnelKind::Ordered => window_funnel(spec, events, s),
+        FunnelKind::Ordered if spec.steps <= 4 => {
+            window_funnel::<4>(spec, events, &mut s.chains4, &mut s.counted)
+        }
+        FunnelKind::Ordered if spec.steps <= 8 => {
+            window_funnel::<8>(spec, events, &mut s.chains8, &mut s.counted)
+        }
+        FunnelKind::Ordered => {
+            window_funnel::<MAX_STEPS>(spec, events, &mut s.chains, &mut s.counted)
+        }
     };
     apply_exclusions(spec, events, &s.counted, &mut counted);
     counted
 }
 
 /// ClickHouse's `getEventLevelNonStrictOnce`, keeping the chain behind each
-/// level so that the counted chain can be reported.
-fn window_funnel(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
-    let n = usize::from(spec.steps);
+/// level so that the counted chain can be reported. `N` is a bound on the
+/// number of steps: the chains live in fixed-size arrays on the stack, and
+/// extending one copies a whole array (no length-dependent copy), which
+/// matters at millions of users.
+fn window_funnel<const N: usize>(
+    spec: &FunnelSpec,
+    events: &[Ev],
+    chain: &mut [[i64; N]; N],
+    out: &mut [i64; MAX_STEPS],
+) -> Counted {
+    let n = usize::from(spec.steps).min(N);
     let m = spec.modes;
     let window = spec.window;
-    s.have[..n].fill(false);
+    // A chain's row is read only once `have` says it was written: the
+    // rows are kept between users instead of being cleared.
+    let mut have = [false; N];
+    let mut last = [0i64; N];
+    let mut chan = [0u32; N];
+    let mut counted = [0i64; N];
     let mut best = Counted::none();
     let mut first_event = false;
     for e in events {
@@ -108,50 +128,50 @@ fn window_funnel(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
             // A new chain starts; chains at higher levels are kept. Two
             // step-1 events in the same second give the same chain; the
             // first one (the name that sorts first) keeps the channel.
-            if !(s.have[0] && s.chain[0][0] == e.ts) {
-                s.have[0] = true;
-                s.chain[0][0] = e.ts;
-                s.last[0] = e.ts;
-                s.chan[0] = e.channel;
+            if !(have[0] && chain[0][0] == e.ts) {
+                have[0] = true;
+                chain[0][0] = e.ts;
+                last[0] = e.ts;
+                chan[0] = e.channel;
             }
             first_event = true;
             if best.level < 1 {
                 best.level = 1;
-                s.counted[0] = e.ts;
-                best.channel = s.chan[0];
+                counted[0] = e.ts;
+                best.channel = chan[0];
             }
-        } else if m.strict_deduplication && s.have[step] {
+        } else if m.strict_deduplication && have[step] {
             // A repeated step: stop at the level reached (#37177 semantics).
-            return best;
-        } else if m.strict_order && first_event && !s.have[step - 1] {
+            break;
+        } else if m.strict_order && first_event && !have[step - 1] {
             if m.allow_reentry {
                 continue;
             }
-            return best;
-        } else if s.have[step - 1] {
-            let first = s.chain[step - 1][0];
+            break;
+        } else if have[step - 1] {
+            let first = chain[step - 1][0];
             let mut matched = within(e.ts, first, window);
             if m.strict_increase {
-                matched = matched && s.last[step - 1] < e.ts;
+                matched = matched && last[step - 1] < e.ts;
             }
             if matched {
-                let (lo, hi) = s.chain.split_at_mut(step);
-                hi[0][..step].copy_from_slice(&lo[step - 1][..step]);
-                hi[0][step] = e.ts;
-                s.have[step] = true;
-                s.last[step] = e.ts;
-                s.chan[step] = s.chan[step - 1];
+                chain[step] = chain[step - 1];
+                chain[step][step] = e.ts;
+                have[step] = true;
+                last[step] = e.ts;
+                chan[step] = chan[step - 1];
                 if step + 1 > best.level {
                     best.level = step + 1;
-                    s.counted[..=step].copy_from_slice(&s.chain[step][..=step]);
-                    best.channel = s.chan[step];
+                    counted = chain[step];
+                    best.channel = chan[step];
                 }
                 if step + 1 == n {
-                    return best;
+                    break;
                 }
             }
         }
     }
+    out[..N].copy_from_slice(&counted);
     best
 }
 
