@@ -1176,7 +1176,9 @@ impl Partitioned {
             if len == 0 {
                 continue;
             }
-            let sub_bits = (usize::BITS - len.leading_zeros()).clamp(1, 24);
+            // About one bucket per two events: most users (five events on
+            // average) still have a bucket to themselves.
+            let sub_bits = (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24);
             let subs = 1usize << sub_bits;
             let shift = self.parts_bits;
             let sub_of = |h: u64| ((h << shift) >> (64 - sub_bits)) as usize;
@@ -1188,9 +1190,11 @@ impl Partitioned {
             // Exclusive prefix sums in place, and the bounds of the
             // non-empty buckets gathered without branches: the walk below
             // then reads them in sequence instead of looking each bucket's
-            // end up from its first record.
-            bounds.clear();
-            bounds.resize(subs + 1, len);
+            // end up from its first record. (Kept at their largest size:
+            // every entry read is written first.)
+            if bounds.len() < subs + 1 {
+                bounds.resize(subs + 1, 0);
+            }
             let (mut at, mut m) = (0usize, 0usize);
             for s in 0..subs {
                 let c = sub_counts[s + 1];
@@ -1201,8 +1205,10 @@ impl Partitioned {
             }
             bounds[m] = len;
             // Eight records of padding: the fast path reads eight at a time.
-            local.clear();
-            local.resize(len + 8, [u64::MAX; 2]);
+            if local.len() < len + 8 {
+                local.resize(len + 8, [0; 2]);
+            }
+            local[len..len + 8].fill([u64::MAX; 2]);
             for r in part {
                 let s = sub_of(r[0]);
                 local[sub_counts[s]] = *r;
