@@ -718,6 +718,8 @@ pub struct FunnelReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunnelState {
     spec: FunnelSpec,
+    /// An ordered funnel in the default mode without exclusions.
+    plain: bool,
     /// Per channel id: the accumulators of the users who entered there.
     by_channel: Vec<Option<Acc>>,
     no_step_events: u64,
@@ -732,6 +734,9 @@ impl FunnelState {
     pub fn new(spec: &FunnelSpec) -> FunnelState {
         FunnelState {
             spec: spec.clone(),
+            plain: spec.kind == FunnelKind::Ordered
+                && spec.modes == Modes::default()
+                && spec.exclusions.is_empty(),
             by_channel: Vec::new(),
             no_step_events: 0,
             without_first: 0,
@@ -753,6 +758,45 @@ impl FunnelState {
         FunnelAnalyzer::new().add_events(self, events, channels)
     }
 
+    /// Adds one user given as sorted keys of `parted`: the default-mode
+    /// scan runs on the keys themselves; any other spec decodes them.
+    fn add_keys(&mut self, keys: &[u64], parted: &Partitioned, scratch: &mut Scratch) {
+        let n = self.spec.steps();
+        if !self.plain {
+            let mut evs = std::mem::take(&mut scratch.evs);
+            evs.clear();
+            evs.extend(keys.iter().map(|&k| parted.decode(k)));
+            self.add_user(&evs, n, scratch);
+            scratch.evs = evs;
+            return;
+        }
+        self.events += keys.len() as u64;
+        self.users += 1;
+        self.no_step_events += keys
+            .iter()
+            .filter(|&&k| (k >> STEP_SHIFT) & 0x1FF < 0x100)
+            .count() as u64;
+        let c = scan::plain_on_keys(&self.spec, keys, TS_SHIFT, STEP_SHIFT, scratch);
+        if c.level == 0 {
+            self.without_first += 1;
+            return;
+        }
+        let channel = parted
+            .channel_of_rank
+            .get(c.channel as usize)
+            .copied()
+            .unwrap_or(0);
+        self.acc_for(channel, n).add(&c, &scratch.counted, true);
+    }
+
+    fn acc_for(&mut self, channel: u32, n: usize) -> &mut Acc {
+        let i = channel as usize;
+        if self.by_channel.len() <= i {
+            self.by_channel.resize(i + 1, None);
+        }
+        self.by_channel[i].get_or_insert_with(|| Acc::new(n))
+    }
+
     fn add_user(&mut self, evs: &[Ev], n: usize, scratch: &mut Scratch) {
         self.events += evs.len() as u64;
         self.users += 1;
@@ -766,13 +810,7 @@ impl FunnelState {
             return;
         }
         let timed = self.spec.kind == FunnelKind::Ordered;
-        let i = c.channel as usize;
-        if self.by_channel.len() <= i {
-            self.by_channel.resize(i + 1, None);
-        }
-        self.by_channel[i]
-            .get_or_insert_with(|| Acc::new(n))
-            .add(&c, &scratch.counted, timed);
+        self.acc_for(c.channel, n).add(&c, &scratch.counted, timed);
     }
 
     /// Adds another partition's state.
@@ -948,12 +986,16 @@ impl FunnelAnalyzer {
         let ranks = channel_ranks(channels);
         let n = state.spec.steps();
         let mut scratch = Scratch::new();
-        let mut f = |evs: &[Ev]| state.add_user(evs, n, &mut scratch);
         if self.parted.fill(events, &ranks, n)? {
             let parts = self.parted.parts();
-            self.parted.scan(0..parts, &mut self.pass2, &mut f);
+            let parted = &self.parted;
+            parted.scan(0..parts, &mut self.pass2, &mut |keys| {
+                state.add_keys(keys, parted, &mut scratch)
+            });
         } else {
-            group_by_sorting(events, &ranks, n, f);
+            group_by_sorting(events, &ranks, n, |evs| {
+                state.add_user(evs, n, &mut scratch)
+            });
         }
         Ok(())
     }
@@ -1002,11 +1044,10 @@ pub fn analyze_parallel(
                 scope.spawn(move || {
                     let mut st = FunnelState::new(spec);
                     let mut scratch = Scratch::new();
-                    let n = spec.steps();
                     let range = (t * per).min(parts)..((t + 1) * per).min(parts);
                     let mut buf = PassTwo::default();
-                    grouped.scan(range, &mut buf, &mut |evs| {
-                        st.add_user(evs, n, &mut scratch)
+                    grouped.scan(range, &mut buf, &mut |keys| {
+                        st.add_keys(keys, grouped, &mut scratch)
                     });
                     st
                 })
@@ -1071,10 +1112,27 @@ struct PassTwo {
     local: Vec<[u64; 2]>,
     sub_counts: Vec<usize>,
     bounds: Vec<usize>,
-    evs: Vec<Ev>,
+    /// The keys of a user with more than 8 events.
+    more: Vec<u64>,
 }
 
 impl Partitioned {
+    /// The event a key stands for.
+    #[inline]
+    fn decode(&self, key: u64) -> Ev {
+        let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
+        Ev {
+            ts: self.min_ts + (key >> TS_SHIFT) as i64,
+            step: ((key >> STEP_SHIFT) & 0xFF) as u8,
+            rank,
+            channel: self
+                .channel_of_rank
+                .get(rank as usize)
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
     fn parts(&self) -> usize {
         self.starts.len().saturating_sub(1)
     }
@@ -1153,23 +1211,14 @@ impl Partitioned {
     /// of one user with up to 8 events (the usual case) is sorted by key
     /// with a branch-free network on 64-bit keys; any other bucket is
     /// sorted as `[hash, key]` records and split into users. `f` gets each
-    /// user's events in order.
-    fn scan(&self, range: std::ops::Range<usize>, buf: &mut PassTwo, f: &mut impl FnMut(&[Ev])) {
+    /// user's keys in order (see [`Partitioned::decode`]).
+    fn scan(&self, range: std::ops::Range<usize>, buf: &mut PassTwo, f: &mut impl FnMut(&[u64])) {
         let PassTwo {
             local,
             sub_counts,
             bounds,
-            evs,
+            more,
         } = buf;
-        let decode = |key: u64| {
-            let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
-            Ev {
-                ts: self.min_ts + (key >> TS_SHIFT) as i64,
-                step: ((key >> STEP_SHIFT) & 0xFF) as u8,
-                rank,
-                channel: self.channel_of_rank[rank as usize],
-            }
-        };
         for p in range {
             let part = &self.recs[self.starts[p]..self.starts[p + 1]];
             let len = part.len();
@@ -1228,9 +1277,7 @@ impl Partitioned {
                 }
                 if other == 0 && count <= 8 {
                     sort8(&mut keys);
-                    evs.clear();
-                    evs.extend(keys[..count].iter().map(|&k| decode(k)));
-                    f(evs);
+                    f(&keys[..count]);
                 } else if count <= 8 {
                     // Users sharing a bucket: the same network on
                     // `[hash, key]` as 128-bit keys.
@@ -1242,12 +1289,13 @@ impl Partitioned {
                     let mut j = 0;
                     while j < count {
                         let user = (wide[j] >> 64) as u64;
-                        evs.clear();
+                        let mut len = 0;
                         while j < count && (wide[j] >> 64) as u64 == user {
-                            evs.push(decode(wide[j] as u64));
+                            keys[len] = wide[j] as u64;
+                            len += 1;
                             j += 1;
                         }
-                        f(evs);
+                        f(&keys[..len]);
                     }
                 } else {
                     let bucket = &mut local[i..end];
@@ -1255,12 +1303,12 @@ impl Partitioned {
                     let mut j = 0;
                     while j < bucket.len() {
                         let user = bucket[j][0];
-                        evs.clear();
+                        more.clear();
                         while j < bucket.len() && bucket[j][0] == user {
-                            evs.push(decode(bucket[j][1]));
+                            more.push(bucket[j][1]);
                             j += 1;
                         }
-                        f(evs);
+                        f(more);
                     }
                 }
             }
@@ -1403,6 +1451,57 @@ mod time_stats_tests {
                     prop_assert_eq!(Some(s.p90_seconds), d.p90());
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The report through the general path: events sorted per user and
+    /// scanned as decoded events, as the fallback for very wide time spans
+    /// does.
+    fn through_sorting(spec: &FunnelSpec, events: &[FunnelEvent], ch: &Channels) -> FunnelReport {
+        let mut state = FunnelState::new(spec);
+        let ranks = channel_ranks(ch);
+        let n = spec.steps();
+        let mut scratch = Scratch::new();
+        group_by_sorting(events, &ranks, n, |evs| {
+            state.add_user(evs, n, &mut scratch)
+        });
+        state.finish(ch)
+    }
+
+    proptest! {
+        /// The partitioned grouping, with the default mode's scan on keys,
+        /// gives the same report (levels, channels, times to convert) as
+        /// the general path, for every mode.
+        #[test]
+        fn partitioned_equals_sorted(
+            raw in prop::collection::vec((0u64..40, 0i64..300, 0u8..6, 0u32..3), 0..200),
+            steps in 1usize..6,
+            w in 0i64..120,
+            strict_order in any::<bool>(),
+            strict_once in any::<bool>(),
+        ) {
+            let mut ch = Channels::new();
+            for name in ["web", "ads", "email"] {
+                ch.intern_str(name).unwrap();
+            }
+            let events: Vec<FunnelEvent> = raw
+                .iter()
+                .map(|&(u, ts, step, c)| FunnelEvent::new(u, ts, step, ChannelId(c)))
+                .collect();
+            let mut modes = Modes::default();
+            modes.strict_order = strict_order;
+            modes.strict_once = strict_once;
+            let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
+            prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), through_sorting(&spec, &events, &ch));
+            // More than 8 events per user take the bucket sort.
+            let many: Vec<FunnelEvent> = events.iter().map(|e| FunnelEvent { user: e.user % 3, ..*e }).collect();
+            prop_assert_eq!(analyze(&spec, &many, &ch).unwrap(), through_sorting(&spec, &many, &ch));
         }
     }
 }

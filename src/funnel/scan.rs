@@ -52,6 +52,8 @@ pub(crate) struct Scratch {
     chains4: [[i64; 4]; 4],
     chains8: [[i64; 8]; 8],
     chains: Box<[[i64; MAX_STEPS]; MAX_STEPS]>,
+    /// Decoded events, for the specs that need them.
+    pub evs: Vec<Ev>,
     once: Vec<Vec<Chain>>,
 }
 
@@ -69,6 +71,7 @@ impl Scratch {
             chains4: [[0; 4]; 4],
             chains8: [[0; 8]; 8],
             chains: Box::new([[0; MAX_STEPS]; MAX_STEPS]),
+            evs: Vec::new(),
             once: vec![Vec::new(); MAX_STEPS],
         }
     }
@@ -168,6 +171,108 @@ fn window_funnel<const N: usize>(
                 if step + 1 == n {
                     break;
                 }
+            }
+        }
+    }
+    out[..N].copy_from_slice(&counted);
+    best
+}
+
+/// [`window_funnel`] in the default mode (no flags, no exclusions) run on
+/// the grouping's sorted keys, `(ts - min_ts) << ts_shift | order <<
+/// step_shift | rank` (see `Partitioned`), without decoding them into
+/// events: the default mode ignores events that match no step (`order`
+/// below 256), and a step's `order` is `256 + step`. The counted chain's
+/// timestamps are left relative to the input's earliest (only their
+/// differences are used), and the entry channel is returned as its rank.
+pub(crate) fn plain_on_keys(
+    spec: &FunnelSpec,
+    keys: &[u64],
+    ts_shift: u32,
+    step_shift: u32,
+    s: &mut Scratch,
+) -> Counted {
+    let n = usize::from(spec.steps);
+    let w = spec.window;
+    if n <= 4 {
+        plain::<4>(
+            n,
+            w,
+            keys,
+            ts_shift,
+            step_shift,
+            &mut s.chains4,
+            &mut s.counted,
+        )
+    } else if n <= 8 {
+        plain::<8>(
+            n,
+            w,
+            keys,
+            ts_shift,
+            step_shift,
+            &mut s.chains8,
+            &mut s.counted,
+        )
+    } else {
+        plain::<MAX_STEPS>(
+            n,
+            w,
+            keys,
+            ts_shift,
+            step_shift,
+            &mut s.chains,
+            &mut s.counted,
+        )
+    }
+}
+
+fn plain<const N: usize>(
+    n: usize,
+    window: i64,
+    keys: &[u64],
+    ts_shift: u32,
+    step_shift: u32,
+    chain: &mut [[i64; N]; N],
+    out: &mut [i64; MAX_STEPS],
+) -> Counted {
+    let n = n.min(N);
+    let mut have = [false; N];
+    let mut chan = [0u32; N];
+    let mut counted = [0i64; N];
+    let mut best = Counted::none();
+    for &k in keys {
+        let order = (k >> step_shift) & 0x1FF;
+        let step = (order & 0xFF) as usize;
+        if order < 0x100 || step >= n {
+            continue;
+        }
+        // Below 2^36: no overflow.
+        let ts = (k >> ts_shift) as i64;
+        if step == 0 {
+            if !(have[0] && chain[0][0] == ts) {
+                have[0] = true;
+                chain[0][0] = ts;
+                chan[0] = (k & ((1 << step_shift) - 1)) as u32;
+            }
+            if best.level < 1 {
+                best.level = 1;
+                counted[0] = ts;
+                best.channel = chan[0];
+            }
+        } else if have[step - 1] && ts - chain[step - 1][0] <= window {
+            // Keys are sorted, so `ts` is not before the chain's start.
+            chain[step] = chain[step - 1];
+            chain[step][step] = ts;
+            have[step] = true;
+            chan[step] = chan[step - 1];
+            if step + 1 > best.level {
+                best.level = step + 1;
+                counted = chain[step];
+                best.channel = chan[step];
+            }
+            if step + 1 == n {
+                break;
             }
         }
     }
