@@ -1494,9 +1494,7 @@ mod path_tests {
                 .iter()
                 .map(|&(u, ts, step, c)| FunnelEvent::new(u, ts, step, ChannelId(c)))
                 .collect();
-            let mut modes = Modes::default();
-            modes.strict_order = strict_order;
-            modes.strict_once = strict_once;
+            let modes = Modes { strict_order, strict_once, ..Modes::default() };
             let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
             prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), through_sorting(&spec, &events, &ch));
             // More than 8 events per user take the bucket sort.
