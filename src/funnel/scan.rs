@@ -54,6 +54,8 @@ pub(crate) struct Scratch {
     chains: Box<[[i64; MAX_STEPS]; MAX_STEPS]>,
     /// Decoded events, for the specs that need them.
     pub evs: Vec<Ev>,
+    /// The chain nodes of `plain`.
+    nodes: Vec<(i64, usize)>,
     once: Vec<Vec<Chain>>,
 }
 
@@ -72,6 +74,7 @@ impl Scratch {
             chains8: [[0; 8]; 8],
             chains: Box::new([[0; MAX_STEPS]; MAX_STEPS]),
             evs: Vec::new(),
+            nodes: Vec::new(),
             once: vec![Vec::new(); MAX_STEPS],
         }
     }
@@ -194,53 +197,35 @@ pub(crate) fn plain_on_keys(
 ) -> Counted {
     let n = usize::from(spec.steps);
     let w = spec.window;
-    if n <= 4 {
-        plain::<4>(
-            n,
-            w,
-            keys,
-            ts_shift,
-            step_shift,
-            &mut s.chains4,
-            &mut s.counted,
-        )
-    } else if n <= 8 {
-        plain::<8>(
-            n,
-            w,
-            keys,
-            ts_shift,
-            step_shift,
-            &mut s.chains8,
-            &mut s.counted,
-        )
+    let nodes = &mut s.nodes;
+    if n <= 8 {
+        plain::<8>(n, w, keys, ts_shift, step_shift, nodes, &mut s.counted)
     } else {
-        plain::<MAX_STEPS>(
-            n,
-            w,
-            keys,
-            ts_shift,
-            step_shift,
-            &mut s.chains,
-            &mut s.counted,
-        )
+        plain::<MAX_STEPS>(n, w, keys, ts_shift, step_shift, nodes, &mut s.counted)
     }
 }
 
+/// The chains are kept as linked nodes `(ts, parent)`: extending one
+/// writes one node instead of copying the chain (copies of just-written
+/// timestamps stall on store forwarding), and only the counted chain is
+/// read back, once, at the end.
 fn plain<const N: usize>(
     n: usize,
     window: i64,
     keys: &[u64],
     ts_shift: u32,
     step_shift: u32,
-    chain: &mut [[i64; N]; N],
+    nodes: &mut Vec<(i64, usize)>,
     out: &mut [i64; MAX_STEPS],
 ) -> Counted {
     let n = n.min(N);
+    nodes.clear();
     let mut have = [false; N];
+    let mut first = [0i64; N];
+    let mut last_node = [0usize; N];
     let mut chan = [0u32; N];
-    let mut counted = [0i64; N];
     let mut best = Counted::none();
+    let mut best_node = 0usize;
     for &k in keys {
         let order = (k >> step_shift) & 0x1FF;
         let step = (order & 0xFF) as usize;
@@ -250,25 +235,28 @@ fn plain<const N: usize>(
         // Below 2^36: no overflow.
         let ts = (k >> ts_shift) as i64;
         if step == 0 {
-            if !(have[0] && chain[0][0] == ts) {
+            if !(have[0] && first[0] == ts) {
                 have[0] = true;
-                chain[0][0] = ts;
+                first[0] = ts;
                 chan[0] = (k & ((1 << step_shift) - 1)) as u32;
+                last_node[0] = nodes.len();
+                nodes.push((ts, usize::MAX));
             }
             if best.level < 1 {
                 best.level = 1;
-                counted[0] = ts;
+                best_node = last_node[0];
                 best.channel = chan[0];
             }
-        } else if have[step - 1] && ts - chain[step - 1][0] <= window {
+        } else if have[step - 1] && ts - first[step - 1] <= window {
             // Keys are sorted, so `ts` is not before the chain's start.
-            chain[step] = chain[step - 1];
-            chain[step][step] = ts;
             have[step] = true;
+            first[step] = first[step - 1];
             chan[step] = chan[step - 1];
+            last_node[step] = nodes.len();
+            nodes.push((ts, last_node[step - 1]));
             if step + 1 > best.level {
                 best.level = step + 1;
-                counted = chain[step];
+                best_node = last_node[step];
                 best.channel = chan[step];
             }
             if step + 1 == n {
@@ -276,7 +264,13 @@ fn plain<const N: usize>(
             }
         }
     }
-    out[..N].copy_from_slice(&counted);
+    let mut at = best_node;
+    for slot in out[..best.level].iter_mut().rev() {
+        if let Some(&(ts, parent)) = nodes.get(at) {
+            *slot = ts;
+            at = parent;
+        }
+    }
     best
 }
 
