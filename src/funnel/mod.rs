@@ -1095,12 +1095,12 @@ const MAX_PART_BITS: u32 = 10;
 /// the key's integer order is the order of `(ts, step order, rank)`.
 #[derive(Default)]
 struct Partitioned {
-    /// The records; only the first `len` are this input's (the rest is
-    /// memory kept from a larger earlier input).
+    /// The records, in the partitions' ranges (anything else is memory
+    /// kept from an earlier input).
     recs: Vec<[u64; 2]>,
-    len: usize,
-    /// Partition `p` is `recs[starts[p]..starts[p + 1]]`.
+    /// Partition `p` is `recs[starts[p]..ends[p]]`.
     starts: Vec<usize>,
+    ends: Vec<usize>,
     parts_bits: u32,
     min_ts: i64,
     channel_of_rank: Vec<u32>,
@@ -1134,74 +1134,118 @@ impl Partitioned {
     }
 
     fn parts(&self) -> usize {
-        self.starts.len().saturating_sub(1)
+        self.starts.len()
     }
 
-    /// Pass 1: one read for the time span, the channel check and the
-    /// partition sizes, one more to scatter the records. Returns `false`
-    /// (nothing partitioned) for inputs whose timestamps span more than
-    /// 2^36 seconds (about 2,000 years) or with 2^19 channels or more: they
-    /// are sorted instead.
+    /// Pass 1: one read of the events, scattering `[hash, key]` records
+    /// into partitions of fixed capacity (a quarter more than the average
+    /// partition, plus some room), while finding the time span and the
+    /// largest channel id. Keys hold the time relative to the first
+    /// event's. If a partition overflows (a user with a great many events,
+    /// say), the partitions are sized exactly by a counting read and the
+    /// scatter is done again. Returns `false` (nothing partitioned) for
+    /// inputs whose timestamps span 2^35 seconds (about 1,000 years) or
+    /// more or with 2^19 channels or more: they are sorted instead.
     fn fill(&mut self, events: &[FunnelEvent], ranks: &[u32], steps: usize) -> Result<bool> {
         let n = events.len();
         let parts_bits = (usize::BITS - (n >> PART_SHIFT).leading_zeros()).min(MAX_PART_BITS);
         let parts = 1usize << parts_bits;
         let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
-        let counts = &mut self.starts;
-        counts.clear();
-        counts.resize(parts + 1, 0);
-        let (mut min_ts, mut max_ts, mut max_channel) = (i64::MAX, i64::MIN, 0u32);
-        for e in events {
-            min_ts = min_ts.min(e.ts);
-            max_ts = max_ts.max(e.ts);
-            max_channel = max_channel.max(e.channel.0);
-            counts[part_of(mix(e.user)) + 1] += 1;
-        }
-        if n > 0 && max_channel as usize >= ranks.len() {
-            return Err(Error::invalid(
-                "funnel",
-                format!("channel id {max_channel} is not in the registry"),
-            ));
-        }
-        let span = i128::from(max_ts) - i128::from(min_ts);
-        if span >= 1 << 36 || ranks.len() >= 1 << STEP_SHIFT {
+        if ranks.len() >= 1 << STEP_SHIFT {
             return Ok(false);
         }
-        self.channel_of_rank.clear();
-        self.channel_of_rank.resize(ranks.len(), 0);
-        for (id, &r) in ranks.iter().enumerate() {
-            self.channel_of_rank[r as usize] = id as u32;
-        }
-        // The key's low bits by step code and by channel id, looked up.
+        let Some(first) = events.first() else {
+            self.starts.clear();
+            self.ends.clear();
+            return Ok(true);
+        };
+        // Keys count seconds from `origin`, 2^35 s before the first event.
+        let Some(origin) = first.ts.checked_sub(1 << 35) else {
+            return Ok(false);
+        };
         let mut step_bits = [0u64; 256];
         for (code, b) in step_bits.iter_mut().enumerate() {
             *b = step_order(code as u8, steps) << STEP_SHIFT;
         }
         let rank_bits: Vec<u64> = ranks.iter().map(|&r| u64::from(r)).collect();
         let key_of = |e: &FunnelEvent| -> u64 {
-            (((e.ts - min_ts) as u64) << TS_SHIFT)
+            (((e.ts.wrapping_sub(origin)) as u64) << TS_SHIFT)
                 | step_bits[usize::from(e.step)]
                 | rank_bits.get(e.channel.index()).copied().unwrap_or(0)
         };
-        for i in 0..parts {
-            counts[i + 1] += counts[i];
-        }
+        let average = n / parts;
+        let cap = average + average / 4 + 64;
+        let total = cap * parts;
         // Memory kept from an earlier call is written over, not cleared;
-        // fresh memory comes zeroed from the system.
-        if self.recs.len() < n {
-            self.recs.resize(n, [0u64; 2]);
+        // fresh memory comes zeroed from the system, and pages that no
+        // record lands on are never touched.
+        if self.recs.len() < total {
+            self.recs.resize(total, [0u64; 2]);
         }
-        let recs = &mut self.recs[..n];
-        let mut next = counts[..parts].to_vec();
-        for e in events {
-            let h = mix(e.user);
-            let p = part_of(h);
-            recs[next[p]] = [h, key_of(e)];
-            next[p] += 1;
+        self.starts.clear();
+        self.starts.extend((0..parts).map(|p| p * cap));
+        self.ends.clear();
+        self.ends.extend_from_slice(&self.starts);
+        let (mut min_ts, mut max_ts, mut max_channel) = (i64::MAX, i64::MIN, 0u32);
+        let mut overflow = false;
+        {
+            let recs = &mut self.recs[..total];
+            let ends = &mut self.ends[..parts];
+            for e in events {
+                min_ts = min_ts.min(e.ts);
+                max_ts = max_ts.max(e.ts);
+                max_channel = max_channel.max(e.channel.0);
+                let h = mix(e.user);
+                let p = part_of(h);
+                let at = ends[p];
+                if at < (p + 1) * cap {
+                    recs[at] = [h, key_of(e)];
+                    ends[p] = at + 1;
+                } else {
+                    overflow = true;
+                }
+            }
         }
-        self.len = n;
+        if max_channel as usize >= ranks.len() {
+            return Err(Error::invalid(
+                "funnel",
+                format!("channel id {max_channel} is not in the registry"),
+            ));
+        }
+        if min_ts < origin || i128::from(max_ts) - i128::from(origin) >= 1 << 36 {
+            return Ok(false);
+        }
+        if overflow {
+            // Exact sizes: count, then scatter again.
+            let mut counts = vec![0usize; parts + 1];
+            for e in events {
+                counts[part_of(mix(e.user)) + 1] += 1;
+            }
+            for i in 0..parts {
+                counts[i + 1] += counts[i];
+            }
+            if self.recs.len() < n {
+                self.recs.resize(n, [0u64; 2]);
+            }
+            self.starts.clear();
+            self.starts.extend_from_slice(&counts[..parts]);
+            self.ends.clear();
+            self.ends.extend_from_slice(&self.starts);
+            let recs = &mut self.recs[..n];
+            for e in events {
+                let h = mix(e.user);
+                let p = part_of(h);
+                recs[self.ends[p]] = [h, key_of(e)];
+                self.ends[p] += 1;
+            }
+        }
+        self.channel_of_rank.clear();
+        self.channel_of_rank.resize(ranks.len(), 0);
+        for (id, &r) in ranks.iter().enumerate() {
+            self.channel_of_rank[r as usize] = id as u32;
+        }
         self.parts_bits = parts_bits;
-        self.min_ts = min_ts;
+        self.min_ts = origin;
         Ok(true)
     }
 
@@ -1220,7 +1264,7 @@ impl Partitioned {
             more,
         } = buf;
         for p in range {
-            let part = &self.recs[self.starts[p]..self.starts[p + 1]];
+            let part = &self.recs[self.starts[p]..self.ends[p]];
             let len = part.len();
             if len == 0 {
                 continue;
@@ -1472,6 +1516,43 @@ mod path_tests {
             state.add_user(evs, n, &mut scratch)
         });
         state.finish(ch)
+    }
+
+    /// Users with tens of thousands of events overflow their partition's
+    /// fixed capacity: the exact re-partitioning gives the same report.
+    #[test]
+    fn overflowing_partitions_are_redone_exactly() {
+        let mut ch = Channels::new();
+        let web = ch.intern_str("web").unwrap();
+        let mut events = Vec::new();
+        for i in 0..60_000u64 {
+            // Two heavy users and many light ones.
+            let user = if i % 3 == 0 { i } else { i % 2 };
+            events.push(FunnelEvent::new(user, (i % 500) as i64, (i % 4) as u8, web));
+        }
+        let mut parted = Partitioned::default();
+        let ranks = channel_ranks(&ch);
+        assert!(parted.fill(&events, &ranks, 3).unwrap());
+        let stored: usize = (0..parted.parts())
+            .map(|p| parted.ends[p] - parted.starts[p])
+            .sum();
+        assert_eq!(stored, events.len());
+        for modes in [
+            Modes::default(),
+            Modes {
+                strict_order: true,
+                ..Modes::default()
+            },
+        ] {
+            let spec = FunnelSpec::new(3, TimeDelta::seconds(100))
+                .unwrap()
+                .with_modes(modes)
+                .unwrap();
+            assert_eq!(
+                analyze(&spec, &events, &ch).unwrap(),
+                through_sorting(&spec, &events, &ch)
+            );
+        }
     }
 
     proptest! {
