@@ -148,7 +148,7 @@ use rust_decimal::Decimal;
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey};
 use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, Ratio};
-use scan::{scan, Counted, Ev, Scratch};
+use scan::{scan, Ev, Scratch};
 
 /// The most steps a funnel can have (ClickHouse's limit).
 pub const MAX_STEPS: usize = 32;
@@ -428,58 +428,76 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Times to convert, in seconds: below 2^32 (any window up to 136 years)
-/// as `u32`, which halves the memory and allows the histogram selection of
-/// [`TimeStats::of_lists`]; anything else (only with longer windows) as
-/// `i64`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Times {
-    narrow: Vec<u32>,
-    wide: Vec<i64>,
-}
-
-impl Times {
-    #[inline]
-    fn push(&mut self, v: i64) {
-        match u32::try_from(v) {
-            Ok(x) => self.narrow.push(x),
-            Err(_) => self.wide.push(v),
-        }
-    }
-
-    fn extend(&mut self, o: &Times) {
-        self.narrow.extend_from_slice(&o.narrow);
-        self.wide.extend_from_slice(&o.wide);
-    }
+/// The counted chains of the users of one entry channel, by level: for a
+/// user at level `L >= 2`, the `L - 1` times (seconds) from the chain's
+/// first step to each later step, one row per user. A time from the
+/// previous step is the difference of two neighbours in a row, so it is
+/// not stored.
+///
+/// Rows are `u32` while every time fits (any window below 136 years: a
+/// chain never spans more than its window); a time that does not fit turns
+/// the whole accumulator to `i64` rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Rows {
+    Narrow(Vec<Vec<u32>>),
+    Wide(Vec<Vec<i64>>),
 }
 
 /// Per-step accumulators for the users of one entry channel.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Acc {
     /// `at_level[k]`: users whose level is `k + 1` exactly.
     at_level: Vec<u64>,
-    /// Per step: time from the previous step, over the counted chains.
-    from_prev: Vec<Times>,
-    /// Per step: time from the first step.
-    from_first: Vec<Times>,
+    /// Index `L - 1`: the rows of the users at level `L`.
+    rows: Rows,
 }
 
 impl Acc {
     fn new(n: usize) -> Acc {
         Acc {
             at_level: vec![0; n],
-            from_prev: vec![Times::default(); n],
-            from_first: vec![Times::default(); n],
+            rows: Rows::Narrow(vec![Vec::new(); n]),
         }
     }
 
-    fn add(&mut self, c: &Counted, ts: &[i64], timed: bool) {
-        self.at_level[c.level - 1] += 1;
-        if timed {
-            for k in 1..c.level {
-                self.from_prev[k].push(ts[k] - ts[k - 1]);
-                self.from_first[k].push(ts[k] - ts[0]);
+    fn widen(&mut self) {
+        if let Rows::Narrow(v) = &self.rows {
+            let wide = v
+                .iter()
+                .map(|l| l.iter().map(|&x| i64::from(x)).collect())
+                .collect();
+            self.rows = Rows::Wide(wide);
+        }
+    }
+
+    /// Adds a user at `level` whose counted chain has timestamps `ts`.
+    #[inline]
+    fn add(&mut self, level: usize, ts: &[i64], timed: bool) {
+        self.at_level[level - 1] += 1;
+        if !timed || level < 2 {
+            return;
+        }
+        let chain = &ts[..level];
+        let t0 = chain[0];
+        if let Rows::Narrow(v) = &mut self.rows {
+            let row = &mut v[level - 1];
+            let before = row.len();
+            for &t in &chain[1..] {
+                match u32::try_from(t - t0) {
+                    Ok(x) => row.push(x),
+                    Err(_) => {
+                        row.truncate(before);
+                        break;
+                    }
+                }
             }
+            if row.len() == before + level - 1 {
+                return;
+            }
+            self.widen();
+        }
+        if let Rows::Wide(v) = &mut self.rows {
+            v[level - 1].extend(chain[1..].iter().map(|&t| t - t0));
         }
     }
 
@@ -487,34 +505,73 @@ impl Acc {
         for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
             *a += b;
         }
-        for (a, b) in self.from_prev.iter_mut().zip(&o.from_prev) {
-            a.extend(b);
+        if let Rows::Wide(_) = o.rows {
+            self.widen();
         }
-        for (a, b) in self.from_first.iter_mut().zip(&o.from_first) {
-            a.extend(b);
+        match (&mut self.rows, &o.rows) {
+            (Rows::Narrow(a), Rows::Narrow(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend_from_slice(y);
+                }
+            }
+            (Rows::Wide(a), Rows::Narrow(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend(y.iter().map(|&v| i64::from(v)));
+                }
+            }
+            (Rows::Wide(a), Rows::Wide(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend_from_slice(y);
+                }
+            }
+            (Rows::Narrow(_), Rows::Wide(_)) => {}
+        }
+    }
+
+    /// Calls `f` with every time to step `k >= 1` (from the previous step
+    /// if `prev`, else from the first), for narrow rows.
+    #[inline]
+    fn for_each_narrow(&self, k: usize, prev: bool, mut f: impl FnMut(u32)) {
+        let Rows::Narrow(v) = &self.rows else {
+            return;
+        };
+        for (l, rows) in v.iter().enumerate().skip(k) {
+            // Rows of users at level l + 1 > k hold l values each.
+            for row in rows.chunks_exact(l) {
+                let x = row[k - 1];
+                f(if prev && k >= 2 { x - row[k - 2] } else { x });
+            }
+        }
+    }
+
+    /// The same as a list, for any rows.
+    fn times(&self, k: usize, prev: bool) -> Vec<i64> {
+        match &self.rows {
+            Rows::Narrow(_) => {
+                let mut out = Vec::new();
+                self.for_each_narrow(k, prev, |x| out.push(i64::from(x)));
+                out
+            }
+            Rows::Wide(v) => {
+                let mut out = Vec::new();
+                for (l, rows) in v.iter().enumerate().skip(k) {
+                    for row in rows.chunks_exact(l) {
+                        let x = row[k - 1];
+                        out.push(if prev && k >= 2 { x - row[k - 2] } else { x });
+                    }
+                }
+                out
+            }
         }
     }
 }
 
-/// Per step, the time lists of `accs` picked by `pick`.
-fn time_lists<'a>(
-    accs: &[&'a Acc],
-    n: usize,
-    pick: fn(&'a Acc) -> &'a Vec<Times>,
-) -> Vec<Vec<&'a Times>> {
-    (0..n)
-        .map(|k| accs.iter().map(|a| &pick(a)[k]).collect())
-        .collect()
-}
-
-/// The step reports for one group, from its level counts and, per step,
-/// the time-to-convert lists of its parts (one list for a channel, every
-/// channel's for the whole funnel).
+/// The step reports for one group, from its level counts and its
+/// time-to-convert statistics per step (`None` for step 0).
 fn step_reports(
     at_level: &[u64],
-    from_prev: &[Vec<&Times>],
-    from_first: &[Vec<&Times>],
-    timed: bool,
+    from_prev: &[Option<TimeStats>],
+    from_first: &[Option<TimeStats>],
 ) -> Vec<StepReport> {
     let n = at_level.len();
     // users[k] = users with level >= k + 1
@@ -527,13 +584,6 @@ fn step_reports(
     (0..n)
         .map(|k| {
             let prev = if k == 0 { None } else { Some(users[k - 1]) };
-            let stats = |lists: &[Vec<&Times>]| {
-                if timed && k > 0 {
-                    TimeStats::of_lists(&lists[k])
-                } else {
-                    None
-                }
-            };
             StepReport {
                 step: k,
                 users: users[k],
@@ -544,9 +594,152 @@ fn step_reports(
                 } else {
                     0
                 },
-                time_from_previous: stats(from_prev),
-                time_from_first: stats(from_first),
+                time_from_previous: from_prev.get(k).cloned().flatten(),
+                time_from_first: from_first.get(k).cloned().flatten(),
             }
+        })
+        .collect()
+}
+
+/// The statistics of the times to step `k` for each accumulator and for
+/// their union (last), computed together: one read for the sums and the
+/// largest value, one to count values into buckets of their top bits (the
+/// union's counts are the sum of the parts'), one to gather the values of
+/// the buckets that hold the ranks the quantiles need, which alone are
+/// sorted. Wide rows (windows of 136 years or more) are sorted instead.
+fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<TimeStats>> {
+    let g = accs.len();
+    if accs.iter().any(|a| matches!(a.rows, Rows::Wide(_))) {
+        let lists: Vec<Vec<i64>> = accs.iter().map(|a| a.times(k, prev)).collect();
+        let mut out: Vec<Option<TimeStats>> = lists
+            .iter()
+            .map(|l| TimeStats::of_values(l.clone()))
+            .collect();
+        out.push(TimeStats::of_values(lists.concat()));
+        return out;
+    }
+    let mut count = vec![0u64; g + 1];
+    let mut sum = vec![0u128; g + 1];
+    let mut max = 0u32;
+    for (i, a) in accs.iter().enumerate() {
+        let (mut c, mut s, mut m) = (0u64, 0u64, 0u32);
+        a.for_each_narrow(k, prev, |x| {
+            c += 1;
+            // At most 2^32 values below 2^32 each: no overflow of u64 per
+            // 2^32 values; sums are flushed to u128 per accumulator.
+            s = s.wrapping_add(u64::from(x));
+            m = m.max(x);
+        });
+        // Exact: recount in u128 if the u64 sum could have wrapped.
+        let exact = if c < 1 << 32 {
+            u128::from(s)
+        } else {
+            let mut t = 0u128;
+            a.for_each_narrow(k, prev, |x| t += u128::from(x));
+            t
+        };
+        count[i] = c;
+        sum[i] = exact;
+        count[g] += c;
+        sum[g] += exact;
+        max = max.max(m);
+    }
+    if count[g] == 0 {
+        return vec![None; g + 1];
+    }
+    let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
+    let buckets = (max >> shift) as usize + 1;
+    // hist[i][b + 1]: values of group i in bucket b; then prefix sums.
+    let mut hist = vec![vec![0u64; buckets + 1]; g + 1];
+    for (i, a) in accs.iter().enumerate() {
+        let h = &mut hist[i];
+        a.for_each_narrow(k, prev, |x| h[(x >> shift) as usize + 1] += 1);
+    }
+    for b in 1..=buckets {
+        let t: u64 = (0..g).map(|i| hist[i][b]).sum();
+        hist[g][b] = t;
+    }
+    for h in &mut hist {
+        for b in 1..h.len() {
+            h[b] += h[b - 1];
+        }
+    }
+    let half = Ratio::from_counts(1, 2).ok();
+    let p90 = Ratio::from_counts(9, 10).ok();
+    let (Some(half), Some(p90)) = (half, p90) else {
+        return vec![None; g + 1];
+    };
+    // The ranks the quantile rule asks for, found by asking it with a
+    // recording lookup; then the buckets holding them, per group.
+    let wanted_buckets: Vec<Vec<usize>> = (0..=g)
+        .map(|i| {
+            let asked = std::cell::RefCell::new(Vec::new());
+            let record = |r: u64| {
+                asked.borrow_mut().push(r);
+                Some(0)
+            };
+            let _ = quantile_by_rank(count[i], half, record);
+            let _ = quantile_by_rank(count[i], p90, record);
+            let mut b: Vec<usize> = asked
+                .into_inner()
+                .iter()
+                .map(|&r| hist[i].partition_point(|&c| c <= r) - 1)
+                .collect();
+            b.sort_unstable();
+            b.dedup();
+            b
+        })
+        .collect();
+    // Per bucket, bit flags: bit 0 if its group wants it, bit 1 if the
+    // union does.
+    let mut gathered: Vec<Vec<Vec<u32>>> = wanted_buckets
+        .iter()
+        .map(|b| vec![Vec::new(); b.len()])
+        .collect();
+    let mut union_want = vec![u8::MAX; buckets];
+    for (j, &b) in wanted_buckets[g].iter().enumerate() {
+        union_want[b] = j as u8;
+    }
+    let mut want = vec![u8::MAX; buckets];
+    for (i, a) in accs.iter().enumerate() {
+        for (j, &b) in wanted_buckets[i].iter().enumerate() {
+            want[b] = j as u8;
+        }
+        let (mine, rest) = gathered.split_at_mut(g);
+        let (mine, union) = (&mut mine[i], &mut rest[0]);
+        a.for_each_narrow(k, prev, |x| {
+            let b = (x >> shift) as usize;
+            if let Some(l) = mine.get_mut(usize::from(want[b])) {
+                l.push(x);
+            }
+            if let Some(l) = union.get_mut(usize::from(union_want[b])) {
+                l.push(x);
+            }
+        });
+        for &b in &wanted_buckets[i] {
+            want[b] = u8::MAX;
+        }
+    }
+    (0..=g)
+        .map(|i| {
+            if count[i] == 0 {
+                return None;
+            }
+            for l in &mut gathered[i] {
+                l.sort_unstable();
+            }
+            let nth = |r: u64| -> Option<i64> {
+                let b = hist[i].partition_point(|&c| c <= r) - 1;
+                let j = wanted_buckets[i].binary_search(&b).ok()?;
+                let off = usize::try_from(r - hist[i][b]).ok()?;
+                gathered[i][j].get(off).map(|&v| i64::from(v))
+            };
+            Some(TimeStats {
+                count: count[i],
+                mean_seconds: mean_from_sum(i128::try_from(sum[i]).ok()?, count[i])?,
+                median_seconds: quantile_by_rank(count[i], half, nth)?,
+                p90_seconds: quantile_by_rank(count[i], p90, nth)?,
+            })
         })
         .collect()
 }
@@ -567,106 +760,24 @@ pub struct TimeStats {
 }
 
 /// The buckets of the histogram selection: at most 2^12 (32 KiB of
-/// counts, which stay in the cache).
+/// counts per group, which stay in the cache).
 const SELECT_BITS: u32 = 12;
 
 impl TimeStats {
-    /// The statistics of the union of several unsorted lists, without
-    /// sorting them. The usual case (every value below 2^32) is a selection
-    /// by histogram: one pass for the sum and the maximum, one to count
-    /// values per bucket of their top bits, one to gather the values of the
-    /// (at most four) buckets that hold the ranks the quantiles need, which
-    /// alone are sorted. Otherwise every value is gathered and sorted.
-    fn of_lists(lists: &[&Times]) -> Option<TimeStats> {
-        let n: u64 = lists
-            .iter()
-            .map(|l| (l.narrow.len() + l.wide.len()) as u64)
-            .sum();
+    /// The statistics of a list, by sorting it.
+    fn of_values(mut all: Vec<i64>) -> Option<TimeStats> {
+        let n = all.len() as u64;
         if n == 0 {
             return None;
         }
-        let half = Ratio::from_counts(1, 2).ok()?;
-        let p90 = Ratio::from_counts(9, 10).ok()?;
-        if lists.iter().any(|l| !l.wide.is_empty()) {
-            let mut all: Vec<i64> = lists
-                .iter()
-                .flat_map(|l| {
-                    l.narrow
-                        .iter()
-                        .map(|&v| i64::from(v))
-                        .chain(l.wide.iter().copied())
-                })
-                .collect();
-            sort_i64(&mut all);
-            let sum: i128 = all.iter().map(|&v| i128::from(v)).sum();
-            let nth = |k: u64| usize::try_from(k).ok().and_then(|k| all.get(k)).copied();
-            return Some(TimeStats {
-                count: n,
-                mean_seconds: mean_from_sum(sum, n)?,
-                median_seconds: quantile_by_rank(n, half, nth)?,
-                p90_seconds: quantile_by_rank(n, p90, nth)?,
-            });
-        }
-        let (mut sum, mut max) = (0u128, 0u32);
-        for l in lists {
-            // Sums of u32 in u64 chunks: no overflow below 2^32 values.
-            for chunk in l.narrow.chunks(1 << 24) {
-                sum += u128::from(chunk.iter().map(|&v| u64::from(v)).sum::<u64>());
-                max = max.max(chunk.iter().copied().max().unwrap_or(0));
-            }
-        }
-        let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
-        let mut hist = vec![0u64; (max >> shift) as usize + 2];
-        for l in lists {
-            for &v in &l.narrow {
-                hist[(v >> shift) as usize + 1] += 1;
-            }
-        }
-        for i in 1..hist.len() {
-            hist[i] += hist[i - 1];
-        }
-        // hist[b] = values in buckets below b. The ranks the quantile rule
-        // asks for, found by asking it with a recording lookup.
-        let asked = std::cell::RefCell::new(Vec::new());
-        let record = |k: u64| {
-            asked.borrow_mut().push(k);
-            Some(0)
-        };
-        quantile_by_rank(n, half, record)?;
-        quantile_by_rank(n, p90, record)?;
-        let asked = asked.into_inner();
-        let bucket_of = |k: u64| hist.partition_point(|&c| c <= k) - 1;
-        let mut buckets: Vec<usize> = asked.iter().map(|&k| bucket_of(k)).collect();
-        buckets.sort_unstable();
-        buckets.dedup();
-        let mut gathered: Vec<Vec<u32>> = vec![Vec::new(); buckets.len()];
-        // Per bucket: 1 + the index of its gathered list, or 0.
-        let mut wanted = vec![0u8; hist.len()];
-        for (i, &b) in buckets.iter().enumerate() {
-            wanted[b] = i as u8 + 1;
-        }
-        for l in lists {
-            for &v in &l.narrow {
-                let w = wanted[(v >> shift) as usize];
-                if w != 0 {
-                    gathered[usize::from(w - 1)].push(v);
-                }
-            }
-        }
-        for g in &mut gathered {
-            g.sort_unstable();
-        }
-        let nth = |k: u64| -> Option<i64> {
-            let b = bucket_of(k);
-            let i = buckets.binary_search(&b).ok()?;
-            let off = usize::try_from(k - hist[b]).ok()?;
-            gathered[i].get(off).map(|&v| i64::from(v))
-        };
+        sort_i64(&mut all);
+        let sum: i128 = all.iter().map(|&v| i128::from(v)).sum();
+        let nth = |k: u64| usize::try_from(k).ok().and_then(|k| all.get(k)).copied();
         Some(TimeStats {
             count: n,
-            mean_seconds: mean_from_sum(i128::try_from(sum).ok()?, n)?,
-            median_seconds: quantile_by_rank(n, half, nth)?,
-            p90_seconds: quantile_by_rank(n, p90, nth)?,
+            mean_seconds: mean_from_sum(sum, n)?,
+            median_seconds: quantile_by_rank(n, Ratio::from_counts(1, 2).ok()?, nth)?,
+            p90_seconds: quantile_by_rank(n, Ratio::from_counts(9, 10).ok()?, nth)?,
         })
     }
 }
@@ -786,7 +897,8 @@ impl FunnelState {
             .get(c.channel as usize)
             .copied()
             .unwrap_or(0);
-        self.acc_for(channel, n).add(&c, &scratch.counted, true);
+        self.acc_for(channel, n)
+            .add(c.level, &scratch.counted, true);
     }
 
     fn acc_for(&mut self, channel: u32, n: usize) -> &mut Acc {
@@ -810,7 +922,8 @@ impl FunnelState {
             return;
         }
         let timed = self.spec.kind == FunnelKind::Ordered;
-        self.acc_for(c.channel, n).add(&c, &scratch.counted, timed);
+        self.acc_for(c.channel, n)
+            .add(c.level, &scratch.counted, timed);
     }
 
     /// Adds another partition's state.
@@ -856,30 +969,46 @@ impl FunnelState {
             .enumerate()
             .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
             .collect();
-        let report = |accs: &[&Acc]| {
-            let mut at_level = vec![0u64; n];
-            for a in accs {
-                for (x, y) in at_level.iter_mut().zip(&a.at_level) {
-                    *x += y;
-                }
-            }
-            step_reports(
-                &at_level,
-                &time_lists(accs, n, |a| &a.from_prev),
-                &time_lists(accs, n, |a| &a.from_first),
-                timed,
-            )
-        };
         let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
+        let g = all.len();
+        // stats[kind][k][group]: kind 0 from the previous step, 1 from the
+        // first; group g is the whole funnel.
+        let stats: Vec<Vec<Vec<Option<TimeStats>>>> = [true, false]
+            .iter()
+            .map(|&prev| {
+                (0..n)
+                    .map(|k| {
+                        if timed && k > 0 {
+                            step_stats(&all, k, prev)
+                        } else {
+                            vec![None; g + 1]
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let report = |i: usize, at_level: &[u64]| {
+            let pick = |kind: usize| -> Vec<Option<TimeStats>> {
+                stats[kind].iter().map(|per| per[i].clone()).collect()
+            };
+            step_reports(at_level, &pick(0), &pick(1))
+        };
+        let mut total = vec![0u64; n];
+        for a in &all {
+            for (x, y) in total.iter_mut().zip(&a.at_level) {
+                *x += y;
+            }
+        }
         FunnelReport {
-            steps: report(&all),
+            steps: report(g, &total),
             by_channel: present
                 .iter()
-                .map(|(ch, acc)| {
+                .enumerate()
+                .map(|(i, (ch, acc))| {
                     let name = channels
                         .name(ChannelId(*ch))
                         .map_or_else(|| format!("#{ch}"), str::to_string);
-                    (name, report(&[*acc]))
+                    (name, report(i, &acc.at_level))
                 })
                 .collect(),
             ignored,
@@ -1456,43 +1585,78 @@ mod network_tests {
 
 #[cfg(test)]
 mod time_stats_tests {
-    use super::{TimeStats, Times};
+    use super::{step_stats, Acc};
     use crate::quantity::Distribution;
     use proptest::prelude::*;
 
     proptest! {
-        /// The histogram selection over several unsorted lists gives the
-        /// statistics of `Distribution` over their union, for narrow and
-        /// wide values, ties and spreads alike.
+        /// The joint histogram selection over several accumulators gives,
+        /// per accumulator and for their union, the statistics of
+        /// `Distribution` over the times computed directly from the
+        /// chains, for narrow and wide values, ties and spreads alike.
         #[test]
         fn selection_equals_the_distribution(
-            scale in prop_oneof![Just(20u64), Just(5_000_000), Just(1 << 40)],
-            raw in prop::collection::vec(prop::collection::vec(any::<u64>(), 0..300), 1..4),
+            scale in prop_oneof![Just(3u64), Just(5_000_000), Just(1 << 40)],
+            raw in prop::collection::vec(
+                prop::collection::vec((1usize..=4, prop::collection::vec(any::<u64>(), 4)), 0..120),
+                1..4,
+            ),
         ) {
-            let lists: Vec<Vec<i64>> = raw
+            let n = 4;
+            // chains[i]: (level, timestamps) of accumulator i's users.
+            let chains: Vec<Vec<(usize, Vec<i64>)>> = raw
                 .iter()
-                .map(|l| l.iter().map(|&x| (x % scale) as i64).collect())
-                .collect();
-            let mut d = Distribution::new();
-            let times: Vec<Times> = lists
-                .iter()
-                .map(|l| {
-                    let mut t = Times::default();
-                    for &v in l {
-                        t.push(v);
-                        d.add(v);
-                    }
-                    t
+                .map(|users| {
+                    users
+                        .iter()
+                        .map(|(level, steps)| {
+                            let mut t = 1_000i64;
+                            let ts = steps.iter().map(|&x| { t += (x % scale) as i64; t }).collect();
+                            (*level, ts)
+                        })
+                        .collect()
                 })
                 .collect();
-            let refs: Vec<&Times> = times.iter().collect();
-            match TimeStats::of_lists(&refs) {
-                None => prop_assert!(d.is_empty()),
-                Some(s) => {
-                    prop_assert_eq!(s.count, d.count());
-                    prop_assert_eq!(Some(s.mean_seconds), d.mean());
-                    prop_assert_eq!(Some(s.median_seconds), d.median());
-                    prop_assert_eq!(Some(s.p90_seconds), d.p90());
+            let accs: Vec<Acc> = chains
+                .iter()
+                .map(|users| {
+                    let mut a = Acc::new(n);
+                    for (level, ts) in users {
+                        a.add(*level, ts, true);
+                    }
+                    a
+                })
+                .collect();
+            let refs: Vec<&Acc> = accs.iter().collect();
+            for k in 1..n {
+                for prev in [true, false] {
+                    let got = step_stats(&refs, k, prev);
+                    let mut union = Distribution::new();
+                    let mut expect = Vec::new();
+                    for users in &chains {
+                        let mut d = Distribution::new();
+                        for (level, ts) in users {
+                            if *level > k {
+                                let v = ts[k] - if prev { ts[k - 1] } else { ts[0] };
+                                d.add(v);
+                                union.add(v);
+                            }
+                        }
+                        expect.push(d);
+                    }
+                    expect.push(union);
+                    prop_assert_eq!(got.len(), expect.len());
+                    for (g, d) in got.iter().zip(&expect) {
+                        match g {
+                            None => prop_assert!(d.is_empty()),
+                            Some(s) => {
+                                prop_assert_eq!(s.count, d.count());
+                                prop_assert_eq!(Some(s.mean_seconds), d.mean());
+                                prop_assert_eq!(Some(s.median_seconds), d.median());
+                                prop_assert_eq!(Some(s.p90_seconds), d.p90());
+                            }
+                        }
+                    }
                 }
             }
         }
