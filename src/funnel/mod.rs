@@ -655,9 +655,11 @@ fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<TimeStats>> {
         let h = &mut hist[i];
         a.for_each_narrow(k, prev, |x| h[(x >> shift) as usize + 1] += 1);
     }
-    for b in 1..=buckets {
-        let t: u64 = (0..g).map(|i| hist[i][b]).sum();
-        hist[g][b] = t;
+    let (parts, union) = hist.split_at_mut(g);
+    for h in parts.iter() {
+        for (u, x) in union[0].iter_mut().zip(h) {
+            *u += x;
+        }
     }
     for h in &mut hist {
         for b in 1..h.len() {
