@@ -419,13 +419,13 @@ pub fn partition_of(user: u64, n: usize) -> usize {
     ((u128::from(mix(user)) * n as u128) >> 64) as usize
 }
 
-/// A 64-bit mixer (the finaliser of SplitMix64).
+/// A 64-bit mixer: an xor-shift then a multiplication by an odd constant,
+/// both invertible, so the mixer is a bijection on `u64` (equal hashes mean
+/// equal users). Its high bits, which choose partitions and buckets, depend
+/// on every bit of the id.
 #[inline]
 fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// The counted chains of the users of one entry channel, by level: for a
@@ -1450,7 +1450,11 @@ impl Partitioned {
                     other |= (r[0] ^ h0) & mask;
                     *k = r[1] | !mask;
                 }
-                if other == 0 && count <= 8 {
+                if other == 0 && count <= 4 {
+                    let mut four = [keys[0], keys[1], keys[2], keys[3]];
+                    sort4(&mut four);
+                    f(&four[..count]);
+                } else if other == 0 && count <= 8 {
                     sort8(&mut keys);
                     f(&keys[..count]);
                 } else if count <= 8 {
@@ -1489,6 +1493,25 @@ impl Partitioned {
             }
         }
     }
+}
+
+/// Sorts four keys with a sorting network of 5 compare-exchanges.
+#[inline]
+fn sort4<T: Ord + Copy>(k: &mut [T; 4]) {
+    let [mut a0, mut a1, mut a2, mut a3] = *k;
+    macro_rules! cx {
+        ($x:ident, $y:ident) => {{
+            let (lo, hi) = ($x.min($y), $x.max($y));
+            $x = lo;
+            $y = hi;
+        }};
+    }
+    cx!(a0, a2);
+    cx!(a1, a3);
+    cx!(a0, a1);
+    cx!(a2, a3);
+    cx!(a1, a2);
+    *k = [a0, a1, a2, a3];
 }
 
 /// Sorts eight keys with a sorting network of 19 compare-exchanges (Knuth's
@@ -1572,6 +1595,18 @@ fn group_by_sorting(events: &[FunnelEvent], ranks: &[u32], steps: usize, mut f: 
 mod network_tests {
     /// The 0-1 principle: a network sorts every input if it sorts every
     /// sequence of zeros and ones.
+    #[test]
+    fn network_of_four_sorts_every_binary_input() {
+        for bits in 0u32..(1 << 4) {
+            let mut k = [0u64; 4];
+            for (i, x) in k.iter_mut().enumerate() {
+                *x = u64::from((bits >> i) & 1);
+            }
+            super::sort4(&mut k);
+            assert!(k.windows(2).all(|w| w[0] <= w[1]), "bits={bits:b}");
+        }
+    }
+
     #[test]
     fn networks_sort_every_binary_input() {
         for bits in 0u32..(1 << 8) {
