@@ -885,11 +885,34 @@ impl FunnelState {
         }
         self.events += keys.len() as u64;
         self.users += 1;
-        self.no_step_events += keys
-            .iter()
-            .filter(|&&k| (k >> STEP_SHIFT) & 0x1FF < 0x100)
-            .count() as u64;
-        let c = scan::plain_on_keys(&self.spec, keys, TS_SHIFT, STEP_SHIFT, scratch);
+        // Keys by kind: events matching no step (order below 0x100), step-1
+        // events (0x100) and later steps (above).
+        let (mut no_step, mut later) = (0u64, 0u64);
+        for &k in keys {
+            let order = (k >> STEP_SHIFT) & 0x1FF;
+            no_step += u64::from(order < 0x100);
+            later |= u64::from(order > 0x100);
+        }
+        self.no_step_events += no_step;
+        let c = if later == 0 {
+            // Only step-1 events: the first one is the counted chain.
+            match keys.iter().find(|&&k| (k >> STEP_SHIFT) & 0x1FF == 0x100) {
+                Some(&k) => {
+                    scratch.counted[0] = (k >> TS_SHIFT) as i64;
+                    scan::Counted {
+                        level: 1,
+                        channel: (k & ((1 << STEP_SHIFT) - 1)) as u32,
+                        disqualified: false,
+                    }
+                }
+                None => {
+                    self.without_first += 1;
+                    return;
+                }
+            }
+        } else {
+            scan::plain_on_keys(&self.spec, keys, TS_SHIFT, STEP_SHIFT, scratch)
+        };
         if c.level == 0 {
             self.without_first += 1;
             return;
