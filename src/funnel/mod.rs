@@ -1344,20 +1344,25 @@ impl Partitioned {
         let mut overflow = false;
         {
             let recs = &mut self.recs[..total];
-            let ends = &mut self.ends[..parts];
+            // Per partition: the next free slot and the end of its room.
+            let mut cursor: Vec<[usize; 2]> =
+                (0..parts).map(|p| [p * cap, (p + 1) * cap]).collect();
+            let top = |h: u64| ((h >> 1) >> (63 - parts_bits)) as usize;
             for e in events {
                 min_ts = min_ts.min(e.ts);
                 max_ts = max_ts.max(e.ts);
                 max_channel = max_channel.max(e.channel.0);
                 let h = mix(e.user);
-                let p = part_of(h);
-                let at = ends[p];
-                if at < (p + 1) * cap {
-                    recs[at] = [h, key_of(e)];
-                    ends[p] = at + 1;
+                let c = &mut cursor[top(h)];
+                if c[0] < c[1] {
+                    recs[c[0]] = [h, key_of(e)];
+                    c[0] += 1;
                 } else {
                     overflow = true;
                 }
+            }
+            for (end, c) in self.ends.iter_mut().zip(&cursor) {
+                *end = c[0];
             }
         }
         if max_channel as usize >= ranks.len() {
