@@ -1236,11 +1236,12 @@ fn channel_ranks(channels: &Channels) -> Vec<u32> {
 const TS_SHIFT: u32 = 28;
 const STEP_SHIFT: u32 = 19;
 
-/// Partitions hold about 2^13 events (a few hundred KiB with their
-/// working copy and bucket counts: within the L2 cache)...
+/// Partitions hold about 2^13 events or more (with their working copy
+/// and bucket counts, within the L2 cache up to about 2^15)...
 const PART_SHIFT: u32 = 13;
-/// ...and there are at most 2^9 (measured best on 10 million events: 2^10 and 2^8 are slower) of them (few enough write streams for
-/// the scatter of pass 1).
+/// ...and there are at most 2^9 of them (few enough write streams for the
+/// scatter of pass 1; measured best on 10 million events, where 2^8 and
+/// 2^10 are slower).
 const MAX_PART_BITS: u32 = 9;
 
 /// Events scattered by pass 1 into partitions by the top bits of a hash of
