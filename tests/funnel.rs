@@ -302,6 +302,13 @@ fn bad_input() {
     assert!(FunnelSpec::new(2, TimeDelta::seconds(-1)).is_err());
     let s = spec(2, 1, &[]);
     assert!(analyze(&s, &[FunnelEvent::new(1, 0, 0, ChannelId(77))], &registry()).is_err());
+    // Also when the time span sends the input to the sorting path.
+    let wide = [
+        FunnelEvent::new(1, i64::MIN, 0, ChannelId(0)),
+        FunnelEvent::new(2, i64::MAX, 0, ChannelId(77)),
+    ];
+    assert!(analyze(&s, &wide, &registry()).is_err());
+    assert!(analyze(&s, &wide[..1], &registry()).is_ok());
     let empty = analyze(&s, &[], &registry()).unwrap();
     assert_eq!(empty.steps[0].users, 0);
     // Extreme timestamps do not overflow the window check.

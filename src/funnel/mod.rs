@@ -1307,6 +1307,7 @@ impl Partitioned {
         let parts = 1usize << parts_bits;
         let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
         if ranks.len() >= 1 << STEP_SHIFT {
+            check_channels(events, ranks)?;
             return Ok(false);
         }
         let Some(first) = events.first() else {
@@ -1316,6 +1317,7 @@ impl Partitioned {
         };
         // Keys count seconds from `origin`, 2^35 s before the first event.
         let Some(origin) = first.ts.checked_sub(1 << 35) else {
+            check_channels(events, ranks)?;
             return Ok(false);
         };
         let mut step_bits = [0u64; 256];
@@ -1323,10 +1325,19 @@ impl Partitioned {
             *b = step_order(code as u8, steps) << STEP_SHIFT;
         }
         let rank_bits: Vec<u64> = ranks.iter().map(|&r| u64::from(r)).collect();
-        let key_of = |e: &FunnelEvent| -> u64 {
-            (((e.ts.wrapping_sub(origin)) as u64) << TS_SHIFT)
+        let Some(last_channel) = ranks.len().checked_sub(1) else {
+            return Err(unknown_channel(first.channel));
+        };
+        // The key, and a non-zero flag if the event's time is out of the
+        // key's range (the exact test: a negative difference wraps to 2^63
+        // or more) or its channel is not registered.
+        let key_of = |e: &FunnelEvent| -> (u64, u64) {
+            let off = e.ts.wrapping_sub(origin) as u64;
+            let ci = e.channel.index();
+            let key = (off << TS_SHIFT)
                 | step_bits[usize::from(e.step)]
-                | rank_bits.get(e.channel.index()).copied().unwrap_or(0)
+                | rank_bits[ci.min(last_channel)];
+            (key, (off >> 36) | u64::from(ci > last_channel))
         };
         let average = n / parts;
         let cap = average + average / 4 + 64;
@@ -1341,7 +1352,7 @@ impl Partitioned {
         self.starts.extend((0..parts).map(|p| p * cap));
         self.ends.clear();
         self.ends.extend_from_slice(&self.starts);
-        let (mut min_ts, mut max_ts, mut max_channel) = (i64::MAX, i64::MIN, 0u32);
+        let mut bad = 0u64;
         let mut overflow = false;
         {
             let recs = &mut self.recs[..total];
@@ -1350,13 +1361,12 @@ impl Partitioned {
                 (0..parts).map(|p| [p * cap, (p + 1) * cap]).collect();
             let top = |h: u64| ((h >> 1) >> (63 - parts_bits)) as usize;
             for e in events {
-                min_ts = min_ts.min(e.ts);
-                max_ts = max_ts.max(e.ts);
-                max_channel = max_channel.max(e.channel.0);
                 let h = mix(e.user);
+                let (key, flag) = key_of(e);
+                bad |= flag;
                 let c = &mut cursor[top(h)];
                 if c[0] < c[1] {
-                    recs[c[0]] = [h, key_of(e)];
+                    recs[c[0]] = [h, key];
                     c[0] += 1;
                 } else {
                     overflow = true;
@@ -1366,13 +1376,9 @@ impl Partitioned {
                 *end = c[0];
             }
         }
-        if max_channel as usize >= ranks.len() {
-            return Err(Error::invalid(
-                "funnel",
-                format!("channel id {max_channel} is not in the registry"),
-            ));
-        }
-        if min_ts < origin || i128::from(max_ts) - i128::from(origin) >= 1 << 36 {
+        if bad != 0 {
+            check_channels(events, ranks)?;
+            // A time out of the keys' range.
             return Ok(false);
         }
         if overflow {
@@ -1395,7 +1401,7 @@ impl Partitioned {
             for e in events {
                 let h = mix(e.user);
                 let p = part_of(h);
-                recs[self.ends[p]] = [h, key_of(e)];
+                recs[self.ends[p]] = [h, key_of(e).0];
                 self.ends[p] += 1;
             }
         }
@@ -1521,6 +1527,22 @@ impl Partitioned {
                 }
             }
         }
+    }
+}
+
+/// The error for an event whose channel is not in the registry.
+fn unknown_channel(c: ChannelId) -> Error {
+    Error::invalid(
+        "funnel",
+        format!("channel id {} is not in the registry", c.0),
+    )
+}
+
+/// An error for the first event whose channel is not in the registry.
+fn check_channels(events: &[FunnelEvent], ranks: &[u32]) -> Result<()> {
+    match events.iter().find(|e| e.channel.index() >= ranks.len()) {
+        Some(e) => Err(unknown_channel(e.channel)),
+        None => Ok(()),
     }
 }
 
