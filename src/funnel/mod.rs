@@ -115,6 +115,29 @@
 //! [`FunnelState::finish`] into the report: the result equals the analysis
 //! of the whole input.
 //!
+//! # How it runs, and what it costs
+//!
+//! Events arrive in any order. One read of them scatters 16-byte records
+//! (a bijective hash of the user, and a key whose integer order is the
+//! order of time, step and channel name) into a few hundred partitions by
+//! the hash's top bits. Each partition, small enough for the L2 cache, is
+//! then split by the next bits into about one bucket per two events, so
+//! that most users have a bucket to themselves; a bucket of up to 8 events
+//! is sorted by a sorting network without branches, and the user's keys
+//! go straight to the scan (the default mode scans the keys without
+//! decoding them). Users with no event past step 1 skip the scan. The
+//! counted chains are kept per entry channel as rows of 32-bit times, and
+//! the exact medians and 90th percentiles are found by histogram selection
+//! rather than by sorting.
+//!
+//! The working memory is about 20 bytes per event. [`analyze`] allocates it
+//! on every call, and fresh memory costs page faults; a
+//! [`FunnelAnalyzer`] kept between calls reuses it. On the 2-core machine
+//! this crate is developed on, 10.6 million events of 2 million users take
+//! about 275 ms with a reused analyser and 355 ms as a one-off call, single
+//! threaded (`cargo bench --bench funnel`, which also runs a
+//! straightforward `HashMap` implementation: about 4.5 s).
+//!
 //! # Example
 //!
 //! ```
