@@ -473,6 +473,9 @@ struct Acc {
     at_level: Vec<u64>,
     /// Index `L - 1`: the rows of the users at level `L`.
     rows: Rows,
+    /// The largest time in the rows (from the previous step or from the
+    /// first: the latter bound the former).
+    max: i64,
 }
 
 impl Acc {
@@ -480,6 +483,7 @@ impl Acc {
         Acc {
             at_level: vec![0; n],
             rows: Rows::Narrow(vec![Vec::new(); n]),
+            max: 0,
         }
     }
 
@@ -502,6 +506,7 @@ impl Acc {
         }
         let chain = &ts[..level];
         let t0 = chain[0];
+        self.max = self.max.max(chain[level - 1] - t0);
         if let Rows::Narrow(v) = &mut self.rows {
             let row = &mut v[level - 1];
             let before = row.len();
@@ -528,6 +533,7 @@ impl Acc {
         for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
             *a += b;
         }
+        self.max = self.max.max(o.max);
         if let Rows::Wide(_) = o.rows {
             self.widen();
         }
@@ -641,42 +647,35 @@ fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<TimeStats>> {
         out.push(TimeStats::of_values(lists.concat()));
         return out;
     }
-    let mut count = vec![0u64; g + 1];
-    let mut sum = vec![0u128; g + 1];
-    let mut max = 0u32;
-    for (i, a) in accs.iter().enumerate() {
-        let (mut c, mut s, mut m) = (0u64, 0u64, 0u32);
-        a.for_each_narrow(k, prev, |x| {
-            c += 1;
-            // At most 2^32 values below 2^32 each: no overflow of u64 per
-            // 2^32 values; sums are flushed to u128 per accumulator.
-            s = s.wrapping_add(u64::from(x));
-            m = m.max(x);
-        });
-        // Exact: recount in u128 if the u64 sum could have wrapped.
-        let exact = if c < 1 << 32 {
-            u128::from(s)
-        } else {
-            let mut t = 0u128;
-            a.for_each_narrow(k, prev, |x| t += u128::from(x));
-            t
-        };
-        count[i] = c;
-        sum[i] = exact;
-        count[g] += c;
-        sum[g] += exact;
-        max = max.max(m);
-    }
-    if count[g] == 0 {
-        return vec![None; g + 1];
-    }
+    // Narrow rows hold values below 2^32 only.
+    let max = accs
+        .iter()
+        .map(|a| a.max)
+        .max()
+        .unwrap_or(0)
+        .clamp(0, i64::from(u32::MAX)) as u32;
     let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
     let buckets = (max >> shift) as usize + 1;
-    // hist[i][b + 1]: values of group i in bucket b; then prefix sums.
+    // One read: counts, sums, and hist[i][b + 1], the values of group i in
+    // bucket b (then prefix sums).
+    let mut count = vec![0u64; g + 1];
+    let mut sum = vec![0u128; g + 1];
     let mut hist = vec![vec![0u64; buckets + 1]; g + 1];
     for (i, a) in accs.iter().enumerate() {
         let h = &mut hist[i];
-        a.for_each_narrow(k, prev, |x| h[(x >> shift) as usize + 1] += 1);
+        let (mut c, mut s) = (0u64, 0u128);
+        a.for_each_narrow(k, prev, |x| {
+            h[(x >> shift) as usize + 1] += 1;
+            c += 1;
+            s += u128::from(x);
+        });
+        count[i] = c;
+        sum[i] = s;
+        count[g] += c;
+        sum[g] += s;
+    }
+    if count[g] == 0 {
+        return vec![None; g + 1];
     }
     let (parts, union) = hist.split_at_mut(g);
     for h in parts.iter() {
