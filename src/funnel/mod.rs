@@ -1288,6 +1288,7 @@ struct Partitioned {
 struct PassTwo {
     local: Vec<[u64; 2]>,
     sub_counts: Vec<usize>,
+    next_counts: Vec<usize>,
     bounds: Vec<usize>,
     /// The keys of a user with more than 8 events.
     more: Vec<u64>,
@@ -1448,26 +1449,50 @@ impl Partitioned {
         let PassTwo {
             local,
             sub_counts,
+            next_counts,
             bounds,
             more,
         } = buf;
+        // About one bucket per two events: most users (five events on
+        // average) still have a bucket to themselves.
+        let shift = self.parts_bits;
+        let sub_bits_of = |len: usize| (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24);
+        let part_of = |p: usize| &self.recs[self.starts[p]..self.ends[p]];
+        // The bucket counts of a partition, `counts[b + 1]` for bucket `b`.
+        let count_into = |counts: &mut Vec<usize>, part: &[[u64; 2]]| {
+            let bits = sub_bits_of(part.len());
+            counts.clear();
+            counts.resize((1 << bits) + 1, 0);
+        };
+        if let Some(first) = range.clone().next() {
+            let part = part_of(first);
+            count_into(sub_counts, part);
+            let bits = sub_bits_of(part.len());
+            for r in part {
+                sub_counts[((r[0] << shift) >> (64 - bits)) as usize + 1] += 1;
+            }
+        }
+        let last = range.end;
         for p in range {
-            let part = &self.recs[self.starts[p]..self.ends[p]];
+            let part = part_of(p);
             let len = part.len();
+            // The next partition's buckets are counted a few records at a
+            // time during this partition's walk: its memory is read while
+            // the CPU works on this one.
+            let next: &[[u64; 2]] = if p + 1 < last { part_of(p + 1) } else { &[] };
+            let next_bits = sub_bits_of(next.len());
+            count_into(next_counts, next);
+            let mut ahead = next.iter();
             if len == 0 {
+                std::mem::swap(sub_counts, next_counts);
+                for r in ahead {
+                    sub_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                }
                 continue;
             }
-            // About one bucket per two events: most users (five events on
-            // average) still have a bucket to themselves.
-            let sub_bits = (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24);
+            let sub_bits = sub_bits_of(len);
             let subs = 1usize << sub_bits;
-            let shift = self.parts_bits;
             let sub_of = |h: u64| ((h << shift) >> (64 - sub_bits)) as usize;
-            sub_counts.clear();
-            sub_counts.resize(subs + 1, 0);
-            for r in part {
-                sub_counts[sub_of(r[0]) + 1] += 1;
-            }
             // Exclusive prefix sums in place, and the bounds of the
             // non-empty buckets gathered without branches: the walk below
             // then reads them in sequence instead of looking each bucket's
@@ -1495,7 +1520,11 @@ impl Partitioned {
                 local[sub_counts[s]] = *r;
                 sub_counts[s] += 1;
             }
+            let per_bucket = next.len().div_ceil(m.max(1));
             for w in bounds[..=m].windows(2) {
+                for r in ahead.by_ref().take(per_bucket) {
+                    next_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                }
                 let (i, end) = (w[0], w[1]);
                 let h0 = local[i][0];
                 let count = end - i;
@@ -1548,6 +1577,10 @@ impl Partitioned {
                     }
                 }
             }
+            for r in ahead {
+                next_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+            }
+            std::mem::swap(sub_counts, next_counts);
         }
     }
 }
@@ -1812,6 +1845,52 @@ mod path_tests {
                 analyze(&spec, &events, &ch).unwrap(),
                 through_sorting(&spec, &events, &ch)
             );
+        }
+    }
+
+    /// Many partitions, some of them empty (few users), and many users:
+    /// the same reports as the general path.
+    #[test]
+    fn many_partitions_full_and_empty() {
+        let mut ch = Channels::new();
+        for name in ["web", "ads"] {
+            ch.intern_str(name).unwrap();
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for users in [3u64, 30_000] {
+            let events: Vec<FunnelEvent> = (0..200_000)
+                .map(|_| {
+                    let r = next();
+                    FunnelEvent::new(
+                        r % users * 0x1_0000_0001,
+                        (r >> 20) as i64 % 5_000,
+                        (r >> 40) as u8 % 5,
+                        ChannelId(((r >> 50) % 2) as u32),
+                    )
+                })
+                .collect();
+            for modes in [
+                Modes::default(),
+                Modes {
+                    strict_once: true,
+                    ..Modes::default()
+                },
+            ] {
+                let spec = FunnelSpec::new(4, TimeDelta::seconds(900))
+                    .unwrap()
+                    .with_modes(modes)
+                    .unwrap();
+                assert_eq!(
+                    analyze(&spec, &events, &ch).unwrap(),
+                    through_sorting(&spec, &events, &ch)
+                );
+            }
         }
     }
 
