@@ -487,6 +487,16 @@ impl Acc {
         }
     }
 
+    /// Empties the accumulator, keeping its memory.
+    fn clear(&mut self) {
+        self.at_level.fill(0);
+        self.max = 0;
+        match &mut self.rows {
+            Rows::Narrow(v) => v.iter_mut().for_each(Vec::clear),
+            Rows::Wide(_) => self.rows = Rows::Narrow(vec![Vec::new(); self.at_level.len()]),
+        }
+    }
+
     fn widen(&mut self) {
         if let Rows::Narrow(v) = &self.rows {
             let wide = v
@@ -1004,6 +1014,10 @@ impl FunnelState {
 
     /// The report, with channel names from `channels`.
     pub fn finish(self, channels: &Channels) -> FunnelReport {
+        self.report(channels)
+    }
+
+    fn report(&self, channels: &Channels) -> FunnelReport {
         let n = self.spec.steps();
         let timed = self.spec.kind == FunnelKind::Ordered;
         let mut ignored = BTreeMap::new();
@@ -1015,6 +1029,8 @@ impl FunnelState {
             .iter()
             .enumerate()
             .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+            // Accumulators recycled by a `FunnelAnalyzer` may be empty.
+            .filter(|(_, a)| a.at_level.iter().any(|&c| c > 0))
             .collect();
         let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
         let g = all.len();
@@ -1116,6 +1132,8 @@ pub fn analyze(
 pub struct FunnelAnalyzer {
     parted: Partitioned,
     pass2: PassTwo,
+    /// The accumulators of the last analysis, emptied, for the next one.
+    spare: Vec<Option<Acc>>,
 }
 
 impl std::fmt::Debug for FunnelAnalyzer {
@@ -1144,8 +1162,21 @@ impl FunnelAnalyzer {
         channels: &Channels,
     ) -> Result<FunnelReport> {
         let mut state = FunnelState::new(spec);
+        // The last analysis's accumulators, if they have the same shape:
+        // their memory is already mapped.
+        let mut spare = std::mem::take(&mut self.spare);
+        if spare
+            .iter()
+            .flatten()
+            .all(|a| a.at_level.len() == spec.steps())
+        {
+            spare.iter_mut().flatten().for_each(Acc::clear);
+            state.by_channel = spare;
+        }
         self.add_events(&mut state, events, channels)?;
-        Ok(state.finish(channels))
+        let report = state.report(channels);
+        self.spare = state.by_channel;
+        Ok(report)
     }
 
     /// As [`FunnelState::add_events`].
@@ -1895,6 +1926,34 @@ mod path_tests {
     }
 
     proptest! {
+        /// One analyser reused across inputs and specs (its memory and
+        /// accumulators recycled) gives what fresh calls give.
+        #[test]
+        fn reused_analyzer_equals_fresh_calls(
+            batches in prop::collection::vec(
+                (
+                    prop::collection::vec((0u64..20, 0i64..300, 0u8..6, 0u32..2), 0..120),
+                    1usize..6,
+                    prop_oneof![Just(30i64), Just(1 << 33)],
+                ),
+                1..5,
+            ),
+        ) {
+            let mut ch = Channels::new();
+            for name in ["web", "ads"] {
+                ch.intern_str(name).unwrap();
+            }
+            let mut analyzer = FunnelAnalyzer::new();
+            for (raw, steps, w) in batches {
+                let events: Vec<FunnelEvent> = raw
+                    .iter()
+                    .map(|&(u, ts, step, c)| FunnelEvent::new(u, ts * (w / 30), step, ChannelId(c)))
+                    .collect();
+                let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap();
+                prop_assert_eq!(analyzer.analyze(&spec, &events, &ch).unwrap(), analyze(&spec, &events, &ch).unwrap());
+            }
+        }
+
         /// The partitioned grouping, with the default mode's scan on keys,
         /// gives the same report (levels, channels, times to convert) as
         /// the general path, for every mode.
