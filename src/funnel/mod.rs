@@ -1846,6 +1846,31 @@ mod path_tests {
         state.finish(ch)
     }
 
+    /// The partitioned path and the general path agree in the default
+    /// mode (scanned on keys), with `strict_order` and with `strict_once`.
+    fn assert_paths_agree(steps: usize, window: i64, events: &[FunnelEvent], ch: &Channels) {
+        for modes in [
+            Modes::default(),
+            Modes {
+                strict_order: true,
+                ..Modes::default()
+            },
+            Modes {
+                strict_once: true,
+                ..Modes::default()
+            },
+        ] {
+            let spec = FunnelSpec::new(steps, TimeDelta::seconds(window))
+                .unwrap()
+                .with_modes(modes)
+                .unwrap();
+            assert_eq!(
+                analyze(&spec, events, ch).unwrap(),
+                through_sorting(&spec, events, ch)
+            );
+        }
+    }
+
     /// Users with tens of thousands of events overflow their partition's
     /// fixed capacity: the exact re-partitioning gives the same report.
     #[test]
@@ -1865,22 +1890,7 @@ mod path_tests {
             .map(|p| parted.ends[p] - parted.starts[p])
             .sum();
         assert_eq!(stored, events.len());
-        for modes in [
-            Modes::default(),
-            Modes {
-                strict_order: true,
-                ..Modes::default()
-            },
-        ] {
-            let spec = FunnelSpec::new(3, TimeDelta::seconds(100))
-                .unwrap()
-                .with_modes(modes)
-                .unwrap();
-            assert_eq!(
-                analyze(&spec, &events, &ch).unwrap(),
-                through_sorting(&spec, &events, &ch)
-            );
-        }
+        assert_paths_agree(3, 100, &events, &ch);
     }
 
     /// Many partitions, some of them empty (few users), and many users:
@@ -1910,22 +1920,7 @@ mod path_tests {
                     )
                 })
                 .collect();
-            for modes in [
-                Modes::default(),
-                Modes {
-                    strict_once: true,
-                    ..Modes::default()
-                },
-            ] {
-                let spec = FunnelSpec::new(4, TimeDelta::seconds(900))
-                    .unwrap()
-                    .with_modes(modes)
-                    .unwrap();
-                assert_eq!(
-                    analyze(&spec, &events, &ch).unwrap(),
-                    through_sorting(&spec, &events, &ch)
-                );
-            }
+            assert_paths_agree(4, 900, &events, &ch);
         }
     }
 
