@@ -1,0 +1,492 @@
+//! Grouping events by user, in time order: the two passes of the
+//! partitioned grouping, and the sorting fallback. See the module docs of
+//! [`funnel`](super) ("How it runs") for the design.
+
+use super::scan::Ev;
+use super::{mix, FunnelEvent};
+use crate::error::{Error, Result};
+use crate::journey::{ChannelId, Channels};
+
+/// The rank of each channel's name in sorted order, by channel id.
+pub(super) fn channel_ranks(channels: &Channels) -> Vec<u32> {
+    let mut ids: Vec<(&str, u32)> = channels.iter().map(|(id, c)| (c.as_str(), id.0)).collect();
+    ids.sort_unstable();
+    let mut ranks = vec![0u32; ids.len()];
+    for (rank, (_, id)) in ids.iter().enumerate() {
+        ranks[*id as usize] = rank as u32;
+    }
+    ranks
+}
+
+pub(super) const TS_SHIFT: u32 = 28;
+pub(super) const STEP_SHIFT: u32 = 19;
+
+/// Partitions hold about 2^13 events or more (with their working copy
+/// and bucket counts, within the L2 cache up to about 2^15)...
+const PART_SHIFT: u32 = 13;
+/// ...and there are at most 2^9 of them (few enough write streams for the
+/// scatter of pass 1; measured best on 10 million events, where 2^8 and
+/// 2^10 are slower).
+const MAX_PART_BITS: u32 = 9;
+
+/// Events scattered by pass 1 into partitions by the top bits of a hash of
+/// the user, as 16-byte records `[hash, key]`: the hash stands for the user
+/// (the mixer is a bijection on u64, so equal hashes mean equal users), and
+/// the key's integer order is the order of `(ts, step order, rank)`.
+#[derive(Default)]
+pub(super) struct Partitioned {
+    /// The records, in the partitions' ranges (anything else is memory
+    /// kept from an earlier input).
+    pub(super) recs: Vec<[u64; 2]>,
+    /// Partition `p` is `recs[starts[p]..ends[p]]`.
+    pub(super) starts: Vec<usize>,
+    pub(super) ends: Vec<usize>,
+    parts_bits: u32,
+    min_ts: i64,
+    /// The channel id of each rank.
+    pub(super) channel_of_rank: Vec<u32>,
+}
+
+/// The working memory of pass 2 (one per thread).
+#[derive(Default)]
+pub(super) struct PassTwo {
+    local: Vec<[u64; 2]>,
+    sub_counts: Vec<usize>,
+    next_counts: Vec<usize>,
+    bounds: Vec<usize>,
+    /// The keys of a user with more than 8 events.
+    more: Vec<u64>,
+}
+
+impl Partitioned {
+    /// The event a key stands for.
+    #[inline]
+    pub(super) fn decode(&self, key: u64) -> Ev {
+        let rank = (key & ((1 << STEP_SHIFT) - 1)) as u32;
+        Ev {
+            ts: self.min_ts + (key >> TS_SHIFT) as i64,
+            step: ((key >> STEP_SHIFT) & 0xFF) as u8,
+            rank,
+            channel: self
+                .channel_of_rank
+                .get(rank as usize)
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    pub(super) fn parts(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Pass 1: one read of the events, scattering `[hash, key]` records
+    /// into partitions of fixed capacity (a quarter more than the average
+    /// partition, plus some room), while finding the time span and the
+    /// largest channel id. Keys hold the time relative to the first
+    /// event's. If a partition overflows (a user with a great many events,
+    /// say), the partitions are sized exactly by a counting read and the
+    /// scatter is done again. Returns `false` (nothing partitioned) for
+    /// inputs whose timestamps span 2^35 seconds (about 1,000 years) or
+    /// more or with 2^19 channels or more: they are sorted instead.
+    pub(super) fn fill(
+        &mut self,
+        events: &[FunnelEvent],
+        ranks: &[u32],
+        steps: usize,
+    ) -> Result<bool> {
+        let n = events.len();
+        let parts_bits = (usize::BITS - (n >> PART_SHIFT).leading_zeros()).min(MAX_PART_BITS);
+        let parts = 1usize << parts_bits;
+        let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
+        if ranks.len() >= 1 << STEP_SHIFT {
+            check_channels(events, ranks)?;
+            return Ok(false);
+        }
+        let Some(first) = events.first() else {
+            self.starts.clear();
+            self.ends.clear();
+            return Ok(true);
+        };
+        // Keys count seconds from `origin`, 2^35 s before the first event.
+        let Some(origin) = first.ts.checked_sub(1 << 35) else {
+            check_channels(events, ranks)?;
+            return Ok(false);
+        };
+        let mut step_bits = [0u64; 256];
+        for (code, b) in step_bits.iter_mut().enumerate() {
+            *b = step_order(code as u8, steps) << STEP_SHIFT;
+        }
+        let rank_bits: Vec<u64> = ranks.iter().map(|&r| u64::from(r)).collect();
+        let Some(last_channel) = ranks.len().checked_sub(1) else {
+            return Err(unknown_channel(first.channel));
+        };
+        // The key, and a non-zero flag if the event's time is out of the
+        // key's range (the exact test: a negative difference wraps to 2^63
+        // or more) or its channel is not registered.
+        let key_of = |e: &FunnelEvent| -> (u64, u64) {
+            let off = e.ts.wrapping_sub(origin) as u64;
+            let ci = e.channel.index();
+            let key = (off << TS_SHIFT)
+                | step_bits[usize::from(e.step)]
+                | rank_bits[ci.min(last_channel)];
+            (key, (off >> 36) | u64::from(ci > last_channel))
+        };
+        let average = n / parts;
+        let cap = average + average / 4 + 64;
+        let total = cap * parts;
+        // Memory kept from an earlier call is written over, not cleared;
+        // fresh memory comes zeroed from the system, and pages that no
+        // record lands on are never touched.
+        if self.recs.len() < total {
+            self.recs.resize(total, [0u64; 2]);
+        }
+        self.starts.clear();
+        self.starts.extend((0..parts).map(|p| p * cap));
+        self.ends.clear();
+        self.ends.extend_from_slice(&self.starts);
+        let mut bad = 0u64;
+        let mut overflow = false;
+        {
+            let recs = &mut self.recs[..total];
+            // Per partition: the next free slot and the end of its room.
+            let mut cursor: Vec<[usize; 2]> =
+                (0..parts).map(|p| [p * cap, (p + 1) * cap]).collect();
+            let top = |h: u64| ((h >> 1) >> (63 - parts_bits)) as usize;
+            for e in events {
+                let h = mix(e.user);
+                let (key, flag) = key_of(e);
+                bad |= flag;
+                let c = &mut cursor[top(h)];
+                if c[0] < c[1] {
+                    recs[c[0]] = [h, key];
+                    c[0] += 1;
+                } else {
+                    overflow = true;
+                }
+            }
+            for (end, c) in self.ends.iter_mut().zip(&cursor) {
+                *end = c[0];
+            }
+        }
+        if bad != 0 {
+            check_channels(events, ranks)?;
+            // A time out of the keys' range.
+            return Ok(false);
+        }
+        if overflow {
+            // Exact sizes: count, then scatter again.
+            let mut counts = vec![0usize; parts + 1];
+            for e in events {
+                counts[part_of(mix(e.user)) + 1] += 1;
+            }
+            for i in 0..parts {
+                counts[i + 1] += counts[i];
+            }
+            if self.recs.len() < n {
+                self.recs.resize(n, [0u64; 2]);
+            }
+            self.starts.clear();
+            self.starts.extend_from_slice(&counts[..parts]);
+            self.ends.clear();
+            self.ends.extend_from_slice(&self.starts);
+            let recs = &mut self.recs[..n];
+            for e in events {
+                let h = mix(e.user);
+                let p = part_of(h);
+                recs[self.ends[p]] = [h, key_of(e).0];
+                self.ends[p] += 1;
+            }
+        }
+        self.channel_of_rank.clear();
+        self.channel_of_rank.resize(ranks.len(), 0);
+        for (id, &r) in ranks.iter().enumerate() {
+            self.channel_of_rank[r as usize] = id as u32;
+        }
+        self.parts_bits = parts_bits;
+        self.min_ts = origin;
+        Ok(true)
+    }
+
+    /// Pass 2 over the partitions in `range`. Each partition, small enough
+    /// for the cache, is split by the next hash bits into about one bucket
+    /// per event, so that most users have a bucket to themselves. A bucket
+    /// of one user with up to 8 events (the usual case) is sorted by key
+    /// with a branch-free network on 64-bit keys; any other bucket is
+    /// sorted as `[hash, key]` records and split into users. `f` gets each
+    /// user's keys in order (see [`Partitioned::decode`]).
+    pub(super) fn scan(
+        &self,
+        range: std::ops::Range<usize>,
+        buf: &mut PassTwo,
+        f: &mut impl FnMut(&[u64]),
+    ) {
+        let PassTwo {
+            local,
+            sub_counts,
+            next_counts,
+            bounds,
+            more,
+        } = buf;
+        // About one bucket per two events: most users (five events on
+        // average) still have a bucket to themselves.
+        let shift = self.parts_bits;
+        let sub_bits_of = |len: usize| (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24);
+        let part_of = |p: usize| &self.recs[self.starts[p]..self.ends[p]];
+        // The bucket counts of a partition, `counts[b + 1]` for bucket `b`.
+        let count_into = |counts: &mut Vec<usize>, part: &[[u64; 2]]| {
+            let bits = sub_bits_of(part.len());
+            counts.clear();
+            counts.resize((1 << bits) + 1, 0);
+        };
+        if let Some(first) = range.clone().next() {
+            let part = part_of(first);
+            count_into(sub_counts, part);
+            let bits = sub_bits_of(part.len());
+            for r in part {
+                sub_counts[((r[0] << shift) >> (64 - bits)) as usize + 1] += 1;
+            }
+        }
+        let last = range.end;
+        for p in range {
+            let part = part_of(p);
+            let len = part.len();
+            // The next partition's buckets are counted a few records at a
+            // time during this partition's walk: its memory is read while
+            // the CPU works on this one.
+            let next: &[[u64; 2]] = if p + 1 < last { part_of(p + 1) } else { &[] };
+            let next_bits = sub_bits_of(next.len());
+            count_into(next_counts, next);
+            let mut ahead = next.iter();
+            if len == 0 {
+                std::mem::swap(sub_counts, next_counts);
+                for r in ahead {
+                    sub_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                }
+                continue;
+            }
+            let sub_bits = sub_bits_of(len);
+            let subs = 1usize << sub_bits;
+            let sub_of = |h: u64| ((h << shift) >> (64 - sub_bits)) as usize;
+            // Exclusive prefix sums in place, and the bounds of the
+            // non-empty buckets gathered without branches: the walk below
+            // then reads them in sequence instead of looking each bucket's
+            // end up from its first record. (Kept at their largest size:
+            // every entry read is written first.)
+            if bounds.len() < subs + 1 {
+                bounds.resize(subs + 1, 0);
+            }
+            let (mut at, mut m) = (0usize, 0usize);
+            for s in 0..subs {
+                let c = sub_counts[s + 1];
+                sub_counts[s] = at;
+                bounds[m] = at;
+                m += usize::from(c != 0);
+                at += c;
+            }
+            bounds[m] = len;
+            // Eight records of padding: the fast path reads eight at a time.
+            if local.len() < len + 8 {
+                local.resize(len + 8, [0; 2]);
+            }
+            local[len..len + 8].fill([u64::MAX; 2]);
+            for r in part {
+                let s = sub_of(r[0]);
+                local[sub_counts[s]] = *r;
+                sub_counts[s] += 1;
+            }
+            let per_bucket = next.len().div_ceil(m.max(1));
+            for w in bounds[..=m].windows(2) {
+                for r in ahead.by_ref().take(per_bucket) {
+                    next_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                }
+                let (i, end) = (w[0], w[1]);
+                let h0 = local[i][0];
+                let count = end - i;
+                let mut keys = [u64::MAX; 8];
+                let mut other = 0u64;
+                for (j, k) in keys.iter_mut().enumerate() {
+                    let r = local[i + j];
+                    let mask = if j < count { u64::MAX } else { 0 };
+                    other |= (r[0] ^ h0) & mask;
+                    *k = r[1] | !mask;
+                }
+                if other == 0 && count <= 4 {
+                    let mut four = [keys[0], keys[1], keys[2], keys[3]];
+                    sort4(&mut four);
+                    f(&four[..count]);
+                } else if other == 0 && count <= 8 {
+                    sort8(&mut keys);
+                    f(&keys[..count]);
+                } else if count <= 8 {
+                    // Users sharing a bucket: the same network on
+                    // `[hash, key]` as 128-bit keys.
+                    let mut wide = [u128::MAX; 8];
+                    for (w, r) in wide.iter_mut().zip(&local[i..end]) {
+                        *w = (u128::from(r[0]) << 64) | u128::from(r[1]);
+                    }
+                    sort8(&mut wide);
+                    let mut j = 0;
+                    while j < count {
+                        let user = (wide[j] >> 64) as u64;
+                        let mut len = 0;
+                        while j < count && (wide[j] >> 64) as u64 == user {
+                            keys[len] = wide[j] as u64;
+                            len += 1;
+                            j += 1;
+                        }
+                        f(&keys[..len]);
+                    }
+                } else {
+                    let bucket = &mut local[i..end];
+                    bucket.sort_unstable();
+                    let mut j = 0;
+                    while j < bucket.len() {
+                        let user = bucket[j][0];
+                        more.clear();
+                        while j < bucket.len() && bucket[j][0] == user {
+                            more.push(bucket[j][1]);
+                            j += 1;
+                        }
+                        f(more);
+                    }
+                }
+            }
+            for r in ahead {
+                next_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+            }
+            std::mem::swap(sub_counts, next_counts);
+        }
+    }
+}
+
+/// The error for an event whose channel is not in the registry.
+fn unknown_channel(c: ChannelId) -> Error {
+    Error::invalid(
+        "funnel",
+        format!("channel id {} is not in the registry", c.0),
+    )
+}
+
+/// An error for the first event whose channel is not in the registry.
+fn check_channels(events: &[FunnelEvent], ranks: &[u32]) -> Result<()> {
+    match events.iter().find(|e| e.channel.index() >= ranks.len()) {
+        Some(e) => Err(unknown_channel(e.channel)),
+        None => Ok(()),
+    }
+}
+
+/// A compare-exchange of two variables: the smaller goes to the first.
+macro_rules! cx {
+    ($x:ident, $y:ident) => {{
+        let (lo, hi) = ($x.min($y), $x.max($y));
+        $x = lo;
+        $y = hi;
+    }};
+}
+
+/// Sorts four keys with a sorting network of 5 compare-exchanges.
+#[inline]
+pub(super) fn sort4<T: Ord + Copy>(k: &mut [T; 4]) {
+    let [mut a0, mut a1, mut a2, mut a3] = *k;
+    cx!(a0, a2);
+    cx!(a1, a3);
+    cx!(a0, a1);
+    cx!(a2, a3);
+    cx!(a1, a2);
+    *k = [a0, a1, a2, a3];
+}
+
+/// Sorts eight keys with a sorting network of 19 compare-exchanges (Knuth's
+/// optimal-size network for 8 inputs), written out so that the keys stay in
+/// registers, without branches (so random input costs no mispredictions).
+/// Checked on every 0/1 input by the tests.
+#[inline]
+pub(super) fn sort8<T: Ord + Copy>(k: &mut [T; 8]) {
+    let [mut a0, mut a1, mut a2, mut a3, mut a4, mut a5, mut a6, mut a7] = *k;
+    cx!(a0, a2);
+    cx!(a1, a3);
+    cx!(a4, a6);
+    cx!(a5, a7);
+    cx!(a0, a4);
+    cx!(a1, a5);
+    cx!(a2, a6);
+    cx!(a3, a7);
+    cx!(a0, a1);
+    cx!(a2, a3);
+    cx!(a4, a5);
+    cx!(a6, a7);
+    cx!(a2, a4);
+    cx!(a3, a5);
+    cx!(a1, a4);
+    cx!(a3, a6);
+    cx!(a1, a2);
+    cx!(a3, a4);
+    cx!(a5, a6);
+    *k = [a0, a1, a2, a3, a4, a5, a6, a7];
+}
+
+/// The order of events within one second: events matching no step first
+/// (ClickHouse gives them condition 0), then steps in order; the raw code is
+/// kept in the low 8 bits.
+fn step_order(step: u8, steps: usize) -> u64 {
+    if usize::from(step) < steps {
+        256 | u64::from(step)
+    } else {
+        u64::from(step)
+    }
+}
+
+/// The general grouping: sort everything by `(user, ts, step order, rank)`.
+pub(super) fn group_by_sorting(
+    events: &[FunnelEvent],
+    ranks: &[u32],
+    steps: usize,
+    mut f: impl FnMut(&[Ev]),
+) {
+    let mut all: Vec<(u64, Ev)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.user,
+                Ev {
+                    ts: e.ts,
+                    step: e.step,
+                    rank: ranks[e.channel.index()],
+                    channel: e.channel.0,
+                },
+            )
+        })
+        .collect();
+    all.sort_unstable_by_key(|(u, e)| (*u, e.ts, step_order(e.step, steps), e.rank));
+    let mut evs = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let user = all[i].0;
+        evs.clear();
+        while i < all.len() && all[i].0 == user {
+            evs.push(all[i].1);
+            i += 1;
+        }
+        f(&evs);
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    /// The 0-1 principle: a network sorts every input if it sorts every
+    /// sequence of zeros and ones.
+    #[test]
+    fn networks_sort_every_binary_input() {
+        for bits in 0u32..(1 << 8) {
+            let mut k = [0u64; 8];
+            for (i, x) in k.iter_mut().enumerate() {
+                *x = u64::from((bits >> i) & 1);
+            }
+            let mut four = [k[0], k[1], k[2], k[3]];
+            super::sort8(&mut k);
+            assert!(k.windows(2).all(|w| w[0] <= w[1]), "8: bits={bits:b}");
+            super::sort4(&mut four);
+            assert!(four.windows(2).all(|w| w[0] <= w[1]), "4: bits={bits:b}");
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! The accumulators of counted chains, and the exact time-to-convert
+//! statistics computed from them.
+
+use rust_decimal::Decimal;
+
+use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, Ratio};
+
+use super::StepReport;
+
+/// The counted chains of the users of one entry channel, by level: for a
+/// user at level `L >= 2`, the `L - 1` times (seconds) from the chain's
+/// first step to each later step, one row per user. A time from the
+/// previous step is the difference of two neighbours in a row, so it is
+/// not stored.
+///
+/// Rows are `u32` while every time fits (any window below 136 years: a
+/// chain never spans more than its window); a time that does not fit turns
+/// the whole accumulator to `i64` rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Rows {
+    Narrow(Vec<Vec<u32>>),
+    Wide(Vec<Vec<i64>>),
+}
+
+/// Per-step accumulators for the users of one entry channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Acc {
+    /// `at_level[k]`: users whose level is `k + 1` exactly.
+    pub(super) at_level: Vec<u64>,
+    /// Index `L - 1`: the rows of the users at level `L`.
+    rows: Rows,
+    /// The largest time in the rows (from the previous step or from the
+    /// first: the latter bound the former).
+    max: i64,
+}
+
+impl Acc {
+    pub(super) fn new(n: usize) -> Acc {
+        Acc {
+            at_level: vec![0; n],
+            rows: Rows::Narrow(vec![Vec::new(); n]),
+            max: 0,
+        }
+    }
+
+    /// Empties the accumulator, keeping its memory.
+    pub(super) fn clear(&mut self) {
+        self.at_level.fill(0);
+        self.max = 0;
+        match &mut self.rows {
+            Rows::Narrow(v) => v.iter_mut().for_each(Vec::clear),
+            Rows::Wide(_) => self.rows = Rows::Narrow(vec![Vec::new(); self.at_level.len()]),
+        }
+    }
+
+    fn widen(&mut self) {
+        if let Rows::Narrow(v) = &self.rows {
+            let wide = v
+                .iter()
+                .map(|l| l.iter().map(|&x| i64::from(x)).collect())
+                .collect();
+            self.rows = Rows::Wide(wide);
+        }
+    }
+
+    /// Adds a user at `level` whose counted chain has timestamps `ts`.
+    #[inline]
+    pub(super) fn add(&mut self, level: usize, ts: &[i64], timed: bool) {
+        self.at_level[level - 1] += 1;
+        if !timed || level < 2 {
+            return;
+        }
+        let chain = &ts[..level];
+        let t0 = chain[0];
+        self.max = self.max.max(chain[level - 1] - t0);
+        if let Rows::Narrow(v) = &mut self.rows {
+            let row = &mut v[level - 1];
+            let before = row.len();
+            for &t in &chain[1..] {
+                match u32::try_from(t - t0) {
+                    Ok(x) => row.push(x),
+                    Err(_) => {
+                        row.truncate(before);
+                        break;
+                    }
+                }
+            }
+            if row.len() == before + level - 1 {
+                return;
+            }
+            self.widen();
+        }
+        if let Rows::Wide(v) = &mut self.rows {
+            v[level - 1].extend(chain[1..].iter().map(|&t| t - t0));
+        }
+    }
+
+    pub(super) fn merge(&mut self, o: &Acc) {
+        for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
+            *a += b;
+        }
+        self.max = self.max.max(o.max);
+        if let Rows::Wide(_) = o.rows {
+            self.widen();
+        }
+        match (&mut self.rows, &o.rows) {
+            (Rows::Narrow(a), Rows::Narrow(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend_from_slice(y);
+                }
+            }
+            (Rows::Wide(a), Rows::Narrow(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend(y.iter().map(|&v| i64::from(v)));
+                }
+            }
+            (Rows::Wide(a), Rows::Wide(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend_from_slice(y);
+                }
+            }
+            (Rows::Narrow(_), Rows::Wide(_)) => {}
+        }
+    }
+
+    /// Calls `f` with every time to step `k >= 1` (from the previous step
+    /// if `prev`, else from the first), for narrow rows.
+    #[inline]
+    fn for_each_narrow(&self, k: usize, prev: bool, mut f: impl FnMut(u32)) {
+        let Rows::Narrow(v) = &self.rows else {
+            return;
+        };
+        for (l, rows) in v.iter().enumerate().skip(k) {
+            // Rows of users at level l + 1 > k hold l values each.
+            for row in rows.chunks_exact(l) {
+                let x = row[k - 1];
+                f(if prev && k >= 2 { x - row[k - 2] } else { x });
+            }
+        }
+    }
+
+    /// The same as a list, for any rows.
+    fn times(&self, k: usize, prev: bool) -> Vec<i64> {
+        match &self.rows {
+            Rows::Narrow(_) => {
+                let mut out = Vec::new();
+                self.for_each_narrow(k, prev, |x| out.push(i64::from(x)));
+                out
+            }
+            Rows::Wide(v) => {
+                let mut out = Vec::new();
+                for (l, rows) in v.iter().enumerate().skip(k) {
+                    for row in rows.chunks_exact(l) {
+                        let x = row[k - 1];
+                        out.push(if prev && k >= 2 { x - row[k - 2] } else { x });
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The step reports for one group, from its level counts and its
+/// time-to-convert statistics per step (`None` for step 0).
+pub(super) fn step_reports(
+    at_level: &[u64],
+    from_prev: &[Option<TimeStats>],
+    from_first: &[Option<TimeStats>],
+) -> Vec<StepReport> {
+    let n = at_level.len();
+    // users[k] = users with level >= k + 1
+    let mut users = vec![0u64; n];
+    let mut acc = 0u64;
+    for k in (0..n).rev() {
+        acc += at_level[k];
+        users[k] = acc;
+    }
+    (0..n)
+        .map(|k| {
+            let prev = if k == 0 { None } else { Some(users[k - 1]) };
+            StepReport {
+                step: k,
+                users: users[k],
+                conversion_from_previous: prev.and_then(|p| Ratio::from_counts(users[k], p).ok()),
+                conversion_from_first: Ratio::from_counts(users[k], users[0]).ok(),
+                drop_off: if k + 1 < n {
+                    users[k] - users[k + 1]
+                } else {
+                    0
+                },
+                time_from_previous: from_prev.get(k).cloned().flatten(),
+                time_from_first: from_first.get(k).cloned().flatten(),
+            }
+        })
+        .collect()
+}
+
+/// The statistics of the times to step `k` for each accumulator and for
+/// their union (last), computed together: one read for the sums and the
+/// largest value, one to count values into buckets of their top bits (the
+/// union's counts are the sum of the parts'), one to gather the values of
+/// the buckets that hold the ranks the quantiles need, which alone are
+/// sorted. Wide rows (windows of 136 years or more) are sorted instead.
+pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<TimeStats>> {
+    let g = accs.len();
+    if accs.iter().any(|a| matches!(a.rows, Rows::Wide(_))) {
+        let lists: Vec<Vec<i64>> = accs.iter().map(|a| a.times(k, prev)).collect();
+        let mut out: Vec<Option<TimeStats>> = lists
+            .iter()
+            .map(|l| TimeStats::of_values(l.clone()))
+            .collect();
+        out.push(TimeStats::of_values(lists.concat()));
+        return out;
+    }
+    // Narrow rows hold values below 2^32 only.
+    let max = accs
+        .iter()
+        .map(|a| a.max)
+        .max()
+        .unwrap_or(0)
+        .clamp(0, i64::from(u32::MAX)) as u32;
+    let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
+    let buckets = (max >> shift) as usize + 1;
+    // One read: counts, sums, and hist[i][b + 1], the values of group i in
+    // bucket b (then prefix sums).
+    let mut count = vec![0u64; g + 1];
+    let mut sum = vec![0u128; g + 1];
+    let mut hist = vec![vec![0u64; buckets + 1]; g + 1];
+    for (i, a) in accs.iter().enumerate() {
+        let h = &mut hist[i];
+        let (mut c, mut s) = (0u64, 0u128);
+        a.for_each_narrow(k, prev, |x| {
+            h[(x >> shift) as usize + 1] += 1;
+            c += 1;
+            s += u128::from(x);
+        });
+        count[i] = c;
+        sum[i] = s;
+        count[g] += c;
+        sum[g] += s;
+    }
+    if count[g] == 0 {
+        return vec![None; g + 1];
+    }
+    let (parts, union) = hist.split_at_mut(g);
+    for h in parts.iter() {
+        for (u, x) in union[0].iter_mut().zip(h) {
+            *u += x;
+        }
+    }
+    for h in &mut hist {
+        for b in 1..h.len() {
+            h[b] += h[b - 1];
+        }
+    }
+    let half = Ratio::from_counts(1, 2).ok();
+    let p90 = Ratio::from_counts(9, 10).ok();
+    let (Some(half), Some(p90)) = (half, p90) else {
+        return vec![None; g + 1];
+    };
+    // The ranks the quantile rule asks for, found by asking it with a
+    // recording lookup; then the buckets holding them, per group.
+    let wanted_buckets: Vec<Vec<usize>> = (0..=g)
+        .map(|i| {
+            let asked = std::cell::RefCell::new(Vec::new());
+            let record = |r: u64| {
+                asked.borrow_mut().push(r);
+                Some(0)
+            };
+            let _ = quantile_by_rank(count[i], half, record);
+            let _ = quantile_by_rank(count[i], p90, record);
+            let mut b: Vec<usize> = asked
+                .into_inner()
+                .iter()
+                .map(|&r| hist[i].partition_point(|&c| c <= r) - 1)
+                .collect();
+            b.sort_unstable();
+            b.dedup();
+            b
+        })
+        .collect();
+    // Per bucket, bit flags: bit 0 if its group wants it, bit 1 if the
+    // union does.
+    let mut gathered: Vec<Vec<Vec<u32>>> = wanted_buckets
+        .iter()
+        .map(|b| vec![Vec::new(); b.len()])
+        .collect();
+    let mut union_want = vec![u8::MAX; buckets];
+    for (j, &b) in wanted_buckets[g].iter().enumerate() {
+        union_want[b] = j as u8;
+    }
+    let mut want = vec![u8::MAX; buckets];
+    for (i, a) in accs.iter().enumerate() {
+        for (j, &b) in wanted_buckets[i].iter().enumerate() {
+            want[b] = j as u8;
+        }
+        let (mine, rest) = gathered.split_at_mut(g);
+        let (mine, union) = (&mut mine[i], &mut rest[0]);
+        a.for_each_narrow(k, prev, |x| {
+            let b = (x >> shift) as usize;
+            if let Some(l) = mine.get_mut(usize::from(want[b])) {
+                l.push(x);
+            }
+            if let Some(l) = union.get_mut(usize::from(union_want[b])) {
+                l.push(x);
+            }
+        });
+        for &b in &wanted_buckets[i] {
+            want[b] = u8::MAX;
+        }
+    }
+    (0..=g)
+        .map(|i| {
+            if count[i] == 0 {
+                return None;
+            }
+            for l in &mut gathered[i] {
+                l.sort_unstable();
+            }
+            let nth = |r: u64| -> Option<i64> {
+                let b = hist[i].partition_point(|&c| c <= r) - 1;
+                let j = wanted_buckets[i].binary_search(&b).ok()?;
+                let off = usize::try_from(r - hist[i][b]).ok()?;
+                gathered[i][j].get(off).map(|&v| i64::from(v))
+            };
+            Some(TimeStats {
+                count: count[i],
+                mean_seconds: mean_from_sum(i128::try_from(sum[i]).ok()?, count[i])?,
+                median_seconds: quantile_by_rank(count[i], half, nth)?,
+                p90_seconds: quantile_by_rank(count[i], p90, nth)?,
+            })
+        })
+        .collect()
+}
+
+/// Exact time-to-convert statistics, in seconds, by the crate's quantile
+/// rule.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TimeStats {
+    /// How many users the figures cover.
+    pub count: u64,
+    /// The mean, in seconds.
+    pub mean_seconds: Decimal,
+    /// The median, in seconds.
+    pub median_seconds: Decimal,
+    /// The 90th percentile, in seconds.
+    pub p90_seconds: Decimal,
+}
+
+/// The buckets of the histogram selection: at most 2^12 (32 KiB of
+/// counts per group, which stay in the cache).
+const SELECT_BITS: u32 = 12;
+
+impl TimeStats {
+    /// The statistics of a list, by sorting it.
+    fn of_values(mut all: Vec<i64>) -> Option<TimeStats> {
+        let n = all.len() as u64;
+        if n == 0 {
+            return None;
+        }
+        sort_i64(&mut all);
+        let sum: i128 = all.iter().map(|&v| i128::from(v)).sum();
+        let nth = |k: u64| usize::try_from(k).ok().and_then(|k| all.get(k)).copied();
+        Some(TimeStats {
+            count: n,
+            mean_seconds: mean_from_sum(sum, n)?,
+            median_seconds: quantile_by_rank(n, Ratio::from_counts(1, 2).ok()?, nth)?,
+            p90_seconds: quantile_by_rank(n, Ratio::from_counts(9, 10).ok()?, nth)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod time_stats_tests {
+    use super::{step_stats, Acc};
+    use crate::quantity::Distribution;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The joint histogram selection over several accumulators gives,
+        /// per accumulator and for their union, the statistics of
+        /// `Distribution` over the times computed directly from the
+        /// chains, for narrow and wide values, ties and spreads alike.
+        #[test]
+        fn selection_equals_the_distribution(
+            scale in prop_oneof![Just(3u64), Just(5_000_000), Just(1 << 40)],
+            raw in prop::collection::vec(
+                prop::collection::vec((1usize..=4, prop::collection::vec(any::<u64>(), 4)), 0..120),
+                1..4,
+            ),
+        ) {
+            let n = 4;
+            // chains[i]: (level, timestamps) of accumulator i's users.
+            let chains: Vec<Vec<(usize, Vec<i64>)>> = raw
+                .iter()
+                .map(|users| {
+                    users
+                        .iter()
+                        .map(|(level, steps)| {
+                            let mut t = 1_000i64;
+                            let ts = steps.iter().map(|&x| { t += (x % scale) as i64; t }).collect();
+                            (*level, ts)
+                        })
+                        .collect()
+                })
+                .collect();
+            let accs: Vec<Acc> = chains
+                .iter()
+                .map(|users| {
+                    let mut a = Acc::new(n);
+                    for (level, ts) in users {
+                        a.add(*level, ts, true);
+                    }
+                    a
+                })
+                .collect();
+            let refs: Vec<&Acc> = accs.iter().collect();
+            for k in 1..n {
+                for prev in [true, false] {
+                    let got = step_stats(&refs, k, prev);
+                    let mut union = Distribution::new();
+                    let mut expect = Vec::new();
+                    for users in &chains {
+                        let mut d = Distribution::new();
+                        for (level, ts) in users {
+                            if *level > k {
+                                let v = ts[k] - if prev { ts[k - 1] } else { ts[0] };
+                                d.add(v);
+                                union.add(v);
+                            }
+                        }
+                        expect.push(d);
+                    }
+                    expect.push(union);
+                    prop_assert_eq!(got.len(), expect.len());
+                    for (g, d) in got.iter().zip(&expect) {
+                        match g {
+                            None => prop_assert!(d.is_empty()),
+                            Some(s) => {
+                                prop_assert_eq!(s.count, d.count());
+                                prop_assert_eq!(Some(s.mean_seconds), d.mean());
+                                prop_assert_eq!(Some(s.median_seconds), d.median());
+                                prop_assert_eq!(Some(s.p90_seconds), d.p90());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
