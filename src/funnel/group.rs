@@ -304,8 +304,8 @@ impl Partitioned {
                 let count = end - i;
                 let mut keys = [u64::MAX; 8];
                 let mut other = 0u64;
-                for (j, k) in keys.iter_mut().enumerate() {
-                    let r = local[i + j];
+                let eight = &local[i..i + 8];
+                for ((j, k), r) in keys.iter_mut().enumerate().zip(eight) {
                     let mask = if j < count { u64::MAX } else { 0 };
                     other |= (r[0] ^ h0) & mask;
                     *k = r[1] | !mask;
