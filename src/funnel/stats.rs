@@ -280,8 +280,9 @@ pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<Time
             b
         })
         .collect();
-    // Per bucket, bit flags: bit 0 if its group wants it, bit 1 if the
-    // union does.
+    // gathered[group][j]: the values of the group's wanted bucket j; want
+    // and union_want: bucket -> j (u8::MAX: not wanted), for the group
+    // being read and for the union.
     let mut gathered: Vec<Vec<Vec<u32>>> = wanted_buckets
         .iter()
         .map(|b| vec![Vec::new(); b.len()])
