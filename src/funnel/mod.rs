@@ -134,13 +134,17 @@
 //! on every call, and fresh memory costs page faults; a
 //! [`FunnelAnalyzer`] kept between calls reuses it. On the 2-core machine
 //! this crate is developed on, 10.6 million events of 2 million users take
-//! about 250 to 275 ms with a reused analyser and about 355 ms as a one-off
-//! call, single threaded (`cargo bench --bench funnel`, which also runs a
-//! straightforward `HashMap` implementation: about 4.5 s). On Linux with
-//! glibc 2.35 or later, starting the process with
+//! about 240 ms with a reused analyser and about 345 ms as a one-off call,
+//! single threaded (`cargo bench --bench funnel`, on a quiet machine; it
+//! also runs a straightforward `HashMap` implementation: about 5 s). On
+//! Linux with glibc 2.35 or later, starting the process with
 //! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` lets the allocator back large
 //! buffers with transparent huge pages, which takes most of the page-fault
 //! cost out of one-off calls (about 270 to 290 ms there).
+//!
+//! Partitions are read ahead: while one partition is worked on, the next
+//! one's bucket counts are taken a few records at a time, so its memory
+//! arrives while the CPU is busy.
 //!
 //! # Example
 //!
