@@ -81,9 +81,9 @@ impl Partitioned {
 
     /// Pass 1: one read of the events, scattering `[hash, key]` records
     /// into partitions of fixed capacity (a quarter more than the average
-    /// partition, plus some room), while finding the time span and the
-    /// largest channel id. Keys hold the time relative to the first
-    /// event's. If a partition overflows (a user with a great many events,
+    /// partition, plus some room), while flagging times out of the keys'
+    /// range and unregistered channels. Keys hold the time relative to the
+    /// first event's. If a partition overflows (a user with a great many events,
     /// say), the partitions are sized exactly by a counting read and the
     /// scatter is done again. Returns `false` (nothing partitioned) for
     /// inputs whose timestamps span 2^35 seconds (about 1,000 years) or
@@ -97,7 +97,8 @@ impl Partitioned {
         let n = events.len();
         let parts_bits = (usize::BITS - (n >> PART_SHIFT).leading_zeros()).min(MAX_PART_BITS);
         let parts = 1usize << parts_bits;
-        let part_of = |h: u64| (h.checked_shr(64 - parts_bits).unwrap_or(0)) as usize;
+        // The partition: the hash's top `parts_bits` bits (none for 0).
+        let part_of = |h: u64| ((h >> 1) >> (63 - parts_bits)) as usize;
         if ranks.len() >= 1 << STEP_SHIFT {
             check_channels(events, ranks)?;
             return Ok(false);
@@ -151,12 +152,11 @@ impl Partitioned {
             // Per partition: the next free slot and the end of its room.
             let mut cursor: Vec<[usize; 2]> =
                 (0..parts).map(|p| [p * cap, (p + 1) * cap]).collect();
-            let top = |h: u64| ((h >> 1) >> (63 - parts_bits)) as usize;
             for e in events {
                 let h = mix(e.user);
                 let (key, flag) = key_of(e);
                 bad |= flag;
-                let c = &mut cursor[top(h)];
+                let c = &mut cursor[part_of(h)];
                 if c[0] < c[1] {
                     recs[c[0]] = [h, key];
                     c[0] += 1;
@@ -209,11 +209,14 @@ impl Partitioned {
 
     /// Pass 2 over the partitions in `range`. Each partition, small enough
     /// for the cache, is split by the next hash bits into about one bucket
-    /// per event, so that most users have a bucket to themselves. A bucket
-    /// of one user with up to 8 events (the usual case) is sorted by key
-    /// with a branch-free network on 64-bit keys; any other bucket is
-    /// sorted as `[hash, key]` records and split into users. `f` gets each
-    /// user's keys in order (see [`Partitioned::decode`]).
+    /// per two events (see [`bucket_bits`]), so that most users have a
+    /// bucket to themselves. A bucket of one user with up to 8 events (the
+    /// usual case) is sorted by key with a branch-free network on 64-bit
+    /// keys; any other bucket is sorted as `[hash, key]` records and split
+    /// into users. `f` gets each user's keys in order (see
+    /// [`Partitioned::decode`]). A partition's buckets are counted during
+    /// the previous partition's walk, a few records at a time, so that its
+    /// memory is read while the CPU works on the other.
     pub(super) fn scan(
         &self,
         range: std::ops::Range<usize>,
@@ -227,23 +230,13 @@ impl Partitioned {
             bounds,
             more,
         } = buf;
-        // About one bucket per two events: most users (five events on
-        // average) still have a bucket to themselves.
         let shift = self.parts_bits;
-        let sub_bits_of = |len: usize| (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24);
         let part_of = |p: usize| &self.recs[self.starts[p]..self.ends[p]];
-        // The bucket counts of a partition, `counts[b + 1]` for bucket `b`.
-        let count_into = |counts: &mut Vec<usize>, part: &[[u64; 2]]| {
-            let bits = sub_bits_of(part.len());
-            counts.clear();
-            counts.resize((1 << bits) + 1, 0);
-        };
         if let Some(first) = range.clone().next() {
             let part = part_of(first);
-            count_into(sub_counts, part);
-            let bits = sub_bits_of(part.len());
+            let bits = reset_counts(sub_counts, part.len());
             for r in part {
-                sub_counts[((r[0] << shift) >> (64 - bits)) as usize + 1] += 1;
+                sub_counts[bucket_of(r[0], shift, bits) + 1] += 1;
             }
         }
         let last = range.end;
@@ -251,22 +244,20 @@ impl Partitioned {
             let part = part_of(p);
             let len = part.len();
             // The next partition's buckets are counted a few records at a
-            // time during this partition's walk: its memory is read while
-            // the CPU works on this one.
+            // time during this partition's walk.
             let next: &[[u64; 2]] = if p + 1 < last { part_of(p + 1) } else { &[] };
-            let next_bits = sub_bits_of(next.len());
-            count_into(next_counts, next);
+            let next_bits = reset_counts(next_counts, next.len());
             let mut ahead = next.iter();
             if len == 0 {
                 std::mem::swap(sub_counts, next_counts);
                 for r in ahead {
-                    sub_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                    sub_counts[bucket_of(r[0], shift, next_bits) + 1] += 1;
                 }
                 continue;
             }
-            let sub_bits = sub_bits_of(len);
+            let sub_bits = bucket_bits(len);
             let subs = 1usize << sub_bits;
-            let sub_of = |h: u64| ((h << shift) >> (64 - sub_bits)) as usize;
+            let sub_of = |h: u64| bucket_of(h, shift, sub_bits);
             // Exclusive prefix sums in place, and the bounds of the
             // non-empty buckets gathered without branches: the walk below
             // then reads them in sequence instead of looking each bucket's
@@ -297,7 +288,7 @@ impl Partitioned {
             let per_bucket = next.len().div_ceil(m.max(1));
             for w in bounds[..=m].windows(2) {
                 for r in ahead.by_ref().take(per_bucket) {
-                    next_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                    next_counts[bucket_of(r[0], shift, next_bits) + 1] += 1;
                 }
                 let (i, end) = (w[0], w[1]);
                 let h0 = local[i][0];
@@ -352,11 +343,34 @@ impl Partitioned {
                 }
             }
             for r in ahead {
-                next_counts[((r[0] << shift) >> (64 - next_bits)) as usize + 1] += 1;
+                next_counts[bucket_of(r[0], shift, next_bits) + 1] += 1;
             }
             std::mem::swap(sub_counts, next_counts);
         }
     }
+}
+
+/// The bucket bits of a partition of `len` records: about one bucket per
+/// two events, so that most users (five events on average) still have a
+/// bucket to themselves.
+fn bucket_bits(len: usize) -> u32 {
+    (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24)
+}
+
+/// The bucket of a user's hash in its partition: the `bits` bits below the
+/// partition's `shift` top bits.
+#[inline]
+fn bucket_of(h: u64, shift: u32, bits: u32) -> usize {
+    ((h << shift) >> (64 - bits)) as usize
+}
+
+/// Zeroed bucket counts for a partition of `len` records (`counts[b + 1]`
+/// is to hold bucket `b`'s); returns the bucket bits.
+fn reset_counts(counts: &mut Vec<usize>, len: usize) -> u32 {
+    let bits = bucket_bits(len);
+    counts.clear();
+    counts.resize((1 << bits) + 1, 0);
+    bits
 }
 
 /// The error for an event whose channel is not in the registry.
