@@ -353,6 +353,7 @@ impl Partitioned {
 /// The bucket bits of a partition of `len` records: about one bucket per
 /// two events, so that most users (five events on average) still have a
 /// bucket to themselves.
+#[inline]
 fn bucket_bits(len: usize) -> u32 {
     (usize::BITS - (len >> 1).leading_zeros()).clamp(1, 24)
 }
@@ -366,6 +367,7 @@ fn bucket_of(h: u64, shift: u32, bits: u32) -> usize {
 
 /// Zeroed bucket counts for a partition of `len` records (`counts[b + 1]`
 /// is to hold bucket `b`'s); returns the bucket bits.
+#[inline]
 fn reset_counts(counts: &mut Vec<usize>, len: usize) -> u32 {
     let bits = bucket_bits(len);
     counts.clear();
