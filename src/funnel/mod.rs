@@ -566,28 +566,26 @@ impl FunnelState {
         self.users += 1;
         // Keys by kind: events matching no step (order below 0x100), step-1
         // events (0x100) and later steps (above).
-        let (mut no_step, mut later) = (0u64, 0u64);
+        let (mut no_step, mut later, mut first) = (0u64, 0u64, u64::MAX);
         for &k in keys {
             let order = (k >> STEP_SHIFT) & 0x1FF;
             no_step += u64::from(order < 0x100);
             later |= u64::from(order > 0x100);
+            first = first.min(if order == 0x100 { k } else { u64::MAX });
         }
         self.no_step_events += no_step;
         let c = if later == 0 {
-            // Only step-1 events: the first one is the counted chain.
-            match keys.iter().find(|&&k| (k >> STEP_SHIFT) & 0x1FF == 0x100) {
-                Some(&k) => {
-                    scratch.counted[0] = (k >> TS_SHIFT) as i64;
-                    scan::Counted {
-                        level: 1,
-                        channel: (k & ((1 << STEP_SHIFT) - 1)) as u32,
-                        disqualified: false,
-                    }
-                }
-                None => {
-                    self.without_first += 1;
-                    return;
-                }
+            // Only step-1 events: the first one (the smallest key) is the
+            // counted chain.
+            if first == u64::MAX {
+                self.without_first += 1;
+                return;
+            }
+            scratch.counted[0] = (first >> TS_SHIFT) as i64;
+            scan::Counted {
+                level: 1,
+                channel: (first & ((1 << STEP_SHIFT) - 1)) as u32,
+                disqualified: false,
             }
         } else {
             scan::plain_on_keys(&self.spec, keys, TS_SHIFT, STEP_SHIFT, scratch)
