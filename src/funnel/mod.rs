@@ -1047,6 +1047,36 @@ mod path_tests {
             }
         }
 
+        /// Timestamps near the ends of `i64` and long windows: the fast
+        /// path (keys relative to the first event) or its fallback gives
+        /// what the general path gives.
+        #[test]
+        fn extreme_times_agree(
+            raw in prop::collection::vec((0u64..10, 0i64..1_000, 0u8..5, 0u32..3), 1..80),
+            base in prop_oneof![
+                Just(i64::MIN),
+                Just(i64::MIN + (1 << 35) + 5),
+                Just(-7i64),
+                Just(i64::MAX - 2_000),
+            ],
+            w in prop_oneof![
+                Just(TimeDelta::seconds(10)),
+                Just(TimeDelta::seconds(1 << 40)),
+                Just(TimeDelta::MAX),
+            ],
+        ) {
+            let mut ch = Channels::new();
+            for name in ["web", "ads", "email"] {
+                ch.intern_str(name).unwrap();
+            }
+            let events: Vec<FunnelEvent> = raw
+                .iter()
+                .map(|&(u, t, step, c)| FunnelEvent::new(u, base.saturating_add(t), step, ChannelId(c)))
+                .collect();
+            let spec = FunnelSpec::new(4, w).unwrap();
+            prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), through_sorting(&spec, &events, &ch));
+        }
+
         /// The partitioned grouping, with the default mode's scan on keys,
         /// gives the same report (levels, channels, times to convert) as
         /// the general path, for every mode.
