@@ -137,6 +137,13 @@ fn bench_funnel(c: &mut Criterion) {
             analyze_parallel(black_box(&spec), black_box(&events), &channels, 2).expect("analyze")
         })
     });
+    group.bench_function("revops_analyzer_reused_parallel_2_threads", |b| {
+        b.iter(|| {
+            analyzer
+                .analyze_parallel(black_box(&spec), black_box(&events), &channels, 2)
+                .expect("analyze")
+        })
+    });
     group.bench_function("baseline_hashmap_sort_scan", |b| {
         b.iter(|| baseline(black_box(&events), 5, window))
     });
