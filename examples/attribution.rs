@@ -11,13 +11,17 @@
 //! USD). Every channel seen is listed, zero credit included, sorted by
 //! name. Values keep the decimals they have in the file (up to 18), so the
 //! credits add back exactly to ChannelAttribution-style values such as
-//! `30.7346153846154`. Output follows `examples/README.md`.
+//! `30.7346153846154`: the library keeps each value exactly at the finest
+//! decimals of the input, so one row with many decimals never makes
+//! another row too large. Rows that the library skips (an empty path, a
+//! value without conversions, ...) are rejected with the library's reason.
+//! Output follows `examples/README.md`.
 
 mod common;
 
 use std::time::Instant;
 
-use common::{ms_since, or_exit, print_json, read_csv, usage_error, Args, Rejected};
+use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::attribution::{markov::markov, rules, shapley, Attribution, PathRow};
 use revops::journey::Channels;
 use revops::{Currency, Decimal, Money};
@@ -58,7 +62,11 @@ fn main() {
         usage_error(TOOL, USAGE, "--order must be 1 to 4");
     }
 
-    let table = read_csv(
+    let mut rejects = Rejects::default();
+    let mut channels = Channels::new();
+    let mut rows = Vec::new();
+    let mut row_lines: Vec<u64> = Vec::new();
+    let read = read_csv(
         TOOL,
         USAGE,
         &args.file,
@@ -68,86 +76,55 @@ fn main() {
             "total_conversion_value",
             "total_null",
         ],
-    );
-    let unreadable = table.rejected.len();
-    let mut rejected = table.rejected;
-    let mut channels = Channels::new();
-    let mut rows = Vec::new();
-    let mut row_lines: Vec<u64> = Vec::new();
-    let c = &table.columns;
-    for (line, rec) in &table.rows {
-        let field = |i: usize| rec.get(c[i]).unwrap_or("").trim();
-        let parsed = (|| -> Result<PathRow, String> {
-            let conversions: u64 = field(1)
+        &mut rejects,
+        |line, f| {
+            let conversions: u64 = f[1]
                 .parse()
-                .map_err(|_| format!("total_conversions {:?} is not a whole number", field(1)))?;
-            let value: Decimal = if field(2).is_empty() {
+                .map_err(|_| "total_conversions is not a whole number")?;
+            let value: Decimal = if f[2].is_empty() {
                 Decimal::ZERO
             } else {
-                field(2).parse().map_err(|_| {
-                    format!("total_conversion_value {:?} is not a decimal", field(2))
-                })?
+                Decimal::from_str_exact(f[2])
+                    .map_err(|_| "total_conversion_value is not an exact decimal")?
             };
-            let nulls: u64 = if field(3).is_empty() {
+            let nulls: u64 = if f[3].is_empty() {
                 0
             } else {
-                field(3)
-                    .parse()
-                    .map_err(|_| format!("total_null {:?} is not a whole number", field(3)))?
+                f[3].parse()
+                    .map_err(|_| "total_null is not a whole number")?
             };
             if value < Decimal::ZERO {
                 return Err("total_conversion_value is negative".into());
             }
-            if value.scale() > MAX_DECIMALS {
+            if value.normalize().scale() > MAX_DECIMALS {
                 return Err(format!(
                     "total_conversion_value has more than {MAX_DECIMALS} decimals"
                 ));
             }
-            let path = PathRow::parse_path(field(0), &mut channels).map_err(|e| e.to_string())?;
-            Ok(PathRow::new(
+            // An empty path is kept here: the library skips it, with its
+            // reason, under the same rule as every other model input.
+            let mut path = Vec::new();
+            for part in f[0].split('>') {
+                let name = part.trim();
+                if !name.is_empty() {
+                    path.push(
+                        channels
+                            .intern_str(name)
+                            .map_err(|_| "a channel name in the path is not valid")?,
+                    );
+                }
+            }
+            rows.push(PathRow::new(
                 path,
                 conversions,
                 Money::new(value, currency),
                 nulls,
-            ))
-        })();
-        match parsed {
-            Ok(r) => {
-                rows.push(r);
-                row_lines.push(*line);
-            }
-            Err(reason) => rejected.push(Rejected {
-                line: *line,
-                reason,
-            }),
-        }
-    }
-    let parse_ms = ms_since(table.started);
-
-    // Values finer than the currency's minor unit are kept exact: every
-    // value is scaled by 10^k so that it is a whole number of minor units,
-    // split exactly, and the credits scaled back. The parts still add up to
-    // the input exactly; they just carry the input's decimals.
-    let exponent = currency.exponent().unwrap_or(0);
-    let k = rows
-        .iter()
-        .map(|r| r.value.amount().scale())
-        .max()
-        .unwrap_or(0)
-        .saturating_sub(exponent);
-    let factor = Decimal::from_i128_with_scale(10i128.pow(k), 0);
-    let mut scaled = Vec::with_capacity(rows.len());
-    for (row, line) in rows.into_iter().zip(row_lines) {
-        match row.value.checked_mul(factor) {
-            Ok(v) => scaled.push(PathRow::new(row.path, row.conversions, v, row.nulls)),
-            Err(_) => rejected.push(Rejected {
-                line,
-                reason: "total_conversion_value is too large".into(),
-            }),
-        }
-    }
-    let rows = scaled;
-    let unscale = |m: Money| (m.amount() / factor).normalize().to_string();
+            ));
+            row_lines.push(line);
+            Ok(())
+        },
+    );
+    let parse_ms = ms_since(read.started);
 
     let started = Instant::now();
     let result: Result<Attribution, revops::Error> = match model.as_str() {
@@ -159,33 +136,51 @@ fn main() {
         "shapley_rate" => shapley::conversion_rate(&rows, currency),
         _ => markov(&rows, order, currency).map(|m| m.attribution),
     };
-    let attribution = or_exit(TOOL, result);
     let analyse_ms = ms_since(started);
-    rejected.sort_by_key(|r| r.line);
-    let list: Vec<Value> = attribution
-        .by_name(&channels)
-        .into_iter()
-        .map(|(name, c)| {
-            json!({
-                "channel": name,
-                "conversions": c.conversions.to_string(),
-                "value": {"amount": unscale(c.value), "currency": c.value.currency().code()},
-            })
-        })
-        .collect();
+    let mut errors = Errors::default();
+    let money =
+        |m: Money| json!({"amount": m.amount().to_string(), "currency": m.currency().code()});
+    let (list, totals) = match result {
+        Ok(attribution) => {
+            for s in &attribution.skipped {
+                rejects.push(row_lines[s.row], s.reason.as_str());
+            }
+            let list: Vec<Value> = attribution
+                .by_name(&channels)
+                .into_iter()
+                .map(|(name, c)| {
+                    json!({
+                        "channel": name,
+                        "conversions": c.conversions.to_string(),
+                        "value": money(c.value),
+                    })
+                })
+                .collect();
+            let totals = json!({
+                "conversions": errors.value("totals.conversions", attribution.total_conversions(), |d| json!(d.normalize().to_string())),
+                "value": errors.value("totals.value", attribution.total_value(), money),
+            });
+            (json!(list), totals)
+        }
+        Err(e) => {
+            errors.push("channels", &e);
+            errors.push("totals", &e);
+            (Value::Null, Value::Null)
+        }
+    };
     print_json(&json!({
         "schema_version": 1,
         "model": model,
         "order": if model == "markov" { json!(order) } else { Value::Null },
         "channels": list,
-        "totals": {
-            "conversions": attribution.total_conversions().normalize().to_string(),
-            "value": {"amount": unscale(attribution.total_value()), "currency": currency.code()},
-        },
-        "rejected": Rejected::to_json(&rejected),
+        "totals": totals,
+        "errors": errors.to_json(),
+        "rejected": rejects.to_json(),
         "stats": {
-            "rows": table.rows.len() + unreadable,
+            "rows": read.rows,
             "paths": rows.len(),
+            "rejected_rows": rejects.total(),
+            "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,
             "analyse_ms": analyse_ms,
         },

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::TimeDelta;
-use common::{ms_since, or_exit, print_json, read_csv, usage_error, Args, Rejected};
-use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, StepReport, TimeStats};
+use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
+use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, StepReport, TimeStats, MAX_STEPS};
 use revops::journey::Channels;
 use serde_json::{json, Value};
 
@@ -27,10 +27,17 @@ const USAGE: &str = "funnel FILE.csv [--steps N] [--window SECONDS] [--mode NAME
 
 fn main() {
     let args = Args::parse(TOOL, USAGE, &["steps", "window", "mode"]);
-    let window: i64 = args.parsed(TOOL, USAGE, "window").unwrap_or(604_800);
-    if window < 0 {
+    let window_secs: i64 = args.parsed(TOOL, USAGE, "window").unwrap_or(604_800);
+    if window_secs < 0 {
         usage_error(TOOL, USAGE, "--window must not be negative");
     }
+    let Some(window) = TimeDelta::try_seconds(window_secs) else {
+        usage_error(
+            TOOL,
+            USAGE,
+            &format!("--window {window_secs} is longer than a duration can hold"),
+        )
+    };
     let mut modes = Modes::default();
     for m in args.all("mode") {
         if let Err(e) = modes.set(m) {
@@ -38,53 +45,52 @@ fn main() {
         }
     }
     let steps_flag: Option<u64> = args.parsed(TOOL, USAGE, "steps");
+    if let Some(n) = steps_flag {
+        if n == 0 || n > MAX_STEPS as u64 {
+            usage_error(
+                TOOL,
+                USAGE,
+                &format!("--steps: a funnel has 1 to {MAX_STEPS} steps, not {n}"),
+            );
+        }
+    }
 
-    let table = read_csv(
+    let mut rejects = Rejects::default();
+    let mut channels = Channels::new();
+    let mut raw: Vec<(u64, i64, u64, revops::journey::ChannelId)> = Vec::new();
+    let read = read_csv(
         TOOL,
         USAGE,
         &args.file,
         &["user_id", "ts", "step", "channel"],
+        &mut rejects,
+        |_, f| {
+            let user: u64 = f[0]
+                .parse()
+                .map_err(|_| "user_id is not an unsigned integer")?;
+            let ts: i64 = f[1]
+                .parse()
+                .map_err(|_| "ts is not an integer number of seconds")?;
+            let step: u64 = f[2].parse().map_err(|_| "step is not a step index")?;
+            // Without --steps the number of steps comes from the data, so a
+            // step past the largest funnel cannot be one of its steps.
+            if steps_flag.is_none() && step >= MAX_STEPS as u64 {
+                return Err(format!(
+                    "step is {MAX_STEPS} or more (a funnel has at most {MAX_STEPS} steps)"
+                ));
+            }
+            let channel = channels
+                .intern_str(f[3])
+                .map_err(|_| "channel is not a valid channel name")?;
+            raw.push((user, ts, step, channel));
+            Ok(())
+        },
     );
-    let unreadable = table.rejected.len();
-    let mut rejected = table.rejected;
-    let mut channels = Channels::new();
-    let mut raw: Vec<(u64, i64, u64, revops::journey::ChannelId)> = Vec::new();
-    let c = &table.columns;
-    for (line, row) in &table.rows {
-        let field = |i: usize| row.get(c[i]).unwrap_or("").trim();
-        let parsed = (|| -> Result<_, String> {
-            let user: u64 = field(0)
-                .parse()
-                .map_err(|_| format!("user_id {:?} is not an unsigned integer", field(0)))?;
-            let ts: i64 = field(1)
-                .parse()
-                .map_err(|_| format!("ts {:?} is not an integer number of seconds", field(1)))?;
-            let step: u64 = field(2)
-                .parse()
-                .map_err(|_| format!("step {:?} is not a step index", field(2)))?;
-            let channel = channels.intern_str(field(3)).map_err(|e| e.to_string())?;
-            Ok((user, ts, step, channel))
-        })();
-        match parsed {
-            Ok(r) => raw.push(r),
-            Err(reason) => rejected.push(Rejected {
-                line: *line,
-                reason,
-            }),
-        }
-    }
-    let parse_ms = ms_since(table.started);
+    let parse_ms = ms_since(read.started);
 
     let highest = raw.iter().map(|r| r.2).max().map_or(1, |m| m + 1);
     let steps = steps_flag.unwrap_or(highest);
-    if steps == 0 || steps > 32 {
-        usage_error(
-            TOOL,
-            USAGE,
-            &format!("a funnel has 1 to 32 steps, not {steps}"),
-        );
-    }
-    let spec = FunnelSpec::new(steps as usize, TimeDelta::seconds(window))
+    let spec = FunnelSpec::new(steps as usize, window)
         .and_then(|s| s.with_modes(modes))
         .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));
     // Steps at or above N match no step; 255 stands for all of them.
@@ -97,25 +103,48 @@ fn main() {
         .collect();
 
     let started = Instant::now();
-    let report = or_exit(TOOL, analyze(&spec, &events, &channels));
+    let mut errors = Errors::default();
+    let report = analyze(&spec, &events, &channels);
     let analyse_ms = ms_since(started);
-
-    rejected.sort_by_key(|r| r.line);
-    let by_channel: BTreeMap<&String, Value> = report
-        .by_channel
-        .iter()
-        .map(|(name, steps)| (name, json!({"steps": steps_json(steps)})))
-        .collect();
+    let (steps_json_v, by_channel, ignored, events_n, users) = match &report {
+        Ok(report) => {
+            let by_channel: BTreeMap<&String, Value> = report
+                .by_channel
+                .iter()
+                .map(|(name, steps)| (name, json!({"steps": steps_json(steps)})))
+                .collect();
+            (
+                steps_json(&report.steps),
+                json!(by_channel),
+                json!(report.ignored),
+                json!(report.events),
+                json!(report.users_seen),
+            )
+        }
+        Err(e) => {
+            errors.push("steps", e);
+            (
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            )
+        }
+    };
     print_json(&json!({
         "schema_version": 1,
-        "steps": steps_json(&report.steps),
+        "steps": steps_json_v,
         "by_channel": by_channel,
-        "ignored": report.ignored,
-        "rejected": Rejected::to_json(&rejected),
+        "ignored": ignored,
+        "errors": errors.to_json(),
+        "rejected": rejects.to_json(),
         "stats": {
-            "rows": table.rows.len() + unreadable,
-            "events": report.events,
-            "users": report.users_seen,
+            "rows": read.rows,
+            "events": events_n,
+            "users": users,
+            "rejected_rows": rejects.total(),
+            "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,
             "analyse_ms": analyse_ms,
         },

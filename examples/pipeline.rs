@@ -11,14 +11,16 @@
 //! (`--as-of`, `--period-start`, `--period-end` are required, so the output
 //! never depends on the clock): `--quota AMOUNT`, `--currency CODE` (default:
 //! the first valid row's), `--fx CODE=RATE` (repeatable; rows in another
-//! currency without a rate are rejected). Output follows `examples/README.md`.
+//! currency without a rate are rejected). A negative `--quota`, an `--fx`
+//! rate for the report currency and a currency given twice in `--fx` are
+//! usage errors (exit 2). Output follows `examples/README.md`.
 
 mod common;
 
 use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::{ms_since, or_exit, print_json, read_csv, usage_error, Args, Rejected};
+use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::journey::Team;
 use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, SourceReport};
 use revops::quantity::FxRates;
@@ -26,10 +28,55 @@ use revops::{Currency, Decimal, Money, Period, Ratio};
 use serde_json::{json, Value};
 
 const TOOL: &str = "pipeline";
+/// The report's figures, in output order.
+const FIGURES: [&str; 23] = [
+    "won_count",
+    "lost_count",
+    "open_count",
+    "opportunities_created",
+    "won_revenue",
+    "win_rate",
+    "close_rate",
+    "average_deal_size",
+    "median_deal_size",
+    "mean_cycle_days",
+    "median_cycle_days",
+    "p90_cycle_days",
+    "open_pipeline",
+    "weighted_pipeline",
+    "pipeline_velocity_per_day",
+    "forecast",
+    "quota_attainment",
+    "quota",
+    "by_source",
+    "marketing_sourced_pipeline_share",
+    "marketing_sourced_revenue_share",
+    "fx_rates_used",
+    "ignored",
+];
 const USAGE: &str = "pipeline FILE.csv --as-of YYYY-MM-DD --period-start YYYY-MM-DD --period-end YYYY-MM-DD [--quota AMOUNT] [--currency CODE] [--fx CODE=RATE]...";
 
 fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// A fixed reason for a deal the library refuses (its own message names
+/// the deal and its values).
+fn deal_reason(e: &revops::Error) -> &'static str {
+    let text = e.to_string();
+    if text.contains("is negative") {
+        "amount is negative"
+    } else if text.contains("an open deal has no close time") {
+        "an open deal has a close date"
+    } else if text.contains("needs a close time") {
+        "a won or lost deal has no close date"
+    } else if text.contains("before it was created") {
+        "closed before it was created"
+    } else if text.contains("stage is blank") {
+        "stage is blank"
+    } else {
+        "invalid deal"
+    }
 }
 
 fn main() {
@@ -56,7 +103,13 @@ fn main() {
     let as_of = need("as-of");
     let period = Period::new(need("period-start"), need("period-end"))
         .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));
-    let quota: Option<Decimal> = args.parsed(TOOL, USAGE, "quota");
+    let quota: Option<Decimal> = args.get("quota").map(|q| {
+        Decimal::from_str_exact(q.trim())
+            .unwrap_or_else(|_| usage_error(TOOL, USAGE, &format!("--quota: cannot read {q:?}")))
+    });
+    if quota.is_some_and(|q| q < Decimal::ZERO) {
+        usage_error(TOOL, USAGE, "--quota must not be negative");
+    }
     let mut currency: Option<Currency> = args.get("currency").map(|c| {
         Currency::from_code(c)
             .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--currency: {e}")))
@@ -66,16 +119,21 @@ fn main() {
         let parsed = fx.split_once('=').and_then(|(c, r)| {
             Some((
                 Currency::from_code(c).ok()?,
-                r.trim().parse::<Decimal>().ok()?,
+                Decimal::from_str_exact(r.trim()).ok()?,
             ))
         });
         match parsed {
+            Some(p) if rates.iter().any(|(c, _)| *c == p.0) => {
+                usage_error(TOOL, USAGE, &format!("--fx: {} is given twice", p.0))
+            }
             Some(p) => rates.push(p),
             None => usage_error(TOOL, USAGE, &format!("--fx: {fx:?} is not CODE=RATE")),
         }
     }
 
-    let table = read_csv(
+    let mut rejects = Rejects::default();
+    let mut deals: Vec<(u64, Deal)> = Vec::new();
+    let read = read_csv(
         TOOL,
         USAGE,
         &args.file,
@@ -91,64 +149,53 @@ fn main() {
             "forecast_category",
             "source",
         ],
-    );
-    let unreadable = table.rejected.len();
-    let mut rejected = table.rejected;
-    let c = &table.columns;
-    let mut deals: Vec<(u64, Deal)> = Vec::new();
-    for (line, rec) in &table.rows {
-        let field = |i: usize| rec.get(c[i]).unwrap_or("").trim();
-        let parsed = (|| -> Result<Deal, String> {
-            let created = date(field(1))
-                .ok_or_else(|| format!("created {:?} is not YYYY-MM-DD", field(1)))?;
-            let closed = if field(2).is_empty() {
+        &mut rejects,
+        |line, f| {
+            let created = date(f[1]).ok_or("created is not YYYY-MM-DD")?;
+            let closed = if f[2].is_empty() {
                 None
             } else {
-                Some(
-                    date(field(2))
-                        .ok_or_else(|| format!("closed {:?} is not YYYY-MM-DD", field(2)))?,
-                )
+                Some(date(f[2]).ok_or("closed is not YYYY-MM-DD")?)
             };
-            let status = match field(3).to_ascii_lowercase().as_str() {
+            let status = match f[3].to_ascii_lowercase().as_str() {
                 "open" => DealStatus::Open,
                 "won" => DealStatus::Won,
                 "lost" => DealStatus::Lost,
-                s => return Err(format!("status {s:?} is not open, won or lost")),
+                _ => return Err("status is not open, won or lost".into()),
             };
-            let amount = Money::parse(field(4), field(5)).map_err(|e| e.to_string())?;
-            let probability: Decimal = field(7)
-                .parse()
-                .map_err(|_| format!("probability {:?} is not a decimal", field(7)))?;
-            let probability = Ratio::new(probability).map_err(|e| e.to_string())?;
-            let forecast = ForecastCategory::parse(field(8)).map_err(|e| e.to_string())?;
-            let source = match field(9).to_ascii_lowercase().as_str() {
+            let amount = Money::parse(f[4], f[5]).map_err(|e| match e {
+                revops::Error::UnknownCurrency { .. } => "currency is not an ISO 4217 code",
+                _ => "amount is not a decimal",
+            })?;
+            let probability =
+                Decimal::from_str_exact(f[7]).map_err(|_| "probability is not a decimal")?;
+            let probability =
+                Ratio::new(probability).map_err(|_| "probability is not between 0 and 1")?;
+            let forecast =
+                ForecastCategory::parse(f[8]).map_err(|_| "forecast_category is not known")?;
+            let source = match f[9].to_ascii_lowercase().as_str() {
                 "marketing" => Team::Marketing,
                 "sales" => Team::Sales,
-                s => return Err(format!("source {s:?} is not marketing or sales")),
+                _ => return Err("source is not marketing or sales".into()),
             };
             let at =
                 |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
-            Deal::new(
-                field(0),
+            let deal = Deal::new(
+                f[0],
                 at(created),
                 closed.map(at),
                 status,
                 amount,
-                field(6),
+                f[6],
                 probability,
                 forecast,
                 source,
             )
-            .map_err(|e| e.to_string())
-        })();
-        match parsed {
-            Ok(d) => deals.push((*line, d)),
-            Err(reason) => rejected.push(Rejected {
-                line: *line,
-                reason,
-            }),
-        }
-    }
+            .map_err(|e| deal_reason(&e))?;
+            deals.push((line, deal));
+            Ok(())
+        },
+    );
     let currency = *currency.get_or_insert_with(|| {
         deals
             .first()
@@ -156,6 +203,13 @@ fn main() {
     });
     let mut fx = FxRates::new(currency);
     for (c, r) in rates {
+        if c == currency {
+            usage_error(
+                TOOL,
+                USAGE,
+                &format!("--fx: {c} is the report currency, which takes no rate"),
+            );
+        }
         if let Err(e) = fx.set(c, r) {
             usage_error(TOOL, USAGE, &format!("--fx: {e}"));
         }
@@ -164,26 +218,54 @@ fn main() {
     let mut usable = Vec::with_capacity(deals.len());
     for (line, d) in deals {
         if fx.rate(d.amount().currency()).is_none() {
-            rejected.push(Rejected {
-                line,
-                reason: format!(
-                    "{} amount with no --fx rate into {currency}",
-                    d.amount().currency()
-                ),
-            });
+            rejects.push(line, "amount in a currency with no --fx rate");
         } else {
             usable.push(d);
         }
     }
-    let parse_ms = ms_since(table.started);
+    let parse_ms = ms_since(read.started);
 
     let started = Instant::now();
     let mut spec = PipelineSpec::new(period, as_of, currency);
     spec.fx = fx;
     spec.quota = quota.map(|q| Money::new(q, currency));
-    let r = or_exit(TOOL, report(spec, &usable));
+    let result = report(spec, &usable);
     let analyse_ms = ms_since(started);
-    rejected.sort_by_key(|r| r.line);
+    let mut errors = Errors::default();
+    let stats = json!({
+        "rows": read.rows,
+        "deals": usable.len(),
+        "rejected_rows": rejects.total(),
+        "rejected_by_reason": rejects.by_reason_json(),
+        "parse_ms": parse_ms,
+        "analyse_ms": analyse_ms,
+    });
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => {
+            // The figures could not be computed (an amount overflowed):
+            // every figure is null, with the reason.
+            for key in FIGURES {
+                errors.push(key, &e);
+            }
+            let mut out = serde_json::Map::new();
+            out.insert("schema_version".into(), json!(1));
+            out.insert("currency".into(), json!(currency.code()));
+            out.insert(
+                "period".into(),
+                json!({"start": period.start().to_string(), "end": period.end().to_string()}),
+            );
+            out.insert("as_of".into(), json!(as_of.to_string()));
+            for key in FIGURES {
+                out.insert(key.to_string(), Value::Null);
+            }
+            out.insert("errors".into(), errors.to_json());
+            out.insert("rejected".into(), rejects.to_json());
+            out.insert("stats".into(), stats);
+            print_json(&Value::Object(out));
+            return;
+        }
+    };
 
     let money = |m: Money| json!({"amount": m.amount().normalize().to_string(), "currency": m.currency().code()});
     let opt_money = |m: Option<Money>| m.map_or(Value::Null, money);
@@ -236,7 +318,8 @@ fn main() {
         "marketing_sourced_revenue_share": ratio(r.marketing_sourced_revenue_share),
         "fx_rates_used": r.fx_rates_used.iter().map(|(c, x)| (c.code().to_string(), json!(x.to_string()))).collect::<serde_json::Map<_, _>>(),
         "ignored": r.ignored,
-        "rejected": Rejected::to_json(&rejected),
-        "stats": {"rows": table.rows.len() + unreadable, "deals": usable.len(), "parse_ms": parse_ms, "analyse_ms": analyse_ms},
+        "errors": errors.to_json(),
+        "rejected": rejects.to_json(),
+        "stats": stats,
     }));
 }

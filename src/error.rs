@@ -128,6 +128,17 @@ pub enum Error {
         end: chrono::NaiveDate,
     },
 
+    /// An iterative computation did not reach its documented accuracy
+    /// within its limit: no result is returned rather than an inaccurate
+    /// one.
+    #[error("{operation}: did not converge within {iterations} iterations")]
+    NotConverged {
+        /// What was being computed.
+        operation: Cow<'static, str>,
+        /// The iterations spent.
+        iterations: u64,
+    },
+
     /// Any other input that breaks a documented rule.
     #[error("{what}: {reason}")]
     InvalidInput {

@@ -1,15 +1,18 @@
-//! Plumbing shared by the example tools (`funnel`, `attribution`): argument
-//! parsing, CSV reading with line numbers, rejected rows, JSON output, and
-//! the exit codes of `examples/README.md`.
+//! Plumbing shared by the example tools (`funnel`, `attribution`,
+//! `pipeline`): argument parsing, CSV reading with exact line numbers,
+//! the capped list of rejected rows, figures that could not be computed,
+//! JSON output, and the exit codes of `examples/README.md`.
 
 #![allow(dead_code)]
 
+use std::collections::{BTreeMap, BinaryHeap};
 use std::process::exit;
 use std::time::Instant;
 
 use serde_json::{json, Value};
 
-/// Parsed command line: one positional input file and `--flag value` pairs.
+/// Parsed command line: one positional input file (before, between or
+/// after the flags) and `--flag value` pairs.
 pub struct Args {
     pub file: String,
     flags: Vec<(String, String)>,
@@ -81,48 +84,166 @@ pub fn usage_error(tool: &str, usage: &str, msg: &str) -> ! {
     exit(2)
 }
 
-/// A row that could not be used: its 1-based line (the header is line 1)
-/// and why.
-pub struct Rejected {
-    pub line: u64,
-    pub reason: String,
+/// How many rejected rows are listed; the others are only counted.
+pub const REJECTED_LISTED: usize = 1000;
+
+/// Rejected rows: the first [`REJECTED_LISTED`] by line are kept, all are
+/// counted, in total and by reason. Reasons are fixed texts (no values from
+/// the file), so the counts by reason stay small whatever the file holds.
+#[derive(Default)]
+pub struct Rejects {
+    /// A max-heap of the smallest lines seen.
+    kept: BinaryHeap<(u64, String)>,
+    total: u64,
+    by_reason: BTreeMap<String, u64>,
 }
 
-impl Rejected {
-    pub fn to_json(rows: &[Rejected]) -> Value {
+impl Rejects {
+    /// Records that the row at `line` (1-based, the header is line 1) was
+    /// rejected for `reason`.
+    pub fn push(&mut self, line: u64, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.total += 1;
+        match self.by_reason.get_mut(&reason) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_reason.insert(reason.clone(), 1);
+            }
+        }
+        if self.kept.len() < REJECTED_LISTED {
+            self.kept.push((line, reason));
+        } else if self.kept.peek().is_some_and(|(l, _)| line < *l) {
+            self.kept.pop();
+            self.kept.push((line, reason));
+        }
+    }
+
+    /// The number of rejected rows.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// `[{"line", "reason"}]`, by line.
+    pub fn to_json(&self) -> Value {
+        let mut v: Vec<&(u64, String)> = self.kept.iter().collect();
+        v.sort();
         Value::Array(
-            rows.iter()
-                .map(|r| json!({"line": r.line, "reason": r.reason}))
+            v.into_iter()
+                .map(|(line, reason)| json!({"line": line, "reason": reason}))
+                .collect(),
+        )
+    }
+
+    /// `{"reason": count}`.
+    pub fn by_reason_json(&self) -> Value {
+        json!(self.by_reason)
+    }
+}
+
+/// Figures that could not be computed (an overflow, say): each is `null`
+/// in the report and listed here with its reason.
+#[derive(Default)]
+pub struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    /// The figure at JSON path `figure` (for example `totals.value`) is
+    /// null because of `reason`.
+    pub fn push(&mut self, figure: &str, reason: impl std::fmt::Display) {
+        self.0.push((figure.to_string(), reason.to_string()));
+    }
+
+    /// `value`, or `null` with its error recorded.
+    pub fn value<T, E: std::fmt::Display>(
+        &mut self,
+        figure: &str,
+        r: Result<T, E>,
+        to_json: impl FnOnce(T) -> Value,
+    ) -> Value {
+        match r {
+            Ok(v) => to_json(v),
+            Err(e) => {
+                self.push(figure, e);
+                Value::Null
+            }
+        }
+    }
+
+    /// `[{"figure", "reason"}]`.
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.0
+                .iter()
+                .map(|(f, r)| json!({"figure": f, "reason": r}))
                 .collect(),
         )
     }
 }
 
-/// A CSV file read whole: the rows with their line numbers, and the time it
-/// took. Exits 1 if the file cannot be read, 2 if its header lacks a column.
-pub struct Table {
-    pub rows: Vec<(u64, csv::StringRecord)>,
-    pub rejected: Vec<Rejected>,
-    pub columns: Vec<usize>,
+/// Counts line terminators (`\n`, `\r\n` and a lone `\r` each end one line)
+/// from the start of a file, forward only.
+struct LineCounter {
+    pos: usize,
+    line: u64,
+    prev_cr: bool,
+}
+
+impl LineCounter {
+    /// The 1-based line of byte `to` (not before the last one asked for).
+    fn line_at(&mut self, data: &[u8], to: usize) -> u64 {
+        for &b in &data[self.pos..to.min(data.len())] {
+            match b {
+                b'\n' if self.prev_cr => self.prev_cr = false,
+                b'\n' => self.line += 1,
+                b'\r' => {
+                    self.line += 1;
+                    self.prev_cr = true;
+                }
+                _ => self.prev_cr = false,
+            }
+        }
+        self.pos = self.pos.max(to.min(data.len()));
+        self.line
+    }
+}
+
+/// What reading a CSV file saw.
+pub struct Read {
+    /// Data rows (blank lines are not rows), rejected ones included.
+    pub rows: u64,
+    /// When reading started.
     pub started: Instant,
 }
 
-/// Reads `path`, locating the `wanted` columns by header name.
-pub fn read_csv(tool: &str, usage: &str, path: &str, wanted: &[&str]) -> Table {
+/// Reads `path`, locates the `wanted` columns by header name, and calls
+/// `row(line, fields)` for each data row with the wanted fields in order
+/// (trimmed); an `Err(reason)` rejects the row. Rows that cannot be read
+/// (wrong field count, invalid UTF-8, a broken quote) are rejected here.
+/// Line numbers are those of the row's first line in the file, the header
+/// being line 1, for LF, CRLF and CR line ends, blank lines and quoted
+/// fields that span lines.
+///
+/// Exits 1 if the file cannot be read, 2 if its header lacks a column.
+pub fn read_csv(
+    tool: &str,
+    usage: &str,
+    path: &str,
+    wanted: &[&str],
+    rejects: &mut Rejects,
+    mut row: impl FnMut(u64, &[&str]) -> Result<(), String>,
+) -> Read {
     let started = Instant::now();
-    let delimiter = sniff_delimiter(tool, path);
-    let mut reader = match csv::ReaderBuilder::new()
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_path(path)
-    {
-        Ok(r) => r,
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("{tool}: cannot read {path}: {e}");
             exit(1)
         }
     };
-    let headers = match reader.headers() {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(sniff_delimiter(&data))
+        .from_reader(&data[..]);
+    let headers = match reader.byte_headers() {
         Ok(h) => h.clone(),
         Err(e) => {
             eprintln!("{tool}: cannot read the header of {path}: {e}");
@@ -131,7 +252,10 @@ pub fn read_csv(tool: &str, usage: &str, path: &str, wanted: &[&str]) -> Table {
     };
     let mut columns = Vec::new();
     for w in wanted {
-        match headers.iter().position(|h| h.trim() == *w) {
+        match headers
+            .iter()
+            .position(|h| std::str::from_utf8(h).is_ok_and(|h| h.trim() == *w))
+        {
             Some(i) => columns.push(i),
             None => usage_error(
                 tool,
@@ -140,57 +264,93 @@ pub fn read_csv(tool: &str, usage: &str, path: &str, wanted: &[&str]) -> Table {
             ),
         }
     }
-    let mut rows = Vec::new();
-    let mut rejected = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = rec
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i as u64 + 2, |p| p.line());
-        match rec {
-            Ok(r) if r.len() == headers.len() => rows.push((line, r)),
-            Ok(r) => rejected.push(Rejected {
-                line,
-                reason: format!("expected {} fields, found {}", headers.len(), r.len()),
-            }),
-            Err(e) => rejected.push(Rejected {
-                line,
-                reason: format!("unreadable row: {e}"),
-            }),
+    let mut lines = LineCounter {
+        pos: 0,
+        line: 1,
+        prev_cr: false,
+    };
+    let mut rec = csv::ByteRecord::new();
+    let n = columns.len();
+    assert!(n <= 16, "at most 16 wanted columns");
+    let mut rows = 0u64;
+    loop {
+        let result = reader.read_byte_record(&mut rec);
+        // The reader's position is where it started looking: blank lines
+        // before the row come first, so skip line ends to the row's start.
+        let from = match &result {
+            Ok(_) => rec.position().map_or(0, |p| p.byte() as usize),
+            Err(e) => e.position().map_or(0, |p| p.byte() as usize),
+        };
+        let start = data[from.min(data.len())..]
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')
+            .map_or(data.len(), |k| from + k);
+        match result {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(_) => {
+                rows += 1;
+                let line = lines.line_at(&data, start);
+                rejects.push(line, "unreadable row");
+                // The csv reader resumes after the bad row.
+                continue;
+            }
+        }
+        rows += 1;
+        let line = lines.line_at(&data, start);
+        if rec.len() != headers.len() {
+            rejects.push(line, "wrong number of fields");
+            continue;
+        }
+        let mut fields: [&str; 16] = [""; 16];
+        let mut utf8 = true;
+        for (k, &c) in columns.iter().enumerate() {
+            match std::str::from_utf8(rec.get(c).unwrap_or(b"")) {
+                Ok(s) => fields[k] = s.trim(),
+                Err(_) => {
+                    utf8 = false;
+                    break;
+                }
+            }
+        }
+        if !utf8 {
+            rejects.push(line, "a field is not valid UTF-8");
+            continue;
+        }
+        if let Err(reason) = row(line, &fields[..n]) {
+            rejects.push(line, reason);
         }
     }
-    Table {
-        rows,
-        rejected,
-        columns,
-        started,
-    }
+    Read { rows, started }
 }
 
 /// The field delimiter, from the header line: `,` unless the header has
 /// more `;` or tabs (ChannelAttribution's sample data uses `;`).
-fn sniff_delimiter(tool: &str, path: &str) -> u8 {
-    use std::io::BufRead;
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{tool}: cannot read {path}: {e}");
-            exit(1)
-        }
-    };
-    let mut first = String::new();
-    let _ = std::io::BufReader::new(file).read_line(&mut first);
-    let count = |c: char| first.matches(c).count();
-    [(b',', count(',')), (b';', count(';')), (b'\t', count('\t'))]
-        .into_iter()
-        .max_by_key(|&(d, n)| (n, d == b','))
-        .map_or(b',', |(d, _)| d)
+fn sniff_delimiter(data: &[u8]) -> u8 {
+    let end = data
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .unwrap_or(data.len());
+    let first = &data[..end];
+    let count = |c: u8| first.iter().filter(|&&b| b == c).count();
+    [
+        (b',', count(b',')),
+        (b';', count(b';')),
+        (b'\t', count(b'\t')),
+    ]
+    .into_iter()
+    .max_by_key(|&(d, n)| (n, d == b','))
+    .map_or(b',', |(d, _)| d)
 }
 
 /// Milliseconds since `t`, as a JSON number.
 pub fn ms_since(t: Instant) -> Value {
     json!((t.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0)
+}
+
+/// The `stats` entries about rejected rows.
+pub fn rejected_stats(rejects: &Rejects) -> (Value, Value) {
+    (json!(rejects.total()), rejects.by_reason_json())
 }
 
 /// Prints `v` as pretty JSON on stdout (a closed pipe is not an error).
@@ -199,16 +359,4 @@ pub fn print_json(v: &Value) {
     let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
-}
-
-/// The value, or the error printed to stderr and exit code 1 (the
-/// analysis could not run on data that was read).
-pub fn or_exit<T>(tool: &str, r: Result<T, revops::Error>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("{tool}: {e}");
-            exit(1)
-        }
-    }
 }

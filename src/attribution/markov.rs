@@ -28,12 +28,39 @@
 //! revops computes those limits directly: the absorption probabilities
 //! `h(s) = p(s → conversion) + Σ_t p(s → t) h(t)` and expected values
 //! `g(s) = p(s → conversion) v̄(s) + Σ_t p(s → t) g(t)` are solved for the
-//! full chain and once per channel with that channel removed, by
-//! Gauss–Seidel iteration on the sparse transition lists until no value
-//! changes by more than [`TOLERANCE`] (relative to the largest), so the
-//! result is deterministic and carries no sampling error (ChannelAttribution's
-//! defaults, 10^5 walks capped at the longest observed path, land up to a
-//! few percent away).
+//! full chain and once per channel with that channel removed.
+//!
+//! # How the chain is solved
+//!
+//! The transient states are split into strongly connected components
+//! (Tarjan), which are solved one at a time from the end of the paths
+//! backwards, each using the values of the components after it.
+//!
+//! * A component of at most [`DENSE_LIMIT`] states (every chain of order 1
+//!   with up to 256 channels, and most higher-order ones) is solved
+//!   **exactly** by state elimination in the stable GTH form
+//!   (Grassmann–Taksar–Heyman): every pivot is a sum of outflow
+//!   probabilities, never `1 − p`, so a long cycle such as
+//!   `a > b > a > …` that leaves only once in a million steps is solved as
+//!   accurately as a short path.
+//! * A larger component is solved by Gauss–Seidel sweeps, stopped when the
+//!   error bound `Δ / (1 − ρ)` (the last change over one minus the
+//!   observed rate of contraction) is below [`TOLERANCE`] relative to the
+//!   largest value. If that does not happen within [`MAX_SWEEPS`] sweeps
+//!   the analysis fails with [`Error::NotConverged`]: a result is never
+//!   returned from a solve that did not converge.
+//!
+//! The result is deterministic and carries no sampling error
+//! (ChannelAttribution's defaults, 10^5 walks capped at the longest
+//! observed path, land up to a few percent away).
+//!
+//! # Rows
+//!
+//! Rows follow the crate-wide rule ([`SkipReason`](super::SkipReason)): a
+//! row with an empty path, a value without conversions, a value in another
+//! currency or one too large to hold exactly is skipped whole (its
+//! transitions are not counted) and listed in
+//! [`Attribution::skipped`](super::Attribution::skipped).
 //!
 //! The removal effects reported are `(P(convert) − P_{−c}(convert)) /
 //! P(convert)` for conversions and the same ratio of expected values for
@@ -49,15 +76,20 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::{float_weights, Attribution, Ledger, PathRow};
+use super::{float_weights, Attribution, ChannelIndex, Ledger, PathRow};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 use crate::quantity::Currency;
 
-/// The Gauss–Seidel stopping rule: the largest change in a sweep, relative
-/// to the largest value, below this.
+/// The Gauss–Seidel stopping rule: the bound on the remaining error,
+/// relative to the largest value, below this.
 pub const TOLERANCE: f64 = 1e-13;
-const MAX_SWEEPS: usize = 100_000;
+/// The most Gauss–Seidel sweeps of one solve before
+/// [`Error::NotConverged`].
+pub const MAX_SWEEPS: usize = 100_000;
+/// The largest strongly connected component solved exactly by
+/// elimination; larger ones are solved by Gauss–Seidel sweeps.
+pub const DENSE_LIMIT: usize = 256;
 /// The highest order supported.
 pub const MAX_ORDER: usize = 4;
 
@@ -79,6 +111,37 @@ impl Hasher for IntHasher {
     }
 }
 type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
+
+/// A fast hasher for the 128-bit state keys.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^ (x >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8)) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.0 = (self.0 ^ (i as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ((i >> 64) as u64);
+    }
+}
+type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<KeyHasher>>;
+
+/// Bits per channel slot in a state key: 4 slots of 30 bits and the tuple's
+/// length in the top 8 bits, so two different tuples never share a key.
+const SLOT_BITS: u32 = 30;
+
+/// The key of a tuple of channel slots (at most [`MAX_ORDER`] of them, each
+/// below `2^SLOT_BITS`): injective, because every slot has its own bits
+/// and the length has its own.
+fn state_key(slots: impl ExactSizeIterator<Item = usize>) -> u128 {
+    let len = slots.len() as u128;
+    slots.fold(0u128, |k, s| (k << SLOT_BITS) | s as u128) | len << 120
+}
 
 /// One transition of the fitted chain.
 #[derive(Clone, PartialEq, Debug)]
@@ -127,7 +190,8 @@ impl MarkovResult {
         order: usize,
         channels: &Channels,
     ) -> Result<Vec<Transition>> {
-        let chain = Chain::build(rows, order)?;
+        let kept: Vec<&PathRow> = rows.iter().filter(|r| r.skip_reason().is_none()).collect();
+        let chain = Chain::build(&kept, order)?;
         let name = |s: usize| -> String {
             match s {
                 0 => "(start)".into(),
@@ -142,7 +206,7 @@ impl MarkovResult {
         };
         let mut out = Vec::new();
         for (s, row) in chain.out.iter().enumerate() {
-            let total: u64 = row.iter().map(|(_, c)| c).sum();
+            let total: u128 = row.iter().map(|&(_, c)| u128::from(c)).sum();
             for &(t, c) in row {
                 out.push(Transition {
                     from: name(s),
@@ -171,45 +235,41 @@ struct Chain {
 }
 
 impl Chain {
-    fn build(rows: &[PathRow], order: usize) -> Result<Chain> {
+    fn build(rows: &[&PathRow], order: usize) -> Result<Chain> {
         if order == 0 || order > MAX_ORDER {
             return Err(Error::invalid(
                 "Markov attribution",
                 format!("the order must be 1 to {MAX_ORDER}, not {order}"),
             ));
         }
-        let mut state_of: IntMap<u32> = IntMap::default();
+        // Channels are numbered densely (slots), so memory and keys follow
+        // the number of distinct channels, not the size of their ids.
+        let index = ChannelIndex::new(rows.iter().flat_map(|r| r.path.iter().copied()));
+        if index.len() >= 1 << SLOT_BITS {
+            return Err(Error::invalid(
+                "Markov attribution",
+                "too many distinct channels (at most 2^30)",
+            ));
+        }
+        let slot = |c: ChannelId| index.slot(c).unwrap_or(0);
+        let mut state_of: KeyMap<u32> = KeyMap::default();
         let mut members: Vec<Vec<ChannelId>> = vec![Vec::new()]; // 0 = start
                                                                  // Transition counts: a dense matrix over (state, state) for order 1
-                                                                 // with few channels (states are created in channel order of first
-                                                                 // sight, at most one per channel), a hash map otherwise.
-        let mut max_channel = 0usize;
-        let mut seen: Vec<bool> = Vec::new();
-        for row in rows {
-            for c in &row.path {
-                if c.0 >= 1 << 16 {
-                    return Err(Error::invalid(
-                        "Markov attribution",
-                        "channel ids must be below 65536",
-                    ));
-                }
-                let i = c.index();
-                if seen.len() <= i {
-                    seen.resize(i + 1, false);
-                }
-                seen[i] = true;
-                max_channel = max_channel.max(i);
-            }
-        }
-        let dense_dim = if order == 1 && max_channel < 4096 {
-            max_channel + 2
+                                                                 // with few channels (states are created in order of first sight, at
+                                                                 // most one per channel), a hash map otherwise.
+        let dense_dim = if order == 1 && index.len() < 4096 {
+            index.len() + 1
         } else {
             0
         };
         let mut dense: Vec<u64> = vec![0; dense_dim * dense_dim];
         let mut counts: IntMap<u64> = IntMap::default();
-        // Order 1: a direct channel -> state table instead of hashing.
-        let mut direct: Vec<u32> = Vec::new();
+        // Order 1: a direct slot -> state table instead of hashing.
+        let mut direct: Vec<u32> = if order == 1 {
+            vec![u32::MAX; index.len()]
+        } else {
+            Vec::new()
+        };
         // Per last state (in creation order): conversions, value, nulls.
         let mut ends: Vec<(u64, rust_decimal::Decimal, u64)> = Vec::new();
         let mut total_conversions = 0u64;
@@ -232,19 +292,14 @@ impl Chain {
             for w in 0..windows {
                 let tuple = &row.path[w..(w + order).min(n)];
                 let s = if order == 1 {
-                    let i = tuple[0].index();
-                    if direct.len() <= i {
-                        direct.resize(i + 1, u32::MAX);
-                    }
+                    let i = slot(tuple[0]);
                     if direct[i] == u32::MAX {
                         members.push(tuple.to_vec());
                         direct[i] = (members.len() - 1) as u32;
                     }
                     direct[i] as usize
                 } else {
-                    let key = tuple
-                        .iter()
-                        .fold(tuple.len() as u64, |k, c| (k << 16) | u64::from(c.0));
+                    let key = state_key(tuple.iter().map(|&c| slot(c)));
                     *state_of.entry(key).or_insert_with(|| {
                         members.push(tuple.to_vec());
                         (members.len() - 1) as u32
@@ -282,6 +337,9 @@ impl Chain {
                 e.2.checked_add(row.nulls)
                     .ok_or_else(|| Error::overflow("Markov attribution: nulls"))?;
         }
+        if members.len() >= u32::MAX as usize - 2 {
+            return Err(Error::invalid("Markov attribution", "too many states"));
+        }
         // Number the states canonically (by their channel tuples), so that
         // the result does not depend on the order of the rows.
         let mut order_idx: Vec<usize> = (1..members.len()).collect();
@@ -301,22 +359,15 @@ impl Chain {
         let mut out: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n_states];
         let mut value_dec = vec![rust_decimal::Decimal::ZERO; n_states];
         let mut value_conv = vec![0u64; n_states];
-        let mut absorb: IntMap<u64> = IntMap::default();
         for (last, (c, v, nulls)) in ends.into_iter().enumerate() {
             let last = renum[last];
             if c > 0 {
-                *absorb
-                    .entry(((last as u64) << 32) | conv as u64)
-                    .or_insert(0) += c;
-                value_dec[last] = value_dec[last]
-                    .checked_add(v)
-                    .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
-                value_conv[last] += c;
+                out[last].push((conv, c));
+                value_dec[last] = v;
+                value_conv[last] = c;
             }
             if nulls > 0 {
-                *absorb
-                    .entry(((last as u64) << 32) | null as u64)
-                    .or_insert(0) += nulls;
+                out[last].push((null, nulls));
             }
         }
         if dense_dim > 0 {
@@ -334,9 +385,6 @@ impl Chain {
                 out[renum[from]].push((renum[to], c));
             }
         }
-        for (k, c) in absorb {
-            out[(k >> 32) as usize].push(((k & 0xFFFF_FFFF) as usize, c));
-        }
         for row in &mut out {
             row.sort_unstable(); // deterministic order
         }
@@ -347,12 +395,7 @@ impl Chain {
                 d.to_f64().unwrap_or(0.0)
             })
             .collect();
-        let channels_seen = seen
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s)
-            .map(|(i, _)| ChannelId(i as u32))
-            .collect();
+        let channels_seen = (0..index.len()).map(|i| index.id(i)).collect();
         Ok(Chain {
             members,
             out,
@@ -364,31 +407,267 @@ impl Chain {
             channels_seen,
         })
     }
+}
 
-    /// Solves for `(h(start), g(start))` with the states in `dead` removed.
-    fn solve(
-        &self,
-        dead: &[bool],
-        probs: &[Vec<(usize, f64)>],
-        reward: &[(f64, f64)],
-    ) -> (f64, f64, usize) {
-        let n = self.out.len();
+/// The transient chain in solvable form.
+struct System {
+    /// Per transient state: transient targets with probabilities.
+    probs: Vec<Vec<(usize, f64)>>,
+    /// Per transient state: `(p(conversion), p(conversion) · v̄)`.
+    reward: Vec<(f64, f64)>,
+    /// Per transient state: the probability of absorption in one step
+    /// (conversion or null), summed from counts, never `1 − Σ p`.
+    exit: Vec<f64>,
+    /// Strongly connected components, each after every component it
+    /// leads to (Tarjan's order).
+    components: Vec<Vec<usize>>,
+}
+
+/// Tarjan's strongly connected components of the graph `edges` over
+/// `0..n`, iteratively (no recursion, so no stack overflow on long chains),
+/// in reverse topological order: a component comes after every component
+/// it has an edge to.
+fn components(n: usize, edges: &[Vec<(usize, f64)>]) -> Vec<Vec<usize>> {
+    const NONE: usize = usize::MAX;
+    let mut index = vec![NONE; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut next = 0usize;
+    // (node, position in its edge list)
+    let mut call: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        call.push((root, 0));
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut pos)) = call.last_mut() {
+            if let Some(&(w, _)) = edges[v].get(*pos) {
+                *pos += 1;
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(u, _)) = call.last() {
+                    low[u] = low[u].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut comp = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    comp.sort_unstable();
+                    out.push(comp);
+                }
+            }
+        }
+    }
+    out
+}
+
+impl System {
+    fn new(chain: &Chain) -> System {
+        let n = chain.conv;
+        let mut probs = Vec::with_capacity(n);
+        let mut reward = vec![(0.0, 0.0); n];
+        let mut exit = vec![0.0; n];
+        for (s, row) in chain.out.iter().take(n).enumerate() {
+            let total: u128 = row.iter().map(|&(_, c)| u128::from(c)).sum();
+            let total = total as f64;
+            let mut list = Vec::with_capacity(row.len());
+            let mut absorbed: u128 = 0;
+            for &(t, c) in row {
+                let p = c as f64 / total;
+                if t == chain.conv {
+                    let mean_value = if chain.value_conv[s] > 0 {
+                        chain.value_sum[s] / chain.value_conv[s] as f64
+                    } else {
+                        0.0
+                    };
+                    reward[s] = (p, p * mean_value);
+                    absorbed += u128::from(c);
+                } else if t == chain.null {
+                    absorbed += u128::from(c);
+                } else {
+                    list.push((t, p));
+                }
+            }
+            exit[s] = absorbed as f64 / total;
+            probs.push(list);
+        }
+        let components = components(n, &probs);
+        System {
+            probs,
+            reward,
+            exit,
+            components,
+        }
+    }
+
+    /// Solves for `(h(start), g(start))` with the states in `dead` sent to
+    /// `(null)`, and the Gauss–Seidel sweeps used (0 when every component
+    /// was solved by elimination).
+    fn solve(&self, dead: &[bool]) -> Result<(f64, f64, usize)> {
+        let n = self.probs.len();
         let mut h = vec![0.0f64; n];
         let mut g = vec![0.0f64; n];
+        let mut local = vec![usize::MAX; n];
         let mut sweeps = 0;
-        // Sweep transient states from the last created to the first: later
-        // states tend to be nearer the end of paths, so values flow back fast.
-        loop {
-            sweeps += 1;
-            let mut delta = 0.0f64;
-            let mut scale = 0.0f64;
-            for s in (0..self.conv).rev() {
-                if dead[s] {
+        let mut alive: Vec<usize> = Vec::new();
+        for comp in &self.components {
+            alive.clear();
+            alive.extend(comp.iter().copied().filter(|&s| !dead[s]));
+            if alive.is_empty() {
+                continue;
+            }
+            for (i, &s) in alive.iter().enumerate() {
+                local[s] = i;
+            }
+            if alive.len() <= DENSE_LIMIT {
+                self.eliminate(&alive, &local, dead, &mut h, &mut g);
+            } else {
+                sweeps = sweeps.max(self.sweep(&alive, &local, dead, &mut h, &mut g)?);
+            }
+            for &s in &alive {
+                local[s] = usize::MAX;
+            }
+        }
+        Ok((
+            h.first().copied().unwrap_or(0.0),
+            g.first().copied().unwrap_or(0.0),
+            sweeps,
+        ))
+    }
+
+    /// Exact solve of one component by GTH state elimination.
+    fn eliminate(
+        &self,
+        alive: &[usize],
+        local: &[usize],
+        dead: &[bool],
+        h: &mut [f64],
+        g: &mut [f64],
+    ) {
+        let m = alive.len();
+        let mut a = vec![0.0f64; m * m];
+        // Outflow from each state to anything outside the remaining states.
+        let mut o = vec![0.0f64; m];
+        let mut bh = vec![0.0f64; m];
+        let mut bg = vec![0.0f64; m];
+        for (i, &s) in alive.iter().enumerate() {
+            o[i] = self.exit[s];
+            bh[i] = self.reward[s].0;
+            bg[i] = self.reward[s].1;
+            for &(t, p) in &self.probs[s] {
+                if dead[t] {
+                    o[i] += p;
+                } else if local[t] != usize::MAX {
+                    a[i * m + local[t]] += p;
+                } else {
+                    // A later component, already solved.
+                    o[i] += p;
+                    bh[i] += p * h[t];
+                    bg[i] += p * g[t];
+                }
+            }
+        }
+        let mut d = vec![0.0f64; m];
+        for k in 0..m {
+            // The pivot 1 − a_kk, as a sum of the other outflows.
+            let dk = o[k] + a[k * m + k + 1..(k + 1) * m].iter().sum::<f64>();
+            d[k] = dk;
+            if dk <= 0.0 {
+                continue; // no way out: h = g = 0 (cannot happen for a fitted chain)
+            }
+            for i in k + 1..m {
+                let aik = a[i * m + k];
+                if aik == 0.0 {
                     continue;
                 }
-                let (mut hs, mut gs) = reward[s];
-                for &(t, p) in &probs[s] {
-                    if t < self.conv && !dead[t] {
+                let f = aik / dk;
+                a[i * m + k] = 0.0;
+                for j in k + 1..m {
+                    let akj = a[k * m + j];
+                    if akj != 0.0 {
+                        a[i * m + j] += f * akj;
+                    }
+                }
+                o[i] += f * o[k];
+                bh[i] += f * bh[k];
+                bg[i] += f * bg[k];
+            }
+        }
+        let mut xh = vec![0.0f64; m];
+        let mut xg = vec![0.0f64; m];
+        for k in (0..m).rev() {
+            if d[k] <= 0.0 {
+                continue;
+            }
+            let (mut sh, mut sg) = (bh[k], bg[k]);
+            for j in k + 1..m {
+                let akj = a[k * m + j];
+                sh += akj * xh[j];
+                sg += akj * xg[j];
+            }
+            xh[k] = sh / d[k];
+            xg[k] = sg / d[k];
+        }
+        for (i, &s) in alive.iter().enumerate() {
+            h[s] = xh[i];
+            g[s] = xg[i];
+        }
+    }
+
+    /// Gauss–Seidel on one large component, stopped by the error bound.
+    fn sweep(
+        &self,
+        alive: &[usize],
+        local: &[usize],
+        dead: &[bool],
+        h: &mut [f64],
+        g: &mut [f64],
+    ) -> Result<usize> {
+        // The part of each state's equation that comes from later
+        // components is fixed: compute it once.
+        let mut base: Vec<(f64, f64)> = Vec::with_capacity(alive.len());
+        for &s in alive {
+            let (mut bh, mut bg) = self.reward[s];
+            for &(t, p) in &self.probs[s] {
+                if !dead[t] && local[t] == usize::MAX {
+                    bh += p * h[t];
+                    bg += p * g[t];
+                }
+            }
+            base.push((bh, bg));
+        }
+        let mut prev_delta = f64::INFINITY;
+        for sweep in 1..=MAX_SWEEPS {
+            let mut delta = 0.0f64;
+            let mut scale = 0.0f64;
+            // From the last state to the first: later states tend to be
+            // nearer the end of paths, so values flow back fast.
+            for (i, &s) in alive.iter().enumerate().rev() {
+                let (mut hs, mut gs) = base[i];
+                for &(t, p) in &self.probs[s] {
+                    if local[t] != usize::MAX {
                         hs += p * h[t];
                         gs += p * g[t];
                     }
@@ -398,11 +677,20 @@ impl Chain {
                 h[s] = hs;
                 g[s] = gs;
             }
-            if delta <= TOLERANCE * scale.max(f64::MIN_POSITIVE) || sweeps >= MAX_SWEEPS {
-                break;
+            let tol = TOLERANCE * scale.max(f64::MIN_POSITIVE);
+            if delta == 0.0 {
+                return Ok(sweep);
             }
+            let rate = delta / prev_delta;
+            if rate < 1.0 && delta / (1.0 - rate) <= tol {
+                return Ok(sweep);
+            }
+            prev_delta = delta;
         }
-        (h[0], g[0], sweeps)
+        Err(Error::NotConverged {
+            operation: "Markov attribution".into(),
+            iterations: MAX_SWEEPS as u64,
+        })
     }
 }
 
@@ -427,56 +715,35 @@ impl Chain {
 /// };
 /// let rows = [row("a > b", 1, dec!(10), 0)?, row("b", 0, dec!(0), 1)?];
 /// let r = markov(&rows, 1, Currency::USD)?;
-/// assert_eq!(r.attribution.total_value().amount(), dec!(10));
+/// assert_eq!(r.attribution.total_value()?.amount(), dec!(10));
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<MarkovResult> {
-    let chain = Chain::build(rows, order)?;
-    let mut ledger = Ledger::new(currency)?;
+    let mut ledger = Ledger::for_rows(rows, currency)?;
+    let mut kept: Vec<&PathRow> = Vec::with_capacity(rows.len());
     let mut total_value: i128 = 0;
-    for row in rows {
-        // Most rows carry no value: skip the conversion to minor units.
-        if row.value.is_zero() && row.value.currency() == currency {
+    for (r, row) in rows.iter().enumerate() {
+        let Some(v) = ledger.admit(r, row)? else {
             continue;
-        }
-        let v = ledger.minor_units(&row.value)?;
+        };
+        kept.push(row);
         total_value = total_value
             .checked_add(v)
             .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
     }
-    // Transition probabilities and the per-state rewards.
-    let n = chain.out.len();
-    let mut probs: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n);
-    let mut reward = vec![(0.0, 0.0); n];
-    for (s, row) in chain.out.iter().enumerate() {
-        let total: u64 = row.iter().map(|(_, c)| c).sum();
-        let mut list = Vec::with_capacity(row.len());
-        for &(t, c) in row {
-            let p = c as f64 / total as f64;
-            if t == chain.conv {
-                let mean_value = if chain.value_conv[s] > 0 {
-                    chain.value_sum[s] / chain.value_conv[s] as f64
-                } else {
-                    0.0
-                };
-                reward[s] = (p, p * mean_value);
-            } else if t != chain.null {
-                list.push((t, p));
-            }
-        }
-        probs.push(list);
-    }
-    let alive = vec![false; n];
-    let (p_full, v_full, mut sweeps) = chain.solve(&alive, &probs, &reward);
+    let chain = Chain::build(&kept, order)?;
+    let system = System::new(&chain);
+    let n = system.probs.len();
+    let (p_full, v_full, mut sweeps) = system.solve(&vec![false; n])?;
     let mut dead = vec![false; n];
     let mut effects = Vec::with_capacity(chain.channels_seen.len());
     let mut a = Vec::with_capacity(chain.channels_seen.len());
     let mut b = Vec::with_capacity(chain.channels_seen.len());
     for &c in &chain.channels_seen {
-        for (s, m) in chain.members.iter().enumerate() {
+        for (s, m) in chain.members.iter().take(n).enumerate() {
             dead[s] = m.contains(&c);
         }
-        let (p, v, sw) = chain.solve(&dead, &probs, &reward);
+        let (p, v, sw) = system.solve(&dead)?;
         sweeps = sweeps.max(sw);
         let da = (p_full - p).max(0.0);
         let db = (v_full - v).max(0.0);
@@ -485,12 +752,12 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
         effects.push(RemovalEffect {
             channel: c,
             conversions: if p_full > 0.0 {
-                (da / p_full).clamp(0.0, 1.0)
+                (da / p_full).min(1.0)
             } else {
                 0.0
             },
             value: if v_full > 0.0 {
-                (db / v_full).clamp(0.0, 1.0)
+                (db / v_full).min(1.0)
             } else {
                 0.0
             },
@@ -514,13 +781,17 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
         // follow the conversion weights.
         crate::quantity::split_integer(total_value, &wa, &mut value_parts)?;
     }
-    if value_parts.iter().sum::<i128>() != total_value {
+    let booked = value_parts
+        .iter()
+        .try_fold(0i128, |s, &x| s.checked_add(x))
+        .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
+    if booked != total_value {
         return Err(Error::invalid(
             "Markov attribution",
-            "value on rows without conversions cannot be attributed",
+            "the chain gives no channel any weight, so the value cannot be shared",
         ));
     }
-    ledger.book_parts(&ids, &conv_parts, &value_parts);
+    ledger.book_parts(&ids, &conv_parts, &value_parts)?;
     Ok(MarkovResult {
         attribution: ledger.finish()?,
         removal_effects: effects,

@@ -46,7 +46,7 @@
 //! // Three touches, one of them search: search gets 1/3 of 100.00.
 //! assert_eq!(linear.credit(search).unwrap().value.amount(), dec!(33.33));
 //! assert_eq!(linear.credit(email).unwrap().value.amount(), dec!(66.67));
-//! assert_eq!(linear.total_value().amount(), dec!(100.00));
+//! assert_eq!(linear.total_value()?.amount(), dec!(100.00));
 //! # Ok::<(), revops::Error>(())
 //! ```
 
@@ -97,6 +97,20 @@ impl PathRow {
         }
     }
 
+    /// Why the crate-wide rule skips this row whatever the model, if it
+    /// does: an empty path ([`SkipReason::EmptyPath`]) or a value without
+    /// conversions ([`SkipReason::ValueWithoutConversions`]). (The currency
+    /// and the size of the value are checked against the attribution.)
+    pub fn skip_reason(&self) -> Option<SkipReason> {
+        if self.path.is_empty() {
+            Some(SkipReason::EmptyPath)
+        } else if self.conversions == 0 && !self.value.is_zero() {
+            Some(SkipReason::ValueWithoutConversions)
+        } else {
+            None
+        }
+    }
+
     /// Parses a ChannelAttribution path (`"search > email > email"`):
     /// channels separated by `>`, blanks around names ignored, empty names
     /// skipped (as ChannelAttribution does), interned in `channels`.
@@ -132,6 +146,68 @@ impl PathRow {
     }
 }
 
+/// Why a row (or journey) was left out of an attribution.
+///
+/// The rule is the same in every model: a row that cannot be credited
+/// correctly is skipped whole (its channels, conversions, nulls and value
+/// are not used) and listed with one of these reasons in
+/// [`Attribution::skipped`]; the rest of the input is still attributed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The path (or journey) has no touch: there is no one to credit.
+    EmptyPath,
+    /// The row carries a value but no conversion: a value belongs to
+    /// conversions, so crediting it (or a refund) would move credit the
+    /// wrong way.
+    ValueWithoutConversions,
+    /// The value is in another currency than the attribution's.
+    CurrencyMismatch,
+    /// The value, held exactly at the finest decimals of the input, does
+    /// not fit the exact 128-bit ledger (about 1.7 × 10^38 units of the
+    /// finest decimal).
+    ValueTooLarge,
+    /// The rule gives no touch any weight (a custom rule shorter than the
+    /// path's first touch, for instance).
+    NoWeight,
+    /// No touch of the journey lies inside the lookback window.
+    OutsideLookback,
+}
+
+impl SkipReason {
+    /// A short, stable description (the same text as `Display`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::EmptyPath => "the path has no channel",
+            SkipReason::ValueWithoutConversions => "the row has a value but no conversion",
+            SkipReason::CurrencyMismatch => "the value is in another currency",
+            SkipReason::ValueTooLarge => {
+                "the value is too large to keep exactly at the input's finest decimals"
+            }
+            SkipReason::NoWeight => "the rule gives no touch any weight",
+            SkipReason::OutsideLookback => "no touch within the lookback window",
+        }
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One input row (or journey) that an attribution left out.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Skipped {
+    /// The row's index in the input slice.
+    pub row: usize,
+    /// Why it was left out.
+    pub reason: SkipReason,
+}
+
 /// One channel's credit.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -140,21 +216,23 @@ pub struct ChannelCredit {
     pub channel: ChannelId,
     /// Credited conversions, exact to [`CONVERSION_SCALE`] decimals.
     pub conversions: Decimal,
-    /// Credited value, exact to the currency's minor unit.
+    /// Credited value, exact: it carries the currency's minor unit, or the
+    /// finer decimals of the input values when they have more (see
+    /// [Exactness](self#exactness)).
     pub value: Money,
 }
 
-/// The result of an attribution model: every channel seen in the input
+/// The result of an attribution model: every channel seen in a kept row
 /// (zero credit included), in channel-id order.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Attribution {
     /// The currency of every credited value.
     pub currency: Currency,
-    /// The credits, one per channel seen.
+    /// The credits, one per channel seen in a kept row.
     pub channels: Vec<ChannelCredit>,
-    /// Rows that could not be used, with the reason, by input index.
-    pub skipped: Vec<(usize, String)>,
+    /// Rows that were left out, with the reason, in input order.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Attribution {
@@ -163,17 +241,29 @@ impl Attribution {
         self.channels.iter().find(|c| c.channel == channel)
     }
 
-    /// The sum of credited conversions.
-    pub fn total_conversions(&self) -> Decimal {
-        self.channels.iter().map(|c| c.conversions).sum()
+    /// The sum of credited conversions, exact.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] if the sum does not fit a `Decimal` (only
+    /// conversions adding up past about 7.9 × 10^22 can cause it).
+    pub fn total_conversions(&self) -> Result<Decimal> {
+        self.channels.iter().try_fold(Decimal::ZERO, |a, c| {
+            a.checked_add(c.conversions)
+                .ok_or_else(|| Error::overflow("attribution: total conversions"))
+        })
     }
 
-    /// The sum of credited value, exact. It is zero if the sum overflows a
-    /// `Decimal`, which only inputs whose values add past `Decimal::MAX` can
-    /// cause.
-    pub fn total_value(&self) -> Money {
+    /// The sum of credited value, exact.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] if the sum does not fit a `Decimal`;
+    /// [`Error::CurrencyMismatch`] if a credit is not in
+    /// [`currency`](Attribution::currency) (possible only for a value built
+    /// or deserialized by hand).
+    pub fn total_value(&self) -> Result<Money> {
         Money::checked_sum(self.channels.iter().map(|c| c.value), self.currency)
-            .unwrap_or(Money::zero(self.currency))
     }
 
     /// The credits sorted by channel name, for reports.
@@ -188,138 +278,217 @@ impl Attribution {
     }
 }
 
-/// Accumulates exact per-channel credits in integer units.
+/// Maps the channel ids of an input to dense slots `0..n`, so that memory
+/// follows the number of distinct channels, never the size of an id (a
+/// deserialized id of 4,294,967,295 costs one slot, not 4 billion).
+pub(crate) struct ChannelIndex {
+    ids: Vec<ChannelId>,
+    /// `direct[id] = slot + 1` when the ids are dense enough for a table.
+    direct: Vec<u32>,
+}
+
+impl ChannelIndex {
+    pub(crate) fn new(all: impl Iterator<Item = ChannelId>) -> ChannelIndex {
+        let mut ids: Vec<ChannelId> = all.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let max = ids.last().map_or(0, |c| c.index());
+        let direct = if max <= 4 * ids.len() + 4096 {
+            let mut d = vec![0u32; if ids.is_empty() { 0 } else { max + 1 }];
+            for (slot, c) in ids.iter().enumerate() {
+                d[c.index()] = slot as u32 + 1;
+            }
+            d
+        } else {
+            Vec::new()
+        };
+        ChannelIndex { ids, direct }
+    }
+
+    /// The slot of `id`; every id given to `new` has one.
+    #[inline]
+    pub(crate) fn slot(&self, id: ChannelId) -> Option<usize> {
+        if self.direct.is_empty() {
+            self.ids.binary_search(&id).ok()
+        } else {
+            match self.direct.get(id.index()) {
+                Some(&s) if s > 0 => Some(s as usize - 1),
+                _ => None,
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn id(&self, slot: usize) -> ChannelId {
+        self.ids[slot]
+    }
+}
+
+/// The number of decimals at which an attribution keeps values: the
+/// currency's minor unit, or more when an input value has more (trailing
+/// zeros ignored).
+pub(crate) fn value_scale<'a>(
+    currency: Currency,
+    values: impl Iterator<Item = &'a Money>,
+) -> Result<u32> {
+    let exponent = currency.require_exponent("attribution")?;
+    Ok(values
+        .filter(|m| m.currency() == currency)
+        .map(|m| m.amount().normalize().scale())
+        .fold(exponent, u32::max))
+}
+
+fn missing_channel() -> Error {
+    Error::invalid("attribution", "a channel id outside the input's index")
+}
+
+/// Accumulates exact per-channel credits in integer units: millionths of a
+/// conversion and `10^-scale` of the currency.
 pub(crate) struct Ledger {
     currency: Currency,
-    exponent: u32,
+    scale: u32,
+    index: ChannelIndex,
     seen: Vec<bool>,
     conv: Vec<i128>,
     value: Vec<i128>,
-    skipped: Vec<(usize, String)>,
+    skipped: Vec<Skipped>,
     scratch_conv: Vec<i128>,
     scratch_value: Vec<i128>,
 }
 
 impl Ledger {
-    pub(crate) fn new(currency: Currency) -> Result<Ledger> {
-        let exponent = currency.require_exponent("attribution")?;
+    /// A ledger for the channels of `index`, keeping values at `scale`
+    /// decimals (see [`value_scale`]).
+    pub(crate) fn new(currency: Currency, scale: u32, index: ChannelIndex) -> Result<Ledger> {
+        currency.require_exponent("attribution")?;
+        let n = index.len();
         Ok(Ledger {
             currency,
-            exponent,
-            seen: Vec::new(),
-            conv: Vec::new(),
-            value: Vec::new(),
+            scale,
+            index,
+            seen: vec![false; n],
+            conv: vec![0; n],
+            value: vec![0; n],
             skipped: Vec::new(),
             scratch_conv: Vec::new(),
             scratch_value: Vec::new(),
         })
     }
 
-    fn grow(&mut self, id: ChannelId) {
-        let i = id.index();
-        if self.seen.len() <= i {
-            self.seen.resize(i + 1, false);
-            self.conv.resize(i + 1, 0);
-            self.value.resize(i + 1, 0);
-        }
+    /// A ledger over the channels and values of `rows`.
+    pub(crate) fn for_rows(rows: &[PathRow], currency: Currency) -> Result<Ledger> {
+        let scale = value_scale(currency, rows.iter().map(|r| &r.value))?;
+        let index = ChannelIndex::new(rows.iter().flat_map(|r| r.path.iter().copied()));
+        Ledger::new(currency, scale, index)
     }
 
     /// Marks every channel of `path` as seen (credit or not).
-    pub(crate) fn see(&mut self, path: &[ChannelId]) {
+    pub(crate) fn see(&mut self, path: &[ChannelId]) -> Result<()> {
         for &c in path {
-            self.grow(c);
-            self.seen[c.index()] = true;
+            let i = self.index.slot(c).ok_or_else(missing_channel)?;
+            self.seen[i] = true;
         }
+        Ok(())
     }
 
-    /// Marks the row's channels as seen and returns its value in minor
-    /// units when there is something to credit; a row whose value cannot be
-    /// used (another currency, finer than the minor unit) is skipped and
-    /// listed with the reason.
-    pub(crate) fn creditable(&mut self, index: usize, row: &PathRow) -> Option<i128> {
-        self.see(&row.path);
-        if row.conversions == 0 && row.value.is_zero() {
-            return None;
-        }
-        match self.minor_units(&row.value) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.skip(index, e.to_string());
-                None
-            }
-        }
+    /// The crate-wide rule for a row: an empty path, a value without
+    /// conversions, a value in another currency or one too large to hold
+    /// exactly makes the row skipped (listed, nothing of it used).
+    /// Otherwise its channels are marked as seen and its value in units is
+    /// returned.
+    pub(crate) fn admit(&mut self, index: usize, row: &PathRow) -> Result<Option<i128>> {
+        let reason = match row.skip_reason() {
+            Some(reason) => reason,
+            None => match self.units(&row.value) {
+                Ok(v) => {
+                    self.see(&row.path)?;
+                    return Ok(Some(v));
+                }
+                Err(reason) => reason,
+            },
+        };
+        self.skip(index, reason);
+        Ok(None)
     }
 
-    pub(crate) fn skip(&mut self, row: usize, reason: impl Into<String>) {
-        self.skipped.push((row, reason.into()));
+    pub(crate) fn skip(&mut self, row: usize, reason: SkipReason) {
+        self.skipped.push(Skipped { row, reason });
     }
 
-    /// The row's value in minor units, checked against the currency.
-    pub(crate) fn minor_units(&self, value: &Money) -> Result<i128> {
+    /// The value in units of `10^-scale`, or why it cannot be used.
+    pub(crate) fn units(&self, value: &Money) -> std::result::Result<i128, SkipReason> {
         if value.currency() != self.currency {
-            return Err(Error::CurrencyMismatch {
-                operation: "attribution".into(),
-                left: self.currency,
-                right: value.currency(),
-            });
+            return Err(SkipReason::CurrencyMismatch);
         }
-        value.to_minor_units()
+        let a = value.amount().normalize();
+        // `value_scale` saw every value, so a.scale() <= self.scale.
+        let up = self.scale.saturating_sub(a.scale()) as usize;
+        crate::quantity::POW10
+            .get(up)
+            .and_then(|&f| a.mantissa().checked_mul(f as i128))
+            .ok_or(SkipReason::ValueTooLarge)
     }
 
-    /// Splits `conversions` and `value_minor` over `channels` by `weights`
+    fn add_to(&mut self, c: ChannelId, conv: i128, value: i128) -> Result<()> {
+        let i = self.index.slot(c).ok_or_else(missing_channel)?;
+        self.seen[i] = true;
+        self.conv[i] = self.conv[i]
+            .checked_add(conv)
+            .ok_or_else(|| Error::overflow("attribution: conversions"))?;
+        self.value[i] = self.value[i]
+            .checked_add(value)
+            .ok_or_else(|| Error::overflow("attribution: value"))?;
+        Ok(())
+    }
+
+    /// Splits `conversions` and `value_units` over `channels` by `weights`
     /// (integers, same length) and books the parts.
     pub(crate) fn book(
         &mut self,
         channels: &[ChannelId],
         weights: &[u64],
         conversions: u64,
-        value_minor: i128,
+        value_units: i128,
     ) -> Result<()> {
         let n = channels.len();
+        let conv_units = i128::from(conversions) * CONVERSION_UNITS;
         // One touch takes everything (first, last touch): no split needed.
         let mut nonzero = weights.iter().enumerate().filter(|(_, &w)| w > 0);
         if let (Some((k, _)), None) = (nonzero.next(), nonzero.next()) {
-            let c = channels[k];
-            self.grow(c);
-            let i = c.index();
-            self.seen[i] = true;
-            self.conv[i] += i128::from(conversions) * CONVERSION_UNITS;
-            self.value[i] += value_minor;
-            for &other in channels {
-                self.grow(other);
-                self.seen[other.index()] = true;
-            }
-            return Ok(());
+            self.add_to(channels[k], conv_units, value_units)?;
+            return self.see(channels);
         }
         self.scratch_conv.clear();
         self.scratch_conv.resize(n, 0);
         self.scratch_value.clear();
         self.scratch_value.resize(n, 0);
-        let conv_units = i128::from(conversions) * CONVERSION_UNITS;
         crate::quantity::split_integer(conv_units, weights, &mut self.scratch_conv)?;
-        crate::quantity::split_integer(value_minor, weights, &mut self.scratch_value)?;
+        crate::quantity::split_integer(value_units, weights, &mut self.scratch_value)?;
         for (k, &c) in channels.iter().enumerate() {
-            self.grow(c);
-            let i = c.index();
-            self.seen[i] = true;
-            self.conv[i] += self.scratch_conv[k];
-            self.value[i] += self.scratch_value[k];
+            let (cv, vv) = (self.scratch_conv[k], self.scratch_value[k]);
+            self.add_to(c, cv, vv)?;
         }
         Ok(())
     }
 
     /// Books signed integer parts directly (already split exactly).
-    pub(crate) fn book_parts(&mut self, channels: &[ChannelId], conv: &[i128], value: &[i128]) {
+    pub(crate) fn book_parts(
+        &mut self,
+        channels: &[ChannelId],
+        conv: &[i128],
+        value: &[i128],
+    ) -> Result<()> {
         for (k, &c) in channels.iter().enumerate() {
-            self.grow(c);
-            let i = c.index();
-            self.seen[i] = true;
-            self.conv[i] += conv[k];
-            self.value[i] += value[k];
+            self.add_to(c, conv[k], value[k])?;
         }
+        Ok(())
     }
 
     pub(crate) fn finish(self) -> Result<Attribution> {
+        let exponent = self.currency.require_exponent("attribution")?;
         let mut channels = Vec::new();
         for (i, seen) in self.seen.iter().enumerate() {
             if !seen {
@@ -327,10 +496,10 @@ impl Ledger {
             }
             let conversions = Decimal::try_from_i128_with_scale(self.conv[i], CONVERSION_SCALE)
                 .map_err(|_| Error::overflow("attribution: conversions"))?;
-            let amount = Decimal::try_from_i128_with_scale(self.value[i], self.exponent)
-                .map_err(|_| Error::overflow("attribution: value"))?;
+            let amount = units_to_decimal(self.value[i], self.scale, exponent)
+                .ok_or_else(|| Error::overflow("attribution: value"))?;
             channels.push(ChannelCredit {
-                channel: ChannelId(i as u32),
+                channel: self.index.id(i),
                 conversions: conversions.normalize(),
                 value: Money::new(amount, self.currency),
             });
@@ -341,6 +510,20 @@ impl Ledger {
             skipped: self.skipped,
         })
     }
+}
+
+/// `units × 10^-scale` as a `Decimal` with the fewest decimals, but at
+/// least `min_scale`; `None` if it does not fit.
+fn units_to_decimal(mut units: i128, mut scale: u32, min_scale: u32) -> Option<Decimal> {
+    while scale > min_scale && units % 10 == 0 {
+        units /= 10;
+        scale -= 1;
+    }
+    while scale < min_scale {
+        units = units.checked_mul(10)?;
+        scale += 1;
+    }
+    Decimal::try_from_i128_with_scale(units, scale).ok()
 }
 
 /// Splits `total` into parts proportional to signed `weights` whose sum is
@@ -361,7 +544,9 @@ pub(crate) fn split_signed(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
     let mut running: i128 = 0;
     let mut prev: i128 = 0;
     for &w in weights {
-        running += w;
+        running = running
+            .checked_add(w)
+            .ok_or_else(|| Error::overflow("attribution: weights"))?;
         // round(total * running / sum), half to even, in i128 with checks.
         let num = total
             .checked_mul(running)

@@ -29,7 +29,7 @@
 
 use chrono::TimeDelta;
 
-use super::{float_weights, Attribution, Ledger, PathRow};
+use super::{float_weights, value_scale, Attribution, ChannelIndex, Ledger, PathRow, SkipReason};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey, Milestone};
 
@@ -157,10 +157,12 @@ fn rule_weights(rule: &Rule, path: &[ChannelId]) -> Result<Vec<f64>> {
 /// Attributes compact rows with a rule. Each row's conversions and value
 /// are split over its touches by the rule's weights, exactly.
 ///
-/// Rows whose weights are all zero (a custom rule shorter than nothing, for
-/// instance), or whose value is in another currency or finer than the
-/// minor unit, are skipped and listed in [`Attribution::skipped`]; rows
-/// without conversions only mark their channels as seen.
+/// Rows are admitted by the crate-wide rule (see [`SkipReason`]): an
+/// empty path, a value without conversions, a value in another currency or
+/// too large to hold exactly skips the row, listed in
+/// [`Attribution::skipped`]; so does a row whose weights are all zero (a
+/// custom rule shorter than the path, for instance). Kept rows without
+/// conversions only mark their channels as seen.
 ///
 /// # Errors
 ///
@@ -181,7 +183,7 @@ fn rule_weights(rule: &Rule, path: &[ChannelId]) -> Result<Vec<f64>> {
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Attribution> {
-    let mut ledger = Ledger::new(currency)?;
+    let mut ledger = Ledger::for_rows(rows, currency)?;
     // Integer weights for the exact rules: no float at all.
     let integer = matches!(
         rule,
@@ -189,9 +191,12 @@ pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Att
     );
     let mut iw: Vec<u64> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        let Some(value) = ledger.creditable(r, row) else {
+        let Some(value) = ledger.admit(r, row)? else {
             continue;
         };
+        if row.conversions == 0 {
+            continue; // nothing to credit; the channels are seen
+        }
         let w = rule_weights(&rule, &row.path)?;
         iw.clear();
         if integer {
@@ -200,7 +205,7 @@ pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Att
             iw.extend(float_weights(&w));
         }
         if iw.iter().all(|&x| x == 0) {
-            ledger.skip(r, "the rule gives no touch any weight");
+            ledger.skip(r, SkipReason::NoWeight);
             continue;
         }
         ledger.book(&row.path, &iw, row.conversions, value)?;
@@ -360,7 +365,9 @@ fn marked(
 /// Attributes converted journeys with a journey model: each journey's
 /// conversion value (and one conversion) is split over its touches exactly.
 /// Journeys without a conversion only mark their channels as seen;
-/// journeys with no touch inside the lookback are skipped and listed.
+/// journeys with no touch, with a conversion value in another currency or
+/// with no touch inside the lookback are skipped and listed
+/// ([`SkipReason`]).
 ///
 /// # Errors
 ///
@@ -372,27 +379,47 @@ pub fn attribute_journeys(
     channels: &mut Channels,
     currency: Currency,
 ) -> Result<Attribution> {
-    let mut ledger = Ledger::new(currency)?;
-    let mut ids: Vec<ChannelId> = Vec::new();
-    for (r, j) in journeys.iter().enumerate() {
-        ids.clear();
-        for t in j.touches() {
-            ids.push(channels.intern(&t.channel)?);
+    // Intern every channel first: the ledger's index covers the registry.
+    let mut paths: Vec<Vec<ChannelId>> = Vec::with_capacity(journeys.len());
+    for j in journeys {
+        paths.push(
+            j.touches()
+                .iter()
+                .map(|t| channels.intern(&t.channel))
+                .collect::<Result<_>>()?,
+        );
+    }
+    let scale = value_scale(
+        currency,
+        journeys
+            .iter()
+            .filter_map(|j| j.conversion())
+            .map(|c| &c.value),
+    )?;
+    let index = ChannelIndex::new(paths.iter().flatten().copied());
+    let mut ledger = Ledger::new(currency, scale, index)?;
+    for (r, (j, ids)) in journeys.iter().zip(&paths).enumerate() {
+        if ids.is_empty() {
+            ledger.skip(r, SkipReason::EmptyPath);
+            continue;
         }
-        ledger.see(&ids);
-        let Some(conv) = j.conversion() else { continue };
-        let value = match ledger.minor_units(&conv.value) {
+        let Some(conv) = j.conversion() else {
+            ledger.see(ids)?;
+            continue;
+        };
+        let value = match ledger.units(&conv.value) {
             Ok(v) => v,
-            Err(e) => {
-                ledger.skip(r, e.to_string());
+            Err(reason) => {
+                ledger.skip(r, reason);
                 continue;
             }
         };
         let w = journey_weights(j, model, lookback)?;
         if w.is_empty() || w.iter().all(|(_, x)| *x <= 0.0) {
-            ledger.skip(r, "no touch within the lookback window");
+            ledger.skip(r, SkipReason::OutsideLookback);
             continue;
         }
+        ledger.see(ids)?;
         let chans: Vec<ChannelId> = w.iter().map(|(i, _)| ids[*i]).collect();
         let fw = float_weights(&w.iter().map(|(_, x)| *x).collect::<Vec<_>>());
         ledger.book(&chans, &fw, 1, value)?;

@@ -23,7 +23,9 @@
 //! scaled so that they add up to the observed conversions (and value), and
 //! split exactly in millionths of a conversion and minor units.
 
-use super::{split_signed, Attribution, Ledger, PathRow};
+#[cfg(doc)]
+use super::SkipReason;
+use super::{split_signed, Attribution, ChannelIndex, Ledger, PathRow};
 use crate::error::{Error, Result};
 use crate::journey::ChannelId;
 use crate::quantity::Currency;
@@ -54,23 +56,20 @@ pub const SAMPLED_PERMUTATIONS: usize = 20_000;
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
-    let mut ledger = Ledger::new(currency)?;
+    let mut ledger = Ledger::for_rows(rows, currency)?;
     let mut distinct: Vec<ChannelId> = Vec::new();
     let mut ones: Vec<u64> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        let Some(value) = ledger.creditable(r, row) else {
+        let Some(value) = ledger.admit(r, row)? else {
             continue;
         };
-        distinct.clear();
-        for c in &row.path {
-            if !distinct.contains(c) {
-                distinct.push(*c);
-            }
-        }
-        if distinct.is_empty() {
-            ledger.skip(r, "the path has no channel");
+        if row.conversions == 0 {
             continue;
         }
+        distinct.clear();
+        distinct.extend_from_slice(&row.path);
+        distinct.sort_unstable();
+        distinct.dedup();
         ones.clear();
         ones.resize(distinct.len(), 1);
         ledger.book(&distinct, &ones, row.conversions, value)?;
@@ -81,19 +80,25 @@ pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
 /// The conversion-rate Shapley values `φ_i` (unscaled), by channel id.
 /// Exact up to [`EXACT_LIMIT`] channels, sampled above.
 ///
+/// Rows that the crate-wide rule skips ([`SkipReason`]: an empty path, a
+/// value without conversions) are left out, so `v(∅) = 0` always.
+///
 /// # Errors
 ///
 /// [`Error::Overflow`] for counts past `u64::MAX`.
 pub fn rate_values(rows: &[PathRow]) -> Result<Vec<(ChannelId, f64)>> {
-    // Index the channels seen.
-    let mut ids: Vec<ChannelId> = rows.iter().flat_map(|r| r.path.iter().copied()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let n = ids.len();
+    rate_values_of(rows.iter().filter(|r| r.skip_reason().is_none()))
+}
+
+fn rate_values_of<'a>(
+    rows: impl Iterator<Item = &'a PathRow> + Clone,
+) -> Result<Vec<(ChannelId, f64)>> {
+    let index = ChannelIndex::new(rows.clone().flat_map(|r| r.path.iter().copied()));
+    let n = index.len();
     if n == 0 {
         return Ok(Vec::new());
     }
-    let pos = |c: ChannelId| ids.binary_search(&c).unwrap_or(0);
+    let pos = |c: ChannelId| index.slot(c).unwrap_or(0);
     // Per channel set: conversions and nulls. Sets are bitmasks when the
     // channels fit in 64 bits (no allocation per row), sorted lists otherwise.
     let mut sets: std::collections::BTreeMap<Vec<usize>, (u64, u64)> = Default::default();
@@ -107,15 +112,9 @@ pub fn rate_values(rows: &[PathRow]) -> Result<Vec<(ChannelId, f64)>> {
         Ok(())
     };
     if n <= 64 {
-        // Channel ids map to bits through a direct table.
-        let max_id = ids.last().map_or(0, |c| c.index());
-        let mut bit = vec![0u64; max_id + 1];
-        for (i, c) in ids.iter().enumerate() {
-            bit[c.index()] = 1 << i;
-        }
         let mut by_mask: std::collections::HashMap<u64, (u64, u64)> = Default::default();
         for r in rows {
-            let mask = r.path.iter().fold(0u64, |m, c| m | bit[c.index()]);
+            let mask = r.path.iter().fold(0u64, |m, &c| m | 1 << pos(c));
             add(by_mask.entry(mask).or_insert((0, 0)), r)?;
         }
         for (mask, v) in by_mask {
@@ -135,7 +134,7 @@ pub fn rate_values(rows: &[PathRow]) -> Result<Vec<(ChannelId, f64)>> {
     } else {
         sampled(n, &sets)
     };
-    Ok(ids.into_iter().zip(phi).collect())
+    Ok((0..n).map(|i| index.id(i)).zip(phi).collect())
 }
 
 fn exact(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) -> Vec<f64> {
@@ -145,7 +144,7 @@ fn exact(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) ->
     for (set, &(c, nu)) in sets {
         let mask = set.iter().fold(0usize, |m, &i| m | (1 << i));
         conv[mask] += c as f64;
-        all[mask] += (c + nu) as f64;
+        all[mask] += c as f64 + nu as f64;
     }
     // Subset sums (zeta transform): totals of journeys inside each coalition.
     for i in 0..n {
@@ -215,7 +214,7 @@ fn sampled(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) 
         for (set, c, nu) in &list {
             let k = set.iter().map(|&i| rank[i]).max().unwrap_or(0) + 1;
             conv_at[k] += *c as f64;
-            all_at[k] += (*c + *nu) as f64;
+            all_at[k] += *c as f64 + *nu as f64;
         }
         let (mut cs, mut al, mut prev) = (0.0, 0.0, 0.0);
         for k in 1..=n {
@@ -240,17 +239,23 @@ fn sampled(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) 
 ///
 /// As [`simplified`] and [`rate_values`].
 pub fn conversion_rate(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
-    let mut ledger = Ledger::new(currency)?;
+    let mut ledger = Ledger::for_rows(rows, currency)?;
+    let mut kept = Vec::with_capacity(rows.len());
     let mut total_conv: i128 = 0;
     let mut total_value: i128 = 0;
-    for row in rows {
-        ledger.see(&row.path);
-        total_conv += i128::from(row.conversions) * super::CONVERSION_UNITS;
+    for (r, row) in rows.iter().enumerate() {
+        let Some(value) = ledger.admit(r, row)? else {
+            continue;
+        };
+        kept.push(row);
+        total_conv = total_conv
+            .checked_add(i128::from(row.conversions) * super::CONVERSION_UNITS)
+            .ok_or_else(|| Error::overflow("Shapley: conversions"))?;
         total_value = total_value
-            .checked_add(ledger.minor_units(&row.value)?)
+            .checked_add(value)
             .ok_or_else(|| Error::overflow("Shapley: value"))?;
     }
-    let phi = rate_values(rows)?;
+    let phi = rate_values_of(kept.iter().copied())?;
     let ids: Vec<ChannelId> = phi.iter().map(|(c, _)| *c).collect();
     // Fixed-point weights keep the sign; their sum is v(N) > 0 whenever
     // anything converted.
@@ -258,10 +263,14 @@ pub fn conversion_rate(rows: &[PathRow], currency: Currency) -> Result<Attributi
         .iter()
         .map(|(_, p)| (p * (1u64 << 50) as f64).round() as i128)
         .collect();
-    if w.iter().sum::<i128>() != 0 {
+    let sum = w
+        .iter()
+        .try_fold(0i128, |a, &x| a.checked_add(x))
+        .ok_or_else(|| Error::overflow("Shapley: weights"))?;
+    if sum != 0 {
         let conv = split_signed(total_conv, &w)?;
         let value = split_signed(total_value, &w)?;
-        ledger.book_parts(&ids, &conv, &value);
+        ledger.book_parts(&ids, &conv, &value)?;
     } else if total_value != 0 || total_conv != 0 {
         return Err(Error::invalid(
             "Shapley attribution",

@@ -85,8 +85,16 @@ impl FxRates {
     ///
     /// # Errors
     ///
-    /// [`Error::OutOfRange`] unless the rate is above zero.
+    /// [`Error::OutOfRange`] unless the rate is above zero;
+    /// [`Error::InvalidInput`] for the target currency itself (its rate is
+    /// always 1, so a rate given for it would be ignored).
     pub fn set(&mut self, currency: Currency, rate: Decimal) -> Result<()> {
+        if currency == self.target {
+            return Err(Error::invalid(
+                "exchange rate",
+                format!("{currency} is the report currency: it takes no rate"),
+            ));
+        }
         if rate <= Decimal::ZERO {
             return Err(Error::out_of_range("exchange rate", rate, "(0, ∞)"));
         }

@@ -27,6 +27,7 @@ mod split;
 pub use currency::Currency;
 pub use fx::FxRates;
 pub use money::Money;
+pub(crate) use money::POW10;
 pub use period::Period;
 pub use quantile::Distribution;
 pub(crate) use quantile::{mean_from_sum, quantile_by_rank, sort_i64, sorted_stats};
