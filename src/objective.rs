@@ -181,7 +181,13 @@ pub enum Target {
     /// A multiple (ROAS, coverage).
     Multiple(Multiple),
     /// Any other number (a score).
-    Decimal(Decimal),
+    Decimal(
+        #[cfg_attr(
+            feature = "serde",
+            serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+        )]
+        Decimal,
+    ),
 }
 
 impl Target {
@@ -365,14 +371,35 @@ pub struct Assessment {
     pub met: bool,
     /// For cumulative goals: the value expected by the end of the assessed
     /// day on a straight line, `target * elapsed_days(on) / days`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub expected_to_date: Option<Decimal>,
     /// For cumulative goals: where the actual stands against that line.
     pub pace: Option<Pace>,
     /// For cumulative goals: the run-rate projection to the period's end,
     /// `actual / elapsed_days * days`; `None` before the period starts.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub projected: Option<Decimal>,
     /// For level goals: `actual - target`, in the target's unit (positive is
     /// above the target, whichever direction is better).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub gap: Option<Decimal>,
 }
 

@@ -403,7 +403,7 @@ fn handoff_report() {
 
     let mut st = HandoffState::new(TimeDelta::hours(24));
     for l in &leads {
-        st.add(l);
+        st.add(l).unwrap();
     }
     let r = st.finish(None).unwrap();
     assert_eq!(
@@ -434,12 +434,12 @@ fn handoff_report() {
     let mut x = HandoffState::new(TimeDelta::hours(24));
     let mut y = HandoffState::new(TimeDelta::hours(24));
     for l in &leads[..2] {
-        x.add(l);
+        x.add(l).unwrap();
     }
     for l in &leads[2..] {
-        y.add(l);
+        y.add(l).unwrap();
     }
-    x.merge(&y);
+    x.merge(&y).unwrap();
     assert_eq!(x.finish(None).unwrap(), r);
 }
 

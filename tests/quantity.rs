@@ -216,10 +216,10 @@ proptest! {
     #[test]
     fn distribution_merge_law(values in prop::collection::vec(-1_000_000i64..1_000_000, 0..200), split in 0usize..200) {
         let split = split.min(values.len());
-        let whole: Distribution = values.iter().copied().collect();
-        let mut a: Distribution = values[..split].iter().copied().collect();
-        let b: Distribution = values[split..].iter().copied().collect();
-        a.merge(&b);
+        let whole: Distribution = Distribution::try_from_values(values.iter().copied()).unwrap();
+        let mut a: Distribution = Distribution::try_from_values(values[..split].iter().copied()).unwrap();
+        let b: Distribution = Distribution::try_from_values(values[split..].iter().copied()).unwrap();
+        a.merge(&b).unwrap();
         prop_assert_eq!(&a, &whole);
         prop_assert_eq!(a.median(), whole.median());
         let back: Distribution = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
@@ -229,7 +229,7 @@ proptest! {
     /// The quantile rule against a direct computation on a sorted vector.
     #[test]
     fn quantile_matches_reference(mut values in prop::collection::vec(-1000i64..1000, 1..100), p in 0u32..=100) {
-        let d: Distribution = values.iter().copied().collect();
+        let d: Distribution = Distribution::try_from_values(values.iter().copied()).unwrap();
         values.sort_unstable();
         let p = Decimal::new(i64::from(p), 2);
         let h = Decimal::from(values.len() - 1) * p;
@@ -292,9 +292,13 @@ fn json_forms_are_as_documented() {
         serde_json::to_string(&m).unwrap(),
         r#"{"amount":"12.34","currency":"USD"}"#
     );
-    // A JSON number is accepted on input.
-    let back: Money = serde_json::from_str(r#"{"amount":12.34,"currency":"usd"}"#).unwrap();
+    // A JSON integer is accepted on input; a JSON float is refused (it may
+    // already have lost digits), and so is a numeral too fine to hold.
+    let back: Money = serde_json::from_str(r#"{"amount":"12.34","currency":"usd"}"#).unwrap();
     assert_eq!(back, m);
+    let whole: Money = serde_json::from_str(r#"{"amount":12,"currency":"USD"}"#).unwrap();
+    assert_eq!(whole, Money::new(dec!(12), Currency::USD));
+    assert!(serde_json::from_str::<Money>(r#"{"amount":12.34,"currency":"USD"}"#).is_err());
     assert_eq!(
         serde_json::to_string(&Ratio::from_counts(1, 8).unwrap()).unwrap(),
         "\"0.125\""

@@ -215,6 +215,10 @@ pub struct ChannelCredit {
     /// The channel.
     pub channel: ChannelId,
     /// Credited conversions, exact to [`CONVERSION_SCALE`] decimals.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
     pub conversions: Decimal,
     /// Credited value, exact: it carries the currency's minor unit, or the
     /// finer decimals of the input values when they have more (see

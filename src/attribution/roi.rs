@@ -17,6 +17,10 @@ pub struct RoiRow {
     /// Spend in the report currency.
     pub spend: Money,
     /// Attributed conversions.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
     pub conversions: Decimal,
     /// Attributed revenue in the report currency.
     pub revenue: Money,

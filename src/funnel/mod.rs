@@ -851,32 +851,38 @@ impl FunnelAnalyzer {
         }
         let grouped = &self.parted;
         let parts = grouped.parts();
+        // Never more threads than partitions to share out.
+        let threads = threads.min(parts);
         let per = parts.div_ceil(threads);
         self.pass2_threads.resize_with(threads, PassTwo::default);
+        let work = |range: std::ops::Range<usize>, buf: &mut PassTwo| {
+            let mut st = FunnelState::new(spec);
+            let mut scratch = Scratch::new();
+            grouped.scan(range, buf, &mut |keys| {
+                st.add_keys(keys, grouped, &mut scratch)
+            });
+            st
+        };
         let states: Vec<FunnelState> = std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .pass2_threads
-                .iter_mut()
-                .enumerate()
-                .map(|(t, buf)| {
-                    scope.spawn(move || {
-                        let mut st = FunnelState::new(spec);
-                        let mut scratch = Scratch::new();
-                        let range = (t * per).min(parts)..((t + 1) * per).min(parts);
-                        grouped.scan(range, buf, &mut |keys| {
-                            st.add_keys(keys, grouped, &mut scratch)
-                        });
-                        st
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
+            let mut handles = Vec::with_capacity(threads);
+            let mut done = Vec::new();
+            for (t, buf) in self.pass2_threads.iter_mut().enumerate() {
+                let range = (t * per).min(parts)..((t + 1) * per).min(parts);
+                let r = range.clone();
+                match std::thread::Builder::new().spawn_scoped(scope, move || work(r, buf)) {
+                    Ok(h) => handles.push(h),
+                    // The system would not start another thread: this
+                    // share runs on the calling thread instead.
+                    Err(_) => done.push(work(range, &mut PassTwo::default())),
+                }
+            }
+            for h in handles {
+                done.push(
                     h.join()
-                        .map_err(|_| Error::invalid("funnel", "a worker thread stopped"))
-                })
-                .collect::<Result<Vec<_>>>()
+                        .map_err(|_| Error::invalid("funnel", "a worker thread stopped"))?,
+                );
+            }
+            Ok::<_, Error>(done)
         })?;
         let mut total = FunnelState::new(spec);
         for st in &states {
@@ -916,7 +922,9 @@ impl FunnelAnalyzer {
 
 /// [`analyze`] on `threads` threads (scoped, joined before returning).
 /// The events are partitioned once, on the calling thread; the partitions
-/// are then shared out between the threads, each with its own partial
+/// are then shared out between the threads (never more threads than
+/// partitions; a thread the system will not start runs its share on the
+/// calling thread), each with its own partial
 /// state, and the states are merged. The result is identical to
 /// [`analyze`]'s. `threads` of 0 or 1 runs on the calling thread.
 ///

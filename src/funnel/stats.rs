@@ -343,10 +343,22 @@ pub struct TimeStats {
     /// How many users the figures cover.
     pub count: u64,
     /// The mean, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
     pub mean_seconds: Decimal,
     /// The median, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
     pub median_seconds: Decimal,
     /// The 90th percentile, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
     pub p90_seconds: Decimal,
 }
 
@@ -428,8 +440,8 @@ mod time_stats_tests {
                         for (level, ts) in users {
                             if *level > k {
                                 let v = ts[k] - if prev { ts[k - 1] } else { ts[0] };
-                                d.add(v);
-                                union.add(v);
+                                d.add(v).unwrap();
+                                union.add(v).unwrap();
                             }
                         }
                         expect.push(d);

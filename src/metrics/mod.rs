@@ -193,7 +193,13 @@ pub enum Arg {
     /// A proportion.
     Ratio(Ratio),
     /// A number.
-    Decimal(Decimal),
+    Decimal(
+        #[cfg_attr(
+            feature = "serde",
+            serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+        )]
+        Decimal,
+    ),
     /// A duration (JSON: decimal seconds as a string).
     Duration(#[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))] TimeDelta),
     /// Several durations (JSON: decimal seconds as strings).
@@ -248,7 +254,13 @@ pub enum Value {
     /// A score.
     Score(Nps),
     /// A number.
-    Decimal(Decimal),
+    Decimal(
+        #[cfg_attr(
+            feature = "serde",
+            serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+        )]
+        Decimal,
+    ),
 }
 
 impl Value {

@@ -255,7 +255,7 @@ pub(crate) fn duration_distribution(
         if *x < TimeDelta::zero() {
             return Err(Error::out_of_range(metric, x, "[0, ∞)"));
         }
-        d.add(x.num_seconds());
+        d.add(x.num_seconds())?;
     }
     Ok(d)
 }

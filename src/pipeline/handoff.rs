@@ -58,8 +58,22 @@ pub struct HandoffReport {
     /// Accepted / handed off.
     pub mql_acceptance_rate: Option<Ratio>,
     /// Median seconds from hand-off to first contact.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub speed_to_lead_median_seconds: Option<Decimal>,
     /// 90th percentile of the same.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub speed_to_lead_p90_seconds: Option<Decimal>,
     /// The SLA, in seconds.
     pub sla_seconds: i64,
@@ -99,7 +113,12 @@ impl HandoffState {
     }
 
     /// Adds one lead.
-    pub fn add(&mut self, lead: &Lead) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`](crate::Error::Overflow) if a count would pass
+    /// `u64::MAX`.
+    pub fn add(&mut self, lead: &Lead) -> Result<()> {
         self.leads += 1;
         if lead.source().sourced_by == Team::Marketing {
             self.marketing_sourced += 1;
@@ -131,7 +150,7 @@ impl HandoffState {
             match lead.first_sales_contact_at() {
                 Some(c) if c >= h => {
                     let delay = c - h;
-                    self.delays.add(delay.num_seconds());
+                    self.delays.add(delay.num_seconds())?;
                     if delay <= self.sla {
                         self.within_sla += 1;
                     }
@@ -145,23 +164,37 @@ impl HandoffState {
                 None => {}
             }
         }
+        Ok(())
     }
 
     /// Adds another partition's state (the SLA of `self` is kept).
-    pub fn merge(&mut self, o: &HandoffState) {
-        self.leads += o.leads;
-        self.marketing_sourced += o.marketing_sourced;
-        self.mqls += o.mqls;
-        self.handed_off += o.handed_off;
-        self.accepted += o.accepted;
-        self.rejected += o.rejected;
-        self.within_sla += o.within_sla;
-        self.leaked += o.leaked;
-        self.customers += o.customers;
-        self.delays.merge(&o.delays);
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`](crate::Error::Overflow) if a count would pass
+    /// `u64::MAX`; `self` is then unchanged.
+    pub fn merge(&mut self, o: &HandoffState) -> Result<()> {
+        let add = |a: u64, b: u64| {
+            a.checked_add(b)
+                .ok_or_else(|| crate::Error::overflow("hand-off merge"))
+        };
+        let mut m = self.clone();
+        m.leads = add(m.leads, o.leads)?;
+        m.marketing_sourced = add(m.marketing_sourced, o.marketing_sourced)?;
+        m.mqls = add(m.mqls, o.mqls)?;
+        m.handed_off = add(m.handed_off, o.handed_off)?;
+        m.accepted = add(m.accepted, o.accepted)?;
+        m.rejected = add(m.rejected, o.rejected)?;
+        m.within_sla = add(m.within_sla, o.within_sla)?;
+        m.leaked = add(m.leaked, o.leaked)?;
+        m.customers = add(m.customers, o.customers)?;
+        m.delays.merge(&o.delays)?;
         for (k, v) in &o.ignored {
-            *self.ignored.entry(k.clone()).or_insert(0) += v;
+            let e = m.ignored.entry(k.clone()).or_insert(0);
+            *e = add(*e, *v)?;
         }
+        *self = m;
+        Ok(())
     }
 
     /// The report; the marketing-sourced pipeline and revenue shares are

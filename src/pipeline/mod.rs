@@ -321,8 +321,15 @@ impl PipelineState {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for states of different specs;
-    /// [`Error::Overflow`].
+    /// [`Error::Overflow`]. On error `self` is unchanged.
     pub fn merge(&mut self, o: &PipelineState) -> Result<()> {
+        let mut m = self.clone();
+        m.merge_in_place(o)?;
+        *self = m;
+        Ok(())
+    }
+
+    fn merge_in_place(&mut self, o: &PipelineState) -> Result<()> {
         if self.spec != o.spec {
             return Err(Error::invalid(
                 "pipeline merge",
@@ -334,11 +341,15 @@ impl PipelineState {
             *a = a.checked_add(b).ok_or_else(overflow)?;
             Ok(())
         };
-        self.won += o.won;
-        self.lost += o.lost;
-        self.open += o.open;
-        self.created_in_period += o.created_in_period;
-        self.won_of_created += o.won_of_created;
+        let count = |a: &mut u64, b: u64| -> Result<()> {
+            *a = a.checked_add(b).ok_or_else(overflow)?;
+            Ok(())
+        };
+        count(&mut self.won, o.won)?;
+        count(&mut self.lost, o.lost)?;
+        count(&mut self.open, o.open)?;
+        count(&mut self.created_in_period, o.created_in_period)?;
+        count(&mut self.won_of_created, o.won_of_created)?;
         add(&mut self.won_amount, o.won_amount)?;
         add(&mut self.lost_amount, o.lost_amount)?;
         add(&mut self.open_amount, o.open_amount)?;
@@ -350,34 +361,19 @@ impl PipelineState {
         self.cycles.extend_from_slice(&o.cycles);
         for (name, agg) in &o.by_stage {
             let st = self.stage(name);
-            st.open += agg.open;
-            st.won += agg.won;
-            st.lost += agg.lost;
-            st.open_amount = st
-                .open_amount
-                .checked_add(agg.open_amount)
-                .ok_or_else(overflow)?;
-            st.won_amount = st
-                .won_amount
-                .checked_add(agg.won_amount)
-                .ok_or_else(overflow)?;
-            st.lost_amount = st
-                .lost_amount
-                .checked_add(agg.lost_amount)
-                .ok_or_else(overflow)?;
+            count(&mut st.open, agg.open)?;
+            count(&mut st.won, agg.won)?;
+            count(&mut st.lost, agg.lost)?;
+            add(&mut st.open_amount, agg.open_amount)?;
+            add(&mut st.won_amount, agg.won_amount)?;
+            add(&mut st.lost_amount, agg.lost_amount)?;
         }
         for (a, b) in self.by_source.iter_mut().zip(&o.by_source) {
-            a.won += b.won;
-            a.lost += b.lost;
-            a.open += b.open;
-            a.won_amount = a
-                .won_amount
-                .checked_add(b.won_amount)
-                .ok_or_else(overflow)?;
-            a.open_amount = a
-                .open_amount
-                .checked_add(b.open_amount)
-                .ok_or_else(overflow)?;
+            count(&mut a.won, b.won)?;
+            count(&mut a.lost, b.lost)?;
+            count(&mut a.open, b.open)?;
+            add(&mut a.won_amount, b.won_amount)?;
+            add(&mut a.open_amount, b.open_amount)?;
         }
         let ids: Vec<usize> = o
             .history_stages
@@ -386,17 +382,17 @@ impl PipelineState {
             .collect();
         for (i, row) in o.transitions.iter().enumerate() {
             for (j, n) in row.iter().enumerate() {
-                self.transitions[ids[i]][ids[j]] += n;
+                count(&mut self.transitions[ids[i]][ids[j]], *n)?;
             }
         }
         for (i, n) in o.entered.iter().enumerate() {
-            self.entered[ids[i]] += n;
+            count(&mut self.entered[ids[i]], *n)?;
         }
         for (i, v) in o.stays.iter().enumerate() {
             self.stays[ids[i]].extend_from_slice(v);
         }
         for (k, v) in &o.ignored {
-            *self.ignored.entry(k.clone()).or_insert(0) += v;
+            count(self.ignored.entry(k.clone()).or_insert(0), *v)?;
         }
         for (k, v) in &o.rates_used {
             self.rates_used.insert(*k, *v);
@@ -624,10 +620,31 @@ fn pacing(
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CycleDays {
     /// The mean.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub mean_days: Option<Decimal>,
     /// The median (crate quantile rule).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub median_days: Option<Decimal>,
     /// The 90th percentile.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub p90_days: Option<Decimal>,
 }
 
@@ -738,8 +755,22 @@ pub struct StageTime {
     /// Ended stays measured.
     pub stays: u64,
     /// Mean days.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub mean_days: Option<Decimal>,
     /// Median days.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "crate::serde_util::decimal::option::deserialize"
+        )
+    )]
     pub median_days: Option<Decimal>,
 }
 

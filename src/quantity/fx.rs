@@ -42,7 +42,7 @@ pub struct FxRates {
 #[serde(deny_unknown_fields)]
 struct FxRepr {
     target: Currency,
-    rates: BTreeMap<Currency, Decimal>,
+    rates: BTreeMap<Currency, crate::serde_util::StrictDecimal>,
 }
 
 #[cfg(feature = "serde")]
@@ -51,7 +51,7 @@ impl TryFrom<FxRepr> for FxRates {
     fn try_from(r: FxRepr) -> Result<FxRates> {
         let mut fx = FxRates::new(r.target);
         for (c, rate) in r.rates {
-            fx.set(c, rate)?;
+            fx.set(c, rate.0)?;
         }
         Ok(fx)
     }
@@ -62,7 +62,11 @@ impl From<FxRates> for FxRepr {
     fn from(f: FxRates) -> FxRepr {
         FxRepr {
             target: f.target,
-            rates: f.rates,
+            rates: f
+                .rates
+                .into_iter()
+                .map(|(c, r)| (c, crate::serde_util::StrictDecimal(r)))
+                .collect(),
         }
     }
 }

@@ -56,6 +56,10 @@ pub(crate) const POW10: [u128; 39] = {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Money {
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
     amount: Decimal,
     currency: Currency,
 }

@@ -43,15 +43,19 @@ use super::Ratio;
 /// use revops::quantity::Distribution;
 /// use rust_decimal_macros::dec;
 ///
-/// let mut a = Distribution::new();
-/// a.extend([10, 20]);
-/// let mut b = Distribution::new();
-/// b.extend([30, 40]);
-/// a.merge(&b);
+/// let mut a = Distribution::try_from_values([10, 20])?;
+/// let b = Distribution::try_from_values([30, 40])?;
+/// a.merge(&b)?;
 /// assert_eq!(a.median(), Some(dec!(25))); // mean of the two middle values
 /// assert_eq!(a.p90(), Some(dec!(37)));    // 30 + 0.7 * (40 - 30)
 /// assert_eq!(a.mean(), Some(dec!(25)));
 /// assert_eq!(Distribution::new().median(), None);
+/// // Counts never saturate: past u64::MAX observations is an error.
+/// let mut full = Distribution::new();
+/// full.try_add_n(1, u64::MAX)?;
+/// assert!(full.add(2).is_err());
+/// assert!(full.clone().merge(&a).is_err());
+/// # Ok::<(), revops::Error>(())
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -99,13 +103,29 @@ impl Distribution {
         Distribution::default()
     }
 
+    /// A distribution of `values`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`](crate::Error::Overflow) past `u64::MAX`
+    /// observations.
+    pub fn try_from_values(values: impl IntoIterator<Item = i64>) -> crate::Result<Distribution> {
+        let mut d = Distribution::new();
+        for v in values {
+            d.add(v)?;
+        }
+        Ok(d)
+    }
+
     /// Records one observation.
     ///
-    /// Saturates (never panics) in the impossible case of more than
-    /// `u64::MAX` observations.
-    pub fn add(&mut self, value: i64) {
-        // One observation can always be added unless u64::MAX were reached.
-        let _ = self.try_add_n(value, 1);
+    /// # Errors
+    ///
+    /// [`Error::Overflow`](crate::Error::Overflow) if the count would pass
+    /// `u64::MAX`; the distribution is then unchanged (no observation is
+    /// ever dropped silently).
+    pub fn add(&mut self, value: i64) -> crate::Result<()> {
+        self.try_add_n(value, 1)
     }
 
     /// Records `count` observations of `value`.
@@ -139,10 +159,28 @@ impl Distribution {
     /// Adds every observation of `other` (the merge of two partial states).
     /// Merging is associative and commutative: any split of the input gives
     /// the same distribution.
-    pub fn merge(&mut self, other: &Distribution) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`](crate::Error::Overflow) if the merged count or
+    /// sum would overflow; `self` is then unchanged.
+    pub fn merge(&mut self, other: &Distribution) -> crate::Result<()> {
+        let n = self
+            .n
+            .checked_add(other.n)
+            .ok_or_else(|| crate::Error::overflow("distribution: count"))?;
+        let sum = self
+            .sum
+            .checked_add(other.sum)
+            .ok_or_else(|| crate::Error::overflow("distribution: sum"))?;
+        // Each value's count is at most the total, which fits: no overflow.
         for (&v, &c) in &other.counts {
-            let _ = self.try_add_n(v, c);
+            let e = self.counts.entry(v).or_insert(0);
+            *e = e.saturating_add(c);
         }
+        self.n = n;
+        self.sum = sum;
+        Ok(())
     }
 
     /// The number of observations.
@@ -191,8 +229,7 @@ impl Distribution {
     /// ```
     /// use revops::{quantity::Distribution, Ratio};
     /// use rust_decimal_macros::dec;
-    /// let mut d = Distribution::new();
-    /// d.extend([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    /// let d = Distribution::try_from_values([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])?;
     /// assert_eq!(d.quantile(Ratio::new(dec!(0.9))?), Some(dec!(9.1)));
     /// assert_eq!(d.quantile(Ratio::ZERO), Some(dec!(1)));
     /// assert_eq!(d.quantile(Ratio::ONE), Some(dec!(10)));
@@ -227,22 +264,6 @@ impl Distribution {
     /// The distinct values with their counts, ascending.
     pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
         self.counts.iter().map(|(&v, &c)| (v, c))
-    }
-}
-
-impl Extend<i64> for Distribution {
-    fn extend<I: IntoIterator<Item = i64>>(&mut self, iter: I) {
-        for v in iter {
-            self.add(v);
-        }
-    }
-}
-
-impl FromIterator<i64> for Distribution {
-    fn from_iter<I: IntoIterator<Item = i64>>(iter: I) -> Distribution {
-        let mut d = Distribution::new();
-        d.extend(iter);
-        d
     }
 }
 

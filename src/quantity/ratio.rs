@@ -27,6 +27,14 @@ macro_rules! decimal_serde {
             }
         }
 
+        #[cfg(feature = "serde")]
+        impl TryFrom<crate::serde_util::StrictDecimal> for $t {
+            type Error = Error;
+            fn try_from(value: crate::serde_util::StrictDecimal) -> Result<$t> {
+                $t::new(value.0)
+            }
+        }
+
         impl From<$t> for Decimal {
             fn from(value: $t) -> Decimal {
                 value.0
@@ -64,7 +72,10 @@ macro_rules! decimal_serde {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "Decimal", into = "Decimal"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "crate::serde_util::StrictDecimal", into = "Decimal")
+)]
 pub struct Ratio(Decimal);
 
 decimal_serde!(Ratio);
@@ -255,7 +266,10 @@ impl fmt::Debug for Ratio {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "Decimal", into = "Decimal"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "crate::serde_util::StrictDecimal", into = "Decimal")
+)]
 pub struct Multiple(Decimal);
 
 decimal_serde!(Multiple);
@@ -383,7 +397,10 @@ impl fmt::Debug for Multiple {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "Decimal", into = "Decimal"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "crate::serde_util::StrictDecimal", into = "Decimal")
+)]
 pub struct Change(Decimal);
 
 decimal_serde!(Change);

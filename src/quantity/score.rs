@@ -30,7 +30,10 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "Decimal", into = "Decimal"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "crate::serde_util::StrictDecimal", into = "Decimal")
+)]
 pub struct Nps(Decimal);
 
 impl Nps {
@@ -95,6 +98,14 @@ impl TryFrom<Decimal> for Nps {
     type Error = Error;
     fn try_from(v: Decimal) -> Result<Nps> {
         Nps::new(v)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<crate::serde_util::StrictDecimal> for Nps {
+    type Error = Error;
+    fn try_from(v: crate::serde_util::StrictDecimal) -> Result<Nps> {
+        Nps::new(v.0)
     }
 }
 
