@@ -519,13 +519,19 @@ impl Ledger {
 /// `units × 10^-scale` as a `Decimal` with the fewest decimals, but at
 /// least `min_scale`; `None` if it does not fit.
 fn units_to_decimal(mut units: i128, mut scale: u32, min_scale: u32) -> Option<Decimal> {
-    while scale > min_scale && units % 10 == 0 {
+    while scale > 0 && units % 10 == 0 {
         units /= 10;
         scale -= 1;
     }
+    // Show at least the minor unit, as far as the mantissa allows.
     while scale < min_scale {
-        units = units.checked_mul(10)?;
-        scale += 1;
+        match units.checked_mul(10) {
+            Some(u) if Decimal::try_from_i128_with_scale(u, scale + 1).is_ok() => {
+                units = u;
+                scale += 1;
+            }
+            _ => break,
+        }
     }
     Decimal::try_from_i128_with_scale(units, scale).ok()
 }
@@ -535,6 +541,21 @@ fn units_to_decimal(mut units: i128, mut scale: u32, min_scale: u32) -> Option<D
 /// share, as [`split_integer`](crate::quantity::split_integer) does for
 /// non-negative weights. Used for credits that can be negative.
 pub(crate) fn split_signed(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
+    // total × running sum must fit in i128: the weights (fixed-point
+    // images of real numbers) give up low bits when the total is large.
+    let abs_sum = weights
+        .iter()
+        .try_fold(0u128, |a, &w| a.checked_add(w.unsigned_abs()))
+        .ok_or_else(|| Error::overflow("attribution: weights"))?;
+    let bits = |x: u128| 128 - x.leading_zeros();
+    let excess = (bits(total.unsigned_abs()) + bits(abs_sum)).saturating_sub(126);
+    let shifted: Vec<i128>;
+    let weights = if excess > 0 {
+        shifted = weights.iter().map(|&w| w >> excess).collect();
+        &shifted[..]
+    } else {
+        weights
+    };
     let sum: i128 = weights
         .iter()
         .try_fold(0i128, |a, &w| a.checked_add(w))

@@ -44,6 +44,7 @@ use crate::error::{Error, Result};
 use crate::journey::{Ownership, Team};
 use crate::metrics::{alignment, sales};
 use crate::objective::{Direction, Goal, GoalKind, Objective, Pace, SalesObjective, Target};
+use crate::quantity::exact::add as exact_add;
 use crate::quantity::{sort_i64, sorted_stats, Currency, FxRates, Money, Multiple, Period, Ratio};
 
 /// What a pipeline report covers.
@@ -226,11 +227,11 @@ impl PipelineState {
                     return Ok(());
                 }
                 self.open += 1;
-                self.open_amount = self.open_amount.checked_add(amount).ok_or_else(overflow)?;
+                self.open_amount = exact_add(self.open_amount, amount).ok_or_else(overflow)?;
                 let w = amount
                     .checked_mul(deal.probability().value())
                     .ok_or_else(overflow)?;
-                self.weighted = self.weighted.checked_add(w).ok_or_else(overflow)?;
+                self.weighted = exact_add(self.weighted, w).ok_or_else(overflow)?;
                 let slot = match deal.forecast() {
                     ForecastCategory::Commit => Some(0),
                     ForecastCategory::BestCase => Some(1),
@@ -238,14 +239,14 @@ impl PipelineState {
                     ForecastCategory::Closed | ForecastCategory::Omitted => None,
                 };
                 if let Some(k) = slot {
-                    self.forecast[k] = self.forecast[k].checked_add(amount).ok_or_else(overflow)?;
+                    self.forecast[k] = exact_add(self.forecast[k], amount).ok_or_else(overflow)?;
                 }
                 let st = self.stage(deal.stage());
                 st.open += 1;
-                st.open_amount = st.open_amount.checked_add(amount).ok_or_else(overflow)?;
+                st.open_amount = exact_add(st.open_amount, amount).ok_or_else(overflow)?;
                 let s = &mut self.by_source[src];
                 s.open += 1;
-                s.open_amount = s.open_amount.checked_add(amount).ok_or_else(overflow)?;
+                s.open_amount = exact_add(s.open_amount, amount).ok_or_else(overflow)?;
             }
             DealStatus::Won | DealStatus::Lost => {
                 // Validated: closed deals have a close time.
@@ -262,23 +263,23 @@ impl PipelineState {
                     if period.contains(deal.created().date_naive()) {
                         self.won_of_created += 1;
                     }
-                    self.won_amount = self.won_amount.checked_add(amount).ok_or_else(overflow)?;
+                    self.won_amount = exact_add(self.won_amount, amount).ok_or_else(overflow)?;
                     self.won_sizes.push(amount);
                     if let Some(c) = deal.cycle() {
                         self.cycles.push(c.num_seconds());
                     }
                     let st = self.stage(deal.stage());
                     st.won += 1;
-                    st.won_amount = st.won_amount.checked_add(amount).ok_or_else(overflow)?;
+                    st.won_amount = exact_add(st.won_amount, amount).ok_or_else(overflow)?;
                     let s = &mut self.by_source[src];
                     s.won += 1;
-                    s.won_amount = s.won_amount.checked_add(amount).ok_or_else(overflow)?;
+                    s.won_amount = exact_add(s.won_amount, amount).ok_or_else(overflow)?;
                 } else {
                     self.lost += 1;
-                    self.lost_amount = self.lost_amount.checked_add(amount).ok_or_else(overflow)?;
+                    self.lost_amount = exact_add(self.lost_amount, amount).ok_or_else(overflow)?;
                     let st = self.stage(deal.stage());
                     st.lost += 1;
-                    st.lost_amount = st.lost_amount.checked_add(amount).ok_or_else(overflow)?;
+                    st.lost_amount = exact_add(st.lost_amount, amount).ok_or_else(overflow)?;
                     self.by_source[src].lost += 1;
                 }
             }
@@ -338,7 +339,7 @@ impl PipelineState {
         }
         let overflow = || Error::overflow("pipeline report");
         let add = |a: &mut Decimal, b: Decimal| -> Result<()> {
-            *a = a.checked_add(b).ok_or_else(overflow)?;
+            *a = exact_add(*a, b).ok_or_else(overflow)?;
             Ok(())
         };
         let count = |a: &mut u64, b: u64| -> Result<()> {
@@ -433,12 +434,9 @@ impl PipelineState {
             _ => None,
         };
         let overflow = || Error::overflow("pipeline forecast");
-        let commit = self
-            .won_amount
-            .checked_add(self.forecast[0])
-            .ok_or_else(overflow)?;
-        let best = commit.checked_add(self.forecast[1]).ok_or_else(overflow)?;
-        let pipe = best.checked_add(self.forecast[2]).ok_or_else(overflow)?;
+        let commit = exact_add(self.won_amount, self.forecast[0]).ok_or_else(overflow)?;
+        let best = exact_add(commit, self.forecast[1]).ok_or_else(overflow)?;
+        let pipe = exact_add(best, self.forecast[2]).ok_or_else(overflow)?;
         let forecast = Forecast {
             closed: won_revenue,
             commit: m(commit),

@@ -24,6 +24,7 @@ mod ratio;
 mod score;
 mod split;
 
+pub(crate) mod exact;
 pub use currency::Currency;
 pub use fx::FxRates;
 pub use money::Money;

@@ -173,7 +173,8 @@ impl Money {
     /// # Errors
     ///
     /// [`Error::CurrencyMismatch`] if the currencies differ,
-    /// [`Error::Overflow`] if the sum does not fit.
+    /// [`Error::Overflow`] if the exact sum does not fit a `Decimal` (it is
+    /// never rounded to fit).
     ///
     /// ```
     /// use revops::{Currency, Money};
@@ -183,8 +184,7 @@ impl Money {
     /// ```
     pub fn checked_add(self, other: Money) -> Result<Money> {
         self.same_currency(&other, "add")?;
-        self.amount
-            .checked_add(other.amount)
+        super::exact::add(self.amount, other.amount)
             .map(|a| Money::new(a, self.currency))
             .ok_or_else(|| Error::overflow("add"))
     }
@@ -205,8 +205,7 @@ impl Money {
     /// ```
     pub fn checked_sub(self, other: Money) -> Result<Money> {
         self.same_currency(&other, "subtract")?;
-        self.amount
-            .checked_sub(other.amount)
+        super::exact::sub(self.amount, other.amount)
             .map(|a| Money::new(a, self.currency))
             .ok_or_else(|| Error::overflow("subtract"))
     }

@@ -1,0 +1,419 @@
+//! Regression tests for the hostile-input findings (hardening 1): each case
+//! that once gave a silent wrong answer or a panic, and the class it
+//! belongs to.
+
+use chrono::TimeDelta;
+use revops::attribution::markov::markov;
+use revops::attribution::rules::{attribute, Rule};
+use revops::attribution::shapley::{conversion_rate, rate_values, simplified};
+use revops::attribution::{Attribution, ChannelCredit, PathRow, SkipReason};
+use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec};
+use revops::journey::{ChannelId, Channels};
+use revops::quantity::{Distribution, FxRates};
+use revops::{Currency, Decimal, Error, Money, Ratio};
+use rust_decimal_macros::dec;
+
+fn usd(a: Decimal) -> Money {
+    Money::new(a, Currency::USD)
+}
+
+fn rows(ch: &mut Channels, spec: &[(&str, u64, Decimal, u64)]) -> Vec<PathRow> {
+    spec.iter()
+        .map(|(p, c, v, n)| {
+            let path = if p.trim().is_empty() {
+                Vec::new()
+            } else {
+                PathRow::parse_path(p, ch).unwrap()
+            };
+            PathRow::new(path, *c, usd(*v), *n)
+        })
+        .collect()
+}
+
+fn conv(a: &Attribution, ch: &Channels, name: &str) -> Decimal {
+    a.credit(ch.get(name).unwrap()).unwrap().conversions
+}
+
+/// Every model over the compact rows.
+fn all_models(r: &[PathRow]) -> Vec<(String, Result<Attribution, Error>)> {
+    let mut out = vec![
+        (
+            "first".into(),
+            attribute(r, Rule::FirstTouch, Currency::USD),
+        ),
+        ("last".into(), attribute(r, Rule::LastTouch, Currency::USD)),
+        ("linear".into(), attribute(r, Rule::Linear, Currency::USD)),
+        (
+            "position".into(),
+            attribute(r, Rule::POSITION_BASED, Currency::USD),
+        ),
+        ("shapley".into(), simplified(r, Currency::USD)),
+        ("shapley_rate".into(), conversion_rate(r, Currency::USD)),
+    ];
+    for order in 1..=4 {
+        out.push((
+            format!("markov{order}"),
+            markov(r, order, Currency::USD).map(|m| m.attribution),
+        ));
+    }
+    out
+}
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for p in permutations(n - 1) {
+        for i in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(i, n - 1);
+            out.push(q);
+        }
+    }
+    out
+}
+
+#[test]
+fn markov_order_four_states_do_not_collide_in_any_row_order() {
+    let mut ch = Channels::new();
+    let r = rows(
+        &mut ch,
+        &[
+            ("a > b > c > d", 0, dec!(0), 1),
+            ("d > a > b > c", 0, dec!(0), 10),
+            ("a > b > c", 10, dec!(100), 0),
+        ],
+    );
+    for perm in permutations(r.len()) {
+        let shuffled: Vec<PathRow> = perm.iter().map(|&i| r[i].clone()).collect();
+        let m = markov(&shuffled, 4, Currency::USD).unwrap();
+        let a = &m.attribution;
+        assert_eq!(conv(a, &ch, "d"), dec!(0), "{perm:?}");
+        for name in ["a", "b", "c"] {
+            let c = conv(a, &ch, name);
+            assert!((c - dec!(3.333333)).abs() <= dec!(0.000001), "{name}: {c}");
+        }
+        assert_eq!(a.total_conversions().unwrap(), dec!(10));
+        assert_eq!(a.total_value().unwrap(), usd(dec!(100)));
+        // (a, b, c) and (d, a, b, c) and (a, b, c, d): three states.
+        assert_eq!(m.states, 3);
+    }
+}
+
+/// The class: every tuple of every length up to the order, over channel
+/// sets of every size up to five with ids from 0 to u32::MAX, is its own
+/// state.
+#[test]
+fn markov_state_keys_are_injective_for_every_order_and_channel_count() {
+    let pool = [0u32, 1, 65_535, 65_536, u32::MAX];
+    for order in 1..=4usize {
+        for k in 1..=pool.len() {
+            let ids = &pool[..k];
+            let mut tuples: Vec<Vec<u32>> = vec![Vec::new()];
+            let mut all: Vec<Vec<u32>> = Vec::new();
+            for _ in 0..order {
+                tuples = tuples
+                    .iter()
+                    .flat_map(|t| {
+                        ids.iter().map(move |&c| {
+                            let mut t = t.clone();
+                            t.push(c);
+                            t
+                        })
+                    })
+                    .collect();
+                all.extend(tuples.iter().cloned());
+            }
+            // At order 1 a path of length 1 is a state; at order k every
+            // path of length 1..=k is one state of its whole length.
+            let rows: Vec<PathRow> = all
+                .iter()
+                .map(|t| {
+                    PathRow::new(
+                        t.iter().map(|&c| ChannelId(c)).collect(),
+                        1,
+                        usd(dec!(0)),
+                        1,
+                    )
+                })
+                .filter(|r| order > 1 || r.path.len() == 1)
+                .collect();
+            let m = markov(&rows, order, Currency::USD).unwrap();
+            assert_eq!(m.states, rows.len(), "order {order}, {k} channels");
+            assert_eq!(m.attribution.channels.len(), k);
+        }
+    }
+}
+
+#[test]
+fn markov_long_cycle_is_solved_exactly() {
+    let mut path = Vec::with_capacity(1_000_000);
+    for i in 0..1_000_000 {
+        path.push(ChannelId(i % 2)); // a > b > a > ...
+    }
+    let rows = vec![
+        PathRow::new(path, 1, usd(dec!(5)), 0),
+        PathRow::new(vec![ChannelId(2)], 1, usd(dec!(10)), 0),
+    ];
+    let m = markov(&rows, 1, Currency::USD).unwrap();
+    assert!(
+        (m.conversion_probability - 1.0).abs() < 1e-9,
+        "{}",
+        m.conversion_probability
+    );
+    // Removing any one channel loses exactly half of the conversions.
+    for e in &m.removal_effects {
+        assert!((e.conversions - 0.5).abs() < 1e-9, "{e:?}");
+    }
+    let a = &m.attribution;
+    assert_eq!(a.total_conversions().unwrap(), dec!(2));
+    for c in &a.channels {
+        assert!((c.conversions - dec!(0.666667)).abs() <= dec!(0.000001));
+    }
+    assert_eq!(a.total_value().unwrap(), usd(dec!(15)));
+}
+
+#[test]
+fn value_without_conversions_is_skipped_by_every_model() {
+    for value in [dec!(1000), dec!(-1000)] {
+        let mut ch = Channels::new();
+        let r = rows(&mut ch, &[("a", 1, dec!(10), 0), ("b", 0, value, 1)]);
+        for (model, a) in all_models(&r) {
+            let a = a.unwrap();
+            assert_eq!(a.total_value().unwrap(), usd(dec!(10)), "{model}");
+            assert_eq!(
+                a.skipped,
+                vec![revops::attribution::Skipped {
+                    row: 1,
+                    reason: SkipReason::ValueWithoutConversions
+                }],
+                "{model}"
+            );
+            // The skipped row's channel was not seen in a kept row.
+            assert!(a.credit(ch.get("b").unwrap()).is_none(), "{model}");
+            assert_eq!(
+                a.credit(ch.get("a").unwrap()).unwrap().value,
+                usd(dec!(10)),
+                "{model}"
+            );
+        }
+    }
+}
+
+#[test]
+fn empty_paths_are_skipped_by_every_model() {
+    let mut ch = Channels::new();
+    let base = rows(&mut ch, &[("a > b", 2, dec!(20), 3), ("b", 1, dec!(5), 4)]);
+    let mut with_empty = base.clone();
+    with_empty.insert(1, PathRow::new(Vec::new(), 7, usd(dec!(70)), 1));
+    let plain = all_models(&base);
+    for ((model, a), (_, b)) in all_models(&with_empty).into_iter().zip(plain) {
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.channels, b.channels, "{model}");
+        assert_eq!(
+            a.skipped,
+            vec![revops::attribution::Skipped {
+                row: 1,
+                reason: SkipReason::EmptyPath
+            }],
+            "{model}"
+        );
+    }
+    // v(∅) stays 0: the Shapley values do not move.
+    assert_eq!(
+        rate_values(&base).unwrap(),
+        rate_values(&with_empty).unwrap()
+    );
+}
+
+#[test]
+fn values_keep_their_own_decimals_whatever_the_other_rows_hold() {
+    let mut ch = Channels::new();
+    let fine = Decimal::from_str_exact("0.123456789012345678").unwrap();
+    let r = rows(
+        &mut ch,
+        &[("a", 1, dec!(100000000000000), 0), ("b", 1, fine, 0)],
+    );
+    for (model, a) in all_models(&r) {
+        match a {
+            Ok(a) => {
+                // No row is refused for the other's decimals.
+                assert!(a.skipped.is_empty(), "{model}");
+                // The exact total needs 33 digits: an error, never rounded.
+                assert!(
+                    matches!(a.total_value(), Err(Error::Overflow { .. })),
+                    "{model}"
+                );
+            }
+            // Data-driven models split the total, whose credits cannot be
+            // held exactly: an error, never a rounded credit.
+            Err(e) => assert!(
+                matches!(e, Error::Overflow { .. })
+                    && (model.starts_with("markov") || model == "shapley_rate"),
+                "{model}: {e}"
+            ),
+        }
+    }
+    let last = attribute(&r, Rule::LastTouch, Currency::USD).unwrap();
+    assert_eq!(
+        last.credit(ch.get("b").unwrap()).unwrap().value.amount(),
+        fine
+    );
+    assert_eq!(
+        last.credit(ch.get("a").unwrap()).unwrap().value.amount(),
+        dec!(100000000000000)
+    );
+    // A total that fits is exact at the finest decimals.
+    let r = rows(&mut ch, &[("a", 1, dec!(1000000), 0), ("b", 1, fine, 0)]);
+    for (model, a) in all_models(&r) {
+        assert_eq!(
+            a.unwrap().total_value().unwrap().amount(),
+            Decimal::from_str_exact("1000000.123456789012345678").unwrap(),
+            "{model}"
+        );
+    }
+}
+
+#[test]
+fn totals_that_do_not_fit_are_errors_not_zero() {
+    let mut ch = Channels::new();
+    let r = rows(
+        &mut ch,
+        &[("a", 1, Decimal::MAX, 0), ("b", 1, Decimal::MAX, 0)],
+    );
+    let a = attribute(&r, Rule::LastTouch, Currency::USD).unwrap();
+    assert!(matches!(a.total_value(), Err(Error::Overflow { .. })));
+    // A credit in another currency is never summed into the total.
+    let mixed = Attribution {
+        currency: Currency::USD,
+        channels: vec![ChannelCredit {
+            channel: ChannelId(0),
+            conversions: dec!(1),
+            value: Money::new(dec!(5), Currency::EUR),
+        }],
+        skipped: Vec::new(),
+    };
+    assert!(matches!(
+        mixed.total_value(),
+        Err(Error::CurrencyMismatch { .. })
+    ));
+    let huge = Attribution {
+        currency: Currency::USD,
+        channels: vec![
+            ChannelCredit {
+                channel: ChannelId(0),
+                conversions: Decimal::MAX,
+                value: usd(dec!(1)),
+            };
+            2
+        ],
+        skipped: Vec::new(),
+    };
+    assert!(huge.total_conversions().is_err());
+}
+
+#[test]
+fn counts_near_u64_max_are_errors_or_exact_never_panics() {
+    let big = u64::MAX - 1;
+    let r = vec![
+        PathRow::new(vec![ChannelId(0)], big, usd(dec!(1)), 0),
+        PathRow::new(vec![ChannelId(0), ChannelId(1)], big, usd(dec!(1)), big),
+        PathRow::new(vec![ChannelId(1)], 1, usd(dec!(1)), big),
+    ];
+    for (_, a) in all_models(&r) {
+        // Either a result whose credits add back, or a typed error.
+        if let Ok(a) = a {
+            let _ = a.total_conversions();
+        }
+    }
+    // Many rows of the largest value: the exact ledger reports overflow.
+    let many: Vec<PathRow> = (0..2000)
+        .map(|_| PathRow::new(vec![ChannelId(0)], 1, usd(Decimal::MAX), 0))
+        .collect();
+    for (model, a) in all_models(&many) {
+        assert!(a.is_err(), "{model}");
+    }
+}
+
+#[test]
+fn channel_ids_from_outside_cost_no_memory() {
+    let json = r#"[{"path": [4294967295, 3], "conversions": 2, "value": {"amount": "10", "currency": "USD"}, "nulls": 1}]"#;
+    let r: Vec<PathRow> = serde_json::from_str(json).unwrap();
+    for (model, a) in all_models(&r) {
+        let a = a.unwrap();
+        assert_eq!(a.channels.len(), 2, "{model}");
+        assert_eq!(a.total_value().unwrap(), usd(dec!(10)), "{model}");
+    }
+}
+
+#[test]
+fn decimals_from_json_are_exact_or_refused() {
+    let money = |amount: &str| {
+        serde_json::from_str::<Money>(&format!(r#"{{"amount": {amount}, "currency": "USD"}}"#))
+    };
+    assert!(money(r#""0.00000000000000000000000000001""#).is_err());
+    assert!(money("12345678901234567890123").is_err()); // beyond u64: a float
+    assert!(money("9007199254740993.5").is_err());
+    assert!(money("1.5").is_err());
+    assert_eq!(
+        money("9007199254740993").unwrap().amount(),
+        dec!(9007199254740993)
+    );
+    assert_eq!(
+        money(r#""0.0000000000000000000000000001""#)
+            .unwrap()
+            .amount(),
+        dec!(0.0000000000000000000000000001)
+    );
+    assert!(serde_json::from_str::<Ratio>("0.5").is_err());
+    assert_eq!(
+        serde_json::from_str::<Ratio>(r#""0.5""#).unwrap(),
+        Ratio::new(dec!(0.5)).unwrap()
+    );
+    assert!(serde_json::from_str::<Ratio>("1").is_ok());
+    // An exchange-rate table cannot carry a rate for its own target.
+    assert!(
+        serde_json::from_str::<FxRates>(r#"{"target": "USD", "rates": {"USD": "1.1"}}"#).is_err()
+    );
+    assert!(
+        serde_json::from_str::<FxRates>(r#"{"target": "USD", "rates": {"EUR": 1.1}}"#).is_err()
+    );
+}
+
+#[test]
+fn distribution_counts_never_saturate() {
+    let mut d = Distribution::new();
+    d.try_add_n(5, u64::MAX).unwrap();
+    assert!(d.add(1).is_err());
+    assert_eq!(d.count(), u64::MAX);
+    let one = Distribution::try_from_values([1]).unwrap();
+    let before = d.clone();
+    assert!(d.merge(&one).is_err());
+    assert_eq!(d, before);
+    let json = r#"{"counts": [[1, 18446744073709551615], [2, 1]]}"#;
+    assert!(serde_json::from_str::<Distribution>(json).is_err());
+}
+
+#[test]
+fn analyze_parallel_with_more_threads_than_work() {
+    let ch = Channels::new();
+    let events: Vec<FunnelEvent> = (0..20_000u64)
+        .map(|i| FunnelEvent::new(i % 3000, (i * 7) as i64 % 5000, (i % 3) as u8, ChannelId(0)))
+        .collect();
+    let mut ch2 = ch.clone();
+    ch2.intern_str("direct").unwrap();
+    let spec = FunnelSpec::new(3, TimeDelta::seconds(3600)).unwrap();
+    let one = analyze(&spec, &events, &ch2).unwrap();
+    for threads in [2, 512, 100_000] {
+        let many = analyze_parallel(&spec, &events, &ch2, threads).unwrap();
+        assert_eq!(many, one, "{threads} threads");
+    }
+}
+
+#[test]
+fn exchange_rates_refuse_their_own_target() {
+    let mut fx = FxRates::new(Currency::USD);
+    assert!(fx.set(Currency::USD, dec!(2)).is_err());
+    assert!(fx.set(Currency::EUR, dec!(1.1)).is_ok());
+}
