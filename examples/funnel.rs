@@ -88,8 +88,13 @@ fn main() {
     );
     let parse_ms = ms_since(read.started);
 
-    let highest = raw.iter().map(|r| r.2).max().map_or(1, |m| m + 1);
-    let steps = steps_flag.unwrap_or(highest);
+    // Without --steps every kept step is below MAX_STEPS (checked above).
+    let steps = steps_flag.unwrap_or_else(|| {
+        raw.iter()
+            .map(|r| r.2)
+            .max()
+            .map_or(1, |m| m.saturating_add(1))
+    });
     let spec = FunnelSpec::new(steps as usize, window)
         .and_then(|s| s.with_modes(modes))
         .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));

@@ -1,0 +1,242 @@
+//! The example tools' stable interface (`examples/README.md`): exit codes,
+//! line numbers in `rejected`, the capped list and its counts, `errors`.
+//!
+//! The tools are the example binaries that `cargo test` builds beside the
+//! test binaries (`target/<profile>/examples/`) when it runs without a
+//! target filter, as `.ci/run` does; after `cargo test --test tools` alone,
+//! run `cargo build --all-features --examples` first.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn tool(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/tools-<hash> -> target/<profile>/examples/<name>
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+struct Run {
+    code: i32,
+    json: Value,
+    stderr: String,
+}
+
+fn run(name: &str, file_bytes: &[u8], args: &[&str]) -> Run {
+    let dir = std::env::temp_dir().join(format!("revops-tools-{}-{}", std::process::id(), name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.csv", fastrand_name(file_bytes, args)));
+    std::fs::write(&path, file_bytes).unwrap();
+    let out = Command::new(tool(name))
+        .arg(&path)
+        .args(args)
+        .output()
+        .expect("the example tools are built by cargo test");
+    let _ = std::fs::remove_file(&path);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        json: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A file name from the content (tests run in parallel).
+fn fastrand_name(bytes: &[u8], args: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    args.hash(&mut h);
+    h.finish()
+}
+
+fn rejected_lines(j: &Value) -> Vec<u64> {
+    j["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect()
+}
+
+/// The same funnel file with every line ending, blank lines, a quoted
+/// field over two lines and a row of invalid UTF-8: the bad rows are
+/// reported at their own lines.
+#[test]
+fn funnel_line_numbers_for_every_line_ending() {
+    for eol in ["\n", "\r\n", "\r"] {
+        let mut f: Vec<u8> = Vec::new();
+        let mut line = |s: &[u8]| {
+            f.extend_from_slice(s);
+            f.extend_from_slice(eol.as_bytes());
+        };
+        line(b"user_id,ts,step,channel"); // 1
+        line(b"1,10,0,ads"); // 2
+        line(b"x,10,0,ads"); // 3 bad user
+        line(b""); // 4 blank
+        line(b""); // 5 blank
+        line(b"2,10,zz,ads"); // 6 bad step
+        line(b"3,10,0,\"two"); // 7 quoted field over two lines
+        line(b"lines\""); // 8
+        line(b"4,10,0,\xff\xfe"); // 9 invalid UTF-8
+        line(b"5,10,1"); // 10 wrong field count
+        line(b"6,11,1,ads"); // 11
+        let r = run("funnel", &f, &[]);
+        assert_eq!(r.code, 0, "{eol:?}: {}", r.stderr);
+        assert_eq!(rejected_lines(&r.json), vec![3, 6, 9, 10], "{eol:?}");
+        assert_eq!(r.json["stats"]["rows"], 7, "{eol:?}");
+        assert_eq!(r.json["stats"]["rejected_rows"], 4, "{eol:?}");
+        assert_eq!(r.json["steps"][0]["users"], 2, "{eol:?}");
+    }
+}
+
+#[test]
+fn funnel_steps_past_32_are_rejected_rows_without_steps_flag() {
+    let f = b"user_id,ts,step,channel\n1,1,0,a\n1,2,40,a\n1,3,18446744073709551615,a\n1,4,1,a\n";
+    let r = run("funnel", f, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(rejected_lines(&r.json), vec![3, 4]);
+    assert_eq!(r.json["steps"].as_array().unwrap().len(), 2);
+    assert_eq!(r.json["steps"][1]["users"], 1);
+    // With --steps, such rows are events that match no step.
+    let r = run("funnel", f, &["--steps", "2"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.json["rejected"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn funnel_window_beyond_a_duration_is_a_usage_error() {
+    let f = b"user_id,ts,step,channel\n1,1,0,a\n";
+    let r = run("funnel", f, &["--window", "9223372036854775807"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(run("funnel", f, &["--window", "-1"]).code, 2);
+    assert_eq!(run("funnel", f, &["--steps", "33"]).code, 2);
+    // The file argument may come after the flags.
+    let dir = std::env::temp_dir().join(format!("revops-tools-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("f.csv");
+    std::fs::write(&p, f).unwrap();
+    let out = Command::new(tool("funnel"))
+        .args(["--window", "60"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // An unreadable file is exit 1.
+    let out = Command::new(tool("funnel"))
+        .arg(dir.join("missing.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn rejected_list_is_capped_and_counted_by_reason() {
+    let mut f = String::from("user_id,ts,step,channel\n");
+    for i in 0..2500 {
+        if i % 2 == 0 {
+            f.push_str("bad,1,0,a\n");
+        } else {
+            f.push_str("1,bad,0,a\n");
+        }
+    }
+    let r = run("funnel", f.as_bytes(), &[]);
+    assert_eq!(r.code, 0);
+    let lines = rejected_lines(&r.json);
+    assert_eq!(lines.len(), 1000);
+    assert_eq!(lines, (2..1002).collect::<Vec<u64>>());
+    assert_eq!(r.json["stats"]["rejected_rows"], 2500);
+    let by = &r.json["stats"]["rejected_by_reason"];
+    assert_eq!(by["user_id is not an unsigned integer"], 1250);
+    assert_eq!(by["ts is not an integer number of seconds"], 1250);
+}
+
+#[test]
+fn attribution_skipped_rows_are_rejected_with_their_reason() {
+    let f = b"path,total_conversions,total_conversion_value,total_null\r\na,1,10,0\r\nb,0,1000,1\r\n,3,5,0\r\nc > a,1,0.123456789012345678,2\r\n";
+    for model in [
+        "first",
+        "last",
+        "linear",
+        "position",
+        "markov",
+        "shapley",
+        "shapley_rate",
+    ] {
+        let r = run("attribution", f, &["--model", model]);
+        assert_eq!(r.code, 0, "{model}: {}", r.stderr);
+        assert_eq!(rejected_lines(&r.json), vec![3, 4], "{model}");
+        assert_eq!(
+            r.json["rejected"][0]["reason"],
+            "the row has a value but no conversion"
+        );
+        assert_eq!(r.json["rejected"][1]["reason"], "the path has no channel");
+        let names: Vec<&str> = r.json["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["channel"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a", "c"], "{model}");
+        assert_eq!(
+            r.json["totals"]["value"]["amount"], "10.123456789012345678",
+            "{model}"
+        );
+        assert_eq!(r.json["errors"].as_array().unwrap().len(), 0);
+    }
+}
+
+#[test]
+fn attribution_total_beyond_decimal_is_null_with_its_reason() {
+    let max = "79228162514264337593543950335";
+    let f = format!(
+        "path,total_conversions,total_conversion_value,total_null\na,1,{max},0\nb,1,{max},0\n"
+    );
+    let r = run("attribution", f.as_bytes(), &["--model", "last"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.json["totals"]["value"].is_null());
+    assert_eq!(r.json["errors"][0]["figure"], "totals.value");
+    assert_eq!(r.json["channels"][0]["value"]["amount"], max);
+}
+
+#[test]
+fn pipeline_usage_errors_and_overflow() {
+    let head =
+        "id,created,closed,status,amount,currency,stage,probability,forecast_category,source\n";
+    let f = format!("{head}D1,2026-01-05,2026-02-01,won,100,USD,closed,1,closed,marketing\n");
+    let base = [
+        "--as-of",
+        "2026-03-31",
+        "--period-start",
+        "2026-01-01",
+        "--period-end",
+        "2026-04-01",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        run("pipeline", f.as_bytes(), &a)
+    };
+    assert_eq!(with(&[]).code, 0);
+    assert_eq!(with(&["--quota", "-100"]).code, 2);
+    assert_eq!(with(&["--fx", "USD=1.1"]).code, 2);
+    assert_eq!(with(&["--fx", "EUR=1.1", "--fx", "EUR=1.2"]).code, 2);
+    // Amounts that add past Decimal::MAX: the run still prints its JSON,
+    // with the figures null and the reason under errors.
+    let max = "79228162514264337593543950335";
+    let f = format!(
+        "{head}D1,2026-01-05,2026-02-01,won,{max},USD,closed,1,closed,marketing\nD2,2026-01-05,2026-02-01,won,{max},USD,closed,1,closed,sales\n"
+    );
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend_from_slice(&["--quota", "100"]);
+    let r = run("pipeline", f.as_bytes(), &a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.json["won_revenue"].is_null());
+    assert!(r.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["figure"] == "won_revenue"));
+    assert_eq!(r.json["schema_version"], 1);
+}
