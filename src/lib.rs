@@ -96,7 +96,30 @@
 //!
 //! Zero denominators, overflow, mismatched currencies, out-of-range values
 //! and contradictory counts are all [`Error`] variants with the numbers that
-//! caused them. Arithmetic inside revops is checked.
+//! caused them. Arithmetic inside revops is checked. What is promised, and
+//! how it is held:
+//!
+//! * **No panic** on any input, deserialized states included: every sum,
+//!   merge and count is checked (a `u64` count, an `i128` ledger, a
+//!   [`Distribution`](quantity::Distribution) never saturates or wraps; it
+//!   reports [`Error::Overflow`]), and ids read from outside (a channel id
+//!   of 4,294,967,295 in a `PathRow`) index dense tables built from the
+//!   input, never memory sized by the id. `tests/hardening.rs` keeps one
+//!   regression test per case found by hostile input.
+//! * **No silent rounding**: sums are exact or an error
+//!   ([`Money::checked_add`] refuses a sum that needs more than 28
+//!   significant digits instead of rounding it, as `rust_decimal` would);
+//!   decimals are read from JSON strings and integers only, never from
+//!   floats, and a numeral finer than a `Decimal` holds is an error.
+//! * **No silent wrong answer from an iteration**: the Markov chain is
+//!   solved exactly per strongly connected component, or by an iteration
+//!   that returns [`Error::NotConverged`] instead of a result it cannot
+//!   vouch for.
+//! * **Every skipped record counted, with its reason**: an analysis lists
+//!   what it could not use (for attribution,
+//!   [`attribution::Attribution::skipped`] with a
+//!   [`SkipReason`](attribution::SkipReason); one rule for every model), and
+//!   the example tools list rejected rows by line, counted by reason.
 //!
 //! # Crate features
 //!
