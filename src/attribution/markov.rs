@@ -93,7 +93,8 @@ pub const DENSE_LIMIT: usize = 256;
 /// The highest order supported.
 pub const MAX_ORDER: usize = 4;
 
-/// A fast hasher for packed integer keys (multiply-xorshift).
+/// A fast hasher for packed integer keys, 64- and 128-bit
+/// (multiply-xorshift).
 #[derive(Default, Clone, Copy)]
 struct IntHasher(u64);
 impl Hasher for IntHasher {
@@ -109,27 +110,12 @@ impl Hasher for IntHasher {
     fn write_u64(&mut self, i: u64) {
         self.0 ^= i;
     }
-}
-type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
-
-/// A fast hasher for the 128-bit state keys.
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        let x = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        x ^ (x >> 29)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8)) ^ u64::from(b);
-        }
-    }
     fn write_u128(&mut self, i: u128) {
         self.0 = (self.0 ^ (i as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ((i >> 64) as u64);
     }
 }
-type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<KeyHasher>>;
+type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
+type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<IntHasher>>;
 
 /// Bits per channel slot in a state key: 4 slots of 30 bits and the tuple's
 /// length in the top 8 bits, so two different tuples never share a key.
