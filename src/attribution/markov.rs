@@ -177,7 +177,8 @@ impl MarkovResult {
         channels: &Channels,
     ) -> Result<Vec<Transition>> {
         let kept: Vec<&PathRow> = rows.iter().filter(|r| r.skip_reason().is_none()).collect();
-        let chain = Chain::build(&kept, order)?;
+        let index = ChannelIndex::new(kept.iter().flat_map(|r| r.path.iter().copied()));
+        let chain = Chain::build(&kept, order, &index)?;
         let name = |s: usize| -> String {
             match s {
                 0 => "(start)".into(),
@@ -221,7 +222,7 @@ struct Chain {
 }
 
 impl Chain {
-    fn build(rows: &[&PathRow], order: usize) -> Result<Chain> {
+    fn build(rows: &[&PathRow], order: usize, index: &ChannelIndex) -> Result<Chain> {
         if order == 0 || order > MAX_ORDER {
             return Err(Error::invalid(
                 "Markov attribution",
@@ -230,7 +231,6 @@ impl Chain {
         }
         // Channels are numbered densely (slots), so memory and keys follow
         // the number of distinct channels, not the size of their ids.
-        let index = ChannelIndex::new(rows.iter().flat_map(|r| r.path.iter().copied()));
         if index.len() >= 1 << SLOT_BITS {
             return Err(Error::invalid(
                 "Markov attribution",
@@ -381,7 +381,17 @@ impl Chain {
                 d.to_f64().unwrap_or(0.0)
             })
             .collect();
-        let channels_seen = (0..index.len()).map(|i| index.id(i)).collect();
+        // The channels of the kept rows (the index may cover more).
+        let mut used = vec![false; index.len()];
+        for m in &members {
+            for &c in m {
+                used[slot(c)] = true;
+            }
+        }
+        let channels_seen = (0..index.len())
+            .filter(|&i| used[i])
+            .map(|i| index.id(i))
+            .collect();
         Ok(Chain {
             members,
             out,
@@ -717,7 +727,7 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
             .checked_add(v)
             .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
     }
-    let chain = Chain::build(&kept, order)?;
+    let chain = Chain::build(&kept, order, ledger.index())?;
     let system = System::new(&chain);
     let n = system.probs.len();
     let (p_full, v_full, mut sweeps) = system.solve(&vec![false; n])?;

@@ -292,21 +292,48 @@ pub(crate) struct ChannelIndex {
 }
 
 impl ChannelIndex {
+    /// The index of every id in `all`, in one read (paths are scattered
+    /// in memory, so each read of them costs).
     pub(crate) fn new(all: impl Iterator<Item = ChannelId>) -> ChannelIndex {
-        let mut ids: Vec<ChannelId> = all.collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let max = ids.last().map_or(0, |c| c.index());
-        let direct = if max <= 4 * ids.len() + 4096 {
-            let mut d = vec![0u32; if ids.is_empty() { 0 } else { max + 1 }];
-            for (slot, c) in ids.iter().enumerate() {
-                d[c.index()] = slot as u32 + 1;
+        /// Ids below this get a direct table (4 MiB at most).
+        const DIRECT: usize = 1 << 20;
+        let mut present: Vec<u32> = Vec::new();
+        let mut large: Vec<ChannelId> = Vec::new();
+        for c in all {
+            let i = c.index();
+            if i < DIRECT {
+                if present.len() <= i {
+                    present.resize((i + 1).max(present.len() * 2).min(DIRECT), 0);
+                }
+                present[i] = 1;
+            } else {
+                large.push(c);
             }
-            d
-        } else {
-            Vec::new()
-        };
-        ChannelIndex { ids, direct }
+        }
+        if large.is_empty() {
+            let mut ids = Vec::new();
+            for (i, d) in present.iter_mut().enumerate() {
+                if *d != 0 {
+                    ids.push(ChannelId(i as u32));
+                    *d = ids.len() as u32;
+                }
+            }
+            return ChannelIndex {
+                ids,
+                direct: present,
+            };
+        }
+        large.sort_unstable();
+        large.dedup();
+        let mut ids: Vec<ChannelId> = (0..present.len())
+            .filter(|&i| present[i] != 0)
+            .map(|i| ChannelId(i as u32))
+            .collect();
+        ids.extend(large);
+        ChannelIndex {
+            ids,
+            direct: Vec::new(),
+        }
     }
 
     /// The slot of `id`; every id given to `new` has one.
@@ -339,8 +366,11 @@ pub(crate) fn value_scale<'a>(
     values: impl Iterator<Item = &'a Money>,
 ) -> Result<u32> {
     let exponent = currency.require_exponent("attribution")?;
+    // Only a value with more decimals than the minor unit can raise the
+    // scale, and then only by its significant ones (normalize is slow, so
+    // it runs only there).
     Ok(values
-        .filter(|m| m.currency() == currency)
+        .filter(|m| m.currency() == currency && m.amount().scale() > exponent)
         .map(|m| m.amount().normalize().scale())
         .fold(exponent, u32::max))
 }
@@ -389,6 +419,10 @@ impl Ledger {
         Ledger::new(currency, scale, index)
     }
 
+    pub(crate) fn index(&self) -> &ChannelIndex {
+        &self.index
+    }
+
     /// Marks every channel of `path` as seen (credit or not).
     pub(crate) fn see(&mut self, path: &[ChannelId]) -> Result<()> {
         for &c in path {
@@ -427,13 +461,19 @@ impl Ledger {
         if value.currency() != self.currency {
             return Err(SkipReason::CurrencyMismatch);
         }
-        let a = value.amount().normalize();
-        // `value_scale` saw every value, so a.scale() <= self.scale.
-        let up = self.scale.saturating_sub(a.scale()) as usize;
-        crate::quantity::POW10
-            .get(up)
-            .and_then(|&f| a.mantissa().checked_mul(f as i128))
-            .ok_or(SkipReason::ValueTooLarge)
+        let a = value.amount();
+        let (m, s) = (a.mantissa(), a.scale());
+        if s <= self.scale {
+            crate::quantity::POW10
+                .get((self.scale - s) as usize)
+                .and_then(|&f| m.checked_mul(f as i128))
+                .ok_or(SkipReason::ValueTooLarge)
+        } else {
+            // `value_scale` saw every value: the digits past `self.scale`
+            // are trailing zeros.
+            let f = crate::quantity::POW10[(s - self.scale) as usize] as i128;
+            Ok(m / f)
+        }
     }
 
     fn add_to(&mut self, c: ChannelId, conv: i128, value: i128) -> Result<()> {
