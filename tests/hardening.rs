@@ -417,3 +417,28 @@ fn exchange_rates_refuse_their_own_target() {
     assert!(fx.set(Currency::USD, dec!(2)).is_err());
     assert!(fx.set(Currency::EUR, dec!(1.1)).is_ok());
 }
+
+/// Each row is split at its own precision: a row's credits do not change
+/// when another row with more decimals joins the input, in any order.
+#[test]
+fn a_rows_split_depends_on_that_row_alone() {
+    let mut ch = Channels::new();
+    let alone = rows(&mut ch, &[("a > b > c", 1, dec!(10.00), 0)]);
+    let fine = Decimal::from_str_exact("0.000000000000000001").unwrap();
+    let extra = rows(&mut ch, &[("d", 1, fine, 0)]);
+    let base = attribute(&alone, Rule::Linear, Currency::USD).unwrap();
+    let credits: Vec<Decimal> = base.channels.iter().map(|c| c.value.amount()).collect();
+    assert_eq!(credits, [dec!(3.33), dec!(3.34), dec!(3.33)]);
+    for both in [
+        [alone[0].clone(), extra[0].clone()],
+        [extra[0].clone(), alone[0].clone()],
+    ] {
+        let a = attribute(&both, Rule::Linear, Currency::USD).unwrap();
+        let got: Vec<Decimal> = a.channels[..3].iter().map(|c| c.value.amount()).collect();
+        assert_eq!(got, credits);
+        assert_eq!(
+            a.total_value().unwrap().amount(),
+            Decimal::from_str_exact("10.000000000000000001").unwrap()
+        );
+    }
+}

@@ -388,10 +388,11 @@ impl Chain {
                 used[slot(c)] = true;
             }
         }
-        let channels_seen = (0..index.len())
+        let mut channels_seen: Vec<ChannelId> = (0..index.len())
             .filter(|&i| used[i])
             .map(|i| index.id(i))
             .collect();
+        channels_seen.sort_unstable();
         Ok(Chain {
             members,
             out,
@@ -715,18 +716,14 @@ impl System {
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<MarkovResult> {
-    let mut ledger = Ledger::for_rows(rows, currency)?;
+    let mut ledger = Ledger::new(currency)?;
     let mut kept: Vec<&PathRow> = Vec::with_capacity(rows.len());
-    let mut total_value: i128 = 0;
     for (r, row) in rows.iter().enumerate() {
-        let Some(v) = ledger.admit(r, row)? else {
-            continue;
-        };
-        kept.push(row);
-        total_value = total_value
-            .checked_add(v)
-            .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
+        if ledger.admit(r, row).is_some() {
+            kept.push(row);
+        }
     }
+    let total_value = ledger.total()?;
     let chain = Chain::build(&kept, order, ledger.index())?;
     let system = System::new(&chain);
     let n = system.probs.len();

@@ -59,7 +59,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
-use crate::quantity::{Currency, Money};
+use crate::quantity::{Currency, Money, POW10};
 
 /// Conversions are credited in millionths: a credit of `0.333333`
 /// conversions is 333,333 units.
@@ -285,68 +285,83 @@ impl Attribution {
 /// Maps the channel ids of an input to dense slots `0..n`, so that memory
 /// follows the number of distinct channels, never the size of an id (a
 /// deserialized id of 4,294,967,295 costs one slot, not 4 billion).
+///
+/// Slots are given in order of first sight, as the input is read once
+/// (paths are scattered in memory, so every extra read of them costs);
+/// [`canonical`](ChannelIndex::canonical) renumbers them by id where an
+/// order-independent numbering matters.
+#[derive(Default)]
 pub(crate) struct ChannelIndex {
+    /// The id of each slot.
     ids: Vec<ChannelId>,
-    /// `direct[id] = slot + 1` when the ids are dense enough for a table.
+    /// `direct[id] = slot + 1` for ids below [`DIRECT`].
     direct: Vec<u32>,
+    /// Slots of larger ids.
+    large: std::collections::HashMap<u32, u32>,
 }
 
+/// Ids below this are found through a direct table (4 MiB at most).
+const DIRECT: usize = 1 << 20;
+
 impl ChannelIndex {
-    /// The index of every id in `all`, in one read (paths are scattered
-    /// in memory, so each read of them costs).
+    /// The index of every id in `all`, numbered by id.
     pub(crate) fn new(all: impl Iterator<Item = ChannelId>) -> ChannelIndex {
-        /// Ids below this get a direct table (4 MiB at most).
-        const DIRECT: usize = 1 << 20;
-        let mut present: Vec<u32> = Vec::new();
-        let mut large: Vec<ChannelId> = Vec::new();
+        let mut index = ChannelIndex::default();
         for c in all {
-            let i = c.index();
-            if i < DIRECT {
-                if present.len() <= i {
-                    present.resize((i + 1).max(present.len() * 2).min(DIRECT), 0);
-                }
-                present[i] = 1;
-            } else {
-                large.push(c);
+            index.insert(c);
+        }
+        index.canonical();
+        index
+    }
+
+    /// The slot of `id`, given a new one on first sight.
+    #[inline]
+    pub(crate) fn insert(&mut self, id: ChannelId) -> usize {
+        let i = id.index();
+        if let Some(&s) = self.direct.get(i) {
+            if s != 0 {
+                return s as usize - 1; // the common case: seen before
             }
         }
-        if large.is_empty() {
-            let mut ids = Vec::new();
-            for (i, d) in present.iter_mut().enumerate() {
-                if *d != 0 {
-                    ids.push(ChannelId(i as u32));
-                    *d = ids.len() as u32;
+        let next = self.ids.len() as u32 + 1;
+        let entry = if i < DIRECT {
+            if self.direct.len() <= i {
+                let len = (i + 1).max(self.direct.len() * 2).min(DIRECT);
+                self.direct.resize(len, 0);
+            }
+            &mut self.direct[i]
+        } else {
+            self.large.entry(id.0).or_insert(0)
+        };
+        if *entry == 0 {
+            *entry = next;
+            self.ids.push(id);
+        }
+        *entry as usize - 1
+    }
+
+    /// Renumbers the slots in id order.
+    pub(crate) fn canonical(&mut self) {
+        self.ids.sort_unstable();
+        for (slot, c) in self.ids.iter().enumerate() {
+            let v = slot as u32 + 1;
+            match self.direct.get_mut(c.index()) {
+                Some(d) => *d = v,
+                None => {
+                    self.large.insert(c.0, v);
                 }
             }
-            return ChannelIndex {
-                ids,
-                direct: present,
-            };
-        }
-        large.sort_unstable();
-        large.dedup();
-        let mut ids: Vec<ChannelId> = (0..present.len())
-            .filter(|&i| present[i] != 0)
-            .map(|i| ChannelId(i as u32))
-            .collect();
-        ids.extend(large);
-        ChannelIndex {
-            ids,
-            direct: Vec::new(),
         }
     }
 
-    /// The slot of `id`; every id given to `new` has one.
+    /// The slot of `id`, if it has one.
     #[inline]
     pub(crate) fn slot(&self, id: ChannelId) -> Option<usize> {
-        if self.direct.is_empty() {
-            self.ids.binary_search(&id).ok()
-        } else {
-            match self.direct.get(id.index()) {
-                Some(&s) if s > 0 => Some(s as usize - 1),
-                _ => None,
-            }
-        }
+        let s = match self.direct.get(id.index()) {
+            Some(&s) => s,
+            None => self.large.get(&id.0).copied().unwrap_or(0),
+        };
+        (s > 0).then(|| s as usize - 1)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -358,126 +373,178 @@ impl ChannelIndex {
     }
 }
 
-/// The number of decimals at which an attribution keeps values: the
-/// currency's minor unit, or more when an input value has more (trailing
-/// zeros ignored).
-pub(crate) fn value_scale<'a>(
-    currency: Currency,
-    values: impl Iterator<Item = &'a Money>,
-) -> Result<u32> {
-    let exponent = currency.require_exponent("attribution")?;
-    // Only a value with more decimals than the minor unit can raise the
-    // scale, and then only by its significant ones (normalize is slow, so
-    // it runs only there).
-    Ok(values
-        .filter(|m| m.currency() == currency && m.amount().scale() > exponent)
-        .map(|m| m.amount().normalize().scale())
-        .fold(exponent, u32::max))
+/// A value as a whole number of units at its own precision: the
+/// currency's minor unit, or more decimals when the value has more
+/// (trailing zeros ignored). `None` only for a currency without a minor
+/// unit.
+fn own_units(amount: Decimal, exponent: u32) -> Option<(i128, u32)> {
+    let (m, s) = (amount.mantissa(), amount.scale());
+    if s <= exponent {
+        // |m| < 2^96 and exponent <= 4: fits.
+        return Some((
+            m.checked_mul(*POW10.get((exponent - s) as usize)? as i128)?,
+            exponent,
+        ));
+    }
+    // Only a value finer than the minor unit pays for normalize.
+    let n = amount.normalize();
+    let s = n.scale().max(exponent);
+    Some((
+        n.mantissa()
+            .checked_mul(*POW10.get((s - n.scale()) as usize)? as i128)?,
+        s,
+    ))
 }
 
-fn missing_channel() -> Error {
-    Error::invalid("attribution", "a channel id outside the input's index")
+/// `units` at `from` decimals, written at `to >= from` decimals.
+fn rescale(units: i128, from: u32, to: u32) -> Option<i128> {
+    units.checked_mul(*POW10.get(to.checked_sub(from)? as usize)? as i128)
 }
 
 /// Accumulates exact per-channel credits in integer units: millionths of a
 /// conversion and `10^-scale` of the currency.
+///
+/// **Per-value precision**: each row's value is split at its own precision
+/// (the minor unit, or the value's own decimals when it has more), so a
+/// row's credits depend on that row alone. The ledger keeps its sums at the
+/// finest precision seen so far and raises it, exactly, when a finer value
+/// arrives.
 pub(crate) struct Ledger {
     currency: Currency,
+    exponent: u32,
     scale: u32,
     index: ChannelIndex,
     seen: Vec<bool>,
     conv: Vec<i128>,
     value: Vec<i128>,
+    /// The admitted rows' value at `scale`; `None` once it overflowed.
+    total: Option<i128>,
     skipped: Vec<Skipped>,
     scratch_conv: Vec<i128>,
     scratch_value: Vec<i128>,
 }
 
 impl Ledger {
-    /// A ledger for the channels of `index`, keeping values at `scale`
-    /// decimals (see [`value_scale`]).
-    pub(crate) fn new(currency: Currency, scale: u32, index: ChannelIndex) -> Result<Ledger> {
-        currency.require_exponent("attribution")?;
-        let n = index.len();
+    /// An empty ledger in `currency`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoMinorUnit`] for a currency without minor unit.
+    pub(crate) fn new(currency: Currency) -> Result<Ledger> {
+        let exponent = currency.require_exponent("attribution")?;
         Ok(Ledger {
             currency,
-            scale,
-            index,
-            seen: vec![false; n],
-            conv: vec![0; n],
-            value: vec![0; n],
+            exponent,
+            scale: exponent,
+            index: ChannelIndex::default(),
+            seen: Vec::new(),
+            conv: Vec::new(),
+            value: Vec::new(),
+            total: Some(0),
             skipped: Vec::new(),
             scratch_conv: Vec::new(),
             scratch_value: Vec::new(),
         })
     }
 
-    /// A ledger over the channels and values of `rows`.
-    pub(crate) fn for_rows(rows: &[PathRow], currency: Currency) -> Result<Ledger> {
-        let scale = value_scale(currency, rows.iter().map(|r| &r.value))?;
-        let index = ChannelIndex::new(rows.iter().flat_map(|r| r.path.iter().copied()));
-        Ledger::new(currency, scale, index)
-    }
-
     pub(crate) fn index(&self) -> &ChannelIndex {
         &self.index
     }
 
+    /// The total value of the admitted rows, in the ledger's units.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] if it does not fit the 128-bit ledger.
+    pub(crate) fn total(&self) -> Result<i128> {
+        self.total
+            .ok_or_else(|| Error::overflow("attribution: total value"))
+    }
+
+    #[inline]
+    fn slot(&mut self, c: ChannelId) -> usize {
+        let i = self.index.insert(c);
+        if i == self.seen.len() {
+            self.seen.push(false);
+            self.conv.push(0);
+            self.value.push(0);
+        }
+        i
+    }
+
     /// Marks every channel of `path` as seen (credit or not).
-    pub(crate) fn see(&mut self, path: &[ChannelId]) -> Result<()> {
+    pub(crate) fn see(&mut self, path: &[ChannelId]) {
         for &c in path {
-            let i = self.index.slot(c).ok_or_else(missing_channel)?;
+            let i = self.slot(c);
             self.seen[i] = true;
         }
-        Ok(())
     }
 
     /// The crate-wide rule for a row: an empty path, a value without
     /// conversions, a value in another currency or one too large to hold
     /// exactly makes the row skipped (listed, nothing of it used).
-    /// Otherwise its channels are marked as seen and its value in units is
-    /// returned.
-    pub(crate) fn admit(&mut self, index: usize, row: &PathRow) -> Result<Option<i128>> {
+    /// Otherwise its channels are marked as seen, its value is added to the
+    /// total, and the value is returned as units at its own precision
+    /// (units, decimals).
+    pub(crate) fn admit(&mut self, index: usize, row: &PathRow) -> Option<(i128, u32)> {
         let reason = match row.skip_reason() {
             Some(reason) => reason,
-            None => match self.units(&row.value) {
+            None => match self.value_units(&row.value) {
                 Ok(v) => {
-                    self.see(&row.path)?;
-                    return Ok(Some(v));
+                    self.see(&row.path);
+                    return Some(v);
                 }
                 Err(reason) => reason,
             },
         };
         self.skip(index, reason);
-        Ok(None)
+        None
     }
 
     pub(crate) fn skip(&mut self, row: usize, reason: SkipReason) {
         self.skipped.push(Skipped { row, reason });
     }
 
-    /// The value in units of `10^-scale`, or why it cannot be used.
-    pub(crate) fn units(&self, value: &Money) -> std::result::Result<i128, SkipReason> {
+    /// A value as units at its own precision (units, decimals), the ledger
+    /// raised to that precision and the value added to the total; or why it
+    /// cannot be used.
+    pub(crate) fn value_units(
+        &mut self,
+        value: &Money,
+    ) -> std::result::Result<(i128, u32), SkipReason> {
         if value.currency() != self.currency {
             return Err(SkipReason::CurrencyMismatch);
         }
-        let a = value.amount();
-        let (m, s) = (a.mantissa(), a.scale());
-        if s <= self.scale {
-            crate::quantity::POW10
-                .get((self.scale - s) as usize)
-                .and_then(|&f| m.checked_mul(f as i128))
-                .ok_or(SkipReason::ValueTooLarge)
-        } else {
-            // `value_scale` saw every value: the digits past `self.scale`
-            // are trailing zeros.
-            let f = crate::quantity::POW10[(s - self.scale) as usize] as i128;
-            Ok(m / f)
+        if value.is_zero() {
+            return Ok((0, self.exponent)); // most rows: nothing to convert
         }
+        let (units, scale) =
+            own_units(value.amount(), self.exponent).ok_or(SkipReason::ValueTooLarge)?;
+        if scale > self.scale {
+            self.raise(scale).ok_or(SkipReason::ValueTooLarge)?;
+        }
+        self.total = self
+            .total
+            .and_then(|t| t.checked_add(rescale(units, scale, self.scale)?));
+        Ok((units, scale))
     }
 
+    /// Raises the ledger to `scale` decimals, all or nothing.
+    fn raise(&mut self, scale: u32) -> Option<()> {
+        let value: Vec<i128> = self
+            .value
+            .iter()
+            .map(|&v| rescale(v, self.scale, scale))
+            .collect::<Option<_>>()?;
+        self.value = value;
+        self.total = self.total.and_then(|t| rescale(t, self.scale, scale));
+        self.scale = scale;
+        Some(())
+    }
+
+    #[inline]
     fn add_to(&mut self, c: ChannelId, conv: i128, value: i128) -> Result<()> {
-        let i = self.index.slot(c).ok_or_else(missing_channel)?;
+        let i = self.slot(c);
         self.seen[i] = true;
         self.conv[i] = self.conv[i]
             .checked_add(conv)
@@ -488,37 +555,45 @@ impl Ledger {
         Ok(())
     }
 
-    /// Splits `conversions` and `value_units` over `channels` by `weights`
-    /// (integers, same length) and books the parts.
+    /// Splits `conversions` and `value` (units at `value_scale` decimals,
+    /// as [`admit`](Ledger::admit) gives them) over `channels` by `weights`
+    /// (integers, same length) and books the parts. The caller has marked
+    /// the row's channels as seen.
     pub(crate) fn book(
         &mut self,
         channels: &[ChannelId],
         weights: &[u64],
         conversions: u64,
-        value_units: i128,
+        (value, value_scale): (i128, u32),
     ) -> Result<()> {
         let n = channels.len();
         let conv_units = i128::from(conversions) * CONVERSION_UNITS;
+        let to = self.scale;
+        let up = move |v: i128| {
+            rescale(v, value_scale, to).ok_or_else(|| Error::overflow("attribution: value"))
+        };
         // One touch takes everything (first, last touch): no split needed.
         let mut nonzero = weights.iter().enumerate().filter(|(_, &w)| w > 0);
         if let (Some((k, _)), None) = (nonzero.next(), nonzero.next()) {
-            self.add_to(channels[k], conv_units, value_units)?;
-            return self.see(channels);
+            // (The caller has marked the other touches as seen.)
+            let v = up(value)?;
+            return self.add_to(channels[k], conv_units, v);
         }
         self.scratch_conv.clear();
         self.scratch_conv.resize(n, 0);
         self.scratch_value.clear();
         self.scratch_value.resize(n, 0);
         crate::quantity::split_integer(conv_units, weights, &mut self.scratch_conv)?;
-        crate::quantity::split_integer(value_units, weights, &mut self.scratch_value)?;
+        crate::quantity::split_integer(value, weights, &mut self.scratch_value)?;
         for (k, &c) in channels.iter().enumerate() {
-            let (cv, vv) = (self.scratch_conv[k], self.scratch_value[k]);
+            let (cv, vv) = (self.scratch_conv[k], up(self.scratch_value[k])?);
             self.add_to(c, cv, vv)?;
         }
         Ok(())
     }
 
-    /// Books signed integer parts directly (already split exactly).
+    /// Books signed integer parts directly (already split exactly, values
+    /// in the ledger's units).
     pub(crate) fn book_parts(
         &mut self,
         channels: &[ChannelId],
@@ -531,16 +606,15 @@ impl Ledger {
         Ok(())
     }
 
+    /// The credits of every seen channel, in channel-id order.
     pub(crate) fn finish(self) -> Result<Attribution> {
-        let exponent = self.currency.require_exponent("attribution")?;
-        let mut channels = Vec::new();
-        for (i, seen) in self.seen.iter().enumerate() {
-            if !seen {
-                continue;
-            }
+        let mut slots: Vec<usize> = (0..self.seen.len()).filter(|&i| self.seen[i]).collect();
+        slots.sort_unstable_by_key(|&i| self.index.id(i));
+        let mut channels = Vec::with_capacity(slots.len());
+        for i in slots {
             let conversions = Decimal::try_from_i128_with_scale(self.conv[i], CONVERSION_SCALE)
                 .map_err(|_| Error::overflow("attribution: conversions"))?;
-            let amount = units_to_decimal(self.value[i], self.scale, exponent)
+            let amount = units_to_decimal(self.value[i], self.scale, self.exponent)
                 .ok_or_else(|| Error::overflow("attribution: value"))?;
             channels.push(ChannelCredit {
                 channel: self.index.id(i),

@@ -29,7 +29,7 @@
 
 use chrono::TimeDelta;
 
-use super::{float_weights, value_scale, Attribution, ChannelIndex, Ledger, PathRow, SkipReason};
+use super::{float_weights, Attribution, Ledger, PathRow, SkipReason};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey, Milestone};
 
@@ -183,7 +183,7 @@ fn rule_weights(rule: &Rule, path: &[ChannelId]) -> Result<Vec<f64>> {
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Attribution> {
-    let mut ledger = Ledger::for_rows(rows, currency)?;
+    let mut ledger = Ledger::new(currency)?;
     // Integer weights for the exact rules: no float at all.
     let integer = matches!(
         rule,
@@ -191,7 +191,7 @@ pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Att
     );
     let mut iw: Vec<u64> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        let Some(value) = ledger.admit(r, row)? else {
+        let Some(value) = ledger.admit(r, row) else {
             continue;
         };
         if row.conversions == 0 {
@@ -379,47 +379,34 @@ pub fn attribute_journeys(
     channels: &mut Channels,
     currency: Currency,
 ) -> Result<Attribution> {
-    // Intern every channel first: the ledger's index covers the registry.
-    let mut paths: Vec<Vec<ChannelId>> = Vec::with_capacity(journeys.len());
-    for j in journeys {
-        paths.push(
-            j.touches()
-                .iter()
-                .map(|t| channels.intern(&t.channel))
-                .collect::<Result<_>>()?,
-        );
-    }
-    let scale = value_scale(
-        currency,
-        journeys
-            .iter()
-            .filter_map(|j| j.conversion())
-            .map(|c| &c.value),
-    )?;
-    let index = ChannelIndex::new(paths.iter().flatten().copied());
-    let mut ledger = Ledger::new(currency, scale, index)?;
-    for (r, (j, ids)) in journeys.iter().zip(&paths).enumerate() {
+    let mut ledger = Ledger::new(currency)?;
+    let mut ids: Vec<ChannelId> = Vec::new();
+    for (r, j) in journeys.iter().enumerate() {
+        ids.clear();
+        for t in j.touches() {
+            ids.push(channels.intern(&t.channel)?);
+        }
         if ids.is_empty() {
             ledger.skip(r, SkipReason::EmptyPath);
             continue;
         }
         let Some(conv) = j.conversion() else {
-            ledger.see(ids)?;
+            ledger.see(&ids);
             continue;
-        };
-        let value = match ledger.units(&conv.value) {
-            Ok(v) => v,
-            Err(reason) => {
-                ledger.skip(r, reason);
-                continue;
-            }
         };
         let w = journey_weights(j, model, lookback)?;
         if w.is_empty() || w.iter().all(|(_, x)| *x <= 0.0) {
             ledger.skip(r, SkipReason::OutsideLookback);
             continue;
         }
-        ledger.see(ids)?;
+        let value = match ledger.value_units(&conv.value) {
+            Ok(v) => v,
+            Err(reason) => {
+                ledger.skip(r, reason);
+                continue;
+            }
+        };
+        ledger.see(&ids);
         let chans: Vec<ChannelId> = w.iter().map(|(i, _)| ids[*i]).collect();
         let fw = float_weights(&w.iter().map(|(_, x)| *x).collect::<Vec<_>>());
         ledger.book(&chans, &fw, 1, value)?;

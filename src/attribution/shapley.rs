@@ -56,20 +56,33 @@ pub const SAMPLED_PERMUTATIONS: usize = 20_000;
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
-    let mut ledger = Ledger::for_rows(rows, currency)?;
+    let mut ledger = Ledger::new(currency)?;
     let mut distinct: Vec<ChannelId> = Vec::new();
     let mut ones: Vec<u64> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        let Some(value) = ledger.admit(r, row)? else {
+        let Some(value) = ledger.admit(r, row) else {
             continue;
         };
         if row.conversions == 0 {
             continue;
         }
         distinct.clear();
-        distinct.extend_from_slice(&row.path);
-        distinct.sort_unstable();
-        distinct.dedup();
+        if row.path.len() <= 16 {
+            for c in &row.path {
+                if !distinct.contains(c) {
+                    distinct.push(*c);
+                }
+            }
+        } else {
+            // Long paths: sort, so that a path of a million touches is not
+            // quadratic; first sight keeps its order, as above.
+            let mut first: Vec<(ChannelId, usize)> =
+                row.path.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+            first.sort_unstable();
+            first.dedup_by_key(|e| e.0);
+            first.sort_unstable_by_key(|e| e.1);
+            distinct.extend(first.into_iter().map(|e| e.0));
+        }
         ones.clear();
         ones.resize(distinct.len(), 1);
         ledger.book(&distinct, &ones, row.conversions, value)?;
@@ -239,22 +252,19 @@ fn sampled(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) 
 ///
 /// As [`simplified`] and [`rate_values`].
 pub fn conversion_rate(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
-    let mut ledger = Ledger::for_rows(rows, currency)?;
+    let mut ledger = Ledger::new(currency)?;
     let mut kept = Vec::with_capacity(rows.len());
     let mut total_conv: i128 = 0;
-    let mut total_value: i128 = 0;
     for (r, row) in rows.iter().enumerate() {
-        let Some(value) = ledger.admit(r, row)? else {
+        if ledger.admit(r, row).is_none() {
             continue;
-        };
+        }
         kept.push(row);
         total_conv = total_conv
             .checked_add(i128::from(row.conversions) * super::CONVERSION_UNITS)
             .ok_or_else(|| Error::overflow("Shapley: conversions"))?;
-        total_value = total_value
-            .checked_add(value)
-            .ok_or_else(|| Error::overflow("Shapley: value"))?;
     }
+    let total_value = ledger.total()?;
     let phi = rate_values_of(kept.iter().copied())?;
     let ids: Vec<ChannelId> = phi.iter().map(|(c, _)| *c).collect();
     // Fixed-point weights keep the sign; their sum is v(N) > 0 whenever
