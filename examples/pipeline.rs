@@ -243,8 +243,9 @@ fn main() {
     let r = match result {
         Ok(r) => r,
         Err(e) => {
-            // The figures could not be computed (an amount overflowed):
-            // every figure is null, with the reason.
+            // The report could not be computed at all: every figure is
+            // null, with the reason. (An amount that overflows does not
+            // get here: only its own figures are null, below.)
             for key in FIGURES {
                 errors.push(key, &e);
             }
@@ -267,6 +268,12 @@ fn main() {
         }
     };
 
+    for figure in &r.overflowed {
+        errors.push(
+            figure,
+            "the exact sum of the amounts does not fit a decimal (about 7.9e28)",
+        );
+    }
     let money = |m: Money| json!({"amount": m.amount().normalize().to_string(), "currency": m.currency().code()});
     let opt_money = |m: Option<Money>| m.map_or(Value::Null, money);
     let dec = |d: Option<Decimal>| d.map_or(Value::Null, |x| json!(x.normalize().to_string()));
@@ -274,7 +281,7 @@ fn main() {
     let source = |s: &SourceReport| {
         json!({
             "won_count": s.won_count, "lost_count": s.lost_count, "open_count": s.open_count,
-            "win_rate": ratio(s.win_rate), "revenue": money(s.revenue), "open_pipeline": money(s.open_pipeline),
+            "win_rate": ratio(s.win_rate), "revenue": opt_money(s.revenue), "open_pipeline": opt_money(s.open_pipeline),
         })
     };
     print_json(&json!({
@@ -286,7 +293,7 @@ fn main() {
         "lost_count": r.lost_count,
         "open_count": r.open_count,
         "opportunities_created": r.opportunities_created,
-        "won_revenue": money(r.won_revenue),
+        "won_revenue": opt_money(r.won_revenue),
         "win_rate": ratio(r.win_rate),
         "close_rate": ratio(r.close_rate),
         "average_deal_size": opt_money(r.average_deal_size),
@@ -294,14 +301,14 @@ fn main() {
         "mean_cycle_days": dec(r.cycle.mean_days),
         "median_cycle_days": dec(r.cycle.median_days),
         "p90_cycle_days": dec(r.cycle.p90_days),
-        "open_pipeline": money(r.open_pipeline),
-        "weighted_pipeline": money(r.weighted_pipeline),
+        "open_pipeline": opt_money(r.open_pipeline),
+        "weighted_pipeline": opt_money(r.weighted_pipeline),
         "pipeline_velocity_per_day": opt_money(r.pipeline_velocity_per_day),
         "forecast": {
-            "closed": money(r.forecast.closed),
-            "commit": money(r.forecast.commit),
-            "best_case": money(r.forecast.best_case),
-            "pipeline": money(r.forecast.pipeline),
+            "closed": opt_money(r.forecast.closed),
+            "commit": opt_money(r.forecast.commit),
+            "best_case": opt_money(r.forecast.best_case),
+            "pipeline": opt_money(r.forecast.pipeline),
         },
         "quota_attainment": dec(r.quota.as_ref().and_then(|q| q.attainment.map(|m| m.value()))),
         "quota": r.quota.as_ref().map_or(Value::Null, |q| json!({

@@ -123,3 +123,20 @@ pub(crate) mod decimal {
 pub(crate) struct StrictDecimal(
     #[serde(deserialize_with = "decimal::deserialize")] pub(crate) rust_decimal::Decimal,
 );
+
+/// `(Currency, Decimal)` pairs with the decimals read by [`decimal`]'s
+/// strict rule.
+pub(crate) mod currency_decimal_pairs {
+    use serde::{Deserialize, Deserializer};
+
+    use crate::quantity::Currency;
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(Currency, rust_decimal::Decimal)>, D::Error> {
+        Ok(Vec::<(Currency, super::StrictDecimal)>::deserialize(d)?
+            .into_iter()
+            .map(|(c, x)| (c, x.0))
+            .collect())
+    }
+}

@@ -442,3 +442,52 @@ fn a_rows_split_depends_on_that_row_alone() {
         );
     }
 }
+
+/// Amounts that add past `Decimal::MAX` make only their own figures (and
+/// those computed from them) `None`, named in `overflowed`; merging keeps
+/// the overflow.
+#[test]
+fn pipeline_overflow_is_per_figure() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use revops::journey::Team;
+    use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
+    use revops::Period;
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    let at = |n: NaiveDate| Utc.from_utc_datetime(&n.and_hms_opt(0, 0, 0).unwrap());
+    let deal = |id: &str, status, amount: Decimal, source| {
+        let closed = (status != DealStatus::Open).then(|| at(d(2026, 2, 1)));
+        Deal::new(
+            id,
+            at(d(2026, 1, 5)),
+            closed,
+            status,
+            usd(amount),
+            "s",
+            Ratio::new(dec!(0.5)).unwrap(),
+            ForecastCategory::Pipeline,
+            source,
+        )
+        .unwrap()
+    };
+    let deals = [
+        deal("A", DealStatus::Won, Decimal::MAX, Team::Marketing),
+        deal("B", DealStatus::Won, Decimal::MAX, Team::Sales),
+        deal("C", DealStatus::Open, dec!(100), Team::Sales),
+    ];
+    let spec = PipelineSpec::new(
+        Period::new(d(2026, 1, 1), d(2026, 4, 1)).unwrap(),
+        d(2026, 3, 31),
+        Currency::USD,
+    );
+    let r = report(spec, &deals).unwrap();
+    assert_eq!(r.won_revenue, None);
+    assert_eq!(r.average_deal_size, None);
+    assert_eq!(r.forecast.pipeline, None);
+    assert_eq!(r.open_pipeline, Some(usd(dec!(100))));
+    assert_eq!(r.weighted_pipeline, Some(usd(dec!(50))));
+    assert_eq!(r.by_source.marketing.revenue, Some(usd(Decimal::MAX)));
+    assert_eq!(r.won_count, 2);
+    assert!(r.overflowed.contains(&"won_revenue".to_string()));
+    assert!(r.overflowed.contains(&"by_stage.s.won_amount".to_string()));
+    assert!(!r.overflowed.contains(&"open_pipeline".to_string()));
+}

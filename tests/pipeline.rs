@@ -191,7 +191,7 @@ fn hand_computed_report() {
     let r = report(spec, &sample()).unwrap();
     // Won A, B, C (closed in Q1); lost D; open E, F, I (created by Mar 15).
     assert_eq!((r.won_count, r.lost_count, r.open_count), (3, 1, 3));
-    assert_eq!(r.won_revenue, usd(dec!(60000)));
+    assert_eq!(r.won_revenue, Some(usd(dec!(60000))));
     assert_eq!(r.win_rate, Some(Ratio::new(dec!(0.75)).unwrap()));
     // Created in Q1: A B D E F G H I = 8; of them won in Q1: A, B.
     assert_eq!(r.opportunities_created, 8);
@@ -202,13 +202,13 @@ fn hand_computed_report() {
     assert_eq!(r.cycle.median_days, Some(dec!(30)));
     assert_eq!(r.cycle.p90_days, Some(dec!(54)));
     assert_eq!(r.cycle.mean_days.unwrap().round_dp(6), dec!(36.666667));
-    assert_eq!(r.open_pipeline, usd(dec!(56000)));
+    assert_eq!(r.open_pipeline, Some(usd(dec!(56000))));
     // 40000 x 0.5 + 10000 x 0.2 + 6000 x 0.3 = 23800.
-    assert_eq!(r.weighted_pipeline, usd(dec!(23800)));
-    assert_eq!(r.forecast.closed, usd(dec!(60000)));
-    assert_eq!(r.forecast.commit, usd(dec!(100000)));
-    assert_eq!(r.forecast.best_case, usd(dec!(106000)));
-    assert_eq!(r.forecast.pipeline, usd(dec!(116000)));
+    assert_eq!(r.weighted_pipeline, Some(usd(dec!(23800))));
+    assert_eq!(r.forecast.closed, Some(usd(dec!(60000))));
+    assert_eq!(r.forecast.commit, Some(usd(dec!(100000))));
+    assert_eq!(r.forecast.best_case, Some(usd(dec!(106000))));
+    assert_eq!(r.forecast.pipeline, Some(usd(dec!(116000))));
     // Velocity: 3 x 0.75 x 20000 / (110/3 days) = 1227.27 a day.
     let v = r.pipeline_velocity_per_day.unwrap().amount().round_dp(2);
     assert_eq!(v, dec!(1227.27));
@@ -231,13 +231,13 @@ fn hand_computed_report() {
             r.by_source.marketing.won_count,
             r.by_source.marketing.revenue
         ),
-        (2, usd(dec!(40000)))
+        (2, Some(usd(dec!(40000))))
     );
     assert_eq!(
         r.by_source.sales.win_rate,
         Some(Ratio::new(dec!(0.5)).unwrap())
     );
-    assert_eq!(r.by_source.sales.open_pipeline, usd(dec!(16000)));
+    assert_eq!(r.by_source.sales.open_pipeline, Some(usd(dec!(16000))));
     assert_eq!(
         r.marketing_sourced_revenue_share.unwrap().value(),
         dec!(2) / dec!(3)
@@ -277,7 +277,7 @@ fn fx_rates_convert_and_are_reported() {
     spec.fx = fx;
     let r = report(spec, &sample()).unwrap();
     assert_eq!(r.won_count, 4);
-    assert_eq!(r.won_revenue, usd(dec!(61100)));
+    assert_eq!(r.won_revenue, Some(usd(dec!(61100))));
     assert_eq!(r.fx_rates_used, vec![(Currency::EUR, dec!(1.1))]);
     assert!(!r.ignored.contains_key("no_exchange_rate"));
 }
@@ -369,7 +369,7 @@ fn bad_input() {
     let r = report(PipelineSpec::new(q1(), as_of(), Currency::USD), &[]).unwrap();
     assert_eq!((r.won_count, r.open_count), (0, 0));
     assert_eq!(r.win_rate, None);
-    assert_eq!(r.forecast.pipeline, usd(dec!(0)));
+    assert_eq!(r.forecast.pipeline, Some(usd(dec!(0))));
 }
 
 #[test]
@@ -522,7 +522,7 @@ proptest! {
             .filter(|d| d.status() == DealStatus::Open && d.created().date_naive() <= as_of())
             .map(|d| (d.amount(), d.probability()))
             .collect();
-        prop_assert_eq!(r.weighted_pipeline, revops::metrics::sales::weighted_pipeline(&open, Currency::USD).unwrap());
+        prop_assert_eq!(r.weighted_pipeline, Some(revops::metrics::sales::weighted_pipeline(&open, Currency::USD).unwrap()));
     }
 
     /// finish(merge(A, B)) == finish(A ++ B), medians and p90s included.

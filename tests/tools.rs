@@ -233,10 +233,21 @@ fn pipeline_usage_errors_and_overflow() {
     let r = run("pipeline", f.as_bytes(), &a);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.json["won_revenue"].is_null());
-    assert!(r.json["errors"]
+    assert!(r.json["forecast"]["commit"].is_null());
+    assert!(r.json["quota"].is_null());
+    let figures: Vec<&str> = r.json["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["figure"] == "won_revenue"));
+        .map(|e| e["figure"].as_str().unwrap())
+        .collect();
+    assert!(figures.contains(&"won_revenue"), "{figures:?}");
+    assert!(figures.contains(&"forecast.commit"), "{figures:?}");
+    assert!(figures.contains(&"quota"), "{figures:?}");
+    // The rest of the report is there.
+    assert_eq!(r.json["won_count"], 2);
+    assert_eq!(r.json["win_rate"], "1");
+    assert_eq!(r.json["by_source"]["marketing"]["revenue"]["amount"], max);
+    assert_eq!(r.json["open_pipeline"]["amount"], "0");
     assert_eq!(r.json["schema_version"], 1);
 }

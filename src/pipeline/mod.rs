@@ -83,9 +83,9 @@ struct StageAgg {
     open: u64,
     won: u64,
     lost: u64,
-    open_amount: Decimal,
-    won_amount: Decimal,
-    lost_amount: Decimal,
+    open_amount: Sum,
+    won_amount: Sum,
+    lost_amount: Sum,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -93,8 +93,34 @@ struct SourceAgg {
     won: u64,
     lost: u64,
     open: u64,
-    won_amount: Decimal,
-    open_amount: Decimal,
+    won_amount: Sum,
+    open_amount: Sum,
+}
+
+/// An exact running sum of amounts that remembers an overflow instead of
+/// failing the whole report: `None` once the exact sum left `Decimal`'s
+/// range, and then the figure built on it is `None` in the report, named in
+/// [`PipelineReport::overflowed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Sum(Option<Decimal>);
+
+impl Default for Sum {
+    fn default() -> Sum {
+        Sum(Some(Decimal::ZERO))
+    }
+}
+
+impl Sum {
+    fn add(&mut self, x: Decimal) {
+        self.0 = self.0.and_then(|a| exact_add(a, x));
+    }
+
+    fn merge(&mut self, o: Sum) {
+        self.0 = match (self.0, o.0) {
+            (Some(a), Some(b)) => exact_add(a, b),
+            _ => None,
+        };
+    }
 }
 
 /// The partial result over some deals: [`add`](PipelineState::add) deals,
@@ -107,11 +133,11 @@ pub struct PipelineState {
     open: u64,
     created_in_period: u64,
     won_of_created: u64,
-    won_amount: Decimal,
-    lost_amount: Decimal,
-    open_amount: Decimal,
-    weighted: Decimal,
-    forecast: [Decimal; 3], // commit, best case, pipeline (open deals)
+    won_amount: Sum,
+    lost_amount: Sum,
+    open_amount: Sum,
+    weighted: Sum,
+    forecast: [Sum; 3], // commit, best case, pipeline (open deals)
     won_sizes: Vec<Decimal>,
     /// Cycle lengths of won deals, in seconds (sorted at finish).
     cycles: Vec<i64>,
@@ -139,11 +165,11 @@ impl PipelineState {
             open: 0,
             created_in_period: 0,
             won_of_created: 0,
-            won_amount: Decimal::ZERO,
-            lost_amount: Decimal::ZERO,
-            open_amount: Decimal::ZERO,
-            weighted: Decimal::ZERO,
-            forecast: [Decimal::ZERO; 3],
+            won_amount: Sum::default(),
+            lost_amount: Sum::default(),
+            open_amount: Sum::default(),
+            weighted: Sum::default(),
+            forecast: [Sum::default(); 3],
             won_sizes: Vec::new(),
             cycles: Vec::new(),
             by_stage: Vec::new(),
@@ -202,10 +228,13 @@ impl PipelineState {
                 if currency != self.spec.currency() {
                     self.rates_used.insert(currency, rate);
                 }
-                deal.amount()
-                    .amount()
-                    .checked_mul(rate)
-                    .ok_or_else(overflow)?
+                match deal.amount().amount().checked_mul(rate) {
+                    Some(a) => a,
+                    None => {
+                        self.ignore("amount_overflows_in_report_currency");
+                        return Ok(());
+                    }
+                }
             }
             None => {
                 self.ignore("no_exchange_rate");
@@ -227,11 +256,11 @@ impl PipelineState {
                     return Ok(());
                 }
                 self.open += 1;
-                self.open_amount = exact_add(self.open_amount, amount).ok_or_else(overflow)?;
+                self.open_amount.add(amount);
                 let w = amount
                     .checked_mul(deal.probability().value())
                     .ok_or_else(overflow)?;
-                self.weighted = exact_add(self.weighted, w).ok_or_else(overflow)?;
+                self.weighted.add(w);
                 let slot = match deal.forecast() {
                     ForecastCategory::Commit => Some(0),
                     ForecastCategory::BestCase => Some(1),
@@ -239,14 +268,14 @@ impl PipelineState {
                     ForecastCategory::Closed | ForecastCategory::Omitted => None,
                 };
                 if let Some(k) = slot {
-                    self.forecast[k] = exact_add(self.forecast[k], amount).ok_or_else(overflow)?;
+                    self.forecast[k].add(amount);
                 }
                 let st = self.stage(deal.stage());
                 st.open += 1;
-                st.open_amount = exact_add(st.open_amount, amount).ok_or_else(overflow)?;
+                st.open_amount.add(amount);
                 let s = &mut self.by_source[src];
                 s.open += 1;
-                s.open_amount = exact_add(s.open_amount, amount).ok_or_else(overflow)?;
+                s.open_amount.add(amount);
             }
             DealStatus::Won | DealStatus::Lost => {
                 // Validated: closed deals have a close time.
@@ -263,23 +292,23 @@ impl PipelineState {
                     if period.contains(deal.created().date_naive()) {
                         self.won_of_created += 1;
                     }
-                    self.won_amount = exact_add(self.won_amount, amount).ok_or_else(overflow)?;
+                    self.won_amount.add(amount);
                     self.won_sizes.push(amount);
                     if let Some(c) = deal.cycle() {
                         self.cycles.push(c.num_seconds());
                     }
                     let st = self.stage(deal.stage());
                     st.won += 1;
-                    st.won_amount = exact_add(st.won_amount, amount).ok_or_else(overflow)?;
+                    st.won_amount.add(amount);
                     let s = &mut self.by_source[src];
                     s.won += 1;
-                    s.won_amount = exact_add(s.won_amount, amount).ok_or_else(overflow)?;
+                    s.won_amount.add(amount);
                 } else {
                     self.lost += 1;
-                    self.lost_amount = exact_add(self.lost_amount, amount).ok_or_else(overflow)?;
+                    self.lost_amount.add(amount);
                     let st = self.stage(deal.stage());
                     st.lost += 1;
-                    st.lost_amount = exact_add(st.lost_amount, amount).ok_or_else(overflow)?;
+                    st.lost_amount.add(amount);
                     self.by_source[src].lost += 1;
                 }
             }
@@ -338,10 +367,6 @@ impl PipelineState {
             ));
         }
         let overflow = || Error::overflow("pipeline report");
-        let add = |a: &mut Decimal, b: Decimal| -> Result<()> {
-            *a = exact_add(*a, b).ok_or_else(overflow)?;
-            Ok(())
-        };
         let count = |a: &mut u64, b: u64| -> Result<()> {
             *a = a.checked_add(b).ok_or_else(overflow)?;
             Ok(())
@@ -351,12 +376,12 @@ impl PipelineState {
         count(&mut self.open, o.open)?;
         count(&mut self.created_in_period, o.created_in_period)?;
         count(&mut self.won_of_created, o.won_of_created)?;
-        add(&mut self.won_amount, o.won_amount)?;
-        add(&mut self.lost_amount, o.lost_amount)?;
-        add(&mut self.open_amount, o.open_amount)?;
-        add(&mut self.weighted, o.weighted)?;
+        self.won_amount.merge(o.won_amount);
+        self.lost_amount.merge(o.lost_amount);
+        self.open_amount.merge(o.open_amount);
+        self.weighted.merge(o.weighted);
         for k in 0..3 {
-            add(&mut self.forecast[k], o.forecast[k])?;
+            self.forecast[k].merge(o.forecast[k]);
         }
         self.won_sizes.extend_from_slice(&o.won_sizes);
         self.cycles.extend_from_slice(&o.cycles);
@@ -365,16 +390,16 @@ impl PipelineState {
             count(&mut st.open, agg.open)?;
             count(&mut st.won, agg.won)?;
             count(&mut st.lost, agg.lost)?;
-            add(&mut st.open_amount, agg.open_amount)?;
-            add(&mut st.won_amount, agg.won_amount)?;
-            add(&mut st.lost_amount, agg.lost_amount)?;
+            st.open_amount.merge(agg.open_amount);
+            st.won_amount.merge(agg.won_amount);
+            st.lost_amount.merge(agg.lost_amount);
         }
         for (a, b) in self.by_source.iter_mut().zip(&o.by_source) {
             count(&mut a.won, b.won)?;
             count(&mut a.lost, b.lost)?;
             count(&mut a.open, b.open)?;
-            add(&mut a.won_amount, b.won_amount)?;
-            add(&mut a.open_amount, b.open_amount)?;
+            a.won_amount.merge(b.won_amount);
+            a.open_amount.merge(b.open_amount);
         }
         let ids: Vec<usize> = o
             .history_stages
@@ -403,17 +428,85 @@ impl PipelineState {
 
     /// The report.
     ///
+    /// An amount whose exact sum leaves `Decimal`'s range does not fail
+    /// the report: that figure, and every figure computed from it, is
+    /// `None` and named in [`PipelineReport::overflowed`]; the other
+    /// figures are still computed.
+    ///
     /// # Errors
     ///
-    /// [`Error::Overflow`] only; undefined figures (a win rate with no
-    /// closed deal) are `None`.
+    /// [`Error::Overflow`] only for the cycle statistics; undefined figures
+    /// (a win rate with no closed deal) are `None`.
     pub fn finish(mut self) -> Result<PipelineReport> {
         let cur = self.spec.currency();
         let m = |d: Decimal| Money::new(d.normalize(), cur);
-        let won_revenue = m(self.won_amount);
+        let mut overflowed: Vec<String> = Vec::new();
+        let mut figure = |name: &str, sum: Sum| -> Option<Money> {
+            if sum.0.is_none() {
+                overflowed.push(name.to_string());
+            }
+            sum.0.map(m)
+        };
+        let won_revenue = figure("won_revenue", self.won_amount);
+        let lost_amount = figure("lost_amount", self.lost_amount);
+        let open_pipeline = figure("open_pipeline", self.open_amount);
+        let weighted_pipeline = figure("weighted_pipeline", self.weighted);
+        let forecast = Forecast {
+            closed: won_revenue,
+            commit: figure(
+                "forecast.commit",
+                Sum(self
+                    .won_amount
+                    .0
+                    .zip(self.forecast[0].0)
+                    .and_then(|(a, b)| exact_add(a, b))),
+            ),
+            best_case: figure(
+                "forecast.best_case",
+                Sum(self
+                    .won_amount
+                    .0
+                    .zip(self.forecast[0].0)
+                    .zip(self.forecast[1].0)
+                    .and_then(|((a, b), c)| exact_add(exact_add(a, b)?, c))),
+            ),
+            pipeline: figure(
+                "forecast.pipeline",
+                Sum(self
+                    .won_amount
+                    .0
+                    .zip(self.forecast[0].0)
+                    .zip(self.forecast[1].0)
+                    .zip(self.forecast[2].0)
+                    .and_then(|(((a, b), c), d)| exact_add(exact_add(exact_add(a, b)?, c)?, d))),
+            ),
+        };
+        for (name, agg) in [
+            ("marketing", &self.by_source[0]),
+            ("sales", &self.by_source[1]),
+        ] {
+            if agg.won_amount.0.is_none() {
+                overflowed.push(format!("by_source.{name}.revenue"));
+            }
+            if agg.open_amount.0.is_none() {
+                overflowed.push(format!("by_source.{name}.open_pipeline"));
+            }
+        }
+        for (name, agg) in &self.by_stage {
+            for (what, sum) in [
+                ("open_amount", agg.open_amount),
+                ("won_amount", agg.won_amount),
+                ("lost_amount", agg.lost_amount),
+            ] {
+                if sum.0.is_none() {
+                    overflowed.push(format!("by_stage.{name}.{what}"));
+                }
+            }
+        }
         let win_rate = sales::win_rate(self.won, self.lost).ok();
         let close_rate = sales::close_rate(self.won_of_created, self.created_in_period).ok();
-        let average_deal_size = sales::average_deal_size(won_revenue, self.won).ok();
+        let average_deal_size =
+            won_revenue.and_then(|w| sales::average_deal_size(w, self.won).ok());
         self.won_sizes.sort_unstable();
         let median_deal_size = median_decimal(&self.won_sizes).map(m);
         let day = Decimal::from(86_400);
@@ -425,7 +518,6 @@ impl PipelineState {
             median_days: days(cycle_stats.map(|s| s.1)),
             p90_days: days(cycle_stats.map(|s| s.2)),
         };
-        let open_pipeline = m(self.open_amount);
         let velocity = match (win_rate, average_deal_size, cycle_stats.map(|s| s.0)) {
             (Some(w), Some(size), Some(mean)) => {
                 let cycle = crate::metrics::to_time_delta(mean, "pipeline velocity")?;
@@ -433,33 +525,25 @@ impl PipelineState {
             }
             _ => None,
         };
-        let overflow = || Error::overflow("pipeline forecast");
-        let commit = exact_add(self.won_amount, self.forecast[0]).ok_or_else(overflow)?;
-        let best = exact_add(commit, self.forecast[1]).ok_or_else(overflow)?;
-        let pipe = exact_add(best, self.forecast[2]).ok_or_else(overflow)?;
-        let forecast = Forecast {
-            closed: won_revenue,
-            commit: m(commit),
-            best_case: m(best),
-            pipeline: m(pipe),
+        let quota = match (self.spec.quota, won_revenue, open_pipeline) {
+            (Some(q), Some(won), Some(open)) => {
+                Some(pacing(q, won, open, self.spec.period, self.spec.as_of)?)
+            }
+            (Some(_), _, _) => {
+                overflowed.push("quota".into());
+                None
+            }
+            (None, _, _) => None,
         };
-        let quota = match self.spec.quota {
-            Some(q) => Some(pacing(
-                q,
-                won_revenue,
-                open_pipeline,
-                self.spec.period,
-                self.spec.as_of,
-            )?),
-            None => None,
-        };
+        let mk_open = self.by_source[0].open_amount.0.map(m);
+        let mk_won = self.by_source[0].won_amount.0.map(m);
         let source_report = |s: &SourceAgg| SourceReport {
             won_count: s.won,
             lost_count: s.lost,
             open_count: s.open,
             win_rate: sales::win_rate(s.won, s.lost).ok(),
-            revenue: m(s.won_amount),
-            open_pipeline: m(s.open_amount),
+            revenue: s.won_amount.0.map(m),
+            open_pipeline: s.open_amount.0.map(m),
         };
         let [mk, sl] = &self.by_source;
         let by_source = BySource {
@@ -474,9 +558,9 @@ impl PipelineState {
                 open_count: a.open,
                 won_count: a.won,
                 lost_count: a.lost,
-                open_amount: m(a.open_amount),
-                won_amount: m(a.won_amount),
-                lost_amount: m(a.lost_amount),
+                open_amount: a.open_amount.0.map(m),
+                won_amount: a.won_amount.0.map(m),
+                lost_amount: a.lost_amount.0.map(m),
             })
             .collect();
         by_stage.sort_by(|a, b| a.stage.cmp(&b.stage));
@@ -519,33 +603,30 @@ impl PipelineState {
             open_count: self.open,
             opportunities_created: self.created_in_period,
             won_revenue,
-            lost_amount: m(self.lost_amount),
+            lost_amount,
             win_rate,
             close_rate,
             average_deal_size,
             median_deal_size,
             cycle,
             open_pipeline,
-            weighted_pipeline: m(self.weighted),
+            weighted_pipeline,
             pipeline_velocity_per_day: velocity,
             forecast,
             quota,
-            marketing_sourced_pipeline_share: alignment::marketing_sourced_pipeline_share(
-                m(mk.open_amount),
-                open_pipeline,
-            )
-            .ok(),
-            marketing_sourced_revenue_share: alignment::marketing_sourced_revenue_share(
-                m(mk.won_amount),
-                won_revenue,
-            )
-            .ok(),
+            marketing_sourced_pipeline_share: mk_open
+                .zip(open_pipeline)
+                .and_then(|(a, b)| alignment::marketing_sourced_pipeline_share(a, b).ok()),
+            marketing_sourced_revenue_share: mk_won
+                .zip(won_revenue)
+                .and_then(|(a, b)| alignment::marketing_sourced_revenue_share(a, b).ok()),
             by_source,
             by_stage,
             stage_conversion,
             time_in_stage,
             fx_rates_used: self.rates_used.into_iter().collect(),
             ignored: self.ignored,
+            overflowed,
         })
     }
 }
@@ -560,7 +641,7 @@ fn median_decimal(sorted: &[Decimal]) -> Option<Decimal> {
     if n % 2 == 1 {
         Some(sorted[n / 2])
     } else {
-        let s = sorted[n / 2 - 1].checked_add(sorted[n / 2])?;
+        let s = exact_add(sorted[n / 2 - 1], sorted[n / 2])?;
         s.checked_div(Decimal::TWO)
     }
 }
@@ -651,13 +732,13 @@ pub struct CycleDays {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Forecast {
     /// Won revenue in the period.
-    pub closed: Money,
+    pub closed: Option<Money>,
     /// Closed plus open commit deals.
-    pub commit: Money,
+    pub commit: Option<Money>,
     /// Commit plus open best-case deals.
-    pub best_case: Money,
+    pub best_case: Option<Money>,
     /// Best case plus open pipeline deals.
-    pub pipeline: Money,
+    pub pipeline: Option<Money>,
 }
 
 /// Quota pacing.
@@ -695,9 +776,9 @@ pub struct SourceReport {
     /// Won / (won + lost).
     pub win_rate: Option<Ratio>,
     /// Won revenue.
-    pub revenue: Money,
+    pub revenue: Option<Money>,
     /// Open pipeline.
-    pub open_pipeline: Money,
+    pub open_pipeline: Option<Money>,
 }
 
 /// Deals by the team that sourced them.
@@ -723,11 +804,11 @@ pub struct StageReport {
     /// Lost deals (closed in the period) whose last stage it is.
     pub lost_count: u64,
     /// Open amount.
-    pub open_amount: Money,
+    pub open_amount: Option<Money>,
     /// Won amount.
-    pub won_amount: Money,
+    pub won_amount: Option<Money>,
     /// Lost amount.
-    pub lost_amount: Money,
+    pub lost_amount: Option<Money>,
 }
 
 /// Stage-to-stage conversion from the histories.
@@ -792,9 +873,9 @@ pub struct PipelineReport {
     /// Deals created in the period.
     pub opportunities_created: u64,
     /// Won revenue in the period.
-    pub won_revenue: Money,
+    pub won_revenue: Option<Money>,
     /// Lost amount in the period.
-    pub lost_amount: Money,
+    pub lost_amount: Option<Money>,
     /// Won / (won + lost) ([`sales::win_rate`]).
     pub win_rate: Option<Ratio>,
     /// Deals created in the period and won in it / deals created in the
@@ -807,9 +888,9 @@ pub struct PipelineReport {
     /// Sales cycle of won deals.
     pub cycle: CycleDays,
     /// Sum of open amounts.
-    pub open_pipeline: Money,
+    pub open_pipeline: Option<Money>,
     /// Sum of open amount × probability.
-    pub weighted_pipeline: Money,
+    pub weighted_pipeline: Option<Money>,
     /// [`sales::pipeline_velocity`] with the open count, win rate, average
     /// deal size and mean cycle.
     pub pipeline_velocity_per_day: Option<Money>,
@@ -830,9 +911,19 @@ pub struct PipelineReport {
     /// Time in stage from the histories.
     pub time_in_stage: Vec<StageTime>,
     /// The exchange rates used, by currency.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::currency_decimal_pairs::deserialize")
+    )]
     pub fx_rates_used: Vec<(Currency, Decimal)>,
     /// Deals not counted, by reason.
     pub ignored: BTreeMap<String, u64>,
+    /// Figures that could not be computed because an exact sum of amounts
+    /// left `Decimal`'s range (`won_revenue`, `forecast.commit`,
+    /// `by_source.marketing.revenue`, `by_stage.NAME.open_amount`, ...):
+    /// each is `None` in this report, and so is every figure computed
+    /// from it.
+    pub overflowed: Vec<String>,
 }
 
 /// The report over `deals` in one call.
@@ -857,8 +948,8 @@ pub struct PipelineReport {
 /// let q1 = Period::new(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 4, 1).unwrap())?;
 /// let r = report(PipelineSpec::new(q1, NaiveDate::from_ymd_opt(2026, 2, 15).unwrap(), Currency::USD), &deals)?;
 /// assert_eq!(r.win_rate.unwrap().to_string(), "50%");
-/// assert_eq!(r.weighted_pipeline.amount(), dec!(4000));
-/// assert_eq!(r.forecast.commit.amount(), dec!(18000));
+/// assert_eq!(r.weighted_pipeline.map(|m| m.amount()), Some(dec!(4000)));
+/// assert_eq!(r.forecast.commit.map(|m| m.amount()), Some(dec!(18000)));
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn report(spec: PipelineSpec, deals: &[Deal]) -> Result<PipelineReport> {
