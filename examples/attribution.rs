@@ -140,8 +140,10 @@ fn main() {
     let mut errors = Errors::default();
     let money =
         |m: Money| json!({"amount": m.amount().to_string(), "currency": m.currency().code()});
+    let mut skipped = 0;
     let (list, totals) = match result {
         Ok(attribution) => {
+            skipped = attribution.skipped.len();
             for s in &attribution.skipped {
                 rejects.push(row_lines[s.row], s.reason.as_str());
             }
@@ -178,7 +180,7 @@ fn main() {
         "rejected": rejects.to_json(),
         "stats": {
             "rows": read.rows,
-            "paths": rows.len(),
+            "paths": rows.len() - skipped,
             "rejected_rows": rejects.total(),
             "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,

@@ -184,6 +184,7 @@ fn attribution_skipped_rows_are_rejected_with_their_reason() {
             "{model}"
         );
         assert_eq!(r.json["errors"].as_array().unwrap().len(), 0);
+        assert_eq!(r.json["stats"]["paths"], 2, "{model}");
     }
 }
 
