@@ -56,14 +56,23 @@ pub(crate) struct Scratch {
     pub evs: Vec<Ev>,
     /// The chain nodes of `plain`.
     nodes: Vec<(i64, usize)>,
-    once: Vec<Vec<Chain>>,
+    /// The chains of `strict_once`, per level, in creation order.
+    once: Vec<Vec<Node>>,
+    /// Per level, the first chain still in the window.
+    once_start: [usize; MAX_STEPS],
 }
 
-#[derive(Clone, Copy)]
-struct Chain {
+/// A chain of `strict_once` at some level.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    /// The timestamp of its step-0 event.
+    first: i64,
+    /// The timestamp of its last event (the one at this level).
     last: i64,
-    ts: [i64; MAX_STEPS],
+    /// The channel of its step-0 event.
     channel: u32,
+    /// Its chain at the previous level (an index there).
+    parent: u32,
 }
 
 impl Scratch {
@@ -76,6 +85,7 @@ impl Scratch {
             evs: Vec::new(),
             nodes: Vec::new(),
             once: vec![Vec::new(); MAX_STEPS],
+            once_start: [0; MAX_STEPS],
         }
     }
 }
@@ -279,9 +289,36 @@ fn plain<const N: usize>(
 ///
 /// ClickHouse also checks that one row is not used twice in a chain (a row
 /// can match several conditions there). A revops event matches exactly one
-/// step, so that check can never fail and is not needed. Chains with the
-/// same first and last timestamps behave identically from then on, so only
-/// the first of them is kept: the level reached is the same.
+/// step, so that check can never fail and is not needed.
+///
+/// # Without the quadratic cost
+///
+/// ClickHouse keeps every chain; with alternating step events that is
+/// O(n²) chains. revops keeps, at each level, only the chains that no
+/// earlier chain *dominates*: chain `X`, created before `Y`, dominates `Y`
+/// when `X` started no earlier (`X.first ≥ Y.first`); it also ended no
+/// later, since chains are created in time order. Whenever `Y` can take an
+/// event, so can `X` (the window is measured from the first event, and
+/// `strict_increase` compares the last), and `X` comes first, so the level
+/// reached and the counted chain (the first chain, in creation order, to
+/// reach a level) are the same with or without `Y`, and so are the emptiness
+/// checks of `strict_order` and `strict_deduplication`. The chains kept at
+/// a level then have strictly increasing first timestamps and
+/// non-decreasing last ones, so:
+///
+/// * the chains out of the window are a prefix (dropped, keeping at least
+///   one, as ClickHouse does);
+/// * the chains an event can extend are a contiguous range (binary search
+///   on the last timestamp for `strict_increase`), its first element the
+///   counted one;
+/// * only the chains that start after the next level's newest one add a
+///   chain there (binary search).
+///
+/// Each event costs O(log n) plus the chains it adds, and each level holds
+/// at most one chain per step-0 event: O(n log n) time and O(n) memory per
+/// user. A chain is a node (first and last timestamps, entry channel, and
+/// its parent at the previous level), so its per-step timestamps are read
+/// back only for the counted chain.
 fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
     let n = usize::from(spec.steps);
     let m = spec.modes;
@@ -289,6 +326,8 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
     for l in &mut s.once[..n] {
         l.clear();
     }
+    let start = &mut s.once_start;
+    start[..n].fill(0);
     let mut best = Counted::none();
     let mut has_first = false;
     for e in events {
@@ -300,16 +339,15 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
             continue;
         }
         if step == 0 {
-            let mut ts = [0; MAX_STEPS];
-            ts[0] = e.ts;
-            push_chain(
-                &mut s.once[0],
-                Chain {
+            let level0 = &mut s.once[0];
+            if level0.last().map_or(true, |x| x.first < e.ts) {
+                level0.push(Node {
+                    first: e.ts,
                     last: e.ts,
-                    ts,
                     channel: e.channel,
-                },
-            );
+                    parent: 0,
+                });
+            }
             has_first = true;
             if best.level < 1 {
                 best.level = 1;
@@ -325,50 +363,53 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
             return best;
         } else if !s.once[step - 1].is_empty() {
             let (lo, hi) = s.once.split_at_mut(step);
-            let counted = &mut s.counted;
-            let prev = &mut lo[step - 1];
+            let prev = &lo[step - 1];
             let next = &mut hi[0];
-            let mut i = 0;
-            while i < prev.len() {
-                let c = prev[i];
-                let mut matched = within(e.ts, c.ts[0], window);
-                if !matched && prev.len() > 1 {
-                    // Out of the window: dropped, keeping at least one.
-                    prev.remove(i);
-                    continue;
-                }
-                if matched && m.strict_increase {
-                    matched = c.last < e.ts;
-                }
-                if matched {
-                    let mut ts = c.ts;
-                    ts[step] = e.ts;
-                    let new = Chain {
-                        last: e.ts,
-                        ts,
-                        channel: c.channel,
-                    };
-                    push_chain(next, new);
-                    if step + 1 > best.level {
-                        best.level = step + 1;
-                        counted[..=step].copy_from_slice(&ts[..=step]);
-                        best.channel = c.channel;
-                    }
-                    if step + 1 == n {
-                        return best;
-                    }
-                }
-                i += 1;
+            // Drop the chains out of the window, keeping at least one.
+            let mut a = start[step - 1];
+            while a + 1 < prev.len() && !within(e.ts, prev[a].first, window) {
+                a += 1;
             }
+            start[step - 1] = a;
+            if !within(e.ts, prev[a].first, window) {
+                continue;
+            }
+            let b = if m.strict_increase {
+                a + prev[a..].partition_point(|x| x.last < e.ts)
+            } else {
+                prev.len()
+            };
+            if a == b {
+                continue;
+            }
+            if step + 1 > best.level {
+                best.level = step + 1;
+                best.channel = prev[a].channel;
+                s.counted[step] = e.ts;
+                let mut at = a;
+                for k in (0..step).rev() {
+                    let node = lo[k][at];
+                    s.counted[k] = node.last;
+                    at = node.parent as usize;
+                }
+                if step + 1 == n {
+                    return best;
+                }
+            }
+            let newest = next.last().map(|x| x.first);
+            let from = match newest {
+                Some(f) => a + prev[a..b].partition_point(|x| x.first <= f),
+                None => a,
+            };
+            next.extend(prev[from..b].iter().enumerate().map(|(i, x)| Node {
+                first: x.first,
+                last: e.ts,
+                channel: x.channel,
+                parent: (from + i) as u32,
+            }));
         }
     }
     best
-}
-
-fn push_chain(list: &mut Vec<Chain>, c: Chain) {
-    if !list.iter().any(|x| x.ts[0] == c.ts[0] && x.last == c.last) {
-        list.push(c);
-    }
 }
 
 /// The any-order funnel: the level is the largest number of distinct steps
@@ -426,5 +467,179 @@ fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], ts: &[i64; MAX_STEPS], c: 
             c.level = x.to_step;
             c.disqualified = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::funnel::Modes;
+    use proptest::prelude::*;
+
+    /// The chains of the every-chain algorithm as ClickHouse keeps them.
+    #[derive(Clone, Copy)]
+    struct Chain {
+        last: i64,
+        ts: [i64; MAX_STEPS],
+        channel: u32,
+    }
+
+    fn push_chain(list: &mut Vec<Chain>, c: Chain) {
+        if !list.iter().any(|x| x.ts[0] == c.ts[0] && x.last == c.last) {
+            list.push(c);
+        }
+    }
+
+    /// The previous implementation: every chain kept (deduplicated by
+    /// first and last timestamps), quadratic in the events.
+    fn strict_once_every_chain(
+        spec: &FunnelSpec,
+        events: &[Ev],
+        once: &mut Vec<Vec<Chain>>,
+        counted: &mut [i64; MAX_STEPS],
+    ) -> Counted {
+        let n = usize::from(spec.steps);
+        let m = spec.modes;
+        let window = spec.window;
+        once.clear();
+        once.resize(MAX_STEPS, Vec::new());
+        let mut best = Counted::none();
+        let mut has_first = false;
+        for e in events {
+            let step = usize::from(e.step);
+            if step >= n {
+                if m.strict_order && has_first {
+                    break;
+                }
+                continue;
+            }
+            if step == 0 {
+                let mut ts = [0; MAX_STEPS];
+                ts[0] = e.ts;
+                push_chain(
+                    &mut once[0],
+                    Chain {
+                        last: e.ts,
+                        ts,
+                        channel: e.channel,
+                    },
+                );
+                has_first = true;
+                if best.level < 1 {
+                    best.level = 1;
+                    counted[0] = e.ts;
+                    best.channel = e.channel;
+                }
+            } else if m.strict_deduplication && !once[step].is_empty() {
+                return best;
+            } else if m.strict_order && has_first && once[step - 1].is_empty() {
+                if m.allow_reentry {
+                    continue;
+                }
+                return best;
+            } else if !once[step - 1].is_empty() {
+                let (lo, hi) = once.split_at_mut(step);
+                let prev = &mut lo[step - 1];
+                let next = &mut hi[0];
+                let mut i = 0;
+                while i < prev.len() {
+                    let c = prev[i];
+                    let mut matched = within(e.ts, c.ts[0], window);
+                    if !matched && prev.len() > 1 {
+                        // Out of the window: dropped, keeping at least one.
+                        prev.remove(i);
+                        continue;
+                    }
+                    if matched && m.strict_increase {
+                        matched = c.last < e.ts;
+                    }
+                    if matched {
+                        let mut ts = c.ts;
+                        ts[step] = e.ts;
+                        let new = Chain {
+                            last: e.ts,
+                            ts,
+                            channel: c.channel,
+                        };
+                        push_chain(next, new);
+                        if step + 1 > best.level {
+                            best.level = step + 1;
+                            counted[..=step].copy_from_slice(&ts[..=step]);
+                            best.channel = c.channel;
+                        }
+                        if step + 1 == n {
+                            return best;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+        }
+        best
+    }
+
+    proptest! {
+        /// The dominance-pruned scan gives the level, the entry channel and
+        /// the counted chain's timestamps of the every-chain scan, in every
+        /// combination of modes.
+        #[test]
+        fn strict_once_equals_every_chain(
+            raw in prop::collection::vec((0i64..40, 0u8..5, 0u32..4), 0..40),
+            steps in 1usize..5,
+            window in 0i64..20,
+            bits in 0u8..16,
+        ) {
+            let mut evs: Vec<Ev> = raw
+                .iter()
+                .map(|&(ts, step, ch)| Ev { ts, step: if step >= 4 { u8::MAX } else { step }, rank: ch, channel: ch })
+                .collect();
+            evs.sort();
+            let modes = Modes {
+                strict_once: true,
+                strict_deduplication: bits & 1 != 0,
+                strict_order: bits & 2 != 0,
+                strict_increase: bits & 4 != 0,
+                allow_reentry: bits & 2 != 0 && bits & 8 != 0,
+            };
+            let spec = FunnelSpec::new(steps, chrono::TimeDelta::seconds(window))
+                .unwrap()
+                .with_modes(modes)
+                .unwrap();
+            let mut s = Scratch::new();
+            let got = strict_once(&spec, &evs, &mut s);
+            let mut once = Vec::new();
+            let mut counted = [0i64; MAX_STEPS];
+            let want = strict_once_every_chain(&spec, &evs, &mut once, &mut counted);
+            prop_assert_eq!(got.level, want.level);
+            if want.level > 0 {
+                prop_assert_eq!(got.channel, want.channel);
+                prop_assert_eq!(&s.counted[..want.level], &counted[..want.level]);
+            }
+        }
+    }
+
+    #[test]
+    fn strict_once_is_not_quadratic() {
+        // 200,000 alternating step 0/1 events of one user: the every-chain
+        // algorithm would keep ~10^10 chains.
+        let evs: Vec<Ev> = (0..200_000i64)
+            .map(|i| Ev {
+                ts: i,
+                step: (i % 2) as u8,
+                rank: 0,
+                channel: 0,
+            })
+            .collect();
+        let modes = Modes {
+            strict_once: true,
+            ..Modes::default()
+        };
+        let spec = FunnelSpec::new(3, chrono::TimeDelta::seconds(1_000_000))
+            .unwrap()
+            .with_modes(modes)
+            .unwrap();
+        let mut s = Scratch::new();
+        assert_eq!(strict_once(&spec, &evs, &mut s).level, 2);
+        assert!(s.once[1].len() <= 100_000);
     }
 }
