@@ -726,17 +726,63 @@ impl Scorecard {
                 }
             }
         }
-        for (i, a) in self.goals.iter().enumerate() {
-            for b in &self.goals[i + 1..] {
-                if a.metric == b.metric && a.owner != b.owner && a.direction != b.direction {
-                    let metric = a.metric.clone();
-                    let conflict = Conflict::OpposingDirections { metric };
-                    if !out.contains(&conflict) {
-                        out.push(conflict);
-                    }
+        // Opposing directions: one conflict per metric, in the order of the
+        // metric's first conflicting pair (i, j), i < j. Goals are grouped
+        // by metric, so this is O(n log n), not a scan of all pairs.
+        let combo = |g: &Goal| -> u8 {
+            let o = match g.owner {
+                Ownership::Marketing => 0,
+                Ownership::Sales => 1,
+                Ownership::Shared => 2,
+            };
+            let d = match g.direction {
+                Direction::HigherIsBetter => 0,
+                Direction::LowerIsBetter => 1,
+            };
+            1 << (o * 2 + d)
+        };
+        // The combos (owner, direction) that conflict with combo bit `c`:
+        // another owner and the other direction.
+        let against = |c: u8| -> u8 {
+            let (o, d) = (c.trailing_zeros() / 2, c.trailing_zeros() % 2);
+            (0..3u32)
+                .filter(|&x| x != o)
+                .map(|x| 1u8 << (x * 2 + (1 - d)))
+                .fold(0, |a, b| a | b)
+        };
+        let mut by_metric: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, g) in self.goals.iter().enumerate() {
+            by_metric.entry(g.metric.as_str()).or_default().push(i);
+        }
+        let mut found: Vec<((usize, usize), &str)> = Vec::new();
+        for (metric, idx) in &by_metric {
+            // Combos present after each position, from the end.
+            let mut suffix = vec![0u8; idx.len() + 1];
+            for k in (0..idx.len()).rev() {
+                suffix[k] = suffix[k + 1] | combo(&self.goals[idx[k]]);
+            }
+            let first = (0..idx.len()).find_map(|k| {
+                let want = against(combo(&self.goals[idx[k]]));
+                if suffix[k + 1] & want == 0 {
+                    return None;
                 }
+                let j = idx[k + 1..]
+                    .iter()
+                    .find(|&&j| combo(&self.goals[j]) & want != 0)?;
+                Some((idx[k], *j))
+            });
+            if let Some(pair) = first {
+                found.push((pair, metric));
             }
         }
+        found.sort_unstable();
+        out.extend(
+            found
+                .into_iter()
+                .map(|(_, metric)| Conflict::OpposingDirections {
+                    metric: metric.to_string(),
+                }),
+        );
         out
     }
 }

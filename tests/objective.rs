@@ -245,3 +245,72 @@ fn conflicting_goals_are_flagged_unless_a_shared_outcome_exists() {
         vec![revops::journey::Team::Sales]
     );
 }
+
+/// The pair-by-pair rule of the docs, written out: one conflict per metric
+/// that has two goals with different owners and opposite directions, in the
+/// order of each metric's first such pair.
+fn opposing_reference(goals: &[(usize, Ownership, Direction)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, a) in goals.iter().enumerate() {
+        for b in &goals[i + 1..] {
+            let m = format!("m{}", a.0);
+            if a.0 == b.0 && a.1 != b.1 && a.2 != b.2 && !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    /// Scorecard conflicts (grouped by metric) equal the pairwise rule.
+    #[test]
+    fn opposing_directions_equal_the_pairwise_rule(
+        spec in prop::collection::vec((0usize..6, 0u8..3, any::<bool>()), 0..40)
+    ) {
+        let owners = [Ownership::Marketing, Ownership::Sales, Ownership::Shared];
+        let g: Vec<(usize, Ownership, Direction)> = spec
+            .iter()
+            .map(|&(m, o, up)| {
+                (m, owners[o as usize], if up { Direction::HigherIsBetter } else { Direction::LowerIsBetter })
+            })
+            .collect();
+        let card = Scorecard::new(
+            g.iter()
+                .map(|&(m, o, d)| goal(&format!("m{m}"), o, usd(dec!(1)), d, GoalKind::Cumulative))
+                .collect(),
+        );
+        let got: Vec<String> = card
+            .conflicts()
+            .into_iter()
+            .filter_map(|c| match c {
+                Conflict::OpposingDirections { metric } => Some(metric),
+                _ => None,
+            })
+            .collect();
+        prop_assert_eq!(got, opposing_reference(&g));
+    }
+}
+
+#[test]
+fn conflicts_of_many_goals_are_fast_enough() {
+    // 20,000 goals on 10,000 metrics (n^4 before: 1,200 goals took 14 s).
+    let goals: Vec<Goal> = (0..20_000)
+        .map(|i| {
+            let (owner, dir) = if i % 2 == 0 {
+                (Ownership::Marketing, Direction::HigherIsBetter)
+            } else {
+                (Ownership::Sales, Direction::LowerIsBetter)
+            };
+            goal(
+                &format!("m{}", i / 2),
+                owner,
+                usd(dec!(1)),
+                dir,
+                GoalKind::Cumulative,
+            )
+        })
+        .collect();
+    let card = Scorecard::new(goals);
+    assert_eq!(card.conflicts().len(), 10_000);
+}
