@@ -491,3 +491,47 @@ fn pipeline_overflow_is_per_figure() {
     assert!(r.overflowed.contains(&"by_stage.s.won_amount".to_string()));
     assert!(!r.overflowed.contains(&"open_pipeline".to_string()));
 }
+
+/// Many distinct stage names, and one deal with a very long history, cost
+/// time and memory in proportion to the input (an n × n matrix before).
+#[test]
+fn pipeline_stages_scale_linearly() {
+    use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+    use revops::journey::Team;
+    use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, StageEntry};
+    use revops::Period;
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let t0 = Utc.from_utc_datetime(&d(1, 5).and_hms_opt(0, 0, 0).unwrap());
+    let open = |i: usize| {
+        Deal::new(
+            format!("D{i}"),
+            t0,
+            None,
+            DealStatus::Open,
+            usd(dec!(1)),
+            format!("stage {i}"),
+            Ratio::new(dec!(0.5)).unwrap(),
+            ForecastCategory::Pipeline,
+            Team::Sales,
+        )
+        .unwrap()
+    };
+    let mut deals: Vec<Deal> = (0..20_000).map(open).collect();
+    let history: Vec<StageEntry> = (0..12_000)
+        .map(|k| StageEntry {
+            stage: format!("h{k}"),
+            entered_at: t0 + TimeDelta::minutes(k),
+        })
+        .collect();
+    deals.push(open(20_000).with_history(history).unwrap());
+    let spec = PipelineSpec::new(
+        Period::new(d(1, 1), d(4, 1)).unwrap(),
+        d(3, 31),
+        Currency::USD,
+    );
+    let r = report(spec, &deals).unwrap();
+    assert_eq!(r.open_count, 20_001);
+    assert_eq!(r.by_stage.len(), 20_001);
+    assert_eq!(r.stage_conversion.len(), 11_999);
+    assert_eq!(r.time_in_stage.len(), 11_999);
+}

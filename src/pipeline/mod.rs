@@ -32,7 +32,7 @@
 mod deal;
 mod handoff;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
@@ -145,8 +145,13 @@ pub struct PipelineState {
     by_source: [SourceAgg; 2],
     /// History stage names, interned: the index is the stage's id below.
     history_stages: Vec<String>,
-    /// `transitions[from][to]`: consecutive history entries.
-    transitions: Vec<Vec<u64>>,
+    /// The id of each history stage name.
+    history_ids: HashMap<String, usize>,
+    /// `(from, to)` → consecutive history entries (sparse: a deal's history
+    /// adds one entry per step, never a row per stage).
+    transitions: HashMap<(usize, usize), u64>,
+    /// The index of each stage name in `by_stage`.
+    stage_ids: HashMap<String, usize>,
     /// Entries into each history stage.
     entered: Vec<u64>,
     /// Ended stays in each history stage, in seconds.
@@ -175,7 +180,9 @@ impl PipelineState {
             by_stage: Vec::new(),
             by_source: [SourceAgg::default(), SourceAgg::default()],
             history_stages: Vec::new(),
-            transitions: Vec::new(),
+            history_ids: HashMap::new(),
+            transitions: HashMap::new(),
+            stage_ids: HashMap::new(),
             entered: Vec::new(),
             stays: Vec::new(),
             ignored: BTreeMap::new(),
@@ -189,26 +196,25 @@ impl PipelineState {
 
     /// The id of a history stage, interning it on first sight.
     fn history_stage(&mut self, name: &str) -> usize {
-        if let Some(i) = self.history_stages.iter().position(|s| s == name) {
+        if let Some(&i) = self.history_ids.get(name) {
             return i;
         }
+        let i = self.history_stages.len();
         self.history_stages.push(name.to_string());
+        self.history_ids.insert(name.to_string(), i);
         self.entered.push(0);
         self.stays.push(Vec::new());
-        let n = self.history_stages.len();
-        for row in &mut self.transitions {
-            row.resize(n, 0);
-        }
-        self.transitions.push(vec![0; n]);
-        n - 1
+        i
     }
 
     fn stage(&mut self, name: &str) -> &mut StageAgg {
-        let i = match self.by_stage.iter().position(|(s, _)| s == name) {
-            Some(i) => i,
+        let i = match self.stage_ids.get(name) {
+            Some(&i) => i,
             None => {
+                let i = self.by_stage.len();
                 self.by_stage.push((name.to_string(), StageAgg::default()));
-                self.by_stage.len() - 1
+                self.stage_ids.insert(name.to_string(), i);
+                i
             }
         };
         &mut self.by_stage[i].1
@@ -320,7 +326,7 @@ impl PipelineState {
             let id = self.history_stage(&e.stage);
             self.entered[id] += 1;
             if let Some(p) = prev {
-                self.transitions[p][id] += 1;
+                *self.transitions.entry((p, id)).or_insert(0) += 1;
             }
             let end = match h.get(i + 1) {
                 Some(next) => Some(next.entered_at),
@@ -406,10 +412,8 @@ impl PipelineState {
             .iter()
             .map(|n| self.history_stage(n))
             .collect();
-        for (i, row) in o.transitions.iter().enumerate() {
-            for (j, n) in row.iter().enumerate() {
-                count(&mut self.transitions[ids[i]][ids[j]], *n)?;
-            }
+        for (&(i, j), n) in &o.transitions {
+            count(self.transitions.entry((ids[i], ids[j])).or_insert(0), *n)?;
         }
         for (i, n) in o.entered.iter().enumerate() {
             count(&mut self.entered[ids[i]], *n)?;
@@ -566,16 +570,14 @@ impl PipelineState {
         by_stage.sort_by(|a, b| a.stage.cmp(&b.stage));
         let names = &self.history_stages;
         let mut stage_conversion: Vec<StageConversion> = Vec::new();
-        for (i, row) in self.transitions.iter().enumerate() {
-            for (j, &n) in row.iter().enumerate() {
-                if n > 0 {
-                    stage_conversion.push(StageConversion {
-                        from: names[i].clone(),
-                        to: names[j].clone(),
-                        deals: n,
-                        rate: Ratio::from_counts(n, self.entered[i]).ok(),
-                    });
-                }
+        for (&(i, j), &n) in &self.transitions {
+            if n > 0 {
+                stage_conversion.push(StageConversion {
+                    from: names[i].clone(),
+                    to: names[j].clone(),
+                    deals: n,
+                    rate: Ratio::from_counts(n, self.entered[i]).ok(),
+                });
             }
         }
         stage_conversion.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
