@@ -535,3 +535,25 @@ fn pipeline_stages_scale_linearly() {
     assert_eq!(r.stage_conversion.len(), 11_999);
     assert_eq!(r.time_in_stage.len(), 11_999);
 }
+
+/// Many touches at one instant: duplicates removed in linear time.
+#[test]
+fn journey_with_many_touches_at_one_instant() {
+    use chrono::{TimeZone, Utc};
+    use revops::journey::{Channel, Journey, Touchpoint, TouchpointKind};
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let touches: Vec<Touchpoint> = (0..40_000)
+        .map(|i| {
+            Touchpoint::new(
+                at,
+                Channel::new(format!("c{}", i % 20_000)).unwrap(),
+                TouchpointKind::Click,
+            )
+        })
+        .collect();
+    let j = Journey::new(touches);
+    assert_eq!(j.touches().len(), 20_000);
+    assert_eq!(j.duplicates_removed(), 20_000);
+    // First occurrences keep their order.
+    assert_eq!(j.touches()[1].channel.as_str(), "c1");
+}

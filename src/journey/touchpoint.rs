@@ -436,18 +436,23 @@ impl Journey {
     pub fn new(mut touches: Vec<Touchpoint>) -> Journey {
         touches.sort_by_key(|t| t.at); // stable
         let before = touches.len();
-        // Exact duplicates are adjacent only within one instant; compare each
-        // touch with the earlier ones at the same time.
-        let mut kept: Vec<Touchpoint> = Vec::with_capacity(touches.len());
-        let mut group_start = 0;
-        for t in touches {
-            if kept.last().is_some_and(|l| l.at != t.at) {
-                group_start = kept.len();
+        // Exact duplicates are adjacent only within one instant: each touch
+        // is looked up among the earlier ones at the same time in a hash
+        // set, so many touches at one instant cost O(n), not O(n²).
+        let mut keep = vec![true; touches.len()];
+        let mut group: std::collections::HashSet<&Touchpoint> = Default::default();
+        for (i, t) in touches.iter().enumerate() {
+            if i > 0 && touches[i - 1].at != t.at {
+                group.clear();
             }
-            if !kept[group_start..].contains(&t) {
-                kept.push(t);
-            }
+            keep[i] = group.insert(t);
         }
+        drop(group);
+        let kept: Vec<Touchpoint> = touches
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(t, k)| k.then_some(t))
+            .collect();
         let duplicates_removed = (before - kept.len()) as u64;
         Journey {
             touches: kept,
