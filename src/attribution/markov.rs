@@ -522,14 +522,35 @@ impl System {
     /// Solves for `(h(start), g(start))` with the states in `dead` sent to
     /// `(null)`, and the Gauss–Seidel sweeps used (0 when every component
     /// was solved by elimination).
-    fn solve(&self, dead: &[bool]) -> Result<(f64, f64, usize)> {
+    fn solve(&self, dead: &[bool], full: Option<(&[f64], &[f64])>) -> Result<(Vec<f64>, Vec<f64>, usize)> {
         let n = self.probs.len();
-        let mut h = vec![0.0f64; n];
-        let mut g = vec![0.0f64; n];
+        // With the full chain's solution given, only the components that
+        // can reach a removed state change; the others keep their values,
+        // and the iterative solves start from them.
+        let (mut h, mut g) = match full {
+            Some((h, g)) => (h.to_vec(), g.to_vec()),
+            None => (vec![0.0f64; n], vec![0.0f64; n]),
+        };
+        let mut changed = vec![full.is_none(); n];
         let mut local = vec![usize::MAX; n];
         let mut sweeps = 0;
         let mut alive: Vec<usize> = Vec::new();
         for comp in &self.components {
+            if full.is_some() {
+                let affected = comp.iter().any(|&s| {
+                    dead[s] || self.probs[s].iter().any(|&(t, _)| changed[t])
+                });
+                if !affected {
+                    continue;
+                }
+                for &s in comp {
+                    changed[s] = true;
+                    if dead[s] {
+                        h[s] = 0.0;
+                        g[s] = 0.0;
+                    }
+                }
+            }
             alive.clear();
             alive.extend(comp.iter().copied().filter(|&s| !dead[s]));
             if alive.is_empty() {
@@ -547,11 +568,7 @@ impl System {
                 local[s] = usize::MAX;
             }
         }
-        Ok((
-            h.first().copied().unwrap_or(0.0),
-            g.first().copied().unwrap_or(0.0),
-            sweeps,
-        ))
+        Ok((h, g, sweeps))
     }
 
     /// Exact solve of one component by GTH state elimination.
@@ -678,8 +695,9 @@ impl System {
             if delta == 0.0 {
                 return Ok(sweep);
             }
+            // The rate of contraction is known from the second sweep on.
             let rate = delta / prev_delta;
-            if rate < 1.0 && delta / (1.0 - rate) <= tol {
+            if sweep > 1 && rate < 1.0 && delta / (1.0 - rate) <= tol {
                 return Ok(sweep);
             }
             prev_delta = delta;
@@ -727,7 +745,9 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
     let chain = Chain::build(&kept, order, ledger.index())?;
     let system = System::new(&chain);
     let n = system.probs.len();
-    let (p_full, v_full, mut sweeps) = system.solve(&vec![false; n])?;
+    let (h_full, g_full, mut sweeps) = system.solve(&vec![false; n], None)?;
+    let p_full = h_full.first().copied().unwrap_or(0.0);
+    let v_full = g_full.first().copied().unwrap_or(0.0);
     let mut dead = vec![false; n];
     let mut effects = Vec::with_capacity(chain.channels_seen.len());
     let mut a = Vec::with_capacity(chain.channels_seen.len());
@@ -736,7 +756,8 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
         for (s, m) in chain.members.iter().take(n).enumerate() {
             dead[s] = m.contains(&c);
         }
-        let (p, v, sw) = system.solve(&dead)?;
+        let (h, g, sw) = system.solve(&dead, Some((&h_full, &g_full)))?;
+        let (p, v) = (h.first().copied().unwrap_or(0.0), g.first().copied().unwrap_or(0.0));
         sweeps = sweeps.max(sw);
         let da = (p_full - p).max(0.0);
         let db = (v_full - v).max(0.0);
