@@ -252,3 +252,27 @@ fn pipeline_usage_errors_and_overflow() {
     assert_eq!(r.json["open_pipeline"]["amount"], "0");
     assert_eq!(r.json["schema_version"], 1);
 }
+
+/// A row longer than the tools keep (an unclosed quote, say) is one
+/// rejected row, read through without being held; lines after it are
+/// still numbered right.
+#[test]
+fn overlong_rows_are_rejected_and_counted() {
+    let mut f = b"user_id,ts,step,channel\n1,1,0,a\n2,1,0,\"".to_vec();
+    for _ in 0..30_000 {
+        f.extend_from_slice(
+            b"0123456789012345678901234567890123456789012345678901234567890123456789\n",
+        );
+    }
+    f.extend_from_slice(b"\"\n3,1,0,a\n");
+    let r = run("funnel", &f, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(rejected_lines(&r.json), vec![3]);
+    assert_eq!(r.json["rejected"][0]["reason"], "the row is too long");
+    assert_eq!(r.json["steps"][0]["users"], 2);
+    // The row after the long one is line 30,004.
+    let mut g = f.clone();
+    g.extend_from_slice(b"x,1,0,a\n");
+    let r = run("funnel", &g, &[]);
+    assert_eq!(rejected_lines(&r.json), vec![3, 30_005]);
+}

@@ -179,18 +179,57 @@ impl Errors {
     }
 }
 
-/// Counts line terminators (`\n`, `\r\n` and a lone `\r` each end one line)
-/// from the start of a file, forward only.
-struct LineCounter {
-    pos: usize,
+/// The longest row kept, in bytes of field data; a longer one is read
+/// through (never held) and rejected.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+/// The most fields a row may have before it is read through and rejected.
+pub const MAX_FIELDS: usize = 4096;
+
+/// A streaming CSV reader over any `Read`: `csv_core`'s parser fed in
+/// 64 KiB chunks, counting line terminators (`\n`, `\r\n` and a lone `\r`
+/// each end one line) in the bytes it consumes, so every record knows the
+/// line it starts on. Memory is bounded by the chunk and the longest row
+/// kept ([`MAX_ROW_BYTES`]), whatever the file holds.
+pub struct RowReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// Fields of the last record.
+    nfields: usize,
     line: u64,
     prev_cr: bool,
 }
 
-impl LineCounter {
-    /// The 1-based line of byte `to` (not before the last one asked for).
-    fn line_at(&mut self, data: &[u8], to: usize) -> u64 {
-        for &b in &data[self.pos..to.min(data.len())] {
+/// One record: its first line, and whether it was too long to keep.
+pub struct RowInfo {
+    pub line: u64,
+    pub too_long: bool,
+}
+
+impl<R: std::io::Read> RowReader<R> {
+    pub fn new(inner: R, delimiter: u8) -> RowReader<R> {
+        RowReader {
+            inner,
+            buf: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            eof: false,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+            nfields: 0,
+            line: 1,
+            prev_cr: false,
+        }
+    }
+
+    fn count_lines(&mut self, from: usize, to: usize) {
+        for &b in &self.buf[from..to] {
             match b {
                 b'\n' if self.prev_cr => self.prev_cr = false,
                 b'\n' => self.line += 1,
@@ -201,8 +240,96 @@ impl LineCounter {
                 _ => self.prev_cr = false,
             }
         }
-        self.pos = self.pos.max(to.min(data.len()));
-        self.line
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start == self.end && !self.eof {
+            self.start = 0;
+            self.end = loop {
+                match self.inner.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            self.eof = self.end == 0;
+        }
+        Ok(())
+    }
+
+    /// Reads the next record; `None` at the end of the input.
+    pub fn next_record(&mut self) -> std::io::Result<Option<RowInfo>> {
+        use csv_core::ReadRecordResult::*;
+        // Blank lines before the record are not records: skip them here,
+        // counting them, so that the record's line is its own.
+        loop {
+            self.fill()?;
+            if self.start == self.end {
+                break;
+            }
+            let skip = self.buf[self.start..self.end]
+                .iter()
+                .position(|&b| b != b'\n' && b != b'\r')
+                .unwrap_or(self.end - self.start);
+            self.count_lines(self.start, self.start + skip);
+            self.start += skip;
+            if self.start < self.end {
+                break;
+            }
+        }
+        let line = self.line;
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        let mut too_long = false;
+        loop {
+            self.fill()?;
+            let input = &self.buf[self.start..self.end];
+            let (res, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
+            self.count_lines(self.start, self.start + nin);
+            self.start += nin;
+            outlen += nout;
+            endlen += nend;
+            match res {
+                InputEmpty => continue,
+                OutputFull => {
+                    if self.out.len() >= MAX_ROW_BYTES {
+                        // Read the rest of the row into the same space.
+                        too_long = true;
+                        outlen = 0;
+                    } else {
+                        self.out.resize(self.out.len() * 2, 0);
+                    }
+                }
+                OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        too_long = true;
+                        endlen = 0;
+                    } else {
+                        self.ends.resize(self.ends.len() * 2, 0);
+                    }
+                }
+                Record => {
+                    self.nfields = if too_long { 0 } else { endlen };
+                    return Ok(Some(RowInfo { line, too_long }));
+                }
+                End => return Ok(None),
+            }
+        }
+    }
+
+    /// The number of fields of the last record.
+    pub fn len(&self) -> usize {
+        self.nfields
+    }
+
+    /// Field `i` of the last record.
+    pub fn field(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.nfields {
+            return None;
+        }
+        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.out.get(from..self.ends[i])
     }
 }
 
@@ -217,10 +344,11 @@ pub struct Read {
 /// Reads `path`, locates the `wanted` columns by header name, and calls
 /// `row(line, fields)` for each data row with the wanted fields in order
 /// (trimmed); an `Err(reason)` rejects the row. Rows that cannot be read
-/// (wrong field count, invalid UTF-8, a broken quote) are rejected here.
-/// Line numbers are those of the row's first line in the file, the header
-/// being line 1, for LF, CRLF and CR line ends, blank lines and quoted
-/// fields that span lines.
+/// (wrong field count, invalid UTF-8, longer than [`MAX_ROW_BYTES`]) are
+/// rejected here. Line numbers are those of the row's first line in the
+/// file, the header being line 1, for LF, CRLF and CR line ends, blank
+/// lines and quoted fields that span lines. The file is streamed: memory
+/// does not grow with its size.
 ///
 /// Exits 1 if the file cannot be read, 2 if its header lacks a column.
 pub fn read_csv(
@@ -232,80 +360,60 @@ pub fn read_csv(
     mut row: impl FnMut(u64, &[&str]) -> Result<(), String>,
 ) -> Read {
     let started = Instant::now();
-    let data = match std::fs::read(path) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{tool}: cannot read {path}: {e}");
-            exit(1)
-        }
+    let fail = |e: std::io::Error| -> ! {
+        eprintln!("{tool}: cannot read {path}: {e}");
+        exit(1)
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .delimiter(sniff_delimiter(&data))
-        .from_reader(&data[..]);
-    let headers = match reader.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            eprintln!("{tool}: cannot read the header of {path}: {e}");
-            exit(1)
-        }
+    let delimiter = {
+        use std::io::BufRead;
+        let file = std::fs::File::open(path).unwrap_or_else(|e| fail(e));
+        let mut first = Vec::new();
+        let _ = std::io::BufReader::new(std::io::Read::take(file, 64 * 1024))
+            .read_until(b'\n', &mut first);
+        sniff_delimiter(&first)
     };
+    let file = std::fs::File::open(path).unwrap_or_else(|e| fail(e));
+    let mut reader = RowReader::new(file, delimiter);
+    let header = reader.next_record().unwrap_or_else(|e| fail(e));
+    let width = reader.len();
     let mut columns = Vec::new();
-    for w in wanted {
-        match headers
-            .iter()
-            .position(|h| std::str::from_utf8(h).is_ok_and(|h| h.trim() == *w))
-        {
-            Some(i) => columns.push(i),
-            None => usage_error(
-                tool,
-                usage,
-                &format!("{path}: the header has no {w:?} column"),
-            ),
+    if header.is_some() {
+        for w in wanted {
+            let found = (0..width).find(|&i| {
+                reader
+                    .field(i)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .is_some_and(|h| h.trim() == *w)
+            });
+            match found {
+                Some(i) => columns.push(i),
+                None => usage_error(
+                    tool,
+                    usage,
+                    &format!("{path}: the header has no {w:?} column"),
+                ),
+            }
         }
+    } else {
+        usage_error(tool, usage, &format!("{path}: the file has no header"));
     }
-    let mut lines = LineCounter {
-        pos: 0,
-        line: 1,
-        prev_cr: false,
-    };
-    let mut rec = csv::ByteRecord::new();
     let n = columns.len();
     assert!(n <= 16, "at most 16 wanted columns");
     let mut rows = 0u64;
-    loop {
-        let result = reader.read_byte_record(&mut rec);
-        // The reader's position is where it started looking: blank lines
-        // before the row come first, so skip line ends to the row's start.
-        let from = match &result {
-            Ok(_) => rec.position().map_or(0, |p| p.byte() as usize),
-            Err(e) => e.position().map_or(0, |p| p.byte() as usize),
-        };
-        let start = data[from.min(data.len())..]
-            .iter()
-            .position(|&b| b != b'\n' && b != b'\r')
-            .map_or(data.len(), |k| from + k);
-        match result {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(_) => {
-                rows += 1;
-                let line = lines.line_at(&data, start);
-                rejects.push(line, "unreadable row");
-                // The csv reader resumes after the bad row.
-                continue;
-            }
-        }
+    while let Some(info) = reader.next_record().unwrap_or_else(|e| fail(e)) {
         rows += 1;
-        let line = lines.line_at(&data, start);
-        if rec.len() != headers.len() {
-            rejects.push(line, "wrong number of fields");
+        if info.too_long {
+            rejects.push(info.line, "the row is too long");
+            continue;
+        }
+        if reader.len() != width {
+            rejects.push(info.line, "wrong number of fields");
             continue;
         }
         let mut fields: [&str; 16] = [""; 16];
         let mut utf8 = true;
         for (k, &c) in columns.iter().enumerate() {
-            match std::str::from_utf8(rec.get(c).unwrap_or(b"")) {
+            match std::str::from_utf8(reader.field(c).unwrap_or(b"")) {
                 Ok(s) => fields[k] = s.trim(),
                 Err(_) => {
                     utf8 = false;
@@ -314,11 +422,11 @@ pub fn read_csv(
             }
         }
         if !utf8 {
-            rejects.push(line, "a field is not valid UTF-8");
+            rejects.push(info.line, "a field is not valid UTF-8");
             continue;
         }
-        if let Err(reason) = row(line, &fields[..n]) {
-            rejects.push(line, reason);
+        if let Err(reason) = row(info.line, &fields[..n]) {
+            rejects.push(info.line, reason);
         }
     }
     Read { rows, started }

@@ -522,7 +522,11 @@ impl System {
     /// Solves for `(h(start), g(start))` with the states in `dead` sent to
     /// `(null)`, and the Gauss–Seidel sweeps used (0 when every component
     /// was solved by elimination).
-    fn solve(&self, dead: &[bool], full: Option<(&[f64], &[f64])>) -> Result<(Vec<f64>, Vec<f64>, usize)> {
+    fn solve(
+        &self,
+        dead: &[bool],
+        full: Option<(&[f64], &[f64])>,
+    ) -> Result<(Vec<f64>, Vec<f64>, usize)> {
         let n = self.probs.len();
         // With the full chain's solution given, only the components that
         // can reach a removed state change; the others keep their values,
@@ -537,9 +541,9 @@ impl System {
         let mut alive: Vec<usize> = Vec::new();
         for comp in &self.components {
             if full.is_some() {
-                let affected = comp.iter().any(|&s| {
-                    dead[s] || self.probs[s].iter().any(|&(t, _)| changed[t])
-                });
+                let affected = comp
+                    .iter()
+                    .any(|&s| dead[s] || self.probs[s].iter().any(|&(t, _)| changed[t]));
                 if !affected {
                     continue;
                 }
@@ -757,7 +761,10 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
             dead[s] = m.contains(&c);
         }
         let (h, g, sw) = system.solve(&dead, Some((&h_full, &g_full)))?;
-        let (p, v) = (h.first().copied().unwrap_or(0.0), g.first().copied().unwrap_or(0.0));
+        let (p, v) = (
+            h.first().copied().unwrap_or(0.0),
+            g.first().copied().unwrap_or(0.0),
+        );
         sweeps = sweeps.max(sw);
         let da = (p_full - p).max(0.0);
         let db = (v_full - v).max(0.0);
