@@ -148,7 +148,7 @@ mod serde_util;
 
 pub use error::{Error, Result};
 pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};
-pub use rust_decimal::Decimal;
+pub use rust_decimal::{Decimal, RoundingStrategy};
 
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -8,6 +8,10 @@ use revops::funnel::*;
 use revops::journey::{ChannelId, Channels};
 use rust_decimal_macros::dec;
 
+#[path = "reference/clickhouse.rs"]
+mod clickhouse;
+use clickhouse::{reference_level, reference_level_strict_once};
+
 const A: u8 = 0;
 const B: u8 = 1;
 const C: u8 = 2;
@@ -437,117 +441,6 @@ proptest! {
         let got: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
         prop_assert_eq!(got, counts.to_vec());
     }
-}
-
-/// ClickHouse's `getEventLevelStrictOnce`, transcribed literally on
-/// (timestamp, condition) pairs (every chain kept, no de-duplication).
-fn reference_level_strict_once(
-    events: &[(i64, u8)],
-    n: usize,
-    window: i64,
-    modes: &[&str],
-) -> usize {
-    let has = |m: &str| modes.contains(&m);
-    let mut seqs: Vec<Vec<(i64, i64)>> = vec![Vec::new(); n];
-    let mut has_first = false;
-    let max_level =
-        |s: &Vec<Vec<(i64, i64)>>| s.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
-    for &(t, step) in events {
-        let idx = if usize::from(step) < n {
-            i64::from(step)
-        } else {
-            -1
-        };
-        if idx == -1 {
-            if has("strict_order") && has_first {
-                break;
-            }
-            continue;
-        }
-        let idx = idx as usize;
-        if idx == 0 {
-            seqs[0].push((t, t));
-            has_first = true;
-        } else if has("strict_deduplication") && !seqs[idx].is_empty() {
-            return max_level(&seqs);
-        } else if has("strict_order") && has_first && seqs[idx - 1].is_empty() {
-            if has("allow_reentry") {
-                continue;
-            }
-            return seqs.iter().position(|l| l.is_empty()).unwrap_or(n);
-        } else if !seqs[idx - 1].is_empty() {
-            let mut i = 0;
-            while i < seqs[idx - 1].len() {
-                let (first, last) = seqs[idx - 1][i];
-                let mut ok = i128::from(t) <= i128::from(first) + i128::from(window);
-                if !ok && seqs[idx - 1].len() > 1 {
-                    seqs[idx - 1].remove(i);
-                    continue;
-                }
-                if ok && has("strict_increase") {
-                    ok = last < t;
-                }
-                if ok {
-                    seqs[idx].push((first, t));
-                    if idx + 1 == n {
-                        return n;
-                    }
-                }
-                i += 1;
-            }
-        }
-    }
-    max_level(&seqs)
-}
-
-/// ClickHouse's `getEventLevelNonStrictOnce`, transcribed literally on
-/// (timestamp, condition) pairs, as an independent reference.
-fn reference_level(events: &[(i64, u8)], n: usize, window: i64, modes: &[&str]) -> usize {
-    let has = |m: &str| modes.contains(&m);
-    let mut ts: Vec<Option<(i64, i64)>> = vec![None; n];
-    let mut first_event = false;
-    let max_level =
-        |ts: &Vec<Option<(i64, i64)>>| ts.iter().rposition(|t| t.is_some()).map_or(0, |i| i + 1);
-    for &(t, step) in events {
-        let idx = if usize::from(step) < n {
-            i64::from(step)
-        } else {
-            -1
-        };
-        if has("strict_order") && idx == -1 {
-            if first_event {
-                break;
-            }
-            continue;
-        }
-        if idx == -1 {
-            continue;
-        }
-        let idx = idx as usize;
-        if idx == 0 {
-            ts[0] = Some((t, t));
-            first_event = true;
-        } else if has("strict_deduplication") && ts[idx].is_some() {
-            return max_level(&ts);
-        } else if has("strict_order") && first_event && ts[idx - 1].is_none() {
-            if has("allow_reentry") {
-                continue;
-            }
-            return ts.iter().position(|x| x.is_none()).unwrap_or(n);
-        } else if let Some((first, last)) = ts[idx - 1] {
-            let mut ok = i128::from(t) <= i128::from(first) + i128::from(window);
-            if has("strict_increase") {
-                ok = ok && last < t;
-            }
-            if ok {
-                ts[idx] = Some((first, t));
-                if idx + 1 == n {
-                    return n;
-                }
-            }
-        }
-    }
-    max_level(&ts)
 }
 
 /// Under strict_deduplication a wider window can lower the level: with

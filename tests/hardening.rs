@@ -557,3 +557,86 @@ fn journey_with_many_touches_at_one_instant() {
     // First occurrences keep their order.
     assert_eq!(j.touches()[1].channel.as_str(), "c1");
 }
+
+/// Found by the attribution fuzz target: credits add back exactly even
+/// when the rows' values cancel past 28 significant digits
+/// (−Decimal::MAX + 46.10 + Decimal::MAX = 46.10, which adding Decimals
+/// one at a time rounds to 46).
+#[test]
+fn credits_add_back_when_values_cancel() {
+    let max = Decimal::MAX;
+    let r = vec![
+        PathRow::new(vec![ChannelId(1), ChannelId(1)], 15, usd(-max), 13),
+        PathRow::new(vec![ChannelId(1), ChannelId(1)], 13, usd(dec!(46.10)), 2),
+        PathRow::new(vec![ChannelId(0)], u64::MAX - 6, usd(max), u64::MAX),
+    ];
+    for (model, a) in all_models(&r) {
+        if let Ok(a) = a {
+            assert_eq!(a.total_value().unwrap(), usd(dec!(46.10)), "{model}");
+        }
+    }
+}
+
+/// Found by the pipeline fuzz target: amount sums are associative, so a
+/// merge of partial states equals the report of the whole even when an
+/// intermediate sum in one order needs more than 28 significant digits.
+#[test]
+fn pipeline_merge_equals_whole_when_sums_need_many_digits() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use revops::journey::Team;
+    use revops::pipeline::{
+        report, Deal, DealStatus, ForecastCategory, PipelineSpec, PipelineState,
+    };
+    use revops::Period;
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let at = |n: NaiveDate| Utc.from_utc_datetime(&n.and_hms_opt(0, 0, 0).unwrap());
+    let lost = |id: &str, amount: Decimal| {
+        Deal::new(
+            id,
+            at(d(1, 5)),
+            Some(at(d(2, 1))),
+            DealStatus::Lost,
+            usd(amount),
+            "s",
+            Ratio::new(dec!(0)).unwrap(),
+            ForecastCategory::Omitted,
+            Team::Sales,
+        )
+        .unwrap()
+    };
+    let big = Decimal::from_str_exact("23768448754279301278063185100").unwrap();
+    let deals = [
+        lost("A", big),
+        lost("B", dec!(0.5)),
+        lost("C", dec!(0.5)),
+        lost("D", dec!(6424)),
+    ];
+    let spec = PipelineSpec::new(
+        Period::new(d(1, 1), d(4, 1)).unwrap(),
+        d(3, 31),
+        Currency::USD,
+    );
+    let whole = report(spec.clone(), &deals).unwrap();
+    assert_eq!(
+        whole.lost_amount.unwrap().amount(),
+        Decimal::from_str_exact("23768448754279301278063191525").unwrap()
+    );
+    for cut in 0..=deals.len() {
+        for reversed in [false, true] {
+            let mut order = deals.to_vec();
+            if reversed {
+                order.reverse();
+            }
+            let mut a = PipelineState::new(spec.clone());
+            let mut b = PipelineState::new(spec.clone());
+            a.extend(&order[..cut]).unwrap();
+            b.extend(&order[cut..]).unwrap();
+            a.merge(&b).unwrap();
+            assert_eq!(
+                a.finish().unwrap().lost_amount,
+                whole.lost_amount,
+                "{cut} {reversed}"
+            );
+        }
+    }
+}

@@ -802,14 +802,17 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
         // follow the conversion weights.
         crate::quantity::split_integer(total_value, &wa, &mut value_parts)?;
     }
-    let booked = value_parts
-        .iter()
-        .try_fold(0i128, |s, &x| s.checked_add(x))
-        .ok_or_else(|| Error::overflow("Markov attribution: value"))?;
-    if booked != total_value {
+    let sum = |parts: &[i128]| {
+        parts
+            .iter()
+            .try_fold(0i128, |s, &x| s.checked_add(x))
+            .ok_or_else(|| Error::overflow("Markov attribution: credits"))
+    };
+    // Credits add back exactly, or there is no result.
+    if sum(&conv_parts)? != conv_units || sum(&value_parts)? != total_value {
         return Err(Error::invalid(
             "Markov attribution",
-            "the chain gives no channel any weight, so the value cannot be shared",
+            "the chain gives no channel any weight, so the totals cannot be shared",
         ));
     }
     ledger.book_parts(&ids, &conv_parts, &value_parts)?;

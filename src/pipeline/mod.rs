@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::journey::{Ownership, Team};
 use crate::metrics::{alignment, sales};
 use crate::objective::{Direction, Goal, GoalKind, Objective, Pace, SalesObjective, Target};
-use crate::quantity::exact::add as exact_add;
+use crate::quantity::exact::{add as exact_add, WideSum};
 use crate::quantity::{sort_i64, sorted_stats, Currency, FxRates, Money, Multiple, Period, Ratio};
 
 /// What a pipeline report covers.
@@ -97,29 +97,24 @@ struct SourceAgg {
     open_amount: Sum,
 }
 
-/// An exact running sum of amounts that remembers an overflow instead of
-/// failing the whole report: `None` once the exact sum left `Decimal`'s
-/// range, and then the figure built on it is `None` in the report, named in
-/// [`PipelineReport::overflowed`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Sum(Option<Decimal>);
-
-impl Default for Sum {
-    fn default() -> Sum {
-        Sum(Some(Decimal::ZERO))
-    }
-}
+/// An exact running sum of amounts (see [`WideSum`]): associative, so
+/// partial states merge to the report of the whole, and read back as `None`
+/// when the total does not fit a `Decimal`; the figure built on it is then
+/// `None` in the report, named in [`PipelineReport::overflowed`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sum(WideSum);
 
 impl Sum {
     fn add(&mut self, x: Decimal) {
-        self.0 = self.0.and_then(|a| exact_add(a, x));
+        self.0.add(x);
     }
 
     fn merge(&mut self, o: Sum) {
-        self.0 = match (self.0, o.0) {
-            (Some(a), Some(b)) => exact_add(a, b),
-            _ => None,
-        };
+        self.0.merge(&o.0);
+    }
+
+    fn value(&self) -> Option<Decimal> {
+        self.0.value()
     }
 }
 
@@ -446,53 +441,37 @@ impl PipelineState {
         let m = |d: Decimal| Money::new(d.normalize(), cur);
         let mut overflowed: Vec<String> = Vec::new();
         let mut figure = |name: &str, sum: Sum| -> Option<Money> {
-            if sum.0.is_none() {
+            let v = sum.value();
+            if v.is_none() {
                 overflowed.push(name.to_string());
             }
-            sum.0.map(m)
+            v.map(m)
         };
         let won_revenue = figure("won_revenue", self.won_amount);
         let lost_amount = figure("lost_amount", self.lost_amount);
         let open_pipeline = figure("open_pipeline", self.open_amount);
         let weighted_pipeline = figure("weighted_pipeline", self.weighted);
+        // The forecast rolls up: closed, + commit, + best case, + pipeline.
+        let mut running = self.won_amount;
+        let mut rolled = [Sum::default(); 3];
+        for (k, r) in rolled.iter_mut().enumerate() {
+            running.merge(self.forecast[k]);
+            *r = running;
+        }
         let forecast = Forecast {
             closed: won_revenue,
-            commit: figure(
-                "forecast.commit",
-                Sum(self
-                    .won_amount
-                    .0
-                    .zip(self.forecast[0].0)
-                    .and_then(|(a, b)| exact_add(a, b))),
-            ),
-            best_case: figure(
-                "forecast.best_case",
-                Sum(self
-                    .won_amount
-                    .0
-                    .zip(self.forecast[0].0)
-                    .zip(self.forecast[1].0)
-                    .and_then(|((a, b), c)| exact_add(exact_add(a, b)?, c))),
-            ),
-            pipeline: figure(
-                "forecast.pipeline",
-                Sum(self
-                    .won_amount
-                    .0
-                    .zip(self.forecast[0].0)
-                    .zip(self.forecast[1].0)
-                    .zip(self.forecast[2].0)
-                    .and_then(|(((a, b), c), d)| exact_add(exact_add(exact_add(a, b)?, c)?, d))),
-            ),
+            commit: figure("forecast.commit", rolled[0]),
+            best_case: figure("forecast.best_case", rolled[1]),
+            pipeline: figure("forecast.pipeline", rolled[2]),
         };
         for (name, agg) in [
             ("marketing", &self.by_source[0]),
             ("sales", &self.by_source[1]),
         ] {
-            if agg.won_amount.0.is_none() {
+            if agg.won_amount.value().is_none() {
                 overflowed.push(format!("by_source.{name}.revenue"));
             }
-            if agg.open_amount.0.is_none() {
+            if agg.open_amount.value().is_none() {
                 overflowed.push(format!("by_source.{name}.open_pipeline"));
             }
         }
@@ -502,7 +481,7 @@ impl PipelineState {
                 ("won_amount", agg.won_amount),
                 ("lost_amount", agg.lost_amount),
             ] {
-                if sum.0.is_none() {
+                if sum.value().is_none() {
                     overflowed.push(format!("by_stage.{name}.{what}"));
                 }
             }
@@ -539,15 +518,15 @@ impl PipelineState {
             }
             (None, _, _) => None,
         };
-        let mk_open = self.by_source[0].open_amount.0.map(m);
-        let mk_won = self.by_source[0].won_amount.0.map(m);
+        let mk_open = self.by_source[0].open_amount.value().map(m);
+        let mk_won = self.by_source[0].won_amount.value().map(m);
         let source_report = |s: &SourceAgg| SourceReport {
             won_count: s.won,
             lost_count: s.lost,
             open_count: s.open,
             win_rate: sales::win_rate(s.won, s.lost).ok(),
-            revenue: s.won_amount.0.map(m),
-            open_pipeline: s.open_amount.0.map(m),
+            revenue: s.won_amount.value().map(m),
+            open_pipeline: s.open_amount.value().map(m),
         };
         let [mk, sl] = &self.by_source;
         let by_source = BySource {
@@ -562,9 +541,9 @@ impl PipelineState {
                 open_count: a.open,
                 won_count: a.won,
                 lost_count: a.lost,
-                open_amount: a.open_amount.0.map(m),
-                won_amount: a.won_amount.0.map(m),
-                lost_amount: a.lost_amount.0.map(m),
+                open_amount: a.open_amount.value().map(m),
+                won_amount: a.won_amount.value().map(m),
+                lost_amount: a.lost_amount.value().map(m),
             })
             .collect();
         by_stage.sort_by(|a, b| a.stage.cmp(&b.stage));

@@ -56,3 +56,116 @@ mod tests {
         assert_eq!(add(x, d("0.2")), Some(d("3961408125713216879677197517")));
     }
 }
+
+/// 10^28: the fractional unit of [`WideSum`] (a `Decimal` has at most 28
+/// decimals, so every `Decimal` is a whole number of these units).
+const FRAC_ONE: i128 = 10_000_000_000_000_000_000_000_000_000;
+
+/// An exact running sum of `Decimal`s that is associative and commutative
+/// whatever the order, so that partial sums merge to the sum of the whole:
+/// the integer part in an `i128` and the fractional part in units of
+/// 10^-28. (Adding `Decimal`s one at a time is not associative once an
+/// intermediate sum needs more than 28 significant digits.) The total is
+/// read back as a `Decimal` when it fits one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct WideSum {
+    /// `floor(sum)`.
+    whole: i128,
+    /// `(sum − floor(sum)) × 10^28`, in `[0, 10^28)`.
+    frac: i128,
+    /// The integer part left `i128` (about 1.7 × 10^38): sticky.
+    overflow: bool,
+}
+
+impl WideSum {
+    /// Adds `x` exactly.
+    pub(crate) fn add(&mut self, x: Decimal) {
+        let m = x.mantissa();
+        let f = POW10[x.scale() as usize] as i128;
+        self.add_parts(m.div_euclid(f), m.rem_euclid(f) * (FRAC_ONE / f), false);
+    }
+
+    /// Adds another partial sum.
+    pub(crate) fn merge(&mut self, o: &WideSum) {
+        self.add_parts(o.whole, o.frac, o.overflow);
+    }
+
+    fn add_parts(&mut self, whole: i128, frac: i128, overflow: bool) {
+        let mut f = self.frac + frac; // both < 10^28: no overflow
+        let mut carry = 0;
+        if f >= FRAC_ONE {
+            f -= FRAC_ONE;
+            carry = 1;
+        }
+        match self
+            .whole
+            .checked_add(whole)
+            .and_then(|w| w.checked_add(carry))
+        {
+            Some(w) if !overflow => {
+                self.whole = w;
+                self.frac = f;
+            }
+            _ => self.overflow = true,
+        }
+    }
+
+    /// The exact sum, or `None` when it does not fit a `Decimal`.
+    pub(crate) fn value(&self) -> Option<Decimal> {
+        if self.overflow {
+            return None;
+        }
+        let (mut frac, mut scale) = (self.frac, 28u32);
+        while scale > 0 && frac % 10 == 0 {
+            frac /= 10;
+            scale -= 1;
+        }
+        let m = self
+            .whole
+            .checked_mul(POW10[scale as usize] as i128)?
+            .checked_add(frac)?;
+        Decimal::try_from_i128_with_scale(m, scale).ok()
+    }
+}
+
+#[cfg(test)]
+mod wide_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn any_order_any_split() {
+        let xs: Vec<Decimal> = [
+            "23768448754279301278063185100.00",
+            "0.5",
+            "0.5",
+            "-7.25",
+            "6425.00",
+            "-0.0000000000000000000000000001",
+        ]
+        .iter()
+        .map(|s| Decimal::from_str(s).unwrap())
+        .collect();
+        let mut whole = WideSum::default();
+        xs.iter().for_each(|&x| whole.add(x));
+        for cut in 0..=xs.len() {
+            let (mut a, mut b) = (WideSum::default(), WideSum::default());
+            xs[..cut].iter().rev().for_each(|&x| a.add(x));
+            xs[cut..].iter().for_each(|&x| b.add(x));
+            a.merge(&b);
+            assert_eq!(a, whole);
+        }
+        // 23768448754279301278063191518.75 − 10^-28 needs 57 digits.
+        assert_eq!(whole.value(), None);
+        let mut s = WideSum::default();
+        s.add(Decimal::from_str("-0.5").unwrap());
+        s.add(Decimal::from_str("0.25").unwrap());
+        assert_eq!(s.value(), Some(Decimal::from_str("-0.25").unwrap()));
+        let mut big = WideSum::default();
+        big.add(Decimal::MAX);
+        big.add(Decimal::MAX);
+        assert_eq!(big.value(), None);
+        big.add(-Decimal::MAX);
+        assert_eq!(big.value(), Some(Decimal::MAX));
+    }
+}
