@@ -375,16 +375,25 @@ proptest! {
         }
     }
 
+    /// Markov against a brute-force reference: the chain built from the
+    /// rows as the module docs define it, solved by dense Gaussian
+    /// elimination for the full chain and for each channel removed. Rows
+    /// carry different values, so states have different average values.
     #[test]
-    fn removal_effects_are_in_unit_interval(spec in rows_strategy(), order in 1usize..4) {
+    fn markov_equals_a_dense_reference(spec in rows_strategy(), order in 1usize..4) {
         let r = build(&spec);
         if totals(&r).0 > Decimal::ZERO {
             let m = markov(&r, order, Currency::USD).unwrap();
-            for e in &m.removal_effects {
-                prop_assert!((0.0..=1.0).contains(&e.conversions));
-                prop_assert!((0.0..=1.0).contains(&e.value));
+            let (p, v, effects) = markov_reference(&r, order);
+            prop_assert!((m.conversion_probability - p).abs() < 1e-9, "{} vs {}", m.conversion_probability, p);
+            prop_assert_eq!(m.removal_effects.len(), effects.len());
+            for (e, (c, ec, ev)) in m.removal_effects.iter().zip(&effects) {
+                prop_assert_eq!(e.channel, *c);
+                prop_assert!((e.conversions - ec / p).abs() < 1e-9, "{:?}: {} vs {}", c, e.conversions, ec / p);
+                if v > 0.0 {
+                    prop_assert!((e.value - ev / v).abs() < 1e-9, "{:?}: {} vs {}", c, e.value, ev / v);
+                }
             }
-            prop_assert!((0.0..=1.0).contains(&m.conversion_probability));
         }
     }
 
@@ -451,4 +460,116 @@ proptest! {
             prop_assert!((a - b).abs() < 1e-9);
         }
     }
+}
+
+/// The Markov model of `attribution::markov`'s docs, built and solved
+/// naively: states are the tuples of the path (consecutive repeats
+/// collapsed), solved by dense Gaussian elimination. Returns P(convert),
+/// E[value], and per channel (in id order) the drop of each when the
+/// channel's states are removed.
+fn markov_reference(rows: &[PathRow], order: usize) -> (f64, f64, Vec<(ChannelId, f64, f64)>) {
+    use std::collections::BTreeMap;
+    let mut index: BTreeMap<Vec<ChannelId>, usize> = BTreeMap::new();
+    let mut out: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new()]; // 0 = start
+    let mut conv: Vec<f64> = vec![0.0];
+    let mut null: Vec<f64> = vec![0.0];
+    let mut vsum: Vec<f64> = vec![0.0];
+    let mut vconv: Vec<f64> = vec![0.0];
+    for row in rows {
+        let w = (row.conversions + row.nulls) as f64;
+        if w == 0.0 || row.path.is_empty() {
+            continue;
+        }
+        let n = row.path.len();
+        let windows = if n >= order { n - order + 1 } else { 1 };
+        let mut seq: Vec<usize> = Vec::new();
+        for k in 0..windows {
+            let t = row.path[k..(k + order).min(n)].to_vec();
+            let next = index.len() + 1;
+            let s = *index.entry(t).or_insert(next);
+            if s == out.len() {
+                out.push(BTreeMap::new());
+                conv.push(0.0);
+                null.push(0.0);
+                vsum.push(0.0);
+                vconv.push(0.0);
+            }
+            if seq.last() != Some(&s) {
+                seq.push(s);
+            }
+        }
+        let mut prev = 0;
+        for &s in &seq {
+            *out[prev].entry(s).or_insert(0.0) += w;
+            prev = s;
+        }
+        conv[prev] += row.conversions as f64;
+        null[prev] += row.nulls as f64;
+        if row.conversions > 0 {
+            vsum[prev] += f64::try_from(row.value.amount()).unwrap();
+            vconv[prev] += row.conversions as f64;
+        }
+    }
+    let n = out.len();
+    let members: Vec<Vec<ChannelId>> = {
+        let mut m = vec![Vec::new(); n];
+        for (t, &s) in &index {
+            m[s] = t.clone();
+        }
+        m
+    };
+    let solve = |dead: &dyn Fn(usize) -> bool| -> (f64, f64) {
+        // (I − Q) x = b for x = (h, g), dead states fixed at 0.
+        let mut a = vec![vec![0.0f64; n + 2]; n];
+        for s in 0..n {
+            a[s][s] = 1.0;
+            if dead(s) {
+                continue;
+            }
+            let total: f64 = out[s].values().sum::<f64>() + conv[s] + null[s];
+            if total == 0.0 {
+                continue;
+            }
+            for (&t, &c) in &out[s] {
+                if !dead(t) {
+                    a[s][t] -= c / total;
+                }
+            }
+            let pc = conv[s] / total;
+            a[s][n] = pc;
+            a[s][n + 1] = if vconv[s] > 0.0 {
+                pc * vsum[s] / vconv[s]
+            } else {
+                0.0
+            };
+        }
+        for col in 0..n {
+            let piv = (col..n)
+                .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+                .unwrap();
+            a.swap(col, piv);
+            let d = a[col][col];
+            for row in 0..n {
+                if row != col && a[row][col] != 0.0 {
+                    let f = a[row][col] / d;
+                    for k in col..n + 2 {
+                        a[row][k] -= f * a[col][k];
+                    }
+                }
+            }
+        }
+        (a[0][n] / a[0][0], a[0][n + 1] / a[0][0])
+    };
+    let (p, v) = solve(&|_| false);
+    let mut channels: Vec<ChannelId> = members.iter().flatten().copied().collect();
+    channels.sort_unstable();
+    channels.dedup();
+    let effects = channels
+        .into_iter()
+        .map(|c| {
+            let (pc, vc) = solve(&|s| members[s].contains(&c));
+            (c, (p - pc).max(0.0), (v - vc).max(0.0))
+        })
+        .collect();
+    (p, v, effects)
 }

@@ -10,11 +10,22 @@ fn t0() -> DateTime<Utc> {
 
 #[test]
 fn stage_order_is_consistent_with_ownership() {
-    // Total order, and up to the purchase every marketing-led stage comes
-    // before every sales-led one.
+    // The journey's order, written out (not derived from the type), and up
+    // to the purchase every marketing-led stage comes before every
+    // sales-led one.
+    let journey = [
+        Stage::Awareness,
+        Stage::Interest,
+        Stage::Decision,
+        Stage::Purchase,
+        Stage::Retention,
+        Stage::Advocacy,
+    ];
+    assert_eq!(Stage::ALL, &journey[..]);
+    let pos = |s: &Stage| journey.iter().position(|x| x == s).unwrap();
     for a in Stage::ALL {
         for b in Stage::ALL {
-            assert_eq!(a.cmp(b), (*a as u8).cmp(&(*b as u8)));
+            assert_eq!(a.cmp(b), pos(a).cmp(&pos(b)), "{a} vs {b}");
             if a.is_acquisition()
                 && b.is_acquisition()
                 && a.owner() == Team::Marketing

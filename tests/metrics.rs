@@ -709,9 +709,10 @@ proptest! {
         prop_assert!(x <= y);
     }
 
-    /// ltv_to_cac is the quotient of its two parts.
+    /// ltv_to_cac equals its definition computed from the raw inputs:
+    /// (ARPA × margin / churn) / (spend / customers).
     #[test]
-    fn ltv_to_cac_is_consistent(arpa in 1i64..1_000_000, margin in 1u32..=100, churn in 1u32..=100, spend in 1i64..10_000_000, customers in 1u64..10_000) {
+    fn ltv_to_cac_matches_its_definition(arpa in 1i64..1_000_000, margin in 1u32..=100, churn in 1u32..=100, spend in 1i64..10_000_000, customers in 1u64..10_000) {
         let ltv = customer::customer_lifetime_value(
             usd(Decimal::new(arpa, 2)),
             Ratio::from_counts(margin.into(), 100).unwrap(),
@@ -719,7 +720,11 @@ proptest! {
         ).unwrap();
         let cac = customer::customer_acquisition_cost(usd(Decimal::new(spend, 2)), usd(Decimal::ZERO), customers).unwrap();
         let ratio = customer::ltv_to_cac(ltv, cac).unwrap();
-        prop_assert_eq!(ratio.value(), (ltv.amount() / cac.amount()).normalize());
+        // Independent: in f64 from the inputs, never from ltv or cac.
+        let expect = (arpa as f64 / 100.0 * f64::from(margin) / f64::from(churn))
+            / ((spend as f64 / 100.0) / customers as f64);
+        let got: f64 = ratio.value().try_into().unwrap();
+        prop_assert!((got - expect).abs() <= 1e-9 * expect.max(1.0), "{} vs {}", got, expect);
     }
 
     /// NPS is in [-100, 100] and equals a reference computation.
