@@ -177,7 +177,9 @@ proptest! {
     fn rounding_lands_on_grid(a in any_decimal(), c in prop_oneof![Just(Currency::USD), Just(Currency::JPY), Just(Currency::KWD)]) {
         let r = Money::new(a, c).round(RoundingStrategy::MidpointNearestEven).unwrap();
         prop_assert!(r.is_on_minor_unit_grid() || r.to_minor_units().is_err());
-        prop_assert!((r.amount() - a).abs() <= dec!(0.5) || a.abs() > dec!(1e27));
+        // Within half a minor unit (not half a whole unit).
+        let half = Decimal::new(5, c.exponent().unwrap() + 1);
+        prop_assert!((r.amount() - a).abs() <= half || a.abs() > dec!(1e25), "{} -> {}", a, r.amount());
     }
 
     #[test]
@@ -509,5 +511,58 @@ proptest! {
         let mut out = vec![0i128; weights.len()];
         split_integer(i128::from(total), &weights, &mut out).unwrap();
         prop_assert_eq!(out, reference_split(i128::from(total), &weights));
+    }
+}
+
+// Generators aimed at boundaries (hardening 3).
+proptest! {
+    /// Exact halves with totals of 2^40 and more: the cumulative rule
+    /// rounds each running share half to even, so two equal weights split
+    /// an odd total with the extra unit on the even running share.
+    #[test]
+    fn split_exact_halves_large_totals(k in 0i128..(1 << 20), shift in 40u32..100, n in 2usize..6) {
+        let total = ((k << shift) | 1) * if k % 2 == 0 { 1 } else { -1 };
+        let weights = vec![1u64; 2 * n];
+        let mut out = vec![0i128; 2 * n];
+        split_integer(total, &weights, &mut out).unwrap();
+        prop_assert_eq!(out.iter().sum::<i128>(), total);
+        // Reference: part i = round_half_even(T(i+1)/W) − round_half_even(T·i/W).
+        let w = 2 * n as i128;
+        let rhe = |num: i128| -> i128 {
+            let (q, r) = (num.div_euclid(w), num.rem_euclid(w));
+            if 2 * r > w || (2 * r == w && q % 2 != 0) { q + 1 } else { q }
+        };
+        let sign = total.signum();
+        let t = total.abs();
+        for (i, part) in out.iter().enumerate() {
+            let expect = rhe(t * (i as i128 + 1)) - rhe(t * i as i128);
+            prop_assert_eq!(*part, sign * expect, "part {}", i);
+        }
+    }
+
+    /// `part == whole` is 1 and `whole == 0` is an error, for every count.
+    #[test]
+    fn ratio_boundaries(whole in 0u64..u64::MAX) {
+        if whole == 0 {
+            prop_assert!(Ratio::from_counts(0, 0).is_err());
+        } else {
+            prop_assert_eq!(Ratio::from_counts(whole, whole).unwrap(), Ratio::ONE);
+            prop_assert_eq!(Ratio::from_counts(0, whole).unwrap(), Ratio::ZERO);
+            prop_assert!(Ratio::from_counts(whole, whole - 1).is_err() || whole == 1 && Ratio::from_counts(1, 0).is_err());
+        }
+    }
+
+    /// Every two-operand Money operation refuses two currencies.
+    #[test]
+    fn two_currencies_never_combine(a in any_decimal(), b in any_decimal()) {
+        let x = Money::new(a, Currency::USD);
+        let y = Money::new(b, Currency::EUR);
+        let mismatch = |r: Result<Money, Error>| matches!(r, Err(Error::CurrencyMismatch { .. }));
+        prop_assert!(mismatch(x.checked_add(y)));
+        prop_assert!(mismatch(x.checked_sub(y)));
+        prop_assert!(mismatch(y.checked_sub(x)));
+        prop_assert!(mismatch(Money::checked_sum([x, y], Currency::USD)));
+        prop_assert!(mismatch(Money::checked_sum([x], Currency::EUR)));
+        prop_assert!(x.partial_cmp(&y).is_none());
     }
 }
