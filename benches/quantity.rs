@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use revops::dec;
 use revops::{Currency, Decimal, Money};
-use rust_decimal_macros::dec;
 
 /// The baseline: each share computed with Decimal multiply/divide and
 /// rounding, the remainder dumped on the last part.

@@ -6,10 +6,10 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use revops::attribution::roi::roi_report;
 use revops::attribution::rules::{attribute_journeys, JourneyModel, Rule};
+use revops::dec;
 use revops::journey::{Channel, Channels, Conversion, Journey, Touchpoint, TouchpointKind as K};
 use revops::quantity::FxRates;
 use revops::{Currency, Money};
-use rust_decimal_macros::dec;
 
 /// One journey to build: its touches and the sale, if any.
 type Plan = (&'static [(&'static str, K)], Option<rust_decimal::Decimal>);

@@ -6,12 +6,12 @@
 //! Run with `cargo run --example clothing_store`.
 
 use chrono::NaiveDate;
+use revops::dec;
 use revops::journey::Ownership;
 use revops::metrics::{customer, marketing, sales};
 use revops::objective::*;
 use revops::playbook::detect_mistakes;
 use revops::{Currency, Money, Period, Ratio};
-use rust_decimal_macros::dec;
 
 fn main() -> Result<(), revops::Error> {
     let eur = |a| Money::new(a, Currency::EUR);

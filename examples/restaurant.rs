@@ -4,11 +4,11 @@
 //!
 //! Run with `cargo run --example restaurant`.
 
+use revops::dec;
 use revops::journey::{Stage, TouchpointKind};
 use revops::metrics::{marketing, sales};
 use revops::playbook::{strategy_for, Complexity, Value};
 use revops::{Currency, Money, Ratio};
-use rust_decimal_macros::dec;
 
 fn main() -> Result<(), revops::Error> {
     let aed = |a| Money::new(a, Currency::AED);

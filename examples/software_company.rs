@@ -5,11 +5,11 @@
 //! Run with `cargo run --example software_company`.
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use revops::dec;
 use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
 use revops::metrics::{alignment, customer, marketing, sales};
 use revops::playbook::{strategy_for, Complexity, Value};
 use revops::{Currency, Money, Ratio};
-use rust_decimal_macros::dec;
 
 fn main() -> Result<(), revops::Error> {
     let usd = |a| Money::new(a, Currency::USD);

@@ -3,6 +3,7 @@
 //! Each section shows one capability on a small, made-up business.
 
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+use revops::dec;
 use revops::journey::{
     Channel, Funnel, Lead, LeadSource, LifecycleStage, Ownership, Stage, Team, TeamProfile,
 };
@@ -12,7 +13,6 @@ use revops::objective::{
 };
 use revops::playbook::{detect_mistakes, investment_focus, Competition, MarketSituation};
 use revops::{Change, Currency, Money, Multiple, Period, Ratio};
-use rust_decimal_macros::dec;
 
 fn main() -> Result<(), revops::Error> {
     println!("revops tour: marketing creates demand, sales turns it into revenue\n");

@@ -5,12 +5,12 @@
 //! Run with `cargo run --example tv_launch`.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use revops::dec;
 use revops::journey::{Channel, Journey, Ownership, Touchpoint, TouchpointKind as K};
 use revops::metrics::{marketing, sales};
 use revops::objective::*;
 use revops::playbook::{investment_focus, Competition, MarketSituation};
 use revops::{Currency, Money, Period};
-use rust_decimal_macros::dec;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let usd = |a| Money::new(a, Currency::USD);

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use revops::{Currency, Money, Ratio};
-//! use rust_decimal_macros::dec;
+//! use revops::dec;
 //!
 //! // Marketing: a campaign brought 2,000 visitors and 80 leads for 1,200 USD.
 //! let spend = Money::new(dec!(1200), Currency::USD);
@@ -161,9 +161,32 @@ pub mod quantity;
 #[cfg(feature = "serde")]
 mod serde_util;
 
+/// The `chrono` types that appear in revops' signatures, so that a
+/// dependent crate needs no `chrono` of its own to call them.
+pub use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 pub use error::{Error, Result};
 pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};
 pub use rust_decimal::{Decimal, RoundingStrategy};
+
+#[doc(hidden)]
+pub use rust_decimal_macros as __decimal_macros;
+
+/// A [`Decimal`] literal, checked at compile time: `dec!(12.34)`,
+/// `dec!(-0.5)`, `dec!(1e-3)`. Usable in `const` items.
+///
+/// ```
+/// use revops::{dec, Decimal};
+/// const RATE: Decimal = dec!(0.125);
+/// assert_eq!(RATE * dec!(8), dec!(1));
+/// ```
+#[macro_export]
+macro_rules! dec {
+    ($($t:tt)*) => {{
+        #[allow(unused_imports)]
+        use $crate::Decimal;
+        $crate::__decimal_macros::dec!($($t)*)
+    }};
+}
 
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -266,7 +266,7 @@ impl fmt::Display for Target {
 /// use revops::journey::Ownership;
 /// use revops::objective::{Direction, Goal, GoalKind, Objective, SalesObjective, Target};
 /// use revops::{Currency, Money, Period};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 ///
 /// let d = |day| NaiveDate::from_ymd_opt(2026, 6, day).unwrap();
 /// let quota = Goal::new(

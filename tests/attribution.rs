@@ -8,11 +8,11 @@ use revops::attribution::rules::{
 };
 use revops::attribution::shapley::{conversion_rate, rate_values, simplified};
 use revops::attribution::{Attribution, PathRow};
+use revops::dec;
 use revops::journey::{
     Channel, ChannelId, Channels, Conversion, Journey, Milestone, Touchpoint, TouchpointKind as K,
 };
 use revops::{Currency, Decimal, Money};
-use rust_decimal_macros::dec;
 
 fn usd(a: Decimal) -> Money {
     Money::new(a, Currency::USD)
@@ -552,8 +552,9 @@ fn markov_reference(rows: &[PathRow], order: usize) -> (f64, f64, Vec<(ChannelId
             for row in 0..n {
                 if row != col && a[row][col] != 0.0 {
                     let f = a[row][col] / d;
-                    for k in col..n + 2 {
-                        a[row][k] -= f * a[col][k];
+                    let pivot_row = a[col].clone();
+                    for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                        *x -= f * p;
                     }
                 }
             }

@@ -4,9 +4,9 @@
 
 use chrono::TimeDelta;
 use proptest::prelude::*;
+use revops::dec;
 use revops::funnel::*;
 use revops::journey::{ChannelId, Channels};
-use rust_decimal_macros::dec;
 
 #[path = "reference/clickhouse.rs"]
 mod clickhouse;

@@ -7,11 +7,11 @@ use revops::attribution::markov::markov;
 use revops::attribution::rules::{attribute, Rule};
 use revops::attribution::shapley::{conversion_rate, rate_values, simplified};
 use revops::attribution::{Attribution, ChannelCredit, PathRow, SkipReason};
+use revops::dec;
 use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec};
 use revops::journey::{ChannelId, Channels};
 use revops::quantity::{Distribution, FxRates};
 use revops::{Currency, Decimal, Error, Money, Ratio};
-use rust_decimal_macros::dec;
 
 fn usd(a: Decimal) -> Money {
     Money::new(a, Currency::USD)

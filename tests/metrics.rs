@@ -3,9 +3,9 @@
 
 use chrono::TimeDelta;
 use proptest::prelude::*;
+use revops::dec;
 use revops::metrics::{customer, marketing, sales, Arg, Metric, Value};
 use revops::{Change, Currency, Decimal, Error, Money, Multiple, Nps, Ratio};
-use rust_decimal_macros::dec;
 
 fn c(n: u64) -> Arg {
     Arg::Count(n)

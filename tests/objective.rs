@@ -2,10 +2,10 @@
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
+use revops::dec;
 use revops::journey::Ownership;
 use revops::objective::*;
 use revops::{Currency, Decimal, Money, Period};
-use rust_decimal_macros::dec;
 
 fn june() -> Period {
     Period::month_of(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap())

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
+use revops::dec;
 use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
 use revops::objective::Pace;
 use revops::pipeline::*;
 use revops::quantity::FxRates;
 use revops::{Currency, Decimal, Money, Period, Ratio};
-use rust_decimal_macros::dec;
 
 fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()

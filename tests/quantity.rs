@@ -2,10 +2,10 @@
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
+use revops::dec;
 use revops::quantity::{split_integer, Distribution};
 use revops::{Change, Currency, Decimal, Error, Money, Multiple, Nps, Period, Ratio};
 use rust_decimal::RoundingStrategy;
-use rust_decimal_macros::dec;
 
 /// Any decimal: every mantissa up to 96 bits, every scale 0..=28, and the
 /// extremes.

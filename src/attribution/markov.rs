@@ -727,7 +727,7 @@ impl System {
 /// use revops::attribution::{markov::markov, PathRow};
 /// use revops::journey::Channels;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let mut ch = Channels::new();
 /// let mut row = |p: &str, c, v, n| -> Result<PathRow, revops::Error> {
 ///     Ok(PathRow::new(PathRow::parse_path(p, &mut ch)?, c, Money::new(v, Currency::USD), n))

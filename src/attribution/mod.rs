@@ -35,7 +35,7 @@
 //! use revops::attribution::{rules, PathRow, Attribution};
 //! use revops::journey::Channels;
 //! use revops::{Currency, Money};
-//! use rust_decimal_macros::dec;
+//! use revops::dec;
 //!
 //! let mut ch = Channels::new();
 //! let (search, email) = (ch.intern_str("search")?, ch.intern_str("email")?);

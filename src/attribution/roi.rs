@@ -66,7 +66,7 @@ pub struct RoiReport {
 /// use revops::journey::{ChannelId, Channels};
 /// use revops::quantity::FxRates;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let mut ch = Channels::new();
 /// let ads = ch.intern_str("ads")?;
 /// let usd = |a| Money::new(a, Currency::USD);

@@ -173,7 +173,7 @@ fn rule_weights(rule: &Rule, path: &[ChannelId]) -> Result<Vec<f64>> {
 /// use revops::attribution::{rules::{attribute, Rule}, PathRow};
 /// use revops::journey::Channels;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let mut ch = Channels::new();
 /// let p = PathRow::parse_path("ads > email > store", &mut ch)?;
 /// let rows = [PathRow::new(p, 1, Money::new(dec!(10.00), Currency::USD), 0)];

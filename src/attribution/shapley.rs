@@ -47,7 +47,7 @@ pub const SAMPLED_PERMUTATIONS: usize = 20_000;
 /// use revops::attribution::{shapley::simplified, PathRow};
 /// use revops::journey::Channels;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let mut ch = Channels::new();
 /// let p = PathRow::parse_path("a > b > a", &mut ch)?;
 /// let r = simplified(&[PathRow::new(p, 2, Money::new(dec!(9.00), Currency::EUR), 0)], Currency::EUR)?;

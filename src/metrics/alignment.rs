@@ -130,7 +130,7 @@ pub fn lead_leakage_rate(never_followed_up: u64, mqls: u64) -> Result<Ratio> {
 /// ```
 /// use revops::metrics::alignment::marketing_sourced_pipeline_share;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// assert_eq!(marketing_sourced_pipeline_share(usd(dec!(360000)), usd(dec!(600000)))?.to_string(), "60%");
 /// # Ok::<(), revops::Error>(())
@@ -151,7 +151,7 @@ pub fn marketing_sourced_pipeline_share(marketing_sourced: Money, total: Money) 
 /// ```
 /// use revops::metrics::alignment::marketing_sourced_revenue_share;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// assert_eq!(marketing_sourced_revenue_share(usd(dec!(45000)), usd(dec!(100000)))?.to_string(), "45%");
 /// assert!(marketing_sourced_revenue_share(usd(dec!(1)), usd(dec!(0))).is_err());
@@ -213,7 +213,7 @@ pub fn sales_cycle_change(baseline: TimeDelta, current: TimeDelta) -> Result<Cha
 /// ```
 /// use revops::metrics::alignment::average_deal_size_change;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// assert_eq!(average_deal_size_change(usd(dec!(8000)), usd(dec!(9000)))?.to_string(), "+12.5%");
 /// # Ok::<(), revops::Error>(())

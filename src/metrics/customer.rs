@@ -43,7 +43,7 @@ use crate::quantity::{Change, Money, Multiple, Nps, Ratio};
 /// ```
 /// use revops::metrics::customer::customer_acquisition_cost;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // 30,000 of marketing and 20,000 of sales for 100 customers: 500 each.
 /// assert_eq!(customer_acquisition_cost(usd(dec!(30000)), usd(dec!(20000)), 100)?.amount(), dec!(500));
@@ -78,7 +78,7 @@ pub fn customer_acquisition_cost(
 /// ```
 /// use revops::metrics::customer::cac_payback_months;
 /// use revops::{Currency, Money, Ratio};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // CAC 1,200; 100 a month at an 80% margin is 80 a month: 15 months.
 /// assert_eq!(cac_payback_months(usd(dec!(1200)), usd(dec!(100)), Ratio::new(dec!(0.8))?)?, dec!(15));
@@ -113,7 +113,7 @@ pub fn cac_payback_months(
 /// ```
 /// use revops::metrics::customer::customer_lifetime_value;
 /// use revops::{Currency, Money, Ratio};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 100 a month, 80% margin, 2% monthly churn: 100 x 0.8 / 0.02 = 4,000.
 /// let ltv = customer_lifetime_value(Money::new(dec!(100), Currency::USD), Ratio::new(dec!(0.8))?, Ratio::new(dec!(0.02))?)?;
 /// assert_eq!(ltv.amount(), dec!(4000));
@@ -146,7 +146,7 @@ pub fn customer_lifetime_value(
 /// ```
 /// use revops::metrics::customer::customer_lifetime_value_from_orders;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 60 a visit, 4 visits a year, 3 years: 720.
 /// let ltv = customer_lifetime_value_from_orders(Money::new(dec!(60), Currency::EUR), dec!(4), dec!(3))?;
 /// assert_eq!(ltv.amount(), dec!(720));
@@ -185,7 +185,7 @@ pub fn customer_lifetime_value_from_orders(
 /// ```
 /// use revops::metrics::customer::ltv_to_cac;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// assert_eq!(ltv_to_cac(usd(dec!(4000)), usd(dec!(1250)))?.value(), dec!(3.2));
 /// # Ok::<(), revops::Error>(())
@@ -271,7 +271,7 @@ pub fn customer_retention_rate(start: u64, end: u64, new: u64) -> Result<Ratio> 
 ///
 /// ```
 /// use revops::metrics::customer::customer_retention_rate_with_new;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// assert_eq!(customer_retention_rate_with_new(200, 210)?.value(), dec!(1.05));
 /// # Ok::<(), revops::Error>(())
 /// ```
@@ -320,7 +320,7 @@ pub fn repeat_purchase_rate(repeat_customers: u64, customers: u64) -> Result<Rat
 ///
 /// ```
 /// use revops::metrics::customer::purchase_frequency;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// assert_eq!(purchase_frequency(520, 400)?.value(), dec!(1.3));
 /// assert!(purchase_frequency(10, 20).is_err());
 /// # Ok::<(), revops::Error>(())
@@ -426,7 +426,7 @@ pub fn customer_satisfaction_score(answers: &[u8]) -> Result<Ratio> {
 /// ```
 /// use revops::metrics::customer::net_revenue_retention;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // 100k start, +15k expansion, -3k contraction, -7k churn: 105k / 100k.
 /// let nrr = net_revenue_retention(usd(dec!(100000)), usd(dec!(15000)), usd(dec!(3000)), usd(dec!(7000)))?;
@@ -479,7 +479,7 @@ pub fn net_revenue_retention(
 /// ```
 /// use revops::metrics::customer::gross_revenue_retention;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// let grr = gross_revenue_retention(usd(dec!(100000)), usd(dec!(3000)), usd(dec!(7000)))?;
 /// assert_eq!(grr.to_string(), "90%");
@@ -522,7 +522,7 @@ pub fn gross_revenue_retention(start: Money, contraction: Money, churned: Money)
 /// ```
 /// use revops::metrics::customer::magic_number;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // Quarterly revenue 500k -> 560k on 240k of spend: 60k x 4 / 240k = 1.
 /// assert_eq!(magic_number(usd(dec!(560000)), usd(dec!(500000)), usd(dec!(240000)))?.value(), dec!(1));

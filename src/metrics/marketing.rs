@@ -176,7 +176,7 @@ pub fn click_through_rate(clicks: u64, impressions: u64) -> Result<Ratio> {
 /// ```
 /// use revops::metrics::marketing::cost_per_mille;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 300 USD for 120,000 impressions: 300 / 120 = 2.50 USD per thousand.
 /// let cpm = cost_per_mille(Money::new(dec!(300), Currency::USD), 120_000)?;
 /// assert_eq!(cpm.amount(), dec!(2.5));
@@ -199,7 +199,7 @@ pub fn cost_per_mille(spend: Money, impressions: u64) -> Result<Money> {
 /// ```
 /// use revops::metrics::marketing::cost_per_click;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 450 SAR for 300 clicks: 1.50 SAR a click.
 /// assert_eq!(cost_per_click(Money::new(dec!(450), Currency::SAR), 300)?.amount(), dec!(1.5));
 /// assert!(cost_per_click(Money::new(dec!(450), Currency::SAR), 0).is_err());
@@ -221,7 +221,7 @@ pub fn cost_per_click(spend: Money, clicks: u64) -> Result<Money> {
 /// ```
 /// use revops::metrics::marketing::cost_per_lead;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 2,000 EUR of webinars brought 80 leads: 25 EUR a lead.
 /// assert_eq!(cost_per_lead(Money::new(dec!(2000), Currency::EUR), 80)?.amount(), dec!(25));
 /// # Ok::<(), revops::Error>(())
@@ -243,7 +243,7 @@ pub fn cost_per_lead(spend: Money, leads: u64) -> Result<Money> {
 /// ```
 /// use revops::metrics::marketing::cost_per_acquisition;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 3,000 USD brought 12 customers: 250 USD each.
 /// assert_eq!(cost_per_acquisition(Money::new(dec!(3000), Currency::USD), 12)?.amount(), dec!(250));
 /// # Ok::<(), revops::Error>(())
@@ -264,7 +264,7 @@ pub fn cost_per_acquisition(spend: Money, acquisitions: u64) -> Result<Money> {
 ///
 /// ```
 /// use revops::metrics::marketing::engagement_rate;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 900 engagements on 20,000 impressions: 0.045 per impression.
 /// assert_eq!(engagement_rate(900, 20_000)?.value(), dec!(0.045));
 /// assert!(engagement_rate(900, 0).is_err());
@@ -332,7 +332,7 @@ pub fn lead_to_mql_rate(mqls: u64, leads: u64) -> Result<Ratio> {
 /// ```
 /// use revops::metrics::marketing::return_on_ad_spend;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // 1,000 USD of ads, 4,200 USD of attributed sales: 4.2x.
 /// assert_eq!(return_on_ad_spend(usd(dec!(4200)), usd(dec!(1000)))?.to_string(), "4.2x");
@@ -362,7 +362,7 @@ pub fn return_on_ad_spend(attributed_revenue: Money, ad_spend: Money) -> Result<
 /// ```
 /// use revops::metrics::marketing::marketing_roi;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // Spent 1,000, brought 750: (750 - 1000) / 1000 = -25%.
 /// assert_eq!(marketing_roi(usd(dec!(750)), usd(dec!(1000)))?.to_string(), "-25%");
@@ -386,7 +386,7 @@ pub fn marketing_roi(attributed_revenue: Money, spend: Money) -> Result<Change> 
 /// ```
 /// use revops::metrics::marketing::marketing_roi_on_margin;
 /// use revops::{Currency, Money, Ratio};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // 4,000 of revenue at a 40% margin is 1,600 of gross profit for 1,000
 /// // spent: (1600 - 1000) / 1000 = +60%.

@@ -64,7 +64,7 @@ pub fn sales_volume(units: &[u64]) -> Result<u64> {
 /// ```
 /// use revops::metrics::sales::revenue;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let sales = [dec!(499.99), dec!(1299.00), dec!(89.50)].map(|a| Money::new(a, Currency::USD));
 /// assert_eq!(revenue(&sales, Currency::USD)?.amount(), dec!(1888.49));
 /// # Ok::<(), revops::Error>(())
@@ -190,7 +190,7 @@ pub fn lead_to_customer_rate(new_customers: u64, leads: u64) -> Result<Ratio> {
 /// ```
 /// use revops::metrics::sales::average_deal_size;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 12 deals for 96,000 USD: 8,000 USD each.
 /// assert_eq!(average_deal_size(Money::new(dec!(96000), Currency::USD), 12)?.amount(), dec!(8000));
 /// # Ok::<(), revops::Error>(())
@@ -274,7 +274,7 @@ pub(crate) fn duration_distribution(
 /// use chrono::TimeDelta;
 /// use revops::metrics::sales::pipeline_velocity;
 /// use revops::{Currency, Money, Ratio};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 40 open deals x 25% x 10,000 USD / 50 days = 2,000 USD a day.
 /// let v = pipeline_velocity(40, Ratio::new(dec!(0.25))?, Money::new(dec!(10000), Currency::USD), TimeDelta::days(50))?;
 /// assert_eq!(v.amount(), dec!(2000));
@@ -315,7 +315,7 @@ pub fn pipeline_velocity(
 /// ```
 /// use revops::metrics::sales::quota_attainment;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// // 115,000 closed against a 100,000 quota: 1.15.
 /// assert_eq!(quota_attainment(usd(dec!(115000)), usd(dec!(100000)))?.value(), dec!(1.15));
@@ -338,7 +338,7 @@ pub fn quota_attainment(revenue: Money, quota: Money) -> Result<Multiple> {
 /// ```
 /// use revops::metrics::sales::pipeline_coverage;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let usd = |a| Money::new(a, Currency::USD);
 /// assert_eq!(pipeline_coverage(usd(dec!(240000)), usd(dec!(80000)))?.to_string(), "3x");
 /// # Ok::<(), revops::Error>(())
@@ -379,7 +379,7 @@ fn money_multiple(
 /// ```
 /// use revops::metrics::sales::weighted_pipeline;
 /// use revops::{Currency, Money, Ratio};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let deals = [
 ///     (Money::new(dec!(10000), Currency::USD), Ratio::new(dec!(0.2))?),
 ///     (Money::new(dec!(5000), Currency::USD), Ratio::new(dec!(0.8))?),
@@ -409,7 +409,7 @@ pub fn weighted_pipeline(deals: &[(Money, Ratio)], currency: Currency) -> Result
 /// ```
 /// use revops::metrics::sales::average_order_value;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// // 180 bills for 8,100 AED: 45 AED a bill.
 /// assert_eq!(average_order_value(Money::new(dec!(8100), Currency::AED), 180)?.amount(), dec!(45));
 /// # Ok::<(), revops::Error>(())
@@ -455,7 +455,7 @@ pub fn attach_rate(orders_with_addon: u64, orders: u64) -> Result<Ratio> {
 /// ```
 /// use revops::metrics::sales::revenue_growth;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let eur = |a| Money::new(a, Currency::EUR);
 /// assert_eq!(revenue_growth(eur(dec!(80000)), eur(dec!(92000)))?.to_string(), "+15%");
 /// assert_eq!(revenue_growth(eur(dec!(80000)), eur(dec!(60000)))?.to_string(), "-25%");

@@ -918,7 +918,7 @@ pub struct PipelineReport {
 /// use revops::journey::Team;
 /// use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
 /// use revops::{Currency, Money, Period, Ratio};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let t = |m, d| Utc.with_ymd_and_hms(2026, m, d, 12, 0, 0).unwrap();
 /// let usd = |a| Money::new(a, Currency::USD);
 /// let deals = [

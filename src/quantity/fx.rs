@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// ```
 /// use revops::quantity::FxRates;
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let mut fx = FxRates::new(Currency::USD);
 /// fx.set(Currency::EUR, dec!(1.08))?;
 /// assert_eq!(fx.convert(Money::new(dec!(100), Currency::EUR))?.amount(), dec!(108));

@@ -41,7 +41,7 @@ pub(crate) const POW10: [u128; 39] = {
 ///
 /// ```
 /// use revops::{Currency, Money};
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 ///
 /// let ads = Money::new(dec!(1200.00), Currency::USD);
 /// let events = Money::new(dec!(300.50), Currency::USD);
@@ -71,7 +71,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let m = Money::new(dec!(-3.5), Currency::EUR);
     /// assert!(m.is_negative());
     /// ```
@@ -197,7 +197,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let revenue = Money::new(dec!(500), Currency::AED);
     /// let spend = Money::new(dec!(650), Currency::AED);
     /// assert_eq!(revenue.checked_sub(spend)?.to_string(), "-150.00 AED");
@@ -220,7 +220,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let price = Money::new(dec!(19.99), Currency::USD);
     /// assert_eq!(price.checked_mul(dec!(3))?.to_string(), "59.97 USD");
     /// assert_eq!(price.checked_mul(dec!(0.15))?.amount(), dec!(2.9985));
@@ -242,7 +242,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let budget = Money::new(dec!(3000), Currency::EGP);
     /// assert_eq!(budget.checked_div(dec!(30))?.to_string(), "100.00 EGP");
     /// assert!(budget.checked_div(dec!(0)).is_err());
@@ -268,7 +268,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let revenue = Money::new(dec!(4200), Currency::USD);
     /// let spend = Money::new(dec!(1000), Currency::USD);
     /// assert_eq!(revenue.ratio_to(spend)?, dec!(4.2));
@@ -289,7 +289,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert_eq!(Money::new(dec!(5), Currency::USD).negated().amount(), dec!(-5));
     /// ```
     pub fn negated(self) -> Money {
@@ -306,7 +306,7 @@ impl Money {
     /// ```
     /// use revops::{Currency, Money};
     /// use rust_decimal::RoundingStrategy;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let m = Money::new(dec!(2.345), Currency::USD);
     /// assert_eq!(m.round(RoundingStrategy::MidpointNearestEven)?.amount(), dec!(2.34));
     /// assert_eq!(m.round(RoundingStrategy::MidpointAwayFromZero)?.amount(), dec!(2.35));
@@ -327,7 +327,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert!(Money::new(dec!(1.50), Currency::USD).is_on_minor_unit_grid());
     /// assert!(!Money::new(dec!(1.505), Currency::USD).is_on_minor_unit_grid());
     /// assert!(!Money::new(dec!(1), Currency::XDR).is_on_minor_unit_grid());
@@ -346,7 +346,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert_eq!(Money::new(dec!(12.3), Currency::USD).to_minor_units()?, 1230);
     /// assert_eq!(Money::new(dec!(7), Currency::BHD).to_minor_units()?, 7000);
     /// assert!(Money::new(dec!(0.001), Currency::USD).to_minor_units().is_err());
@@ -416,7 +416,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     ///
     /// let sale = Money::new(dec!(100.00), Currency::USD);
     /// let parts = sale.allocate(&[dec!(1), dec!(1), dec!(1)])?;
@@ -471,7 +471,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let parts = Money::new(dec!(10), Currency::JPY).allocate_integer(&[1, 2])?;
     /// assert_eq!(parts[0].amount() + parts[1].amount(), dec!(10));
     /// assert_eq!(parts[1].amount(), dec!(7)); // running shares 3.33 -> 3, 10 -> 10
@@ -507,7 +507,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let spend = [dec!(100), dec!(250.5), dec!(49.5)].map(|a| Money::new(a, Currency::GBP));
     /// assert_eq!(Money::checked_sum(spend, Currency::GBP)?.amount(), dec!(400));
     /// assert!(Money::checked_sum(spend, Currency::USD).is_err());

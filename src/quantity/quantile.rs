@@ -41,7 +41,7 @@ use super::Ratio;
 ///
 /// ```
 /// use revops::quantity::Distribution;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 ///
 /// let mut a = Distribution::try_from_values([10, 20])?;
 /// let b = Distribution::try_from_values([30, 40])?;
@@ -228,7 +228,7 @@ impl Distribution {
     ///
     /// ```
     /// use revops::{quantity::Distribution, Ratio};
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let d = Distribution::try_from_values([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])?;
     /// assert_eq!(d.quantile(Ratio::new(dec!(0.9))?), Some(dec!(9.1)));
     /// assert_eq!(d.quantile(Ratio::ZERO), Some(dec!(1)));

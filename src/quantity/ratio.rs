@@ -60,7 +60,7 @@ macro_rules! decimal_serde {
 ///
 /// ```
 /// use revops::Ratio;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 ///
 /// let ctr = Ratio::from_counts(25, 1000)?;
 /// assert_eq!(ctr.value(), dec!(0.025));
@@ -94,7 +94,7 @@ impl Ratio {
     ///
     /// ```
     /// use revops::Ratio;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert!(Ratio::new(dec!(0.3)).is_ok());
     /// assert!(Ratio::new(dec!(-0.01)).is_err());
     /// ```
@@ -189,7 +189,7 @@ impl Ratio {
     ///
     /// ```
     /// use revops::Ratio;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert_eq!(Ratio::from_counts(1, 8)?.as_percent(), dec!(12.5));
     /// # Ok::<(), revops::Error>(())
     /// ```
@@ -258,7 +258,7 @@ impl fmt::Debug for Ratio {
 ///
 /// ```
 /// use revops::Multiple;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let roas = Multiple::new(dec!(4.2))?;
 /// assert_eq!(roas.to_string(), "4.2x");
 /// assert!(Multiple::new(dec!(-1)).is_err());
@@ -288,7 +288,7 @@ impl Multiple {
     ///
     /// ```
     /// use revops::Multiple;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert!(Multiple::new(dec!(0)).is_ok());
     /// assert!(Multiple::new(dec!(-0.5)).is_err());
     /// ```
@@ -309,7 +309,7 @@ impl Multiple {
     ///
     /// ```
     /// use revops::Multiple;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// let coverage = Multiple::from_quotient(dec!(300000), dec!(100000), "pipeline coverage", "remaining quota")?;
     /// assert_eq!(coverage.value(), dec!(3));
     /// assert!(Multiple::from_quotient(dec!(1), dec!(0), "x", "y").is_err());
@@ -388,7 +388,7 @@ impl fmt::Debug for Multiple {
 ///
 /// ```
 /// use revops::Change;
-/// use rust_decimal_macros::dec;
+/// use revops::dec;
 /// let roi = Change::between(dec!(1000), dec!(750))?; // spent 1000, got 750 back
 /// assert_eq!(roi.value(), dec!(-0.25));
 /// assert_eq!(roi.to_string(), "-25%");
@@ -418,7 +418,7 @@ impl Change {
     ///
     /// ```
     /// use revops::Change;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert_eq!(Change::new(dec!(0.12))?.to_string(), "+12%");
     /// # Ok::<(), revops::Error>(())
     /// ```
@@ -436,7 +436,7 @@ impl Change {
     ///
     /// ```
     /// use revops::Change;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert_eq!(Change::between(dec!(80), dec!(100))?.value(), dec!(0.25));
     /// assert_eq!(Change::between(dec!(-10), dec!(-5))?.value(), dec!(0.5));
     /// # Ok::<(), revops::Error>(())

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 /// let nps = Nps::from_counts(6, 2, 2)?;
 /// assert_eq!(nps.to_string(), "40.0");
 /// assert!(Nps::from_counts(0, 0, 0).is_err());
-/// assert!(Nps::new(rust_decimal_macros::dec!(101)).is_err());
+/// assert!(Nps::new(revops::dec!(101)).is_err());
 /// # Ok::<(), revops::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -45,7 +45,7 @@ impl Nps {
     ///
     /// ```
     /// use revops::Nps;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert!(Nps::new(dec!(-100)).is_ok());
     /// assert!(Nps::new(dec!(-100.5)).is_err());
     /// ```
@@ -65,7 +65,7 @@ impl Nps {
     ///
     /// ```
     /// use revops::Nps;
-    /// use rust_decimal_macros::dec;
+    /// use revops::dec;
     /// assert_eq!(Nps::from_counts(0, 0, 5)?.value(), dec!(-100));
     /// assert_eq!(Nps::from_counts(1, 2, 0)?.to_string(), "33.3");
     /// # Ok::<(), revops::Error>(())
