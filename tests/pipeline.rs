@@ -564,3 +564,79 @@ proptest! {
         prop_assert_eq!(a.finish().unwrap(), whole);
     }
 }
+
+#[test]
+fn deal_builder_equals_positional_constructor_and_names_missing_fields() {
+    use chrono::TimeZone;
+    let t = |d| chrono::Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+    let positional = Deal::new(
+        "D-1",
+        t(2),
+        Some(t(9)),
+        DealStatus::Lost,
+        usd(dec!(500)),
+        "proposal",
+        Ratio::from_counts(1, 4).unwrap(),
+        ForecastCategory::Omitted,
+        Team::Sales,
+    )
+    .unwrap()
+    .with_owner("bo")
+    .with_loss_reason("price");
+    let built = Deal::builder("D-1")
+        .source(Team::Sales)
+        .forecast(ForecastCategory::Omitted)
+        .probability(Ratio::from_counts(1, 4).unwrap())
+        .stage("proposal")
+        .amount(usd(dec!(500)))
+        .lost_at(t(9))
+        .created(t(2))
+        .owner("bo")
+        .loss_reason("price")
+        .build()
+        .unwrap();
+    assert_eq!(built, positional);
+    let full = || {
+        Deal::builder("D-2")
+            .created(t(2))
+            .amount(usd(dec!(1)))
+            .stage("s")
+            .source(Team::Marketing)
+    };
+    assert!(full().build().is_ok());
+    for (field, b) in [
+        (
+            "creation time",
+            Deal::builder("D-2")
+                .amount(usd(dec!(1)))
+                .stage("s")
+                .source(Team::Sales),
+        ),
+        (
+            "amount",
+            Deal::builder("D-2")
+                .created(t(2))
+                .stage("s")
+                .source(Team::Sales),
+        ),
+        (
+            "stage",
+            Deal::builder("D-2")
+                .created(t(2))
+                .amount(usd(dec!(1)))
+                .source(Team::Sales),
+        ),
+        (
+            "source",
+            Deal::builder("D-2")
+                .created(t(2))
+                .amount(usd(dec!(1)))
+                .stage("s"),
+        ),
+    ] {
+        let e = b.build().unwrap_err().to_string();
+        assert!(e.contains(field), "{e}");
+    }
+    // The rules of Deal::new hold: a close before creation is refused.
+    assert!(full().won_at(t(1)).build().is_err());
+}

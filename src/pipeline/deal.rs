@@ -320,3 +320,186 @@ impl Deal {
         Some(self.closed? - self.created)
     }
 }
+
+/// Builds a [`Deal`] field by field, by name, so that no two strings or
+/// dates can be swapped by position; every rule of [`Deal::new`] is checked
+/// at [`build`](DealBuilder::build).
+///
+/// Required: `created`, `amount`, `stage`, `source`. Defaults: open (no
+/// close time), probability 0, forecast category `pipeline`, no owner,
+/// channel, loss reason or history.
+///
+/// ```
+/// use revops::journey::Team;
+/// use revops::pipeline::{Deal, ForecastCategory};
+/// use revops::{Money, Ratio, TimeZone, Utc};
+/// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+/// let deal = Deal::builder("D-1")
+///     .created(t(2))
+///     .won_at(t(20))
+///     .amount(Money::parse("12000", "USD")?)
+///     .stage("closed won")
+///     .probability(Ratio::ONE)
+///     .forecast(ForecastCategory::Closed)
+///     .source(Team::Marketing)
+///     .owner("ana")
+///     .build()?;
+/// assert_eq!(deal.cycle().unwrap().num_days(), 18);
+/// // A missing field is an error that names it.
+/// let err = Deal::builder("D-2").created(t(2)).stage("new").source(Team::Sales).build();
+/// assert!(err.unwrap_err().to_string().contains("amount"));
+/// # Ok::<(), revops::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct DealBuilder {
+    id: String,
+    created: Option<DateTime<Utc>>,
+    closed: Option<DateTime<Utc>>,
+    status: DealStatus,
+    amount: Option<Money>,
+    stage: Option<String>,
+    probability: Ratio,
+    forecast: ForecastCategory,
+    source: Option<Team>,
+    owner: Option<String>,
+    channel: Option<Channel>,
+    loss_reason: Option<String>,
+    history: Vec<StageEntry>,
+}
+
+impl Deal {
+    /// A [`DealBuilder`] for the deal `id`.
+    pub fn builder(id: impl Into<String>) -> DealBuilder {
+        DealBuilder {
+            id: id.into(),
+            created: None,
+            closed: None,
+            status: DealStatus::Open,
+            amount: None,
+            stage: None,
+            probability: Ratio::ZERO,
+            forecast: ForecastCategory::Pipeline,
+            source: None,
+            owner: None,
+            channel: None,
+            loss_reason: None,
+            history: Vec::new(),
+        }
+    }
+}
+
+impl DealBuilder {
+    /// When the deal was created (required).
+    pub fn created(mut self, at: DateTime<Utc>) -> Self {
+        self.created = Some(at);
+        self
+    }
+
+    /// Open: no close time (the default).
+    pub fn open(mut self) -> Self {
+        self.status = DealStatus::Open;
+        self.closed = None;
+        self
+    }
+
+    /// Won, closed at `at`.
+    pub fn won_at(mut self, at: DateTime<Utc>) -> Self {
+        self.status = DealStatus::Won;
+        self.closed = Some(at);
+        self
+    }
+
+    /// Lost, closed at `at`.
+    pub fn lost_at(mut self, at: DateTime<Utc>) -> Self {
+        self.status = DealStatus::Lost;
+        self.closed = Some(at);
+        self
+    }
+
+    /// The amount (required).
+    pub fn amount(mut self, amount: Money) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// The current stage's name (required).
+    pub fn stage(mut self, stage: impl Into<String>) -> Self {
+        self.stage = Some(stage.into());
+        self
+    }
+
+    /// The probability to close (default 0).
+    pub fn probability(mut self, p: Ratio) -> Self {
+        self.probability = p;
+        self
+    }
+
+    /// The forecast category (default `pipeline`).
+    pub fn forecast(mut self, category: ForecastCategory) -> Self {
+        self.forecast = category;
+        self
+    }
+
+    /// Which team sourced the deal (required).
+    pub fn source(mut self, team: Team) -> Self {
+        self.source = Some(team);
+        self
+    }
+
+    /// The owner.
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// The source channel.
+    pub fn channel(mut self, channel: Channel) -> Self {
+        self.channel = Some(channel);
+        self
+    }
+
+    /// The loss reason (kept for lost deals only).
+    pub fn loss_reason(mut self, reason: impl Into<String>) -> Self {
+        self.loss_reason = Some(reason.into());
+        self
+    }
+
+    /// The stage history, in time order.
+    pub fn history(mut self, history: Vec<StageEntry>) -> Self {
+        self.history = history;
+        self
+    }
+
+    /// The deal.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming a missing required field, or the rule
+    /// of [`Deal::new`] that the fields break.
+    pub fn build(self) -> Result<Deal> {
+        let missing =
+            |field: &str| Error::invalid("deal", format!("{}: the {field} is required", self.id));
+        let created = self.created.ok_or_else(|| missing("creation time"))?;
+        let amount = self.amount.ok_or_else(|| missing("amount"))?;
+        let stage = self.stage.clone().ok_or_else(|| missing("stage"))?;
+        let source = self.source.ok_or_else(|| missing("source"))?;
+        let mut d = Deal::new(
+            self.id,
+            created,
+            self.closed,
+            self.status,
+            amount,
+            stage,
+            self.probability,
+            self.forecast,
+            source,
+        )?;
+        d.owner = self.owner;
+        d.channel = self.channel;
+        if let Some(reason) = self.loss_reason {
+            d = d.with_loss_reason(reason);
+        }
+        d.with_history(self.history)
+    }
+}

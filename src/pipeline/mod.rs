@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 
-pub use deal::{Deal, DealStatus, ForecastCategory, StageEntry};
+pub use deal::{Deal, DealBuilder, DealStatus, ForecastCategory, StageEntry};
 pub use handoff::{HandoffReport, HandoffState};
 
 use crate::error::{Error, Result};
