@@ -574,3 +574,98 @@ fn markov_reference(rows: &[PathRow], order: usize) -> (f64, f64, Vec<(ChannelId
         .collect();
     (p, v, effects)
 }
+
+#[test]
+fn model_names_round_trip() {
+    use revops::attribution::Model;
+    let all = [
+        "first_touch",
+        "last_touch",
+        "last_non_direct:direct",
+        "linear",
+        "position_based",
+        "time_decay",
+        "time_decay:3600",
+        "u_shaped",
+        "w_shaped",
+        "full_path",
+        "markov:1",
+        "markov:4",
+        "shapley",
+        "shapley_rate",
+    ];
+    for text in all {
+        let m: Model = text.parse().unwrap();
+        assert_eq!(m.to_string(), text);
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Model>(&json).unwrap(), m);
+    }
+    assert_eq!("first".parse::<Model>().unwrap(), Model::FirstTouch);
+    assert_eq!(
+        "markov".parse::<Model>().unwrap(),
+        Model::Markov { order: 1 }
+    );
+    for bad in [
+        "",
+        "markov:0",
+        "markov:5",
+        "markov:x",
+        "linear:2",
+        "time_decay:-5",
+        "last_non_direct",
+        "nope",
+    ] {
+        assert!(bad.parse::<Model>().is_err(), "{bad}");
+    }
+    assert!(serde_json::from_str::<Model>("\"markov:7\"").is_err());
+}
+
+proptest! {
+    /// The one entry point equals each model's own function, with channels
+    /// named by the registry and sorted by name.
+    #[test]
+    fn entry_point_equals_the_model_functions(spec in rows_strategy()) {
+        use revops::attribution::{attribute as attribute_any, Input, Model};
+        let mut ch = Channels::new();
+        for name in ["zeta", "alpha", "mu", "beta", "omega"] {
+            ch.intern_str(name).unwrap();
+        }
+        let r = build(&spec);
+        let cases: Vec<(Model, Result<Attribution, revops::Error>)> = vec![
+            (Model::FirstTouch, attribute(&r, Rule::FirstTouch, Currency::USD)),
+            (Model::Linear, attribute(&r, Rule::Linear, Currency::USD)),
+            (Model::PositionBased, attribute(&r, Rule::POSITION_BASED, Currency::USD)),
+            (Model::Shapley, simplified(&r, Currency::USD)),
+            (Model::ShapleyRate, conversion_rate(&r, Currency::USD)),
+            (Model::Markov { order: 2 }, markov(&r, 2, Currency::USD).map(|m| m.attribution)),
+        ];
+        for (model, direct) in cases {
+            let got = attribute_any(Input::Paths { rows: &r, channels: &ch }, &model, Currency::USD);
+            match (got, direct) {
+                (Ok(got), Ok(direct)) => {
+                    let mut expect: Vec<(String, Decimal, Money)> = direct
+                        .channels
+                        .iter()
+                        .map(|c| (ch.name(c.channel).unwrap().to_string(), c.conversions, c.value))
+                        .collect();
+                    expect.sort_by(|a, b| a.0.cmp(&b.0));
+                    let named: Vec<(String, Decimal, Money)> = got
+                        .channels
+                        .iter()
+                        .map(|c| (c.channel.as_str().to_string(), c.conversions, c.value))
+                        .collect();
+                    prop_assert_eq!(named, expect, "{}", model);
+                    prop_assert_eq!(&got.skipped, &direct.skipped);
+                    let back: revops::attribution::Report =
+                        serde_json::from_str(&serde_json::to_string(&got).unwrap()).unwrap();
+                    prop_assert_eq!(back, got);
+                }
+                (Err(_), Err(_)) => {}
+                (g, d) => prop_assert!(false, "{}: {:?} vs {:?}", model, g.is_ok(), d.is_ok()),
+            }
+        }
+        // Journey-only models refuse path rows.
+        let paths = Input::Paths { rows: &r, channels: &ch };
+        prop_assert!(attribute_any(paths, &Model::UShaped, Currency::USD).is_err());
+    }
+}

@@ -51,11 +51,14 @@
 //! ```
 
 pub mod markov;
+mod model;
 pub mod roi;
 pub mod rules;
 pub mod shapley;
 
 use rust_decimal::Decimal;
+
+pub use model::{attribute, ChannelReport, Input, Model, Report};
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
