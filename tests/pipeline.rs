@@ -640,3 +640,95 @@ fn deal_builder_equals_positional_constructor_and_names_missing_fields() {
     // The rules of Deal::new hold: a close before creation is refused.
     assert!(full().won_at(t(1)).build().is_err());
 }
+
+proptest! {
+    /// The hand-off report against counts kept here from the generator's
+    /// own choices, on asymmetric data, with the merge checked at every
+    /// split point.
+    #[test]
+    fn handoff_equals_independent_counts(spec in prop::collection::vec(
+        (any::<bool>(), any::<bool>(), any::<bool>(), prop::option::of(0i64..60), 0u8..3, any::<bool>()),
+        0..25,
+    )) {
+        let h = |n: i64| t(2026, 2, 2) + TimeDelta::hours(n);
+        let src = |marketing: bool| LeadSource {
+            channel: Channel::new("web").unwrap(),
+            sourced_by: if marketing { Team::Marketing } else { Team::Sales },
+        };
+        let (mut leads, mut n, mut mk, mut mqls, mut handed, mut acc, mut rej, mut leaked, mut within, mut customers) =
+            (Vec::new(), 0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        let mut delays: Vec<i64> = Vec::new();
+        for (i, &(marketing, mql, handoff, contact, decision, customer)) in spec.iter().enumerate() {
+            let mut l = Lead::new(format!("l{i}"), h(0), L::Lead, src(marketing));
+            n += 1;
+            mk += u64::from(marketing);
+            if !mql {
+                leads.push(l);
+                continue;
+            }
+            l.advance(L::MarketingQualifiedLead, h(1)).unwrap();
+            mqls += 1;
+            if !handoff {
+                leaked += 1;
+                leads.push(l);
+                continue;
+            }
+            l.hand_off(h(2)).unwrap();
+            handed += 1;
+            if let Some(d) = contact {
+                l.record_first_contact(h(2 + d)).unwrap();
+                delays.push(d * 3600);
+                within += u64::from(d <= 24);
+            }
+            match decision {
+                1 => {
+                    l.accept(h(70)).unwrap();
+                    acc += 1;
+                    if customer {
+                        l.advance(L::Customer, h(80)).unwrap();
+                        customers += 1;
+                    }
+                }
+                2 => {
+                    l.reject(h(70), "no").unwrap();
+                    rej += 1;
+                }
+                _ => {}
+            }
+            if contact.is_none() && decision == 0 {
+                leaked += 1;
+            }
+            leads.push(l);
+        }
+        let mut st = HandoffState::new(TimeDelta::hours(24));
+        for l in &leads {
+            st.add(l).unwrap();
+        }
+        let r = st.finish(None).unwrap();
+        prop_assert_eq!((r.leads, r.mqls, r.handed_off, r.accepted, r.rejected), (n, mqls, handed, acc, rej));
+        prop_assert_eq!(r.mql_acceptance_rate, Ratio::from_counts(acc, handed).ok());
+        prop_assert_eq!(r.sla_compliance_rate, Ratio::from_counts(within, handed).ok());
+        prop_assert_eq!(r.lead_leakage_rate, Ratio::from_counts(leaked, mqls).ok());
+        prop_assert_eq!(r.lead_to_customer_rate, Ratio::from_counts(customers, n).ok());
+        prop_assert_eq!(r.marketing_sourced_lead_share, Ratio::from_counts(mk, n).ok());
+        delays.sort_unstable();
+        let median = match delays.len() {
+            0 => None,
+            k if k % 2 == 1 => Some(Decimal::from(delays[k / 2])),
+            k => Some(Decimal::from(delays[k / 2 - 1] + delays[k / 2]) / Decimal::TWO),
+        };
+        prop_assert_eq!(r.speed_to_lead_median_seconds.map(|d| d.normalize()), median.map(|d| d.normalize()));
+        for cut in 0..=leads.len() {
+            let mut a = HandoffState::new(TimeDelta::hours(24));
+            let mut b = HandoffState::new(TimeDelta::hours(24));
+            for l in &leads[..cut] {
+                a.add(l).unwrap();
+            }
+            for l in &leads[cut..] {
+                b.add(l).unwrap();
+            }
+            a.merge(&b).unwrap();
+            prop_assert_eq!(a.finish(None).unwrap(), r.clone(), "cut {}", cut);
+        }
+    }
+}
