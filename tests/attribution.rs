@@ -669,3 +669,30 @@ proptest! {
         prop_assert!(attribute_any(paths, &Model::UShaped, Currency::USD).is_err());
     }
 }
+
+/// Above 20 channels the conversion-rate Shapley value is sampled: it still
+/// adds up to v(N) exactly (every permutation's marginals telescope), and
+/// on a symmetric game each channel gets v(N)/n within sampling error.
+#[test]
+fn sampled_shapley_at_21_channels() {
+    // Each channel alone on its own paths, all converting at 1 in 4.
+    let rows: Vec<PathRow> = (0..21)
+        .map(|c| PathRow::new(vec![ChannelId(c)], 1, usd(dec!(10)), 3))
+        .collect();
+    let phi = rate_values(&rows).unwrap();
+    assert_eq!(phi.len(), 21);
+    let sum: f64 = phi.iter().map(|(_, p)| p).sum();
+    assert!((sum - 0.25).abs() < 1e-12, "{sum}");
+    for (c, p) in &phi {
+        assert!((p - 0.25 / 21.0).abs() < 0.1 * 0.25 / 21.0, "{c:?}: {p}");
+    }
+    // An asymmetric game: channel 0 converts at 1 in 2, the rest at 1 in 4;
+    // channel 0 must get more than the others, and the sum is still v(N).
+    let mut rows = rows;
+    rows[0] = PathRow::new(vec![ChannelId(0)], 2, usd(dec!(20)), 2);
+    let phi = rate_values(&rows).unwrap();
+    let v_n = 22.0 / 84.0; // conversions 2 + 20 over journeys 4 + 80
+    let sum: f64 = phi.iter().map(|(_, p)| p).sum();
+    assert!((sum - v_n).abs() < 1e-12, "{sum} vs {v_n}");
+    assert!(phi.iter().skip(1).all(|(_, p)| *p < phi[0].1));
+}

@@ -503,3 +503,56 @@ fn parallel_equals_sequential_on_many_partitions() {
         assert!(one.steps[1].users > 0);
     }
 }
+
+/// Boundaries the first suites left open (hardening 3).
+#[test]
+fn exclusions_are_strictly_between_the_steps() {
+    let s = spec(3, 100, &[])
+        .exclude(Exclusion {
+            event: X,
+            from_step: 0,
+            to_step: 1,
+        })
+        .unwrap();
+    // X at the very second of A or of B is not between them.
+    assert_eq!(level(&s, &[(0, A), (0, X), (5, B), (6, C)]), 3);
+    assert_eq!(level(&s, &[(0, A), (5, X), (5, B), (6, C)]), 3);
+    assert_eq!(level(&s, &[(0, A), (4, X), (5, B), (6, C)]), 1);
+}
+
+#[test]
+fn any_order_counts_the_earliest_window() {
+    // Two windows reach level 2: [A@0 on "zeta", B@3] and [A@20 on
+    // "alpha", B@22]. The counted chain is the earliest: entry channel zeta.
+    let s = FunnelSpec::new(3, TimeDelta::seconds(5))
+        .unwrap()
+        .any_order();
+    let ev = [
+        FunnelEvent::new(1, 0, A, ChannelId(0)),
+        FunnelEvent::new(1, 3, B, ChannelId(1)),
+        FunnelEvent::new(1, 20, A, ChannelId(1)),
+        FunnelEvent::new(1, 22, B, ChannelId(1)),
+    ];
+    let r = analyze(&s, &ev, &registry()).unwrap();
+    assert_eq!(r.steps[1].users, 1);
+    assert_eq!(r.by_channel["zeta"][1].users, 1);
+    assert!(r.by_channel.get("alpha").map_or(true, |s| s[0].users == 0));
+}
+
+#[test]
+fn time_statistics_interpolate_with_an_even_count() {
+    // B − A over four users: 10, 20, 40, 100. Median (type 7) = (20 + 40)
+    // / 2 = 30; p90: h = 3 × 0.9 = 2.7 → 40 + 0.7 × 60 = 82; mean 42.5.
+    let ev = |u, ts, step| FunnelEvent::new(u, ts, step, ChannelId(0));
+    let events: Vec<FunnelEvent> = [10, 20, 40, 100]
+        .iter()
+        .enumerate()
+        .flat_map(|(u, &d)| [ev(u as u64, 1000, A), ev(u as u64, 1000 + d, B)])
+        .collect();
+    let r = analyze(&spec(2, 1000, &[]), &events, &registry()).unwrap();
+    let t = r.steps[1].time_from_previous.as_ref().unwrap();
+    assert_eq!(t.count, 4);
+    assert_eq!(t.median_seconds, dec!(30));
+    assert_eq!(t.p90_seconds, dec!(82));
+    assert_eq!(t.mean_seconds, dec!(42.5));
+}
