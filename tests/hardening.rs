@@ -640,3 +640,59 @@ fn pipeline_merge_equals_whole_when_sums_need_many_digits() {
         }
     }
 }
+
+/// The specs, model choices, registry and Markov result serialize and read
+/// back; invalid forms are refused on the way in.
+#[test]
+fn states_and_specs_round_trip() {
+    use revops::attribution::markov::MarkovResult;
+    use revops::attribution::rules::{JourneyModel, Rule};
+    use revops::funnel::{Exclusion, Modes};
+    fn back<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+        v: &T,
+    ) {
+        let json = serde_json::to_string(v).unwrap();
+        assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+    }
+    let spec = FunnelSpec::new(4, TimeDelta::days(7))
+        .unwrap()
+        .with_modes(Modes {
+            strict_order: true,
+            allow_reentry: true,
+            ..Modes::default()
+        })
+        .unwrap()
+        .exclude(Exclusion {
+            event: 9,
+            from_step: 0,
+            to_step: 2,
+        })
+        .unwrap();
+    back(&spec);
+    for bad in [
+        r#"{"steps": 0, "window": 10}"#,
+        r#"{"steps": 40, "window": 10}"#,
+        r#"{"steps": 3, "window": -1}"#,
+        r#"{"steps": 3, "window": 9223372036854775807}"#,
+        r#"{"steps": 3, "window": 10, "modes": {"strict_deduplication": false, "strict_order": false, "strict_increase": false, "strict_once": false, "allow_reentry": true}}"#,
+        r#"{"steps": 3, "window": 10, "exclusions": [{"event": 1, "from_step": 0, "to_step": 1}]}"#,
+    ] {
+        assert!(serde_json::from_str::<FunnelSpec>(bad).is_err(), "{bad}");
+    }
+    let mut ch = Channels::new();
+    ch.intern_str("ads").unwrap();
+    ch.intern_str("email").unwrap();
+    back(&ch);
+    assert_eq!(serde_json::to_string(&ch).unwrap(), r#"["ads","email"]"#);
+    assert!(serde_json::from_str::<Channels>(r#"["ads","ads"]"#).is_err());
+    back(&Rule::POSITION_BASED);
+    back(&Rule::Custom(vec![0.5, 0.25]));
+    back(&JourneyModel::time_decay());
+    back(&JourneyModel::UShaped);
+    let rows = rows(
+        &mut ch,
+        &[("ads > email", 2, dec!(30), 1), ("email", 0, dec!(0), 4)],
+    );
+    let m: MarkovResult = markov(&rows, 1, Currency::USD).unwrap();
+    back(&m);
+}

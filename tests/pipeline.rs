@@ -727,8 +727,44 @@ proptest! {
             for l in &leads[cut..] {
                 b.add(l).unwrap();
             }
+            // Each partial state leaves the process and comes back.
+            let ship = |st: &HandoffState| -> HandoffState {
+                serde_json::from_str(&serde_json::to_string(st).unwrap()).unwrap()
+            };
+            let (mut a, b) = (ship(&a), ship(&b));
             a.merge(&b).unwrap();
             prop_assert_eq!(a.finish(None).unwrap(), r.clone(), "cut {}", cut);
         }
     }
+}
+
+#[test]
+fn hostile_handoff_states_are_refused() {
+    let ok = r#"{"sla":"86400","leads":3,"marketing_sourced":1,"mqls":2,"handed_off":2,"accepted":1,"rejected":1,"within_sla":1,"leaked":0,"customers":1,"delays":{"counts":[[3600,1]]},"ignored":{}}"#;
+    assert!(serde_json::from_str::<HandoffState>(ok).is_ok());
+    for bad in [
+        ok.replace(r#""accepted":1"#, r#""accepted":2"#),
+        ok.replace(r#""leads":3"#, r#""leads":1"#),
+        ok.replace(r#""leaked":0"#, r#""leaked":3"#),
+        ok.replace(
+            r#""accepted":1,"rejected":1"#,
+            r#""accepted":18446744073709551615,"rejected":1"#,
+        ),
+        ok.replace(r#"[[3600,1]]"#, r#"[[3600,5]]"#),
+        ok.replace(r#""sla":"86400""#, r#""sla":"-1""#),
+    ] {
+        assert!(serde_json::from_str::<HandoffState>(&bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn specs_round_trip_and_validate() {
+    let spec = PipelineSpec::new(q1(), as_of(), Currency::USD);
+    let json = serde_json::to_string(&spec).unwrap();
+    assert_eq!(serde_json::from_str::<PipelineSpec>(&json).unwrap(), spec);
+    let bad = json.replace(r#""end":"2026-04-01""#, r#""end":"2025-04-01""#);
+    assert!(
+        serde_json::from_str::<PipelineSpec>(&bad).is_err(),
+        "{json}"
+    );
 }

@@ -5,7 +5,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use revops::attribution::{Attribution, PathRow};
-use revops::funnel::Modes;
+use revops::attribution::markov::MarkovResult;
+use revops::attribution::rules::{JourneyModel, Rule};
+use revops::attribution::Model;
+use revops::funnel::{FunnelSpec, Modes};
+use revops::journey::Channels;
+use revops::pipeline::{HandoffState, PipelineSpec};
 use revops::journey::{Channel, Funnel, Journey, Lead, Touchpoint};
 use revops::objective::{Goal, Scorecard};
 use revops::pipeline::{Deal, PipelineReport};
@@ -49,6 +54,14 @@ fuzz_target!(|data: &[u8]| {
         Attribution,
         PipelineReport,
         Modes,
+        FunnelSpec,
+        Channels,
+        Rule,
+        JourneyModel,
+        Model,
+        PipelineSpec,
+        HandoffState,
+        MarkovResult,
         Vec<Money>,
         Vec<PathRow>,
     );

@@ -155,6 +155,7 @@ pub struct RemovalEffect {
 
 /// The result of [`markov`].
 #[derive(Clone, PartialEq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MarkovResult {
     /// The credits.
     pub attribution: Attribution,

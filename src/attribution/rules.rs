@@ -37,6 +37,8 @@ use crate::quantity::Currency;
 
 /// A rule for the compact form (paths without timestamps).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Rule {
     /// All credit to the first touch.
     FirstTouch,
@@ -71,12 +73,15 @@ impl Rule {
 
 /// A model for journeys (touches with times and milestones).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum JourneyModel {
     /// Any compact rule, applied to the journey's channels in order.
     Rule(Rule),
     /// `2^(-age / half_life)` per touch.
     TimeDecay {
-        /// The half-life (7 days by default).
+        /// The half-life (7 days by default), in seconds in JSON.
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
         half_life: TimeDelta,
     },
     /// First touch and lead creation, 40/40, the rest 20%.

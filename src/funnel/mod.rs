@@ -344,14 +344,53 @@ pub struct Exclusion {
 }
 
 /// What to compute: the number of steps, the window, the modes.
+///
+/// # JSON form
+///
+/// `{"steps": 3, "window": 604800, "modes": {...}, "kind": "ordered",
+/// "exclusions": []}` (window in seconds); deserialization goes through
+/// [`FunnelSpec::new`], [`with_modes`](FunnelSpec::with_modes) and
+/// [`exclude`](FunnelSpec::exclude), so an invalid spec is refused.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "FunnelSpecRepr"))]
 pub struct FunnelSpec {
     steps: u8,
     window: i64,
     modes: Modes,
     kind: FunnelKind,
     exclusions: Vec<Exclusion>,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FunnelSpecRepr {
+    steps: usize,
+    window: i64,
+    #[serde(default)]
+    modes: Modes,
+    #[serde(default)]
+    kind: FunnelKind,
+    #[serde(default)]
+    exclusions: Vec<Exclusion>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<FunnelSpecRepr> for FunnelSpec {
+    type Error = Error;
+    fn try_from(r: FunnelSpecRepr) -> Result<FunnelSpec> {
+        let window = TimeDelta::try_seconds(r.window)
+            .ok_or_else(|| Error::invalid("funnel", "the window does not fit a duration"))?;
+        let mut spec = FunnelSpec::new(r.steps, window)?.with_modes(r.modes)?;
+        if r.kind == FunnelKind::AnyOrder {
+            spec = spec.any_order();
+        }
+        for x in r.exclusions {
+            spec = spec.exclude(x)?;
+        }
+        Ok(spec)
+    }
 }
 
 impl FunnelSpec {

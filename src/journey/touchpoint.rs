@@ -123,10 +123,43 @@ impl ChannelId {
 /// assert_eq!(reg.len(), 2);
 /// # Ok::<(), revops::Error>(())
 /// ```
+///
+/// # JSON form
+///
+/// The names in id order: `["ads", "email"]` (id 0 is `ads`). A name given
+/// twice is refused on deserialization.
 #[derive(Clone, Default, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "Vec<Channel>", into = "Vec<Channel>")
+)]
 pub struct Channels {
     names: Vec<Channel>,
     ids: HashMap<Channel, ChannelId>,
+}
+
+impl TryFrom<Vec<Channel>> for Channels {
+    type Error = Error;
+    fn try_from(names: Vec<Channel>) -> Result<Channels> {
+        let mut reg = Channels::new();
+        for n in &names {
+            if reg.get(n.as_str()).is_some() {
+                return Err(Error::invalid(
+                    "channel registry",
+                    format!("{n:?} is listed twice"),
+                ));
+            }
+            reg.intern(n)?;
+        }
+        Ok(reg)
+    }
+}
+
+impl From<Channels> for Vec<Channel> {
+    fn from(c: Channels) -> Vec<Channel> {
+        c.names
+    }
 }
 
 impl Channels {

@@ -25,7 +25,19 @@ use crate::quantity::{Distribution, Ratio};
 /// * **lead leakage**: MQLs (leads that reached the MQL stage) with neither
 ///   a first sales contact nor a sales decision / MQLs;
 /// * **lead-to-customer rate**: leads that became customers / leads.
+///
+/// # JSON form
+///
+/// The partial state itself (counts, the delays' distribution, the SLA in
+/// seconds), so a partition's state can be shipped and merged elsewhere.
+/// Deserialization checks that the counts are consistent (no more accepted
+/// and rejected leads than handed off, no more hand-offs than MQLs, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "HandoffRepr", into = "HandoffRepr")
+)]
 pub struct HandoffState {
     sla: TimeDelta,
     leads: u64,
@@ -39,6 +51,83 @@ pub struct HandoffState {
     customers: u64,
     delays: Distribution,
     ignored: BTreeMap<String, u64>,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandoffRepr {
+    #[serde(with = "crate::serde_util::seconds")]
+    sla: TimeDelta,
+    leads: u64,
+    marketing_sourced: u64,
+    mqls: u64,
+    handed_off: u64,
+    accepted: u64,
+    rejected: u64,
+    within_sla: u64,
+    leaked: u64,
+    customers: u64,
+    delays: Distribution,
+    ignored: BTreeMap<String, u64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<HandoffRepr> for HandoffState {
+    type Error = crate::Error;
+    fn try_from(r: HandoffRepr) -> Result<HandoffState> {
+        let ok = r.marketing_sourced <= r.leads
+            && r.mqls <= r.leads
+            && r.customers <= r.leads
+            && r.handed_off <= r.leads
+            && r.accepted
+                .checked_add(r.rejected)
+                .is_some_and(|d| d <= r.handed_off)
+            && r.within_sla <= r.handed_off
+            && r.delays.count() <= r.handed_off
+            && r.leaked <= r.mqls
+            && r.sla >= TimeDelta::zero();
+        if !ok {
+            return Err(crate::Error::invalid(
+                "hand-off state",
+                "the counts are inconsistent",
+            ));
+        }
+        Ok(HandoffState {
+            sla: r.sla,
+            leads: r.leads,
+            marketing_sourced: r.marketing_sourced,
+            mqls: r.mqls,
+            handed_off: r.handed_off,
+            accepted: r.accepted,
+            rejected: r.rejected,
+            within_sla: r.within_sla,
+            leaked: r.leaked,
+            customers: r.customers,
+            delays: r.delays,
+            ignored: r.ignored,
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<HandoffState> for HandoffRepr {
+    fn from(s: HandoffState) -> HandoffRepr {
+        HandoffRepr {
+            sla: s.sla,
+            leads: s.leads,
+            marketing_sourced: s.marketing_sourced,
+            mqls: s.mqls,
+            handed_off: s.handed_off,
+            accepted: s.accepted,
+            rejected: s.rejected,
+            within_sla: s.within_sla,
+            leaked: s.leaked,
+            customers: s.customers,
+            delays: s.delays,
+            ignored: s.ignored,
+        }
+    }
 }
 
 /// The alignment view of the hand-off.

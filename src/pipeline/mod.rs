@@ -49,6 +49,8 @@ use crate::quantity::{sort_i64, sorted_stats, Currency, FxRates, Money, Multiple
 
 /// What a pipeline report covers.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct PipelineSpec {
     /// The period for won, lost and created deals.
     pub period: Period,
