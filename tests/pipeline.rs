@@ -560,8 +560,60 @@ proptest! {
         a.extend(&deals[..split]).unwrap();
         let mut b = PipelineState::new(spec);
         b.extend(&deals[split..]).unwrap();
+        // Each partial state leaves the process as JSON and comes back.
+        let ship = |st: &PipelineState| -> PipelineState {
+            serde_json::from_str(&serde_json::to_string(st).unwrap()).unwrap()
+        };
+        prop_assert_eq!(&ship(&a), &a);
+        let (mut a, b) = (ship(&a), ship(&b));
         a.merge(&b).unwrap();
         prop_assert_eq!(a.finish().unwrap(), whole);
+    }
+}
+
+#[test]
+fn hostile_pipeline_states_are_refused() {
+    let spec = PipelineSpec::new(q1(), as_of(), Currency::USD);
+    let mut st = PipelineState::new(spec);
+    let t = |d| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, d, 0, 0, 0).unwrap();
+    let deal = Deal::builder("D")
+        .created(t(2))
+        .won_at(t(9))
+        .amount(usd(dec!(10)))
+        .stage("won")
+        .source(Team::Sales)
+        .history(vec![
+            StageEntry {
+                stage: "a".into(),
+                entered_at: t(3),
+            },
+            StageEntry {
+                stage: "b".into(),
+                entered_at: t(4),
+            },
+        ])
+        .build()
+        .unwrap();
+    st.add(&deal).unwrap();
+    let json = serde_json::to_string(&st).unwrap();
+    assert_eq!(serde_json::from_str::<PipelineState>(&json).unwrap(), st);
+    for (from, to) in [
+        (r#""won":1"#, r#""won":2"#),
+        (r#"[[0,1,1]]"#, r#"[[0,7,1]]"#),
+        (
+            r#""history_stages":["a","b"]"#,
+            r#""history_stages":["a","a"]"#,
+        ),
+        (r#""entered":[1,1]"#, r#""entered":[1]"#),
+        (r#""won_amount":"10""#, r#""won_amount":"1.2.3""#),
+        (r#""won_amount":"10""#, r#""won_amount":10.5"#),
+    ] {
+        assert!(json.contains(from), "{from} not in {json}");
+        let bad = json.replace(from, to);
+        assert!(
+            serde_json::from_str::<PipelineState>(&bad).is_err(),
+            "{bad}"
+        );
     }
 }
 

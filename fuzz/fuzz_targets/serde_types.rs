@@ -10,7 +10,7 @@ use revops::attribution::rules::{JourneyModel, Rule};
 use revops::attribution::Model;
 use revops::funnel::{FunnelSpec, Modes};
 use revops::journey::Channels;
-use revops::pipeline::{HandoffState, PipelineSpec};
+use revops::pipeline::{HandoffState, PipelineSpec, PipelineState};
 use revops::journey::{Channel, Funnel, Journey, Lead, Touchpoint};
 use revops::objective::{Goal, Scorecard};
 use revops::pipeline::{Deal, PipelineReport};
@@ -61,6 +61,7 @@ fuzz_target!(|data: &[u8]| {
         Model,
         PipelineSpec,
         HandoffState,
+        PipelineState,
         MarkovResult,
         Vec<Money>,
         Vec<PathRow>,

@@ -81,6 +81,8 @@ impl PipelineSpec {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 struct StageAgg {
     open: u64,
     won: u64,
@@ -91,6 +93,8 @@ struct StageAgg {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 struct SourceAgg {
     won: u64,
     lost: u64,
@@ -104,6 +108,8 @@ struct SourceAgg {
 /// when the total does not fit a `Decimal`; the figure built on it is then
 /// `None` in the report, named in [`PipelineReport::overflowed`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 struct Sum(WideSum);
 
 impl Sum {
@@ -122,7 +128,21 @@ impl Sum {
 
 /// The partial result over some deals: [`add`](PipelineState::add) deals,
 /// [`merge`](PipelineState::merge) partitions, [`finish`](PipelineState::finish).
+///
+/// # JSON form
+///
+/// The partial state itself (counts, exact sums as decimal strings, the won
+/// deals' sizes and cycles, the stage tables), so a partition's state can be
+/// shipped and merged elsewhere. Deserialization checks that it is
+/// consistent (the stage tables agree, every index is in range, the counts
+/// of the breakdowns add up), so a hostile state is an error, never a later
+/// panic.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "PipelineStateRepr", into = "PipelineStateRepr")
+)]
 pub struct PipelineState {
     spec: PipelineSpec,
     won: u64,
@@ -155,6 +175,156 @@ pub struct PipelineState {
     stays: Vec<Vec<i64>>,
     ignored: BTreeMap<String, u64>,
     rates_used: BTreeMap<Currency, Decimal>,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineStateRepr {
+    spec: PipelineSpec,
+    won: u64,
+    lost: u64,
+    open: u64,
+    created_in_period: u64,
+    won_of_created: u64,
+    won_amount: Sum,
+    lost_amount: Sum,
+    open_amount: Sum,
+    weighted: Sum,
+    forecast: [Sum; 3],
+    won_sizes: Vec<crate::serde_util::StrictDecimal>,
+    cycles: Vec<i64>,
+    by_stage: Vec<(String, StageAgg)>,
+    by_source: [SourceAgg; 2],
+    history_stages: Vec<String>,
+    /// `(from, to, count)`, sorted.
+    transitions: Vec<(usize, usize, u64)>,
+    entered: Vec<u64>,
+    stays: Vec<Vec<i64>>,
+    ignored: BTreeMap<String, u64>,
+    rates_used: BTreeMap<Currency, crate::serde_util::StrictDecimal>,
+}
+
+#[cfg(feature = "serde")]
+impl From<PipelineState> for PipelineStateRepr {
+    fn from(s: PipelineState) -> PipelineStateRepr {
+        let mut transitions: Vec<(usize, usize, u64)> = s
+            .transitions
+            .into_iter()
+            .map(|((a, b), n)| (a, b, n))
+            .collect();
+        transitions.sort_unstable();
+        PipelineStateRepr {
+            spec: s.spec,
+            won: s.won,
+            lost: s.lost,
+            open: s.open,
+            created_in_period: s.created_in_period,
+            won_of_created: s.won_of_created,
+            won_amount: s.won_amount,
+            lost_amount: s.lost_amount,
+            open_amount: s.open_amount,
+            weighted: s.weighted,
+            forecast: s.forecast,
+            won_sizes: s
+                .won_sizes
+                .into_iter()
+                .map(crate::serde_util::StrictDecimal)
+                .collect(),
+            cycles: s.cycles,
+            by_stage: s.by_stage,
+            by_source: s.by_source,
+            history_stages: s.history_stages,
+            transitions,
+            entered: s.entered,
+            stays: s.stays,
+            ignored: s.ignored,
+            rates_used: s
+                .rates_used
+                .into_iter()
+                .map(|(c, r)| (c, crate::serde_util::StrictDecimal(r)))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PipelineStateRepr> for PipelineState {
+    type Error = Error;
+    fn try_from(r: PipelineStateRepr) -> Result<PipelineState> {
+        let bad = |why: &str| Err(Error::invalid("pipeline state", why.to_string()));
+        let n = r.history_stages.len();
+        if r.entered.len() != n || r.stays.len() != n {
+            return bad("the history tables have different lengths");
+        }
+        let mut history_ids = HashMap::with_capacity(n);
+        for (i, name) in r.history_stages.iter().enumerate() {
+            if history_ids.insert(name.clone(), i).is_some() {
+                return bad("a history stage is listed twice");
+            }
+        }
+        let mut transitions = HashMap::with_capacity(r.transitions.len());
+        for (a, b, c) in r.transitions {
+            if a >= n || b >= n || transitions.insert((a, b), c).is_some() {
+                return bad("a stage transition is out of range or listed twice");
+            }
+        }
+        let mut stage_ids = HashMap::with_capacity(r.by_stage.len());
+        for (i, (name, _)) in r.by_stage.iter().enumerate() {
+            if stage_ids.insert(name.clone(), i).is_some() {
+                return bad("a stage is listed twice");
+            }
+        }
+        fn sum(it: impl Iterator<Item = u64>) -> Option<u64> {
+            let mut it = it;
+            it.try_fold(0u64, |a, x| a.checked_add(x))
+        }
+        let totals = (Some(r.won), Some(r.lost), Some(r.open));
+        let by_stage = (
+            sum(r.by_stage.iter().map(|(_, a)| a.won)),
+            sum(r.by_stage.iter().map(|(_, a)| a.lost)),
+            sum(r.by_stage.iter().map(|(_, a)| a.open)),
+        );
+        let by_source = (
+            sum(r.by_source.iter().map(|a| a.won)),
+            sum(r.by_source.iter().map(|a| a.lost)),
+            sum(r.by_source.iter().map(|a| a.open)),
+        );
+        if by_stage != totals || by_source != totals {
+            return bad("the breakdowns do not add up to the totals");
+        }
+        if r.won_sizes.len() as u64 != r.won
+            || r.cycles.len() as u64 > r.won
+            || r.won_of_created > r.won
+        {
+            return bad("the won deals' sizes and cycles do not match the count");
+        }
+        Ok(PipelineState {
+            spec: r.spec,
+            won: r.won,
+            lost: r.lost,
+            open: r.open,
+            created_in_period: r.created_in_period,
+            won_of_created: r.won_of_created,
+            won_amount: r.won_amount,
+            lost_amount: r.lost_amount,
+            open_amount: r.open_amount,
+            weighted: r.weighted,
+            forecast: r.forecast,
+            won_sizes: r.won_sizes.into_iter().map(|d| d.0).collect(),
+            cycles: r.cycles,
+            by_stage: r.by_stage,
+            by_source: r.by_source,
+            history_stages: r.history_stages,
+            history_ids,
+            transitions,
+            stage_ids,
+            entered: r.entered,
+            stays: r.stays,
+            ignored: r.ignored,
+            rates_used: r.rates_used.into_iter().map(|(c, d)| (c, d.0)).collect(),
+        })
+    }
 }
 
 impl PipelineState {

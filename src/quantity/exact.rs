@@ -68,6 +68,11 @@ const FRAC_ONE: i128 = 10_000_000_000_000_000_000_000_000_000;
 /// intermediate sum needs more than 28 significant digits.) The total is
 /// read back as a `Decimal` when it fits one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "WideSumRepr", into = "WideSumRepr")
+)]
 pub(crate) struct WideSum {
     /// `floor(sum)`.
     whole: i128,
@@ -75,6 +80,91 @@ pub(crate) struct WideSum {
     frac: i128,
     /// The integer part left `i128` (about 1.7 × 10^38): sticky.
     overflow: bool,
+}
+
+/// The serde form: the exact sum as a decimal string (integer part and up
+/// to 28 decimals, which may exceed `Decimal`'s range), or `null` once it
+/// overflowed.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct WideSumRepr(Option<String>);
+
+#[cfg(feature = "serde")]
+impl From<WideSum> for WideSumRepr {
+    fn from(w: WideSum) -> WideSumRepr {
+        if w.overflow {
+            return WideSumRepr(None);
+        }
+        // whole + frac / 10^28 with frac in [0, 10^28).
+        let (neg, whole, frac): (bool, u128, i128) = if w.whole < 0 && w.frac > 0 {
+            (true, (w.whole + 1).unsigned_abs(), FRAC_ONE - w.frac)
+        } else {
+            (w.whole < 0, w.whole.unsigned_abs(), w.frac)
+        };
+        let mut digits = format!("{frac:028}");
+        while digits.ends_with('0') {
+            digits.pop();
+        }
+        let sign = if neg { "-" } else { "" };
+        WideSumRepr(Some(if digits.is_empty() {
+            format!("{sign}{whole}")
+        } else {
+            format!("{sign}{whole}.{digits}")
+        }))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<WideSumRepr> for WideSum {
+    type Error = crate::Error;
+    fn try_from(r: WideSumRepr) -> crate::Result<WideSum> {
+        let Some(text) = r.0 else {
+            return Ok(WideSum {
+                whole: 0,
+                frac: 0,
+                overflow: true,
+            });
+        };
+        let bad =
+            || crate::Error::invalid("exact sum", format!("{text:?} is not a decimal numeral"));
+        let (neg, body) = match text.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, text.as_str()),
+        };
+        let (int, dec) = body.split_once('.').unwrap_or((body, ""));
+        if int.is_empty()
+            || dec.len() > 28
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !dec.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let whole: i128 = int.parse().map_err(|_| bad())?;
+        let frac: i128 = if dec.is_empty() {
+            0
+        } else {
+            format!("{dec:0<28}").parse().map_err(|_| bad())?
+        };
+        // The floor form: whole part rounded down, fraction in [0, 1).
+        Ok(match (neg, frac) {
+            (false, _) => WideSum {
+                whole,
+                frac,
+                overflow: false,
+            },
+            (true, 0) => WideSum {
+                whole: -whole,
+                frac: 0,
+                overflow: false,
+            },
+            (true, _) => WideSum {
+                whole: -whole - 1,
+                frac: FRAC_ONE - frac,
+                overflow: false,
+            },
+        })
+    }
 }
 
 impl WideSum {
@@ -125,6 +215,51 @@ impl WideSum {
             .checked_mul(POW10[scale as usize] as i128)?
             .checked_add(frac)?;
         Decimal::try_from_i128_with_scale(m, scale).ok()
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod wide_serde_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn serde_form_is_the_exact_sum() {
+        for (values, text) in [
+            (vec!["-0.5", "0.25"], Some("-0.25")),
+            (
+                vec![
+                    "79228162514264337593543950335",
+                    "79228162514264337593543950335",
+                ],
+                Some("158456325028528675187087900670"),
+            ),
+            (
+                vec!["-3", "0.0000000000000000000000000001"],
+                Some("-2.9999999999999999999999999999"),
+            ),
+            (vec!["12"], Some("12")),
+            (vec![], Some("0")),
+        ] {
+            let mut w = WideSum::default();
+            for v in &values {
+                w.add(Decimal::from_str(v).unwrap());
+            }
+            let json = serde_json::to_string(&w).unwrap();
+            assert_eq!(json, serde_json::to_string(&text).unwrap());
+            assert_eq!(serde_json::from_str::<WideSum>(&json).unwrap(), w);
+        }
+        for bad in [
+            r#""1.2.3""#,
+            r#""-""#,
+            r#""1e5""#,
+            r#"".5""#,
+            r#""1.00000000000000000000000000001""#,
+        ] {
+            assert!(serde_json::from_str::<WideSum>(bad).is_err(), "{bad}");
+        }
+        let overflowed: WideSum = serde_json::from_str("null").unwrap();
+        assert_eq!(overflowed.value(), None);
     }
 }
 
