@@ -139,6 +139,43 @@ pub enum Error {
         iterations: u64,
     },
 
+    /// A metric was evaluated without one of its inputs.
+    #[error("{metric}: the input {input:?} is missing")]
+    MissingInput {
+        /// The metric's id.
+        metric: Cow<'static, str>,
+        /// The missing input's name.
+        input: Cow<'static, str>,
+    },
+
+    /// A metric was given an input it does not have (or one twice).
+    #[error(
+        "{metric}: {input:?} is not one of its inputs, or is given twice (inputs: {expected})"
+    )]
+    UnknownInput {
+        /// The metric's id.
+        metric: Cow<'static, str>,
+        /// The name given.
+        input: String,
+        /// The metric's inputs, comma-separated.
+        expected: String,
+    },
+
+    /// A metric's input was given a value of the wrong kind (a count where
+    /// an amount is expected, say): not the same as a value the formula
+    /// rejects.
+    #[error("{metric}: the input {input:?} takes a {expected}, not a {got}")]
+    WrongInputKind {
+        /// The metric's id.
+        metric: Cow<'static, str>,
+        /// The input's name.
+        input: Cow<'static, str>,
+        /// The kind it takes.
+        expected: String,
+        /// The kind given.
+        got: String,
+    },
+
     /// Any other input that breaks a documented rule.
     #[error("{what}: {reason}")]
     InvalidInput {

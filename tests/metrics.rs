@@ -639,7 +639,9 @@ fn the_issue_ids_are_all_in_the_catalogue() {
 #[test]
 fn mismatched_arguments_are_an_error_not_a_panic() {
     for m in Metric::ALL {
-        assert!(m.evaluate(&[]).is_err() || m.inputs().is_empty());
+        assert!(
+            matches!(m.evaluate(&[]), Err(Error::MissingInput { .. })) || m.inputs().is_empty()
+        );
         let wrong: Vec<Arg> = m.inputs().iter().map(|_| Arg::Decimal(dec!(1))).collect();
         let all_decimal = m
             .inputs()
@@ -648,7 +650,7 @@ fn mismatched_arguments_are_an_error_not_a_panic() {
         if !all_decimal {
             assert!(matches!(
                 m.evaluate(&wrong),
-                Err(Error::InvalidInput { .. })
+                Err(Error::WrongInputKind { .. })
             ));
         }
     }
@@ -765,5 +767,54 @@ proptest! {
             let input: Vec<Arg> = m.inputs().iter().enumerate().map(|(i, inp)| args(inp.kind, i)).collect();
             let _ = m.evaluate(&input);
         }
+    }
+}
+
+/// Named evaluation equals positional evaluation for every metric, with
+/// the inputs given in reverse order.
+#[test]
+fn named_evaluation_equals_positional_for_every_metric() {
+    use revops::metrics::ArgKind as K;
+    let sample = |k: K, i: usize| -> Arg {
+        let n = 3 + i as u64;
+        match k {
+            K::Count => Arg::Count(n),
+            K::Counts => Arg::Counts(vec![n, n + 1]),
+            K::Money => Arg::Money(usd(Decimal::from(100 * n))),
+            K::Moneys => Arg::Moneys(vec![usd(Decimal::from(100 * n)), usd(dec!(50))]),
+            K::Ratio => Arg::Ratio(Ratio::from_counts(1, n).unwrap()),
+            K::Decimal => Arg::Decimal(Decimal::from(n)),
+            K::Duration => Arg::Duration(TimeDelta::days(n as i64)),
+            K::Durations => Arg::Durations(vec![TimeDelta::days(n as i64), TimeDelta::days(1)]),
+            K::Answers => Arg::Answers(vec![10, 9, 7, 3]),
+            K::Currency => Arg::Currency(Currency::USD),
+            K::WeightedDeals => {
+                Arg::WeightedDeals(vec![(usd(dec!(1000)), Ratio::from_counts(1, 2).unwrap())])
+            }
+            _ => Arg::Count(n),
+        }
+    };
+    for m in Metric::ALL {
+        let args: Vec<Arg> = m
+            .inputs()
+            .iter()
+            .enumerate()
+            .map(|(i, inp)| sample(inp.kind, i))
+            .collect();
+        let named: Vec<(&str, Arg)> = m
+            .inputs()
+            .iter()
+            .zip(args.iter().cloned())
+            .map(|(inp, a)| (inp.name, a))
+            .rev()
+            .collect();
+        let positional = m.evaluate(&args);
+        let by_name = m.evaluate_named(named);
+        assert_eq!(
+            format!("{by_name:?}"),
+            format!("{positional:?}"),
+            "{}",
+            m.id()
+        );
     }
 }

@@ -433,17 +433,31 @@ macro_rules! catalogue {
             /// inputs; otherwise whatever the metric's function returns.
             pub fn evaluate(self, args: &[Arg]) -> Result<Value> {
                 let expected = self.inputs();
-                if args.len() != expected.len()
-                    || args.iter().zip(expected).any(|(a, e)| a.kind() != e.kind)
-                {
-                    return Err(Error::invalid(
-                        self.id(),
-                        format!(
-                            "expected inputs ({}), got {} argument(s) of other kinds",
-                            expected.iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
-                            args.len()
-                        ),
-                    ));
+                for (i, input) in expected.iter().enumerate() {
+                    match args.get(i) {
+                        None => {
+                            return Err(Error::MissingInput {
+                                metric: self.id().into(),
+                                input: input.name.into(),
+                            })
+                        }
+                        Some(a) if a.kind() != input.kind => {
+                            return Err(Error::WrongInputKind {
+                                metric: self.id().into(),
+                                input: input.name.into(),
+                                expected: format!("{:?}", input.kind).to_lowercase(),
+                                got: format!("{:?}", a.kind()).to_lowercase(),
+                            })
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if args.len() > expected.len() {
+                    return Err(Error::UnknownInput {
+                        metric: self.id().into(),
+                        input: format!("argument {}", expected.len() + 1),
+                        expected: expected.iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
+                    });
                 }
                 match self {
                     $(Metric::$variant => {
@@ -919,4 +933,64 @@ pub struct MetricInfo {
     pub aliases: &'static [&'static str],
     /// The inputs of [`Metric::evaluate`].
     pub inputs: &'static [Input],
+}
+
+impl Metric {
+    /// Computes the metric from inputs given by name, in any order:
+    /// `Metric::WinRate.evaluate_named([("won", Arg::Count(18)), ("lost", Arg::Count(27))])`.
+    /// Names are those of [`Metric::inputs`].
+    ///
+    /// ```
+    /// use revops::metrics::{Arg, Metric, Value};
+    /// use revops::{Error, Ratio};
+    /// let r = Metric::WinRate.evaluate_named([("lost", Arg::Count(27)), ("won", Arg::Count(18))])?;
+    /// assert_eq!(r, Value::Ratio(Ratio::from_counts(18, 45)?));
+    /// // Each kind of mistake is its own error:
+    /// assert!(matches!(Metric::WinRate.evaluate_named([("won", Arg::Count(18))]),
+    ///     Err(Error::MissingInput { .. })));
+    /// assert!(matches!(Metric::WinRate.evaluate_named([("won", Arg::Count(1)), ("lots", Arg::Count(2))]),
+    ///     Err(Error::UnknownInput { .. })));
+    /// assert!(matches!(Metric::WinRate.evaluate_named([("won", Arg::Count(1)), ("lost", Arg::Counts(vec![2]))]),
+    ///     Err(Error::WrongInputKind { .. })));
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingInput`], [`Error::UnknownInput`] (also for a name
+    /// given twice) and [`Error::WrongInputKind`] for arguments that do not
+    /// fit the inputs; otherwise whatever the metric's function returns.
+    pub fn evaluate_named<'a>(
+        self,
+        args: impl IntoIterator<Item = (&'a str, Arg)>,
+    ) -> Result<Value> {
+        let inputs = self.inputs();
+        let mut slots: Vec<Option<Arg>> = vec![None; inputs.len()];
+        for (name, arg) in args {
+            let name = name.trim();
+            match inputs.iter().position(|i| i.name == name) {
+                Some(k) if slots[k].is_none() => slots[k] = Some(arg),
+                _ => {
+                    return Err(Error::UnknownInput {
+                        metric: self.id().into(),
+                        input: name.to_string(),
+                        expected: inputs.iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
+                    })
+                }
+            }
+        }
+        let mut ordered = Vec::with_capacity(inputs.len());
+        for (slot, input) in slots.into_iter().zip(inputs) {
+            match slot {
+                Some(a) => ordered.push(a),
+                None => {
+                    return Err(Error::MissingInput {
+                        metric: self.id().into(),
+                        input: input.name.into(),
+                    })
+                }
+            }
+        }
+        self.evaluate(&ordered)
+    }
 }
