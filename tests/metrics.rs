@@ -791,7 +791,6 @@ fn named_evaluation_equals_positional_for_every_metric() {
             K::WeightedDeals => {
                 Arg::WeightedDeals(vec![(usd(dec!(1000)), Ratio::from_counts(1, 2).unwrap())])
             }
-            _ => Arg::Count(n),
         }
     };
     for m in Metric::ALL {

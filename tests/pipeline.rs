@@ -820,3 +820,31 @@ fn specs_round_trip_and_validate() {
         "{json}"
     );
 }
+
+/// A first contact before the hand-off is not a speed-to-lead delay: it is
+/// counted under `ignored`, and the SLA boundary (exactly 24 h) is within.
+#[test]
+fn handoff_contact_before_handoff_and_the_sla_boundary() {
+    let h = |n: i64| t(2026, 2, 2) + TimeDelta::hours(n);
+    let src = LeadSource {
+        channel: Channel::new("web").unwrap(),
+        sourced_by: Team::Sales,
+    };
+    let mut early = Lead::new("early", h(0), L::MarketingQualifiedLead, src.clone());
+    early.record_first_contact(h(1)).unwrap();
+    early.hand_off(h(2)).unwrap();
+    let mut edge = Lead::new("edge", h(0), L::MarketingQualifiedLead, src);
+    edge.hand_off(h(1)).unwrap();
+    edge.record_first_contact(h(25)).unwrap();
+    let mut st = HandoffState::new(TimeDelta::hours(24));
+    st.add(&early).unwrap();
+    st.add(&edge).unwrap();
+    st.add(&early).unwrap();
+    let r = st.finish(None).unwrap();
+    assert_eq!(r.ignored.get("contact_before_handoff"), Some(&2));
+    assert_eq!(r.speed_to_lead_median_seconds, Some(dec!(86400)));
+    assert_eq!(
+        r.sla_compliance_rate,
+        Some(Ratio::from_counts(1, 3).unwrap())
+    );
+}

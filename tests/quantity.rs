@@ -566,3 +566,43 @@ proptest! {
         prop_assert!(x.partial_cmp(&y).is_none());
     }
 }
+
+/// Survivors of the first mutation run on `money.rs`, each now caught.
+#[test]
+fn minor_units_negation_and_the_grid() {
+    // Trailing zeros past the minor unit are exact, not off the grid.
+    assert_eq!(
+        Money::new(dec!(12.300), Currency::USD)
+            .to_minor_units()
+            .unwrap(),
+        1230
+    );
+    assert_eq!(
+        Money::new(dec!(-12.3000), Currency::USD)
+            .to_minor_units()
+            .unwrap(),
+        -1230
+    );
+    assert_eq!(
+        Money::new(dec!(7.0), Currency::JPY)
+            .to_minor_units()
+            .unwrap(),
+        7
+    );
+    assert_eq!(
+        Money::new(dec!(1.2340), Currency::BHD)
+            .to_minor_units()
+            .unwrap(),
+        1234
+    );
+    assert!(Money::new(dec!(12.305), Currency::USD)
+        .to_minor_units()
+        .is_err());
+    assert!(Money::new(dec!(12.30), Currency::USD).is_on_minor_unit_grid());
+    assert!(Money::new(dec!(12.300), Currency::USD).is_on_minor_unit_grid());
+    assert!(!Money::new(dec!(0.001), Currency::USD).is_on_minor_unit_grid());
+    assert!(!Money::new(dec!(0.5), Currency::JPY).is_on_minor_unit_grid());
+    let m = Money::new(dec!(12.34), Currency::EUR);
+    assert_eq!(m.negated(), Money::new(dec!(-12.34), Currency::EUR));
+    assert_eq!(m.negated().negated(), m);
+}
