@@ -25,9 +25,10 @@
 
 #[cfg(doc)]
 use super::SkipReason;
-use super::{split_signed, Attribution, ChannelIndex, Ledger, PathRow};
+use super::{Attribution, ChannelIndex, Ledger, PathRow};
 use crate::error::{Error, Result};
 use crate::journey::ChannelId;
+use crate::quantity::split_signed;
 use crate::quantity::Currency;
 
 /// The most channels for the exact conversion-rate Shapley value.

@@ -35,3 +35,4 @@ pub(crate) use quantile::{mean_from_sum, quantile_by_rank, sort_i64, sorted_stat
 pub use ratio::{Change, Multiple, Ratio};
 pub use score::Nps;
 pub use split::split_integer;
+pub(crate) use split::split_signed;

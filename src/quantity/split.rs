@@ -208,6 +208,70 @@ fn wide_mul(a: u128, b: u128) -> (u128, u128) {
     (hi, lo)
 }
 
+/// Splits `total` into parts proportional to signed `weights` whose sum is
+/// not zero, exactly: cumulative rounding (half to even) of the running
+/// share, as [`split_integer`] does for non-negative weights. Used for
+/// credits that can be negative (the conversion-rate Shapley value).
+pub(crate) fn split_signed(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
+    // total × running sum must fit in i128: the weights (fixed-point
+    // images of real numbers) give up low bits when the total is large.
+    let abs_sum = weights
+        .iter()
+        .try_fold(0u128, |a, &w| a.checked_add(w.unsigned_abs()))
+        .ok_or_else(|| Error::overflow("split: weights"))?;
+    let bits = |x: u128| 128 - x.leading_zeros();
+    let excess = (bits(total.unsigned_abs()) + bits(abs_sum)).saturating_sub(126);
+    let shifted: Vec<i128>;
+    let weights = if excess > 0 {
+        shifted = weights.iter().map(|&w| w >> excess).collect();
+        &shifted[..]
+    } else {
+        weights
+    };
+    let sum: i128 = weights
+        .iter()
+        .try_fold(0i128, |a, &w| a.checked_add(w))
+        .ok_or_else(|| Error::overflow("split: weights"))?;
+    if sum == 0 {
+        return Err(Error::InvalidWeights {
+            reason: "the weights sum to zero".into(),
+        });
+    }
+    let mut out = Vec::with_capacity(weights.len());
+    let mut running: i128 = 0;
+    let mut prev: i128 = 0;
+    for &w in weights {
+        running = running
+            .checked_add(w)
+            .ok_or_else(|| Error::overflow("split: weights"))?;
+        // round(total * running / sum), half to even, in i128 with checks.
+        let num = total
+            .checked_mul(running)
+            .ok_or_else(|| Error::overflow("split"))?;
+        let rounded = div_round_half_even(num, sum);
+        out.push(rounded - prev);
+        prev = rounded;
+    }
+    Ok(out)
+}
+
+fn div_round_half_even(num: i128, den: i128) -> i128 {
+    let (mut q, mut r) = (num / den, num % den);
+    // Make the remainder's sign follow the denominator's for comparison.
+    if r != 0 && ((r < 0) != (den < 0)) {
+        q -= 1;
+        r += den;
+    }
+    // Now 0 <= r/den < 1: q = floor(num/den).
+    let twice = r.unsigned_abs() * 2;
+    let d = den.unsigned_abs();
+    if twice > d || (twice == d && q % 2 != 0) {
+        q + 1
+    } else {
+        q
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
