@@ -606,3 +606,26 @@ fn minor_units_negation_and_the_grid() {
     assert_eq!(m.negated(), Money::new(dec!(-12.34), Currency::EUR));
     assert_eq!(m.negated().negated(), m);
 }
+
+#[test]
+fn money_display_pads_to_the_minor_unit_and_never_rounds() {
+    assert_eq!(Money::new(dec!(5), Currency::JPY).to_string(), "5 JPY");
+    assert_eq!(Money::new(dec!(5), Currency::USD).to_string(), "5.00 USD");
+    assert_eq!(Money::new(dec!(5.5), Currency::USD).to_string(), "5.50 USD");
+    assert_eq!(
+        Money::new(dec!(5.25), Currency::USD).to_string(),
+        "5.25 USD"
+    );
+    assert_eq!(
+        Money::new(dec!(5.125), Currency::USD).to_string(),
+        "5.125 USD"
+    );
+    assert_eq!(
+        Money::new(dec!(1.5), Currency::BHD).to_string(),
+        "1.500 BHD"
+    );
+    assert_eq!(
+        format!("{:?}", Money::new(dec!(12.3), Currency::EUR)),
+        "12.30 EUR"
+    );
+}
