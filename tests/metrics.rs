@@ -268,6 +268,13 @@ fn cases() -> Vec<(&'static str, Vec<Arg>, Expect)> {
             vec![ds(&[7])],
             Is(Value::Duration(TimeDelta::days(7))),
         ),
+        // mean_sales_cycle_length: (10 + 20 + 30 + 100) / 4 = 40 days
+        (
+            "mean_sales_cycle_length",
+            vec![ds(&[10, 20, 30, 100])],
+            Is(Value::Duration(TimeDelta::days(40))),
+        ),
+        ("mean_sales_cycle_length", vec![ds(&[])], Zero),
         ("sales_cycle_length", vec![ds(&[])], Zero),
         ("sales_cycle_length", vec![ds(&[-1])], Range),
         // pipeline_velocity: 40 * 0.25 * 10000 / 50 = 2000 a day
@@ -438,6 +445,17 @@ fn cases() -> Vec<(&'static str, Vec<Arg>, Expect)> {
             Is(score(dec!(100) / dec!(3))),
         ),
         ("net_promoter_score", vec![ans(&[])], Zero),
+        // net_promoter_score_from_counts: (30 - 10) / 50 x 100 = 40
+        (
+            "net_promoter_score_from_counts",
+            vec![c(30), c(10), c(10)],
+            Is(score(dec!(40))),
+        ),
+        (
+            "net_promoter_score_from_counts",
+            vec![c(0), c(0), c(0)],
+            Zero,
+        ),
         ("net_promoter_score", vec![ans(&[11])], Range),
         // customer_satisfaction_score: 3 of 5 answers are 4-5
         (

@@ -636,6 +636,13 @@ catalogue! {
         inputs: ["cycles": Durations],
         eval: |a| sales::sales_cycle_length(a.durations(0)?).map(|c| Value::Duration(c.median)),
     },
+    MeanSalesCycleLength {
+        id: "mean_sales_cycle_length", name: "Sales cycle length (mean)", owner: Sales, unit: Duration,
+        direction: LowerIsBetter, formula: "mean of (closed - created) over won deals",
+        objectives: [REVENUE, EXPERIENCE], aliases: ["average sales cycle"],
+        inputs: ["cycles": Durations],
+        eval: |a| sales::sales_cycle_length(a.durations(0)?).map(|c| Value::Duration(c.mean)),
+    },
     PipelineVelocity {
         id: "pipeline_velocity", name: "Pipeline velocity", owner: Sales, unit: Money,
         direction: HigherIsBetter,
@@ -757,6 +764,13 @@ catalogue! {
         objectives: [RELATIONSHIPS, EXPERIENCE], aliases: ["nps"],
         inputs: ["answers": Answers],
         eval: |a| customer::net_promoter_score(a.answers(0)?).map(Value::Score),
+    },
+    NetPromoterScoreFromCounts {
+        id: "net_promoter_score_from_counts", name: "Net promoter score (from counts)", owner: Shared, unit: Score,
+        direction: HigherIsBetter, formula: "(promoters - detractors) / (promoters + passives + detractors) x 100",
+        objectives: [RELATIONSHIPS, EXPERIENCE], aliases: ["nps from counts"],
+        inputs: ["promoters": Count, "passives": Count, "detractors": Count],
+        eval: |a| crate::quantity::Nps::from_counts(a.count(0)?, a.count(1)?, a.count(2)?).map(Value::Score),
     },
     CustomerSatisfactionScore {
         id: "customer_satisfaction_score", name: "Customer satisfaction score", owner: Shared, unit: Ratio,
