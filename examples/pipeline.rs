@@ -157,12 +157,9 @@ fn main() {
             } else {
                 Some(date(f[2]).ok_or("closed is not YYYY-MM-DD")?)
             };
-            let status = match f[3].to_ascii_lowercase().as_str() {
-                "open" => DealStatus::Open,
-                "won" => DealStatus::Won,
-                "lost" => DealStatus::Lost,
-                _ => return Err("status is not open, won or lost".into()),
-            };
+            let status: DealStatus = f[3]
+                .parse()
+                .map_err(|_| "status is not open, won or lost")?;
             let amount = Money::parse(f[4], f[5]).map_err(|e| match e {
                 revops::Error::UnknownCurrency { .. } => "currency is not an ISO 4217 code",
                 _ => "amount is not a decimal",
@@ -173,11 +170,9 @@ fn main() {
                 Ratio::new(probability).map_err(|_| "probability is not between 0 and 1")?;
             let forecast =
                 ForecastCategory::parse(f[8]).map_err(|_| "forecast_category is not known")?;
-            let source = match f[9].to_ascii_lowercase().as_str() {
-                "marketing" => Team::Marketing,
-                "sales" => Team::Sales,
-                _ => return Err("source is not marketing or sales".into()),
-            };
+            let source: Team = f[9]
+                .parse()
+                .map_err(|_| "source is not marketing or sales")?;
             let at =
                 |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
             let deal = Deal::new(

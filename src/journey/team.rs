@@ -57,6 +57,25 @@ impl Team {
     }
 }
 
+/// Parses `marketing` or `sales`, case-insensitively (blanks around ignored).
+///
+/// ```
+/// use revops::journey::Team;
+/// assert_eq!(" Sales ".parse::<Team>()?, Team::Sales);
+/// assert!("ops".parse::<Team>().is_err());
+/// # Ok::<(), revops::Error>(())
+/// ```
+impl std::str::FromStr for Team {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Team> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "marketing" => Ok(Team::Marketing),
+            "sales" => Ok(Team::Sales),
+            _ => Err(crate::Error::invalid("team", "expected marketing or sales")),
+        }
+    }
+}
+
 impl fmt::Display for Team {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.id())

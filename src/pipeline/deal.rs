@@ -19,6 +19,27 @@ pub enum DealStatus {
     Lost,
 }
 
+/// Parses `open`, `won` or `lost`, case-insensitively (blanks around
+/// ignored).
+///
+/// ```
+/// use revops::pipeline::DealStatus;
+/// assert_eq!("Won".parse::<DealStatus>()?, DealStatus::Won);
+/// assert!("maybe".parse::<DealStatus>().is_err());
+/// # Ok::<(), revops::Error>(())
+/// ```
+impl std::str::FromStr for DealStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<DealStatus> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(DealStatus::Open),
+            "won" => Ok(DealStatus::Won),
+            "lost" => Ok(DealStatus::Lost),
+            _ => Err(Error::invalid("deal status", "expected open, won or lost")),
+        }
+    }
+}
+
 /// Salesforce's forecast categories.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
