@@ -106,7 +106,9 @@ fn markov_order_four_states_do_not_collide_in_any_row_order() {
 /// state.
 #[test]
 fn markov_state_keys_are_injective_for_every_order_and_channel_count() {
-    let pool = [0u32, 1, 65_535, 65_536, u32::MAX];
+    // Ids on both sides of every internal boundary: 16-bit, the direct
+    // table's 2^20, and the largest.
+    let pool = [0u32, 65_535, (1 << 20) - 1, 1 << 20, u32::MAX];
     for order in 1..=4usize {
         for k in 1..=pool.len() {
             let ids = &pool[..k];
