@@ -86,7 +86,8 @@ impl Partitioned {
     /// first event's. If a partition overflows (a user with a great many events,
     /// say), the partitions are sized exactly by a counting read and the
     /// scatter is done again. Returns `false` (nothing partitioned) for
-    /// inputs whose timestamps span 2^35 seconds (about 1,000 years) or
+    /// inputs whose timestamps span 2^35 ticks (1,000 years of seconds, a
+    /// year of milliseconds, 9.5 hours of microseconds) or
     /// more or with 2^19 channels or more: they are sorted instead.
     pub(super) fn fill(
         &mut self,

@@ -172,8 +172,11 @@
 //! ```
 
 mod group;
+mod input;
 mod scan;
 mod stats;
+
+pub use input::FunnelInput;
 
 use std::collections::BTreeMap;
 
@@ -181,7 +184,7 @@ use chrono::TimeDelta;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey};
-use crate::quantity::Ratio;
+use crate::quantity::{Ratio, TimeUnit};
 use group::{channel_ranks, group_by_sorting, Partitioned, PassTwo, STEP_SHIFT, TS_SHIFT};
 use scan::{scan, Ev, Scratch};
 pub use stats::TimeStats;
@@ -190,8 +193,9 @@ use stats::{step_reports, step_stats, Acc};
 /// The most steps a funnel can have (ClickHouse's limit).
 pub const MAX_STEPS: usize = 32;
 
-/// One event of a funnel: a user did step `step` (0-based) at `ts` (integer
-/// seconds, for example Unix time) through `channel`. A step index at or
+/// One event of a funnel: a user did step `step` (0-based) at `ts` (an
+/// integer count of the spec's [`TimeUnit`], seconds by default; for
+/// example Unix time) through `channel`. A step index at or
 /// above the funnel's number of steps marks an event that matches no step
 /// (it matters to `strict_order` and to exclusions).
 ///
@@ -201,7 +205,7 @@ pub const MAX_STEPS: usize = 32;
 pub struct FunnelEvent {
     /// The user (prospect) id.
     pub user: u64,
-    /// When, in integer seconds.
+    /// When, in ticks of the spec's [`TimeUnit`] (seconds by default).
     pub ts: i64,
     /// The 0-based step index.
     pub step: u8,
@@ -343,23 +347,51 @@ pub struct Exclusion {
     pub to_step: usize,
 }
 
-/// What to compute: the number of steps, the window, the modes.
+/// What to compute: the number of steps (and, optionally, their names),
+/// the window and the clock's unit, the modes.
+///
+/// # The clock
+///
+/// [`FunnelEvent::ts`] is an integer count of the spec's [`TimeUnit`]
+/// (seconds unless [`with_unit`](FunnelSpec::with_unit) says otherwise),
+/// and the window is compared in that unit, exactly: a millisecond clock
+/// needs no truncation to seconds. The window is kept as whole units,
+/// rounded down, which changes nothing: timestamps are whole units, so
+/// `ts <= start + 1.5 s` and `ts <= start + 1 s` hold for the same
+/// second-stamped events. Time-to-convert figures are reported in seconds
+/// whatever the unit.
+///
+/// # Step names
+///
+/// [`named`](FunnelSpec::named) (or [`from_funnel`](FunnelSpec::from_funnel))
+/// gives each step a name: the report's steps carry them, and
+/// [`FunnelInput`] takes events by name.
 ///
 /// # JSON form
 ///
-/// `{"steps": 3, "window": 604800, "modes": {...}, "kind": "ordered",
-/// "exclusions": []}` (window in seconds); deserialization goes through
-/// [`FunnelSpec::new`], [`with_modes`](FunnelSpec::with_modes) and
-/// [`exclude`](FunnelSpec::exclude), so an invalid spec is refused.
+/// `{"steps": 3, "window": 604800, "unit": "second", "modes": {...},
+/// "kind": "ordered", "exclusions": [], "names": ["visit", "signup",
+/// "buy"], "event_names": []}`, the window in ticks of `unit`; every key
+/// but `steps` and `window` may be left out. Deserialization goes through
+/// the constructors, so an invalid spec is refused.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(try_from = "FunnelSpecRepr"))]
 pub struct FunnelSpec {
     steps: u8,
+    /// In ticks of `unit`.
     window: i64,
+    unit: TimeUnit,
     modes: Modes,
     kind: FunnelKind,
     exclusions: Vec<Exclusion>,
+    /// The steps' names: empty, or one per step.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    names: Vec<String>,
+    /// The names of event codes `steps`, `steps + 1`, ... (named
+    /// exclusions).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    event_names: Vec<String>,
 }
 
 #[cfg(feature = "serde")]
@@ -369,22 +401,44 @@ struct FunnelSpecRepr {
     steps: usize,
     window: i64,
     #[serde(default)]
+    unit: TimeUnit,
+    #[serde(default)]
     modes: Modes,
     #[serde(default)]
     kind: FunnelKind,
     #[serde(default)]
     exclusions: Vec<Exclusion>,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    event_names: Vec<String>,
 }
 
 #[cfg(feature = "serde")]
 impl TryFrom<FunnelSpecRepr> for FunnelSpec {
     type Error = Error;
     fn try_from(r: FunnelSpecRepr) -> Result<FunnelSpec> {
-        let window = TimeDelta::try_seconds(r.window)
-            .ok_or_else(|| Error::invalid("funnel", "the window does not fit a duration"))?;
-        let mut spec = FunnelSpec::new(r.steps, window)?.with_modes(r.modes)?;
+        let window = r.unit.duration(r.window)?;
+        let mut spec = if r.names.is_empty() {
+            FunnelSpec::new(r.steps, TimeDelta::zero())?
+        } else {
+            if r.names.len() != r.steps {
+                return Err(Error::invalid(
+                    "funnel",
+                    format!("{} step names for {} steps", r.names.len(), r.steps),
+                ));
+            }
+            FunnelSpec::named(r.names, TimeDelta::zero())?
+        };
+        spec = spec
+            .with_unit(r.unit)?
+            .with_window(window)?
+            .with_modes(r.modes)?;
         if r.kind == FunnelKind::AnyOrder {
             spec = spec.any_order();
+        }
+        for name in r.event_names {
+            spec.name_event(name)?;
         }
         for x in r.exclusions {
             spec = spec.exclude(x)?;
@@ -395,7 +449,8 @@ impl TryFrom<FunnelSpecRepr> for FunnelSpec {
 
 impl FunnelSpec {
     /// An ordered funnel of `steps` steps (1 to 32) with a conversion window
-    /// (whole seconds; sub-second parts are dropped), default mode.
+    /// (kept in whole seconds, rounded down: exact for second timestamps),
+    /// default mode, timestamps in seconds.
     ///
     /// # Errors
     ///
@@ -408,16 +463,110 @@ impl FunnelSpec {
                 format!("a funnel has 1 to {MAX_STEPS} steps, not {steps}"),
             ));
         }
-        if window < TimeDelta::zero() {
-            return Err(Error::invalid("funnel", "the window is negative"));
-        }
-        Ok(FunnelSpec {
+        FunnelSpec {
             steps: steps as u8,
-            window: window.num_seconds(),
+            window: 0,
+            unit: TimeUnit::Second,
             modes: Modes::default(),
             kind: FunnelKind::Ordered,
             exclusions: Vec::new(),
-        })
+            names: Vec::new(),
+            event_names: Vec::new(),
+        }
+        .with_window(window)
+    }
+
+    /// A funnel whose steps have names, in order (1 to 32 distinct,
+    /// non-empty names), timestamps in seconds.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](FunnelSpec::new); [`Error::InvalidInput`] for an empty or
+    /// repeated name.
+    ///
+    /// ```
+    /// use revops::funnel::FunnelSpec;
+    /// use revops::TimeDelta;
+    /// let spec = FunnelSpec::named(["visit", "signup", "buy"], TimeDelta::days(7))?;
+    /// assert_eq!(spec.steps(), 3);
+    /// assert_eq!(spec.step_of("signup"), Some(1));
+    /// assert!(FunnelSpec::named(["visit", "visit"], TimeDelta::days(7)).is_err());
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn named<S: AsRef<str>>(
+        names: impl IntoIterator<Item = S>,
+        window: TimeDelta,
+    ) -> Result<FunnelSpec> {
+        let names: Vec<String> = names.into_iter().map(|s| s.as_ref().to_string()).collect();
+        let mut spec = FunnelSpec::new(names.len(), window)?;
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                return Err(Error::invalid(
+                    "funnel",
+                    format!("step {i} has an empty name"),
+                ));
+            }
+            if names[..i].contains(n) {
+                return Err(Error::invalid(
+                    "funnel",
+                    format!("step name {n:?} is used twice"),
+                ));
+            }
+        }
+        spec.names = names;
+        Ok(spec)
+    }
+
+    /// A funnel over the stages of a [`journey::Funnel`](crate::journey::Funnel),
+    /// steps named after them.
+    ///
+    /// # Errors
+    ///
+    /// As [`named`](FunnelSpec::named).
+    pub fn from_funnel(funnel: &crate::journey::Funnel, window: TimeDelta) -> Result<FunnelSpec> {
+        FunnelSpec::named(funnel.stages().iter().map(|s| s.name()), window)
+    }
+
+    /// Sets the unit of the events' timestamps, keeping the window (as
+    /// whole units of the new unit, rounded down).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] if the window does not fit an `i64` of the new
+    /// unit (more than 292 years in nanoseconds).
+    pub fn with_unit(mut self, unit: TimeUnit) -> Result<FunnelSpec> {
+        let window = self.unit.duration(self.window)?;
+        self.window = unit.floor_ticks_of(window)?;
+        self.unit = unit;
+        Ok(self)
+    }
+
+    /// Sets the window, kept as whole units of the spec's unit, rounded
+    /// down (exact: the timestamps are whole units too).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a negative window; [`Error::Overflow`]
+    /// if it does not fit an `i64` of the unit.
+    ///
+    /// ```
+    /// use revops::funnel::FunnelSpec;
+    /// use revops::quantity::TimeUnit;
+    /// use revops::TimeDelta;
+    /// let spec = FunnelSpec::new(2, TimeDelta::zero())?
+    ///     .with_unit(TimeUnit::Millisecond)?
+    ///     .with_window(TimeDelta::milliseconds(1_500))?;
+    /// assert_eq!(spec.window_ticks(), 1_500);
+    /// // In seconds, 1.5 s is 1 s: the same events are within it.
+    /// assert_eq!(FunnelSpec::new(2, TimeDelta::milliseconds(1_500))?.window_ticks(), 1);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn with_window(mut self, window: TimeDelta) -> Result<FunnelSpec> {
+        if window < TimeDelta::zero() {
+            return Err(Error::invalid("funnel", "the window is negative"));
+        }
+        self.window = self.unit.floor_ticks_of(window)?;
+        Ok(self)
     }
 
     /// Sets the modes.
@@ -459,14 +608,107 @@ impl FunnelSpec {
         Ok(self)
     }
 
+    /// Adds an exclusion by names: an event named `event` strictly between
+    /// the steps named `from` and `to` disqualifies the conversion. The
+    /// event gets the next free code at or above the number of steps.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a step name the spec does not have, an
+    /// event name that is a step's, steps out of order, or more than 255
+    /// codes in all.
+    ///
+    /// ```
+    /// use revops::funnel::FunnelSpec;
+    /// use revops::TimeDelta;
+    /// let spec = FunnelSpec::named(["cart", "checkout", "paid"], TimeDelta::hours(1))?
+    ///     .exclude_named("coupon_error", "cart", "paid")?;
+    /// assert_eq!(spec.code_of("coupon_error"), Some(3));
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn exclude_named(self, event: &str, from: &str, to: &str) -> Result<FunnelSpec> {
+        let step = |name: &str| {
+            self.step_of(name).ok_or_else(|| {
+                Error::invalid("funnel exclusion", format!("no step is named {name:?}"))
+            })
+        };
+        let (from_step, to_step) = (step(from)?, step(to)?);
+        let mut spec = self;
+        let event = spec.name_event(event.to_string())?;
+        spec.exclude(Exclusion {
+            event,
+            from_step,
+            to_step,
+        })
+    }
+
+    /// Names the next free event code (or finds the name's code).
+    fn name_event(&mut self, name: String) -> Result<u8> {
+        if self.step_of(&name).is_some() {
+            return Err(Error::invalid(
+                "funnel exclusion",
+                format!("{name:?} is a step, not an excluded event"),
+            ));
+        }
+        if let Some(i) = self.event_names.iter().position(|n| *n == name) {
+            return Ok(self.steps + i as u8);
+        }
+        let code = usize::from(self.steps) + self.event_names.len();
+        let code = u8::try_from(code)
+            .ok()
+            .filter(|&c| c < u8::MAX)
+            .ok_or_else(|| Error::invalid("funnel exclusion", "more than 254 event codes"))?;
+        if name.is_empty() {
+            return Err(Error::invalid("funnel exclusion", "an event name is empty"));
+        }
+        self.event_names.push(name);
+        Ok(code)
+    }
+
     /// The number of steps.
     pub fn steps(&self) -> usize {
         usize::from(self.steps)
     }
 
-    /// The window in seconds.
-    pub fn window_seconds(&self) -> i64 {
+    /// The steps' names (empty for an unnamed funnel).
+    pub fn step_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The index of the step named `name`.
+    pub fn step_of(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The event code of a name: a step's index, a named excluded event's
+    /// code, or `None` (an event that matches no step).
+    pub fn code_of(&self, name: &str) -> Option<u8> {
+        self.step_of(name).map(|i| i as u8).or_else(|| {
+            self.event_names
+                .iter()
+                .position(|n| n == name)
+                .map(|i| self.steps + i as u8)
+        })
+    }
+
+    /// The window in ticks of [`unit`](FunnelSpec::unit).
+    pub fn window_ticks(&self) -> i64 {
         self.window
+    }
+
+    /// The window as a duration.
+    pub fn window(&self) -> TimeDelta {
+        self.unit.duration(self.window).unwrap_or(TimeDelta::MAX)
+    }
+
+    /// The window in whole seconds (rounded down for a finer unit).
+    pub fn window_seconds(&self) -> i64 {
+        self.window.div_euclid(self.unit.per_second())
+    }
+
+    /// The unit of the events' timestamps.
+    pub fn unit(&self) -> TimeUnit {
+        self.unit
     }
 
     /// The modes.
@@ -510,6 +752,12 @@ fn mix(x: u64) -> u64 {
 pub struct StepReport {
     /// The 0-based step index.
     pub step: usize,
+    /// The step's name, for a [named](FunnelSpec::named) funnel.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
     /// Users who reached this step (level `>= step + 1`).
     pub users: u64,
     /// `users / users of the previous step`; `None` for the first step or
@@ -548,13 +796,59 @@ pub struct FunnelReport {
 
 /// The partial result of a funnel analysis over some users: merge states
 /// computed on partitions, then [`finish`](FunnelState::finish).
+///
+/// # Channel names and serialization
+///
+/// A state records the name of each entry channel it holds (from the
+/// registry given to [`add_events`](FunnelState::add_events)), so states
+/// built with different registries merge by channel name, and a state
+/// serializes with its names: `{"spec": ..., "by_channel": [{"channel":
+/// "ads", "at_level": [...], "times": [[...], ...]}], "events": ...,
+/// "users": ..., "events_matching_no_step": ..., "users_without_first_step":
+/// ..., "conversion_excluded": ...}`, where `at_level[k]` counts the users
+/// whose level is `k + 1` and `times[L - 1]` holds, for each user at level
+/// `L`, the `L - 1` times (in ticks of the spec's unit) from the counted
+/// chain's first step to its later steps. Deserialization checks every
+/// count and time against the spec (users add up, times rise within the
+/// window), so a hostile state is an error, not a later panic or a wrong
+/// report.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use revops::funnel::{analyze, FunnelEvent, FunnelSpec, FunnelState};
+/// use revops::journey::Channels;
+/// use revops::TimeDelta;
+/// let mut ch = Channels::new();
+/// let ads = ch.intern_str("ads")?;
+/// let spec = FunnelSpec::new(2, TimeDelta::seconds(60))?;
+/// let all: Vec<FunnelEvent> = (0..10u64)
+///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, ads), FunnelEvent::new(u, u as i64 * 10, 1, ads)])
+///     .collect();
+/// // Two partitions (users 0-4, 5-9), each sent as JSON.
+/// let mut parts = Vec::new();
+/// for half in all.chunks(10) {
+///     let mut st = FunnelState::new(&spec);
+///     st.add_events(half, &ch)?;
+///     parts.push(serde_json::to_string(&st).unwrap());
+/// }
+/// let mut total = FunnelState::new(&spec);
+/// for json in &parts {
+///     total.merge(&serde_json::from_str::<FunnelState>(json).unwrap())?;
+/// }
+/// assert_eq!(total.finish(&Channels::new()), analyze(&spec, &all, &ch)?);
+/// # }
+/// # Ok::<(), revops::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunnelState {
     spec: FunnelSpec,
     /// An ordered funnel in the default mode without exclusions.
     plain: bool,
-    /// Per channel id: the accumulators of the users who entered there.
+    /// Per channel slot (the channel's id in the registry the events came
+    /// with): the accumulators of the users who entered there.
     by_channel: Vec<Option<Acc>>,
+    /// Per slot: the channel's name, once known.
+    names: Vec<Option<String>>,
     no_step_events: u64,
     without_first: u64,
     excluded: u64,
@@ -571,6 +865,7 @@ impl FunnelState {
                 && spec.modes == Modes::default()
                 && spec.exclusions.is_empty(),
             by_channel: Vec::new(),
+            names: Vec::new(),
             no_step_events: 0,
             without_first: 0,
             excluded: 0,
@@ -669,11 +964,77 @@ impl FunnelState {
             .add(c.level, &scratch.counted, timed);
     }
 
-    /// Adds another partition's state.
+    /// Checks that `channels` names this state's slots as the state does
+    /// (before events named by it are added).
+    fn check_names(&self, channels: &Channels) -> Result<()> {
+        for (i, n) in self.names.iter().enumerate() {
+            if let Some(n) = n {
+                if channels.name(ChannelId(i as u32)) != Some(n.as_str()) {
+                    return Err(Error::invalid(
+                        "funnel state",
+                        format!(
+                            "channel {i} is {n:?} in this state but not in the registry given: \
+                             add events named by another registry to a new state and merge"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the names of the slots in use from `channels`.
+    fn record_names(&mut self, channels: &Channels) {
+        self.names.resize(self.by_channel.len(), None);
+        for (i, (acc, name)) in self.by_channel.iter().zip(&mut self.names).enumerate() {
+            if acc.is_some() && name.is_none() {
+                *name = channels.name(ChannelId(i as u32)).map(str::to_string);
+            }
+        }
+    }
+
+    /// The slot of `other`'s slot `j` in this state: the slot of the same
+    /// name, else the same slot if it is free, else a new one.
+    fn slot_for(&mut self, other: &FunnelState, j: usize) -> usize {
+        let name = other.names.get(j).cloned().flatten();
+        self.names.resize(self.by_channel.len(), None);
+        if let Some(name) = name {
+            if let Some(i) = self.names.iter().position(|n| n.as_deref() == Some(&name)) {
+                return i;
+            }
+            let free = |i: usize| -> bool {
+                self.by_channel.get(i).map_or(true, Option::is_none)
+                    && self.names.get(i).map_or(true, Option::is_none)
+            };
+            let i = if free(j) {
+                j
+            } else {
+                self.by_channel.len().max(other.by_channel.len())
+            };
+            if self.by_channel.len() <= i {
+                self.by_channel.resize(i + 1, None);
+                self.names.resize(i + 1, None);
+            }
+            self.names[i] = Some(name);
+            i
+        } else {
+            if self.by_channel.len() <= j {
+                self.by_channel.resize(j + 1, None);
+                self.names.resize(j + 1, None);
+            }
+            j
+        }
+    }
+
+    /// Adds another partition's state. Channels are matched by name where
+    /// both states know them (states built with different registries
+    /// merge correctly), by id otherwise.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] if the two states are for different specs.
+    /// [`Error::InvalidInput`] if the two states are for different specs;
+    /// [`Error::Overflow`] if a count would pass `u64::MAX` (the state is
+    /// then unchanged).
     pub fn merge(&mut self, other: &FunnelState) -> Result<()> {
         if self.spec != other.spec {
             return Err(Error::invalid(
@@ -681,20 +1042,31 @@ impl FunnelState {
                 "the states were computed for different funnel specs",
             ));
         }
-        if self.by_channel.len() < other.by_channel.len() {
-            self.by_channel.resize(other.by_channel.len(), None);
-        }
+        let add = |a: u64, b: u64| {
+            a.checked_add(b)
+                .ok_or_else(|| Error::overflow("funnel merge"))
+        };
+        // Every per-channel count is bounded by `users`, so checking the
+        // totals first keeps the state unchanged on overflow.
+        let users = add(self.users, other.users)?;
+        let events = add(self.events, other.events)?;
+        let no_step = add(self.no_step_events, other.no_step_events)?;
+        let without = add(self.without_first, other.without_first)?;
+        let excluded = add(self.excluded, other.excluded)?;
         let n = self.spec.steps();
-        for (mine, theirs) in self.by_channel.iter_mut().zip(&other.by_channel) {
+        for (j, theirs) in other.by_channel.iter().enumerate() {
             if let Some(acc) = theirs {
-                mine.get_or_insert_with(|| Acc::new(n)).merge(acc);
+                let i = self.slot_for(other, j);
+                self.by_channel[i]
+                    .get_or_insert_with(|| Acc::new(n))
+                    .merge(acc);
             }
         }
-        self.no_step_events += other.no_step_events;
-        self.without_first += other.without_first;
-        self.excluded += other.excluded;
-        self.events += other.events;
-        self.users += other.users;
+        self.users = users;
+        self.events = events;
+        self.no_step_events = no_step;
+        self.without_first = without;
+        self.excluded = excluded;
         Ok(())
     }
 
@@ -736,11 +1108,19 @@ impl FunnelState {
                     .collect()
             })
             .collect();
+        let unit = self.spec.unit;
         let report = |i: usize, at_level: &[u64]| {
             let pick = |kind: usize| -> Vec<Option<TimeStats>> {
-                stats[kind].iter().map(|per| per[i].clone()).collect()
+                stats[kind]
+                    .iter()
+                    .map(|per| per[i].clone().map(|t| t.in_seconds(unit)))
+                    .collect()
             };
-            step_reports(at_level, &pick(0), &pick(1))
+            let mut steps = step_reports(at_level, &pick(0), &pick(1));
+            for (s, name) in steps.iter_mut().zip(&self.spec.names) {
+                s.name = Some(name.clone());
+            }
+            steps
         };
         let mut total = vec![0u64; n];
         for a in &all {
@@ -754,15 +1134,134 @@ impl FunnelState {
                 .iter()
                 .enumerate()
                 .map(|(i, (ch, acc))| {
-                    let name = channels
-                        .name(ChannelId(*ch))
-                        .map_or_else(|| format!("#{ch}"), str::to_string);
+                    let known = self.names.get(*ch as usize).cloned().flatten();
+                    let name = known.unwrap_or_else(|| {
+                        channels
+                            .name(ChannelId(*ch))
+                            .map_or_else(|| format!("#{ch}"), str::to_string)
+                    });
                     (name, report(i, &acc.at_level))
                 })
                 .collect(),
             ignored,
             events: self.events,
             users_seen: self.users,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+mod state_serde {
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Acc, FunnelKind, FunnelSpec, FunnelState};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ChannelRepr {
+        channel: String,
+        at_level: Vec<u64>,
+        #[serde(default)]
+        times: Vec<Vec<i64>>,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct StateRepr {
+        spec: FunnelSpec,
+        by_channel: Vec<ChannelRepr>,
+        events: u64,
+        users: u64,
+        events_matching_no_step: u64,
+        users_without_first_step: u64,
+        conversion_excluded: u64,
+    }
+
+    impl Serialize for FunnelState {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut by_channel = Vec::new();
+            for (i, acc) in self.by_channel.iter().enumerate() {
+                let Some(acc) = acc else { continue };
+                if acc.at_level.iter().all(|&c| c == 0) {
+                    continue;
+                }
+                let channel = self.names.get(i).cloned().flatten().ok_or_else(|| {
+                    S::Error::custom(format!("channel slot {i} has no recorded name"))
+                })?;
+                let (at_level, times) = acc.to_parts();
+                let times = if times.iter().all(Vec::is_empty) {
+                    Vec::new()
+                } else {
+                    times
+                };
+                by_channel.push(ChannelRepr {
+                    channel,
+                    at_level,
+                    times,
+                });
+            }
+            StateRepr {
+                spec: self.spec.clone(),
+                by_channel,
+                events: self.events,
+                users: self.users,
+                events_matching_no_step: self.no_step_events,
+                users_without_first_step: self.without_first,
+                conversion_excluded: self.excluded,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for FunnelState {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FunnelState, D::Error> {
+            let r = StateRepr::deserialize(d)?;
+            let bad = |m: String| D::Error::custom(format!("invalid funnel state: {m}"));
+            let mut st = FunnelState::new(&r.spec);
+            let n = r.spec.steps();
+            let timed = r.spec.kind() == FunnelKind::Ordered;
+            let mut counted = r.users_without_first_step;
+            for c in r.by_channel {
+                crate::journey::Channel::new(&c.channel).map_err(|e| bad(e.to_string()))?;
+                if st
+                    .names
+                    .iter()
+                    .any(|x| x.as_deref() == Some(c.channel.as_str()))
+                {
+                    return Err(bad(format!("channel {:?} is listed twice", c.channel)));
+                }
+                let acc = Acc::from_parts(n, c.at_level, c.times, timed, r.spec.window_ticks())
+                    .map_err(|m| bad(format!("channel {:?}: {m}", c.channel)))?;
+                counted = acc
+                    .users()
+                    .and_then(|u| counted.checked_add(u))
+                    .ok_or_else(|| bad("the user counts overflow".into()))?;
+                st.by_channel.push(Some(acc));
+                st.names.push(Some(c.channel));
+            }
+            if counted != r.users {
+                return Err(bad(format!(
+                    "{} users, but the channels and users_without_first_step count {counted}",
+                    r.users
+                )));
+            }
+            if r.conversion_excluded > r.users
+                || r.users > r.events
+                || r.events_matching_no_step > r.events
+            {
+                return Err(bad(
+                    "needs conversion_excluded <= users <= events and events_matching_no_step <= events"
+                        .into(),
+                ));
+            }
+            st.users = r.users;
+            st.events = r.events;
+            st.no_step_events = r.events_matching_no_step;
+            st.without_first = r.users_without_first_step;
+            st.excluded = r.conversion_excluded;
+            Ok(st)
         }
     }
 }
@@ -941,6 +1440,7 @@ impl FunnelAnalyzer {
         events: &[FunnelEvent],
         channels: &Channels,
     ) -> Result<()> {
+        state.check_names(channels)?;
         let ranks = channel_ranks(channels);
         let n = state.spec.steps();
         let mut scratch = Scratch::new();
@@ -955,6 +1455,7 @@ impl FunnelAnalyzer {
                 state.add_user(evs, n, &mut scratch)
             });
         }
+        state.record_names(channels);
         Ok(())
     }
 }

@@ -95,6 +95,92 @@ impl Acc {
         }
     }
 
+    /// The level counts and the rows as `i64` lists (index `L - 1`: the
+    /// `L - 1` times of each user at level `L`, one after the other).
+    pub(super) fn to_parts(&self) -> (Vec<u64>, Vec<Vec<i64>>) {
+        let rows = match &self.rows {
+            Rows::Narrow(v) => v
+                .iter()
+                .map(|r| r.iter().map(|&x| i64::from(x)).collect())
+                .collect(),
+            Rows::Wide(v) => v.clone(),
+        };
+        (self.at_level.clone(), rows)
+    }
+
+    /// The inverse of [`to_parts`](Acc::to_parts), checked: `n` levels;
+    /// for a timed funnel, each level's rows hold `L - 1` times per user,
+    /// non-decreasing, from 0 to `window`; an untimed one has no rows.
+    pub(super) fn from_parts(
+        n: usize,
+        at_level: Vec<u64>,
+        rows: Vec<Vec<i64>>,
+        timed: bool,
+        window: i64,
+    ) -> std::result::Result<Acc, String> {
+        if at_level.len() != n {
+            return Err(format!("{} level counts for {n} steps", at_level.len()));
+        }
+        let rows = if rows.is_empty() {
+            vec![Vec::new(); n]
+        } else {
+            rows
+        };
+        if rows.len() != n {
+            return Err(format!("{} levels of times for {n} steps", rows.len()));
+        }
+        let mut max = 0i64;
+        for (l, (r, &users)) in rows.iter().zip(&at_level).enumerate() {
+            let want = if timed {
+                u64::try_from(l).ok().and_then(|l| l.checked_mul(users))
+            } else {
+                Some(0)
+            };
+            if want != u64::try_from(r.len()).ok() {
+                return Err(format!(
+                    "level {} holds {} times, not {} per user for {users} users",
+                    l + 1,
+                    r.len(),
+                    l
+                ));
+            }
+            for row in r.chunks_exact(l.max(1)) {
+                let mut prev = 0i64;
+                for &t in row {
+                    if t < prev || t > window {
+                        return Err(format!(
+                            "a chain's times must rise from 0 to the window ({window}), found {t} after {prev}"
+                        ));
+                    }
+                    prev = t;
+                }
+                max = max.max(prev);
+            }
+        }
+        let narrow = rows.iter().flatten().all(|&t| u32::try_from(t).is_ok());
+        let rows = if narrow {
+            Rows::Narrow(
+                rows.iter()
+                    .map(|r| r.iter().map(|&t| t as u32).collect())
+                    .collect(),
+            )
+        } else {
+            Rows::Wide(rows)
+        };
+        Ok(Acc {
+            at_level,
+            rows,
+            max,
+        })
+    }
+
+    /// Users in the accumulator.
+    pub(super) fn users(&self) -> Option<u64> {
+        self.at_level
+            .iter()
+            .try_fold(0u64, |a, &b| a.checked_add(b))
+    }
+
     pub(super) fn merge(&mut self, o: &Acc) {
         for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
             *a += b;
@@ -181,6 +267,7 @@ pub(super) fn step_reports(
             let prev = if k == 0 { None } else { Some(users[k - 1]) };
             StepReport {
                 step: k,
+                name: None,
                 users: users[k],
                 conversion_from_previous: prev.and_then(|p| Ratio::from_counts(users[k], p).ok()),
                 conversion_from_first: Ratio::from_counts(users[k], users[0]).ok(),
@@ -367,6 +454,16 @@ pub struct TimeStats {
 const SELECT_BITS: u32 = 12;
 
 impl TimeStats {
+    /// Figures counted in ticks of `unit`, in seconds.
+    pub(super) fn in_seconds(self, unit: crate::quantity::TimeUnit) -> TimeStats {
+        TimeStats {
+            count: self.count,
+            mean_seconds: unit.seconds(self.mean_seconds),
+            median_seconds: unit.seconds(self.median_seconds),
+            p90_seconds: unit.seconds(self.p90_seconds),
+        }
+    }
+
     /// The statistics of a list, by sorting it.
     fn of_values(mut all: Vec<i64>) -> Option<TimeStats> {
         let n = all.len() as u64;

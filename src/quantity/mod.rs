@@ -14,6 +14,7 @@
 //! | [`Nps`] | [-100, 100] | net promoter score |
 //! | [`Period`] | `[start, end)` days | a month, a quarter, a campaign |
 //! | [`Distribution`] | integer observations | cycle lengths, time to convert |
+//! | [`TimeUnit`] | s, ms, µs, ns | the integer clock of event data |
 
 mod currency;
 mod fx;
@@ -23,6 +24,7 @@ mod quantile;
 mod ratio;
 mod score;
 mod split;
+mod time;
 
 pub(crate) mod exact;
 pub use currency::Currency;
@@ -36,3 +38,4 @@ pub use ratio::{Change, Multiple, Ratio};
 pub use score::Nps;
 pub use split::split_integer;
 pub(crate) use split::split_signed;
+pub use time::TimeUnit;

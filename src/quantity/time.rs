@@ -1,0 +1,283 @@
+//! The integer clocks of event data: Arrow's four timestamp units, and the
+//! exact conversions between them, `DateTime<Utc>`, `TimeDelta` and
+//! seconds.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+
+/// The unit of an integer clock: seconds, milliseconds, microseconds or
+/// nanoseconds since the Unix epoch (Arrow's four timestamp units;
+/// ClickHouse's `DateTime` and `DateTime64(3)`, `(6)`, `(9)`).
+///
+/// Conversions into a unit are exact or an error: a timestamp or a
+/// duration finer than the unit is refused, never truncated.
+///
+/// | unit | ticks per second | `i64` covers | text |
+/// |---|---|---|---|
+/// | [`Second`](TimeUnit::Second) | 1 | ±292 billion years | `second` |
+/// | [`Millisecond`](TimeUnit::Millisecond) | 10^3 | ±292 million years | `millisecond` |
+/// | [`Microsecond`](TimeUnit::Microsecond) | 10^6 | ±292,000 years | `microsecond` |
+/// | [`Nanosecond`](TimeUnit::Nanosecond) | 10^9 | 1677-09-21 to 2262-04-11 | `nanosecond` |
+///
+/// ```
+/// use revops::quantity::TimeUnit;
+/// use revops::{TimeZone, Utc, TimeDelta};
+/// let t = Utc.timestamp_millis_opt(1_700_000_000_123).unwrap();
+/// assert_eq!(TimeUnit::Millisecond.ticks_at(t)?, 1_700_000_000_123);
+/// assert_eq!(TimeUnit::Microsecond.ticks_at(t)?, 1_700_000_000_123_000);
+/// assert!(TimeUnit::Second.ticks_at(t).is_err()); // 123 ms would be lost
+/// assert_eq!(TimeUnit::Millisecond.ticks_of(TimeDelta::seconds(2))?, 2_000);
+/// assert_eq!("microsecond".parse::<TimeUnit>()?, TimeUnit::Microsecond);
+/// # Ok::<(), revops::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum TimeUnit {
+    /// Whole seconds (the default).
+    #[default]
+    Second,
+    /// Milliseconds.
+    Millisecond,
+    /// Microseconds.
+    Microsecond,
+    /// Nanoseconds.
+    Nanosecond,
+}
+
+impl TimeUnit {
+    /// All four, coarsest first.
+    pub const ALL: [TimeUnit; 4] = [
+        TimeUnit::Second,
+        TimeUnit::Millisecond,
+        TimeUnit::Microsecond,
+        TimeUnit::Nanosecond,
+    ];
+
+    /// Ticks per second: 1, 10^3, 10^6 or 10^9.
+    pub const fn per_second(self) -> i64 {
+        match self {
+            TimeUnit::Second => 1,
+            TimeUnit::Millisecond => 1_000,
+            TimeUnit::Microsecond => 1_000_000,
+            TimeUnit::Nanosecond => 1_000_000_000,
+        }
+    }
+
+    /// The number of decimal places a tick adds to a second: 0, 3, 6, 9.
+    pub const fn decimals(self) -> u32 {
+        match self {
+            TimeUnit::Second => 0,
+            TimeUnit::Millisecond => 3,
+            TimeUnit::Microsecond => 6,
+            TimeUnit::Nanosecond => 9,
+        }
+    }
+
+    /// The unit's name, as [`FromStr`](std::str::FromStr) reads it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::Second => "second",
+            TimeUnit::Millisecond => "millisecond",
+            TimeUnit::Microsecond => "microsecond",
+            TimeUnit::Nanosecond => "nanosecond",
+        }
+    }
+
+    /// Ticks of this unit in a count of nanoseconds, exactly.
+    fn exact_ticks(self, nanos: i128, what: &'static str) -> Result<i64> {
+        let per_tick = i128::from(1_000_000_000 / self.per_second());
+        if nanos % per_tick != 0 {
+            return Err(Error::invalid(
+                what,
+                format!(
+                    "it is finer than a {}: it would be truncated",
+                    self.as_str()
+                ),
+            ));
+        }
+        i64::try_from(nanos / per_tick).map_err(|_| Error::overflow(what))
+    }
+
+    /// The instant `at` as ticks of this unit since the Unix epoch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if `at` has a part finer than the unit;
+    /// [`Error::Overflow`] if the count does not fit an `i64` (nanoseconds
+    /// outside 1677–2262).
+    pub fn ticks_at(self, at: DateTime<Utc>) -> Result<i64> {
+        let nanos =
+            i128::from(at.timestamp()) * 1_000_000_000 + i128::from(at.timestamp_subsec_nanos());
+        self.exact_ticks(nanos, "timestamp")
+    }
+
+    /// The duration `d` as ticks of this unit.
+    ///
+    /// # Errors
+    ///
+    /// As [`ticks_at`](TimeUnit::ticks_at), for a duration.
+    pub fn ticks_of(self, d: TimeDelta) -> Result<i64> {
+        // chrono: num_seconds() * 10^9 + subsec_nanos() is the total, the
+        // two parts carrying the same sign.
+        let nanos = i128::from(d.num_seconds()) * 1_000_000_000 + i128::from(d.subsec_nanos());
+        self.exact_ticks(nanos, "duration")
+    }
+
+    /// The whole ticks of this unit in a non-negative duration `d`,
+    /// rounded down (a window: with integer timestamps, `t <= start + d`
+    /// and `t <= start + floor(d)` agree).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a negative duration;
+    /// [`Error::Overflow`] if the count does not fit an `i64`.
+    pub fn floor_ticks_of(self, d: TimeDelta) -> Result<i64> {
+        if d < TimeDelta::zero() {
+            return Err(Error::invalid("duration", "it is negative"));
+        }
+        let nanos = i128::from(d.num_seconds()) * 1_000_000_000 + i128::from(d.subsec_nanos());
+        let per_tick = i128::from(1_000_000_000 / self.per_second());
+        i64::try_from(nanos / per_tick).map_err(|_| Error::overflow("duration"))
+    }
+
+    /// `ticks` of this unit as a duration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] past `TimeDelta`'s range.
+    pub fn duration(self, ticks: i64) -> Result<TimeDelta> {
+        let p = self.per_second();
+        let secs = ticks.div_euclid(p);
+        let nanos = ticks.rem_euclid(p) * (1_000_000_000 / p);
+        TimeDelta::try_seconds(secs)
+            .and_then(|s| s.checked_add(&TimeDelta::nanoseconds(nanos)))
+            .ok_or_else(|| Error::overflow("duration"))
+    }
+
+    /// A quantity of ticks (an integer, or a mean or quantile of them) in
+    /// seconds: `ticks / per_second`, exact while the result fits
+    /// `Decimal`'s 28 digits, rounded half to even beyond.
+    pub fn seconds(self, ticks: Decimal) -> Decimal {
+        let mut d = ticks;
+        let want = d.scale() + self.decimals();
+        if want <= 28 {
+            // Moving the decimal point is exact.
+            d.set_scale(want).map_or(ticks, |()| d)
+        } else {
+            // Round to the places left, then move the point.
+            let keep = 28 - self.decimals();
+            let mut r = ticks
+                .round_dp_with_strategy(keep, rust_decimal::RoundingStrategy::MidpointNearestEven);
+            let s = r.scale() + self.decimals();
+            r.set_scale(s).map_or(ticks, |()| r)
+        }
+    }
+}
+
+impl std::fmt::Display for TimeUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TimeUnit {
+    type Err = Error;
+    /// Reads `second`, `millisecond`, `microsecond`, `nanosecond` (and
+    /// Arrow's `s`, `ms`, `us`, `ns`).
+    fn from_str(s: &str) -> Result<TimeUnit> {
+        Ok(match s {
+            "second" | "s" => TimeUnit::Second,
+            "millisecond" | "ms" => TimeUnit::Millisecond,
+            "microsecond" | "us" => TimeUnit::Microsecond,
+            "nanosecond" | "ns" => TimeUnit::Nanosecond,
+            other => {
+                return Err(Error::invalid(
+                    "time unit",
+                    format!(
+                        "unknown unit {other:?}: second, millisecond, microsecond or nanosecond"
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every unit round-trips every instant it can hold: ticks back to
+        /// an instant give the same instant; one unit coarser refuses it
+        /// exactly when its sub-unit part is not zero.
+        #[test]
+        fn ticks_round_trip(secs in -9_000_000_000i64..9_000_000_000, nanos in 0u32..1_000_000_000) {
+            let at = Utc.timestamp_opt(secs, nanos).unwrap();
+            for u in TimeUnit::ALL {
+                let p = u.per_second();
+                let per_tick = 1_000_000_000 / p as u32;
+                match u.ticks_at(at) {
+                    Ok(t) => {
+                        prop_assert_eq!(nanos % per_tick, 0);
+                        let back = Utc.timestamp_opt(t.div_euclid(p), (t.rem_euclid(p) as u32) * per_tick).unwrap();
+                        prop_assert_eq!(back, at);
+                        prop_assert_eq!(u.duration(t).unwrap(), at - DateTime::UNIX_EPOCH);
+                    }
+                    Err(Error::InvalidInput { .. }) => prop_assert_ne!(nanos % per_tick, 0),
+                    Err(Error::Overflow { .. }) => prop_assert_eq!(u, TimeUnit::Nanosecond),
+                    Err(e) => prop_assert!(false, "{e}"),
+                }
+            }
+        }
+
+        /// Durations of either sign convert exactly, and back.
+        #[test]
+        fn durations_round_trip(ns in -(1i64 << 62)..(1i64 << 62), unit in 0usize..4) {
+            let u = TimeUnit::ALL[unit];
+            let d = TimeDelta::nanoseconds(ns);
+            let per_tick = 1_000_000_000 / u.per_second();
+            match u.ticks_of(d) {
+                Ok(t) => {
+                    prop_assert_eq!(ns % per_tick, 0);
+                    prop_assert_eq!(t, ns / per_tick);
+                    prop_assert_eq!(u.duration(t).unwrap(), d);
+                }
+                Err(_) => prop_assert_ne!(ns % per_tick, 0),
+            }
+        }
+
+        /// Seconds are ticks divided by the unit, exactly.
+        #[test]
+        fn seconds_divide_exactly(t in any::<i64>(), unit in 0usize..4) {
+            let u = TimeUnit::ALL[unit];
+            let s = u.seconds(Decimal::from(t));
+            prop_assert_eq!(s * Decimal::from(u.per_second()), Decimal::from(t));
+        }
+    }
+
+    #[test]
+    fn nanoseconds_outside_their_range_overflow() {
+        let at = Utc.with_ymd_and_hms(2300, 1, 1, 0, 0, 0).unwrap();
+        assert!(matches!(
+            TimeUnit::Nanosecond.ticks_at(at),
+            Err(Error::Overflow { .. })
+        ));
+        assert_eq!(
+            TimeUnit::Microsecond.ticks_at(at).unwrap(),
+            at.timestamp() * 1_000_000
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for u in TimeUnit::ALL {
+            assert_eq!(u.to_string().parse::<TimeUnit>().unwrap(), u);
+        }
+        assert!("minute".parse::<TimeUnit>().is_err());
+    }
+}
