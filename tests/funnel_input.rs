@@ -62,7 +62,8 @@ fn user_key(u: u8) -> String {
 proptest! {
     /// FunnelInput gives exactly what the compact path gives on the same
     /// events mapped by hand (ids, step codes, registry), in every mode,
-    /// whatever order the events are pushed in.
+    /// whatever order the events are pushed in, one by one or through
+    /// `extend`.
     #[test]
     fn input_equals_the_compact_path(
         raw in raw_events(),
@@ -97,8 +98,21 @@ proptest! {
             pushed.reverse();
         }
         let mut input = FunnelInput::<String>::new(&spec);
-        for &(u, ms, e, v) in &pushed {
-            input.push(user_key(u).as_str(), at(ms), NAMES[e], VALUES[v]).unwrap();
+        let keys: Vec<String> = pushed.iter().map(|&(u, ..)| user_key(u)).collect();
+        if rotate % 2 == 0 {
+            for (&(_, ms, e, v), key) in pushed.iter().zip(&keys) {
+                input.push(key.as_str(), at(ms), NAMES[e], VALUES[v]).unwrap();
+            }
+        } else {
+            // In chunks of 32, users repeating within a chunk included.
+            input
+                .extend(pushed.iter().zip(&keys).map(|(&(_, ms, e, v), key)| Event {
+                    user: key.as_str(),
+                    at: at(ms),
+                    event: NAMES[e],
+                    by: VALUES[v],
+                }))
+                .unwrap();
         }
         let got = input.analyze().unwrap();
         prop_assert_eq!(&got, &expect);
@@ -333,4 +347,44 @@ fn a_state_refuses_a_second_registry_that_renames_its_channels() {
     let r = st.finish(&Channels::new());
     assert_eq!(r.by_channel["ads"][0].users, 1);
     assert_eq!(r.by_channel["email"][0].users, 1);
+}
+
+/// Thousands of users: the key table grows several times, and every user
+/// keeps its number (the report equals the compact path's).
+#[test]
+fn many_users_through_growth() {
+    let spec = FunnelSpec::named(["a", "b", "c"], TimeDelta::seconds(50)).unwrap();
+    let mut reg = Channels::new();
+    let web = reg.intern_str("web").unwrap();
+    let mut input = FunnelInput::<String>::new(&spec);
+    let mut compact = Vec::new();
+    for round in 0..3i64 {
+        for u in 0..20_000u64 {
+            let step = (round + (u % 3) as i64) as u8 % 3;
+            let t = round * 20 + (u % 7) as i64;
+            input
+                .push(user_key((u % 251) as u8).as_str(), at(0), "x", "web")
+                .unwrap();
+            input
+                .push_ticks(
+                    format!("user-{u}").as_str(),
+                    1_000 + t,
+                    ["a", "b", "c"][usize::from(step)],
+                    "web",
+                )
+                .unwrap();
+            compact.push(FunnelEvent::new(
+                1_000_000 + (u % 251),
+                1_767_225_600,
+                200,
+                web,
+            ));
+            compact.push(FunnelEvent::new(u, 1_000 + t, step, web));
+        }
+    }
+    assert_eq!(input.users(), 20_000 + 251);
+    assert_eq!(
+        input.analyze().unwrap(),
+        analyze(&spec, &compact, &reg).unwrap()
+    );
 }

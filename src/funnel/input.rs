@@ -3,7 +3,7 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 use chrono::{DateTime, Utc};
 use foldhash::fast::RandomState;
@@ -60,7 +60,7 @@ use super::{FunnelAnalyzer, FunnelEvent, FunnelReport, FunnelSpec, FunnelState};
 #[derive(Clone, Debug)]
 pub struct FunnelInput<K> {
     spec: FunnelSpec,
-    users: HashMap<K, u64, RandomState>,
+    users: KeyTable<K>,
     codes: HashMap<String, u8, RandomState>,
     values: HashMap<String, ChannelId, RandomState>,
     registry: Channels,
@@ -79,7 +79,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
         }
         FunnelInput {
             spec: spec.clone(),
-            users: HashMap::with_hasher(RandomState::default()),
+            users: KeyTable::new(),
             codes,
             values: HashMap::with_hasher(RandomState::default()),
             registry: Channels::new(),
@@ -116,30 +116,85 @@ impl<K: Hash + Eq> FunnelInput<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let channel = match self.values.get(by) {
+        let channel = self.value(by)?;
+        let step = self.codes.get(event).copied().unwrap_or(u8::MAX);
+        let user = self.users.id(user)?;
+        self.events
+            .push(FunnelEvent::new(u64::from(user), ts, step, channel));
+        Ok(())
+    }
+
+    /// Adds many events, as [`push`](FunnelInput::push) does one by one,
+    /// and faster: the user keys are looked up 32 at a time, so that
+    /// their memory accesses overlap instead of waiting on each other
+    /// (on a log of millions of users, a look-up waits on main memory).
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](FunnelInput::push); the events before the one refused
+    /// are added.
+    ///
+    /// ```
+    /// use revops::funnel::{Event, FunnelInput, FunnelSpec};
+    /// use revops::{TimeDelta, TimeZone, Utc};
+    /// let spec = FunnelSpec::named(["visit", "buy"], TimeDelta::days(1))?;
+    /// let log = [("u-1", 0, "visit"), ("u-2", 5, "visit"), ("u-1", 60, "buy")];
+    /// let mut input = FunnelInput::<String>::new(&spec);
+    /// input.extend(log.iter().map(|&(user, s, event)| Event {
+    ///     user,
+    ///     at: Utc.timestamp_opt(1_767_225_600 + s, 0).unwrap(),
+    ///     event,
+    ///     by: "web",
+    /// }))?;
+    /// assert_eq!(input.analyze()?.steps[1].users, 1);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn extend<'a, Q, I>(&mut self, events: I) -> Result<()>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized + 'a,
+        I: IntoIterator<Item = Event<'a, Q>>,
+    {
+        const CHUNK: usize = 32;
+        let mut it = events.into_iter();
+        let mut chunk: Vec<Event<'a, Q>> = Vec::with_capacity(CHUNK);
+        let mut known = [u32::MAX; CHUNK];
+        loop {
+            chunk.clear();
+            chunk.extend(it.by_ref().take(CHUNK));
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            self.users.known(&chunk, &mut known);
+            for (e, &n) in chunk.iter().zip(&known) {
+                let ts = self.spec.unit.ticks_at(e.at)?;
+                let channel = self.value(e.by)?;
+                let step = self.codes.get(e.event).copied().unwrap_or(u8::MAX);
+                let user = if n == u32::MAX {
+                    self.users.id(e.user)?
+                } else {
+                    n
+                };
+                self.events
+                    .push(FunnelEvent::new(u64::from(user), ts, step, channel));
+            }
+        }
+    }
+
+    fn value(&mut self, by: &str) -> Result<ChannelId> {
+        Ok(match self.values.get(by) {
             Some(&c) => c,
             None => {
                 let c = self.registry.intern_str(by)?;
                 self.values.insert(by.to_string(), c);
                 c
             }
-        };
-        let step = self.codes.get(event).copied().unwrap_or(u8::MAX);
-        let user = match self.users.get(user) {
-            Some(&u) => u,
-            None => {
-                let u = self.users.len() as u64;
-                self.users.insert(user.to_owned(), u);
-                u
-            }
-        };
-        self.events.push(FunnelEvent::new(user, ts, step, channel));
-        Ok(())
+        })
     }
 
     /// Distinct users pushed so far.
     pub fn users(&self) -> usize {
-        self.users.len()
+        self.users.keys.len()
     }
 
     /// Events pushed so far.
@@ -192,9 +247,142 @@ impl<K: Hash + Eq> FunnelInput<K> {
     }
 }
 
+/// One event for [`FunnelInput::extend`]: `user` did `event` at `at`, with
+/// breakdown value `by`.
+#[derive(Debug)]
+pub struct Event<'a, Q: ?Sized> {
+    /// The user's key.
+    pub user: &'a Q,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The event's name.
+    pub event: &'a str,
+    /// The breakdown value (the channel, say).
+    pub by: &'a str,
+}
+
+impl<Q: ?Sized> Clone for Event<'_, Q> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Q: ?Sized> Copy for Event<'_, Q> {}
+
 impl<K> FunnelInput<K> {
     /// The spec.
     pub fn spec(&self) -> &FunnelSpec {
         &self.spec
+    }
+}
+
+/// The user keys, numbered in order of first appearance.
+///
+/// An open-addressing table of 8-byte slots (the top 32 bits of the key's
+/// hash, and the key's number plus one) over the keys kept in order of
+/// arrival. A look-up costs one random memory access (the slot); the key
+/// it is checked against was most often seen recently, so it is still in
+/// the cache (an event log in time order has its active users near the
+/// end of the list). A `HashMap<String, u64>` costs three: its control
+/// bytes, its bucket, the string's heap memory.
+#[derive(Clone, Debug)]
+struct KeyTable<K> {
+    /// 0 for an empty slot, else `tag << 32 | (number + 1)`.
+    slots: Vec<u64>,
+    keys: Vec<K>,
+    hasher: RandomState,
+}
+
+impl<K: Hash + Eq> KeyTable<K> {
+    fn new() -> KeyTable<K> {
+        KeyTable {
+            slots: vec![0; 1024],
+            keys: Vec::new(),
+            hasher: RandomState::default(),
+        }
+    }
+
+    /// The number of `key`, adding it if new.
+    #[inline]
+    fn id<Q>(&mut self, key: &Q) -> Result<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let tag = (self.hasher.hash_one(key) >> 32) as u32;
+        let mask = self.slots.len() - 1;
+        let mut i = tag as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                break;
+            }
+            if (s >> 32) as u32 == tag {
+                let n = (s as u32).wrapping_sub(1);
+                if self.keys.get(n as usize).is_some_and(|k| k.borrow() == key) {
+                    return Ok(n);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        // New: numbers stay below u32::MAX (the slot keeps number + 1).
+        let n = u32::try_from(self.keys.len())
+            .ok()
+            .filter(|&n| n < u32::MAX)
+            .ok_or_else(|| crate::error::Error::overflow("funnel users"))?;
+        self.slots[i] = (u64::from(tag) << 32) | u64::from(n + 1);
+        self.keys.push(key.to_owned());
+        // At most half full.
+        if self.keys.len() * 2 > self.slots.len() {
+            self.grow();
+        }
+        Ok(n)
+    }
+
+    /// For each event of `chunk`, the number of its user if the user's
+    /// first slot holds it (`u32::MAX` otherwise: new, or further along
+    /// the probe). The reads of the chunk are independent of each other,
+    /// so the processor overlaps their waits on memory: first the slots,
+    /// then the keys they point to.
+    fn known<Q>(&self, chunk: &[Event<'_, Q>], out: &mut [u32])
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mask = self.slots.len() - 1;
+        let mut slot = [0u64; 32];
+        let mut tags = [0u32; 32];
+        for ((e, s), t) in chunk.iter().zip(&mut slot).zip(&mut tags) {
+            *t = (self.hasher.hash_one(e.user) >> 32) as u32;
+            *s = self.slots[*t as usize & mask];
+        }
+        for (((e, &s), &t), o) in chunk.iter().zip(&slot).zip(&tags).zip(out.iter_mut()) {
+            let n = (s as u32).wrapping_sub(1);
+            *o = if s != 0
+                && (s >> 32) as u32 == t
+                && self
+                    .keys
+                    .get(n as usize)
+                    .is_some_and(|k| k.borrow() == e.user)
+            {
+                n
+            } else {
+                u32::MAX
+            };
+        }
+    }
+
+    /// Doubles the slots; the tags place them again without hashing.
+    fn grow(&mut self) {
+        let mut slots = vec![0u64; self.slots.len() * 2];
+        let mask = slots.len() - 1;
+        for &s in self.slots.iter().filter(|&&s| s != 0) {
+            let mut i = (s >> 32) as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = s;
+        }
+        self.slots = slots;
     }
 }

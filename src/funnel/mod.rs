@@ -176,7 +176,7 @@ mod input;
 mod scan;
 mod stats;
 
-pub use input::FunnelInput;
+pub use input::{Event, FunnelInput};
 
 use std::collections::BTreeMap;
 
