@@ -674,6 +674,26 @@ fn mismatched_arguments_are_an_error_not_a_panic() {
     }
 }
 
+/// Every input of every metric has a description and a unit, and the
+/// catalogue's JSON carries them beside the name and kind.
+#[test]
+fn every_input_is_described() {
+    for m in Metric::ALL {
+        for i in m.inputs() {
+            assert!(!i.description().is_empty(), "{} / {}", m.id(), i.name);
+            assert!(!i.unit().is_empty(), "{} / {}", m.id(), i.name);
+        }
+    }
+    let json = serde_json::to_value(Metric::WinRate.inputs()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {"name": "won", "kind": "count", "description": "deals won", "unit": "deals"},
+            {"name": "lost", "kind": "count", "description": "deals lost", "unit": "deals"}
+        ])
+    );
+}
+
 /// The team profiles name headline metrics that exist in the catalogue.
 #[test]
 fn headline_metrics_exist() {
