@@ -7,7 +7,7 @@ pub(crate) mod seconds {
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use crate::metrics::{seconds_of, to_time_delta};
+    use crate::quantity::{seconds_of, to_time_delta};
 
     pub(crate) fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
         Serialize::serialize(&seconds_of(*d).normalize(), s)

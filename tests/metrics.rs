@@ -855,3 +855,73 @@ fn named_evaluation_equals_positional_for_every_metric() {
         );
     }
 }
+
+/// Boundaries where the inputs are equal or zero are valid (the
+/// comparisons that refuse inputs are strict), and the aliases give what
+/// their targets give. (Mutation testing found these only held by
+/// doctests.)
+#[test]
+fn equal_and_zero_inputs_sit_inside_the_domain() {
+    assert_eq!(customer::purchase_frequency(5, 5).unwrap().value(), dec!(1));
+    assert!(customer::purchase_frequency(4, 5).is_err());
+    assert_eq!(
+        marketing::average_frequency(20, 20).unwrap().value(),
+        dec!(1)
+    );
+    assert!(marketing::average_frequency(19, 20).is_err());
+    let aov = Money::new(dec!(40), Currency::EUR);
+    assert_eq!(
+        customer::customer_lifetime_value_from_orders(aov, dec!(0), dec!(3)).unwrap(),
+        Money::new(dec!(0), Currency::EUR)
+    );
+    assert_eq!(
+        customer::customer_lifetime_value_from_orders(aov, dec!(2), dec!(0)).unwrap(),
+        Money::new(dec!(0), Currency::EUR)
+    );
+    assert!(customer::customer_lifetime_value_from_orders(aov, dec!(-0.1), dec!(3)).is_err());
+    // A cycle of zero length is a cycle.
+    let s = sales::sales_cycle_length(&[TimeDelta::zero(), TimeDelta::days(2)]).unwrap();
+    assert_eq!(s.median, TimeDelta::days(1));
+    assert!(sales::sales_cycle_length(&[TimeDelta::seconds(-1)]).is_err());
+    assert_eq!(
+        customer::customer_retention_rate_with_new(200, 210)
+            .unwrap()
+            .value(),
+        dec!(1.05)
+    );
+    assert!(customer::customer_retention_rate_with_new(0, 1).is_err());
+    assert_eq!(
+        sales::win_rate_over_opportunities(3, 10).unwrap(),
+        Ratio::from_counts(3, 10).unwrap()
+    );
+}
+
+/// Display forms: a metric shows its id, a value its quantity, a unit
+/// its id (the JSON name).
+#[test]
+fn display_forms() {
+    assert_eq!(Metric::WinRate.to_string(), "win_rate");
+    assert_eq!(
+        Value::Ratio(Ratio::from_counts(1, 4).unwrap()).to_string(),
+        "25%"
+    );
+    assert_eq!(Value::Count(7).to_string(), "7");
+    for m in Metric::ALL {
+        let u = m.unit();
+        assert_eq!(
+            serde_json::to_value(u).unwrap(),
+            serde_json::Value::String(u.id().to_string())
+        );
+    }
+}
+
+/// A name given twice is refused (not the last one silently kept).
+#[test]
+fn an_input_named_twice_is_refused() {
+    let r = Metric::WinRate.evaluate_named([
+        ("won", Arg::Count(1)),
+        ("won", Arg::Count(18)),
+        ("lost", Arg::Count(27)),
+    ]);
+    assert!(matches!(r, Err(Error::UnknownInput { .. })), "{r:?}");
+}

@@ -14,9 +14,10 @@
 
 use chrono::TimeDelta;
 
-use super::{non_negative, seconds_of, to_time_delta};
+use super::non_negative;
 use crate::error::{Error, Result};
 use crate::metrics::sales::duration_distribution;
+use crate::quantity::{seconds_of, to_time_delta};
 use crate::quantity::{Change, Money, Ratio};
 
 /// `mql_acceptance_rate`: `SQLs accepted by sales / MQLs handed off`.

@@ -82,22 +82,6 @@ pub(crate) fn money_per(
     amount.checked_div(Decimal::from(count))
 }
 
-/// A duration as exact decimal seconds.
-pub(crate) fn seconds_of(d: TimeDelta) -> Decimal {
-    Decimal::from(d.num_seconds()) + Decimal::new(i64::from(d.subsec_nanos()), 9)
-}
-
-/// Decimal seconds as a duration, rounded to the nanosecond.
-pub(crate) fn to_time_delta(seconds: Decimal, metric: &'static str) -> Result<TimeDelta> {
-    let whole = seconds.trunc();
-    let nanos = ((seconds - whole) * Decimal::from(1_000_000_000)).round();
-    let secs = i64::try_from(whole).map_err(|_| Error::overflow(metric))?;
-    let nanos = i32::try_from(nanos).map_err(|_| Error::overflow(metric))?;
-    TimeDelta::try_seconds(secs)
-        .and_then(|s| s.checked_add(&TimeDelta::nanoseconds(i64::from(nanos))))
-        .ok_or_else(|| Error::overflow(metric))
-}
-
 // ------------------------------------------------------------- catalogue
 
 /// The kind of value a metric returns.

@@ -29,8 +29,9 @@
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
-use super::{checked_count_sum, money_per, non_negative, seconds_of, to_time_delta};
+use super::{checked_count_sum, money_per, non_negative};
 use crate::error::{Error, Result};
+use crate::quantity::{seconds_of, to_time_delta};
 use crate::quantity::{Change, Currency, Distribution, Money, Multiple, Ratio};
 
 /// `sales_volume`: units sold, summed over the given counts.

@@ -675,7 +675,7 @@ impl PipelineState {
         };
         let velocity = match (win_rate, average_deal_size, cycle_stats.map(|s| s.0)) {
             (Some(w), Some(size), Some(mean)) => {
-                let cycle = crate::metrics::to_time_delta(mean, "pipeline velocity")?;
+                let cycle = crate::quantity::to_time_delta(mean, "pipeline velocity")?;
                 sales::pipeline_velocity(self.open, w, size, cycle).ok()
             }
             _ => None,
@@ -1116,6 +1116,6 @@ impl PipelineReport {
     pub fn mean_cycle(&self) -> Option<TimeDelta> {
         self.cycle
             .mean_days
-            .and_then(|d| crate::metrics::to_time_delta(d * Decimal::from(86_400), "cycle").ok())
+            .and_then(|d| crate::quantity::to_time_delta(d * Decimal::from(86_400), "cycle").ok())
     }
 }

@@ -39,3 +39,4 @@ pub use score::Nps;
 pub use split::split_integer;
 pub(crate) use split::split_signed;
 pub use time::TimeUnit;
+pub(crate) use time::{seconds_of, to_time_delta};

@@ -205,6 +205,22 @@ impl std::str::FromStr for TimeUnit {
     }
 }
 
+/// A duration as exact decimal seconds.
+pub(crate) fn seconds_of(d: TimeDelta) -> Decimal {
+    Decimal::from(d.num_seconds()) + Decimal::new(i64::from(d.subsec_nanos()), 9)
+}
+
+/// Decimal seconds as a duration, rounded to the nanosecond.
+pub(crate) fn to_time_delta(seconds: Decimal, metric: &'static str) -> Result<TimeDelta> {
+    let whole = seconds.trunc();
+    let nanos = ((seconds - whole) * Decimal::from(1_000_000_000)).round();
+    let secs = i64::try_from(whole).map_err(|_| Error::overflow(metric))?;
+    let nanos = i32::try_from(nanos).map_err(|_| Error::overflow(metric))?;
+    TimeDelta::try_seconds(secs)
+        .and_then(|s| s.checked_add(&TimeDelta::nanoseconds(i64::from(nanos))))
+        .ok_or_else(|| Error::overflow(metric))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +274,25 @@ mod tests {
             let s = u.seconds(Decimal::from(t));
             prop_assert_eq!(s * Decimal::from(u.per_second()), Decimal::from(t));
         }
+    }
+
+    proptest! {
+        /// Durations to exact decimal seconds and back, to the nanosecond,
+        /// for either sign.
+        #[test]
+        fn decimal_seconds_round_trip(ns in any::<i64>()) {
+            let d = TimeDelta::nanoseconds(ns);
+            let s = seconds_of(d);
+            prop_assert_eq!(s, Decimal::from_i128_with_scale(i128::from(ns), 9));
+            prop_assert_eq!(to_time_delta(s, "test").unwrap(), d);
+        }
+    }
+
+    #[test]
+    fn decimal_seconds_round_to_the_nanosecond() {
+        let d = to_time_delta(Decimal::new(15_000_000_005, 10), "test").unwrap();
+        assert_eq!(d, TimeDelta::nanoseconds(1_500_000_000));
+        assert!(to_time_delta(Decimal::MAX, "test").is_err());
     }
 
     #[test]
