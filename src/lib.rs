@@ -158,6 +158,8 @@ pub mod objective;
 pub mod pipeline;
 pub mod playbook;
 pub mod quantity;
+#[cfg(feature = "schemars")]
+pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_util;
 

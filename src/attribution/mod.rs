@@ -159,6 +159,7 @@ impl PathRow {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum SkipReason {
     /// The path (or journey) has no touch: there is no one to credit.
     EmptyPath,
@@ -204,6 +205,7 @@ impl std::fmt::Display for SkipReason {
 /// One input row (or journey) that an attribution left out.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Skipped {
     /// The row's index in the input slice.
     pub row: usize,

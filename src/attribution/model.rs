@@ -218,6 +218,7 @@ pub enum Input<'a> {
 /// One channel's credit, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ChannelReport {
     /// The channel's name.
     pub channel: Channel,
@@ -232,6 +233,7 @@ pub struct ChannelReport {
 /// journey, by name, sorted by name; credits add back exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Report {
     /// The model used.
     pub model: Model,

@@ -749,6 +749,7 @@ fn mix(x: u64) -> u64 {
 /// One step of a [`FunnelReport`].
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StepReport {
     /// The 0-based step index.
     pub step: usize,
@@ -776,6 +777,7 @@ pub struct StepReport {
 /// The result of a funnel analysis.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FunnelReport {
     /// One entry per step.
     pub steps: Vec<StepReport>,

@@ -426,6 +426,7 @@ pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<Time
 /// rule.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TimeStats {
     /// How many users the figures cover.
     pub count: u64,

@@ -257,6 +257,7 @@ impl Arg {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Value {
     /// A proportion.
     Ratio(Ratio),
@@ -269,7 +270,11 @@ pub enum Value {
     /// A count.
     Count(u64),
     /// A duration (JSON: decimal seconds as a string).
-    Duration(#[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))] TimeDelta),
+    Duration(
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
+        #[cfg_attr(feature = "schemars", schemars(with = "crate::schema::Seconds"))]
+        TimeDelta,
+    ),
     /// A score.
     Score(Nps),
     /// A number.

@@ -133,6 +133,7 @@ impl From<HandoffState> for HandoffRepr {
 /// The alignment view of the hand-off.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct HandoffReport {
     /// Leads read.
     pub leads: u64,

@@ -850,6 +850,7 @@ fn pacing(
 /// Sales cycle of won deals, in days (exact decimals).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CycleDays {
     /// The mean.
     #[cfg_attr(
@@ -883,6 +884,7 @@ pub struct CycleDays {
 /// The forecast roll-up.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Forecast {
     /// Won revenue in the period.
     pub closed: Option<Money>,
@@ -897,6 +899,7 @@ pub struct Forecast {
 /// Quota pacing.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct QuotaPacing {
     /// The quota.
     pub quota: Money,
@@ -919,6 +922,7 @@ pub struct QuotaPacing {
 /// One team's deals.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SourceReport {
     /// Won in the period.
     pub won_count: u64,
@@ -937,6 +941,7 @@ pub struct SourceReport {
 /// Deals by the team that sourced them.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BySource {
     /// Marketing-sourced deals.
     pub marketing: SourceReport,
@@ -947,6 +952,7 @@ pub struct BySource {
 /// Counts and amounts of one current stage.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StageReport {
     /// The stage.
     pub stage: String,
@@ -967,6 +973,7 @@ pub struct StageReport {
 /// Stage-to-stage conversion from the histories.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StageConversion {
     /// The stage left.
     pub from: String,
@@ -981,6 +988,7 @@ pub struct StageConversion {
 /// Time spent in a stage, over stays that ended.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StageTime {
     /// The stage.
     pub stage: String,
@@ -1010,6 +1018,7 @@ pub struct StageTime {
 /// counting rules).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PipelineReport {
     /// The report currency.
     pub currency: Currency,
