@@ -92,8 +92,8 @@ impl<K: Hash + Eq> FunnelInput<K> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a timestamp finer than the spec's unit
-    /// or an invalid breakdown value; [`Error::Overflow`] for a timestamp
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a timestamp finer than the spec's unit
+    /// or an invalid breakdown value; [`Error::Overflow`](crate::Error::Overflow) for a timestamp
     /// that the unit cannot count (nanoseconds outside 1677–2262).
     pub fn push<Q>(&mut self, user: &Q, at: DateTime<Utc>, event: &str, by: &str) -> Result<()>
     where
@@ -110,7 +110,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an invalid breakdown value.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an invalid breakdown value.
     pub fn push_ticks<Q>(&mut self, user: &Q, ts: i64, event: &str, by: &str) -> Result<()>
     where
         K: Borrow<Q>,
