@@ -95,6 +95,7 @@ impl Acc {
         }
     }
 
+    #[cfg(feature = "serde")]
     /// The level counts and the rows as `i64` lists (index `L - 1`: the
     /// `L - 1` times of each user at level `L`, one after the other).
     pub(super) fn to_parts(&self) -> (Vec<u64>, Vec<Vec<i64>>) {
@@ -108,6 +109,7 @@ impl Acc {
         (self.at_level.clone(), rows)
     }
 
+    #[cfg(feature = "serde")]
     /// The inverse of [`to_parts`](Acc::to_parts), checked: `n` levels;
     /// for a timed funnel, each level's rows hold `L - 1` times per user,
     /// non-decreasing, from 0 to `window`; an untimed one has no rows.
@@ -174,6 +176,7 @@ impl Acc {
         })
     }
 
+    #[cfg(feature = "serde")]
     /// Users in the accumulator.
     pub(super) fn users(&self) -> Option<u64> {
         self.at_level
