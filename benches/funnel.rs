@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use chrono::TimeDelta;
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
 use revops::funnel::{analyze, analyze_parallel, FunnelAnalyzer, FunnelEvent, FunnelSpec};
 use revops::journey::{ChannelId, Channels};
+use revops::TimeDelta;
 
 fn generate(users: usize) -> (Vec<FunnelEvent>, Channels) {
     let mut ch = Channels::new();

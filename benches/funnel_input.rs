@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
 use revops::funnel::{analyze, Event, FunnelEvent, FunnelInput, FunnelReport, FunnelSpec};
 use revops::journey::Channels;
+use revops::{DateTime, TimeDelta, TimeZone, Utc};
 
 const STEPS: [&str; 5] = ["visit", "signup", "activate", "trial", "purchase"];
 const CHANNELS: [&str; 12] = [

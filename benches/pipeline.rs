@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
 use revops::journey::Team;
 use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, StageEntry};
 use revops::{Currency, Decimal, Money, Period, Ratio};
+use revops::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
 const STAGES: [&str; 5] = ["discovery", "qualify", "proposal", "negotiation", "closing"];
 

@@ -19,7 +19,7 @@ fn naive_allocate(total: Money, weights: &[Decimal]) -> Vec<Money> {
         .map(|w| {
             Money::new(
                 (total.amount() * *w / sum)
-                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero),
+                    .round_dp_with_strategy(2, revops::RoundingStrategy::ToZero),
                 total.currency(),
             )
         })

@@ -19,7 +19,6 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use revops::attribution::{markov::markov, PathRow};
@@ -30,6 +29,7 @@ use revops::journey::{
 use revops::objective::{Direction, Goal, GoalKind, Objective, SalesObjective, Scorecard, Target};
 use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
 use revops::{Currency, Decimal, Money, Period, Ratio};
+use revops::{NaiveDate, TimeDelta, TimeZone, Utc};
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scaling");

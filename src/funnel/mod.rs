@@ -135,7 +135,7 @@
 //! [`FunnelAnalyzer`] kept between calls reuses it. On the 2-core machine
 //! this crate is developed on, 10.6 million events of 2 million users take
 //! about 240 ms with a reused analyser and about 345 ms as a one-off call,
-//! single threaded (`cargo bench --bench funnel`, on a quiet machine; it
+//! single threaded (`cargo bench -p revops-benches --bench funnel`, on a quiet machine; it
 //! also runs a straightforward `HashMap` implementation: about 5 s). On
 //! Linux with glibc 2.35 or later, starting the process with
 //! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` lets the allocator back large
