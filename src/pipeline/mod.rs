@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::journey::{Ownership, Team};
 use crate::metrics::{alignment, sales};
 use crate::objective::{Direction, Goal, GoalKind, Objective, Pace, SalesObjective, Target};
-use crate::quantity::exact::{add as exact_add, WideSum};
+use crate::quantity::exact::WideSum;
 use crate::quantity::{sort_i64, sorted_stats, Currency, FxRates, Money, Multiple, Period, Ratio};
 
 /// What a pipeline report covers.
@@ -396,24 +396,24 @@ impl PipelineState {
     pub fn add(&mut self, deal: &Deal) -> Result<()> {
         let overflow = || Error::overflow("pipeline report");
         let currency = deal.amount().currency();
-        let amount = match self.spec.fx.rate(currency) {
-            Some(rate) => {
-                if currency != self.spec.currency() {
-                    self.rates_used.insert(currency, rate);
-                }
-                match deal.amount().amount().checked_mul(rate) {
-                    Some(a) => a,
-                    None => {
-                        self.ignore("amount_overflows_in_report_currency");
-                        return Ok(());
-                    }
-                }
-            }
-            None => {
+        // The one conversion rule, `FxRates::convert`; its two refusals are
+        // counted apart.
+        let amount = match self.spec.fx.convert(deal.amount()) {
+            Ok(m) => m.amount(),
+            Err(Error::CurrencyMismatch { .. }) => {
                 self.ignore("no_exchange_rate");
                 return Ok(());
             }
+            Err(_) => {
+                self.ignore("amount_overflows_in_report_currency");
+                return Ok(());
+            }
         };
+        if currency != self.spec.currency() {
+            if let Some(rate) = self.spec.fx.rate(currency) {
+                self.rates_used.insert(currency, rate);
+            }
+        }
         let period = self.spec.period;
         if period.contains(deal.created().date_naive()) {
             self.created_in_period += 1;
@@ -663,7 +663,7 @@ impl PipelineState {
         let average_deal_size =
             won_revenue.and_then(|w| sales::average_deal_size(w, self.won).ok());
         self.won_sizes.sort_unstable();
-        let median_deal_size = median_decimal(&self.won_sizes).map(m);
+        let median_deal_size = crate::quantity::median_of_sorted(&self.won_sizes).map(m);
         let day = Decimal::from(86_400);
         let days = |s: Option<Decimal>| s.and_then(|x| x.checked_div(day)).map(|x| x.normalize());
         sort_i64(&mut self.cycles);
@@ -781,21 +781,6 @@ impl PipelineState {
             ignored: self.ignored,
             overflowed,
         })
-    }
-}
-
-/// The median of sorted decimals by the crate's rule (mean of the two
-/// middle values for an even count).
-fn median_decimal(sorted: &[Decimal]) -> Option<Decimal> {
-    let n = sorted.len();
-    if n == 0 {
-        return None;
-    }
-    if n % 2 == 1 {
-        Some(sorted[n / 2])
-    } else {
-        let s = exact_add(sorted[n / 2 - 1], sorted[n / 2])?;
-        s.checked_div(Decimal::TWO)
     }
 }
 

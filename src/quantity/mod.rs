@@ -33,7 +33,9 @@ pub use money::Money;
 pub(crate) use money::POW10;
 pub use period::Period;
 pub use quantile::Distribution;
-pub(crate) use quantile::{mean_from_sum, quantile_by_rank, sort_i64, sorted_stats};
+pub(crate) use quantile::{
+    mean_from_sum, median_of_sorted, quantile_by_rank, sort_i64, sorted_stats,
+};
 pub use ratio::{Change, Multiple, Ratio};
 pub use score::Nps;
 pub use split::split_integer;

@@ -297,6 +297,24 @@ pub(crate) fn quantile_by_rank(
     interpolate(n, p, nth)
 }
 
+/// The crate's quantile rule at p = 1/2 for decimals already sorted (deal
+/// sizes, say): the middle value, or the mean of the two middle values for
+/// an even count, their sum exact. The same rule as
+/// [`Distribution::median`] (a property test holds them equal on whole
+/// numbers), for values that are not integers.
+pub(crate) fn median_of_sorted(sorted: &[Decimal]) -> Option<Decimal> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    if n % 2 == 1 {
+        Some(sorted[n / 2])
+    } else {
+        let s = super::exact::add(sorted[n / 2 - 1], sorted[n / 2])?;
+        s.checked_div(Decimal::TWO)
+    }
+}
+
 /// The exact mean of `n` values summing to `sum`, as
 /// [`Distribution::mean`] computes it.
 pub(crate) fn mean_from_sum(sum: i128, n: u64) -> Option<Decimal> {
@@ -363,4 +381,23 @@ pub(crate) fn sorted_stats(sorted: &[i64]) -> Option<(Decimal, Decimal, Decimal)
         interpolate(n, Ratio::from_counts(1, 2).ok()?, nth)?,
         interpolate(n, Ratio::from_counts(9, 10).ok()?, nth)?,
     ))
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::{median_of_sorted, Distribution};
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        /// The decimal median and the distribution's median are one rule:
+        /// equal on whole numbers, odd and even counts, ties included.
+        #[test]
+        fn decimal_median_is_the_distribution_median(mut v in prop::collection::vec(-1_000_000i64..1_000_000, 0..40)) {
+            v.sort_unstable();
+            let d = Distribution::try_from_values(v.iter().copied()).unwrap();
+            let dec: Vec<Decimal> = v.iter().map(|&x| Decimal::from(x)).collect();
+            prop_assert_eq!(median_of_sorted(&dec).map(|m| m.normalize()), d.median().map(|m| m.normalize()));
+        }
+    }
 }
