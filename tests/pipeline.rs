@@ -607,6 +607,15 @@ fn hostile_pipeline_states_are_refused() {
         (r#""entered":[1,1]"#, r#""entered":[1]"#),
         (r#""won_amount":"10""#, r#""won_amount":"1.2.3""#),
         (r#""won_amount":"10""#, r#""won_amount":10.5"#),
+        // Each consistency rule on its own (the others still hold).
+        (r#"[["won",{"open":0,"won":1,"#, r#"[["won",{"open":0,"won":2,"#),
+        (
+            r#"{"won":1,"lost":0,"open":0,"won_amount":"10""#,
+            r#"{"won":2,"lost":0,"open":0,"won_amount":"10""#,
+        ),
+        (r#""won_sizes":["10"]"#, r#""won_sizes":["10","10"]"#),
+        (r#""cycles":[604800]"#, r#""cycles":[604800,1]"#),
+        (r#""won_of_created":1"#, r#""won_of_created":2"#),
     ] {
         assert!(json.contains(from), "{from} not in {json}");
         let bad = json.replace(from, to);
