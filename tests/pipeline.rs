@@ -608,7 +608,10 @@ fn hostile_pipeline_states_are_refused() {
         (r#""won_amount":"10""#, r#""won_amount":"1.2.3""#),
         (r#""won_amount":"10""#, r#""won_amount":10.5"#),
         // Each consistency rule on its own (the others still hold).
-        (r#"[["won",{"open":0,"won":1,"#, r#"[["won",{"open":0,"won":2,"#),
+        (
+            r#"[["won",{"open":0,"won":1,"#,
+            r#"[["won",{"open":0,"won":2,"#,
+        ),
         (
             r#"{"won":1,"lost":0,"open":0,"won_amount":"10""#,
             r#"{"won":2,"lost":0,"open":0,"won_amount":"10""#,

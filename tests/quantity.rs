@@ -187,7 +187,12 @@ proptest! {
         let money = Money::new(a, c);
         let back: Money = serde_json::from_str(&serde_json::to_string(&money).unwrap()).unwrap();
         prop_assert_eq!(back, money);
-        prop_assert_eq!(back.amount().scale(), a.scale());
+        // Written with at least the minor unit's decimals; nothing cut.
+        let minor = c.exponent().unwrap_or(0);
+        prop_assert!(back.amount().scale() >= a.scale());
+        if a.mantissa().abs() < 10i128.pow(20) {
+            prop_assert_eq!(back.amount().scale(), a.scale().max(minor));
+        }
 
         let ratio = Ratio::from_counts(whole / 1000 * part_frac, whole).unwrap();
         let back: Ratio = serde_json::from_str(&serde_json::to_string(&ratio).unwrap()).unwrap();
@@ -628,4 +633,29 @@ fn money_display_pads_to_the_minor_unit_and_never_rounds() {
         format!("{:?}", Money::new(dec!(12.3), Currency::EUR)),
         "12.30 EUR"
     );
+}
+
+proptest! {
+    /// `round_dp` stays in each type's range, for every strategy, and moves
+    /// a value by less than one unit of the last place kept.
+    #[test]
+    fn round_dp_stays_in_range(num in 0u64..1_000_000, den in 1u64..1_000_000, dp in 0u32..6, s in 0usize..7, signed in -1_000_000i64..1_000_000) {
+        use revops::RoundingStrategy as R;
+        let strategy = [R::MidpointNearestEven, R::MidpointAwayFromZero, R::MidpointTowardZero, R::ToZero, R::AwayFromZero, R::ToNegativeInfinity, R::ToPositiveInfinity][s];
+        let unit = Decimal::new(1, dp);
+        let r = Ratio::from_counts(num.min(den), den).unwrap();
+        let rr = r.round_dp(dp, strategy);
+        prop_assert!(Ratio::new(rr.value()).is_ok());
+        prop_assert!((rr.value() - r.value()).abs() < unit);
+        let m = Multiple::new(Decimal::new(num as i64, 3)).unwrap();
+        let mr = m.round_dp(dp, strategy);
+        prop_assert!(Multiple::new(mr.value()).is_ok());
+        prop_assert!((mr.value() - m.value()).abs() < unit);
+        let c = Change::new(Decimal::new(signed, 4)).unwrap();
+        prop_assert!((c.round_dp(dp, strategy).value() - c.value()).abs() < unit);
+        let n = Nps::new(Decimal::new(signed / 10, 3)).unwrap();
+        let nr = n.round_dp(dp, strategy);
+        prop_assert!(Nps::new(nr.value()).is_ok());
+        prop_assert!((nr.value() - n.value()).abs() < unit);
+    }
 }

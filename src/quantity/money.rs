@@ -53,7 +53,7 @@ pub(crate) const POW10: [u128; 39] = {
 /// # Ok::<(), revops::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Money {
@@ -63,6 +63,39 @@ pub struct Money {
     )]
     amount: Decimal,
     currency: Currency,
+}
+
+/// JSON: `{"amount": "40000.00", "currency": "EUR"}`. The amount is written
+/// with at least its currency's minor-unit decimals (`"40000.00"`, not
+/// `"40000"`), so amounts in one report line up; finer amounts keep every
+/// decimal (nothing is cut).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Money", 2)?;
+        st.serialize_field("amount", &self.at_least_minor_unit())?;
+        st.serialize_field("currency", &self.currency)?;
+        st.end()
+    }
+}
+
+impl Money {
+    /// The amount with at least the currency's minor-unit decimals, the
+    /// same value (unchanged when it has more, or has no room for more).
+    #[cfg(feature = "serde")]
+    fn at_least_minor_unit(&self) -> Decimal {
+        let want = self.currency.exponent().unwrap_or(0);
+        let have = self.amount.scale();
+        if have >= want {
+            return self.amount;
+        }
+        10i128
+            .checked_pow(want - have)
+            .and_then(|p| self.amount.mantissa().checked_mul(p))
+            .and_then(|m| Decimal::try_from_i128_with_scale(m, want).ok())
+            .unwrap_or(self.amount)
+    }
 }
 
 impl Money {

@@ -185,6 +185,21 @@ impl Ratio {
         self.0
     }
 
+    /// Rounded to `dp` decimal places with an explicit strategy (for
+    /// display: reports keep every digit). Rounding stays in the type's
+    /// range, so it cannot fail.
+    ///
+    /// ```
+    /// use revops::{Ratio, RoundingStrategy};
+    /// let r = Ratio::from_counts(2, 3)?;
+    /// assert_eq!(r.round_dp(4, RoundingStrategy::MidpointNearestEven).to_string(), "66.67%");
+    /// assert_eq!(r.round_dp(4, RoundingStrategy::MidpointNearestEven).value().to_string(), "0.6667");
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Ratio {
+        Ratio(self.0.round_dp_with_strategy(dp, strategy))
+    }
+
     /// The value times 100 (`0.125` gives `12.5`).
     ///
     /// ```
@@ -342,6 +357,13 @@ impl Multiple {
         self.0
     }
 
+    /// Rounded to `dp` decimal places with an explicit strategy (for
+    /// display: reports keep every digit). Rounding stays in the type's
+    /// range, so it cannot fail.
+    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Multiple {
+        Multiple(self.0.round_dp_with_strategy(dp, strategy))
+    }
+
     /// The multiple as a percent (`1.15` gives `115`).
     ///
     /// # Errors
@@ -457,6 +479,13 @@ impl Change {
     /// The value as a decimal fraction.
     pub const fn value(self) -> Decimal {
         self.0
+    }
+
+    /// Rounded to `dp` decimal places with an explicit strategy (for
+    /// display: reports keep every digit). Rounding stays in the type's
+    /// range, so it cannot fail.
+    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Change {
+        Change(self.0.round_dp_with_strategy(dp, strategy))
     }
 
     /// Whether the change is below zero (a loss, a decline).

@@ -92,6 +92,13 @@ impl Nps {
     pub const fn value(self) -> Decimal {
         self.0
     }
+
+    /// Rounded to `dp` decimal places with an explicit strategy (for
+    /// display: reports keep every digit). Rounding stays in the type's
+    /// range, so it cannot fail.
+    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Nps {
+        Nps(self.0.round_dp_with_strategy(dp, strategy))
+    }
 }
 
 impl TryFrom<Decimal> for Nps {
