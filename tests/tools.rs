@@ -276,3 +276,74 @@ fn overlong_rows_are_rejected_and_counted() {
     let r = run("funnel", &g, &[]);
     assert_eq!(rejected_lines(&r.json), vec![3, 30_005]);
 }
+
+/// Replaces the timings (which vary run to run) with 0, anywhere.
+fn mask_timings(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if k.ends_with("_ms") && x.is_number() {
+                    *x = Value::from(0);
+                } else {
+                    mask_timings(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_timings),
+        _ => {}
+    }
+}
+
+/// Golden outputs: each tool on its sample in `tests/data` prints exactly
+/// the committed `tests/golden/<tool>.json` (timings masked), so a change
+/// of shape or of a figure shows in review. `REVOPS_BLESS=1 cargo test
+/// --test tools golden` rewrites them after a deliberate change.
+#[test]
+fn golden_outputs() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let cases: [(&str, &[&str]); 4] = [
+        ("funnel", &[]),
+        ("funnel", &["--mode", "strict_order", "--window", "3600"]),
+        ("attribution", &["--model", "markov"]),
+        (
+            "pipeline",
+            &[
+                "--as-of",
+                "2026-03-31",
+                "--period-start",
+                "2026-01-01",
+                "--period-end",
+                "2026-04-01",
+                "--quota",
+                "100000",
+            ],
+        ),
+    ];
+    let bless = std::env::var_os("REVOPS_BLESS").is_some();
+    let mut problems = Vec::new();
+    for (i, (name, args)) in cases.iter().enumerate() {
+        let input = std::fs::read(root.join("tests/data").join(format!("{name}.csv"))).unwrap();
+        let r = run(name, &input, args);
+        assert_eq!(r.code, 0, "{name} {args:?}: {}", r.stderr);
+        let mut got = r.json;
+        mask_timings(&mut got);
+        let path = root.join("tests/golden").join(format!("{i}-{name}.json"));
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let want: Value = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null);
+        if got != want {
+            problems.push(format!(
+                "{name} {args:?} differs from {}:\n{}",
+                path.display(),
+                serde_json::to_string_pretty(&got).unwrap()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
