@@ -315,13 +315,26 @@ fn hostile_funnel_states_are_refused() {
         serde_json::from_str::<FunnelState>(&twice).is_err(),
         "{twice}"
     );
-    // A merge that would overflow a count is refused and leaves the state.
-    let mut a: FunnelState =
-        serde_json::from_str(&ok.replace(r#""events":5"#, &format!(r#""events":{}"#, u64::MAX)))
-            .unwrap();
-    let before = a.clone();
-    assert!(a.merge(&st).is_err());
-    assert_eq!(a, before);
+    // Counts above 2^62 are refused, so adding to a state read from
+    // outside never overflows; a merge that would overflow a count is
+    // refused and leaves the state as it was.
+    let big = ok.replace(r#""events":5"#, &format!(r#""events":{}"#, 1u64 << 62));
+    let over = ok.replace(
+        r#""events":5"#,
+        &format!(r#""events":{}"#, (1u64 << 62) + 1),
+    );
+    assert!(serde_json::from_str::<FunnelState>(&over).is_err());
+    let mut a: FunnelState = serde_json::from_str(&big).unwrap();
+    let copy = a.clone();
+    a.merge(&copy).unwrap(); // 2^63
+    let a2 = a.clone();
+    assert!(a.merge(&a2).is_err()); // 2^64: refused
+    assert_eq!(a, a2);
+    let mut b: FunnelState = serde_json::from_str(&big).unwrap();
+    let mut reg = Channels::new();
+    reg.intern_str("web").unwrap();
+    b.add_events(&[FunnelEvent::new(9, 0, 0, ChannelId(0))], &reg)
+        .unwrap();
 }
 
 /// States added with one registry and then with another that names the

@@ -619,6 +619,11 @@ fn hostile_pipeline_states_are_refused() {
         (r#""won_sizes":["10"]"#, r#""won_sizes":["10","10"]"#),
         (r#""cycles":[604800]"#, r#""cycles":[604800,1]"#),
         (r#""won_of_created":1"#, r#""won_of_created":2"#),
+        // A transition of no deal, more deals leaving a stage than
+        // entered it, a count above 2^62.
+        (r#"[[0,1,1]]"#, r#"[[0,1,0]]"#),
+        (r#""entered":[1,1]"#, r#""entered":[0,1]"#),
+        (r#""entered":[1,1]"#, r#""entered":[1,4611686018427387905]"#),
     ] {
         assert!(json.contains(from), "{from} not in {json}");
         let bad = json.replace(from, to);
@@ -816,9 +821,29 @@ fn hostile_handoff_states_are_refused() {
         ),
         ok.replace(r#"[[3600,1]]"#, r#"[[3600,5]]"#),
         ok.replace(r#""sla":"86400""#, r#""sla":"-1""#),
+        ok.replace(
+            r#""ignored":{}"#,
+            r#""ignored":{"contact_before_handoff":3}"#,
+        ),
     ] {
         assert!(serde_json::from_str::<HandoffState>(&bad).is_err(), "{bad}");
     }
+    // A state read with the largest counts: adding a lead is an overflow
+    // error, never a panic or a wrapped count.
+    let full = ok.replace(r#""leads":3"#, r#""leads":18446744073709551615"#);
+    let mut st: HandoffState = serde_json::from_str(&full).unwrap();
+    let before = st.clone();
+    let lead = Lead::new(
+        "x",
+        t(2026, 2, 2),
+        L::Lead,
+        LeadSource {
+            channel: Channel::new("web").unwrap(),
+            sourced_by: Team::Sales,
+        },
+    );
+    assert!(matches!(st.add(&lead), Err(revops::Error::Overflow { .. })));
+    assert_eq!(st, before);
 }
 
 #[test]

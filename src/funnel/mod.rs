@@ -1249,6 +1249,11 @@ mod state_serde {
                     r.users
                 )));
             }
+            // Far below u64::MAX, so that adding events to a state read
+            // from outside never overflows a counter (merges are checked).
+            if r.events > 1 << 62 {
+                return Err(bad("more than 2^62 events".into()));
+            }
             if r.conversion_excluded > r.users
                 || r.users > r.events
                 || r.events_matching_no_step > r.events

@@ -86,6 +86,7 @@ impl TryFrom<HandoffRepr> for HandoffState {
             && r.within_sla <= r.handed_off
             && r.delays.count() <= r.handed_off
             && r.leaked <= r.mqls
+            && r.ignored.values().all(|&c| c <= r.handed_off)
             && r.sla >= TimeDelta::zero();
         if !ok {
             return Err(crate::Error::invalid(
@@ -209,7 +210,12 @@ impl HandoffState {
     /// [`Error::Overflow`](crate::Error::Overflow) if a count would pass
     /// `u64::MAX`.
     pub fn add(&mut self, lead: &Lead) -> Result<()> {
-        self.leads += 1;
+        // Every other count is at most `leads` (a state read from outside
+        // is checked for it), so one test covers them all.
+        self.leads = self
+            .leads
+            .checked_add(1)
+            .ok_or_else(|| crate::Error::overflow("hand-off state"))?;
         if lead.source().sourced_by == Team::Marketing {
             self.marketing_sourced += 1;
         }

@@ -248,6 +248,11 @@ impl From<PipelineState> for PipelineStateRepr {
     }
 }
 
+/// The largest count a state read from outside may hold (see
+/// `TryFrom<PipelineStateRepr>`).
+#[cfg(feature = "serde")]
+const MAX_COUNT: u64 = 1 << 62;
+
 #[cfg(feature = "serde")]
 impl TryFrom<PipelineStateRepr> for PipelineState {
     type Error = Error;
@@ -263,11 +268,23 @@ impl TryFrom<PipelineStateRepr> for PipelineState {
                 return bad("a history stage is listed twice");
             }
         }
+        // Counts stay far below u64::MAX, so that adding deals to a state
+        // read from outside can never overflow a counter (merges are
+        // checked).
+        let counts = [r.won, r.lost, r.open, r.created_in_period, r.won_of_created];
+        if counts.iter().chain(&r.entered).any(|&c| c > MAX_COUNT) {
+            return bad("a count is above 2^62");
+        }
         let mut transitions = HashMap::with_capacity(r.transitions.len());
+        let mut out_of = vec![0u64; n];
         for (a, b, c) in r.transitions {
-            if a >= n || b >= n || transitions.insert((a, b), c).is_some() {
-                return bad("a stage transition is out of range or listed twice");
+            if a >= n || b >= n || c == 0 || transitions.insert((a, b), c).is_some() {
+                return bad("a stage transition is out of range, empty or listed twice");
             }
+            out_of[a] = out_of[a].saturating_add(c);
+        }
+        if out_of.iter().zip(&r.entered).any(|(o, e)| o > e) {
+            return bad("more deals left a stage than entered it");
         }
         let mut stage_ids = HashMap::with_capacity(r.by_stage.len());
         for (i, (name, _)) in r.by_stage.iter().enumerate() {
@@ -721,15 +738,14 @@ impl PipelineState {
         by_stage.sort_by(|a, b| a.stage.cmp(&b.stage));
         let names = &self.history_stages;
         let mut stage_conversion: Vec<StageConversion> = Vec::new();
+        // Every transition counted at least one deal (read states included).
         for (&(i, j), &n) in &self.transitions {
-            if n > 0 {
-                stage_conversion.push(StageConversion {
-                    from: names[i].clone(),
-                    to: names[j].clone(),
-                    deals: n,
-                    rate: Ratio::from_counts(n, self.entered[i]).ok(),
-                });
-            }
+            stage_conversion.push(StageConversion {
+                from: names[i].clone(),
+                to: names[j].clone(),
+                deals: n,
+                rate: Ratio::from_counts(n, self.entered[i]).ok(),
+            });
         }
         stage_conversion.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
         let mut time_in_stage: Vec<StageTime> = Vec::new();
