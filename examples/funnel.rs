@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::TimeDelta;
-use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
-use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, StepReport, TimeStats, MAX_STEPS};
-use revops::journey::Channels;
+use common::{ms_since, print_json, usage_error, Args, Errors, Rejects};
+use revops::csv::{read_events, ReadOptions};
+use revops::funnel::{analyze, FunnelSpec, Modes, StepReport, TimeStats, MAX_STEPS};
 use serde_json::{json, Value};
 
 const TOOL: &str = "funnel";
@@ -55,57 +55,37 @@ fn main() {
         }
     }
 
-    let mut rejects = Rejects::default();
-    let mut channels = Channels::new();
-    let mut raw: Vec<(u64, i64, u64, revops::journey::ChannelId)> = Vec::new();
-    let read = read_csv(
-        TOOL,
-        USAGE,
-        &args.file,
-        &["user_id", "ts", "step", "channel"],
-        &mut rejects,
-        |_, f| {
-            let user: u64 = f[0]
-                .parse()
-                .map_err(|_| "user_id is not an unsigned integer")?;
-            let ts: i64 = f[1]
-                .parse()
-                .map_err(|_| "ts is not an integer number of seconds")?;
-            let step: u64 = f[2].parse().map_err(|_| "step is not a step index")?;
-            // Without --steps the number of steps comes from the data, so a
-            // step past the largest funnel cannot be one of its steps.
-            if steps_flag.is_none() && step >= MAX_STEPS as u64 {
-                return Err(format!(
-                    "step is {MAX_STEPS} or more (a funnel has at most {MAX_STEPS} steps)"
-                ));
-            }
-            let channel = channels
-                .intern_str(f[3])
-                .map_err(|_| "channel is not a valid channel name")?;
-            raw.push((user, ts, step, channel));
-            Ok(())
-        },
-    );
-    let parse_ms = ms_since(read.started);
-
-    // Without --steps every kept step is below MAX_STEPS (checked above).
-    let steps = steps_flag.unwrap_or_else(|| {
-        raw.iter()
-            .map(|r| r.2)
-            .max()
-            .map_or(1, |m| m.saturating_add(1))
+    // The library's reader (feature `csv`): streaming, byte-level, on both
+    // cores where the file allows.
+    let started = Instant::now();
+    let file = std::fs::File::open(&args.file).unwrap_or_else(|e| {
+        eprintln!("{TOOL}: cannot read {}: {e}", args.file);
+        std::process::exit(1)
     });
+    let options = ReadOptions {
+        steps: steps_flag.map(|n| n as usize),
+        size_hint: file.metadata().ok().map(|m| m.len()),
+        ..ReadOptions::default()
+    };
+    let read = match read_events(file, &options) {
+        Ok(r) => r,
+        Err(revops::Error::InvalidInput { reason, .. }) => {
+            usage_error(TOOL, USAGE, &format!("{}: {reason}", args.file))
+        }
+        Err(e) => {
+            eprintln!("{TOOL}: cannot read {}: {e}", args.file);
+            std::process::exit(1)
+        }
+    };
+    let parse_ms = ms_since(started);
+    let rejects = Rejects::from_library(&read.rejects);
+    // Without --steps the steps come from the data (every kept step is
+    // below 32); with it, steps at or above N were read as 255.
+    let steps = steps_flag.unwrap_or_else(|| read.max_step.map_or(1, |m| u64::from(m) + 1));
     let spec = FunnelSpec::new(steps as usize, window)
         .and_then(|s| s.with_modes(modes))
         .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));
-    // Steps at or above N match no step; 255 stands for all of them.
-    let events: Vec<FunnelEvent> = raw
-        .iter()
-        .map(|&(u, ts, step, ch)| {
-            let step = if step < steps { step as u8 } else { u8::MAX };
-            FunnelEvent::new(u, ts, step, ch)
-        })
-        .collect();
+    let (events, channels) = (read.events, read.channels);
 
     let started = Instant::now();
     let mut errors = Errors::default();

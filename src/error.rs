@@ -184,6 +184,13 @@ pub enum Error {
         /// The rule it breaks.
         reason: Cow<'static, str>,
     },
+
+    /// A reader the caller gave failed (the `csv` feature's readers).
+    #[error("reading the input failed: {message}")]
+    Io {
+        /// The I/O error's message.
+        message: String,
+    },
 }
 
 impl Error {

@@ -150,6 +150,8 @@
 )]
 
 pub mod attribution;
+#[cfg(feature = "csv")]
+pub mod csv;
 mod error;
 pub mod funnel;
 pub mod journey;

@@ -118,6 +118,21 @@ impl Rejects {
         }
     }
 
+    /// The rejects of one of the library's readers (`revops::csv`).
+    pub fn from_library(r: &revops::csv::Rejects) -> Rejects {
+        let mut out = Rejects::default();
+        for x in &r.listed {
+            out.kept.push((x.line, x.reason.to_string()));
+        }
+        out.total = r.total;
+        out.by_reason = r
+            .by_reason
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        out
+    }
+
     /// The number of rejected rows.
     pub fn total(&self) -> u64 {
         self.total
@@ -179,159 +194,7 @@ impl Errors {
     }
 }
 
-/// The longest row kept, in bytes of field data; a longer one is read
-/// through (never held) and rejected.
-pub const MAX_ROW_BYTES: usize = 1 << 20;
-/// The most fields a row may have before it is read through and rejected.
-pub const MAX_FIELDS: usize = 4096;
-
-/// A streaming CSV reader over any `Read`: `csv_core`'s parser fed in
-/// 64 KiB chunks, counting line terminators (`\n`, `\r\n` and a lone `\r`
-/// each end one line) in the bytes it consumes, so every record knows the
-/// line it starts on. Memory is bounded by the chunk and the longest row
-/// kept ([`MAX_ROW_BYTES`]), whatever the file holds.
-pub struct RowReader<R> {
-    inner: R,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    eof: bool,
-    core: csv_core::Reader,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-    /// Fields of the last record.
-    nfields: usize,
-    line: u64,
-    prev_cr: bool,
-}
-
-/// One record: its first line, and whether it was too long to keep.
-pub struct RowInfo {
-    pub line: u64,
-    pub too_long: bool,
-}
-
-impl<R: std::io::Read> RowReader<R> {
-    pub fn new(inner: R, delimiter: u8) -> RowReader<R> {
-        RowReader {
-            inner,
-            buf: vec![0; 64 * 1024],
-            start: 0,
-            end: 0,
-            eof: false,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-            out: vec![0; 1024],
-            ends: vec![0; 64],
-            nfields: 0,
-            line: 1,
-            prev_cr: false,
-        }
-    }
-
-    fn count_lines(&mut self, from: usize, to: usize) {
-        for &b in &self.buf[from..to] {
-            match b {
-                b'\n' if self.prev_cr => self.prev_cr = false,
-                b'\n' => self.line += 1,
-                b'\r' => {
-                    self.line += 1;
-                    self.prev_cr = true;
-                }
-                _ => self.prev_cr = false,
-            }
-        }
-    }
-
-    fn fill(&mut self) -> std::io::Result<()> {
-        if self.start == self.end && !self.eof {
-            self.start = 0;
-            self.end = loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-            self.eof = self.end == 0;
-        }
-        Ok(())
-    }
-
-    /// Reads the next record; `None` at the end of the input.
-    pub fn next_record(&mut self) -> std::io::Result<Option<RowInfo>> {
-        use csv_core::ReadRecordResult::*;
-        // Blank lines before the record are not records: skip them here,
-        // counting them, so that the record's line is its own.
-        loop {
-            self.fill()?;
-            if self.start == self.end {
-                break;
-            }
-            let skip = self.buf[self.start..self.end]
-                .iter()
-                .position(|&b| b != b'\n' && b != b'\r')
-                .unwrap_or(self.end - self.start);
-            self.count_lines(self.start, self.start + skip);
-            self.start += skip;
-            if self.start < self.end {
-                break;
-            }
-        }
-        let line = self.line;
-        let (mut outlen, mut endlen) = (0usize, 0usize);
-        let mut too_long = false;
-        loop {
-            self.fill()?;
-            let input = &self.buf[self.start..self.end];
-            let (res, nin, nout, nend) =
-                self.core
-                    .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
-            self.count_lines(self.start, self.start + nin);
-            self.start += nin;
-            outlen += nout;
-            endlen += nend;
-            match res {
-                InputEmpty => continue,
-                OutputFull => {
-                    if self.out.len() >= MAX_ROW_BYTES {
-                        // Read the rest of the row into the same space.
-                        too_long = true;
-                        outlen = 0;
-                    } else {
-                        self.out.resize(self.out.len() * 2, 0);
-                    }
-                }
-                OutputEndsFull => {
-                    if self.ends.len() >= MAX_FIELDS {
-                        too_long = true;
-                        endlen = 0;
-                    } else {
-                        self.ends.resize(self.ends.len() * 2, 0);
-                    }
-                }
-                Record => {
-                    self.nfields = if too_long { 0 } else { endlen };
-                    return Ok(Some(RowInfo { line, too_long }));
-                }
-                End => return Ok(None),
-            }
-        }
-    }
-
-    /// The number of fields of the last record.
-    pub fn len(&self) -> usize {
-        self.nfields
-    }
-
-    /// Field `i` of the last record.
-    pub fn field(&self, i: usize) -> Option<&[u8]> {
-        if i >= self.nfields {
-            return None;
-        }
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.out.get(from..self.ends[i])
-    }
-}
+pub use revops::csv::RowReader;
 
 /// What reading a CSV file saw.
 pub struct Read {
@@ -370,7 +233,7 @@ pub fn read_csv(
         let mut first = Vec::new();
         let _ = std::io::BufReader::new(std::io::Read::take(file, 64 * 1024))
             .read_until(b'\n', &mut first);
-        sniff_delimiter(&first)
+        revops::csv::sniff_delimiter(&first)
     };
     let file = std::fs::File::open(path).unwrap_or_else(|e| fail(e));
     let mut reader = RowReader::new(file, delimiter);
@@ -430,25 +293,6 @@ pub fn read_csv(
         }
     }
     Read { rows, started }
-}
-
-/// The field delimiter, from the header line: `,` unless the header has
-/// more `;` or tabs (ChannelAttribution's sample data uses `;`).
-fn sniff_delimiter(data: &[u8]) -> u8 {
-    let end = data
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .unwrap_or(data.len());
-    let first = &data[..end];
-    let count = |c: u8| first.iter().filter(|&&b| b == c).count();
-    [
-        (b',', count(b',')),
-        (b';', count(b';')),
-        (b'\t', count(b'\t')),
-    ]
-    .into_iter()
-    .max_by_key(|&(d, n)| (n, d == b','))
-    .map_or(b',', |(d, _)| d)
 }
 
 /// Milliseconds since `t`, as a JSON number.

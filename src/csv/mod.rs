@@ -1,0 +1,966 @@
+//! Reading the tools' CSV layouts into the library's compact types, at
+//! memory speed (feature `csv`, off by default).
+//!
+//! The library still does no I/O of its own: every reader here takes any
+//! [`std::io::Read`] the caller opened (a file, a socket, a decompressor)
+//! and streams it in chunks, so memory does not grow with the input
+//! beyond what the result holds.
+//!
+//! * [`read_events`]: `user_id,ts,step,channel` (the funnel tool's
+//!   layout, columns found by name in any order) into
+//!   [`FunnelEvent`]s and their channel registry.
+//! * [`RowReader`]: the general streaming CSV reader (quoted fields,
+//!   any line ends) with exact line numbers, which the fast path falls
+//!   back to.
+//!
+//! # Correctness
+//!
+//! Line numbers are those of the file (the header is line 1), for LF,
+//! CRLF and CR line ends, blank lines and quoted fields that span lines.
+//! A row that cannot be used is rejected with a fixed reason (no value
+//! from the file) and its line: the first [`REJECTED_LISTED`] by line are
+//! listed, all are counted, in total and by reason. A row longer than
+//! [`MAX_ROW_BYTES`] is rejected without being held.
+//!
+//! # Speed
+//!
+//! While a chunk of the input holds no quote character and its lines end
+//! in LF or CRLF, rows are split on bytes directly: no per-field
+//! allocation, numbers parsed from their digits, each channel name
+//! validated once. Such a chunk is cut at a line boundary and its halves
+//! parsed on two threads when [`ReadOptions::threads`] allows. From the
+//! first chunk with a quote or a lone CR on, the rest of the input goes
+//! through [`RowReader`] (the `csv-core` parser) on one thread.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use foldhash::fast::RandomState;
+
+use crate::error::{Error, Result};
+use crate::funnel::{FunnelEvent, MAX_STEPS};
+use crate::journey::{Channel, ChannelId, Channels};
+
+/// The longest row kept, in bytes of field data; a longer one is read
+/// through (never held) and rejected.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+/// The most fields a row may have before it is read through and rejected.
+pub const MAX_FIELDS: usize = 4096;
+
+/// A streaming CSV reader over any `Read`: `csv_core`'s parser fed in
+/// 64 KiB chunks, counting line terminators (`\n`, `\r\n` and a lone `\r`
+/// each end one line) in the bytes it consumes, so every record knows the
+/// line it starts on. Memory is bounded by the chunk and the longest row
+/// kept ([`MAX_ROW_BYTES`]), whatever the file holds.
+pub struct RowReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// Fields of the last record.
+    nfields: usize,
+    line: u64,
+    prev_cr: bool,
+}
+
+/// One record: its first line, and whether it was too long to keep.
+pub struct RowInfo {
+    /// The line the record starts on (1-based).
+    pub line: u64,
+    /// Whether it was longer than [`MAX_ROW_BYTES`] (its fields are not kept).
+    pub too_long: bool,
+}
+
+impl<R: std::io::Read> RowReader<R> {
+    /// A reader of `inner` with the field `delimiter`, at line 1.
+    pub fn new(inner: R, delimiter: u8) -> RowReader<R> {
+        RowReader::at_line(inner, delimiter, 1)
+    }
+
+    /// A reader of `inner` whose first byte is on line `line`.
+    pub fn at_line(inner: R, delimiter: u8, line: u64) -> RowReader<R> {
+        RowReader {
+            inner,
+            buf: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            eof: false,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+            nfields: 0,
+            line,
+            prev_cr: false,
+        }
+    }
+
+    fn count_lines(&mut self, from: usize, to: usize) {
+        for &b in &self.buf[from..to] {
+            match b {
+                b'\n' if self.prev_cr => self.prev_cr = false,
+                b'\n' => self.line += 1,
+                b'\r' => {
+                    self.line += 1;
+                    self.prev_cr = true;
+                }
+                _ => self.prev_cr = false,
+            }
+        }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start == self.end && !self.eof {
+            self.start = 0;
+            self.end = loop {
+                match self.inner.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            self.eof = self.end == 0;
+        }
+        Ok(())
+    }
+
+    /// Reads the next record; `None` at the end of the input.
+    pub fn next_record(&mut self) -> std::io::Result<Option<RowInfo>> {
+        use csv_core::ReadRecordResult::*;
+        // Blank lines before the record are not records: skip them here,
+        // counting them, so that the record's line is its own.
+        loop {
+            self.fill()?;
+            if self.start == self.end {
+                break;
+            }
+            let skip = self.buf[self.start..self.end]
+                .iter()
+                .position(|&b| b != b'\n' && b != b'\r')
+                .unwrap_or(self.end - self.start);
+            self.count_lines(self.start, self.start + skip);
+            self.start += skip;
+            if self.start < self.end {
+                break;
+            }
+        }
+        let line = self.line;
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        let mut too_long = false;
+        loop {
+            self.fill()?;
+            let input = &self.buf[self.start..self.end];
+            let (res, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
+            self.count_lines(self.start, self.start + nin);
+            self.start += nin;
+            outlen += nout;
+            endlen += nend;
+            match res {
+                InputEmpty => continue,
+                OutputFull => {
+                    if self.out.len() >= MAX_ROW_BYTES {
+                        // Read the rest of the row into the same space.
+                        too_long = true;
+                        outlen = 0;
+                    } else {
+                        self.out.resize(self.out.len() * 2, 0);
+                    }
+                }
+                OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        too_long = true;
+                        endlen = 0;
+                    } else {
+                        self.ends.resize(self.ends.len() * 2, 0);
+                    }
+                }
+                Record => {
+                    self.nfields = if too_long { 0 } else { endlen };
+                    return Ok(Some(RowInfo { line, too_long }));
+                }
+                End => return Ok(None),
+            }
+        }
+    }
+
+    /// The number of fields of the last record.
+    pub fn len(&self) -> usize {
+        self.nfields
+    }
+
+    /// Whether the last record had no fields kept (too long, or none read).
+    pub fn is_empty(&self) -> bool {
+        self.nfields == 0
+    }
+
+    /// The line the next record would start on (blank lines not yet
+    /// skipped).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The reader and the bytes read from it but not parsed yet; the
+    /// reader's state at a record boundary (after [`next_record`]
+    /// returned). A `\n` left over from a `\r\n` split between two reads
+    /// is dropped, so the bytes start on line [`line`](RowReader::line).
+    ///
+    /// [`next_record`]: RowReader::next_record
+    pub fn into_parts(self) -> (R, Vec<u8>) {
+        let mut rest = self.buf[self.start..self.end].to_vec();
+        if self.prev_cr && rest.first() == Some(&b'\n') {
+            rest.remove(0);
+        }
+        (self.inner, rest)
+    }
+
+    /// Field `i` of the last record.
+    pub fn field(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.nfields {
+            return None;
+        }
+        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.out.get(from..self.ends[i])
+    }
+}
+
+/// How many rejected rows are listed; the others are only counted.
+pub const REJECTED_LISTED: usize = 1000;
+
+/// One rejected row.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rejected {
+    /// Its first line in the input (the header is line 1).
+    pub line: u64,
+    /// Why, a fixed text.
+    pub reason: &'static str,
+}
+
+/// The rows a reader rejected: the first [`REJECTED_LISTED`] by line, and
+/// counts of all of them.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Rejects {
+    /// The first rejected rows, by line.
+    pub listed: Vec<Rejected>,
+    /// All rejected rows.
+    pub total: u64,
+    /// All rejected rows by reason.
+    pub by_reason: BTreeMap<&'static str, u64>,
+}
+
+impl Rejects {
+    /// Records a rejected row; rows come in the order of their lines.
+    fn push(&mut self, line: u64, reason: &'static str) {
+        self.total += 1;
+        *self.by_reason.entry(reason).or_insert(0) += 1;
+        if self.listed.len() < REJECTED_LISTED {
+            self.listed.push(Rejected { line, reason });
+        }
+    }
+}
+
+/// Options of [`read_events`].
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    /// The field delimiter; `None` takes `,` unless the header line has
+    /// more `;` or tabs.
+    pub delimiter: Option<u8>,
+    /// The funnel's number of steps: a step at or above it matches no
+    /// step (its code becomes 255). `None`: the steps come from the data,
+    /// and a step of [`MAX_STEPS`] or more is a rejected row.
+    pub steps: Option<usize>,
+    /// Threads to parse with: 2 uses both cores where the format allows,
+    /// 1 stays on the calling thread.
+    pub threads: usize,
+    /// Bytes read per chunk (8 MiB by default): the reader holds about
+    /// two chunks besides its result.
+    pub chunk_bytes: usize,
+    /// The input's size in bytes, if known (a file's length): the result
+    /// is sized once instead of growing.
+    pub size_hint: Option<u64>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            delimiter: None,
+            steps: None,
+            threads: 2,
+            chunk_bytes: CHUNK,
+            size_hint: None,
+        }
+    }
+}
+
+/// What [`read_events`] read.
+#[derive(Clone, Debug)]
+pub struct EventsRead {
+    /// The events of the kept rows, in input order.
+    pub events: Vec<FunnelEvent>,
+    /// The registry of their channels.
+    pub channels: Channels,
+    /// The largest step index kept (`None` for no event).
+    pub max_step: Option<u8>,
+    /// Data rows read (blank lines are not rows), rejected ones included.
+    pub rows: u64,
+    /// The rejected rows.
+    pub rejects: Rejects,
+}
+
+/// The reasons of [`read_events`], fixed texts.
+pub mod reasons {
+    /// A row over [`MAX_ROW_BYTES`](super::MAX_ROW_BYTES).
+    pub const TOO_LONG: &str = "the row is too long";
+    /// Not as many fields as the header.
+    pub const FIELDS: &str = "wrong number of fields";
+    /// A wanted field is not UTF-8.
+    pub const UTF8: &str = "a field is not valid UTF-8";
+    /// `user_id` is not a `u64`.
+    pub const USER: &str = "user_id is not an unsigned integer";
+    /// `ts` is not an `i64`.
+    pub const TS: &str = "ts is not an integer number of seconds";
+    /// `step` is not a `u64`.
+    pub const STEP: &str = "step is not a step index";
+    /// Without a number of steps, a step of 32 or more.
+    pub const STEP_TOO_LARGE: &str = "step is 32 or more (a funnel has at most 32 steps)";
+    /// `channel` is not a valid [`Channel`](crate::journey::Channel) name.
+    pub const CHANNEL: &str = "channel is not a valid channel name";
+}
+
+/// The columns of the events layout.
+const EVENT_COLUMNS: [&str; 4] = ["user_id", "ts", "step", "channel"];
+
+/// Bytes read per chunk of the fast path.
+const CHUNK: usize = 8 << 20;
+
+/// Reads the funnel tool's layout, `user_id,ts,step,channel` (columns by
+/// header name, in any order, others ignored), into funnel events.
+///
+/// `user_id` is an unsigned 64-bit integer, `ts` a signed one (in the unit
+/// the spec will use), `step` a 0-based step index, `channel` a channel
+/// name; fields are trimmed of whitespace. See the [module docs](self) for
+/// the rules on lines and rejected rows.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the reader fails; [`Error::InvalidInput`] when the
+/// input has no header or the header lacks a column.
+///
+/// ```
+/// use revops::csv::{read_events, ReadOptions};
+/// let data = "user_id,ts,step,channel\n1,100,0,ads\n1,160,1,ads\nx,5,0,ads\n\n2,90,0,email\n";
+/// let read = read_events(data.as_bytes(), &ReadOptions::default())?;
+/// assert_eq!(read.events.len(), 3);
+/// assert_eq!(read.rows, 4);
+/// assert_eq!(read.rejects.listed[0].line, 4);
+/// assert_eq!(read.rejects.listed[0].reason, "user_id is not an unsigned integer");
+/// assert_eq!(read.channels.len(), 2);
+/// # Ok::<(), revops::Error>(())
+/// ```
+pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRead> {
+    // The first line, for the delimiter.
+    let mut head = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < head.len() && !head[..got].contains(&b'\n') {
+        match input.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    head.truncate(got);
+    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&head));
+    let mut rr = RowReader::new(std::io::Cursor::new(head).chain(input), delimiter);
+    if rr.next_record().map_err(io)?.is_none() {
+        return Err(Error::invalid("csv", "the input has no header"));
+    }
+    let width = rr.len();
+    let mut cols = [0usize; 4];
+    for (c, name) in cols.iter_mut().zip(EVENT_COLUMNS) {
+        *c = (0..width)
+            .find(|&i| {
+                rr.field(i)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .is_some_and(|h| h.trim() == name)
+            })
+            .ok_or_else(|| Error::invalid("csv", format!("the header has no {name:?} column")))?;
+    }
+    let layout = Layout {
+        delimiter,
+        width,
+        cols,
+        steps: opts.steps,
+    };
+    let mut out = EventsRead {
+        events: Vec::new(),
+        channels: Channels::new(),
+        max_step: None,
+        rows: 0,
+        rejects: Rejects::default(),
+    };
+    let mut names = Names::default();
+    let line = rr.line();
+    let (mut src, mut buf) = rr.into_parts();
+    let mut line = line;
+    let mut eof = false;
+    let chunk = opts.chunk_bytes.max(1);
+    if let Some(bytes) = opts.size_hint {
+        // About 28 bytes a row in this layout; a hint is only a hint.
+        let rows = usize::try_from(bytes / 28)
+            .unwrap_or(usize::MAX)
+            .min(1 << 30);
+        out.events.reserve(rows);
+    }
+    // The parts' event buffers, kept from chunk to chunk (their memory is
+    // mapped once).
+    let mut spare: Vec<Vec<FunnelEvent>> = Vec::new();
+    loop {
+        // Fill the buffer to a chunk (or the end of the input).
+        // (Past a chunk, reading goes on while no line has ended, up to a
+        // row too long to keep.)
+        while !eof
+            && (buf.len() < chunk || (buf.len() <= MAX_ROW_BYTES + 1 && !buf.contains(&b'\n')))
+        {
+            let from = buf.len();
+            buf.resize(chunk.max(from + 4096), 0);
+            let n = loop {
+                match src.read(&mut buf[from..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io(e)),
+                }
+            };
+            buf.truncate(from + n);
+            eof = n == 0;
+        }
+        // The complete lines (everything, at the end of the input).
+        let cut = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => buf.len(),
+            }
+        };
+        let region = &buf[..cut];
+        let unusual = memchr::memchr(b'"', region).is_some() || lone_cr(region);
+        let too_long_line = !eof && !buf.contains(&b'\n');
+        if unusual || too_long_line {
+            // The general reader from here to the end.
+            let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(src);
+            slow(
+                RowReader::at_line(rest, delimiter, line),
+                &layout,
+                &mut names,
+                &mut out,
+            )?;
+            break;
+        }
+        // Halves of a quarter chunk or more (at most 1 MiB) go to two threads.
+        let split_at = (chunk / 4).min(1 << 20);
+        let parts = parse_region(region, &layout, line, opts.threads, split_at, &mut spare);
+        for mut p in parts {
+            line += p.lines;
+            names.absorb(&mut p, &mut out)?;
+            spare.push(std::mem::take(&mut p.events));
+        }
+        buf.drain(..cut);
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Io {
+        message: e.to_string(),
+    }
+}
+
+/// Whether `b` has a CR that is not followed by LF.
+fn lone_cr(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', b).any(|at| b.get(at + 1) != Some(&b'\n'))
+}
+
+/// The field delimiter, from the header line: `,` unless the header has
+/// more `;` or tabs.
+pub fn sniff_delimiter(data: &[u8]) -> u8 {
+    let end = data
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .unwrap_or(data.len());
+    let first = &data[..end];
+    let count = |c: u8| first.iter().filter(|&&b| b == c).count();
+    [
+        (b',', count(b',')),
+        (b';', count(b';')),
+        (b'\t', count(b'\t')),
+    ]
+    .into_iter()
+    .max_by_key(|&(d, n)| (n, d == b','))
+    .map_or(b',', |(d, _)| d)
+}
+
+#[derive(Clone, Copy)]
+struct Layout {
+    delimiter: u8,
+    width: usize,
+    cols: [usize; 4],
+    steps: Option<usize>,
+}
+
+/// What one part of a chunk gave: events whose channels are indices into
+/// `values` (this part's distinct channel bytes, with their validity),
+/// rejects with lines relative to the part's first line (0-based), and the
+/// lines it spanned.
+struct Part {
+    events: Vec<FunnelEvent>,
+    values: Vec<(Vec<u8>, bool)>,
+    rejects: Vec<(u64, &'static str)>,
+    rows: u64,
+    lines: u64,
+    first_line: u64,
+    max_step: Option<u8>,
+}
+
+/// Splits `region` (whole lines) in two at a line boundary when it is
+/// large and threads allow, and parses the parts.
+fn parse_region(
+    region: &[u8],
+    layout: &Layout,
+    line: u64,
+    threads: usize,
+    split_at: usize,
+    spare: &mut Vec<Vec<FunnelEvent>>,
+) -> Vec<Part> {
+    let mut buffer = || spare.pop().unwrap_or_default();
+    if threads >= 2 && region.len() >= split_at.max(2) {
+        let mid = region.len() / 2;
+        if let Some(i) = memchr::memchr(b'\n', &region[mid..]) {
+            let (a, b) = region.split_at(mid + i + 1);
+            let (ea, eb) = (buffer(), buffer());
+            let (pa, pb) = std::thread::scope(|s| {
+                let hb = std::thread::Builder::new()
+                    .spawn_scoped(s, move || parse_part(b, layout, 0, eb));
+                let pa = parse_part(a, layout, line, ea);
+                let pb = match hb {
+                    Ok(h) => h.join().ok(),
+                    Err(_) => None,
+                };
+                (pa, pb)
+            });
+            let mut pb = pb.unwrap_or_else(|| parse_part(b, layout, 0, Vec::new()));
+            pb.first_line = line + pa.lines;
+            return vec![pa, pb];
+        }
+    }
+    vec![parse_part(region, layout, line, buffer())]
+}
+
+/// Parses whole lines (the last one may lack its LF): one SIMD search for
+/// delimiters and line ends over the part, fields as ranges of it.
+fn parse_part(
+    bytes: &[u8],
+    layout: &Layout,
+    first_line: u64,
+    mut events: Vec<FunnelEvent>,
+) -> Part {
+    events.clear();
+    events.reserve(bytes.len() / 24);
+    let mut p = Part {
+        events,
+        values: Vec::new(),
+        rejects: Vec::new(),
+        rows: 0,
+        lines: 0,
+        first_line,
+        max_step: None,
+    };
+    let mut local: HashMap<&[u8], u32, RandomState> = HashMap::default();
+    let mut cache = [u32::MAX; 1 << CACHE_BITS];
+    // For each of the first fields, which wanted slot it fills (4: none).
+    let mut slot_of = [4u8; 64];
+    for (slot, &c) in layout.cols.iter().enumerate() {
+        if let Some(x) = slot_of.get_mut(c) {
+            *x = slot as u8;
+        }
+    }
+    let wide = layout.cols.iter().any(|&c| c >= slot_of.len());
+    let n = bytes.len();
+    let ends = memchr::memchr2_iter(layout.delimiter, b'\n', bytes);
+    // A last line without its LF ends at the end of the part.
+    let last = (n > 0 && bytes[n - 1] != b'\n').then_some(n);
+    let (mut line_start, mut field_start, mut k) = (0usize, 0usize, 0usize);
+    let mut f: [&[u8]; 4] = [&[]; 4];
+    for pos in ends.chain(last) {
+        if pos < n && bytes[pos] == layout.delimiter {
+            if wide {
+                for (slot, &c) in f.iter_mut().zip(&layout.cols) {
+                    if c == k {
+                        *slot = &bytes[field_start..pos];
+                    }
+                }
+            } else if let Some(&s) = slot_of.get(k) {
+                if let Some(x) = f.get_mut(usize::from(s)) {
+                    *x = &bytes[field_start..pos];
+                }
+            }
+            k += 1;
+            field_start = pos + 1;
+            continue;
+        }
+        // A line end.
+        let here = p.lines;
+        p.lines += 1;
+        let mut end = pos;
+        if end > field_start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let (fields, line_len) = (k + 1, end.saturating_sub(line_start));
+        let last_field = &bytes[field_start.min(end)..end];
+        (line_start, field_start, k) = (pos + 1, pos + 1, 0);
+        let row = std::mem::replace(&mut f, [&b""[..]; 4]);
+        if line_len == 0 {
+            continue; // a blank line
+        }
+        p.rows += 1;
+        if line_len > MAX_ROW_BYTES && line_len - (fields - 1) > MAX_ROW_BYTES {
+            p.rejects.push((here, reasons::TOO_LONG));
+            continue;
+        }
+        if fields != layout.width {
+            p.rejects.push((here, reasons::FIELDS));
+            continue;
+        }
+        let mut row = row;
+        for (slot, &c) in row.iter_mut().zip(&layout.cols) {
+            if c == fields - 1 {
+                *slot = last_field;
+            }
+        }
+        match event_of(row, layout.steps) {
+            Ok((user, ts, step, channel)) => {
+                // A direct-mapped cache in front of the map: a row's
+                // channel is most often found with one comparison.
+                let key = cache_key(channel);
+                let cached = cache[key];
+                let idx = match p.values.get(cached as usize) {
+                    Some((v, _)) if v.as_slice() == channel => cached,
+                    _ => {
+                        let n = p.values.len() as u32;
+                        let idx = *local.entry(channel).or_insert_with(|| {
+                            let ok = std::str::from_utf8(channel)
+                                .ok()
+                                .is_some_and(|s| Channel::new(s).is_ok());
+                            p.values.push((channel.to_vec(), ok));
+                            n
+                        });
+                        cache[key] = idx;
+                        idx
+                    }
+                };
+                if !p.values[idx as usize].1 {
+                    p.rejects.push((here, reasons::CHANNEL));
+                    continue;
+                }
+                p.max_step = p.max_step.max(Some(step));
+                p.events
+                    .push(FunnelEvent::new(user, ts, step, ChannelId(idx)));
+            }
+            Err(reason) => p.rejects.push((here, reason)),
+        }
+    }
+    p
+}
+
+/// Bits of the channel cache's index.
+const CACHE_BITS: u32 = 10;
+
+/// The channel cache's slot for a name: its length and its first and last
+/// bytes, mixed.
+#[inline]
+fn cache_key(b: &[u8]) -> usize {
+    let (first, last) = (
+        b.first().copied().unwrap_or(0),
+        b.last().copied().unwrap_or(0),
+    );
+    let x = (b.len() as u32)
+        .wrapping_mul(0x9E37_79B9)
+        .wrapping_add(u32::from(first) << 8 | u32::from(last))
+        .wrapping_mul(0x85EB_CA6B);
+    (x >> (32 - CACHE_BITS)) as usize
+}
+
+/// The event of one row's wanted fields (`user_id, ts, step, channel`),
+/// the channel as its trimmed bytes, or the reason to reject the row:
+/// the tools' rules, in their order (UTF-8 first, then each field).
+fn event_of(
+    f: [&[u8]; 4],
+    steps: Option<usize>,
+) -> std::result::Result<(u64, i64, u8, &[u8]), &'static str> {
+    if f.iter().any(|x| !x.is_ascii()) {
+        // The general rule: UTF-8, Unicode trimming, the standard parsers.
+        let mut s = [""; 4];
+        for (out, x) in s.iter_mut().zip(f) {
+            *out = std::str::from_utf8(x).map_err(|_| reasons::UTF8)?.trim();
+        }
+        let user: u64 = s[0].parse().map_err(|_| reasons::USER)?;
+        let ts: i64 = s[1].parse().map_err(|_| reasons::TS)?;
+        let step: u64 = s[2].parse().map_err(|_| reasons::STEP)?;
+        let step = step_code(step, steps)?;
+        return Ok((user, ts, step, s[3].as_bytes()));
+    }
+    let user = parse_u64(trim(f[0])).ok_or(reasons::USER)?;
+    let ts = parse_i64(trim(f[1])).ok_or(reasons::TS)?;
+    let step = parse_u64(trim(f[2])).ok_or(reasons::STEP)?;
+    let step = step_code(step, steps)?;
+    Ok((user, ts, step, trim(f[3])))
+}
+
+/// A step index as an event code: with a number of steps, a step at or
+/// above it matches no step (255); without, a step of 32 or more is
+/// refused.
+fn step_code(step: u64, steps: Option<usize>) -> std::result::Result<u8, &'static str> {
+    match steps {
+        Some(n) => Ok(if step < n as u64 { step as u8 } else { u8::MAX }),
+        None if step < MAX_STEPS as u64 => Ok(step as u8),
+        None => Err(reasons::STEP_TOO_LARGE),
+    }
+}
+
+/// ASCII whitespace trimmed, as `str::trim` does for ASCII.
+fn trim(mut b: &[u8]) -> &[u8] {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    while b.first().is_some_and(ws) {
+        b = &b[1..];
+    }
+    while b.last().is_some_and(ws) {
+        b = &b[..b.len() - 1];
+    }
+    b
+}
+
+/// `str::parse::<u64>` on ASCII bytes: an optional `+`, then digits.
+fn parse_u64(b: &[u8]) -> Option<u64> {
+    digits(b.strip_prefix(b"+").unwrap_or(b))
+}
+
+/// `str::parse::<i64>` on ASCII bytes: an optional sign, then digits.
+fn parse_i64(b: &[u8]) -> Option<i64> {
+    let (neg, rest) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let v = i128::from(digits(rest)?);
+    i64::try_from(if neg { -v } else { v }).ok()
+}
+
+/// The value of one or more ASCII digits, `None` for anything else or a
+/// value past `u64::MAX`. Eight digits at a time (SWAR: one 64-bit word,
+/// three multiplications), the rest one by one.
+#[inline]
+fn digits(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    if b.len() <= 19 {
+        // At most 19 digits: below 10^19, no overflow possible.
+        let mut v: u64 = 0;
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            v = v * 100_000_000 + eight_digits(u64::from_le_bytes(w))?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // The last digits right-aligned after leading zeros (built in a
+            // register, not through memory): one more eight-digit step.
+            let mut w = 0x3030_3030_3030_3030u64;
+            let shift = 8 * (8 - rest.len() as u32);
+            for (j, &c) in rest.iter().enumerate() {
+                let at = shift + 8 * j as u32;
+                w = (w & !(0xFF << at)) | (u64::from(c) << at);
+            }
+            v = v * POW10[rest.len()] + eight_digits(w)?;
+        }
+        return Some(v);
+    }
+    // Below 2^64 after each step, so the next one fits a u128.
+    let mut v: u128 = 0;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        v = v * 100_000_000 + u128::from(eight_digits(u64::from_le_bytes(w))?);
+        if v > u128::from(u64::MAX) {
+            return None;
+        }
+    }
+    for &c in chunks.remainder() {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u128::from(d);
+    }
+    u64::try_from(v).ok()
+}
+
+/// Powers of ten up to 10^7.
+const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+/// Eight ASCII digits in a little-endian word (the first digit in the
+/// lowest byte) as their value, `None` unless all eight are digits.
+#[inline]
+fn eight_digits(x: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte 0x30..=0x39: high nibble 3, low nibble at most 9.
+    if x & (0xF0 * ONES) != 0x30 * ONES
+        || (x.wrapping_add(0x06 * ONES)) & (0xF0 * ONES) != 0x30 * ONES
+    {
+        return None;
+    }
+    let d = x - 0x30 * ONES;
+    // Pairs, then quads, then the eight: each step merges neighbours.
+    let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((d.wrapping_mul(10_000) + (d >> 32)) & 0xFFFF_FFFF)
+}
+
+#[cfg(test)]
+mod digit_tests {
+    use super::{digits, parse_i64, parse_u64};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte parsers are the standard library's, on any ASCII.
+        #[test]
+        fn parsers_equal_the_standard_ones(s in "[-+0-9 a]{0,24}", n in any::<u64>(), m in any::<i64>()) {
+            prop_assert_eq!(parse_u64(s.as_bytes()), s.parse::<u64>().ok());
+            prop_assert_eq!(parse_i64(s.as_bytes()), s.parse::<i64>().ok());
+            let t = n.to_string();
+            prop_assert_eq!(digits(t.as_bytes()), Some(n));
+            let t = m.to_string();
+            prop_assert_eq!(parse_i64(t.as_bytes()), Some(m));
+        }
+    }
+
+    #[test]
+    fn edges() {
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(
+            parse_u64(b"000000000000000000000001"),
+            "000000000000000000000001".parse().ok()
+        );
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_u64(b"12345678:"), None);
+        assert_eq!(parse_u64(b"1234567/"), None);
+    }
+}
+
+/// The channel registry being built, with the global id of each distinct
+/// channel name seen.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<Vec<u8>, ChannelId, RandomState>,
+}
+
+impl Names {
+    /// Adds a part's events (channels remapped to the registry) and
+    /// rejects (lines made absolute) to `out`.
+    fn absorb(&mut self, p: &mut Part, out: &mut EventsRead) -> Result<()> {
+        let mut remap = Vec::with_capacity(p.values.len());
+        for (bytes, ok) in &p.values {
+            let id = match self.ids.get(bytes.as_slice()) {
+                Some(&id) => id,
+                None if *ok => {
+                    let name = std::str::from_utf8(bytes)
+                        .map_err(|_| Error::invalid("csv", "a channel name is not UTF-8"))?;
+                    let id = out.channels.intern_str(name)?;
+                    self.ids.insert(bytes.clone(), id);
+                    id
+                }
+                // Never used: rows with an invalid channel were rejected.
+                None => ChannelId(u32::MAX),
+            };
+            remap.push(id);
+        }
+        out.events.reserve(p.events.len());
+        out.events.extend(p.events.drain(..).map(|mut e| {
+            e.channel = remap[e.channel.index()];
+            e
+        }));
+        out.rows += p.rows;
+        out.max_step = out.max_step.max(p.max_step);
+        for &(l, r) in &p.rejects {
+            out.rejects.push(p.first_line + l, r);
+        }
+        Ok(())
+    }
+}
+
+/// The rest of the input through the general reader.
+fn slow<R: Read>(
+    mut rr: RowReader<R>,
+    layout: &Layout,
+    names: &mut Names,
+    out: &mut EventsRead,
+) -> Result<()> {
+    let mut part = Part {
+        events: Vec::new(),
+        values: Vec::new(),
+        rejects: Vec::new(),
+        rows: 0,
+        lines: 0,
+        first_line: 0,
+        max_step: None,
+    };
+    let mut local: HashMap<Vec<u8>, u32, RandomState> = HashMap::default();
+    while let Some(info) = rr.next_record().map_err(io)? {
+        part.rows += 1;
+        if info.too_long {
+            part.rejects.push((info.line, reasons::TOO_LONG));
+            continue;
+        }
+        if rr.len() != layout.width {
+            part.rejects.push((info.line, reasons::FIELDS));
+            continue;
+        }
+        let f = layout.cols.map(|c| rr.field(c).unwrap_or(b""));
+        match event_of(f, layout.steps) {
+            Ok((user, ts, step, channel)) => {
+                let n = part.values.len() as u32;
+                let idx = match local.get(channel) {
+                    Some(&i) => i,
+                    None => {
+                        let ok = std::str::from_utf8(channel)
+                            .ok()
+                            .is_some_and(|s| Channel::new(s).is_ok());
+                        part.values.push((channel.to_vec(), ok));
+                        local.insert(channel.to_vec(), n);
+                        n
+                    }
+                };
+                if !part.values[idx as usize].1 {
+                    part.rejects.push((info.line, reasons::CHANNEL));
+                    continue;
+                }
+                part.max_step = part.max_step.max(Some(step));
+                part.events
+                    .push(FunnelEvent::new(user, ts, step, ChannelId(idx)));
+            }
+            Err(reason) => part.rejects.push((info.line, reason)),
+        }
+    }
+    names.absorb(&mut part, out)
+}

@@ -1,0 +1,249 @@
+//! The `csv` feature's event reader against an independent reference: the
+//! general reader (`RowReader`, csv-core) and the standard parsers, row by
+//! row, as the funnel tool read files before; on generated files with every
+//! kind of row, line end and chunk size, on one thread and two.
+#![cfg(feature = "csv")]
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use revops::csv::{read_events, ReadOptions, RowReader};
+use revops::funnel::FunnelEvent;
+use revops::journey::Channels;
+
+/// What the reference reads: events with channel names, rows, rejects.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    events: Vec<(u64, i64, u8, String)>,
+    rows: u64,
+    rejected: Vec<(u64, String)>,
+    by_reason: BTreeMap<String, u64>,
+    max_step: Option<u8>,
+}
+
+fn reference(data: &[u8], steps: Option<usize>) -> Seen {
+    let delim = revops::csv::sniff_delimiter(data);
+    let mut rr = RowReader::new(data, delim);
+    let mut seen = Seen {
+        events: vec![],
+        rows: 0,
+        rejected: vec![],
+        by_reason: BTreeMap::new(),
+        max_step: None,
+    };
+    rr.next_record().unwrap().unwrap();
+    let width = rr.len();
+    let names = ["user_id", "ts", "step", "channel"];
+    let cols: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            (0..width)
+                .find(|&i| std::str::from_utf8(rr.field(i).unwrap()).unwrap().trim() == *n)
+                .unwrap()
+        })
+        .collect();
+    let reject = |seen: &mut Seen, line: u64, r: &str| {
+        seen.rejected.push((line, r.to_string()));
+        *seen.by_reason.entry(r.to_string()).or_insert(0) += 1;
+    };
+    while let Some(info) = rr.next_record().unwrap() {
+        seen.rows += 1;
+        if info.too_long {
+            reject(&mut seen, info.line, "the row is too long");
+            continue;
+        }
+        if rr.len() != width {
+            reject(&mut seen, info.line, "wrong number of fields");
+            continue;
+        }
+        let f: Result<Vec<&str>, _> = cols
+            .iter()
+            .map(|&c| std::str::from_utf8(rr.field(c).unwrap()).map(str::trim))
+            .collect();
+        let Ok(f) = f else {
+            reject(&mut seen, info.line, "a field is not valid UTF-8");
+            continue;
+        };
+        let r = (|| {
+            let user: u64 = f[0]
+                .parse()
+                .map_err(|_| "user_id is not an unsigned integer")?;
+            let ts: i64 = f[1]
+                .parse()
+                .map_err(|_| "ts is not an integer number of seconds")?;
+            let step: u64 = f[2].parse().map_err(|_| "step is not a step index")?;
+            let step = match steps {
+                Some(n) => {
+                    if step < n as u64 {
+                        step as u8
+                    } else {
+                        255
+                    }
+                }
+                None if step < 32 => step as u8,
+                None => return Err("step is 32 or more (a funnel has at most 32 steps)"),
+            };
+            let ch = revops::journey::Channel::new(f[3])
+                .map_err(|_| "channel is not a valid channel name")?;
+            Ok((user, ts, step, ch.as_str().to_string()))
+        })();
+        match r {
+            Ok(e) => {
+                seen.max_step = seen.max_step.max(Some(e.2));
+                seen.events.push(e);
+            }
+            Err(reason) => reject(&mut seen, info.line, reason),
+        }
+    }
+    seen
+}
+
+fn through_library(data: &[u8], opts: &ReadOptions) -> Seen {
+    let r = read_events(data, opts).unwrap();
+    let name = |ch: &Channels, e: &FunnelEvent| ch.name(e.channel).unwrap().to_string();
+    Seen {
+        events: r
+            .events
+            .iter()
+            .map(|e| (e.user, e.ts, e.step, name(&r.channels, e)))
+            .collect(),
+        rows: r.rows,
+        rejected: r
+            .rejects
+            .listed
+            .iter()
+            .map(|x| (x.line, x.reason.to_string()))
+            .collect(),
+        by_reason: r
+            .rejects
+            .by_reason
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        max_step: r.max_step,
+    }
+}
+
+/// A row of one of many kinds, valid or not.
+fn row() -> impl Strategy<Value = String> {
+    let user = prop_oneof![
+        (0u64..50).prop_map(|u| u.to_string()),
+        Just("18446744073709551615".to_string()),
+        Just("18446744073709551616".to_string()),
+        Just("+7".to_string()),
+        Just("-1".to_string()),
+        Just(" 12 ".to_string()),
+        Just("\u{a0}3\u{3000}".to_string()),
+        Just("x".to_string()),
+        Just("".to_string()),
+    ];
+    let ts = prop_oneof![
+        (-1000i64..1000).prop_map(|t| t.to_string()),
+        Just("-9223372036854775808".to_string()),
+        Just("9223372036854775808".to_string()),
+        Just("1.5".to_string()),
+        Just("+-1".to_string()),
+    ];
+    let step = prop_oneof![
+        (0u64..6).prop_map(|s| s.to_string()),
+        Just("31".to_string()),
+        Just("32".to_string()),
+        Just("300".to_string()),
+        Just("s".to_string()),
+    ];
+    let channel = prop_oneof![
+        Just("ads".to_string()),
+        Just("email".to_string()),
+        Just(" web ".to_string()),
+        Just("café".to_string()),
+        Just("".to_string()),
+        Just("a > b".to_string()),
+        Just("x".repeat(201)),
+    ];
+    prop_oneof![
+        8 => (user, ts, step, channel).prop_map(|(u, t, s, c)| format!("{u},{t},{s},{c}")),
+        1 => Just(String::new()),
+        1 => Just("1,2,3".to_string()),
+        1 => Just("1,2,3,ads,extra".to_string()),
+        1 => Just("\u{fffd}9,1,0,ads".to_string()),
+    ]
+}
+
+fn file(rows: &[String], crlf: bool, trailing: bool) -> Vec<u8> {
+    let nl = if crlf { "\r\n" } else { "\n" };
+    let mut s = format!("user_id,ts,step,channel{nl}");
+    s.push_str(&rows.join(nl));
+    if trailing {
+        s.push_str(nl);
+    }
+    s.into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Every row kind, LF or CRLF, with and without a last line end, any
+    /// chunk size (rows across chunk ends), one thread or two, with and
+    /// without a number of steps: what the reference reads.
+    #[test]
+    fn fast_reader_equals_the_reference(
+        rows in prop::collection::vec(row(), 0..60),
+        crlf in any::<bool>(),
+        trailing in any::<bool>(),
+        chunk in prop_oneof![Just(1usize), Just(7), Just(64), Just(300), Just(8 << 20)],
+        threads in 1usize..3,
+        steps in prop_oneof![Just(None), Just(Some(3usize))],
+    ) {
+        let data = file(&rows, crlf, trailing);
+        let opts = ReadOptions { steps, threads, chunk_bytes: chunk, ..ReadOptions::default() };
+        prop_assert_eq!(through_library(&data, &opts), reference(&data, steps));
+    }
+
+    /// Quotes and lone CRs (the general reader's part), from any row on.
+    #[test]
+    fn quotes_and_lone_crs_equal_the_reference(
+        rows in prop::collection::vec(row(), 1..40),
+        at in 0usize..40,
+        kind in 0usize..3,
+        chunk in prop_oneof![Just(16usize), Just(8 << 20)],
+    ) {
+        let mut rows = rows;
+        let at = at % rows.len();
+        rows[at] = match kind {
+            0 => "\"5\",\"10\",\"1\",\"a,b\"".to_string(),
+            1 => "6,11,0,\"multi\nline\"".to_string(),
+            _ => "7,12,0,ads\r8,13,1,ads".to_string(),
+        };
+        let data = file(&rows, false, true);
+        let opts = ReadOptions { chunk_bytes: chunk, ..ReadOptions::default() };
+        prop_assert_eq!(through_library(&data, &opts), reference(&data, None));
+    }
+}
+
+#[test]
+fn a_row_too_long_is_one_rejected_row() {
+    let mut data = b"user_id,ts,step,channel\n1,1,0,ads\n".to_vec();
+    data.extend(std::iter::repeat(b'9').take(3 << 20));
+    data.extend(b",1,0,ads\n2,2,0,ads\n");
+    for chunk in [1 << 10, 8 << 20] {
+        let opts = ReadOptions {
+            chunk_bytes: chunk,
+            ..ReadOptions::default()
+        };
+        let got = through_library(&data, &opts);
+        assert_eq!(got, reference(&data, None));
+        assert_eq!(got.rejected, vec![(3, "the row is too long".to_string())]);
+        assert_eq!(got.events.len(), 2);
+    }
+}
+
+#[test]
+fn a_header_without_a_column_is_an_error() {
+    let e = read_events(
+        &b"user,ts,step,channel\n1,2,3,ads\n"[..],
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("\"user_id\""), "{e}");
+    assert!(read_events(&b""[..], &ReadOptions::default()).is_err());
+}
