@@ -885,3 +885,100 @@ fn handoff_contact_before_handoff_and_the_sla_boundary() {
         Some(Ratio::from_counts(1, 3).unwrap())
     );
 }
+
+/// Every word of the status and forecast vocabularies parses (case and
+/// spacing aside), the deal's accessors give back what it was built with,
+/// a loss reason is kept for lost deals only. (Mutation testing found
+/// these held only by doctests and the tools' tests.)
+#[test]
+fn vocabularies_and_accessors() {
+    use chrono::TimeZone;
+    for (word, status) in [("open", DealStatus::Open), (" Won ", DealStatus::Won), ("LOST", DealStatus::Lost)] {
+        assert_eq!(word.parse::<DealStatus>().unwrap(), status);
+    }
+    assert!("closed".parse::<DealStatus>().is_err());
+    for (word, cat) in [
+        ("pipeline", ForecastCategory::Pipeline),
+        ("Best Case", ForecastCategory::BestCase),
+        ("bestcase", ForecastCategory::BestCase),
+        ("commit", ForecastCategory::Commit),
+        ("closed", ForecastCategory::Closed),
+        ("OMITTED", ForecastCategory::Omitted),
+    ] {
+        assert_eq!(ForecastCategory::parse(word).unwrap(), cat);
+    }
+    assert!(ForecastCategory::parse("won").is_err());
+    let t = |d| chrono::Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+    let lost = Deal::builder("D-9")
+        .created(t(2))
+        .lost_at(t(12))
+        .amount(usd(dec!(10)))
+        .stage("proposal")
+        .source(Team::Sales)
+        .owner("ana")
+        .channel(Channel::new("events").unwrap())
+        .loss_reason("price")
+        .build()
+        .unwrap();
+    assert_eq!(lost.id(), "D-9");
+    assert_eq!(lost.owner(), Some("ana"));
+    assert_eq!(lost.channel().map(Channel::as_str), Some("events"));
+    assert_eq!(lost.loss_reason(), Some("price"));
+    assert_eq!(lost.cycle(), Some(TimeDelta::days(10)));
+    let won = Deal::builder("D-10")
+        .created(t(2))
+        .won_at(t(5))
+        .amount(usd(dec!(10)))
+        .stage("won")
+        .source(Team::Sales)
+        .build()
+        .unwrap()
+        .with_loss_reason("price");
+    assert_eq!(won.loss_reason(), None);
+    assert_eq!(won.owner(), None);
+    assert_eq!(won.channel(), None);
+    let lost2 = Deal::builder("D-11")
+        .created(t(2))
+        .lost_at(t(5))
+        .amount(usd(dec!(10)))
+        .stage("lost")
+        .source(Team::Sales)
+        .build()
+        .unwrap()
+        .with_loss_reason("timing");
+    assert_eq!(lost2.loss_reason(), Some("timing"));
+}
+
+/// The mean cycle as a duration, and the pacing on the period's last day
+/// (no days left: no gap per day, and no division by zero).
+#[test]
+fn mean_cycle_and_the_last_day() {
+    use chrono::TimeZone;
+    let t = |m, d| chrono::Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0).unwrap();
+    let deals: Vec<Deal> = [(1, 2, 3), (1, 2, 5)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(m, c, w))| {
+            Deal::builder(format!("W{i}"))
+                .created(t(m, c))
+                .won_at(t(m, w) + TimeDelta::hours(12))
+                .amount(usd(dec!(100)))
+                .stage("won")
+                .source(Team::Sales)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let mut spec = PipelineSpec::new(q1(), NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), Currency::USD);
+    spec.quota = Some(usd(dec!(1000)));
+    let r = report(spec, &deals).unwrap();
+    // Cycles of 1.5 and 3.5 days: a mean of 2.5 days.
+    assert_eq!(r.mean_cycle(), Some(TimeDelta::hours(60)));
+    let q = r.quota.unwrap();
+    assert_eq!(q.gap_per_remaining_day, None);
+    assert_eq!(q.remaining_quota, usd(dec!(800)));
+    let mut spec = PipelineSpec::new(q1(), NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(), Currency::USD);
+    spec.quota = Some(usd(dec!(1000)));
+    let q = report(spec, &deals).unwrap().quota.unwrap();
+    assert_eq!(q.gap_per_remaining_day, Some(usd(dec!(800))));
+}
