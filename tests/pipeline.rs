@@ -893,7 +893,11 @@ fn handoff_contact_before_handoff_and_the_sla_boundary() {
 #[test]
 fn vocabularies_and_accessors() {
     use chrono::TimeZone;
-    for (word, status) in [("open", DealStatus::Open), (" Won ", DealStatus::Won), ("LOST", DealStatus::Lost)] {
+    for (word, status) in [
+        ("open", DealStatus::Open),
+        (" Won ", DealStatus::Won),
+        ("LOST", DealStatus::Lost),
+    ] {
         assert_eq!(word.parse::<DealStatus>().unwrap(), status);
     }
     assert!("closed".parse::<DealStatus>().is_err());
@@ -969,7 +973,11 @@ fn mean_cycle_and_the_last_day() {
                 .unwrap()
         })
         .collect();
-    let mut spec = PipelineSpec::new(q1(), NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), Currency::USD);
+    let mut spec = PipelineSpec::new(
+        q1(),
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        Currency::USD,
+    );
     spec.quota = Some(usd(dec!(1000)));
     let r = report(spec, &deals).unwrap();
     // Cycles of 1.5 and 3.5 days: a mean of 2.5 days.
@@ -977,7 +985,11 @@ fn mean_cycle_and_the_last_day() {
     let q = r.quota.unwrap();
     assert_eq!(q.gap_per_remaining_day, None);
     assert_eq!(q.remaining_quota, usd(dec!(800)));
-    let mut spec = PipelineSpec::new(q1(), NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(), Currency::USD);
+    let mut spec = PipelineSpec::new(
+        q1(),
+        NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(),
+        Currency::USD,
+    );
     spec.quota = Some(usd(dec!(1000)));
     let q = report(spec, &deals).unwrap().quota.unwrap();
     assert_eq!(q.gap_per_remaining_day, Some(usd(dec!(800))));
