@@ -132,21 +132,22 @@
 //!
 //! The working memory is about 20 bytes per event. [`analyze`] allocates it
 //! on every call, and fresh memory costs page faults; a
-//! [`FunnelAnalyzer`] kept between calls reuses it. On the 2-core machine
-//! this crate is developed on, 10.6 million events of 2 million users take
-//! about 240 ms with a reused analyser and about 345 ms as a one-off call,
-//! single threaded (`cargo bench -p revops-benches --bench funnel`, on a quiet machine; it
-//! also runs a straightforward `HashMap` implementation: about 5 s). On
-//! Linux with glibc 2.35 or later, starting the process with
+//! [`FunnelAnalyzer`] kept between calls reuses it. On Linux with glibc
+//! 2.35 or later, starting the process with
 //! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` lets the allocator back large
 //! buffers with transparent huge pages, which takes most of the page-fault
-//! cost out of one-off calls (about 270 to 290 ms there).
+//! cost out of one-off calls.
 //!
 //! Partitions are read ahead: while one partition is worked on, the next
 //! one's bucket counts are taken a few records at a time, so its memory
-//! arrives while the CPU is busy. On two threads, a reused analyser's
-//! [`FunnelAnalyzer::analyze_parallel`] takes about 190 ms (pass 1 stays on
-//! the calling thread).
+//! arrives while the CPU is busy. [`FunnelAnalyzer::analyze_parallel`]
+//! shares the partitions out between threads (pass 1 stays on the calling
+//! thread).
+//!
+//! Timings on the machine this crate is developed on (one-off call,
+//! reused analyser, two threads, the straightforward `HashMap` baseline)
+//! are in `benches/README.md`; `cargo bench -p revops-benches --bench
+//! funnel` measures them on yours.
 //!
 //! # Example
 //!
