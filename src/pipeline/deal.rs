@@ -40,6 +40,20 @@ impl std::str::FromStr for DealStatus {
     }
 }
 
+/// As [`ForecastCategory::parse`].
+///
+/// ```
+/// use revops::pipeline::ForecastCategory;
+/// assert_eq!("Best Case".parse::<ForecastCategory>()?, ForecastCategory::BestCase);
+/// # Ok::<(), revops::Error>(())
+/// ```
+impl std::str::FromStr for ForecastCategory {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<ForecastCategory> {
+        ForecastCategory::parse(s)
+    }
+}
+
 /// Salesforce's forecast categories.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
