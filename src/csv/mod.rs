@@ -529,6 +529,42 @@ struct Part {
     max_step: Option<u8>,
 }
 
+impl Part {
+    /// Ends a row: its event (the channel numbered by `id_of`, which adds
+    /// new names to `values` with [`new_value`]) or its reject.
+    #[inline]
+    fn take<'a>(
+        &mut self,
+        line: u64,
+        event: std::result::Result<(u64, i64, u8, &'a [u8]), &'static str>,
+        id_of: impl FnOnce(&mut Vec<(Vec<u8>, bool)>, &'a [u8]) -> u32,
+    ) {
+        match event {
+            Ok((user, ts, step, channel)) => {
+                let idx = id_of(&mut self.values, channel);
+                if !self.values.get(idx as usize).is_some_and(|v| v.1) {
+                    self.rejects.push((line, reasons::CHANNEL));
+                    return;
+                }
+                self.max_step = self.max_step.max(Some(step));
+                self.events
+                    .push(FunnelEvent::new(user, ts, step, ChannelId(idx)));
+            }
+            Err(reason) => self.rejects.push((line, reason)),
+        }
+    }
+}
+
+/// Numbers a channel name not seen before in this part, with whether it
+/// is a valid [`Channel`] name (checked once per name and part).
+fn new_value(values: &mut Vec<(Vec<u8>, bool)>, channel: &[u8]) -> u32 {
+    let ok = std::str::from_utf8(channel)
+        .ok()
+        .is_some_and(|s| Channel::new(s).is_ok());
+    values.push((channel.to_vec(), ok));
+    (values.len() - 1) as u32
+}
+
 /// Splits `region` (whole lines) in two at a line boundary when it is
 /// large and threads allow, and parses the parts.
 fn parse_region(
@@ -644,37 +680,24 @@ fn parse_part(
                 *slot = last_field;
             }
         }
-        match event_of(row, layout.steps) {
-            Ok((user, ts, step, channel)) => {
-                // A direct-mapped cache in front of the map: a row's
-                // channel is most often found with one comparison.
-                let key = cache_key(channel);
-                let cached = cache[key];
-                let idx = match p.values.get(cached as usize) {
-                    Some((v, _)) if v.as_slice() == channel => cached,
-                    _ => {
-                        let n = p.values.len() as u32;
-                        let idx = *local.entry(channel).or_insert_with(|| {
-                            let ok = std::str::from_utf8(channel)
-                                .ok()
-                                .is_some_and(|s| Channel::new(s).is_ok());
-                            p.values.push((channel.to_vec(), ok));
-                            n
-                        });
-                        cache[key] = idx;
-                        idx
-                    }
-                };
-                if !p.values[idx as usize].1 {
-                    p.rejects.push((here, reasons::CHANNEL));
-                    continue;
-                }
-                p.max_step = p.max_step.max(Some(step));
-                p.events
-                    .push(FunnelEvent::new(user, ts, step, ChannelId(idx)));
+        let event = event_of(row, layout.steps);
+        p.take(here, event, |values, channel| {
+            // A direct-mapped cache in front of the map: a row's channel
+            // is most often found with one comparison.
+            let key = cache_key(channel);
+            let cached = cache[key];
+            if values
+                .get(cached as usize)
+                .is_some_and(|(v, _)| v.as_slice() == channel)
+            {
+                return cached;
             }
-            Err(reason) => p.rejects.push((here, reason)),
-        }
+            let idx = *local
+                .entry(channel)
+                .or_insert_with(|| new_value(values, channel));
+            cache[key] = idx;
+            idx
+        });
     }
     p
 }
@@ -937,30 +960,17 @@ fn slow<R: Read>(
             continue;
         }
         let f = layout.cols.map(|c| rr.field(c).unwrap_or(b""));
-        match event_of(f, layout.steps) {
-            Ok((user, ts, step, channel)) => {
-                let n = part.values.len() as u32;
-                let idx = match local.get(channel) {
-                    Some(&i) => i,
-                    None => {
-                        let ok = std::str::from_utf8(channel)
-                            .ok()
-                            .is_some_and(|s| Channel::new(s).is_ok());
-                        part.values.push((channel.to_vec(), ok));
-                        local.insert(channel.to_vec(), n);
-                        n
-                    }
-                };
-                if !part.values[idx as usize].1 {
-                    part.rejects.push((info.line, reasons::CHANNEL));
-                    continue;
+        let event = event_of(f, layout.steps);
+        part.take(info.line, event, |values, channel| {
+            match local.get(channel) {
+                Some(&i) => i,
+                None => {
+                    let i = new_value(values, channel);
+                    local.insert(channel.to_vec(), i);
+                    i
                 }
-                part.max_step = part.max_step.max(Some(step));
-                part.events
-                    .push(FunnelEvent::new(user, ts, step, ChannelId(idx)));
             }
-            Err(reason) => part.rejects.push((info.line, reason)),
-        }
+        });
     }
     names.absorb(&mut part, out)
 }
