@@ -321,6 +321,43 @@ fn bad_input() {
     assert_eq!(level(&s, &[(i64::MIN, A), (i64::MAX, B)]), 1);
 }
 
+/// Users per step by the ClickHouse transcription, user by user.
+fn reference_counts(events: &[FunnelEvent], n: usize, w: i64, modes: &[&str]) -> Vec<u64> {
+    let mut users: Vec<u64> = events.iter().map(|e| e.user).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut counts = vec![0u64; n];
+    for u in users {
+        let mut mine: Vec<(i64, u8)> = events
+            .iter()
+            .filter(|e| e.user == u)
+            .map(|e| (e.ts, e.step))
+            .collect();
+        // ClickHouse's order: by time, then condition number, where an
+        // event matching no condition is condition 0.
+        mine.sort_unstable_by_key(|&(ts, step)| {
+            (
+                ts,
+                if usize::from(step) < n {
+                    u16::from(step) + 1
+                } else {
+                    0
+                },
+                step,
+            )
+        });
+        let l = if modes.contains(&"strict_once") {
+            reference_level_strict_once(&mine, n, w, modes)
+        } else {
+            reference_level(&mine, n, w, modes)
+        };
+        for c in counts.iter_mut().take(l) {
+            *c += 1;
+        }
+    }
+    counts
+}
+
 fn events_strategy() -> impl Strategy<Value = Vec<FunnelEvent>> {
     prop::collection::vec((0u64..30, 0i64..200, 0u8..5, 0u32..3), 0..150).prop_map(|v| {
         v.into_iter()
@@ -429,26 +466,8 @@ proptest! {
     fn level_matches_a_reference_model(events in events_strategy(), modes in modes_strategy(), w in 0i64..60) {
         let s = spec(4, w, &modes);
         let r = analyze(&s, &events, &registry()).unwrap();
-        let mut users: Vec<u64> = events.iter().map(|e| e.user).collect();
-        users.sort_unstable();
-        users.dedup();
-        let mut counts = [0u64; 4];
-        for u in users {
-            let mut mine: Vec<(i64, u8)> = events.iter().filter(|e| e.user == u).map(|e| (e.ts, e.step)).collect();
-            // ClickHouse's order: by time, then condition number, where an
-            // event matching no condition is condition 0.
-            mine.sort_unstable_by_key(|&(ts, step)| (ts, if step < 4 { u16::from(step) + 1 } else { 0 }, step));
-            let l = if modes.contains(&"strict_once") {
-                reference_level_strict_once(&mine, 4, w, &modes)
-            } else {
-                reference_level(&mine, 4, w, &modes)
-            };
-            for c in counts.iter_mut().take(l) {
-                *c += 1;
-            }
-        }
         let got: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
-        prop_assert_eq!(got, counts.to_vec());
+        prop_assert_eq!(got, reference_counts(&events, 4, w, &modes));
     }
 }
 
@@ -480,21 +499,8 @@ proptest! {
         }
         let s = spec(n, w, &modes);
         let r = analyze(&s, &events, &registry()).unwrap();
-        let mut counts = vec![0u64; n];
-        for u in 0..6u64 {
-            let mut mine: Vec<(i64, u8)> = events.iter().filter(|e| e.user == u).map(|e| (e.ts, e.step)).collect();
-            mine.sort_unstable_by_key(|&(ts, step)| (ts, if usize::from(step) < n { u16::from(step) + 1 } else { 0 }, step));
-            let l = if modes.contains(&"strict_once") {
-                reference_level_strict_once(&mine, n, w, &modes)
-            } else {
-                reference_level(&mine, n, w, &modes)
-            };
-            for c in counts.iter_mut().take(l) {
-                *c += 1;
-            }
-        }
         let got: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
-        prop_assert_eq!(got, counts);
+        prop_assert_eq!(got, reference_counts(&events, n, w, &modes));
     }
 }
 
