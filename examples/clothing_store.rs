@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use revops::dec;
 use revops::journey::Ownership;
-use revops::metrics::{customer, marketing, sales};
+use revops::metrics::{customer, marketing, sales, Metric};
 use revops::objective::*;
 use revops::playbook::detect_mistakes;
 use revops::{Currency, Money, Period, Ratio};
@@ -60,7 +60,7 @@ fn main() -> Result<(), revops::Error> {
     // One scorecard for both teams, assessed on January 20.
     let january = Period::month_of(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default());
     let on = NaiveDate::from_ymd_opt(2026, 1, 20).unwrap_or_default();
-    let goal = |obj, metric: &str, owner, target, kind| {
+    let goal = |obj, metric: Metric, owner, target, kind| {
         Goal::new(
             obj,
             metric,
@@ -73,21 +73,21 @@ fn main() -> Result<(), revops::Error> {
     };
     let redemptions = goal(
         Objective::Marketing(MarketingObjective::Demand),
-        "lead_count",
+        Metric::LeadCount,
         Ownership::Marketing,
         Target::Count(600),
         GoalKind::Cumulative,
     )?;
     let attach = goal(
         Objective::Sales(SalesObjective::Revenue),
-        "attach_rate",
+        Metric::AttachRate,
         Ownership::Sales,
         Target::Ratio(Ratio::new(dec!(0.3))?),
         GoalKind::Level,
     )?;
     let shared_revenue = goal(
         Objective::Sales(SalesObjective::Revenue),
-        "revenue",
+        Metric::Revenue,
         Ownership::Shared,
         Target::Money(eur(dec!(200000))),
         GoalKind::Cumulative,

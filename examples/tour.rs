@@ -158,7 +158,7 @@ fn goals() -> Result<(), revops::Error> {
     let month = Period::month_of(d(1));
     let leads = Goal::new(
         Objective::Marketing(MarketingObjective::Demand),
-        "lead_count",
+        Metric::LeadCount,
         Ownership::Marketing,
         Target::Count(400),
         month,
@@ -167,7 +167,7 @@ fn goals() -> Result<(), revops::Error> {
     )?;
     let win = Goal::new(
         Objective::Sales(SalesObjective::Conversion),
-        "win_rate",
+        Metric::WinRate,
         Ownership::Sales,
         Target::Ratio(Ratio::new(dec!(0.3))?),
         month,

@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let march = Period::month_of(NaiveDate::from_ymd_opt(2026, 3, 1).ok_or("bad date")?);
     let quota = Goal::new(
         Objective::Sales(SalesObjective::Targets),
-        "revenue",
+        revops::metrics::Metric::Revenue,
         Ownership::Sales,
         Target::Money(usd(dec!(1500000))),
         march,

@@ -13,6 +13,7 @@
 //! | Which common mistakes are we making? | [`detect_mistakes`] |
 
 use crate::journey::Team;
+use crate::metrics::Metric;
 use crate::objective::{Conflict, Scorecard};
 
 /// A decision with the reasons for it.
@@ -244,21 +245,22 @@ pub fn team_structure(revenue_staff: u32, threshold: u32) -> Recommendation<Team
     }
 }
 
-/// The catalogue ids of the metrics that measure how well marketing and
+/// The catalogue's metrics that measure how well marketing and
 /// sales work together: the lead-to-customer (lead-to-sales) conversion
 /// rate, the change in time to close and in average deal value against a
 /// baseline, customer satisfaction, and brand loyalty (repeat purchases).
 ///
 /// ```
-/// assert!(revops::playbook::cooperation_metrics().contains(&"lead_to_customer_rate"));
+/// use revops::metrics::Metric;
+/// assert!(revops::playbook::cooperation_metrics().contains(&Metric::LeadToCustomerRate));
 /// ```
-pub fn cooperation_metrics() -> &'static [&'static str] {
+pub fn cooperation_metrics() -> &'static [Metric] {
     &[
-        "lead_to_customer_rate",
-        "sales_cycle_change",
-        "average_deal_size_change",
-        "customer_satisfaction_score",
-        "repeat_purchase_rate",
+        Metric::LeadToCustomerRate,
+        Metric::SalesCycleChange,
+        Metric::AverageDealSizeChange,
+        Metric::CustomerSatisfactionScore,
+        Metric::RepeatPurchaseRate,
     ]
 }
 

@@ -694,19 +694,6 @@ fn every_input_is_described() {
     );
 }
 
-/// The team profiles name headline metrics that exist in the catalogue.
-#[test]
-fn headline_metrics_exist() {
-    for team in revops::journey::Team::ALL {
-        for id in team.profile().headline_metrics {
-            assert!(Metric::from_id(id).is_ok(), "{id}");
-        }
-    }
-    for id in revops::playbook::cooperation_metrics() {
-        assert!(Metric::from_id(id).is_ok(), "{id}");
-    }
-}
-
 fn any_money() -> impl Strategy<Value = Money> {
     prop_oneof![
         (any::<i64>(), 0u32..=28).prop_map(|(m, s)| usd(Decimal::new(m, s))),

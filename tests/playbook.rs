@@ -2,9 +2,10 @@
 
 use chrono::NaiveDate;
 use revops::journey::{Ownership, Team};
+use revops::metrics::Metric;
 use revops::objective::*;
 use revops::playbook::*;
-use revops::Period;
+use revops::{Currency, Money, Period, Ratio};
 
 #[test]
 fn investment_focus_follows_the_situation() {
@@ -94,12 +95,12 @@ fn mistakes_are_detected_from_a_scorecard() {
         NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
     )
     .unwrap();
-    let g = |metric: &str, owner, obj| {
+    let g = |metric: Metric, target: Target, owner, obj| {
         Goal::new(
             obj,
             metric,
             owner,
-            Target::Count(10),
+            target,
             q,
             Direction::HigherIsBetter,
             GoalKind::Cumulative,
@@ -107,12 +108,14 @@ fn mistakes_are_detected_from_a_scorecard() {
         .unwrap()
     };
     let leads = g(
-        "lead_count",
+        Metric::LeadCount,
+        Target::Count(10),
         Ownership::Marketing,
         Objective::Marketing(MarketingObjective::Demand),
     );
     let win = g(
-        "win_rate",
+        Metric::WinRate,
+        Target::Ratio(Ratio::from_counts(1, 4).unwrap()),
         Ownership::Sales,
         Objective::Sales(SalesObjective::Conversion),
     );
@@ -138,7 +141,8 @@ fn mistakes_are_detected_from_a_scorecard() {
         leads,
         win,
         g(
-            "revenue",
+            Metric::Revenue,
+            Target::Money(Money::new(revops::dec!(10), Currency::USD)),
             Ownership::Shared,
             Objective::Sales(SalesObjective::Revenue),
         ),

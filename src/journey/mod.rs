@@ -13,16 +13,15 @@
 //! * [`Channel`], [`Channels`], [`Touchpoint`] and [`Journey`].
 
 mod lifecycle;
+mod profile;
 mod stage;
 mod team;
 mod touchpoint;
 
 pub use lifecycle::{Lead, LeadSource, LifecycleStage, SalesDecision, Transition};
+pub use profile::{ComparisonRow, TeamProfile};
 pub use stage::{Funnel, FunnelStage, Phase, Stage};
-pub use team::{
-    Activity, ComparisonRow, Focus, Horizon, InteractionMode, Ownership, Scope, Team, TeamProfile,
-    TimeGoal,
-};
+pub use team::{Activity, Focus, Horizon, InteractionMode, Ownership, Scope, Team, TimeGoal};
 pub use touchpoint::{
     Channel, ChannelId, Channels, Conversion, Journey, Milestone, Touchpoint, TouchpointKind,
 };

@@ -45,7 +45,8 @@ use rust_decimal::Decimal;
 use crate::error::{Error, Result};
 use crate::journey::Ownership;
 use crate::objective::{Direction, MarketingObjective as MO, Objective, SalesObjective as SO};
-use crate::quantity::{Change, Currency, Money, Multiple, Nps, Ratio};
+use crate::quantity::{Currency, Money, Ratio};
+pub use crate::quantity::{Unit, Value};
 
 // ---------------------------------------------------------------- helpers
 
@@ -83,45 +84,6 @@ pub(crate) fn money_per(
 }
 
 // ------------------------------------------------------------- catalogue
-
-/// The kind of value a metric returns.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Unit {
-    /// A [`Ratio`] in [0, 1].
-    Ratio,
-    /// A [`Multiple`] in [0, ∞).
-    Multiple,
-    /// A signed [`Change`].
-    Change,
-    /// A [`Money`] amount.
-    Money,
-    /// A whole count.
-    Count,
-    /// A duration.
-    Duration,
-    /// A score ([`Nps`]).
-    Score,
-    /// Any other number (months of payback).
-    Decimal,
-}
-
-impl Unit {
-    /// The snake_case id (`ratio`, `money`, ...).
-    pub fn id(self) -> &'static str {
-        match self {
-            Unit::Ratio => "ratio",
-            Unit::Multiple => "multiple",
-            Unit::Change => "change",
-            Unit::Money => "money",
-            Unit::Count => "count",
-            Unit::Duration => "duration",
-            Unit::Score => "score",
-            Unit::Decimal => "decimal",
-        }
-    }
-}
 
 /// The kind of one input of a metric.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -249,71 +211,6 @@ impl Arg {
             Arg::Answers(_) => ArgKind::Answers,
             Arg::Currency(_) => ArgKind::Currency,
             Arg::WeightedDeals(_) => ArgKind::WeightedDeals,
-        }
-    }
-}
-
-/// The typed result of [`Metric::evaluate`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub enum Value {
-    /// A proportion.
-    Ratio(Ratio),
-    /// A multiple.
-    Multiple(Multiple),
-    /// A signed change.
-    Change(Change),
-    /// An amount.
-    Money(Money),
-    /// A count.
-    Count(u64),
-    /// A duration (JSON: decimal seconds as a string).
-    Duration(
-        #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
-        #[cfg_attr(feature = "schemars", schemars(with = "crate::schema::Seconds"))]
-        TimeDelta,
-    ),
-    /// A score.
-    Score(Nps),
-    /// A number.
-    Decimal(
-        #[cfg_attr(
-            feature = "serde",
-            serde(deserialize_with = "crate::serde_util::decimal::deserialize")
-        )]
-        Decimal,
-    ),
-}
-
-impl Value {
-    /// The unit of this value.
-    pub fn unit(&self) -> Unit {
-        match self {
-            Value::Ratio(_) => Unit::Ratio,
-            Value::Multiple(_) => Unit::Multiple,
-            Value::Change(_) => Unit::Change,
-            Value::Money(_) => Unit::Money,
-            Value::Count(_) => Unit::Count,
-            Value::Duration(_) => Unit::Duration,
-            Value::Score(_) => Unit::Score,
-            Value::Decimal(_) => Unit::Decimal,
-        }
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Ratio(v) => write!(f, "{v}"),
-            Value::Multiple(v) => write!(f, "{v}"),
-            Value::Change(v) => write!(f, "{v}"),
-            Value::Money(v) => write!(f, "{v}"),
-            Value::Count(v) => write!(f, "{v}"),
-            Value::Duration(v) => write!(f, "{v}"),
-            Value::Score(v) => write!(f, "{v}"),
-            Value::Decimal(v) => write!(f, "{v}"),
         }
     }
 }

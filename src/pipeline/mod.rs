@@ -810,7 +810,7 @@ fn pacing(
     let attainment = sales::quota_attainment(won, quota).ok();
     let goal = Goal::new(
         Objective::Sales(SalesObjective::Targets),
-        "revenue",
+        crate::metrics::Metric::Revenue,
         Ownership::Sales,
         Target::Money(quota),
         period,

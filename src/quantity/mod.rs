@@ -15,6 +15,7 @@
 //! | [`Period`] | `[start, end)` days | a month, a quarter, a campaign |
 //! | [`Distribution`] | integer observations | cycle lengths, time to convert |
 //! | [`TimeUnit`] | s, ms, µs, ns | the integer clock of event data |
+//! | [`Value`] | any of the above, tagged by [`Unit`] | a metric's result, a goal's target |
 
 mod currency;
 mod fx;
@@ -25,6 +26,7 @@ mod ratio;
 mod score;
 mod split;
 mod time;
+mod value;
 
 pub(crate) mod exact;
 pub use currency::Currency;
@@ -42,3 +44,4 @@ pub use split::split_integer;
 pub(crate) use split::split_signed;
 pub use time::TimeUnit;
 pub(crate) use time::{seconds_of, to_time_delta};
+pub use value::{Unit, Value};
