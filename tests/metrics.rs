@@ -912,3 +912,89 @@ fn an_input_named_twice_is_refused() {
     ]);
     assert!(matches!(r, Err(Error::UnknownInput { .. })), "{r:?}");
 }
+
+/// One formula text per metric: the catalogue's `Metric::formula` is the
+/// text of the metric's row in its module's table and a code span in the
+/// docs of the function the catalogue calls; the unit and direction
+/// columns agree with the catalogue; every row names a metric (or an
+/// alias of one) of the catalogue.
+#[test]
+fn one_formula_text_per_metric() {
+    let sources = [
+        ("marketing", include_str!("../src/metrics/marketing.rs")),
+        ("sales", include_str!("../src/metrics/sales.rs")),
+        ("customer", include_str!("../src/metrics/customer.rs")),
+        ("alignment", include_str!("../src/metrics/alignment.rs")),
+        (
+            "crate::quantity::Nps",
+            include_str!("../src/quantity/score.rs"),
+        ),
+    ];
+    let catalogue = include_str!("../src/metrics/mod.rs");
+    // The docs just above `pub fn name(`, joined into one line.
+    let doc_of = |src: &str, func: &str| -> String {
+        let at = src
+            .find(&format!("pub fn {func}("))
+            .unwrap_or_else(|| panic!("no fn {func}"));
+        let mut lines: Vec<&str> = src[..at]
+            .lines()
+            .rev()
+            .skip(1)
+            .skip_while(|l| l.trim_start().starts_with("#["))
+            .take_while(|l| l.trim_start().starts_with("///"))
+            .map(|l| l.trim_start().trim_start_matches("///").trim())
+            .collect();
+        lines.reverse();
+        lines.join(" ")
+    };
+    let mut rows_seen = 0;
+    for &m in Metric::ALL {
+        let f = m.formula();
+        let entry = &catalogue[catalogue
+            .find(&format!("id: \"{}\"", m.id()))
+            .unwrap_or_else(|| panic!("{m} not in the catalogue source"))..];
+        let eval = &entry[entry.find("eval: |a| ").unwrap() + 10..];
+        let (module, func) = sources
+            .iter()
+            .find_map(|(name, src)| {
+                let rest = eval.strip_prefix(&format!("{name}::"))?;
+                Some(((name, src), &rest[..rest.find('(').unwrap()]))
+            })
+            .unwrap_or_else(|| panic!("{m}: the catalogue calls an unknown module"));
+        assert!(
+            doc_of(module.1, func).contains(&format!("`{f}`")),
+            "{m}: the docs of {}::{func} do not show `{f}`",
+            module.0
+        );
+        if *module.0 == "crate::quantity::Nps" {
+            continue; // a method, not a function of a metrics module
+        }
+        let row = module
+            .1
+            .lines()
+            .find(|l| l.starts_with(&format!("//! | `{}` |", m.id())))
+            .unwrap_or_else(|| panic!("{m}: no row in the {} table", module.0));
+        rows_seen += 1;
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells[2], f, "{m}: table and catalogue differ");
+        assert!(
+            cells[3].starts_with(m.unit().id()),
+            "{m}: unit {}",
+            cells[3]
+        );
+        let better = match m.direction() {
+            revops::objective::Direction::HigherIsBetter => "higher",
+            revops::objective::Direction::LowerIsBetter => "lower",
+        };
+        assert!(cells[4].contains(better), "{m}: direction {}", cells[4]);
+    }
+    // Every table row is a catalogue metric or an alias with its formula.
+    for (_, src) in &sources[..4] {
+        for row in src.lines().filter(|l| l.starts_with("//! | `")) {
+            let id = row.split('`').nth(1).unwrap();
+            let m = Metric::from_id(id).unwrap_or_else(|_| panic!("{id}: not a metric"));
+            assert_eq!(row.split(" | ").nth(2), Some(m.formula()), "{id}");
+        }
+    }
+    assert_eq!(rows_seen, Metric::ALL.len() - 1);
+}

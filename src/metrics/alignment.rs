@@ -9,8 +9,8 @@
 //! | `lead_leakage_rate` | MQLs never followed up / MQLs | ratio | lower |
 //! | `marketing_sourced_pipeline_share` | marketing-sourced pipeline / all pipeline | ratio | higher |
 //! | `marketing_sourced_revenue_share` | marketing-sourced revenue / all revenue | ratio | higher |
-//! | `sales_cycle_change` | (current cycle − baseline) / baseline | change | lower |
-//! | `average_deal_size_change` | (current size − baseline) / baseline | change | higher |
+//! | `sales_cycle_change` | (current cycle − baseline cycle) / baseline cycle | change | lower |
+//! | `average_deal_size_change` | (current average deal − baseline) / baseline | change | higher |
 
 use chrono::TimeDelta;
 
@@ -48,6 +48,8 @@ pub fn mql_acceptance_rate(accepted: u64, handed_off: u64) -> Result<Ratio> {
 /// `speed_to_lead`: the median time from hand-off to the first sales
 /// contact (crate quantile rule; whole seconds).
 ///
+/// Formula: `median of (first sales contact − hand-off)`.
+///
 /// Unit: duration. Lower is better.
 ///
 /// # Errors
@@ -70,8 +72,7 @@ pub fn speed_to_lead(delays: &[TimeDelta]) -> Result<TimeDelta> {
     }
 }
 
-/// `sla_compliance_rate`: `hand-offs followed up within the agreed time /
-/// hand-offs`.
+/// `sla_compliance_rate`: `hand-offs followed up within the SLA / hand-offs`.
 ///
 /// Unit: ratio. Higher is better.
 ///
@@ -118,8 +119,8 @@ pub fn lead_leakage_rate(never_followed_up: u64, mqls: u64) -> Result<Ratio> {
     )
 }
 
-/// `marketing_sourced_pipeline_share`: `pipeline from marketing-sourced
-/// deals / all pipeline`.
+/// `marketing_sourced_pipeline_share`: `marketing-sourced pipeline / all
+/// pipeline`.
 ///
 /// Unit: ratio. Higher is better for marketing's contribution.
 ///
@@ -140,8 +141,8 @@ pub fn marketing_sourced_pipeline_share(marketing_sourced: Money, total: Money) 
     money_share(marketing_sourced, total, "marketing-sourced pipeline share")
 }
 
-/// `marketing_sourced_revenue_share`: `revenue from marketing-sourced deals
-/// / all revenue`.
+/// `marketing_sourced_revenue_share`: `marketing-sourced revenue / all
+/// revenue`.
 ///
 /// Unit: ratio. Higher is better for marketing's contribution.
 ///
@@ -172,8 +173,8 @@ fn money_share(part: Money, whole: Money, metric: &'static str) -> Result<Ratio>
     Ratio::new(q).map_err(|_| Error::invalid(metric, format!("{part} is more than {whole}")))
 }
 
-/// `sales_cycle_change`: `(current cycle − baseline cycle) / baseline
-/// cycle`, the "reduced time to close" of good alignment.
+/// `sales_cycle_change`: `(current cycle − baseline cycle) / baseline cycle`,
+/// the "reduced time to close" of good alignment.
 ///
 /// Unit: change. Lower (more negative) is better.
 ///
@@ -201,8 +202,8 @@ pub fn sales_cycle_change(baseline: TimeDelta, current: TimeDelta) -> Result<Cha
     Change::between(seconds_of(baseline), seconds_of(current))
 }
 
-/// `average_deal_size_change`: `(current average deal − baseline) /
-/// baseline`, the "increased deal value" of good alignment.
+/// `average_deal_size_change`: `(current average deal − baseline) / baseline`,
+/// the "increased deal value" of good alignment.
 ///
 /// Unit: change. Higher is better.
 ///

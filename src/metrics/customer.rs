@@ -3,20 +3,21 @@
 //!
 //! | id | formula | unit | better |
 //! |---|---|---|---|
-//! | `customer_acquisition_cost` | (marketing + sales spend) / new customers | money | lower |
+//! | `customer_acquisition_cost` | (marketing spend + sales spend) / new customers | money | lower |
 //! | `cac_payback_months` | CAC / (monthly revenue per customer × gross margin) | decimal (months) | lower |
-//! | `customer_lifetime_value` | revenue per account per period × gross margin / churn per period | money | higher |
+//! | `customer_lifetime_value` | revenue per account per period × gross margin / churn rate per period | money | higher |
 //! | `customer_lifetime_value_from_orders` | average order value × purchases per period × lifespan in periods | money | higher |
-//! | `ltv_to_cac` | lifetime value / acquisition cost | multiple | higher |
+//! | `ltv_to_cac` | customer lifetime value / customer acquisition cost | multiple | higher |
 //! | `churn_rate` | customers lost / customers at start | ratio | lower |
 //! | `customer_retention_rate` | (customers at end − new customers) / customers at start | ratio | higher |
-//! | `repeat_purchase_rate` | customers with 2+ purchases / customers | ratio | higher |
+//! | `repeat_purchase_rate` | customers with more than one purchase / customers | ratio | higher |
 //! | `purchase_frequency` | orders / customers | multiple | higher |
 //! | `net_promoter_score` | % answers 9–10 − % answers 0–6 | score | higher |
-//! | `customer_satisfaction_score` | answers 4–5 / answers (1–5 scale) | ratio | higher |
-//! | `net_revenue_retention` | (start + expansion − contraction − churn) / start | multiple | higher |
-//! | `gross_revenue_retention` | (start − contraction − churn) / start | ratio | higher |
-//! | `magic_number` | (revenue this quarter − last quarter) × 4 / sales and marketing spend last quarter | change | higher |
+//! | `net_promoter_score_from_counts` | (promoters − detractors) / (promoters + passives + detractors) × 100 | score | higher |
+//! | `customer_satisfaction_score` | answers of 4 or 5 / answers, on a 1–5 scale | ratio | higher |
+//! | `net_revenue_retention` | (starting revenue + expansion − contraction − churn) / starting revenue | multiple | higher |
+//! | `gross_revenue_retention` | (starting revenue − contraction − churn) / starting revenue | ratio | higher |
+//! | `magic_number` | (revenue this quarter − revenue last quarter) × 4 / sales and marketing spend last quarter | change | higher |
 //!
 //! **Two retention rates.** [`customer_retention_rate`] leaves out the
 //! customers won during the period (the usual definition:
@@ -99,8 +100,8 @@ pub fn cac_payback_months(
     Ok(cac.ratio_to(profit)?.normalize())
 }
 
-/// `customer_lifetime_value` (simple form): `revenue per account per period
-/// × gross margin / churn rate per period`. The periods must match
+/// `customer_lifetime_value` (simple form): `revenue per account per period ×
+/// gross margin / churn rate per period`. The periods must match
 /// (monthly revenue with monthly churn).
 ///
 /// Unit: money (not rounded). Higher is better.
@@ -134,8 +135,8 @@ pub fn customer_lifetime_value(
         .checked_div(churn_rate.value())
 }
 
-/// `customer_lifetime_value_from_orders`: `average order value × purchases
-/// per period × lifespan in periods` (revenue-based, before margin).
+/// `customer_lifetime_value_from_orders`: `average order value × purchases per
+/// period × lifespan in periods` (revenue-based, before margin).
 ///
 /// Unit: money. Higher is better.
 ///
@@ -172,7 +173,8 @@ pub fn customer_lifetime_value_from_orders(
         .checked_mul(lifespan_periods)
 }
 
-/// `ltv_to_cac`: `lifetime value / acquisition cost` (3x is a common
+/// `ltv_to_cac`: `customer lifetime value / customer acquisition cost` (3x is a
+/// common
 /// healthy mark).
 ///
 /// Unit: multiple. Higher is better.
@@ -199,7 +201,7 @@ pub fn ltv_to_cac(ltv: Money, cac: Money) -> Result<Multiple> {
     Multiple::new(ltv.ratio_to(cac)?)
 }
 
-/// `churn_rate`: `customers lost / customers at the start` of the period.
+/// `churn_rate`: `customers lost / customers at start` of the period.
 ///
 /// Unit: ratio. Lower is better.
 ///
@@ -224,8 +226,8 @@ pub fn churn_rate(lost: u64, customers_at_start: u64) -> Result<Ratio> {
     )
 }
 
-/// `customer_retention_rate`: `(customers at end − new customers) /
-/// customers at start`: the share of the starting customers still there,
+/// `customer_retention_rate`: `(customers at end − new customers) / customers
+/// at start`: the share of the starting customers still there,
 /// without counting those won during the period.
 ///
 /// Unit: ratio. Higher is better.
@@ -287,6 +289,8 @@ pub fn customer_retention_rate_with_new(start: u64, end: u64) -> Result<Multiple
 /// `repeat_purchase_rate`: the share of customers who bought more than
 /// once, a measure of brand loyalty.
 ///
+/// Formula: `customers with more than one purchase / customers`.
+///
 /// Unit: ratio. Higher is better.
 ///
 /// # Errors
@@ -347,6 +351,8 @@ pub fn purchase_frequency(orders: u64, customers: u64) -> Result<Multiple> {
 /// (9–10) minus the percent of detractors (0–6). Passives (7–8) count in
 /// the total only. Exact, not rounded.
 ///
+/// Formula: `% answers 9–10 − % answers 0–6`.
+///
 /// Unit: score in [-100, 100]. Higher is better.
 ///
 /// # Errors
@@ -376,6 +382,8 @@ pub fn net_promoter_score(answers: &[u8]) -> Result<Nps> {
 
 /// `customer_satisfaction_score` (CSAT) from 1–5 answers: the share of
 /// satisfied answers (4 or 5).
+///
+/// Formula: `answers of 4 or 5 / answers, on a 1–5 scale`.
 ///
 /// Unit: ratio. Higher is better.
 ///
@@ -409,8 +417,8 @@ pub fn customer_satisfaction_score(answers: &[u8]) -> Result<Ratio> {
     )
 }
 
-/// `net_revenue_retention` (NRR): `(starting recurring revenue + expansion −
-/// contraction − churned) / starting recurring revenue`, for the customers
+/// `net_revenue_retention` (NRR): `(starting revenue + expansion − contraction
+/// − churn) / starting revenue`, for the customers
 /// present at the start.
 ///
 /// Unit: multiple (above 1 when expansion outweighs losses). Higher is
@@ -464,8 +472,8 @@ pub fn net_revenue_retention(
     Multiple::new(end.ratio_to(start)?)
 }
 
-/// `gross_revenue_retention` (GRR): `(starting recurring revenue −
-/// contraction − churned) / starting recurring revenue`: losses only, so it
+/// `gross_revenue_retention` (GRR): `(starting revenue − contraction − churn) /
+/// starting revenue`: losses only, so it
 /// never exceeds 1.
 ///
 /// Unit: ratio. Higher is better.

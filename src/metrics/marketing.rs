@@ -3,9 +3,9 @@
 //!
 //! | id | formula | unit | better |
 //! |---|---|---|---|
-//! | `lead_count` | Σ new leads | count | higher |
+//! | `lead_count` | sum of new leads | count | higher |
 //! | `brand_awareness` | aware respondents / surveyed | ratio | higher |
-//! | `share_of_voice` | brand mentions / all mentions in the category | ratio | higher |
+//! | `share_of_voice` | brand mentions / category mentions | ratio | higher |
 //! | `average_frequency` | impressions / reach | multiple | — (higher) |
 //! | `click_through_rate` | clicks / impressions | ratio | higher |
 //! | `cost_per_mille` | spend / impressions × 1000 | money | lower |
@@ -28,6 +28,8 @@ use crate::quantity::{Change, Money, Multiple, Ratio};
 /// `lead_count`: the number of new leads, summed over the given counts
 /// (per day, per source, per campaign).
 ///
+/// Formula: `sum of new leads`.
+///
 /// Unit: count. Higher is better.
 ///
 /// # Errors
@@ -47,7 +49,7 @@ pub fn lead_count(counts: &[u64]) -> Result<u64> {
 }
 
 /// `brand_awareness`: the share of surveyed people who know the brand,
-/// `aware / surveyed`.
+/// `aware respondents / surveyed`.
 ///
 /// Unit: ratio. Higher is better.
 ///
@@ -74,7 +76,7 @@ pub fn brand_awareness(aware: u64, surveyed: u64) -> Result<Ratio> {
 }
 
 /// `share_of_voice`: the brand's share of all mentions (or ad impressions)
-/// in its category, `brand / category total`.
+/// in its category, `brand mentions / category mentions`.
 ///
 /// Unit: ratio. Higher is better.
 ///

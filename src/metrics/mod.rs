@@ -430,7 +430,7 @@ catalogue! {
     },
     CostPerMille {
         id: "cost_per_mille", name: "Cost per thousand impressions", owner: Marketing, unit: Money,
-        direction: LowerIsBetter, formula: "spend / impressions x 1000",
+        direction: LowerIsBetter, formula: "spend / impressions × 1000",
         objectives: [AWARENESS], aliases: ["cpm"],
         inputs: ["spend": Money, "impressions": Count],
         eval: |a| marketing::cost_per_mille(a.money(0)?, a.count(1)?).map(Value::Money),
@@ -486,7 +486,7 @@ catalogue! {
     },
     MarketingRoi {
         id: "marketing_roi", name: "Marketing ROI", owner: Marketing, unit: Change,
-        direction: HigherIsBetter, formula: "(attributed revenue - spend) / spend",
+        direction: HigherIsBetter, formula: "(attributed revenue − spend) / spend",
         objectives: [DEMAND, REVENUE], aliases: ["roi", "return on marketing investment"],
         inputs: ["attributed_revenue": Money, "spend": Money],
         eval: |a| marketing::marketing_roi(a.money(0)?, a.money(1)?).map(Value::Change),
@@ -494,7 +494,7 @@ catalogue! {
     MarketingRoiOnMargin {
         id: "marketing_roi_on_margin", name: "Marketing ROI on gross margin", owner: Marketing,
         unit: Change, direction: HigherIsBetter,
-        formula: "(attributed revenue x gross margin - spend) / spend",
+        formula: "(attributed revenue × gross margin − spend) / spend",
         objectives: [DEMAND, REVENUE], aliases: [],
         inputs: ["attributed_revenue": Money, "gross_margin": Ratio, "spend": Money],
         eval: |a| marketing::marketing_roi_on_margin(a.money(0)?, a.ratio(1)?, a.money(2)?).map(Value::Change),
@@ -552,14 +552,14 @@ catalogue! {
     },
     SalesCycleLength {
         id: "sales_cycle_length", name: "Sales cycle length", owner: Sales, unit: Duration,
-        direction: LowerIsBetter, formula: "median of (closed - created) over won deals",
+        direction: LowerIsBetter, formula: "median of (closed − created) over won deals",
         objectives: [REVENUE, EXPERIENCE], aliases: ["time to close"],
         inputs: ["cycles": Durations],
         eval: |a| sales::sales_cycle_length(a.durations(0)?).map(|c| Value::Duration(c.median)),
     },
     MeanSalesCycleLength {
         id: "mean_sales_cycle_length", name: "Sales cycle length (mean)", owner: Sales, unit: Duration,
-        direction: LowerIsBetter, formula: "mean of (closed - created) over won deals",
+        direction: LowerIsBetter, formula: "mean of (closed − created) over won deals",
         objectives: [REVENUE, EXPERIENCE], aliases: ["average sales cycle"],
         inputs: ["cycles": Durations],
         eval: |a| sales::sales_cycle_length(a.durations(0)?).map(|c| Value::Duration(c.mean)),
@@ -567,7 +567,7 @@ catalogue! {
     PipelineVelocity {
         id: "pipeline_velocity", name: "Pipeline velocity", owner: Sales, unit: Money,
         direction: HigherIsBetter,
-        formula: "opportunities x win rate x average deal size / sales cycle in days",
+        formula: "opportunities × win rate × average deal size / sales cycle in days",
         objectives: [REVENUE, TARGETS], aliases: ["sales velocity"],
         inputs: ["opportunities": Count, "win_rate": Ratio, "average_deal_size": Money, "cycle": Duration],
         eval: |a| sales::pipeline_velocity(a.count(0)?, a.ratio(1)?, a.money(2)?, a.duration(3)?).map(Value::Money),
@@ -588,7 +588,7 @@ catalogue! {
     },
     WeightedPipeline {
         id: "weighted_pipeline", name: "Weighted pipeline", owner: Sales, unit: Money,
-        direction: HigherIsBetter, formula: "sum of amount x win probability over open deals",
+        direction: HigherIsBetter, formula: "sum of amount × win probability over open deals",
         objectives: [TARGETS], aliases: [],
         inputs: ["deals": WeightedDeals, "currency": Currency],
         eval: |a| sales::weighted_pipeline(a.weighted(0)?, a.currency(1)?).map(Value::Money),
@@ -609,7 +609,7 @@ catalogue! {
     },
     RevenueGrowth {
         id: "revenue_growth", name: "Revenue growth", owner: Shared, unit: Change,
-        direction: HigherIsBetter, formula: "(current revenue - previous revenue) / previous revenue",
+        direction: HigherIsBetter, formula: "(current revenue − previous revenue) / previous revenue",
         objectives: [REVENUE, DEMAND], aliases: [],
         inputs: ["previous": Money, "current": Money],
         eval: |a| sales::revenue_growth(a.money(0)?, a.money(1)?).map(Value::Change),
@@ -624,14 +624,14 @@ catalogue! {
     },
     CacPaybackMonths {
         id: "cac_payback_months", name: "CAC payback (months)", owner: Shared, unit: Decimal,
-        direction: LowerIsBetter, formula: "CAC / (monthly revenue per customer x gross margin)",
+        direction: LowerIsBetter, formula: "CAC / (monthly revenue per customer × gross margin)",
         objectives: [REVENUE, RELATIONSHIPS], aliases: ["cac payback"],
         inputs: ["cac": Money, "monthly_revenue_per_customer": Money, "gross_margin": Ratio],
         eval: |a| customer::cac_payback_months(a.money(0)?, a.money(1)?, a.ratio(2)?).map(Value::Decimal),
     },
     CustomerLifetimeValue {
         id: "customer_lifetime_value", name: "Customer lifetime value", owner: Shared, unit: Money,
-        direction: HigherIsBetter, formula: "revenue per account x gross margin / churn rate",
+        direction: HigherIsBetter, formula: "revenue per account per period × gross margin / churn rate per period",
         objectives: [RELATIONSHIPS, REVENUE], aliases: ["ltv", "clv", "clv simple"],
         inputs: ["revenue_per_account": Money, "gross_margin": Ratio, "churn_rate": Ratio],
         eval: |a| customer::customer_lifetime_value(a.money(0)?, a.ratio(1)?, a.ratio(2)?).map(Value::Money),
@@ -639,7 +639,7 @@ catalogue! {
     CustomerLifetimeValueFromOrders {
         id: "customer_lifetime_value_from_orders", name: "Customer lifetime value (orders)",
         owner: Shared, unit: Money, direction: HigherIsBetter,
-        formula: "average order value x purchases per period x lifespan in periods",
+        formula: "average order value × purchases per period × lifespan in periods",
         objectives: [RELATIONSHIPS, REVENUE], aliases: [],
         inputs: ["average_order_value": Money, "purchases_per_period": Decimal, "lifespan_periods": Decimal],
         eval: |a| customer::customer_lifetime_value_from_orders(a.money(0)?, a.decimal(1)?, a.decimal(2)?).map(Value::Money),
@@ -660,7 +660,7 @@ catalogue! {
     },
     CustomerRetentionRate {
         id: "customer_retention_rate", name: "Customer retention rate", owner: Shared, unit: Ratio,
-        direction: HigherIsBetter, formula: "(customers at end - new customers) / customers at start",
+        direction: HigherIsBetter, formula: "(customers at end − new customers) / customers at start",
         objectives: [RELATIONSHIPS], aliases: ["retention rate"],
         inputs: ["start": Count, "end": Count, "new": Count],
         eval: |a| customer::customer_retention_rate(a.count(0)?, a.count(1)?, a.count(2)?).map(Value::Ratio),
@@ -681,21 +681,21 @@ catalogue! {
     },
     NetPromoterScore {
         id: "net_promoter_score", name: "Net promoter score", owner: Shared, unit: Score,
-        direction: HigherIsBetter, formula: "% answers 9-10 - % answers 0-6",
+        direction: HigherIsBetter, formula: "% answers 9–10 − % answers 0–6",
         objectives: [RELATIONSHIPS, EXPERIENCE], aliases: ["nps"],
         inputs: ["answers": Answers],
         eval: |a| customer::net_promoter_score(a.answers(0)?).map(Value::Score),
     },
     NetPromoterScoreFromCounts {
         id: "net_promoter_score_from_counts", name: "Net promoter score (from counts)", owner: Shared, unit: Score,
-        direction: HigherIsBetter, formula: "(promoters - detractors) / (promoters + passives + detractors) x 100",
+        direction: HigherIsBetter, formula: "(promoters − detractors) / (promoters + passives + detractors) × 100",
         objectives: [RELATIONSHIPS, EXPERIENCE], aliases: ["nps from counts"],
         inputs: ["promoters": Count, "passives": Count, "detractors": Count],
         eval: |a| crate::quantity::Nps::from_counts(a.count(0)?, a.count(1)?, a.count(2)?).map(Value::Score),
     },
     CustomerSatisfactionScore {
         id: "customer_satisfaction_score", name: "Customer satisfaction score", owner: Shared, unit: Ratio,
-        direction: HigherIsBetter, formula: "answers of 4 or 5 / answers, on a 1-5 scale",
+        direction: HigherIsBetter, formula: "answers of 4 or 5 / answers, on a 1–5 scale",
         objectives: [EXPERIENCE, RELATIONSHIPS], aliases: ["csat", "customer satisfaction"],
         inputs: ["answers": Answers],
         eval: |a| customer::customer_satisfaction_score(a.answers(0)?).map(Value::Ratio),
@@ -703,14 +703,14 @@ catalogue! {
     NetRevenueRetention {
         id: "net_revenue_retention", name: "Net revenue retention", owner: Shared, unit: Multiple,
         direction: HigherIsBetter,
-        formula: "(starting revenue + expansion - contraction - churn) / starting revenue",
+        formula: "(starting revenue + expansion − contraction − churn) / starting revenue",
         objectives: [RELATIONSHIPS, REVENUE], aliases: ["nrr", "net dollar retention"],
         inputs: ["start": Money, "expansion": Money, "contraction": Money, "churned": Money],
         eval: |a| customer::net_revenue_retention(a.money(0)?, a.money(1)?, a.money(2)?, a.money(3)?).map(Value::Multiple),
     },
     GrossRevenueRetention {
         id: "gross_revenue_retention", name: "Gross revenue retention", owner: Shared, unit: Ratio,
-        direction: HigherIsBetter, formula: "(starting revenue - contraction - churn) / starting revenue",
+        direction: HigherIsBetter, formula: "(starting revenue − contraction − churn) / starting revenue",
         objectives: [RELATIONSHIPS], aliases: ["grr"],
         inputs: ["start": Money, "contraction": Money, "churned": Money],
         eval: |a| customer::gross_revenue_retention(a.money(0)?, a.money(1)?, a.money(2)?).map(Value::Ratio),
@@ -718,7 +718,7 @@ catalogue! {
     MagicNumber {
         id: "magic_number", name: "Magic number", owner: Shared, unit: Change,
         direction: HigherIsBetter,
-        formula: "(revenue this quarter - revenue last quarter) x 4 / sales and marketing spend last quarter",
+        formula: "(revenue this quarter − revenue last quarter) × 4 / sales and marketing spend last quarter",
         objectives: [REVENUE, DEMAND], aliases: ["sales efficiency"],
         inputs: ["revenue_this_quarter": Money, "revenue_last_quarter": Money, "spend_last_quarter": Money],
         eval: |a| customer::magic_number(a.money(0)?, a.money(1)?, a.money(2)?).map(Value::Change),
@@ -733,7 +733,7 @@ catalogue! {
     },
     SpeedToLead {
         id: "speed_to_lead", name: "Speed to lead", owner: Shared, unit: Duration,
-        direction: LowerIsBetter, formula: "median of (first sales contact - hand-off)",
+        direction: LowerIsBetter, formula: "median of (first sales contact − hand-off)",
         objectives: [CONVERSION, EXPERIENCE], aliases: ["lead response time"],
         inputs: ["delays": Durations],
         eval: |a| alignment::speed_to_lead(a.durations(0)?).map(Value::Duration),
@@ -770,14 +770,14 @@ catalogue! {
     },
     SalesCycleChange {
         id: "sales_cycle_change", name: "Sales cycle change", owner: Shared, unit: Change,
-        direction: LowerIsBetter, formula: "(current cycle - baseline cycle) / baseline cycle",
+        direction: LowerIsBetter, formula: "(current cycle − baseline cycle) / baseline cycle",
         objectives: [CONVERSION, EXPERIENCE], aliases: ["reduced time to close"],
         inputs: ["baseline": Duration, "current": Duration],
         eval: |a| alignment::sales_cycle_change(a.duration(0)?, a.duration(1)?).map(Value::Change),
     },
     AverageDealSizeChange {
         id: "average_deal_size_change", name: "Average deal size change", owner: Shared, unit: Change,
-        direction: HigherIsBetter, formula: "(current average deal - baseline) / baseline",
+        direction: HigherIsBetter, formula: "(current average deal − baseline) / baseline",
         objectives: [REVENUE], aliases: ["increased deal value"],
         inputs: ["baseline": Money, "current": Money],
         eval: |a| alignment::average_deal_size_change(a.money(0)?, a.money(1)?).map(Value::Change),

@@ -3,22 +3,23 @@
 //!
 //! | id | formula | unit | better |
 //! |---|---|---|---|
-//! | `sales_volume` | Σ units sold | count | higher |
-//! | `revenue` | Σ sale amounts | money | higher |
-//! | `closed_deal_count` | Σ deals closed-won | count | higher |
+//! | `sales_volume` | sum of units sold | count | higher |
+//! | `revenue` | sum of sale amounts | money | higher |
+//! | `closed_deal_count` | sum of deals closed-won | count | higher |
 //! | `win_rate` | won / (won + lost), deals closed in the period | ratio | higher |
-//! | `win_rate_over_opportunities` (= `close_rate`) | won / opportunities created | ratio | higher |
+//! | `win_rate_over_opportunities` (= `close_rate`) | won / opportunities created in the period | ratio | higher |
 //! | `close_rate` | won / opportunities created in the period | ratio | higher |
 //! | `lead_to_customer_rate` | new customers / leads | ratio | higher |
 //! | `average_deal_size` | won revenue / won deals | money | higher |
-//! | `sales_cycle_length` | median (and mean) of close − create, won deals | duration | lower |
-//! | `pipeline_velocity` | opportunities × win rate × average deal size / cycle days | money per day | higher |
+//! | `sales_cycle_length` | median of (closed − created) over won deals | duration | lower |
+//! | `mean_sales_cycle_length` | mean of (closed − created) over won deals | duration | lower |
+//! | `pipeline_velocity` | opportunities × win rate × average deal size / sales cycle in days | money per day | higher |
 //! | `quota_attainment` | revenue / quota | multiple | higher |
 //! | `pipeline_coverage` | open pipeline / remaining quota | multiple | higher |
-//! | `weighted_pipeline` | Σ amount × stage probability | money | higher |
+//! | `weighted_pipeline` | sum of amount × win probability over open deals | money | higher |
 //! | `average_order_value` | revenue / orders | money | higher |
 //! | `attach_rate` | orders with an add-on / orders | ratio | higher |
-//! | `revenue_growth` | (current − previous) / previous | change | higher |
+//! | `revenue_growth` | (current revenue − previous revenue) / previous revenue | change | higher |
 //!
 //! **Two win rates.** The industry uses two definitions. [`win_rate`] counts
 //! only deals *closed* in the period (won and lost), so open deals do not
@@ -35,6 +36,8 @@ use crate::quantity::{seconds_of, to_time_delta};
 use crate::quantity::{Change, Currency, Distribution, Money, Multiple, Ratio};
 
 /// `sales_volume`: units sold, summed over the given counts.
+///
+/// Formula: `sum of units sold`.
 ///
 /// Unit: count. Higher is better.
 ///
@@ -54,6 +57,8 @@ pub fn sales_volume(units: &[u64]) -> Result<u64> {
 
 /// `revenue`: the sum of sale amounts, all in `currency` (an empty list is
 /// zero).
+///
+/// Formula: `sum of sale amounts`.
 ///
 /// Unit: money. Higher is better.
 ///
@@ -77,6 +82,8 @@ pub fn revenue(amounts: &[Money], currency: Currency) -> Result<Money> {
 /// `closed_deal_count`: deals closed-won, summed over the given counts (per
 /// rep, per week).
 ///
+/// Formula: `sum of deals closed-won`.
+///
 /// Unit: count. Higher is better.
 ///
 /// # Errors
@@ -92,7 +99,8 @@ pub fn closed_deal_count(won_deals: &[u64]) -> Result<u64> {
     checked_count_sum(won_deals, "closed deal count")
 }
 
-/// `win_rate`: `won / (won + lost)` over deals **closed** in the period.
+/// `win_rate`: `won / (won + lost), deals closed in the period` over deals
+/// **closed** in the period.
 /// The main definition; see [`close_rate`] for the one over all
 /// opportunities created.
 ///
@@ -116,7 +124,8 @@ pub fn win_rate(won: u64, lost: u64) -> Result<Ratio> {
     Ratio::from_counts_named(won, closed, "win rate", "won", "closed deals")
 }
 
-/// `close_rate`: `won / opportunities created` in the period, the second
+/// `close_rate`: `won / opportunities created in the period` in the period, the
+/// second
 /// definition of a win rate (open and stalled deals count against it).
 ///
 /// Unit: ratio. Higher is better.
@@ -216,6 +225,10 @@ pub struct CycleLength {
 /// over won deals: the median (crate quantile rule: the mean of the two
 /// middle values for an even count) and the mean. Durations are counted in
 /// whole seconds (sub-second parts are dropped).
+///
+/// Formula: `mean of (closed − created) over won deals`.
+///
+/// Formula: `median of (closed − created) over won deals`.
 ///
 /// Unit: duration. Lower is better.
 ///
@@ -367,7 +380,8 @@ fn money_multiple(
     Multiple::new(num.ratio_to(den)?)
 }
 
-/// `weighted_pipeline`: `Σ amount × win probability` over open deals.
+/// `weighted_pipeline`: `sum of amount × win probability over open deals` over
+/// open deals.
 /// Exact (not rounded).
 ///
 /// Unit: money. Higher is better.
@@ -444,7 +458,7 @@ pub fn attach_rate(orders_with_addon: u64, orders: u64) -> Result<Ratio> {
     )
 }
 
-/// `revenue_growth`: `(current − previous) / previous`.
+/// `revenue_growth`: `(current revenue − previous revenue) / previous revenue`.
 ///
 /// Unit: change (negative when revenue fell). Higher is better.
 ///

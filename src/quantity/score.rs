@@ -56,7 +56,8 @@ impl Nps {
         Ok(Nps(value.normalize()))
     }
 
-    /// `100 * (promoters - detractors) / (promoters + passives + detractors)`.
+    /// `net_promoter_score_from_counts`: `(promoters − detractors) /
+    /// (promoters + passives + detractors) × 100`.
     ///
     /// # Errors
     ///
