@@ -982,6 +982,13 @@ fn mean_cycle_and_the_last_day() {
     let r = report(spec, &deals).unwrap();
     // Cycles of 1.5 and 3.5 days: a mean of 2.5 days.
     assert_eq!(r.mean_cycle(), Some(TimeDelta::hours(60)));
+    // A report read back with a mean of days too large for a duration:
+    // no duration, and no panic (the conversion used to multiply unchecked).
+    let mut huge = r.clone();
+    huge.cycle.mean_days = Some(revops::Decimal::MAX);
+    assert_eq!(huge.mean_cycle(), None);
+    huge.cycle.mean_days = Some(dec!(1e15));
+    assert_eq!(huge.mean_cycle(), None);
     let q = r.quota.unwrap();
     assert_eq!(q.gap_per_remaining_day, None);
     assert_eq!(q.remaining_quota, usd(dec!(800)));

@@ -32,7 +32,7 @@ use rust_decimal::Decimal;
 
 use super::{checked_count_sum, money_per, non_negative};
 use crate::error::{Error, Result};
-use crate::quantity::{seconds_of, to_time_delta};
+use crate::quantity::{days_of_seconds, seconds_of, to_time_delta};
 use crate::quantity::{Change, Currency, Distribution, Money, Multiple, Ratio};
 
 /// `sales_volume`: units sold, summed over the given counts.
@@ -305,9 +305,7 @@ pub fn pipeline_velocity(
     if cycle < TimeDelta::zero() {
         return Err(Error::out_of_range(METRIC, cycle, "(0, ∞)"));
     }
-    let days = seconds_of(cycle)
-        .checked_div(Decimal::from(86_400))
-        .ok_or_else(|| Error::overflow(METRIC))?;
+    let days = days_of_seconds(seconds_of(cycle)).ok_or_else(|| Error::overflow(METRIC))?;
     if days.is_zero() {
         return Err(Error::zero(METRIC, "sales cycle"));
     }

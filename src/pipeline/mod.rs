@@ -45,7 +45,10 @@ use crate::journey::{Ownership, Team};
 use crate::metrics::{alignment, sales};
 use crate::objective::{Direction, Goal, GoalKind, Objective, Pace, SalesObjective, Target};
 use crate::quantity::exact::WideSum;
-use crate::quantity::{sort_i64, sorted_stats, Currency, FxRates, Money, Multiple, Period, Ratio};
+use crate::quantity::{
+    days_of_seconds, seconds_of_days, sort_i64, sorted_stats, Currency, FxRates, Money, Multiple,
+    Period, Ratio,
+};
 
 /// What a pipeline report covers.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -681,8 +684,7 @@ impl PipelineState {
             won_revenue.and_then(|w| sales::average_deal_size(w, self.won).ok());
         self.won_sizes.sort_unstable();
         let median_deal_size = crate::quantity::median_of_sorted(&self.won_sizes).map(m);
-        let day = Decimal::from(86_400);
-        let days = |s: Option<Decimal>| s.and_then(|x| x.checked_div(day)).map(|x| x.normalize());
+        let days = |s: Option<Decimal>| s.and_then(days_of_seconds).map(|x| x.normalize());
         sort_i64(&mut self.cycles);
         let cycle_stats = sorted_stats(&self.cycles);
         let cycle = CycleDays {
@@ -1126,6 +1128,7 @@ impl PipelineReport {
     pub fn mean_cycle(&self) -> Option<TimeDelta> {
         self.cycle
             .mean_days
-            .and_then(|d| crate::quantity::to_time_delta(d * Decimal::from(86_400), "cycle").ok())
+            .and_then(seconds_of_days)
+            .and_then(|s| crate::quantity::to_time_delta(s, "cycle").ok())
     }
 }

@@ -43,5 +43,5 @@ pub use score::Nps;
 pub use split::split_integer;
 pub(crate) use split::split_signed;
 pub use time::TimeUnit;
-pub(crate) use time::{seconds_of, to_time_delta};
+pub(crate) use time::{days_of_seconds, seconds_of, seconds_of_days, to_time_delta};
 pub use value::{Unit, Value};

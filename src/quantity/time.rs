@@ -205,6 +205,20 @@ impl std::str::FromStr for TimeUnit {
     }
 }
 
+/// Seconds in a day: the one seconds/days conversion of the crate.
+const SECONDS_PER_DAY: Decimal = Decimal::from_parts(86_400, 0, 0, false, 0);
+
+/// Decimal seconds in days (`None` only if the division overflows, which
+/// it cannot for a divisor above one; kept checked all the same).
+pub(crate) fn days_of_seconds(seconds: Decimal) -> Option<Decimal> {
+    seconds.checked_div(SECONDS_PER_DAY)
+}
+
+/// Decimal days in seconds (`None` on overflow).
+pub(crate) fn seconds_of_days(days: Decimal) -> Option<Decimal> {
+    days.checked_mul(SECONDS_PER_DAY)
+}
+
 /// A duration as exact decimal seconds.
 pub(crate) fn seconds_of(d: TimeDelta) -> Decimal {
     Decimal::from(d.num_seconds()) + Decimal::new(i64::from(d.subsec_nanos()), 9)
@@ -224,6 +238,19 @@ pub(crate) fn to_time_delta(seconds: Decimal, metric: &'static str) -> Result<Ti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_and_seconds() {
+        assert_eq!(
+            days_of_seconds(Decimal::from(129_600)),
+            Some(Decimal::new(15, 1))
+        );
+        assert_eq!(
+            seconds_of_days(Decimal::new(15, 1)),
+            Some(Decimal::from(129_600))
+        );
+        assert_eq!(seconds_of_days(Decimal::MAX), None);
+    }
     use chrono::TimeZone;
     use proptest::prelude::*;
 
