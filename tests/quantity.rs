@@ -659,3 +659,30 @@ proptest! {
         prop_assert!((nr.value() - n.value()).abs() < unit);
     }
 }
+
+/// The small accessors, held by tests rather than by doctests alone (the
+/// mutation runs leave doctests out): a currency's name and debug form,
+/// the rates a table holds, and a period's open end.
+#[test]
+fn accessors_and_boundaries() {
+    assert_eq!(Currency::JPY.name(), "Japanese yen");
+    assert_eq!(Currency::EUR.name(), "Euro");
+    assert_eq!(format!("{:?}", Currency::USD), "USD");
+    assert_eq!(format!("{:?}", Some(Currency::CHF)), "Some(CHF)");
+
+    let mut fx = revops::quantity::FxRates::new(Currency::USD);
+    assert_eq!(fx.rates().count(), 0);
+    fx.set(Currency::EUR, dec!(1.08)).unwrap();
+    fx.set(Currency::GBP, dec!(1.27)).unwrap();
+    let rates: Vec<(Currency, Decimal)> = fx.rates().collect();
+    assert_eq!(rates.len(), 2);
+    assert!(rates.contains(&(Currency::EUR, dec!(1.08))));
+    assert!(rates.contains(&(Currency::GBP, dec!(1.27))));
+
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let june = Period::month_of(d(6, 1));
+    assert!(june.contains(d(6, 1)));
+    assert!(june.contains(d(6, 30)));
+    assert!(!june.contains(d(7, 1)), "the end is open");
+    assert!(!june.contains(d(5, 31)));
+}
