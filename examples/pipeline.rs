@@ -22,7 +22,7 @@ use std::time::Instant;
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::journey::Team;
-use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec, SourceReport};
+use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
 use revops::quantity::FxRates;
 use revops::{Currency, Decimal, Money, Period, Ratio};
 use serde_json::{json, Value};
@@ -269,59 +269,14 @@ fn main() {
             "the exact sum of the amounts does not fit a decimal (about 7.9e28)",
         );
     }
-    let money = |m: Money| json!({"amount": m.amount().normalize().to_string(), "currency": m.currency().code()});
-    let opt_money = |m: Option<Money>| m.map_or(Value::Null, money);
-    let dec = |d: Option<Decimal>| d.map_or(Value::Null, |x| json!(x.normalize().to_string()));
-    let ratio = |r: Option<Ratio>| dec(r.map(|x| x.value()));
-    let source = |s: &SourceReport| {
-        json!({
-            "won_count": s.won_count, "lost_count": s.lost_count, "open_count": s.open_count,
-            "win_rate": ratio(s.win_rate), "revenue": opt_money(s.revenue), "open_pipeline": opt_money(s.open_pipeline),
-        })
+    // The library's own report, in the tools' envelope.
+    let mut out = match serde_json::to_value(&r) {
+        Ok(Value::Object(o)) => o,
+        _ => serde_json::Map::new(),
     };
-    print_json(&json!({
-        "schema_version": 1,
-        "currency": currency.code(),
-        "period": {"start": period.start().to_string(), "end": period.end().to_string()},
-        "as_of": as_of.to_string(),
-        "won_count": r.won_count,
-        "lost_count": r.lost_count,
-        "open_count": r.open_count,
-        "opportunities_created": r.opportunities_created,
-        "won_revenue": opt_money(r.won_revenue),
-        "win_rate": ratio(r.win_rate),
-        "close_rate": ratio(r.close_rate),
-        "average_deal_size": opt_money(r.average_deal_size),
-        "median_deal_size": opt_money(r.median_deal_size),
-        "mean_cycle_days": dec(r.cycle.mean_days),
-        "median_cycle_days": dec(r.cycle.median_days),
-        "p90_cycle_days": dec(r.cycle.p90_days),
-        "open_pipeline": opt_money(r.open_pipeline),
-        "weighted_pipeline": opt_money(r.weighted_pipeline),
-        "pipeline_velocity_per_day": opt_money(r.pipeline_velocity_per_day),
-        "forecast": {
-            "closed": opt_money(r.forecast.closed),
-            "commit": opt_money(r.forecast.commit),
-            "best_case": opt_money(r.forecast.best_case),
-            "pipeline": opt_money(r.forecast.pipeline),
-        },
-        "quota_attainment": dec(r.quota.as_ref().and_then(|q| q.attainment.map(|m| m.value()))),
-        "quota": r.quota.as_ref().map_or(Value::Null, |q| json!({
-            "quota": money(q.quota),
-            "pace": q.pace.map(|p| format!("{p:?}").to_lowercase()),
-            "expected_to_date": opt_money(q.expected_to_date),
-            "projected": opt_money(q.projected),
-            "remaining": money(q.remaining_quota),
-            "gap_per_remaining_day": opt_money(q.gap_per_remaining_day),
-            "coverage": dec(q.coverage.map(|c| c.value())),
-        })),
-        "by_source": {"marketing": source(&r.by_source.marketing), "sales": source(&r.by_source.sales)},
-        "marketing_sourced_pipeline_share": ratio(r.marketing_sourced_pipeline_share),
-        "marketing_sourced_revenue_share": ratio(r.marketing_sourced_revenue_share),
-        "fx_rates_used": r.fx_rates_used.iter().map(|(c, x)| (c.code().to_string(), json!(x.to_string()))).collect::<serde_json::Map<_, _>>(),
-        "ignored": r.ignored,
-        "errors": errors.to_json(),
-        "rejected": rejects.to_json(),
-        "stats": stats,
-    }));
+    out.insert("schema_version".into(), json!(1));
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    out.insert("stats".into(), stats);
+    print_json(&Value::Object(out));
 }

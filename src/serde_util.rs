@@ -124,19 +124,35 @@ pub(crate) struct StrictDecimal(
     #[serde(deserialize_with = "decimal::deserialize")] pub(crate) rust_decimal::Decimal,
 );
 
-/// `(Currency, Decimal)` pairs with the decimals read by [`decimal`]'s
-/// strict rule.
+/// `(Currency, Decimal)` pairs as a JSON object keyed by currency code,
+/// `{"EUR": "1.08"}`, with the decimals read by [`decimal`]'s strict rule;
+/// read back sorted by currency.
 pub(crate) mod currency_decimal_pairs {
-    use serde::{Deserialize, Deserializer};
+    use std::collections::BTreeMap;
+
+    use rust_decimal::Decimal;
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 
     use crate::quantity::Currency;
 
+    pub(crate) fn serialize<S: Serializer>(
+        v: &[(Currency, Decimal)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(v.iter().map(|(c, x)| (c.code(), x)))
+    }
+
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<Vec<(Currency, rust_decimal::Decimal)>, D::Error> {
-        Ok(Vec::<(Currency, super::StrictDecimal)>::deserialize(d)?
+    ) -> Result<Vec<(Currency, Decimal)>, D::Error> {
+        let mut out = BTreeMap::<String, super::StrictDecimal>::deserialize(d)?
             .into_iter()
-            .map(|(c, x)| (c, x.0))
-            .collect())
+            .map(|(c, x)| Ok((Currency::from_code(&c).map_err(D::Error::custom)?, x.0)))
+            .collect::<Result<Vec<_>, D::Error>>()?;
+        out.sort_by_key(|p| p.0);
+        if out.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(D::Error::custom("a currency is given twice"));
+        }
+        Ok(out)
     }
 }

@@ -215,7 +215,7 @@ fn hand_computed_report() {
     // Quota 150000: 0.4 attained; 74 of 90 days gone, 123333.33 expected:
     // behind; projection 60000 / 74 x 90; 90000 left over 16 days.
     let q = r.quota.as_ref().unwrap();
-    assert_eq!(q.attainment.unwrap().value(), dec!(0.4));
+    assert_eq!(r.quota_attainment.unwrap().value(), dec!(0.4));
     assert_eq!(q.pace, Some(Pace::Behind));
     assert_eq!(
         q.expected_to_date.unwrap().amount().round_dp(2),

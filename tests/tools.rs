@@ -249,7 +249,7 @@ fn pipeline_usage_errors_and_overflow() {
     assert_eq!(r.json["won_count"], 2);
     assert_eq!(r.json["win_rate"], "1");
     assert_eq!(r.json["by_source"]["marketing"]["revenue"]["amount"], max);
-    assert_eq!(r.json["open_pipeline"]["amount"], "0");
+    assert_eq!(r.json["open_pipeline"]["amount"], "0.00");
     assert_eq!(r.json["schema_version"], 1);
 }
 

@@ -699,6 +699,10 @@ impl PipelineState {
             }
             _ => None,
         };
+        let quota_attainment = match (self.spec.quota, won_revenue) {
+            (Some(q), Some(won)) => sales::quota_attainment(won, q).ok(),
+            _ => None,
+        };
         let quota = match (self.spec.quota, won_revenue, open_pipeline) {
             (Some(q), Some(won), Some(open)) => {
                 Some(pacing(q, won, open, self.spec.period, self.spec.as_of)?)
@@ -784,6 +788,7 @@ impl PipelineState {
             weighted_pipeline,
             pipeline_velocity_per_day: velocity,
             forecast,
+            quota_attainment,
             quota,
             marketing_sourced_pipeline_share: mk_open
                 .zip(open_pipeline)
@@ -809,7 +814,6 @@ fn pacing(
     period: Period,
     as_of: NaiveDate,
 ) -> Result<QuotaPacing> {
-    let attainment = sales::quota_attainment(won, quota).ok();
     let goal = Goal::new(
         Objective::Sales(SalesObjective::Targets),
         crate::metrics::Metric::Revenue,
@@ -840,7 +844,6 @@ fn pacing(
     };
     Ok(QuotaPacing {
         quota,
-        attainment,
         pace,
         expected_to_date: expected.map(|e| Money::new(e, quota.currency())),
         projected: projected.map(|p| Money::new(p, quota.currency())),
@@ -851,6 +854,12 @@ fn pacing(
 }
 
 /// Sales cycle of won deals, in days (exact decimals).
+///
+/// # JSON form
+///
+/// `{"mean_cycle_days": "2.5", "median_cycle_days": "2.5",
+/// "p90_cycle_days": "3.3"}` (inside a [`PipelineReport`], at its top
+/// level).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -863,6 +872,7 @@ pub struct CycleDays {
             deserialize_with = "crate::serde_util::decimal::option::deserialize"
         )
     )]
+    #[cfg_attr(feature = "serde", serde(rename = "mean_cycle_days"))]
     pub mean_days: Option<Decimal>,
     /// The median (crate quantile rule).
     #[cfg_attr(
@@ -872,6 +882,7 @@ pub struct CycleDays {
             deserialize_with = "crate::serde_util::decimal::option::deserialize"
         )
     )]
+    #[cfg_attr(feature = "serde", serde(rename = "median_cycle_days"))]
     pub median_days: Option<Decimal>,
     /// The 90th percentile.
     #[cfg_attr(
@@ -881,6 +892,7 @@ pub struct CycleDays {
             deserialize_with = "crate::serde_util::decimal::option::deserialize"
         )
     )]
+    #[cfg_attr(feature = "serde", serde(rename = "p90_cycle_days"))]
     pub p90_days: Option<Decimal>,
 }
 
@@ -906,8 +918,6 @@ pub struct Forecast {
 pub struct QuotaPacing {
     /// The quota.
     pub quota: Money,
-    /// Won revenue / quota.
-    pub attainment: Option<Multiple>,
     /// Against the straight line (see [`Goal::assess`]).
     pub pace: Option<Pace>,
     /// Where the straight line is at the end of the as-of day.
@@ -1050,7 +1060,9 @@ pub struct PipelineReport {
     pub average_deal_size: Option<Money>,
     /// Median won deal.
     pub median_deal_size: Option<Money>,
-    /// Sales cycle of won deals.
+    /// Sales cycle of won deals. In JSON its fields sit at the top level:
+    /// `mean_cycle_days`, `median_cycle_days`, `p90_cycle_days`.
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub cycle: CycleDays,
     /// Sum of open amounts.
     pub open_pipeline: Option<Money>,
@@ -1061,6 +1073,9 @@ pub struct PipelineReport {
     pub pipeline_velocity_per_day: Option<Money>,
     /// The forecast roll-up.
     pub forecast: Forecast,
+    /// Won revenue / quota, when a quota was given (above 1 when it is
+    /// beaten).
+    pub quota_attainment: Option<Multiple>,
     /// Quota pacing, when a quota was given.
     pub quota: Option<QuotaPacing>,
     /// Marketing-sourced open pipeline / open pipeline.
@@ -1075,10 +1090,14 @@ pub struct PipelineReport {
     pub stage_conversion: Vec<StageConversion>,
     /// Time in stage from the histories.
     pub time_in_stage: Vec<StageTime>,
-    /// The exchange rates used, by currency.
+    /// The exchange rates used, by currency (JSON: `{"EUR": "1.08"}`).
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::serde_util::currency_decimal_pairs::deserialize")
+        serde(with = "crate::serde_util::currency_decimal_pairs")
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "std::collections::BTreeMap<crate::Currency, crate::Decimal>")
     )]
     pub fx_rates_used: Vec<(Currency, Decimal)>,
     /// Deals not counted, by reason.
