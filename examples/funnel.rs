@@ -13,13 +13,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::TimeDelta;
 use common::{ms_since, print_json, usage_error, Args, Errors, Rejects};
 use revops::csv::{read_events, ReadOptions};
-use revops::funnel::{analyze, FunnelSpec, Modes, StepReport, TimeStats, MAX_STEPS};
+use revops::funnel::{analyze, FunnelSpec, Modes, MAX_STEPS};
 use serde_json::{json, Value};
 
 const TOOL: &str = "funnel";
@@ -91,40 +90,31 @@ fn main() {
     let mut errors = Errors::default();
     let report = analyze(&spec, &events, &channels);
     let analyse_ms = ms_since(started);
-    let (steps_json_v, by_channel, ignored, events_n, users) = match &report {
-        Ok(report) => {
-            let by_channel: BTreeMap<&String, Value> = report
-                .by_channel
-                .iter()
-                .map(|(name, steps)| (name, json!({"steps": steps_json(steps)})))
-                .collect();
-            (
-                steps_json(&report.steps),
-                json!(by_channel),
-                json!(report.ignored),
-                json!(report.events),
-                json!(report.users_seen),
-            )
-        }
+    // The library's own report, in the tools' envelope.
+    let (mut out, events_n, users) = match &report {
+        Ok(report) => (
+            match serde_json::to_value(report) {
+                Ok(Value::Object(o)) => o,
+                _ => serde_json::Map::new(),
+            },
+            json!(report.events),
+            json!(report.users_seen),
+        ),
         Err(e) => {
             errors.push("steps", e);
-            (
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-            )
+            let mut o = serde_json::Map::new();
+            for key in ["steps", "by_channel", "ignored", "events", "users_seen"] {
+                o.insert(key.into(), Value::Null);
+            }
+            (o, Value::Null, Value::Null)
         }
     };
-    print_json(&json!({
-        "schema_version": 1,
-        "steps": steps_json_v,
-        "by_channel": by_channel,
-        "ignored": ignored,
-        "errors": errors.to_json(),
-        "rejected": rejects.to_json(),
-        "stats": {
+    out.insert("schema_version".into(), json!(1));
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    out.insert(
+        "stats".into(),
+        json!({
             "rows": read.rows,
             "events": events_n,
             "users": users,
@@ -132,30 +122,7 @@ fn main() {
             "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,
             "analyse_ms": analyse_ms,
-        },
-    }));
-}
-
-fn steps_json(steps: &[StepReport]) -> Value {
-    let stat = |t: &Option<TimeStats>, f: fn(&TimeStats) -> String| t.as_ref().map(f);
-    Value::Array(
-        steps
-            .iter()
-            .map(|s| {
-                json!({
-                    "step": s.step,
-                    "users": s.users,
-                    "conversion_from_previous": s.conversion_from_previous.map(|r| r.value().to_string()),
-                    "conversion_from_first": s.conversion_from_first.map(|r| r.value().to_string()),
-                    "drop_off": s.drop_off,
-                    "mean_seconds_from_previous": stat(&s.time_from_previous, |t| t.mean_seconds.to_string()),
-                    "median_seconds_from_previous": stat(&s.time_from_previous, |t| t.median_seconds.to_string()),
-                    "p90_seconds_from_previous": stat(&s.time_from_previous, |t| t.p90_seconds.to_string()),
-                    "mean_seconds_from_first": stat(&s.time_from_first, |t| t.mean_seconds.to_string()),
-                    "median_seconds_from_first": stat(&s.time_from_first, |t| t.median_seconds.to_string()),
-                    "p90_seconds_from_first": stat(&s.time_from_first, |t| t.p90_seconds.to_string()),
-                })
-            })
-            .collect(),
-    )
+        }),
+    );
+    print_json(&Value::Object(out));
 }

@@ -608,3 +608,49 @@ fn time_statistics_interpolate_with_an_even_count() {
     assert_eq!(t.p90_seconds, dec!(82));
     assert_eq!(t.mean_seconds, dec!(42.5));
 }
+
+proptest! {
+    /// A report goes through its JSON form (flat steps, channels as
+    /// `{"name": {"steps": [...]}}`) and comes back equal, in every mode.
+    #[test]
+    fn reports_round_trip_through_their_flat_json(events in events_strategy(), modes in modes_strategy(), w in 0i64..100) {
+        let r = analyze(&spec(4, w, &modes), &events, &registry()).unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        for (k, s) in r.steps.iter().enumerate() {
+            let j = &json["steps"][k];
+            prop_assert_eq!(&j["users"], &serde_json::json!(s.users));
+            prop_assert!(j.get("time_from_previous").is_none());
+            let median = s.time_from_previous.as_ref().map(|t| t.median_seconds.to_string());
+            prop_assert_eq!(j["median_seconds_from_previous"].as_str().map(String::from), median);
+        }
+        for (name, steps) in &r.by_channel {
+            prop_assert_eq!(json["by_channel"][name]["steps"].as_array().unwrap().len(), steps.len());
+        }
+        let back: FunnelReport = serde_json::from_value(json).unwrap();
+        prop_assert_eq!(back, r);
+    }
+}
+
+/// A step's times come whole or not at all, and only for a step with users.
+#[test]
+fn partial_step_times_are_refused() {
+    let step = serde_json::json!({
+        "step": 1, "users": 2, "conversion_from_previous": "1",
+        "conversion_from_first": "1", "drop_off": 0,
+        "mean_seconds_from_previous": "80", "median_seconds_from_previous": "80",
+        "p90_seconds_from_previous": "96",
+        "mean_seconds_from_first": null, "median_seconds_from_first": null,
+        "p90_seconds_from_first": null
+    });
+    let ok: StepReport = serde_json::from_value(step.clone()).unwrap();
+    assert_eq!(ok.time_from_previous.unwrap().count, 2);
+    let mut partial = step.clone();
+    partial["p90_seconds_from_previous"] = serde_json::Value::Null;
+    assert!(serde_json::from_value::<StepReport>(partial).is_err());
+    let mut no_users = step.clone();
+    no_users["users"] = serde_json::json!(0);
+    assert!(serde_json::from_value::<StepReport>(no_users).is_err());
+    let mut unknown = step;
+    unknown["time_from_previous"] = serde_json::json!({});
+    assert!(serde_json::from_value::<StepReport>(unknown).is_err());
+}

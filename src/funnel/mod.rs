@@ -174,6 +174,7 @@
 
 mod group;
 mod input;
+mod report;
 mod scan;
 mod stats;
 
@@ -185,8 +186,9 @@ use chrono::TimeDelta;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey};
-use crate::quantity::{Ratio, TimeUnit};
+use crate::quantity::TimeUnit;
 use group::{channel_ranks, group_by_sorting, Partitioned, PassTwo, STEP_SHIFT, TS_SHIFT};
+pub use report::{FunnelReport, StepReport};
 use scan::{scan, Ev, Scratch};
 pub use stats::TimeStats;
 use stats::{step_reports, step_stats, Acc};
@@ -745,56 +747,6 @@ pub fn partition_of(user: u64, n: usize) -> usize {
 #[inline]
 fn mix(x: u64) -> u64 {
     (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// One step of a [`FunnelReport`].
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct StepReport {
-    /// The 0-based step index.
-    pub step: usize,
-    /// The step's name, for a [named](FunnelSpec::named) funnel.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none")
-    )]
-    pub name: Option<String>,
-    /// Users who reached this step (level `>= step + 1`).
-    pub users: u64,
-    /// `users / users of the previous step`; `None` for the first step or
-    /// when the previous step has no users.
-    pub conversion_from_previous: Option<Ratio>,
-    /// `users / users of the first step`; `None` when the funnel is empty.
-    pub conversion_from_first: Option<Ratio>,
-    /// Users who reached this step but not the next (0 for the last step).
-    pub drop_off: u64,
-    /// Time from the previous step, over users who reached this step.
-    pub time_from_previous: Option<TimeStats>,
-    /// Time from the first step, over users who reached this step.
-    pub time_from_first: Option<TimeStats>,
-}
-
-/// The result of a funnel analysis.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct FunnelReport {
-    /// One entry per step.
-    pub steps: Vec<StepReport>,
-    /// The same per entry channel (the channel of the counted chain's
-    /// step-1 event), keyed by channel name.
-    pub by_channel: BTreeMap<String, Vec<StepReport>>,
-    /// What was not counted, and why: `events_matching_no_step` (events
-    /// with a step index `>= steps`, which only `strict_order` and
-    /// exclusions look at), `users_without_first_step` (users with events
-    /// but never step 1: not in the funnel), `conversion_excluded` (users
-    /// whose chain an exclusion cut short).
-    pub ignored: BTreeMap<String, u64>,
-    /// Events read.
-    pub events: u64,
-    /// Distinct users seen (in the funnel or not).
-    pub users_seen: u64,
 }
 
 /// The partial result of a funnel analysis over some users: merge states

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, Ratio};
 
-use super::StepReport;
+use super::report::StepReport;
 
 /// The counted chains of the users of one entry channel, by level: for a
 /// user at level `L >= 2`, the `L - 1` times (seconds) from the chain's

@@ -1,0 +1,261 @@
+//! The funnel's report types and their JSON form.
+
+use std::collections::BTreeMap;
+
+use super::TimeStats;
+use crate::quantity::Ratio;
+
+/// One step of a [`FunnelReport`].
+///
+/// # JSON form
+///
+/// Flat, the funnel tool's stable keys: `{"step": 1, "name": "signup",
+/// "users": 2, "conversion_from_previous": "1", "conversion_from_first":
+/// "1", "drop_off": 1, "mean_seconds_from_previous": "80",
+/// "median_seconds_from_previous": "80", "p90_seconds_from_previous": "96",
+/// "mean_seconds_from_first": "80", "median_seconds_from_first": "80",
+/// "p90_seconds_from_first": "96"}` (`name` only for a named funnel; the
+/// times are `null` where there are none). The time statistics are over
+/// the step's `users`, so their count is not repeated; reading back checks
+/// that a step's three times are all there or all `null`, and that times
+/// are given only for a step with users.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(into = "StepReportRepr", try_from = "StepReportRepr")
+)]
+pub struct StepReport {
+    /// The 0-based step index.
+    pub step: usize,
+    /// The step's name, for a [named](FunnelSpec::named) funnel.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Users who reached this step (level `>= step + 1`).
+    pub users: u64,
+    /// `users / users of the previous step`; `None` for the first step or
+    /// when the previous step has no users.
+    pub conversion_from_previous: Option<Ratio>,
+    /// `users / users of the first step`; `None` when the funnel is empty.
+    pub conversion_from_first: Option<Ratio>,
+    /// Users who reached this step but not the next (0 for the last step).
+    pub drop_off: u64,
+    /// Time from the previous step, over users who reached this step.
+    pub time_from_previous: Option<TimeStats>,
+    /// Time from the first step, over users who reached this step.
+    pub time_from_first: Option<TimeStats>,
+}
+
+/// The result of a funnel analysis.
+///
+/// # JSON form
+///
+/// `{"steps": [...], "by_channel": {"ads": {"steps": [...]}}, "ignored":
+/// {...}, "events": 10, "users_seen": 4}`, each step in
+/// [`StepReport`]'s flat form: the funnel tool prints this document inside
+/// its envelope.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct FunnelReport {
+    /// One entry per step.
+    pub steps: Vec<StepReport>,
+    /// The same per entry channel (the channel of the counted chain's
+    /// step-1 event), keyed by channel name (JSON: `{"name": {"steps":
+    /// [...]}}`).
+    #[cfg_attr(feature = "serde", serde(with = "by_channel_serde"))]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "BTreeMap<String, ChannelSteps>")
+    )]
+    pub by_channel: BTreeMap<String, Vec<StepReport>>,
+    /// What was not counted, and why: `events_matching_no_step` (events
+    /// with a step index `>= steps`, which only `strict_order` and
+    /// exclusions look at), `users_without_first_step` (users with events
+    /// but never step 1: not in the funnel), `conversion_excluded` (users
+    /// whose chain an exclusion cut short).
+    pub ignored: BTreeMap<String, u64>,
+    /// Events read.
+    pub events: u64,
+    /// Distinct users seen (in the funnel or not).
+    pub users_seen: u64,
+}
+
+/// The JSON form of a [`StepReport`]: flat, with the time statistics
+/// spelled out per kind.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+struct StepReportRepr {
+    step: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    users: u64,
+    conversion_from_previous: Option<Ratio>,
+    conversion_from_first: Option<Ratio>,
+    drop_off: u64,
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    mean_seconds_from_previous: Option<rust_decimal::Decimal>,
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    median_seconds_from_previous: Option<rust_decimal::Decimal>,
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    p90_seconds_from_previous: Option<rust_decimal::Decimal>,
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    mean_seconds_from_first: Option<rust_decimal::Decimal>,
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    median_seconds_from_first: Option<rust_decimal::Decimal>,
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    p90_seconds_from_first: Option<rust_decimal::Decimal>,
+}
+
+#[cfg(feature = "serde")]
+impl From<StepReport> for StepReportRepr {
+    fn from(s: StepReport) -> StepReportRepr {
+        let part =
+            |t: &Option<TimeStats>, f: fn(&TimeStats) -> rust_decimal::Decimal| t.as_ref().map(f);
+        StepReportRepr {
+            step: s.step,
+            name: s.name,
+            users: s.users,
+            conversion_from_previous: s.conversion_from_previous,
+            conversion_from_first: s.conversion_from_first,
+            drop_off: s.drop_off,
+            mean_seconds_from_previous: part(&s.time_from_previous, |t| t.mean_seconds),
+            median_seconds_from_previous: part(&s.time_from_previous, |t| t.median_seconds),
+            p90_seconds_from_previous: part(&s.time_from_previous, |t| t.p90_seconds),
+            mean_seconds_from_first: part(&s.time_from_first, |t| t.mean_seconds),
+            median_seconds_from_first: part(&s.time_from_first, |t| t.median_seconds),
+            p90_seconds_from_first: part(&s.time_from_first, |t| t.p90_seconds),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<StepReportRepr> for StepReport {
+    type Error = crate::Error;
+    fn try_from(r: StepReportRepr) -> crate::Result<StepReport> {
+        let users = r.users;
+        let stats = |kind: &str,
+                     mean: Option<rust_decimal::Decimal>,
+                     median: Option<rust_decimal::Decimal>,
+                     p90: Option<rust_decimal::Decimal>|
+         -> crate::Result<Option<TimeStats>> {
+            match (mean, median, p90) {
+                (None, None, None) => Ok(None),
+                (Some(mean_seconds), Some(median_seconds), Some(p90_seconds)) if users > 0 => {
+                    Ok(Some(TimeStats {
+                        count: users,
+                        mean_seconds,
+                        median_seconds,
+                        p90_seconds,
+                    }))
+                }
+                _ => Err(crate::Error::invalid(
+                    "funnel step",
+                    format!(
+                        "the times from the {kind} step are given in part, or for a step \
+                         without users"
+                    ),
+                )),
+            }
+        };
+        Ok(StepReport {
+            step: r.step,
+            name: r.name,
+            users,
+            conversion_from_previous: r.conversion_from_previous,
+            conversion_from_first: r.conversion_from_first,
+            drop_off: r.drop_off,
+            time_from_previous: stats(
+                "previous",
+                r.mean_seconds_from_previous,
+                r.median_seconds_from_previous,
+                r.p90_seconds_from_previous,
+            )?,
+            time_from_first: stats(
+                "first",
+                r.mean_seconds_from_first,
+                r.median_seconds_from_first,
+                r.p90_seconds_from_first,
+            )?,
+        })
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for StepReport {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StepReport".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        StepReportRepr::json_schema(g)
+    }
+}
+
+/// One channel's steps in JSON: `{"steps": [...]}`.
+#[cfg(feature = "schemars")]
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)] // describes the JSON form only
+struct ChannelSteps {
+    steps: Vec<StepReport>,
+}
+
+/// `by_channel` as `{"name": {"steps": [...]}}`.
+#[cfg(feature = "serde")]
+mod by_channel_serde {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::StepReport;
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        steps: &'a [StepReport],
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct In {
+        steps: Vec<StepReport>,
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        m: &BTreeMap<String, Vec<StepReport>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(m.iter().map(|(k, v)| (k, Out { steps: v })))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Vec<StepReport>>, D::Error> {
+        Ok(BTreeMap::<String, In>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| (k, v.steps))
+            .collect())
+    }
+}
