@@ -22,7 +22,7 @@ mod common;
 use std::time::Instant;
 
 use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
-use revops::attribution::{markov::markov, rules, shapley, Attribution, PathRow};
+use revops::attribution::{attribute, Input, Model, PathRow};
 use revops::journey::Channels;
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
@@ -45,22 +45,23 @@ fn main() {
     if currency.exponent().is_none() {
         usage_error(TOOL, USAGE, "--currency: the currency has no minor unit");
     }
-    if ![
-        "first",
-        "last",
-        "linear",
-        "position",
-        "markov",
-        "shapley",
-        "shapley_rate",
-    ]
-    .contains(&model.as_str())
-    {
-        usage_error(TOOL, USAGE, &format!("--model: unknown model {model:?}"));
-    }
-    if model == "markov" && !(1..=revops::attribution::markov::MAX_ORDER).contains(&order) {
-        usage_error(TOOL, USAGE, "--order must be 1 to 4");
-    }
+    // The words are the library's (`Model`'s `FromStr`), with `--order`
+    // for Markov.
+    let spec = if model == "markov" {
+        format!("markov:{order}")
+    } else {
+        model.clone()
+    };
+    let parsed: Model = match spec.parse::<Model>() {
+        Ok(m) if !m.needs_journeys() => m,
+        Ok(m) => usage_error(
+            TOOL,
+            USAGE,
+            &format!("--model: {m} needs journeys (times), not path rows"),
+        ),
+        Err(_) if model == "markov" => usage_error(TOOL, USAGE, "--order must be 1 to 4"),
+        Err(_) => usage_error(TOOL, USAGE, &format!("--model: unknown model {model:?}")),
+    };
 
     let mut rejects = Rejects::default();
     let mut channels = Channels::new();
@@ -127,64 +128,74 @@ fn main() {
     let parse_ms = ms_since(read.started);
 
     let started = Instant::now();
-    let result: Result<Attribution, revops::Error> = match model.as_str() {
-        "first" => rules::attribute(&rows, rules::Rule::FirstTouch, currency),
-        "last" => rules::attribute(&rows, rules::Rule::LastTouch, currency),
-        "linear" => rules::attribute(&rows, rules::Rule::Linear, currency),
-        "position" => rules::attribute(&rows, rules::Rule::POSITION_BASED, currency),
-        "shapley" => shapley::simplified(&rows, currency),
-        "shapley_rate" => shapley::conversion_rate(&rows, currency),
-        _ => markov(&rows, order, currency).map(|m| m.attribution),
-    };
+    let result = attribute(
+        Input::Paths {
+            rows: &rows,
+            channels: &channels,
+        },
+        &parsed,
+        currency,
+    );
     let analyse_ms = ms_since(started);
     let mut errors = Errors::default();
-    let money =
-        |m: Money| json!({"amount": m.amount().to_string(), "currency": m.currency().code()});
     let mut skipped = 0;
-    let (list, totals) = match result {
-        Ok(attribution) => {
-            skipped = attribution.skipped.len();
-            for s in &attribution.skipped {
+    // The library's own report, in the tools' envelope; its skipped rows
+    // are listed under `rejected`, by line.
+    let mut out = match result {
+        Ok(report) => {
+            skipped = report.skipped.len();
+            for s in &report.skipped {
                 rejects.push(row_lines[s.row], s.reason.as_str());
             }
-            let list: Vec<Value> = attribution
-                .by_name(&channels)
-                .into_iter()
-                .map(|(name, c)| {
-                    json!({
-                        "channel": name,
-                        "conversions": c.conversions.to_string(),
-                        "value": money(c.value),
-                    })
-                })
-                .collect();
-            let totals = json!({
-                "conversions": errors.value("totals.conversions", attribution.total_conversions(), |d| json!(d.normalize().to_string())),
-                "value": errors.value("totals.value", attribution.total_value(), money),
-            });
-            (json!(list), totals)
+            if report.totals.conversions.is_none() {
+                if let Err(e) = report.total_conversions() {
+                    errors.push("totals.conversions", &e);
+                }
+            }
+            if report.totals.value.is_none() {
+                if let Err(e) = report.total_value() {
+                    errors.push("totals.value", &e);
+                }
+            }
+            let mut o = match serde_json::to_value(&report) {
+                Ok(Value::Object(o)) => o,
+                _ => serde_json::Map::new(),
+            };
+            o.remove("skipped");
+            o
         }
         Err(e) => {
             errors.push("channels", &e);
             errors.push("totals", &e);
-            (Value::Null, Value::Null)
+            let mut o = serde_json::Map::new();
+            o.insert("model".into(), json!(parsed.to_string()));
+            o.insert("currency".into(), json!(currency.code()));
+            o.insert("channels".into(), Value::Null);
+            o.insert("totals".into(), Value::Null);
+            o
         }
     };
-    print_json(&json!({
-        "schema_version": 1,
-        "model": model,
-        "order": if model == "markov" { json!(order) } else { Value::Null },
-        "channels": list,
-        "totals": totals,
-        "errors": errors.to_json(),
-        "rejected": rejects.to_json(),
-        "stats": {
+    out.insert("schema_version".into(), json!(1));
+    out.insert(
+        "order".into(),
+        if model == "markov" {
+            json!(order)
+        } else {
+            Value::Null
+        },
+    );
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    out.insert(
+        "stats".into(),
+        json!({
             "rows": read.rows,
             "paths": rows.len() - skipped,
             "rejected_rows": rejects.total(),
             "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,
             "analyse_ms": analyse_ms,
-        },
-    }));
+        }),
+    );
+    print_json(&Value::Object(out));
 }

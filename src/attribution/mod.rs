@@ -58,7 +58,7 @@ pub mod shapley;
 
 use rust_decimal::Decimal;
 
-pub use model::{attribute, ChannelReport, Input, Model, Report};
+pub use model::{attribute, ChannelReport, Input, Model, Report, Totals};
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};

@@ -241,8 +241,28 @@ pub struct Report {
     pub currency: Currency,
     /// The credits, sorted by channel name.
     pub channels: Vec<ChannelReport>,
+    /// The sums of the credits: what the input's conversions and values
+    /// add up to, exactly.
+    pub totals: Totals,
     /// Rows or journeys left out, with the reason, by input index.
     pub skipped: Vec<Skipped>,
+}
+
+/// The sums of a [`Report`]'s credits, exact; a sum that does not fit a
+/// `Decimal` is `None` ([`Report::total_conversions`] and
+/// [`Report::total_value`] give the reason).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct Totals {
+    /// The credited conversions.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::option::deserialize")
+    )]
+    pub conversions: Option<Decimal>,
+    /// The credited value.
+    pub value: Option<Money>,
 }
 
 impl Report {
@@ -405,6 +425,10 @@ fn journeys_to_rows(
 }
 
 fn named(a: Attribution, channels: &Channels, model: Model) -> Result<Report> {
+    let totals = Totals {
+        conversions: a.total_conversions().ok().map(|d| d.normalize()),
+        value: a.total_value().ok(),
+    };
     let mut out = Vec::with_capacity(a.channels.len());
     for c in a.channels {
         let channel = channels.channel(c.channel).cloned().ok_or_else(|| {
@@ -424,6 +448,7 @@ fn named(a: Attribution, channels: &Channels, model: Model) -> Result<Report> {
         model,
         currency: a.currency,
         channels: out,
+        totals,
         skipped: a.skipped,
     })
 }
