@@ -26,6 +26,7 @@ use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes};
 use revops::journey::{
     Channel, ChannelId, Channels, Journey, Ownership, Team, Touchpoint, TouchpointKind,
 };
+use revops::metrics::{Metric, Unit};
 use revops::objective::{Direction, Goal, GoalKind, Objective, SalesObjective, Scorecard, Target};
 use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
 use revops::{Currency, Decimal, Money, Period, Ratio};
@@ -89,6 +90,13 @@ fn bench(c: &mut Criterion) {
     }
 
     let june = Period::month_of(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+    // Goals on the metrics counted in units (any metric works; one unit
+    // keeps every target valid).
+    let counted: Vec<Metric> = Metric::ALL
+        .iter()
+        .copied()
+        .filter(|m| m.unit() == Unit::Count)
+        .collect();
     for n in [1_200usize, 12_000] {
         let goals: Vec<Goal> = (0..n)
             .map(|i| {
@@ -99,7 +107,7 @@ fn bench(c: &mut Criterion) {
                 };
                 Goal::new(
                     Objective::Sales(SalesObjective::Revenue),
-                    format!("m{}", i % 100),
+                    counted[i % counted.len()],
                     owner,
                     Target::Count(10),
                     june,

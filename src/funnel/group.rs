@@ -3,7 +3,7 @@
 //! [`funnel`](super) ("How it runs") for the design.
 
 use super::scan::Ev;
-use super::{mix, FunnelEvent};
+use super::spec::FunnelEvent;
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 
@@ -486,6 +486,30 @@ pub(super) fn group_by_sorting(
         }
         f(&evs);
     }
+}
+
+/// Which of `n` partitions a user belongs to: a fixed hash of the id, so
+/// every event of a user lands in the same partition.
+///
+/// ```
+/// let p = revops::funnel::partition_of(42, 4);
+/// assert!(p < 4);
+/// assert_eq!(p, revops::funnel::partition_of(42, 4));
+/// ```
+pub fn partition_of(user: u64, n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    ((u128::from(mix(user)) * n as u128) >> 64) as usize
+}
+
+/// A 64-bit mixer: an xor-shift then a multiplication by an odd constant,
+/// both invertible, so the mixer is a bijection on `u64` (equal hashes mean
+/// equal users). Its high bits, which choose partitions and buckets, depend
+/// on every bit of the id.
+#[inline]
+fn mix(x: u64) -> u64 {
+    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ use foldhash::fast::RandomState;
 use crate::error::Result;
 use crate::journey::{ChannelId, Channels};
 
-use super::{FunnelAnalyzer, FunnelEvent, FunnelReport, FunnelSpec, FunnelState};
+use super::analyze::FunnelAnalyzer;
+use super::report::FunnelReport;
+use super::spec::{FunnelEvent, FunnelSpec};
+use super::state::FunnelState;
 
 /// Events collected in the caller's terms, for one [`FunnelSpec`]: users by
 /// any key (`String`, a UUID, an integer: anything `Hash + Eq`), times as

@@ -28,7 +28,7 @@ use crate::quantity::Ratio;
 pub struct StepReport {
     /// The 0-based step index.
     pub step: usize,
-    /// The step's name, for a [named](FunnelSpec::named) funnel.
+    /// The step's name, for a [named](super::FunnelSpec::named) funnel.
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")

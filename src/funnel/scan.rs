@@ -1,7 +1,7 @@
 //! The per-user scans: ClickHouse's `windowFunnel` level computation (both
 //! of its algorithms), the any-order funnel, and the counted chain.
 
-use super::{FunnelKind, FunnelSpec, MAX_STEPS};
+use super::spec::{FunnelKind, FunnelSpec, MAX_STEPS};
 
 /// One event of one user, ready for the scan: sorted by
 /// `(ts, step, channel rank)`.
@@ -472,8 +472,8 @@ fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], ts: &[i64; MAX_STEPS], c: 
 
 #[cfg(test)]
 mod tests {
+    use super::super::spec::Modes;
     use super::*;
-    use crate::funnel::Modes;
     use proptest::prelude::*;
 
     /// The chains of the every-chain algorithm as ClickHouse keeps them.
