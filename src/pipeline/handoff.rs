@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
-use super::PipelineReport;
+use super::report::PipelineReport;
 use crate::error::Result;
 use crate::journey::{Lead, LifecycleStage, Team};
 use crate::metrics::{alignment, sales};
