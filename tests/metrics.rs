@@ -930,7 +930,7 @@ fn one_formula_text_per_metric() {
             include_str!("../src/quantity/score.rs"),
         ),
     ];
-    let catalogue = include_str!("../src/metrics/mod.rs");
+    let catalogue = include_str!("../src/metrics/catalogue.rs");
     // The docs just above `pub fn name(`, joined into one line.
     let doc_of = |src: &str, func: &str| -> String {
         let at = src

@@ -14,7 +14,7 @@
 
 use chrono::TimeDelta;
 
-use super::non_negative;
+use super::checks::non_negative;
 use crate::error::{Error, Result};
 use crate::metrics::sales::duration_distribution;
 use crate::quantity::{seconds_of, to_time_delta};

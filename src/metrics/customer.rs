@@ -27,7 +27,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{money_per, non_negative};
+use super::checks::{money_per, non_negative};
 use crate::error::{Error, Result};
 use crate::quantity::{Change, Money, Multiple, Nps, Ratio};
 

@@ -1,7 +1,7 @@
 //! What each catalogue input is, and its unit: one table for every metric
 //! (an input name means the same thing wherever it appears).
 
-use super::ArgKind as K;
+use super::args::ArgKind as K;
 
 /// The description and unit of the input `name` of kind `kind`.
 pub(super) fn describe(name: &str, kind: K) -> Option<(&'static str, &'static str)> {

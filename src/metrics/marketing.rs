@@ -21,7 +21,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{checked_count_sum, money_per, non_negative};
+use super::checks::{checked_count_sum, money_per, non_negative};
 use crate::error::{Error, Result};
 use crate::quantity::{Change, Money, Multiple, Ratio};
 

@@ -30,7 +30,7 @@
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
-use super::{checked_count_sum, money_per, non_negative};
+use super::checks::{checked_count_sum, money_per, non_negative};
 use crate::error::{Error, Result};
 use crate::quantity::{days_of_seconds, seconds_of, to_time_delta};
 use crate::quantity::{Change, Currency, Distribution, Money, Multiple, Ratio};
