@@ -790,10 +790,33 @@ fn parse_i64(b: &[u8]) -> Option<i64> {
 /// three multiplications), the rest one by one.
 #[inline]
 fn digits(b: &[u8]) -> Option<u64> {
-    if b.is_empty() {
-        return None;
+    let n = b.len();
+    match n {
+        0 => return None,
+        1 => {
+            let d = b[0].wrapping_sub(b'0');
+            return (d <= 9).then_some(u64::from(d));
+        }
+        8..=16 => {
+            // Two fixed loads, no loop: the last eight digits, and the
+            // first n - 8 right-aligned behind '0's (the overlap shifted
+            // out); every byte is checked by one of the two.
+            let last = eight_digits(word(b, n - 8)?)?;
+            if n == 8 {
+                return Some(last);
+            }
+            let k = 16 - n; // 0..=7 leading zeros
+            let fill = if k == 0 {
+                0
+            } else {
+                0x3030_3030_3030_3030u64 >> (8 * (8 - k))
+            };
+            let first = eight_digits((word(b, 0)? << (8 * k)) | fill)?;
+            return Some(first * 100_000_000 + last);
+        }
+        _ => {}
     }
-    if b.len() <= 19 {
+    if n <= 19 {
         // At most 19 digits: below 10^19, no overflow possible.
         let mut v: u64 = 0;
         let mut chunks = b.chunks_exact(8);
@@ -835,6 +858,12 @@ fn digits(b: &[u8]) -> Option<u64> {
         v = v * 10 + u128::from(d);
     }
     u64::try_from(v).ok()
+}
+
+/// The eight bytes of `b` from `at`, little-endian.
+#[inline]
+fn word(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 /// Powers of ten up to 10^7.
