@@ -150,6 +150,7 @@
 )]
 
 pub mod attribution;
+pub mod clv;
 #[cfg(feature = "csv")]
 pub mod csv;
 mod error;

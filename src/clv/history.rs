@@ -1,0 +1,149 @@
+//! A customer's purchase history as the models read it, and the prepared
+//! form a fit works on.
+
+use crate::error::{Error, Result};
+
+/// One customer's history in the models' terms, every time in one unit
+/// (days, weeks, ...): `frequency` (x) repeat purchases, the last of them
+/// at `recency` (t_x) after the first purchase, observed for `age` (T)
+/// since the first purchase.
+///
+/// Rules, checked by [`History::new`]: times are finite and not negative,
+/// `recency ≤ age`, and a customer without repeat purchases has a recency
+/// of 0.
+///
+/// ```
+/// use revops::clv::History;
+/// let h = History::new(2, 30.43, 38.86)?;
+/// assert_eq!(h.frequency(), 2);
+/// assert!(History::new(0, 3.0, 10.0).is_err()); // no repeat, yet a recency
+/// assert!(History::new(1, 12.0, 10.0).is_err()); // recency after the age
+/// # Ok::<(), revops::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "HistoryRepr", into = "HistoryRepr")
+)]
+pub struct History {
+    frequency: u64,
+    recency: f64,
+    age: f64,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryRepr {
+    frequency: u64,
+    recency: f64,
+    #[serde(rename = "T")]
+    age: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<HistoryRepr> for History {
+    type Error = Error;
+    fn try_from(r: HistoryRepr) -> Result<History> {
+        History::new(r.frequency, r.recency, r.age)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<History> for HistoryRepr {
+    fn from(h: History) -> HistoryRepr {
+        HistoryRepr {
+            frequency: h.frequency,
+            recency: h.recency,
+            age: h.age,
+        }
+    }
+}
+
+impl History {
+    /// A validated history (see the type's rules).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if a rule is broken.
+    pub fn new(frequency: u64, recency: f64, age: f64) -> Result<History> {
+        let bad = |why: String| Err(Error::invalid("customer history", why));
+        if !recency.is_finite() || !age.is_finite() || recency < 0.0 || age < 0.0 {
+            return bad(format!(
+                "recency {recency} and T {age} must be finite and not negative"
+            ));
+        }
+        if recency > age {
+            return bad(format!("recency {recency} is after T {age}"));
+        }
+        if frequency == 0 && recency != 0.0 {
+            return bad(format!(
+                "no repeat purchase, yet a recency of {recency} (it must be 0)"
+            ));
+        }
+        Ok(History {
+            frequency,
+            recency,
+            age,
+        })
+    }
+
+    /// x: the number of repeat purchases (periods with a purchase after
+    /// the first).
+    pub fn frequency(&self) -> u64 {
+        self.frequency
+    }
+
+    /// t_x: the time of the last repeat purchase since the first purchase
+    /// (0 without repeat purchases).
+    pub fn recency(&self) -> f64 {
+        self.recency
+    }
+
+    /// T: the time from the first purchase to the end of observation.
+    pub fn age(&self) -> f64 {
+        self.age
+    }
+}
+
+/// Histories arranged for repeated evaluation: the distinct frequencies
+/// (so the gamma functions of `x` are computed once per distinct value),
+/// each customer's index into them, and the times scaled so that the
+/// largest age is 1 (as `lifetimes` scales them, for the optimiser's
+/// conditioning).
+pub(crate) struct Prepared {
+    pub(crate) xs: Vec<f64>,
+    pub(crate) index: Vec<u32>,
+    pub(crate) recency: Vec<f64>,
+    pub(crate) age: Vec<f64>,
+    /// The factor applied to the times: 1 / the largest age.
+    pub(crate) scale: f64,
+}
+
+impl Prepared {
+    /// The histories, scaled by `1 / max T` (by 1 if every T is 0).
+    pub(crate) fn new(histories: &[History]) -> Prepared {
+        let max_age = histories.iter().fold(0.0f64, |m, h| m.max(h.age));
+        let scale = if max_age > 0.0 { 1.0 / max_age } else { 1.0 };
+        let mut distinct: Vec<u64> = histories.iter().map(|h| h.frequency).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let index = histories
+            .iter()
+            .map(|h| distinct.partition_point(|&x| x < h.frequency) as u32)
+            .collect();
+        Prepared {
+            xs: distinct.iter().map(|&x| x as f64).collect(),
+            index,
+            recency: histories.iter().map(|h| h.recency * scale).collect(),
+            age: histories.iter().map(|h| h.age * scale).collect(),
+            scale,
+        }
+    }
+
+    /// The number of customers.
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+}

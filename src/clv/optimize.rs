@@ -1,0 +1,281 @@
+//! A small quasi-Newton minimiser (BFGS with a backtracking line search)
+//! for the models' few parameters, and the Hessian by differences of the
+//! analytic gradient.
+//!
+//! Deterministic: the same objective and start give the same steps, bit
+//! for bit. No randomness anywhere.
+
+#![allow(clippy::needless_range_loop)] // small dense matrices read best by index
+
+use crate::error::{Error, Result};
+
+/// The most BFGS iterations before the fit is declared not converged.
+pub(crate) const MAX_ITERATIONS: u64 = 1_000;
+
+/// Stop when every gradient component is below this (the objective is a
+/// mean over customers, so this is scale-free in their number).
+const GRADIENT_TOLERANCE: f64 = 1e-9;
+
+/// The largest |ln θ| a fit accepts: beyond it a parameter is running to
+/// 0 or to infinity (the likelihood's supremum is on the model's boundary),
+/// and the "optimum" would be garbage.
+pub(crate) const MAX_LOG_PARAMETER: f64 = 15.0;
+
+/// Refuses a minimum on the boundary of the parameter space (see
+/// [`MAX_LOG_PARAMETER`]).
+pub(crate) fn interior<const N: usize>(operation: &'static str, y: &[f64; N]) -> Result<()> {
+    if y.iter().all(|v| v.abs() <= MAX_LOG_PARAMETER) {
+        Ok(())
+    } else {
+        Err(Error::NotConverged {
+            operation: format!("{operation}: a parameter runs to 0 or to infinity").into(),
+            iterations: 0,
+        })
+    }
+}
+
+/// The standard errors of `θ = exp(y)` at a minimum of a mean objective
+/// over `n` customers with Hessian `h` over `y`: `θᵢ · sqrt([H⁻¹]ᵢᵢ / n)`
+/// (the delta method, `lifetimes`' rule).
+///
+/// # Errors
+///
+/// [`Error::NotConverged`] if the Hessian is not positive definite there
+/// (singular, or a variance that is not positive): the point is not a
+/// proper maximum of the likelihood, and the data do not determine the
+/// parameters.
+pub(crate) fn standard_errors<const N: usize>(
+    operation: &'static str,
+    h: &[[f64; N]; N],
+    theta: &[f64; N],
+    n: f64,
+) -> Result<[f64; N]> {
+    let bad = || Error::NotConverged {
+        operation: format!("{operation}: the data do not determine the parameters").into(),
+        iterations: 0,
+    };
+    let inv = invert(h).ok_or_else(bad)?;
+    let mut se = [0.0; N];
+    for i in 0..N {
+        let var = inv[i][i] / n;
+        if !(var.is_finite() && var > 0.0) {
+            return Err(bad());
+        }
+        se[i] = theta[i] * var.sqrt();
+    }
+    Ok(se)
+}
+
+/// What a minimisation found.
+pub(crate) struct Minimum<const N: usize> {
+    /// The minimising point.
+    pub(crate) x: [f64; N],
+}
+
+/// Minimises `f` (value and gradient) from `start` by BFGS with an Armijo
+/// backtracking line search. A non-finite value counts as "too far" (the
+/// step is halved), so the objective may return `f64::INFINITY` outside
+/// its domain.
+///
+/// # Errors
+///
+/// [`Error::NotConverged`] if the gradient has not fallen below the
+/// tolerance after [`MAX_ITERATIONS`], or the line search cannot make
+/// progress from a point that is not a minimum.
+pub(crate) fn bfgs<const N: usize>(
+    operation: &'static str,
+    start: [f64; N],
+    mut f: impl FnMut(&[f64; N]) -> (f64, [f64; N]),
+) -> Result<Minimum<N>> {
+    let not_converged = |iterations| Error::NotConverged {
+        operation: operation.into(),
+        iterations,
+    };
+    let mut x = start;
+    let (mut fx, mut g) = f(&x);
+    if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return Err(Error::invalid(
+            operation,
+            "the objective is not finite at the starting point",
+        ));
+    }
+    // The inverse Hessian approximation, starting as the identity.
+    let mut h = [[0.0; N]; N];
+    for (i, row) in h.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    for iteration in 0..MAX_ITERATIONS {
+        if g.iter().all(|v| v.abs() < GRADIENT_TOLERANCE) {
+            return Ok(Minimum { x });
+        }
+        // The search direction d = −H g; if it does not descend, restart
+        // from the steepest descent.
+        let mut d = [0.0; N];
+        for i in 0..N {
+            d[i] = -(0..N).map(|j| h[i][j] * g[j]).sum::<f64>();
+        }
+        let mut slope: f64 = (0..N).map(|i| d[i] * g[i]).sum();
+        if slope >= 0.0 || !slope.is_finite() {
+            for (i, row) in h.iter_mut().enumerate() {
+                *row = [0.0; N];
+                row[i] = 1.0;
+                d[i] = -g[i];
+            }
+            slope = -(0..N).map(|i| g[i] * g[i]).sum::<f64>();
+        }
+        // Backtracking: the largest step 2^-k (at most a move of 5 in any
+        // log-parameter) with sufficient decrease.
+        let longest = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let mut step = if longest > 5.0 { 5.0 / longest } else { 1.0 };
+        let mut next = None;
+        for _ in 0..60 {
+            let mut y = x;
+            for i in 0..N {
+                y[i] += step * d[i];
+            }
+            let (fy, gy) = f(&y);
+            if fy.is_finite() && gy.iter().all(|v| v.is_finite()) && fy <= fx + 1e-4 * step * slope
+            {
+                next = Some((y, fy, gy));
+                break;
+            }
+            step *= 0.5;
+        }
+        // A step too small to move any coordinate is no step at all.
+        let next = next.filter(|(y, _, _)| y != &x);
+        let Some((y, fy, gy)) = next else {
+            // No decrease along a descent direction: at the floating-point
+            // floor. Accept the point if its gradient is small relative to
+            // the objective, else report the failure.
+            let scale = 1.0 + fx.abs();
+            if g.iter().all(|v| v.abs() < 1e-6 * scale) {
+                return Ok(Minimum { x });
+            }
+            return Err(not_converged(iteration + 1));
+        };
+        // The BFGS update of the inverse Hessian, skipped when the
+        // curvature condition fails (it would lose positive definiteness).
+        let mut s = [0.0; N];
+        let mut q = [0.0; N];
+        for i in 0..N {
+            s[i] = y[i] - x[i];
+            q[i] = gy[i] - g[i];
+        }
+        let sq: f64 = (0..N).map(|i| s[i] * q[i]).sum();
+        if sq > 1e-12 {
+            let rho = 1.0 / sq;
+            let mut hq = [0.0; N];
+            for i in 0..N {
+                hq[i] = (0..N).map(|j| h[i][j] * q[j]).sum();
+            }
+            let qhq: f64 = (0..N).map(|i| q[i] * hq[i]).sum();
+            for i in 0..N {
+                for j in 0..N {
+                    h[i][j] +=
+                        (1.0 + qhq * rho) * rho * s[i] * s[j] - rho * (hq[i] * s[j] + s[i] * hq[j]);
+                }
+            }
+        }
+        let change = (fx - fy).abs();
+        x = y;
+        fx = fy;
+        g = gy;
+        if change <= 1e-16 * (1.0 + fx.abs()) && g.iter().all(|v| v.abs() < 1e-6) {
+            return Ok(Minimum { x });
+        }
+    }
+    Err(not_converged(MAX_ITERATIONS))
+}
+
+/// The Hessian of a function at `x` from central differences of its
+/// analytic gradient (step `1e-5 · max(1, |xᵢ|)`), symmetrised.
+pub(crate) fn hessian<const N: usize>(
+    x: &[f64; N],
+    mut gradient: impl FnMut(&[f64; N]) -> [f64; N],
+) -> [[f64; N]; N] {
+    let mut h = [[0.0; N]; N];
+    for i in 0..N {
+        let step = 1e-5 * x[i].abs().max(1.0);
+        let (mut up, mut down) = (*x, *x);
+        up[i] += step;
+        down[i] -= step;
+        let (gu, gd) = (gradient(&up), gradient(&down));
+        for j in 0..N {
+            h[i][j] = (gu[j] - gd[j]) / (2.0 * step);
+        }
+    }
+    for i in 0..N {
+        for j in 0..i {
+            let m = 0.5 * (h[i][j] + h[j][i]);
+            h[i][j] = m;
+            h[j][i] = m;
+        }
+    }
+    h
+}
+
+/// The inverse of a small matrix by Gauss–Jordan elimination with partial
+/// pivoting; `None` if it is singular (or not finite).
+pub(crate) fn invert<const N: usize>(m: &[[f64; N]; N]) -> Option<[[f64; N]; N]> {
+    let mut a = *m;
+    let mut inv = [[0.0; N]; N];
+    for (i, row) in inv.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
+        if !a[pivot][col].is_finite() || a[pivot][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, pivot);
+        inv.swap(col, pivot);
+        let p = a[col][col];
+        for j in 0..N {
+            a[col][j] /= p;
+            inv[col][j] /= p;
+        }
+        for r in 0..N {
+            if r != col {
+                let factor = a[r][col];
+                for j in 0..N {
+                    a[r][j] -= factor * a[col][j];
+                    inv[r][j] -= factor * inv[col][j];
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimises_the_rosenbrock_function() {
+        let m = bfgs("rosenbrock", [-1.2, 1.0], |x| {
+            let (a, b) = (x[0], x[1]);
+            let v = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+            let g = [
+                -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
+                200.0 * (b - a * a),
+            ];
+            (v, g)
+        })
+        .unwrap();
+        assert!((m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn hessian_and_inverse_of_a_quadratic() {
+        // f = x² + 3xy + 5y²: H = [[2, 3], [3, 10]], H⁻¹ = [[10, −3], [−3, 2]] / 11.
+        let h = hessian(&[0.3, -0.7], |x| {
+            [2.0 * x[0] + 3.0 * x[1], 3.0 * x[0] + 10.0 * x[1]]
+        });
+        assert!((h[0][0] - 2.0).abs() < 1e-6 && (h[0][1] - 3.0).abs() < 1e-6);
+        let inv = invert(&h).unwrap();
+        assert!((inv[0][0] - 10.0 / 11.0).abs() < 1e-6);
+        assert!((inv[0][1] + 3.0 / 11.0).abs() < 1e-6);
+        assert!(invert(&[[1.0, 2.0], [2.0, 4.0]]).is_none());
+    }
+}

@@ -1,0 +1,558 @@
+//! The lifetime-value models held to their definitions: at the published
+//! CDNOW parameters, every closed form equals a numerical integration of
+//! the model's assumptions (no paper data needed); fits recover the
+//! parameters of data simulated from the model; the RFM summary follows
+//! `lifetimes`' rules.
+
+use proptest::prelude::*;
+use revops::clv::*;
+use revops::{dec, Currency, Money, NaiveDate};
+
+/// BG/NBD at the CDNOW fit (FHL 2005, weeks).
+fn cdnow() -> BgNbd {
+    BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap()
+}
+
+/// Composite Simpson's rule with `n` (even) intervals.
+fn simpson(f: impl Fn(f64) -> f64, lo: f64, hi: f64, n: usize) -> f64 {
+    let h = (hi - lo) / n as f64;
+    let mut s = f(lo) + f(hi);
+    for i in 1..n {
+        s += f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    s * h / 3.0
+}
+
+/// ∫∫ f(λ, p) Gamma(λ; r, α) Beta(p; a, b) dλ dp by quadrature, with the
+/// substitutions λ = v^(1/r) and p = u^(1/a), which remove the densities'
+/// singularities at 0 (r, a < 1 at CDNOW).
+fn over_lambda_p(m: &BgNbd, f: impl Fn(f64, f64) -> f64) -> f64 {
+    let [r, alpha, a, b] = m.params();
+    let lg = |x: f64| libm_lgamma(x);
+    let norm_l = (r * alpha.ln() - lg(r) - r.ln()).exp(); // α^r / (r Γ(r))
+    let norm_p = 1.0 / (a * (lg(a) + lg(b) - lg(a + b)).exp()); // 1 / (a B(a, b))
+    let v_max = (60.0 / alpha).powf(r); // e^(−αλ) below e^−60 beyond
+    simpson(
+        |v| {
+            let lambda = v.powf(1.0 / r);
+            let inner = simpson(
+                |u| {
+                    let p = u.powf(1.0 / a);
+                    f(lambda, p) * (1.0 - p).powf(b - 1.0)
+                },
+                0.0,
+                1.0,
+                400,
+            );
+            inner * (-alpha * lambda).exp()
+        },
+        0.0,
+        v_max,
+        2000,
+    ) * norm_l
+        * norm_p
+}
+
+/// `ln Γ` for the tests, by Lanczos (independent of the library's libm).
+fn libm_lgamma(x: f64) -> f64 {
+    // Lanczos approximation, g = 7, n = 9 (Numerical Recipes' coefficients).
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - libm_lgamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = G[0];
+    let t = x + 7.5;
+    for (i, g) in G.iter().enumerate().skip(1) {
+        a += g / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// The individual-level likelihood of (x, t_x, T) given λ and p, from the
+/// model's story: alive through T, or dropped out just after the x-th
+/// repeat purchase at t_x.
+fn individual_likelihood(x: u64, tx: f64, t: f64, lambda: f64, p: f64) -> f64 {
+    let xf = x as f64;
+    let alive = (1.0 - p).powf(xf) * lambda.powf(xf) * (-lambda * t).exp();
+    if x == 0 {
+        return alive;
+    }
+    alive + p * (1.0 - p).powf(xf - 1.0) * lambda.powf(xf) * (-lambda * tx).exp()
+}
+
+fn close(got: f64, want: f64, rel: f64) -> bool {
+    (got - want).abs() <= rel * want.abs().max(1e-300)
+}
+
+#[test]
+fn bgnbd_likelihood_equals_the_integral_of_its_definition() {
+    let m = cdnow();
+    for &(x, tx, t) in &[
+        (0, 0.0, 38.86),
+        (1, 5.0, 30.0),
+        (2, 30.43, 38.86),
+        (7, 35.5, 38.0),
+    ] {
+        let h = History::new(x, tx, t).unwrap();
+        let want = over_lambda_p(&m, |l, p| individual_likelihood(x, tx, t, l, p));
+        let got = m.log_likelihood(&h).exp();
+        assert!(close(got, want, 1e-6), "({x}, {tx}, {t}): {got} vs {want}");
+    }
+}
+
+#[test]
+fn bgnbd_predictions_equal_the_integrals_of_their_definitions() {
+    let m = cdnow();
+    // The paper's example: x = 2, t_x = 30.43, T = 38.86, the next 39 weeks.
+    let h = History::new(2, 30.43, 38.86).unwrap();
+    let e = m.conditional_expected_purchases(&h, 39.0).unwrap();
+    assert!((e - 1.226).abs() < 5e-4, "{e}");
+    for &(x, tx, t) in &[(2, 30.43, 38.86), (0, 0.0, 20.0), (5, 10.0, 36.0)] {
+        let h = History::new(x, tx, t).unwrap();
+        let lik = over_lambda_p(&m, |l, p| individual_likelihood(x, tx, t, l, p));
+        // Alive at T: the first term of the likelihood.
+        let alive = over_lambda_p(&m, |l, p| {
+            (1.0 - p).powf(x as f64) * l.powf(x as f64) * (-l * t).exp()
+        });
+        assert!(
+            close(m.probability_alive(&h), alive / lik, 1e-5),
+            "({x}, {tx}, {t}): {} vs {}",
+            m.probability_alive(&h),
+            alive / lik
+        );
+        // Purchases in (T, T + 39] if alive: (1/p)(1 − e^(−λ p 39)).
+        let future = over_lambda_p(&m, |l, p| {
+            let alive = (1.0 - p).powf(x as f64) * l.powf(x as f64) * (-l * t).exp();
+            alive
+                * if p == 0.0 {
+                    l * 39.0
+                } else {
+                    -(-l * p * 39.0).exp_m1() / p
+                }
+        });
+        let got = m.conditional_expected_purchases(&h, 39.0).unwrap();
+        assert!(
+            close(got, future / lik, 1e-5),
+            "({x}, {tx}, {t}): {got} vs {}",
+            future / lik
+        );
+    }
+    // A customer chosen at random: E[X(t)] and P(X(t) = n).
+    for t in [1.0, 39.0, 78.0] {
+        let want = over_lambda_p(&m, |l, p| {
+            if p == 0.0 {
+                l * t
+            } else {
+                -(-l * p * t).exp_m1() / p
+            }
+        });
+        assert!(close(m.expected_purchases(t).unwrap(), want, 1e-6), "{t}");
+        for n in 0..4u64 {
+            let want = over_lambda_p(&m, |l, p| {
+                let nf = n as f64;
+                let poisson = |j: f64| (j * (l * t).ln() - l * t - libm_lgamma(j + 1.0)).exp();
+                let alive = (1.0 - p).powf(nf) * if n == 0 { (-l * t).exp() } else { poisson(nf) };
+                if n == 0 {
+                    return alive;
+                }
+                let below: f64 = (0..n)
+                    .map(|j| {
+                        if j == 0 {
+                            (-l * t).exp()
+                        } else {
+                            poisson(j as f64)
+                        }
+                    })
+                    .sum();
+                alive + p * (1.0 - p).powf(nf - 1.0) * (1.0 - below)
+            });
+            let got = m.probability_of_purchases(t, n).unwrap();
+            assert!(close(got, want, 1e-6), "t = {t}, n = {n}: {got} vs {want}");
+        }
+    }
+}
+
+/// Gamma-Gamma at the CDNOW fit: the likelihood and the expected average
+/// value equal integrals over ν (ν ~ Gamma(q, γ); the sum of x values given
+/// ν is Gamma(px, ν)).
+#[test]
+fn gamma_gamma_equals_the_integrals_of_its_definition() {
+    let m = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+    let [p, q, v] = m.params();
+    for &(x, mx) in &[(1u64, 10.0), (2, 35.0), (6, 22.5), (20, 18.0)] {
+        let xf = x as f64;
+        // Density of the mean m_x given ν: x · Gamma(x m; px, ν).
+        let dens = |nu: f64| {
+            let s = xf * mx;
+            (p * xf * nu.ln() + (p * xf - 1.0) * s.ln() - nu * s - libm_lgamma(p * xf)).exp() * xf
+        };
+        let prior = |nu: f64| (q * v.ln() + (q - 1.0) * nu.ln() - v * nu - libm_lgamma(q)).exp();
+        let hi = 60.0 / v.min(xf * mx) * q.max(1.0) * 4.0;
+        let lik = simpson(
+            |nu| if nu == 0.0 { 0.0 } else { dens(nu) * prior(nu) },
+            0.0,
+            hi,
+            20_000,
+        );
+        let got = m.log_likelihood(&Spend::new(x, mx).unwrap()).exp();
+        assert!(close(got, lik, 1e-6), "({x}, {mx}): {got} vs {lik}");
+        let mean = simpson(
+            |nu| {
+                if nu == 0.0 {
+                    0.0
+                } else {
+                    p / nu * dens(nu) * prior(nu)
+                }
+            },
+            0.0,
+            hi,
+            20_000,
+        ) / lik;
+        let e = m.conditional_expected_average_value(x, mx).unwrap();
+        assert!(close(e, mean, 1e-6), "({x}, {mx}): {e} vs {mean}");
+    }
+}
+
+// ------------------------------------------------------------ simulation
+
+/// SplitMix64: a small, seeded generator for the simulations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform on (0, 1).
+    fn uniform(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+    /// Gamma(shape k, scale 1), Marsaglia & Tsang (boosted below 1).
+    fn gamma(&mut self, k: f64) -> f64 {
+        if k < 1.0 {
+            return self.gamma(k + 1.0) * self.uniform().powf(1.0 / k);
+        }
+        let d = k - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            if self.uniform().ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+    fn beta(&mut self, a: f64, b: f64) -> f64 {
+        let x = self.gamma(a);
+        x / (x + self.gamma(b))
+    }
+    fn exponential(&mut self, rate: f64) -> f64 {
+        -self.uniform().ln() / rate
+    }
+}
+
+/// Customers drawn from BG/NBD (`lifetimes`' generator's story): T uniform
+/// on [27, 39] weeks in steps of 1/7; a purchase process of rate λ; after
+/// each repeat purchase, dropping out with probability p.
+fn simulate_bgnbd(m: &BgNbd, n: usize, seed: u64) -> Vec<History> {
+    let [r, alpha, a, b] = m.params();
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| {
+            let t = 27.0 + (rng.next() % 85) as f64 / 7.0;
+            let lambda = rng.gamma(r) / alpha;
+            let p = rng.beta(a, b);
+            let (mut x, mut now, mut last) = (0u64, 0.0, 0.0);
+            loop {
+                now += rng.exponential(lambda);
+                if now > t {
+                    break;
+                }
+                x += 1;
+                last = now;
+                if rng.uniform() < p {
+                    break;
+                }
+            }
+            History::new(x, last, t).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn bgnbd_fit_recovers_simulated_parameters() {
+    let truth = cdnow();
+    let data = simulate_bgnbd(&truth, 20_000, 7);
+    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+    let se = fit.standard_errors.params();
+    for (i, name) in BgNbd::NAMES.iter().enumerate() {
+        let (got, want) = (fit.params.params()[i], truth.params()[i]);
+        // Within four standard errors, and the errors themselves sensible.
+        assert!(
+            (got - want).abs() < 4.0 * se[i],
+            "{name}: {got} vs {want} (se {})",
+            se[i]
+        );
+        assert!(se[i] < 0.5 * want, "{name}: se {}", se[i]);
+    }
+    // The fitted likelihood beats the truth's on its own data.
+    assert!(fit.log_likelihood >= truth.total_log_likelihood(&data));
+    // Deterministic: the same data, the same fit, bit for bit.
+    assert_eq!(BgNbd::fit(&data, &FitOptions::default()).unwrap(), fit);
+    // A penalizer pulls the parameters toward zero.
+    let pen = BgNbd::fit(&data, &FitOptions { penalizer: 0.1 }).unwrap();
+    let norm = |p: [f64; 4]| p.iter().map(|x| x * x).sum::<f64>();
+    assert!(norm(pen.params.params()) < norm(fit.params.params()));
+}
+
+#[test]
+fn gamma_gamma_fit_recovers_simulated_parameters() {
+    let truth = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+    let [p, q, v] = truth.params();
+    let mut rng = Rng(11);
+    let data: Vec<Spend> = (0..20_000)
+        .map(|_| {
+            let x = 1 + rng.next() % 8;
+            let nu = rng.gamma(q) / v;
+            let total: f64 = (0..x).map(|_| rng.gamma(p) / nu).sum();
+            Spend::new(x, total / x as f64).unwrap()
+        })
+        .collect();
+    let fit = GammaGamma::fit(&data, &FitOptions::default()).unwrap();
+    let se = fit.standard_errors.params();
+    for (i, name) in GammaGamma::NAMES.iter().enumerate() {
+        let (got, want) = (fit.params.params()[i], truth.params()[i]);
+        assert!(
+            (got - want).abs() < 4.0 * se[i],
+            "{name}: {got} vs {want} (se {})",
+            se[i]
+        );
+    }
+    let r = frequency_value_correlation(&data).unwrap();
+    assert!(r.abs() < 0.05, "independent by construction: {r}");
+}
+
+#[test]
+fn fits_refuse_what_they_cannot_do() {
+    assert!(BgNbd::fit(&[], &FitOptions::default()).is_err());
+    let one = [History::new(1, 1.0, 2.0).unwrap()];
+    assert!(BgNbd::fit(&one, &FitOptions { penalizer: -1.0 }).is_err());
+    assert!(BgNbd::fit(
+        &one,
+        &FitOptions {
+            penalizer: f64::NAN
+        }
+    )
+    .is_err());
+    assert!(GammaGamma::fit(&[], &FitOptions::default()).is_err());
+    // No repeat purchase at all: nothing determines a or b (and r runs to
+    // 0): an error, not a parameter set.
+    let zeros: Vec<History> = (0..50)
+        .map(|_| History::new(0, 0.0, 30.0).unwrap())
+        .collect();
+    assert!(matches!(
+        BgNbd::fit(&zeros, &FitOptions::default()),
+        Err(revops::Error::NotConverged { .. })
+    ));
+    // Every customer spends the same: the spread parameters run off.
+    let same: Vec<Spend> = (1..40).map(|x| Spend::new(x, 10.0).unwrap()).collect();
+    assert!(GammaGamma::fit(&same, &FitOptions::default()).is_err());
+    assert!(BgNbd::new(0.0, 1.0, 1.0, 1.0).is_err());
+    assert!(BgNbd::new(1.0, f64::INFINITY, 1.0, 1.0).is_err());
+    assert!(GammaGamma::new(1.0, 1.0, -2.0).is_err());
+    assert!(Spend::new(0, 10.0).is_err());
+    assert!(Spend::new(2, 0.0).is_err());
+    assert!(cdnow().expected_purchases(-1.0).is_err());
+    assert!(GammaGamma::new(1.0, 0.9, 1.0)
+        .unwrap()
+        .conditional_expected_average_value(2, 5.0)
+        .is_err());
+}
+
+proptest! {
+    /// P(alive) is a probability; P(X(t) = n) over n adds up to 1 and its
+    /// mean is E[X(t)]; more time never lowers the expected purchases.
+    #[test]
+    fn bgnbd_probabilities_are_consistent(x in 0u64..30, frac in 0.0f64..1.0, t in 0.5f64..100.0) {
+        let m = cdnow();
+        let tx = if x == 0 { 0.0 } else { frac * t };
+        let h = History::new(x, tx, t).unwrap();
+        let pa = m.probability_alive(&h);
+        prop_assert!((0.0..=1.0).contains(&pa));
+        let (mut total, mut mean) = (0.0, 0.0);
+        for n in 0..400u64 {
+            let pn = m.probability_of_purchases(t, n).unwrap();
+            prop_assert!(pn >= -1e-12);
+            total += pn;
+            mean += n as f64 * pn;
+        }
+        prop_assert!((total - 1.0).abs() < 1e-6, "{}", total);
+        let e = m.expected_purchases(t).unwrap();
+        prop_assert!((mean - e).abs() < 1e-4 * e.max(1.0), "{} vs {}", mean, e);
+        prop_assert!(m.expected_purchases(t * 1.5).unwrap() >= e);
+        let c1 = m.conditional_expected_purchases(&h, t).unwrap();
+        let c2 = m.conditional_expected_purchases(&h, 2.0 * t).unwrap();
+        prop_assert!(c1 >= 0.0 && c2 >= c1);
+    }
+}
+
+// ------------------------------------------------------------------ RFM
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+fn tx(c: u32, date: NaiveDate, amount: rust_decimal::Decimal) -> Transaction<u32> {
+    Transaction {
+        customer: c,
+        date,
+        amount: Money::new(amount, Currency::USD),
+    }
+}
+
+#[test]
+fn rfm_summary_by_week_and_month() {
+    // Customer 1: Thu Jan 1, Sun Jan 4 (same week, Monday to Sunday), Mon
+    // Jan 5, Feb 2; customer 2: one purchase; a transaction after the end.
+    let t = [
+        tx(1, day(1, 1), dec!(10)),
+        tx(1, day(1, 4), dec!(5)),
+        tx(1, day(1, 5), dec!(20)),
+        tx(1, day(2, 2), dec!(30.5)),
+        tx(2, day(1, 20), dec!(8)),
+        tx(2, day(3, 2), dec!(99)),
+    ];
+    let s = summarize(&t, PeriodLength::Week, day(2, 28), Currency::USD).unwrap();
+    assert_eq!(s.after_end, 1);
+    let c1 = &s.customers[0];
+    // Weeks: Dec 29–Jan 4 (first), Jan 5–11, Feb 2–8; end week Feb 23–Mar 1.
+    assert_eq!((c1.frequency, c1.recency, c1.age), (2, 5, 8));
+    assert_eq!(
+        c1.monetary_value,
+        Some(Money::new(dec!(25.25), Currency::USD))
+    );
+    let c2 = &s.customers[1];
+    assert_eq!(
+        (c2.frequency, c2.recency, c2.age, c2.monetary_value),
+        (0, 0, 5, None)
+    );
+    assert_eq!(c2.history().unwrap(), History::new(0, 0.0, 5.0).unwrap());
+    assert!(c2.spend().is_none());
+    assert_eq!(c1.spend().unwrap().mean_value(), 25.25);
+
+    let m = summarize(&t, PeriodLength::Month, day(3, 31), Currency::USD).unwrap();
+    let c1 = &m.customers[0];
+    // January (three purchases: one) and February.
+    assert_eq!((c1.frequency, c1.recency, c1.age), (1, 1, 2));
+    assert_eq!(
+        c1.monetary_value,
+        Some(Money::new(dec!(30.5), Currency::USD))
+    );
+    assert_eq!(m.after_end, 0);
+
+    // Another currency is refused.
+    let eur = [Transaction {
+        customer: 1u32,
+        date: day(1, 1),
+        amount: Money::new(dec!(1), Currency::EUR),
+    }];
+    assert!(summarize(&eur, PeriodLength::Day, day(2, 1), Currency::USD).is_err());
+}
+
+#[test]
+fn calibration_and_holdout_split() {
+    let t = [
+        tx(1, day(1, 1), dec!(10)),
+        tx(1, day(1, 10), dec!(20)),
+        tx(1, day(2, 5), dec!(7)),
+        tx(1, day(2, 5), dec!(3)),
+        tx(1, day(2, 20), dec!(30)),
+        tx(2, day(2, 10), dec!(50)), // first buys in the holdout: left out
+        tx(3, day(1, 31), dec!(4)),
+    ];
+    let (rows, after) =
+        calibration_and_holdout(&t, PeriodLength::Day, day(1, 31), day(2, 28), Currency::USD)
+            .unwrap();
+    assert_eq!(after, 0);
+    assert_eq!(rows.len(), 2);
+    let c1 = &rows[0];
+    assert_eq!(c1.calibration.customer, 1);
+    assert_eq!(
+        (
+            c1.calibration.frequency,
+            c1.calibration.recency,
+            c1.calibration.age
+        ),
+        (1, 9, 30)
+    );
+    assert_eq!(c1.holdout_frequency, 2);
+    assert_eq!(
+        c1.holdout_monetary_value,
+        Some(Money::new(dec!(20), Currency::USD))
+    );
+    assert_eq!(c1.holdout_duration, 28);
+    let c3 = &rows[1];
+    assert_eq!((c3.calibration.frequency, c3.calibration.age), (0, 0));
+    assert_eq!((c3.holdout_frequency, c3.holdout_monetary_value), (0, None));
+    assert!(
+        calibration_and_holdout(&t, PeriodLength::Day, day(3, 1), day(2, 1), Currency::USD)
+            .is_err()
+    );
+}
+
+proptest! {
+    /// The summary's rules on random transactions: frequency counts the
+    /// distinct periods after the first; 0 ≤ recency ≤ T; the summary does
+    /// not depend on the order of the transactions.
+    #[test]
+    fn rfm_rules_hold_in_any_order(raw in prop::collection::vec((0u32..6, 0u32..90, 1i64..1000), 1..80), seed in any::<u64>()) {
+        let t: Vec<Transaction<u32>> = raw.iter().map(|&(c, d, a)| Transaction {
+            customer: c,
+            date: day(1, 1) + chrono::TimeDelta::days(i64::from(d)),
+            amount: Money::new(rust_decimal::Decimal::new(a, 2), Currency::USD),
+        }).collect();
+        let end = day(1, 1) + chrono::TimeDelta::days(60);
+        for period in [PeriodLength::Day, PeriodLength::Week, PeriodLength::Month] {
+            let s = summarize(&t, period, end, Currency::USD).unwrap();
+            let mut shuffled = t.clone();
+            let mut r = Rng(seed);
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, (r.next() % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(&summarize(&shuffled, period, end, Currency::USD).unwrap(), &s);
+            for c in &s.customers {
+                let mut periods: Vec<i64> = t.iter()
+                    .filter(|x| x.customer == c.customer && x.date <= end)
+                    .map(|x| period.index(x.date))
+                    .collect();
+                periods.sort_unstable();
+                periods.dedup();
+                prop_assert_eq!(c.frequency as usize, periods.len() - 1);
+                prop_assert!(0 <= c.recency && c.recency <= c.age);
+                prop_assert!(c.history().is_ok());
+            }
+        }
+    }
+}
