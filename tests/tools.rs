@@ -301,7 +301,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 6] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -318,6 +318,8 @@ fn golden_outputs() {
                 "100000",
             ],
         ),
+        ("clv", &["--model", "bgnbd", "--horizon", "39"]),
+        ("clv", &["--model", "gamma_gamma"]),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();

@@ -1,0 +1,296 @@
+//! Fits a lifetime-value model to a CSV of customers (or of transactions)
+//! and prints the parameters and, with `--horizon`, each customer's
+//! predictions, as JSON.
+//!
+//! ```text
+//! cargo run --example clv -- tests/data/clv.csv --model bgnbd --horizon 39
+//! cargo run --example clv -- tests/data/clv.csv --model gamma_gamma
+//! cargo run --example clv -- tests/data/clv_transactions.csv --input transactions --period week --model bgnbd
+//! ```
+//!
+//! `--input rfm` (the default) reads `customer_id,frequency,recency,T`
+//! and, for `gamma_gamma`, `monetary_value`; times in the file's own unit
+//! (the horizon in that unit too). `--input transactions` reads
+//! `customer_id,date,amount` (`YYYY-MM-DD`), summarized per `--period`
+//! (`day`, `week` or `month`; default `day`) up to `--observation-end`
+//! (default: the last date in the file), in `--currency` (default USD).
+//! Models: `bgnbd` (or `bg_nbd`) and `gamma_gamma`; `mbg_nbd` and
+//! `pareto_nbd` are not implemented yet (a usage error). Output follows
+//! `examples/README.md`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use common::{print_json, read_csv, usage_error, Args, Errors, Rejects};
+use revops::clv::{
+    frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, PeriodLength,
+    Spend, Transaction,
+};
+use revops::{Currency, Decimal, Money};
+use serde_json::{json, Value};
+
+const TOOL: &str = "clv";
+const USAGE: &str = "clv FILE.csv --model bgnbd|gamma_gamma [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE]";
+
+/// One customer as read: the id as in the file, the history, the mean
+/// value of repeat purchases (if any).
+struct Customer {
+    id: String,
+    history: History,
+    value: Option<f64>,
+}
+
+/// Milliseconds with microsecond resolution, as a JSON number.
+fn ms(t: Instant) -> Value {
+    json!((t.elapsed().as_micros() as f64) / 1000.0)
+}
+
+fn main() {
+    let args = Args::parse(
+        TOOL,
+        USAGE,
+        &[
+            "model",
+            "horizon",
+            "input",
+            "period",
+            "observation-end",
+            "currency",
+        ],
+    );
+    let model = match args.get("model") {
+        Some("bgnbd" | "bg_nbd") => "bgnbd",
+        Some("gamma_gamma") => "gamma_gamma",
+        Some(m @ ("mbg_nbd" | "pareto_nbd")) => {
+            usage_error(TOOL, USAGE, &format!("--model {m} is not implemented yet"))
+        }
+        Some(m) => usage_error(TOOL, USAGE, &format!("--model: unknown model {m:?}")),
+        None => usage_error(TOOL, USAGE, "--model is required"),
+    };
+    let horizon: Option<f64> = args.parsed(TOOL, USAGE, "horizon");
+    if horizon.is_some_and(|h| !(h.is_finite() && h >= 0.0)) {
+        usage_error(TOOL, USAGE, "--horizon must be a time of at least 0");
+    }
+    let currency = match args.get("currency").map(Currency::from_code) {
+        None => Currency::USD,
+        Some(Ok(c)) => c,
+        Some(Err(e)) => usage_error(TOOL, USAGE, &format!("--currency: {e}")),
+    };
+    let period: PeriodLength = match args.get("period").map(str::parse) {
+        None => PeriodLength::Day,
+        Some(Ok(p)) => p,
+        Some(Err(e)) => usage_error(TOOL, USAGE, &format!("--period: {e}")),
+    };
+    let observation_end: Option<NaiveDate> = args.get("observation-end").map(|d| {
+        NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").unwrap_or_else(|_| {
+            usage_error(
+                TOOL,
+                USAGE,
+                &format!("--observation-end: {d:?} is not YYYY-MM-DD"),
+            )
+        })
+    });
+    let gamma_gamma = model == "gamma_gamma";
+
+    let started = Instant::now();
+    let mut rejects = Rejects::default();
+    let mut customers: Vec<Customer> = Vec::new();
+    let rows = match args.get("input").unwrap_or("rfm") {
+        "rfm" => {
+            let mut wanted = vec!["customer_id", "frequency", "recency", "T"];
+            if gamma_gamma {
+                wanted.push("monetary_value");
+            }
+            let read = read_csv(TOOL, USAGE, &args.file, &wanted, &mut rejects, |_, f| {
+                let x: u64 = f[1]
+                    .parse()
+                    .map_err(|_| "frequency is not a whole number of at least 0")?;
+                let tx: f64 = f[2].parse().map_err(|_| "recency is not a number")?;
+                let t: f64 = f[3].parse().map_err(|_| "T is not a number")?;
+                if tx > t {
+                    return Err("recency is after T".into());
+                }
+                if x == 0 && tx > 0.0 {
+                    return Err("frequency is 0 but recency is not".into());
+                }
+                let history = History::new(x, tx, t).map_err(|_| "recency or T is not a time")?;
+                let value = if gamma_gamma && x > 0 {
+                    let m: f64 = f[4].parse().map_err(|_| "monetary_value is not a number")?;
+                    if !(m.is_finite() && m > 0.0) {
+                        return Err("monetary_value is not above 0".into());
+                    }
+                    Some(m)
+                } else {
+                    None
+                };
+                customers.push(Customer {
+                    id: f[0].to_string(),
+                    history,
+                    value,
+                });
+                Ok(())
+            });
+            read.rows
+        }
+        "transactions" => {
+            let mut tx: Vec<Transaction<String>> = Vec::new();
+            let read = read_csv(
+                TOOL,
+                USAGE,
+                &args.file,
+                &["customer_id", "date", "amount"],
+                &mut rejects,
+                |_, f| {
+                    let date = NaiveDate::parse_from_str(f[1].trim(), "%Y-%m-%d")
+                        .map_err(|_| "date is not YYYY-MM-DD")?;
+                    let amount = Decimal::from_str_exact(f[2].trim())
+                        .map_err(|_| "amount is not an exact decimal")?;
+                    tx.push(Transaction {
+                        customer: f[0].to_string(),
+                        date,
+                        amount: Money::new(amount, currency),
+                    });
+                    Ok(())
+                },
+            );
+            let end = observation_end
+                .or_else(|| tx.iter().map(|t| t.date).max())
+                .unwrap_or_default();
+            let summary = summarize(&tx, period, end, currency).unwrap_or_else(|e| {
+                eprintln!("{TOOL}: {e}");
+                std::process::exit(1)
+            });
+            for c in summary.customers {
+                let Ok(history) = c.history() else { continue };
+                let value = c.spend().map(|s| s.mean_value());
+                if gamma_gamma && c.frequency > 0 && value.is_none() {
+                    continue; // a mean value not above 0 (refunds)
+                }
+                customers.push(Customer {
+                    id: c.customer,
+                    history,
+                    value,
+                });
+            }
+            read.rows
+        }
+        other => usage_error(TOOL, USAGE, &format!("--input: unknown input {other:?}")),
+    };
+    let parse_ms = ms(started);
+
+    let mut errors = Errors::default();
+    let mut out = serde_json::Map::new();
+    out.insert("schema_version".into(), json!(1));
+    out.insert("model".into(), json!(model));
+    let names: &[&str] = if gamma_gamma {
+        &GammaGamma::NAMES
+    } else {
+        &BgNbd::NAMES
+    };
+    let as_object = |values: &[f64]| -> Value {
+        Value::Object(
+            names
+                .iter()
+                .zip(values)
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect(),
+        )
+    };
+    let fit_started = Instant::now();
+    let mut listed: Vec<Value> = Vec::new();
+    let mut extra: HashMap<&str, Value> = HashMap::new();
+    if gamma_gamma {
+        let spends: Vec<(usize, Spend)> = customers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let v = c.value?;
+                Spend::new(c.history.frequency(), v).ok().map(|s| (i, s))
+            })
+            .collect();
+        let only: Vec<Spend> = spends.iter().map(|s| s.1).collect();
+        let fit = GammaGamma::fit(&only, &FitOptions::default());
+        let fit_ms = ms(fit_started);
+        extra.insert("fit_ms", fit_ms);
+        extra.insert("customers_fitted", json!(only.len()));
+        out.insert(
+            "frequency_value_correlation".into(),
+            json!(frequency_value_correlation(&only)),
+        );
+        match fit {
+            Ok(f) => {
+                out.insert("params".into(), as_object(&f.params.params()));
+                out.insert(
+                    "standard_errors".into(),
+                    as_object(&f.standard_errors.params()),
+                );
+                out.insert("log_likelihood".into(), json!(f.log_likelihood));
+                for (i, s) in &spends {
+                    let e = f
+                        .params
+                        .conditional_expected_average_value(s.frequency(), s.mean_value());
+                    listed.push(json!({
+                        "customer_id": customers[*i].id,
+                        "expected_average_value": e.ok(),
+                    }));
+                }
+            }
+            Err(e) => {
+                for key in ["params", "standard_errors", "log_likelihood"] {
+                    errors.push(key, &e);
+                    out.insert(key.into(), Value::Null);
+                }
+            }
+        }
+    } else {
+        let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
+        let fit = BgNbd::fit(&histories, &FitOptions::default());
+        extra.insert("fit_ms", ms(fit_started));
+        extra.insert("customers_fitted", json!(histories.len()));
+        match fit {
+            Ok(f) => {
+                out.insert("params".into(), as_object(&f.params.params()));
+                out.insert(
+                    "standard_errors".into(),
+                    as_object(&f.standard_errors.params()),
+                );
+                out.insert("log_likelihood".into(), json!(f.log_likelihood));
+                if let Some(h) = horizon {
+                    for c in &customers {
+                        let e = f.params.conditional_expected_purchases(&c.history, h);
+                        listed.push(json!({
+                            "customer_id": c.id,
+                            "p_alive": f.params.probability_alive(&c.history),
+                            "expected_purchases": e.ok(),
+                        }));
+                    }
+                }
+            }
+            Err(e) => {
+                for key in ["params", "standard_errors", "log_likelihood"] {
+                    errors.push(key, &e);
+                    out.insert(key.into(), Value::Null);
+                }
+            }
+        }
+    }
+    extra.insert("analyse_ms", ms(fit_started));
+    out.insert("customers".into(), Value::Array(listed));
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    let mut stats = json!({
+        "rows": rows,
+        "customers": customers.len(),
+        "rejected_rows": rejects.total(),
+        "rejected_by_reason": rejects.by_reason_json(),
+        "parse_ms": parse_ms,
+    });
+    for (k, v) in extra {
+        stats[k] = v;
+    }
+    out.insert("stats".into(), stats);
+    print_json(&Value::Object(out));
+}
