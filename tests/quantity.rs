@@ -686,3 +686,49 @@ fn accessors_and_boundaries() {
     assert!(!june.contains(d(7, 1)), "the end is open");
     assert!(!june.contains(d(5, 31)));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+    /// The fast path near its limit (products just below 2^52, quotients
+    /// near 2^48): the floating-point estimate is off by one either way
+    /// often enough here that both corrections run, and the result still
+    /// equals the rule computed independently.
+    #[test]
+    fn split_fast_path_near_its_limit(t in (1i64 << 48)..(1i64 << 49), weights in prop::collection::vec(1u64..6, 1..4), negative in any::<bool>()) {
+        let total = i128::from(if negative { -t } else { t });
+        let mut out = vec![0i128; weights.len()];
+        split_integer(total, &weights, &mut out).unwrap();
+        prop_assert_eq!(out, reference_split(total, &weights));
+    }
+}
+
+/// `Distribution`'s accessors, `Ratio::complement` and `and_then`,
+/// `Change::is_negative` at zero, and the debug forms (held by doctests
+/// alone before; the mutation runs leave doctests out).
+#[test]
+fn distribution_ratio_and_change_accessors() {
+    let d = Distribution::try_from_values([5i64, -3, 5, 9]).unwrap();
+    assert_eq!(d.min(), Some(-3));
+    assert_eq!(d.max(), Some(9));
+    assert_eq!(d.iter().collect::<Vec<_>>(), vec![(-3, 1), (5, 2), (9, 1)]);
+    let empty = Distribution::default();
+    assert_eq!(
+        (empty.min(), empty.max(), empty.iter().count()),
+        (None, None, 0)
+    );
+
+    let r = Ratio::from_counts(1, 4).unwrap();
+    assert_eq!(r.complement().value(), dec!(0.75));
+    assert_eq!(
+        r.and_then(Ratio::from_counts(1, 2).unwrap()).value(),
+        dec!(0.125)
+    );
+    assert_eq!(
+        format!("{:?}", Multiple::new(dec!(2.5)).unwrap()),
+        "Multiple(2.5)"
+    );
+
+    assert!(!Change::new(dec!(0)).unwrap().is_negative());
+    assert!(Change::new(dec!(-0.1)).unwrap().is_negative());
+    assert!(!Change::new(dec!(0.1)).unwrap().is_negative());
+}

@@ -401,3 +401,45 @@ mod median_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod sort_tests {
+    use super::sort_i64;
+
+    /// The radix path (512 values and more, all in [0, 2^32)) and the
+    /// fallbacks (negatives, 2^32 and above) sort as the standard sort
+    /// does, at every size around the threshold and every value range.
+    #[test]
+    fn sort_i64_equals_the_standard_sort() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0usize, 1, 511, 512, 513, 1_000, 4_096] {
+            for range in [1u64, 3, 1_000, 1 << 20, (1 << 32) - 1, 1 << 32, 1 << 40] {
+                for negative in [false, true] {
+                    let mut v: Vec<i64> = (0..n)
+                        .map(|_| {
+                            let x = (next() % range.max(1)) as i64;
+                            if negative && next() % 5 == 0 {
+                                -x - 1
+                            } else {
+                                x
+                            }
+                        })
+                        .collect();
+                    if n > 0 && range == (1 << 32) - 1 {
+                        v[0] = (1 << 32) - 1; // the largest value the radix path takes
+                    }
+                    let mut want = v.clone();
+                    want.sort_unstable();
+                    sort_i64(&mut v);
+                    assert_eq!(v, want, "n = {n}, range = {range}, negative = {negative}");
+                }
+            }
+        }
+    }
+}
