@@ -23,34 +23,42 @@ fn simpson(f: impl Fn(f64) -> f64, lo: f64, hi: f64, n: usize) -> f64 {
     s * h / 3.0
 }
 
-/// ∫∫ f(λ, p) Gamma(λ; r, α) Beta(p; a, b) dλ dp by quadrature, with the
-/// substitutions λ = v^(1/r) and p = u^(1/a), which remove the densities'
-/// singularities at 0 (r, a < 1 at CDNOW).
+/// ∫∫ f(λ, p) Gamma(λ; r, α) Beta(p; a, b) dλ dp by quadrature: over λ,
+/// Simpson's rule after λ = v^(1/r) (which removes the density's
+/// singularity at 0 when r < 1); over p, tanh-sinh quadrature, which
+/// takes the Beta density's singularities at both ends in its stride.
 fn over_lambda_p(m: &BgNbd, f: impl Fn(f64, f64) -> f64) -> f64 {
     let [r, alpha, a, b] = m.params();
     let lg = |x: f64| libm_lgamma(x);
     let norm_l = (r * alpha.ln() - lg(r) - r.ln()).exp(); // α^r / (r Γ(r))
-    let norm_p = 1.0 / (a * (lg(a) + lg(b) - lg(a + b)).exp()); // 1 / (a B(a, b))
+    let ln_beta = lg(a) + lg(b) - lg(a + b);
+    // Tanh-sinh nodes on (0, 1): p, and the weight times the density.
+    let h = 1.0 / 64.0;
+    let nodes: Vec<(f64, f64)> = (-220i32..=220)
+        .map(|k| {
+            let t = f64::from(k) * h;
+            let u = std::f64::consts::FRAC_PI_2 * t.sinh();
+            let (p, q) = (
+                1.0 / (1.0 + (-2.0 * u).exp()),
+                1.0 / (1.0 + (2.0 * u).exp()),
+            );
+            let dp = h * std::f64::consts::FRAC_PI_2 * t.cosh() / (2.0 * u.cosh().powi(2));
+            let dens = ((a - 1.0) * p.ln() + (b - 1.0) * q.ln() - ln_beta).exp();
+            (p, dp * dens)
+        })
+        .filter(|&(p, w)| p > 0.0 && p < 1.0 && w.is_finite() && w > 0.0)
+        .collect();
     let v_max = (60.0 / alpha).powf(r); // e^(−αλ) below e^−60 beyond
     simpson(
         |v| {
             let lambda = v.powf(1.0 / r);
-            let inner = simpson(
-                |u| {
-                    let p = u.powf(1.0 / a);
-                    f(lambda, p) * (1.0 - p).powf(b - 1.0)
-                },
-                0.0,
-                1.0,
-                400,
-            );
+            let inner: f64 = nodes.iter().map(|&(p, w)| f(lambda, p) * w).sum();
             inner * (-alpha * lambda).exp()
         },
         0.0,
         v_max,
         2000,
     ) * norm_l
-        * norm_p
 }
 
 /// `ln Γ` for the tests, by Lanczos (independent of the library's libm).
@@ -225,6 +233,86 @@ fn gamma_gamma_equals_the_integrals_of_its_definition() {
     }
 }
 
+/// MBG/NBD at parameters of CDNOW's size: the same checks against the
+/// model's story, where a customer may also drop out right after the
+/// first purchase (so with probability p there are no repeat purchases
+/// and the customer is gone).
+#[test]
+fn mbgnbd_equals_the_integrals_of_its_definition() {
+    let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    let [r, alpha, a, b] = m.params();
+    let as_bg = BgNbd::new(r, alpha, a, b).unwrap(); // for the quadrature only
+    let alive_term = |x: u64, t: f64, l: f64, p: f64| {
+        (1.0 - p).powf(x as f64 + 1.0) * l.powf(x as f64) * (-l * t).exp()
+    };
+    for &(x, tx, t) in &[
+        (0u64, 0.0, 38.86),
+        (1, 5.0, 30.0),
+        (2, 30.43, 38.86),
+        (6, 20.0, 39.0),
+    ] {
+        let h = History::new(x, tx, t).unwrap();
+        let lik = over_lambda_p(&as_bg, |l, p| {
+            alive_term(x, t, l, p)
+                + p * (1.0 - p).powf(x as f64) * l.powf(x as f64) * (-l * tx).exp()
+        });
+        let got = m.log_likelihood(&h).exp();
+        assert!(close(got, lik, 1e-6), "({x}, {tx}, {t}): {got} vs {lik}");
+        let alive = over_lambda_p(&as_bg, |l, p| alive_term(x, t, l, p));
+        assert!(
+            close(m.probability_alive(&h), alive / lik, 1e-5),
+            "({x}, {tx}, {t})"
+        );
+        let future = over_lambda_p(&as_bg, |l, p| {
+            alive_term(x, t, l, p)
+                * if p == 0.0 {
+                    l * 20.0
+                } else {
+                    -(-l * p * 20.0).exp_m1() / p
+                }
+        });
+        let e = m.conditional_expected_purchases(&h, 20.0).unwrap();
+        assert!(
+            close(e, future / lik, 1e-5),
+            "({x}, {tx}, {t}): {e} vs {}",
+            future / lik
+        );
+    }
+    for t in [1.0, 39.0] {
+        let want = over_lambda_p(&as_bg, |l, p| {
+            (1.0 - p)
+                * if p == 0.0 {
+                    l * t
+                } else {
+                    -(-l * p * t).exp_m1() / p
+                }
+        });
+        assert!(close(m.expected_purchases(t).unwrap(), want, 1e-6), "{t}");
+        for n in 0..4u64 {
+            // Gone at once with probability p; else the BG/NBD process.
+            let want = over_lambda_p(&as_bg, |l, p| {
+                let nf = n as f64;
+                let poisson = |j: f64| (j * (l * t).ln() - l * t - libm_lgamma(j + 1.0)).exp();
+                let po = |j: u64| {
+                    if j == 0 {
+                        (-l * t).exp()
+                    } else {
+                        poisson(j as f64)
+                    }
+                };
+                let mut bg = (1.0 - p).powf(nf) * po(n);
+                if n > 0 {
+                    let below: f64 = (0..n).map(po).sum();
+                    bg += p * (1.0 - p).powf(nf - 1.0) * (1.0 - below);
+                }
+                (1.0 - p) * bg + if n == 0 { p } else { 0.0 }
+            });
+            let got = m.probability_of_purchases(t, n).unwrap();
+            assert!(close(got, want, 1e-6), "t = {t}, n = {n}: {got} vs {want}");
+        }
+    }
+}
+
 // ------------------------------------------------------------ simulation
 
 /// SplitMix64: a small, seeded generator for the simulations.
@@ -325,6 +413,46 @@ fn bgnbd_fit_recovers_simulated_parameters() {
     let pen = BgNbd::fit(&data, &FitOptions { penalizer: 0.1 }).unwrap();
     let norm = |p: [f64; 4]| p.iter().map(|x| x * x).sum::<f64>();
     assert!(norm(pen.params.params()) < norm(fit.params.params()));
+}
+
+#[test]
+fn mbgnbd_fit_recovers_simulated_parameters() {
+    let truth = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    let [r, alpha, a, b] = truth.params();
+    let mut rng = Rng(23);
+    let data: Vec<History> = (0..20_000)
+        .map(|_| {
+            let t = 27.0 + (rng.next() % 85) as f64 / 7.0;
+            let lambda = rng.gamma(r) / alpha;
+            let p = rng.beta(a, b);
+            let (mut x, mut now, mut last) = (0u64, 0.0, 0.0);
+            // May drop out right after the first purchase.
+            if rng.uniform() >= p {
+                loop {
+                    now += rng.exponential(lambda);
+                    if now > t {
+                        break;
+                    }
+                    x += 1;
+                    last = now;
+                    if rng.uniform() < p {
+                        break;
+                    }
+                }
+            }
+            History::new(x, last, t).unwrap()
+        })
+        .collect();
+    let fit = MbgNbd::fit(&data, &FitOptions::default()).unwrap();
+    let se = fit.standard_errors.params();
+    for (i, name) in MbgNbd::NAMES.iter().enumerate() {
+        let (got, want) = (fit.params.params()[i], truth.params()[i]);
+        assert!(
+            (got - want).abs() < 4.0 * se[i],
+            "{name}: {got} vs {want} (se {})",
+            se[i]
+        );
+    }
 }
 
 #[test]

@@ -124,18 +124,11 @@ impl BgNbd {
     /// non-finite penalizer; [`Error::NotConverged`] if the optimiser does
     /// not converge.
     pub fn fit(histories: &[History], options: &FitOptions) -> Result<Fit<BgNbd>> {
-        let p = check_fit_input("BG/NBD fit", histories, options)?;
-        let pen = options.penalizer;
-        let min = bfgs("BG/NBD fit", [0.1; 4], |y| objective(&p, y, pen))?;
-        interior("BG/NBD fit", &min.x)?;
-        let theta = min.x.map(f64::exp);
-        let model = BgNbd::new(theta[0], theta[1] / p.scale, theta[2], theta[3])?;
-        let h = hessian(&min.x, |y| objective(&p, y, pen).1);
-        let n = p.len() as f64;
-        let se = standard_errors("BG/NBD fit", &h, &theta, n)?;
+        let (theta, se) = fit_rate_model("BG/NBD fit", histories, options, objective)?;
+        let model = BgNbd::new(theta[0], theta[1], theta[2], theta[3])?;
         let standard_errors = BgNbd {
             r: se[0],
-            alpha: se[1] / p.scale,
+            alpha: se[1],
             a: se[2],
             b: se[3],
         };
@@ -234,12 +227,12 @@ impl BgNbd {
 
 /// `ln(eᵃ + eᵇ)` without overflow.
 #[inline]
-fn log_add_exp(a: f64, b: f64) -> f64 {
+pub(super) fn log_add_exp(a: f64, b: f64) -> f64 {
     let m = a.max(b);
     m + ((a - m).exp() + (b - m).exp()).ln()
 }
 
-fn time(operation: &'static str, t: f64) -> Result<()> {
+pub(super) fn time(operation: &'static str, t: f64) -> Result<()> {
     if t.is_finite() && t >= 0.0 {
         Ok(())
     } else {
@@ -248,6 +241,32 @@ fn time(operation: &'static str, t: f64) -> Result<()> {
             format!("the time {t} must be finite and not negative"),
         ))
     }
+}
+
+/// The objective of a model of purchase rates over `y = ln θ` (θ = r,
+/// α on the scaled times, and two more), with its gradient.
+pub(super) type Objective = fn(&Prepared, &[f64; 4], f64) -> (f64, [f64; 4]);
+
+/// The steps every fit of a four-parameter purchase model shares: prepare
+/// and scale the histories, minimise from `ln θ = 0.1`, refuse a boundary
+/// optimum, and compute the standard errors; returns θ and the standard
+/// errors with `alpha` (the second) back on the histories' own times.
+pub(super) fn fit_rate_model(
+    operation: &'static str,
+    histories: &[History],
+    options: &FitOptions,
+    objective: Objective,
+) -> Result<([f64; 4], [f64; 4])> {
+    let p = check_fit_input(operation, histories, options)?;
+    let pen = options.penalizer;
+    let min = bfgs(operation, [0.1; 4], |y| objective(&p, y, pen))?;
+    interior(operation, &min.x)?;
+    let mut theta = min.x.map(f64::exp);
+    let h = hessian(&min.x, |y| objective(&p, y, pen).1);
+    let mut se = standard_errors(operation, &h, &theta, p.len() as f64)?;
+    theta[1] /= p.scale;
+    se[1] /= p.scale;
+    Ok((theta, se))
 }
 
 /// Refuses an empty input or a bad penalizer; prepares the histories.

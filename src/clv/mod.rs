@@ -4,7 +4,7 @@
 //! | step | item |
 //! |---|---|
 //! | transactions → RFM per customer | [`summarize`], [`calibration_and_holdout`] ([`PeriodLength`]: day, week, month) |
-//! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005) |
+//! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005), [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007) |
 //! | how much per purchase | [`GammaGamma`] (Fader, Hardie & Lee 2005, "RFM and CLV") |
 //!
 //! A model's parameters and histories share one time unit: the unit of
@@ -51,11 +51,12 @@
 //! # Ok::<(), revops::Error>(())
 //! ```
 //!
-//! Not yet here: the MBG/NBD and Pareto/NBD models and discounted CLV.
+//! Not yet here: the Pareto/NBD model.
 
 mod bgnbd;
 mod gamma_gamma;
 mod history;
+mod mbgnbd;
 mod optimize;
 mod rfm;
 mod special;
@@ -63,6 +64,7 @@ mod special;
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::{frequency_value_correlation, GammaGamma, Spend};
 pub use history::History;
+pub use mbgnbd::MbgNbd;
 pub use rfm::{
     calibration_and_holdout, summarize, CalibrationHoldout, CustomerRfm, PeriodLength, Summary,
     Transaction,

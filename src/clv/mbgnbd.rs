@@ -1,0 +1,275 @@
+//! MBG/NBD: Batislam, Denizel & Filiztekin (2007), "Empirical validation
+//! and comparison of models for customer base analysis", International
+//! Journal of Research in Marketing 24(3); predictions as in Wagner &
+//! Hoppe (2008) and `lifetimes`' `ModifiedBetaGeoFitter`.
+
+use super::bgnbd::{fit_rate_model, log_add_exp, time};
+use super::history::{History, Prepared};
+use super::special::{digamma, hyp2f1, ln_beta, ln_gamma};
+use super::{positive, Fit, FitOptions};
+use crate::error::{Error, Result};
+
+/// The MBG/NBD model's parameters: as [`BgNbd`](super::BgNbd), except
+/// that a customer may also drop out right after the first purchase (so a
+/// customer with no repeat purchase is not certainly alive).
+///
+/// ```
+/// use revops::clv::{History, MbgNbd};
+/// let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
+/// let never = History::new(0, 0.0, 38.0)?;
+/// assert!(m.probability_alive(&never) < 1.0);
+/// # Ok::<(), revops::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "MbgNbdRepr", into = "MbgNbdRepr"))]
+pub struct MbgNbd {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MbgNbdRepr {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<MbgNbdRepr> for MbgNbd {
+    type Error = Error;
+    fn try_from(p: MbgNbdRepr) -> Result<MbgNbd> {
+        MbgNbd::new(p.r, p.alpha, p.a, p.b)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<MbgNbd> for MbgNbdRepr {
+    fn from(p: MbgNbd) -> MbgNbdRepr {
+        MbgNbdRepr {
+            r: p.r,
+            alpha: p.alpha,
+            a: p.a,
+            b: p.b,
+        }
+    }
+}
+
+impl MbgNbd {
+    /// The parameters' names.
+    pub const NAMES: [&'static str; 4] = ["r", "alpha", "a", "b"];
+
+    /// A model with these parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] unless all four are finite and above zero.
+    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<MbgNbd> {
+        for (name, v) in MbgNbd::NAMES.iter().zip([r, alpha, a, b]) {
+            positive("MBG/NBD", name, v)?;
+        }
+        Ok(MbgNbd { r, alpha, a, b })
+    }
+
+    /// The parameters in the order of [`MbgNbd::NAMES`].
+    pub fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+
+    /// The log-likelihood of one customer's history:
+    /// `ln[Γ(r+x)αʳ/Γ(r)] + ln[B(a, b+x+1)/B(a, b)] − (r+x) ln(α+T) +
+    /// ln[1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)]`.
+    pub fn log_likelihood(&self, h: &History) -> f64 {
+        let x = h.frequency() as f64;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
+        let a2 = ln_gamma(a + b) + ln_gamma(b + x + 1.0) - ln_gamma(b) - ln_gamma(a + b + x + 1.0);
+        let a3 = -(r + x) * (alpha + h.age()).ln();
+        let a4 =
+            a.ln() - (b + x).ln() + (r + x) * ((alpha + h.age()).ln() - (alpha + h.recency()).ln());
+        a1 + a2 + a3 + log_add_exp(a4, 0.0)
+    }
+
+    /// The sum of [`log_likelihood`](MbgNbd::log_likelihood) over customers.
+    pub fn total_log_likelihood(&self, histories: &[History]) -> f64 {
+        histories.iter().map(|h| self.log_likelihood(h)).sum()
+    }
+
+    /// Fits the model by maximum likelihood, as
+    /// [`BgNbd::fit`](super::BgNbd::fit) does (same optimiser, start,
+    /// scaling, penalizer and standard errors).
+    ///
+    /// # Errors
+    ///
+    /// As [`BgNbd::fit`](super::BgNbd::fit).
+    pub fn fit(histories: &[History], options: &FitOptions) -> Result<Fit<MbgNbd>> {
+        let (theta, se) = fit_rate_model("MBG/NBD fit", histories, options, objective)?;
+        let model = MbgNbd::new(theta[0], theta[1], theta[2], theta[3])?;
+        Ok(Fit {
+            log_likelihood: model.total_log_likelihood(histories),
+            params: model,
+            standard_errors: MbgNbd {
+                r: se[0],
+                alpha: se[1],
+                a: se[2],
+                b: se[3],
+            },
+        })
+    }
+
+    /// E[X(t)] for a customer chosen at random: `b/(a−1) · [1 −
+    /// (α/(α+t))ʳ ₂F₁(r, b+1; a+b; t/(α+t))]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a bad `t` or `a = 1`;
+    /// [`Error::NotConverged`] if the series does not settle.
+    pub fn expected_purchases(&self, t: f64) -> Result<f64> {
+        time("expected purchases", t)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        if a == 1.0 {
+            return Err(Error::invalid(
+                "expected purchases",
+                "the closed form needs a ≠ 1",
+            ));
+        }
+        let hyp = hyp2f1(r, b + 1.0, a + b, t / (alpha + t))?;
+        Ok(b / (a - 1.0) * (1.0 - hyp * (alpha / (alpha + t)).powf(r)))
+    }
+
+    /// E[Y(t) | x, t_x, T]: the expected purchases in `(T, T + t]`:
+    /// `(a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x+1;
+    /// a+b+x; t/(α+T+t))] · P(alive)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`MbgNbd::expected_purchases`].
+    pub fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
+        time("conditional expected purchases", t)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        if a == 1.0 {
+            return Err(Error::invalid(
+                "conditional expected purchases",
+                "the closed form needs a ≠ 1",
+            ));
+        }
+        let x = h.frequency() as f64;
+        let big_t = h.age();
+        let hyp = hyp2f1(r + x, b + x + 1.0, a + b + x, t / (alpha + big_t + t))?;
+        let first = (a + b + x) / (a - 1.0);
+        let second = 1.0 - hyp * ((alpha + big_t) / (alpha + big_t + t)).powf(r + x);
+        Ok(first * second * self.probability_alive(h))
+    }
+
+    /// P(alive | x, t_x, T) `= 1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`,
+    /// for every x (a customer may drop out after the first purchase).
+    pub fn probability_alive(&self, h: &History) -> f64 {
+        let x = h.frequency() as f64;
+        let log_odds_dead = (self.a / (self.b + x)).ln()
+            + (self.r + x) * ((self.alpha + h.age()) / (self.alpha + h.recency())).ln();
+        1.0 / (1.0 + log_odds_dead.exp())
+    }
+
+    /// P(X(t) = n) for a customer chosen at random.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a bad `t`.
+    pub fn probability_of_purchases(&self, t: f64, n: u64) -> Result<f64> {
+        time("probability of purchases", t)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let x = n as f64;
+        let (la, lt) = ((alpha / (alpha + t)).ln(), (t / (alpha + t)).ln());
+        let nb = |j: f64| {
+            let pow = if j == 0.0 { 0.0 } else { j * lt };
+            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + pow
+        };
+        let first = (ln_beta(a, b + x + 1.0) - ln_beta(a, b) + nb(x) + r * la).exp();
+        let sum: f64 = (0..n).map(|j| (nb(j as f64) + r * la).exp()).sum();
+        let second = (ln_beta(a + 1.0, b + x) - ln_beta(a, b)).exp() * (1.0 - sum);
+        Ok(first + second)
+    }
+}
+
+/// The mean negative log-likelihood plus the penalizer, and its gradient,
+/// over `y = ln θ` on the scaled times.
+fn objective(p: &Prepared, y: &[f64; 4], penalizer: f64) -> (f64, [f64; 4]) {
+    let [r, alpha, a, b] = y.map(f64::exp);
+    if ![r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0) {
+        return (f64::INFINITY, [0.0; 4]);
+    }
+    let (lg_r, lg_ab, lg_b) = (ln_gamma(r), ln_gamma(a + b), ln_gamma(b));
+    let (dg_r, dg_ab, dg_b) = (digamma(r), digamma(a + b), digamma(b));
+    let per_x: Vec<[f64; 5]> =
+        p.xs.iter()
+            .map(|&x| {
+                let a1 = ln_gamma(r + x) - lg_r + r * alpha.ln();
+                let a2 = lg_ab + ln_gamma(b + x + 1.0) - lg_b - ln_gamma(a + b + x + 1.0);
+                let d_r = digamma(r + x) - dg_r + alpha.ln();
+                let d_a = dg_ab - digamma(a + b + x + 1.0);
+                let d_b = d_a + digamma(b + x + 1.0) - dg_b;
+                [a1 + a2, d_r, d_a, d_b, x]
+            })
+            .collect();
+    let ln_a = a.ln();
+    let (mut ll, mut g) = (0.0, [0.0f64; 4]);
+    for i in 0..p.len() {
+        let [base, d_r, d_a, d_b, x] = per_x[p.index[i] as usize];
+        let rx = r + x;
+        let (at, ar) = (alpha + p.age[i], alpha + p.recency[i]);
+        let (l_at, l_ar) = (at.ln(), ar.ln());
+        let a3 = -rx * l_at;
+        let a4 = ln_a - (b + x).ln() + rx * (l_at - l_ar);
+        ll += base + a3 + log_add_exp(a4, 0.0);
+        // σ(A4): the weight of the drop-out term.
+        let w = 1.0 / (1.0 + (-a4).exp());
+        g[0] += d_r - l_at + w * (l_at - l_ar);
+        g[1] += r / alpha - rx / at + w * rx * (1.0 / at - 1.0 / ar);
+        g[2] += d_a + w / a;
+        g[3] += d_b - w / (b + x);
+    }
+    let n = p.len() as f64;
+    let theta = [r, alpha, a, b];
+    let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
+    if !value.is_finite() {
+        return (f64::INFINITY, [0.0; 4]);
+    }
+    let grad = std::array::from_fn(|k| theta[k] * (-g[k] / n + 2.0 * penalizer * theta[k]));
+    (value, grad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_differences() {
+        let hs: Vec<History> = [
+            (0, 0.0, 30.0),
+            (1, 5.0, 20.0),
+            (4, 19.5, 38.0),
+            (2, 1.0, 2.0),
+        ]
+        .iter()
+        .map(|&(x, tx, t)| History::new(x, tx, t).unwrap())
+        .collect();
+        let p = Prepared::new(&hs);
+        for pen in [0.0, 0.1] {
+            let y = [-0.7, 0.4, 0.2, -0.3];
+            let (_, g) = objective(&p, &y, pen);
+            for k in 0..4 {
+                let h = 1e-6;
+                let (mut up, mut down) = (y, y);
+                up[k] += h;
+                down[k] -= h;
+                let d = (objective(&p, &up, pen).0 - objective(&p, &down, pen).0) / (2.0 * h);
+                assert!((g[k] - d).abs() < 1e-6, "{k}: {} vs {d}", g[k]);
+            }
+        }
+    }
+}
