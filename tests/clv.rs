@@ -684,3 +684,89 @@ proptest! {
         }
     }
 }
+
+/// Discounted CLV: with no discount and the whole value as margin, the
+/// periods telescope to the model's expectation over the horizon; the
+/// discount is applied per period; the amounts are rounded to the cent;
+/// CAC payback takes a period's margin as is.
+#[test]
+fn discounted_clv_follows_its_rule() {
+    let m = cdnow();
+    let h = History::new(2, 30.43, 38.86).unwrap();
+    let usd = |a| Money::new(a, Currency::USD);
+    let plain = Discounting {
+        periods: 9,
+        units_per_period: 52.0 / 12.0,
+        discount_rate: 0.0,
+        margin: revops::Ratio::ONE,
+    };
+    let v = discounted_clv(&m, &h, usd(dec!(35)), &plain).unwrap();
+    let horizon = m
+        .conditional_expected_purchases(&h, 9.0 * 52.0 / 12.0)
+        .unwrap();
+    let want = rust_decimal::Decimal::try_from(horizon * 35.0)
+        .unwrap()
+        .round_dp(2);
+    assert_eq!(v.clv.amount(), want);
+    assert_eq!(v.margin_per_period.len(), 9);
+    // 1% a month, 25% margin: each period's share by hand.
+    let d = Discounting {
+        discount_rate: 0.01,
+        margin: revops::Ratio::new(dec!(0.25)).unwrap(),
+        ..plain
+    };
+    let v = discounted_clv(&m, &h, usd(dec!(35)), &d).unwrap();
+    let mut total = 0.0;
+    let mut prev = 0.0;
+    for k in 1..=9 {
+        let c = m
+            .conditional_expected_purchases(&h, k as f64 * 52.0 / 12.0)
+            .unwrap();
+        total += (c - prev) * 35.0 * 0.25 / 1.01f64.powi(k);
+        prev = c;
+    }
+    assert_eq!(
+        v.clv.amount(),
+        rust_decimal::Decimal::try_from(total).unwrap().round_dp(2)
+    );
+    // MBG/NBD works the same way.
+    let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    assert!(
+        discounted_clv(&mbg, &h, usd(dec!(35)), &d)
+            .unwrap()
+            .clv
+            .amount()
+            > dec!(0)
+    );
+    // CAC payback from the first month's expected margin.
+    let months = revops::metrics::customer::cac_payback_months(
+        usd(dec!(10)),
+        v.margin_per_period[0],
+        revops::Ratio::ONE,
+    )
+    .unwrap();
+    assert!(months > dec!(0));
+    // Refused: a negative value, no period, a rate of -100% or less.
+    assert!(discounted_clv(&m, &h, usd(dec!(-1)), &d).is_err());
+    assert!(discounted_clv(&m, &h, usd(dec!(1)), &Discounting { periods: 0, ..d }).is_err());
+    assert!(discounted_clv(
+        &m,
+        &h,
+        usd(dec!(1)),
+        &Discounting {
+            discount_rate: -1.0,
+            ..d
+        }
+    )
+    .is_err());
+    assert!(discounted_clv(
+        &m,
+        &h,
+        usd(dec!(1)),
+        &Discounting {
+            units_per_period: f64::NAN,
+            ..d
+        }
+    )
+    .is_err());
+}

@@ -6,6 +6,7 @@
 //! | transactions → RFM per customer | [`summarize`], [`calibration_and_holdout`] ([`PeriodLength`]: day, week, month) |
 //! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005), [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007) |
 //! | how much per purchase | [`GammaGamma`] (Fader, Hardie & Lee 2005, "RFM and CLV") |
+//! | what the customer is worth | [`discounted_clv`] (margin per period, discounted; feeds [`ltv_to_cac`](crate::metrics::customer::ltv_to_cac) and [`cac_payback_months`](crate::metrics::customer::cac_payback_months)) |
 //!
 //! A model's parameters and histories share one time unit: the unit of
 //! the [`History`] times (weeks in the papers' CDNOW examples). Models run
@@ -60,6 +61,7 @@ mod mbgnbd;
 mod optimize;
 mod rfm;
 mod special;
+mod value;
 
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::{frequency_value_correlation, GammaGamma, Spend};
@@ -69,6 +71,7 @@ pub use rfm::{
     calibration_and_holdout, summarize, CalibrationHoldout, CustomerRfm, PeriodLength, Summary,
     Transaction,
 };
+pub use value::{discounted_clv, CustomerValue, Discounting, PurchaseModel};
 
 use crate::error::{Error, Result};
 
