@@ -14,8 +14,8 @@
 //! `customer_id,date,amount` (`YYYY-MM-DD`), summarized per `--period`
 //! (`day`, `week` or `month`; default `day`) up to `--observation-end`
 //! (default: the last date in the file), in `--currency` (default USD).
-//! Models: `bgnbd` (or `bg_nbd`) and `gamma_gamma`; `mbg_nbd` and
-//! `pareto_nbd` are not implemented yet (a usage error). Output follows
+//! Models: `bgnbd` (or `bg_nbd`), `mbg_nbd` and `gamma_gamma`;
+//! `pareto_nbd` is not implemented yet (a usage error). Output follows
 //! `examples/README.md`.
 
 mod common;
@@ -26,14 +26,14 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use common::{print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::clv::{
-    frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, PeriodLength,
-    Spend, Transaction,
+    frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, MbgNbd,
+    PeriodLength, Spend, Transaction,
 };
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
 
 const TOOL: &str = "clv";
-const USAGE: &str = "clv FILE.csv --model bgnbd|gamma_gamma [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE]";
+const USAGE: &str = "clv FILE.csv --model bgnbd|mbg_nbd|gamma_gamma [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE]";
 
 /// One customer as read: the id as in the file, the history, the mean
 /// value of repeat purchases (if any).
@@ -64,7 +64,8 @@ fn main() {
     let model = match args.get("model") {
         Some("bgnbd" | "bg_nbd") => "bgnbd",
         Some("gamma_gamma") => "gamma_gamma",
-        Some(m @ ("mbg_nbd" | "pareto_nbd")) => {
+        Some("mbg_nbd" | "mbgnbd") => "mbg_nbd",
+        Some(m @ "pareto_nbd") => {
             usage_error(TOOL, USAGE, &format!("--model {m} is not implemented yet"))
         }
         Some(m) => usage_error(TOOL, USAGE, &format!("--model: unknown model {m:?}")),
@@ -247,24 +248,51 @@ fn main() {
         }
     } else {
         let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
-        let fit = BgNbd::fit(&histories, &FitOptions::default());
+        // Both purchase models give r, alpha, a, b and the same predictions.
+        type Predict = Box<dyn Fn(&History) -> (f64, Option<f64>)>;
+        let fit: Result<(Vec<f64>, Vec<f64>, f64, Predict), revops::Error> = if model == "mbg_nbd" {
+            MbgNbd::fit(&histories, &FitOptions::default()).map(|f| {
+                let m = f.params;
+                let predict: Predict = Box::new(move |h| {
+                    let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                    (m.probability_alive(h), e)
+                });
+                (
+                    f.params.params().to_vec(),
+                    f.standard_errors.params().to_vec(),
+                    f.log_likelihood,
+                    predict,
+                )
+            })
+        } else {
+            BgNbd::fit(&histories, &FitOptions::default()).map(|f| {
+                let m = f.params;
+                let predict: Predict = Box::new(move |h| {
+                    let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                    (m.probability_alive(h), e)
+                });
+                (
+                    f.params.params().to_vec(),
+                    f.standard_errors.params().to_vec(),
+                    f.log_likelihood,
+                    predict,
+                )
+            })
+        };
         extra.insert("fit_ms", ms(fit_started));
         extra.insert("customers_fitted", json!(histories.len()));
         match fit {
-            Ok(f) => {
-                out.insert("params".into(), as_object(&f.params.params()));
-                out.insert(
-                    "standard_errors".into(),
-                    as_object(&f.standard_errors.params()),
-                );
-                out.insert("log_likelihood".into(), json!(f.log_likelihood));
-                if let Some(h) = horizon {
+            Ok((params, se, ll, predict)) => {
+                out.insert("params".into(), as_object(&params));
+                out.insert("standard_errors".into(), as_object(&se));
+                out.insert("log_likelihood".into(), json!(ll));
+                if horizon.is_some() {
                     for c in &customers {
-                        let e = f.params.conditional_expected_purchases(&c.history, h);
+                        let (p_alive, e) = predict(&c.history);
                         listed.push(json!({
                             "customer_id": c.id,
-                            "p_alive": f.params.probability_alive(&c.history),
-                            "expected_purchases": e.ok(),
+                            "p_alive": p_alive,
+                            "expected_purchases": e,
                         }));
                     }
                 }
