@@ -124,7 +124,8 @@ impl BgNbd {
     /// non-finite penalizer; [`Error::NotConverged`] if the optimiser does
     /// not converge.
     pub fn fit(histories: &[History], options: &FitOptions) -> Result<Fit<BgNbd>> {
-        let (theta, se) = fit_rate_model("BG/NBD fit", histories, options, objective)?;
+        let (theta, se, log_likelihood) =
+            fit_rate_model("BG/NBD fit", histories, options, objective)?;
         let model = BgNbd::new(theta[0], theta[1], theta[2], theta[3])?;
         let standard_errors = BgNbd {
             r: se[0],
@@ -133,7 +134,7 @@ impl BgNbd {
             b: se[3],
         };
         Ok(Fit {
-            log_likelihood: model.total_log_likelihood(histories),
+            log_likelihood,
             params: model,
             standard_errors,
         })
@@ -250,23 +251,32 @@ pub(super) type Objective = fn(&Prepared, &[f64; 4], f64) -> (f64, [f64; 4]);
 /// The steps every fit of a four-parameter purchase model shares: prepare
 /// and scale the histories, minimise from `ln θ = 0.1`, refuse a boundary
 /// optimum, and compute the standard errors; returns θ and the standard
-/// errors with `alpha` (the second) back on the histories' own times.
+/// errors with `alpha` (the second) back on the histories' own times, and
+/// the total log-likelihood on those times.
 pub(super) fn fit_rate_model(
     operation: &'static str,
     histories: &[History],
     options: &FitOptions,
     objective: Objective,
-) -> Result<([f64; 4], [f64; 4])> {
+) -> Result<([f64; 4], [f64; 4], f64)> {
     let p = check_fit_input(operation, histories, options)?;
     let pen = options.penalizer;
     let min = bfgs(operation, [0.1; 4], |y| objective(&p, y, pen))?;
     interior(operation, &min.x)?;
     let mut theta = min.x.map(f64::exp);
     let h = hessian(&min.x, |y| objective(&p, y, pen).1);
-    let mut se = standard_errors(operation, &h, &theta, p.len() as f64)?;
+    let mut se = standard_errors(operation, &h, &theta, p.customers)?;
+    // The log-likelihood on the scaled times differs from the one on the
+    // histories' times by −x ln(scale) per customer (every rate model's
+    // density carries a factor λˣ, so time units enter as scaleˣ).
+    let scaled = -objective(&p, &min.x, 0.0).0 * p.customers;
+    let repeat: f64 = (0..p.len())
+        .map(|i| p.weight[i] * p.xs[p.index[i] as usize])
+        .sum();
+    let log_likelihood = scaled + repeat * p.scale.ln();
     theta[1] /= p.scale;
     se[1] /= p.scale;
-    Ok((theta, se))
+    Ok((theta, se, log_likelihood))
 }
 
 /// Refuses an empty input or a bad penalizer; prepares the histories.
@@ -297,52 +307,67 @@ fn objective(p: &Prepared, y: &[f64; 4], penalizer: f64) -> (f64, [f64; 4]) {
     if ![r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0) {
         return (f64::INFINITY, [0.0; 4]);
     }
-    // Per distinct x: the gamma and digamma terms.
+    // Per distinct x: the gamma and digamma terms, and A4's constant.
     let (lg_r, lg_ab, lg_b) = (ln_gamma(r), ln_gamma(a + b), ln_gamma(b));
     let (dg_r, dg_ab, dg_b) = (digamma(r), digamma(a + b), digamma(b));
-    let per_x: Vec<[f64; 5]> =
-        p.xs.iter()
-            .map(|&x| {
-                let a1 = ln_gamma(r + x) - lg_r + r * alpha.ln();
-                let a2 = lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
-                let d_r = digamma(r + x) - dg_r + alpha.ln();
-                let d_a = dg_ab - digamma(a + b + x);
-                let d_b = d_a + digamma(b + x) - dg_b;
-                [a1 + a2, d_r, d_a, d_b, x]
-            })
-            .collect();
-    let (ln_a, mut ll) = (a.ln(), 0.0);
+    let (ln_a, ln_alpha) = (a.ln(), alpha.ln());
+    let per_x: Vec<[f64; 7]> = p
+        .xs
+        .iter()
+        .map(|&x| {
+            let a1 = ln_gamma(r + x) - lg_r + r * ln_alpha;
+            let a2 = lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
+            let d_r = digamma(r + x) - dg_r + ln_alpha;
+            let d_a = dg_ab - digamma(a + b + x);
+            let d_b = d_a + digamma(b + x) - dg_b;
+            // Only used for x > 0 (b + x − 1 > 0 there).
+            let bx1 = b + x - 1.0;
+            [a1 + a2, d_r, d_a, d_b, x, ln_a - bx1.ln(), 1.0 / bx1]
+        })
+        .collect();
+    // Per distinct age: ln(α + T) and 1 / (α + T).
+    let per_age: Vec<(f64, f64)> = p
+        .ages
+        .iter()
+        .map(|&t| ((alpha + t).ln(), 1.0 / (alpha + t)))
+        .collect();
+    let mut ll = 0.0;
     let mut g = [0.0f64; 4]; // d ll / d θ
     for i in 0..p.len() {
-        let [base, d_r, d_a, d_b, x] = per_x[p.index[i] as usize];
+        let [base, d_r, d_a, d_b, x, c4, inv_bx1] = per_x[p.index[i] as usize];
+        let (l_at, inv_at) = per_age[p.age_index[i] as usize];
+        let wt = p.weight[i];
         let rx = r + x;
-        let at = alpha + p.age[i];
-        let a3 = -rx * at.ln();
-        // d/dθ of A3: (r, α) only.
+        let a3 = -rx * l_at;
         let (mut gr, mut galpha, mut ga, mut gb) = (d_r, r / alpha, d_a, d_b);
         if x == 0.0 {
-            ll += base + a3;
-            gr += -at.ln();
-            galpha += -rx / at;
+            ll += wt * (base + a3);
+            gr -= l_at;
+            galpha -= rx * inv_at;
         } else {
             let ar = alpha + p.recency[i];
-            let a4 = ln_a - (b + x - 1.0).ln() - rx * ar.ln();
-            let m = a3.max(a4);
-            let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
-            let s = e3 + e4;
-            ll += base + m + s.ln();
-            let (w3, w4) = (e3 / s, e4 / s);
-            gr += -w3 * at.ln() - w4 * ar.ln();
-            galpha += -w3 * rx / at - w4 * rx / ar;
+            let l_ar = ar.ln();
+            let a4 = c4 - rx * l_ar;
+            // ln(e^A3 + e^A4) with one exp: the larger plus ln(1 + e^−|d|).
+            // (ln of 1 + e rather than ln_1p: e is in (0, 1], where the
+            // two differ by less than 1e-16, and ln is much cheaper.)
+            let e = (-(a4 - a3).abs()).exp();
+            let one_e = 1.0 + e;
+            let big = 1.0 / one_e;
+            let small = e * big;
+            let (w3, w4) = if a3 >= a4 { (big, small) } else { (small, big) };
+            ll += wt * (base + a3.max(a4) + one_e.ln());
+            gr -= w3 * l_at + w4 * l_ar;
+            galpha -= rx * (w3 * inv_at + w4 / ar);
             ga += w4 / a;
-            gb += -w4 / (b + x - 1.0);
+            gb -= w4 * inv_bx1;
         }
-        g[0] += gr;
-        g[1] += galpha;
-        g[2] += ga;
-        g[3] += gb;
+        g[0] += wt * gr;
+        g[1] += wt * galpha;
+        g[2] += wt * ga;
+        g[3] += wt * gb;
     }
-    let n = p.len() as f64;
+    let n = p.customers;
     let theta = [r, alpha, a, b];
     let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
     let grad = std::array::from_fn(|k| theta[k] * (-g[k] / n + 2.0 * penalizer * theta[k]));

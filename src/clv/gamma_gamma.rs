@@ -168,11 +168,12 @@ impl GammaGamma {
             ));
         }
         let pen = options.penalizer;
-        let min = bfgs("Gamma-Gamma fit", [0.1; 3], |y| objective(spends, y, pen))?;
+        let prepared = PreparedSpends::new(spends);
+        let min = bfgs("Gamma-Gamma fit", [0.1; 3], |y| objective(&prepared, y, pen))?;
         interior("Gamma-Gamma fit", &min.x)?;
         let theta = min.x.map(f64::exp);
         let model = GammaGamma::new(theta[0], theta[1], theta[2])?;
-        let h = hessian(&min.x, |y| objective(spends, y, pen).1);
+        let h = hessian(&min.x, |y| objective(&prepared, y, pen).1);
         let n = spends.len() as f64;
         let se = standard_errors("Gamma-Gamma fit", &h, &theta, n)?;
         let standard_errors = GammaGamma {
@@ -241,27 +242,71 @@ pub fn frequency_value_correlation(spends: &[Spend]) -> Option<f64> {
     r.is_finite().then_some(r)
 }
 
+/// Spends arranged for repeated evaluation: the distinct frequencies
+/// (the gamma functions of `px` and `px + q` are computed once per
+/// distinct x), and per record its x's index, `x m`, and the constant
+/// `(px−1) ln m + px ln x` split into its parts.
+struct PreparedSpends {
+    xs: Vec<f64>,
+    index: Vec<u32>,
+    /// x · m.
+    total: Vec<f64>,
+    /// ln m + ln x (the coefficient of p·x), and ln m.
+    ln_mx: Vec<f64>,
+    ln_m: Vec<f64>,
+}
+
+impl PreparedSpends {
+    fn new(spends: &[Spend]) -> PreparedSpends {
+        let mut xs: Vec<u64> = spends.iter().map(|s| s.frequency).collect();
+        xs.sort_unstable();
+        xs.dedup();
+        PreparedSpends {
+            index: spends
+                .iter()
+                .map(|s| xs.partition_point(|&x| x < s.frequency) as u32)
+                .collect(),
+            xs: xs.iter().map(|&x| x as f64).collect(),
+            total: spends.iter().map(|s| s.frequency as f64 * s.mean_value).collect(),
+            ln_mx: spends
+                .iter()
+                .map(|s| s.mean_value.ln() + (s.frequency as f64).ln())
+                .collect(),
+            ln_m: spends.iter().map(|s| s.mean_value.ln()).collect(),
+        }
+    }
+}
+
 /// The mean negative log-likelihood plus the penalizer, and its gradient
 /// over `y = ln θ`.
-fn objective(spends: &[Spend], y: &[f64; 3], penalizer: f64) -> (f64, [f64; 3]) {
+fn objective(s: &PreparedSpends, y: &[f64; 3], penalizer: f64) -> (f64, [f64; 3]) {
     let [p, q, v] = y.map(f64::exp);
     if ![p, q, v].iter().all(|t| t.is_finite() && *t > 0.0) {
         return (f64::INFINITY, [0.0; 3]);
     }
     let (lg_q, dg_q, ln_v) = (ln_gamma(q), digamma(q), v.ln());
+    // Per distinct x: ln Γ(px+q) − ln Γ(px) − ln Γ(q), ψ(px+q), ψ(px).
+    let per_x: Vec<[f64; 4]> = s
+        .xs
+        .iter()
+        .map(|&x| {
+            let px = p * x;
+            let d_pxq = digamma(px + q);
+            [ln_gamma(px + q) - ln_gamma(px) - lg_q, d_pxq, digamma(px), x]
+        })
+        .collect();
     let (mut ll, mut g) = (0.0, [0.0f64; 3]);
-    for s in spends {
-        let (x, m) = (s.frequency as f64, s.mean_value);
-        let (px, xm) = (p * x, x * m);
-        let ln_xmv = (xm + v).ln();
-        ll += ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_v + (px - 1.0) * m.ln() + px * x.ln()
-            - (px + q) * ln_xmv;
-        let d_pxq = digamma(px + q);
-        g[0] += x * (d_pxq - digamma(px) + m.ln() + x.ln() - ln_xmv);
+    for i in 0..s.index.len() {
+        let [lg, d_pxq, d_px, x] = per_x[s.index[i] as usize];
+        let px = p * x;
+        let xmv = s.total[i] + v;
+        let ln_xmv = xmv.ln();
+        ll += lg + q * ln_v + px * s.ln_mx[i] - s.ln_m[i] - (px + q) * ln_xmv;
+        g[0] += x * (d_pxq - d_px + s.ln_mx[i] - ln_xmv);
         g[1] += d_pxq - dg_q + ln_v - ln_xmv;
-        g[2] += q / v - (px + q) / (xm + v);
+        g[2] += q / v - (px + q) / xmv;
     }
-    let n = spends.len() as f64;
+    let n = s.index.len() as f64;
     let theta = [p, q, v];
     let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
     if !value.is_finite() {
@@ -283,6 +328,7 @@ mod tests {
             .collect();
         for pen in [0.0, 0.05] {
             let y = [0.8, 0.3, 1.9];
+            let s = PreparedSpends::new(&s);
             let (_, g) = objective(&s, &y, pen);
             for k in 0..3 {
                 let h = 1e-6;

@@ -107,42 +107,74 @@ impl History {
     }
 }
 
-/// Histories arranged for repeated evaluation: the distinct frequencies
-/// (so the gamma functions of `x` are computed once per distinct value),
-/// each customer's index into them, and the times scaled so that the
-/// largest age is 1 (as `lifetimes` scales them, for the optimiser's
-/// conditioning).
+/// Histories arranged for repeated evaluation: identical histories
+/// merged into one row with a weight (the likelihood depends on a
+/// customer only through (x, t_x, T)), the distinct frequencies (so the
+/// gamma functions of `x` are computed once per distinct value), each
+/// row's index into them, and the times scaled so that the largest age is
+/// 1 (as `lifetimes` scales them, for the optimiser's conditioning).
 pub(crate) struct Prepared {
     pub(crate) xs: Vec<f64>,
     pub(crate) index: Vec<u32>,
     pub(crate) recency: Vec<f64>,
     pub(crate) age: Vec<f64>,
+    /// The distinct scaled ages, and each row's index into them (ages
+    /// take few values: observation ends are calendar periods).
+    pub(crate) ages: Vec<f64>,
+    pub(crate) age_index: Vec<u32>,
+    /// How many customers each row stands for.
+    pub(crate) weight: Vec<f64>,
+    /// The number of customers (the sum of the weights).
+    pub(crate) customers: f64,
     /// The factor applied to the times: 1 / the largest age.
     pub(crate) scale: f64,
 }
 
 impl Prepared {
-    /// The histories, scaled by `1 / max T` (by 1 if every T is 0).
+    /// The histories, merged and scaled by `1 / max T` (by 1 if every T
+    /// is 0).
     pub(crate) fn new(histories: &[History]) -> Prepared {
         let max_age = histories.iter().fold(0.0f64, |m, h| m.max(h.age));
         let scale = if max_age > 0.0 { 1.0 / max_age } else { 1.0 };
-        let mut distinct: Vec<u64> = histories.iter().map(|h| h.frequency).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let index = histories
+        let mut keys: Vec<(u64, u64, u64)> = histories
             .iter()
-            .map(|h| distinct.partition_point(|&x| x < h.frequency) as u32)
+            .map(|h| (h.frequency, h.recency.to_bits(), h.age.to_bits()))
+            .collect();
+        keys.sort_unstable();
+        let mut rows: Vec<((u64, u64, u64), f64)> = Vec::new();
+        for k in keys {
+            match rows.last_mut() {
+                Some((last, w)) if *last == k => *w += 1.0,
+                _ => rows.push((k, 1.0)),
+            }
+        }
+        let mut distinct: Vec<u64> = rows.iter().map(|r| r.0 .0).collect();
+        distinct.dedup(); // sorted by x already
+        let index = rows
+            .iter()
+            .map(|r| distinct.partition_point(|&x| x < r.0 .0) as u32)
+            .collect();
+        let mut ages: Vec<u64> = rows.iter().map(|r| r.0 .2).collect();
+        ages.sort_unstable();
+        ages.dedup();
+        let age_index = rows
+            .iter()
+            .map(|r| ages.partition_point(|&t| t < r.0 .2) as u32)
             .collect();
         Prepared {
+            ages: ages.iter().map(|&t| f64::from_bits(t) * scale).collect(),
+            age_index,
             xs: distinct.iter().map(|&x| x as f64).collect(),
             index,
-            recency: histories.iter().map(|h| h.recency * scale).collect(),
-            age: histories.iter().map(|h| h.age * scale).collect(),
+            recency: rows.iter().map(|r| f64::from_bits(r.0 .1) * scale).collect(),
+            age: rows.iter().map(|r| f64::from_bits(r.0 .2) * scale).collect(),
+            weight: rows.iter().map(|r| r.1).collect(),
+            customers: histories.len() as f64,
             scale,
         }
     }
 
-    /// The number of customers.
+    /// The number of distinct rows.
     pub(crate) fn len(&self) -> usize {
         self.index.len()
     }

@@ -108,10 +108,11 @@ impl MbgNbd {
     ///
     /// As [`BgNbd::fit`](super::BgNbd::fit).
     pub fn fit(histories: &[History], options: &FitOptions) -> Result<Fit<MbgNbd>> {
-        let (theta, se) = fit_rate_model("MBG/NBD fit", histories, options, objective)?;
+        let (theta, se, log_likelihood) =
+            fit_rate_model("MBG/NBD fit", histories, options, objective)?;
         let model = MbgNbd::new(theta[0], theta[1], theta[2], theta[3])?;
         Ok(Fit {
-            log_likelihood: model.total_log_likelihood(histories),
+            log_likelihood,
             params: model,
             standard_errors: MbgNbd {
                 r: se[0],
@@ -220,20 +221,21 @@ fn objective(p: &Prepared, y: &[f64; 4], penalizer: f64) -> (f64, [f64; 4]) {
     let (mut ll, mut g) = (0.0, [0.0f64; 4]);
     for i in 0..p.len() {
         let [base, d_r, d_a, d_b, x] = per_x[p.index[i] as usize];
+        let wt = p.weight[i];
         let rx = r + x;
         let (at, ar) = (alpha + p.age[i], alpha + p.recency[i]);
         let (l_at, l_ar) = (at.ln(), ar.ln());
         let a3 = -rx * l_at;
         let a4 = ln_a - (b + x).ln() + rx * (l_at - l_ar);
-        ll += base + a3 + log_add_exp(a4, 0.0);
+        ll += wt * (base + a3 + log_add_exp(a4, 0.0));
         // σ(A4): the weight of the drop-out term.
         let w = 1.0 / (1.0 + (-a4).exp());
-        g[0] += d_r - l_at + w * (l_at - l_ar);
-        g[1] += r / alpha - rx / at + w * rx * (1.0 / at - 1.0 / ar);
-        g[2] += d_a + w / a;
-        g[3] += d_b - w / (b + x);
+        g[0] += wt * (d_r - l_at + w * (l_at - l_ar));
+        g[1] += wt * (r / alpha - rx / at + w * rx * (1.0 / at - 1.0 / ar));
+        g[2] += wt * (d_a + w / a);
+        g[3] += wt * (d_b - w / (b + x));
     }
-    let n = p.len() as f64;
+    let n = p.customers;
     let theta = [r, alpha, a, b];
     let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
     if !value.is_finite() {
