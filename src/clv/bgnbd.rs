@@ -311,20 +311,19 @@ fn objective(p: &Prepared, y: &[f64; 4], penalizer: f64) -> (f64, [f64; 4]) {
     let (lg_r, lg_ab, lg_b) = (ln_gamma(r), ln_gamma(a + b), ln_gamma(b));
     let (dg_r, dg_ab, dg_b) = (digamma(r), digamma(a + b), digamma(b));
     let (ln_a, ln_alpha) = (a.ln(), alpha.ln());
-    let per_x: Vec<[f64; 7]> = p
-        .xs
-        .iter()
-        .map(|&x| {
-            let a1 = ln_gamma(r + x) - lg_r + r * ln_alpha;
-            let a2 = lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
-            let d_r = digamma(r + x) - dg_r + ln_alpha;
-            let d_a = dg_ab - digamma(a + b + x);
-            let d_b = d_a + digamma(b + x) - dg_b;
-            // Only used for x > 0 (b + x − 1 > 0 there).
-            let bx1 = b + x - 1.0;
-            [a1 + a2, d_r, d_a, d_b, x, ln_a - bx1.ln(), 1.0 / bx1]
-        })
-        .collect();
+    let per_x: Vec<[f64; 7]> =
+        p.xs.iter()
+            .map(|&x| {
+                let a1 = ln_gamma(r + x) - lg_r + r * ln_alpha;
+                let a2 = lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
+                let d_r = digamma(r + x) - dg_r + ln_alpha;
+                let d_a = dg_ab - digamma(a + b + x);
+                let d_b = d_a + digamma(b + x) - dg_b;
+                // Only used for x > 0 (b + x − 1 > 0 there).
+                let bx1 = b + x - 1.0;
+                [a1 + a2, d_r, d_a, d_b, x, ln_a - bx1.ln(), 1.0 / bx1]
+            })
+            .collect();
     // Per distinct age: ln(α + T) and 1 / (α + T).
     let per_age: Vec<(f64, f64)> = p
         .ages

@@ -169,7 +169,9 @@ impl GammaGamma {
         }
         let pen = options.penalizer;
         let prepared = PreparedSpends::new(spends);
-        let min = bfgs("Gamma-Gamma fit", [0.1; 3], |y| objective(&prepared, y, pen))?;
+        let min = bfgs("Gamma-Gamma fit", [0.1; 3], |y| {
+            objective(&prepared, y, pen)
+        })?;
         interior("Gamma-Gamma fit", &min.x)?;
         let theta = min.x.map(f64::exp);
         let model = GammaGamma::new(theta[0], theta[1], theta[2])?;
@@ -267,7 +269,10 @@ impl PreparedSpends {
                 .map(|s| xs.partition_point(|&x| x < s.frequency) as u32)
                 .collect(),
             xs: xs.iter().map(|&x| x as f64).collect(),
-            total: spends.iter().map(|s| s.frequency as f64 * s.mean_value).collect(),
+            total: spends
+                .iter()
+                .map(|s| s.frequency as f64 * s.mean_value)
+                .collect(),
             ln_mx: spends
                 .iter()
                 .map(|s| s.mean_value.ln() + (s.frequency as f64).ln())
@@ -286,15 +291,19 @@ fn objective(s: &PreparedSpends, y: &[f64; 3], penalizer: f64) -> (f64, [f64; 3]
     }
     let (lg_q, dg_q, ln_v) = (ln_gamma(q), digamma(q), v.ln());
     // Per distinct x: ln Γ(px+q) − ln Γ(px) − ln Γ(q), ψ(px+q), ψ(px).
-    let per_x: Vec<[f64; 4]> = s
-        .xs
-        .iter()
-        .map(|&x| {
-            let px = p * x;
-            let d_pxq = digamma(px + q);
-            [ln_gamma(px + q) - ln_gamma(px) - lg_q, d_pxq, digamma(px), x]
-        })
-        .collect();
+    let per_x: Vec<[f64; 4]> =
+        s.xs.iter()
+            .map(|&x| {
+                let px = p * x;
+                let d_pxq = digamma(px + q);
+                [
+                    ln_gamma(px + q) - ln_gamma(px) - lg_q,
+                    d_pxq,
+                    digamma(px),
+                    x,
+                ]
+            })
+            .collect();
     let (mut ll, mut g) = (0.0, [0.0f64; 3]);
     for i in 0..s.index.len() {
         let [lg, d_pxq, d_px, x] = per_x[s.index[i] as usize];

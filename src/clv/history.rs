@@ -166,8 +166,14 @@ impl Prepared {
             age_index,
             xs: distinct.iter().map(|&x| x as f64).collect(),
             index,
-            recency: rows.iter().map(|r| f64::from_bits(r.0 .1) * scale).collect(),
-            age: rows.iter().map(|r| f64::from_bits(r.0 .2) * scale).collect(),
+            recency: rows
+                .iter()
+                .map(|r| f64::from_bits(r.0 .1) * scale)
+                .collect(),
+            age: rows
+                .iter()
+                .map(|r| f64::from_bits(r.0 .2) * scale)
+                .collect(),
             weight: rows.iter().map(|r| r.1).collect(),
             customers: histories.len() as f64,
             scale,
