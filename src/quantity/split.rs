@@ -305,4 +305,57 @@ mod tests {
         split_integer(i128::MAX, &[u64::MAX, 1], &mut out).unwrap();
         assert_eq!(out[0] + out[1], i128::MAX);
     }
+
+    /// The signed rule computed independently: the running share
+    /// `total × Rₖ / sum` rounded half to even with Euclidean division
+    /// after making the denominator positive.
+    fn reference_signed(total: i128, weights: &[i128]) -> Vec<i128> {
+        let sum: i128 = weights.iter().sum();
+        let (mut running, mut prev, mut out) = (0i128, 0i128, Vec::new());
+        for &w in weights {
+            running += w;
+            let (mut num, mut den) = (total * running, sum);
+            if den < 0 {
+                num = -num;
+                den = -den;
+            }
+            let (q, r) = (num.div_euclid(den), num.rem_euclid(den));
+            let rounded = if 2 * r > den || (2 * r == den && q.rem_euclid(2) == 1) {
+                q + 1
+            } else {
+                q
+            };
+            out.push(rounded - prev);
+            prev = rounded;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Signed splits (negative totals, negative weights, negative
+        /// sums, exact halves) follow the rule and add back exactly.
+        #[test]
+        fn split_signed_matches_the_rule(total in -1_000i128..1_000, weights in proptest::collection::vec(-6i128..7, 1..8)) {
+            let sum: i128 = weights.iter().sum();
+            proptest::prop_assume!(sum != 0);
+            let got = split_signed(total, &weights).unwrap();
+            proptest::prop_assert_eq!(got.iter().sum::<i128>(), total);
+            proptest::prop_assert_eq!(got, reference_signed(total, &weights));
+        }
+    }
+
+    #[test]
+    fn signed_halves_go_to_even() {
+        // 3 split over weights (1, 1): running shares 1.5 → 2, 3 → 3.
+        assert_eq!(split_signed(3, &[1, 1]).unwrap(), vec![2, 1]);
+        assert_eq!(split_signed(-3, &[1, 1]).unwrap(), vec![-2, -1]);
+        // A negative sum: 5 × (−1) / (−2) = 2.5 → 2; then 5.
+        assert_eq!(split_signed(5, &[-1, -1]).unwrap(), vec![2, 3]);
+        // Remainders of the other sign than the denominator: −7 × 1 / 3.
+        assert_eq!(
+            split_signed(-7, &[1, 2]).unwrap(),
+            reference_signed(-7, &[1, 2])
+        );
+        assert!(split_signed(5, &[1, -1]).is_err());
+    }
 }
