@@ -14,8 +14,8 @@
 //! `customer_id,date,amount` (`YYYY-MM-DD`), summarized per `--period`
 //! (`day`, `week` or `month`; default `day`) up to `--observation-end`
 //! (default: the last date in the file), in `--currency` (default USD).
-//! Models: `bgnbd` (or `bg_nbd`), `mbg_nbd` and `gamma_gamma`;
-//! `pareto_nbd` is not implemented yet (a usage error). Output follows
+//! Models: `bgnbd` (or `bg_nbd`), `mbg_nbd`, `pareto_nbd` and
+//! `gamma_gamma`. Output follows
 //! `examples/README.md`.
 
 mod common;
@@ -27,13 +27,13 @@ use chrono::NaiveDate;
 use common::{print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::clv::{
     frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, MbgNbd,
-    PeriodLength, Spend, Transaction,
+    ParetoNbd, PeriodLength, Spend, Transaction,
 };
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
 
 const TOOL: &str = "clv";
-const USAGE: &str = "clv FILE.csv --model bgnbd|mbg_nbd|gamma_gamma [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE]";
+const USAGE: &str = "clv FILE.csv --model bgnbd|mbg_nbd|pareto_nbd|gamma_gamma [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE]";
 
 /// One customer as read: the id as in the file, the history, the mean
 /// value of repeat purchases (if any).
@@ -65,9 +65,7 @@ fn main() {
         Some("bgnbd" | "bg_nbd") => "bgnbd",
         Some("gamma_gamma") => "gamma_gamma",
         Some("mbg_nbd" | "mbgnbd") => "mbg_nbd",
-        Some(m @ "pareto_nbd") => {
-            usage_error(TOOL, USAGE, &format!("--model {m} is not implemented yet"))
-        }
+        Some("pareto_nbd" | "paretonbd") => "pareto_nbd",
         Some(m) => usage_error(TOOL, USAGE, &format!("--model: unknown model {m:?}")),
         None => usage_error(TOOL, USAGE, "--model is required"),
     };
@@ -188,6 +186,8 @@ fn main() {
     out.insert("model".into(), json!(model));
     let names: &[&str] = if gamma_gamma {
         &GammaGamma::NAMES
+    } else if model == "pareto_nbd" {
+        &ParetoNbd::NAMES
     } else {
         &BgNbd::NAMES
     };
@@ -250,35 +250,50 @@ fn main() {
         let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
         // Both purchase models give r, alpha, a, b and the same predictions.
         type Predict = Box<dyn Fn(&History) -> (f64, Option<f64>)>;
-        let fit: Result<(Vec<f64>, Vec<f64>, f64, Predict), revops::Error> = if model == "mbg_nbd" {
-            MbgNbd::fit(&histories, &FitOptions::default()).map(|f| {
-                let m = f.params;
-                let predict: Predict = Box::new(move |h| {
-                    let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
-                    (m.probability_alive(h), e)
-                });
-                (
-                    f.params.params().to_vec(),
-                    f.standard_errors.params().to_vec(),
-                    f.log_likelihood,
-                    predict,
-                )
-            })
-        } else {
-            BgNbd::fit(&histories, &FitOptions::default()).map(|f| {
-                let m = f.params;
-                let predict: Predict = Box::new(move |h| {
-                    let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
-                    (m.probability_alive(h), e)
-                });
-                (
-                    f.params.params().to_vec(),
-                    f.standard_errors.params().to_vec(),
-                    f.log_likelihood,
-                    predict,
-                )
-            })
-        };
+        let fit: Result<(Vec<f64>, Vec<f64>, f64, Predict), revops::Error> =
+            if model == "pareto_nbd" {
+                ParetoNbd::fit(&histories, &FitOptions::default()).map(|f| {
+                    let m = f.params;
+                    let predict: Predict = Box::new(move |h| {
+                        let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                        (m.probability_alive(h).unwrap_or(f64::NAN), e)
+                    });
+                    (
+                        f.params.params().to_vec(),
+                        f.standard_errors.params().to_vec(),
+                        f.log_likelihood,
+                        predict,
+                    )
+                })
+            } else if model == "mbg_nbd" {
+                MbgNbd::fit(&histories, &FitOptions::default()).map(|f| {
+                    let m = f.params;
+                    let predict: Predict = Box::new(move |h| {
+                        let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                        (m.probability_alive(h), e)
+                    });
+                    (
+                        f.params.params().to_vec(),
+                        f.standard_errors.params().to_vec(),
+                        f.log_likelihood,
+                        predict,
+                    )
+                })
+            } else {
+                BgNbd::fit(&histories, &FitOptions::default()).map(|f| {
+                    let m = f.params;
+                    let predict: Predict = Box::new(move |h| {
+                        let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                        (m.probability_alive(h), e)
+                    });
+                    (
+                        f.params.params().to_vec(),
+                        f.standard_errors.params().to_vec(),
+                        f.log_likelihood,
+                        predict,
+                    )
+                })
+            };
         extra.insert("fit_ms", ms(fit_started));
         extra.insert("customers_fitted", json!(histories.len()));
         match fit {

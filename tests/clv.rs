@@ -313,6 +313,92 @@ fn mbgnbd_equals_the_integrals_of_its_definition() {
     }
 }
 
+/// ∫ f(v) Gamma(v; shape, rate) dv by Simpson's rule after v = w^(1/shape).
+fn over_gamma(shape: f64, rate: f64, f: impl Fn(f64) -> f64, n: usize) -> f64 {
+    let norm = (shape * rate.ln() - libm_lgamma(shape) - shape.ln()).exp();
+    let w_max = (60.0 / rate).powf(shape);
+    simpson(
+        |w| {
+            let v = w.powf(1.0 / shape);
+            f(v) * (-rate * v).exp()
+        },
+        0.0,
+        w_max,
+        n,
+    ) * norm
+}
+
+/// Pareto/NBD at the published CDNOW fit: the likelihood, P(alive) and the
+/// expected purchases equal integrals over λ ~ Gamma(r, α) and μ ~
+/// Gamma(s, β) of the model's story (purchases at rate λ until an
+/// exponential lifetime of rate μ ends).
+#[test]
+fn pareto_nbd_equals_the_integrals_of_its_definition() {
+    let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    let [r, alpha, s, beta] = m.params();
+    let both = |f: &dyn Fn(f64, f64) -> f64| {
+        over_gamma(r, alpha, |l| over_gamma(s, beta, |mu| f(l, mu), 1200), 2400)
+    };
+    for &(x, tx, t) in &[
+        (0u64, 0.0, 38.86),
+        (1, 5.0, 30.0),
+        (2, 30.43, 38.86),
+        (6, 20.0, 39.0),
+        (3, 39.0, 39.0),
+    ] {
+        let xf = x as f64;
+        let h = History::new(x, tx, t).unwrap();
+        let alive = |l: f64, mu: f64| l.powf(xf) * (-(l + mu) * t).exp();
+        let lik = both(&|l, mu| {
+            // μ/(λ+μ) (e^−(λ+μ)t_x − e^−(λ+μ)T), 0 at λ = μ = 0.
+            let k = l + mu;
+            let died = if k == 0.0 {
+                0.0
+            } else {
+                l.powf(xf) * mu / k * ((-k * tx).exp() - (-k * t).exp())
+            };
+            alive(l, mu) + died
+        });
+        let got = m.log_likelihood(&h).unwrap().exp();
+        assert!(close(got, lik, 1e-6), "({x}, {tx}, {t}): {got} vs {lik}");
+        let pa = both(&|l, mu| alive(l, mu)) / lik;
+        assert!(
+            close(m.probability_alive(&h).unwrap(), pa, 1e-5),
+            "({x}, {tx}, {t})"
+        );
+        let per_life = |l: f64, mu: f64, t: f64| {
+            if mu == 0.0 {
+                l * t
+            } else {
+                l / mu * -(-mu * t).exp_m1()
+            }
+        };
+        let future = both(&|l, mu| alive(l, mu) * per_life(l, mu, 39.0)) / lik;
+        let e = m.conditional_expected_purchases(&h, 39.0).unwrap();
+        assert!(close(e, future, 1e-5), "({x}, {tx}, {t}): {e} vs {future}");
+    }
+    for t in [1.0, 39.0] {
+        let want = both(&|l, mu| {
+            if mu == 0.0 {
+                l * t
+            } else {
+                l / mu * -(-mu * t).exp_m1()
+            }
+        });
+        assert!(close(m.expected_purchases(t).unwrap(), want, 1e-6), "{t}");
+    }
+    // Both branches of the series (α above and below β) against each other
+    // near α = β: the likelihood is continuous there.
+    let h = History::new(3, 12.0, 30.0).unwrap();
+    let below = ParetoNbd::new(0.553, 11.669 - 1e-9, 0.606, 11.669).unwrap();
+    let above = ParetoNbd::new(0.553, 11.669 + 1e-9, 0.606, 11.669).unwrap();
+    let (lb, la) = (
+        below.log_likelihood(&h).unwrap(),
+        above.log_likelihood(&h).unwrap(),
+    );
+    assert!((lb - la).abs() < 1e-8, "{lb} vs {la}");
+}
+
 // ------------------------------------------------------------ simulation
 
 /// SplitMix64: a small, seeded generator for the simulations.
@@ -453,6 +539,47 @@ fn mbgnbd_fit_recovers_simulated_parameters() {
             se[i]
         );
     }
+}
+
+#[test]
+fn pareto_nbd_fit_recovers_simulated_parameters() {
+    let truth = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    let [r, alpha, s, beta] = truth.params();
+    let mut rng = Rng(31);
+    let data: Vec<History> = (0..20_000)
+        .map(|_| {
+            let t = 27.0 + (rng.next() % 85) as f64 / 7.0;
+            let lambda = rng.gamma(r) / alpha;
+            let mu = rng.gamma(s) / beta;
+            let end = rng.exponential(mu).min(t);
+            let (mut x, mut now, mut last) = (0u64, 0.0, 0.0);
+            loop {
+                now += rng.exponential(lambda);
+                if now > end {
+                    break;
+                }
+                x += 1;
+                last = now;
+            }
+            History::new(x, last, t).unwrap()
+        })
+        .collect();
+    let fit = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
+    let se = fit.standard_errors.params();
+    for (i, name) in ParetoNbd::NAMES.iter().enumerate() {
+        let (got, want) = (fit.params.params()[i], truth.params()[i]);
+        assert!(
+            (got - want).abs() < 4.0 * se[i],
+            "{name}: {got} vs {want} (se {})",
+            se[i]
+        );
+    }
+    let ll = truth.total_log_likelihood(&data).unwrap();
+    assert!(
+        fit.log_likelihood >= ll - 1e-6,
+        "{} vs {ll}",
+        fit.log_likelihood
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! | step | item |
 //! |---|---|
 //! | transactions → RFM per customer | [`summarize`], [`calibration_and_holdout`] ([`PeriodLength`]: day, week, month) |
-//! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005), [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007) |
+//! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005), [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007), [`ParetoNbd`] (Schmittlein, Morrison & Colombo 1987) |
 //! | how much per purchase | [`GammaGamma`] (Fader, Hardie & Lee 2005, "RFM and CLV") |
 //! | what the customer is worth | [`discounted_clv`] (margin per period, discounted; feeds [`ltv_to_cac`](crate::metrics::customer::ltv_to_cac) and [`cac_payback_months`](crate::metrics::customer::cac_payback_months)) |
 //!
@@ -51,14 +51,13 @@
 //! assert!(BgNbd::fit(&histories[..4], &FitOptions::default()).is_err());
 //! # Ok::<(), revops::Error>(())
 //! ```
-//!
-//! Not yet here: the Pareto/NBD model.
 
 mod bgnbd;
 mod gamma_gamma;
 mod history;
 mod mbgnbd;
 mod optimize;
+mod pareto;
 mod rfm;
 mod special;
 mod value;
@@ -67,6 +66,7 @@ pub use bgnbd::BgNbd;
 pub use gamma_gamma::{frequency_value_correlation, GammaGamma, Spend};
 pub use history::History;
 pub use mbgnbd::MbgNbd;
+pub use pareto::ParetoNbd;
 pub use rfm::{
     calibration_and_holdout, summarize, CalibrationHoldout, CustomerRfm, PeriodLength, Summary,
     Transaction,
