@@ -1,4 +1,4 @@
-//! Lifetime-value fits: BG/NBD, MBG/NBD and Gamma-Gamma on 2,357
+//! Lifetime-value fits: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on 2,357
 //! customers (CDNOW's size and shape, drawn from the published CDNOW
 //! parameters), against a derivative-free fit (Nelder–Mead on the public
 //! log-likelihood) as the baseline in the same run; and BG/NBD on
@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
-use revops::clv::{BgNbd, FitOptions, GammaGamma, History, MbgNbd, Spend};
+use revops::clv::{BgNbd, FitOptions, GammaGamma, History, MbgNbd, ParetoNbd, Spend};
 
 /// A uniform number in (0, 1).
 fn uniform(rng: &mut Rng) -> f64 {
@@ -160,6 +160,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("mbgnbd_fit", |b| {
         b.iter(|| MbgNbd::fit(black_box(&histories), &opts).expect("fits"))
+    });
+    g.bench_function("pareto_nbd_fit", |b| {
+        b.iter(|| ParetoNbd::fit(black_box(&histories), &opts).expect("fits"))
     });
     g.bench_function("gamma_gamma_fit", |b| {
         b.iter(|| GammaGamma::fit(black_box(&spends), &opts).expect("fits"))
