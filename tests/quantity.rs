@@ -732,3 +732,25 @@ fn distribution_ratio_and_change_accessors() {
     assert!(Change::new(dec!(-0.1)).unwrap().is_negative());
     assert!(!Change::new(dec!(0.1)).unwrap().is_negative());
 }
+
+/// Ticks with more decimals than seconds can keep: rounded half to even to
+/// the places left (28 − the unit's decimals), then the point moved; the
+/// value stays within half a unit of the 28th place of the exact quotient.
+#[test]
+fn tick_seconds_round_past_28_places() {
+    use revops::quantity::TimeUnit;
+    let d = |s: &str| s.parse::<Decimal>().unwrap();
+    // 1.0000000000000000000000005 ns: 10^-9 s and 5 × 10^-34 s, which 28
+    // places cannot hold.
+    let got = TimeUnit::Nanosecond.seconds(d("1.0000000000000000000000005"));
+    assert_eq!(got, d("0.0000000010000000000000000000"));
+    assert_eq!(got.scale(), 28);
+    // A tie at the 19th place of the ticks goes to even.
+    let tie = TimeUnit::Nanosecond.seconds(d("2.00000000000000000015"));
+    assert_eq!(tie, d("0.0000000020000000000000000002"));
+    // Milliseconds keep 25 places of ticks.
+    let ms = TimeUnit::Millisecond.seconds(d("0.12345678901234567890123456"));
+    assert_eq!(ms, d("0.0001234567890123456789012346"));
+    // Within the 28 places nothing is rounded.
+    assert_eq!(TimeUnit::Microsecond.seconds(d("1.5")), d("0.0000015"));
+}

@@ -54,6 +54,11 @@ mod tests {
         // A sum exact only once trailing zeros are dropped still fits.
         let x = d("3961408125713216879677197516.8");
         assert_eq!(add(x, d("0.2")), Some(d("3961408125713216879677197517")));
+        // Aligned to two places the mantissa passes 96 bits (5 × 10^30);
+        // its trailing zeros come off until it fits again.
+        let big = d("50000000000000000000000000000");
+        assert_eq!(add(big, d("0.00")), Some(big));
+        assert_eq!(add(d("0.00"), big), Some(big));
     }
 }
 
@@ -302,5 +307,29 @@ mod wide_tests {
         assert_eq!(big.value(), None);
         big.add(-Decimal::MAX);
         assert_eq!(big.value(), Some(Decimal::MAX));
+    }
+
+    /// The JSON form of a sum: positive and negative, whole and fractional,
+    /// between −1 and 0 and between 0 and 1 (each sign rule of the
+    /// conversion from `floor + fraction`).
+    #[cfg(feature = "serde")]
+    #[test]
+    fn json_form_of_every_sign_and_part() {
+        for text in [
+            "0.5",
+            "-0.5",
+            "-3",
+            "3",
+            "0",
+            "-2.75",
+            "12.25",
+            "-0.0000000000000000000000000001",
+        ] {
+            let mut w = WideSum::default();
+            w.add(Decimal::from_str(text).unwrap());
+            let json = serde_json::to_string(&w).unwrap();
+            assert_eq!(json, format!("\"{text}\""), "{text}");
+            assert_eq!(serde_json::from_str::<WideSum>(&json).unwrap(), w);
+        }
     }
 }
