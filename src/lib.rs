@@ -51,6 +51,8 @@
 //!   the cent, and the channel ROI report.
 //! * [`pipeline`]: the sales pipeline from CRM deals (forecast roll-up,
 //!   velocity, quota pacing) and the marketing-to-sales hand-off.
+//! * [`clv`]: customer lifetime value: transactions to RFM, the BG/NBD,
+//!   MBG/NBD, Pareto/NBD and Gamma-Gamma models, discounted CLV.
 //! * [`playbook`]: the common questions about marketing and sales as typed
 //!   decisions.
 //! * [`Error`] and [`Result`]: one error type for the whole crate.
@@ -70,6 +72,9 @@
 //!   [`objective::Goal::assess`].
 //! * Do the teams work together? [`pipeline::HandoffState`] and the
 //!   alignment metrics in [`metrics::alignment`].
+//! * What is a customer worth, and is CAC paid back? [`clv::BgNbd::fit`]
+//!   and [`clv::GammaGamma::fit`], then [`clv::discounted_clv`] into
+//!   [`metrics::customer::ltv_to_cac`].
 //!
 //! # Policies
 //!
