@@ -654,3 +654,29 @@ fn partial_step_times_are_refused() {
     unknown["time_from_previous"] = serde_json::json!({});
     assert!(serde_json::from_value::<StepReport>(unknown).is_err());
 }
+
+/// A state whose chains have steps at the same second and a step exactly
+/// at the window's end reads back: the validation of a deserialized state
+/// accepts equal times and the window itself (both are legal chains).
+#[test]
+fn states_with_ties_and_the_window_edge_read_back() {
+    let ch = registry();
+    let events = [
+        FunnelEvent::new(1, 100, 0, ChannelId(0)),
+        FunnelEvent::new(1, 100, 1, ChannelId(0)), // the same second
+        FunnelEvent::new(1, 160, 2, ChannelId(0)), // exactly the window
+        FunnelEvent::new(2, 5, 0, ChannelId(1)),
+        FunnelEvent::new(2, 65, 1, ChannelId(1)), // exactly the window
+    ];
+    for modes in [&[][..], &["strict_order"][..], &["strict_once"][..]] {
+        let spec = spec(3, 60, modes);
+        let mut st = FunnelState::new(&spec);
+        st.add_events(&events, &ch).unwrap();
+        let json = serde_json::to_string(&st).unwrap();
+        let back: FunnelState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, st, "{modes:?}");
+        let report = back.finish(&ch);
+        assert_eq!(report.steps[2].users, 1, "{modes:?}");
+        assert_eq!(report.steps[1].users, 2, "{modes:?}");
+    }
+}
