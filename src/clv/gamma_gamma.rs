@@ -3,7 +3,7 @@
 //! analysis", Journal of Marketing Research 42(4); the note "The
 //! Gamma-Gamma model of monetary value" (Fader & Hardie, 2013).
 
-use super::optimize::{bfgs, hessian, interior, standard_errors};
+use super::optimize::{bfgs, hessian, interior, penalized_mean, standard_errors};
 use super::special::{digamma, ln_gamma};
 use super::{positive, Fit, FitOptions};
 use crate::error::{Error, Result};
@@ -317,16 +317,12 @@ fn objective(s: &PreparedSpends, y: &[f64; 3], penalizer: f64) -> (f64, [f64; 3]
     }
     let n = s.index.len() as f64;
     let theta = [p, q, v];
-    let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
-    if !value.is_finite() {
-        return (f64::INFINITY, [0.0; 3]);
-    }
-    let grad = std::array::from_fn(|k| theta[k] * (-g[k] / n + 2.0 * penalizer * theta[k]));
-    (value, grad)
+    penalized_mean(ll, &g, &theta, n, penalizer)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::optimize::assert_gradient_matches;
     use super::*;
 
     #[test]
@@ -335,18 +331,7 @@ mod tests {
             .iter()
             .map(|&(x, m)| Spend::new(x, m).unwrap())
             .collect();
-        for pen in [0.0, 0.05] {
-            let y = [0.8, 0.3, 1.9];
-            let s = PreparedSpends::new(&s);
-            let (_, g) = objective(&s, &y, pen);
-            for k in 0..3 {
-                let h = 1e-6;
-                let (mut up, mut down) = (y, y);
-                up[k] += h;
-                down[k] -= h;
-                let d = (objective(&s, &up, pen).0 - objective(&s, &down, pen).0) / (2.0 * h);
-                assert!((g[k] - d).abs() < 1e-6, "{k}: {} vs {d}", g[k]);
-            }
-        }
+        let s = PreparedSpends::new(&s);
+        assert_gradient_matches(|y, pen| objective(&s, y, pen), [0.8, 0.3, 1.9]);
     }
 }

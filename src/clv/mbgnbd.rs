@@ -5,6 +5,7 @@
 
 use super::bgnbd::{fit_rate_model, log_add_exp, time};
 use super::history::{History, Prepared};
+use super::optimize::penalized_mean;
 use super::special::{digamma, hyp2f1, ln_beta, ln_gamma};
 use super::{positive, Fit, FitOptions};
 use crate::error::{Error, Result};
@@ -237,16 +238,12 @@ fn objective(p: &Prepared, y: &[f64; 4], penalizer: f64) -> (f64, [f64; 4]) {
     }
     let n = p.customers;
     let theta = [r, alpha, a, b];
-    let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
-    if !value.is_finite() {
-        return (f64::INFINITY, [0.0; 4]);
-    }
-    let grad = std::array::from_fn(|k| theta[k] * (-g[k] / n + 2.0 * penalizer * theta[k]));
-    (value, grad)
+    penalized_mean(ll, &g, &theta, n, penalizer)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::optimize::assert_gradient_matches;
     use super::*;
 
     #[test]
@@ -261,17 +258,6 @@ mod tests {
         .map(|&(x, tx, t)| History::new(x, tx, t).unwrap())
         .collect();
         let p = Prepared::new(&hs);
-        for pen in [0.0, 0.1] {
-            let y = [-0.7, 0.4, 0.2, -0.3];
-            let (_, g) = objective(&p, &y, pen);
-            for k in 0..4 {
-                let h = 1e-6;
-                let (mut up, mut down) = (y, y);
-                up[k] += h;
-                down[k] -= h;
-                let d = (objective(&p, &up, pen).0 - objective(&p, &down, pen).0) / (2.0 * h);
-                assert!((g[k] - d).abs() < 1e-6, "{k}: {} vs {d}", g[k]);
-            }
-        }
+        assert_gradient_matches(|y, pen| objective(&p, y, pen), [-0.7, 0.4, 0.2, -0.3]);
     }
 }

@@ -66,6 +66,46 @@ pub(crate) fn standard_errors<const N: usize>(
     Ok(se)
 }
 
+/// The objective every fit minimises, from a total log-likelihood `ll`
+/// over `n` customers and its gradient `g` over θ: `−ll/n + penalizer ·
+/// Σ θ²` (`lifetimes`' penalized mean), with its gradient over `y = ln θ`;
+/// infinite (and a zero gradient) when not finite, which the line search
+/// reads as "too far".
+pub(crate) fn penalized_mean<const N: usize>(
+    ll: f64,
+    g: &[f64; N],
+    theta: &[f64; N],
+    n: f64,
+    penalizer: f64,
+) -> (f64, [f64; N]) {
+    let value = -ll / n + penalizer * theta.iter().map(|t| t * t).sum::<f64>();
+    if !value.is_finite() {
+        return (f64::INFINITY, [0.0; N]);
+    }
+    let grad = std::array::from_fn(|k| theta[k] * (-g[k] / n + 2.0 * penalizer * theta[k]));
+    (value, grad)
+}
+
+/// Checks an objective's analytic gradient against central differences
+/// at `y`, with and without a penalizer (the models' unit tests).
+#[cfg(test)]
+pub(crate) fn assert_gradient_matches<const N: usize>(
+    objective: impl Fn(&[f64; N], f64) -> (f64, [f64; N]),
+    y: [f64; N],
+) {
+    for pen in [0.0, 0.1] {
+        let (_, g) = objective(&y, pen);
+        for k in 0..N {
+            let h = 1e-6;
+            let (mut up, mut down) = (y, y);
+            up[k] += h;
+            down[k] -= h;
+            let d = (objective(&up, pen).0 - objective(&down, pen).0) / (2.0 * h);
+            assert!((g[k] - d).abs() < 1e-6, "{y:?} {k}: {} vs {d}", g[k]);
+        }
+    }
+}
+
 /// What a minimisation found.
 pub(crate) struct Minimum<const N: usize> {
     /// The minimising point.
