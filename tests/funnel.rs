@@ -10,7 +10,7 @@ use revops::journey::{ChannelId, Channels};
 
 #[path = "reference/clickhouse.rs"]
 mod clickhouse;
-use clickhouse::{reference_level, reference_level_strict_once};
+use clickhouse::{reference_level, reference_level_rows, reference_level_strict_once};
 
 const A: u8 = 0;
 const B: u8 = 1;
@@ -678,5 +678,99 @@ fn states_with_ties_and_the_window_edge_read_back() {
         let report = back.finish(&ch);
         assert_eq!(report.steps[2].users, 1, "{modes:?}");
         assert_eq!(report.steps[1].users, 2, "{modes:?}");
+    }
+}
+
+/// Rows meeting several conditions (the SQL form): the level equals the
+/// literal transcription of ClickHouse on the same rows, in every mode,
+/// and does not depend on the rows' order.
+fn rows_strategy() -> impl Strategy<Value = Vec<(i64, u32)>> {
+    // Few distinct timestamps, so ties and shared rows are common.
+    prop::collection::vec((0i64..25, 0u32..16), 0..30)
+}
+
+proptest! {
+    #[test]
+    fn rows_equal_clickhouse_in_every_mode(
+        rows in rows_strategy(),
+        modes in modes_strategy(),
+        n in 1usize..5,
+        w in 0i64..15,
+        seed in any::<u64>(),
+    ) {
+        let mask = (1u32 << n) - 1;
+        let rows: Vec<(i64, u32)> = rows.into_iter().map(|(t, c)| (t, c & mask)).collect();
+        let want = reference_level_rows(&rows, n, w, &modes);
+        let mut levels = RowLevels::new(spec(n, w, &modes));
+        let mut given: Vec<FunnelRow> = rows.iter().map(|&(t, c)| FunnelRow::new(t, c)).collect();
+        prop_assert_eq!(levels.level(&given), want, "rows {:?}", rows);
+        // Any order of the rows: a seeded shuffle.
+        let mut s = seed | 1;
+        for i in (1..given.len()).rev() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            given.swap(i, (s % (i as u64 + 1)) as usize);
+        }
+        prop_assert_eq!(levels.level(&given), want, "shuffled {:?}", given);
+    }
+
+    /// Rows meeting one condition each are events: the same level as the
+    /// event path (`analyze`) gives.
+    #[test]
+    fn single_condition_rows_equal_events(
+        events in prop::collection::vec((0i64..40, 0u8..6), 0..40),
+        modes in modes_strategy(),
+        w in 0i64..20,
+    ) {
+        let s = spec(4, w, &modes);
+        let rows: Vec<FunnelRow> = events
+            .iter()
+            .map(|&(t, k)| FunnelRow::new(t, if k < 4 { 1 << k } else { 0 }))
+            .collect();
+        prop_assert_eq!(RowLevels::new(s.clone()).level(&rows), level(&s, &events));
+    }
+}
+
+#[test]
+fn strict_once_never_uses_one_row_twice() {
+    // A row at 5 meets steps 2 and 3; another at 5 meets step 2 only. The
+    // chain 0 -> s(5, step 2) -> r(5, step 3) uses two rows: level 3. A
+    // pruning that treats the chains through r as dominating those through
+    // s would find only level 2.
+    let rows = [(0, 0b001), (2, 0b001), (5, 0b011), (5, 0b010)];
+    let rows_b = [(0, 0b001), (2, 0b001), (5, 0b110), (5, 0b010)];
+    for (rows, want) in [(&rows, 2), (&rows_b, 3)] {
+        let s = spec(3, 10, &["strict_once"]);
+        let given: Vec<FunnelRow> = rows.iter().map(|&(t, c)| FunnelRow::new(t, c)).collect();
+        assert_eq!(reference_level_rows(rows, 3, 10, &["strict_once"]), want);
+        assert_eq!(RowLevels::new(s).level(&given), want, "{rows:?}");
+    }
+    // One row meeting steps 1 and 2 cannot be both steps of one chain under
+    // strict_once; without it, it can.
+    let one = [FunnelRow::new(7, 0b11)];
+    assert_eq!(RowLevels::new(spec(2, 10, &["strict_once"])).level(&one), 1);
+    assert_eq!(RowLevels::new(spec(2, 10, &[])).level(&one), 2);
+    assert_eq!(RowLevels::new(spec(2, 10, &[])).level(&[]), 0);
+}
+
+proptest! {
+    /// retention: flag k is "condition 1 and condition k seen", over any
+    /// split of the rows into merged parts.
+    #[test]
+    fn retention_merges_to_the_whole(rows in prop::collection::vec(0u32..64, 0..20), cut in 0usize..20, n in 1usize..7) {
+        let cut = cut.min(rows.len());
+        let mut whole = Retention::default();
+        rows.iter().for_each(|&r| whole.add(r));
+        let (mut a, mut b) = (Retention::default(), Retention::default());
+        rows[..cut].iter().for_each(|&r| a.add(r));
+        rows[cut..].iter().for_each(|&r| b.add(r));
+        a.merge(b);
+        prop_assert_eq!(a, whole);
+        let flags = whole.flags(n);
+        let seen = |k: usize| rows.iter().any(|&r| r & (1 << k) != 0);
+        for (k, &f) in flags.iter().enumerate() {
+            prop_assert_eq!(f, seen(0) && seen(k));
+        }
     }
 }

@@ -451,7 +451,12 @@ fn any_order(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
 /// Cuts the counted chain at an exclusion: when an exclusion event falls
 /// strictly between the chain's `from` and `to` steps, the user counts as
 /// having reached `to` no more (level capped at `to`).
-fn apply_exclusions(spec: &FunnelSpec, events: &[Ev], ts: &[i64; MAX_STEPS], c: &mut Counted) {
+pub(crate) fn apply_exclusions(
+    spec: &FunnelSpec,
+    events: &[Ev],
+    ts: &[i64; MAX_STEPS],
+    c: &mut Counted,
+) {
     if spec.kind == FunnelKind::AnyOrder {
         return;
     }

@@ -145,3 +145,92 @@ pub fn reference_level(events: &[(i64, u8)], n: usize, window: i64, modes: &[&st
     }
     max_level(&ts)
 }
+
+/// ClickHouse's `windowFunnel` on rows that may meet several conditions
+/// (`rows`: (timestamp, bit k = condition k + 1)), transcribed literally:
+/// `add` makes one event per true condition (and, under `strict_order`, one
+/// condition-0 event for a row meeting none), each row with its own id;
+/// the events are sorted by (timestamp, condition, id); `strict_once`
+/// checks that a chain does not use one row's id twice.
+pub fn reference_level_rows(rows: &[(i64, u32)], n: usize, window: i64, modes: &[&str]) -> usize {
+    let has = |m: &str| modes.contains(&m);
+    let mut events: Vec<(i64, usize, usize)> = Vec::new();
+    for (id, &(t, conds)) in rows.iter().enumerate() {
+        let mut any = false;
+        for i in (1..=n).rev() {
+            if conds & (1 << (i - 1)) != 0 {
+                events.push((t, i, id + 1));
+                any = true;
+            }
+        }
+        if has("strict_order") && !any {
+            events.push((t, 0, id + 1));
+        }
+    }
+    if events.is_empty() {
+        return 0;
+    }
+    if !has("strict_order") && n == 1 {
+        return 1;
+    }
+    events.sort();
+    if !has("strict_once") {
+        let pairs: Vec<(i64, u8)> = events
+            .iter()
+            .map(|&(t, i, _)| (t, if i == 0 { n as u8 } else { (i - 1) as u8 }))
+            .collect();
+        return reference_level(&pairs, n, window, modes);
+    }
+    // (first, last, path of ids by level)
+    let mut seqs: Vec<Vec<(i64, i64, Vec<usize>)>> = vec![Vec::new(); n];
+    let mut has_first = false;
+    let max_level = |s: &Vec<Vec<(i64, i64, Vec<usize>)>>| {
+        s.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1)
+    };
+    for &(t, cond, id) in &events {
+        if cond == 0 {
+            if has("strict_order") && has_first {
+                break;
+            }
+            continue;
+        }
+        let idx = cond - 1;
+        if idx == 0 {
+            seqs[0].push((t, t, vec![id]));
+            has_first = true;
+        } else if has("strict_deduplication") && !seqs[idx].is_empty() {
+            return max_level(&seqs);
+        } else if has("strict_order") && has_first && seqs[idx - 1].is_empty() {
+            if has("allow_reentry") {
+                continue;
+            }
+            return seqs.iter().position(|l| l.is_empty()).unwrap_or(n);
+        } else if !seqs[idx - 1].is_empty() {
+            let mut i = 0;
+            while i < seqs[idx - 1].len() {
+                let (first, last, path) = seqs[idx - 1][i].clone();
+                let mut ok = i128::from(t) <= i128::from(first) + i128::from(window);
+                if !ok && seqs[idx - 1].len() > 1 {
+                    seqs[idx - 1].remove(i);
+                    continue;
+                }
+                if ok {
+                    ok = !path.contains(&id);
+                }
+                if ok && has("strict_increase") {
+                    ok = last < t;
+                }
+                if ok {
+                    let mut p = path;
+                    p.push(id);
+                    seqs[idx].push((first, t, p));
+                    if idx + 1 == n {
+                        return n;
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    max_level(&seqs)
+}
