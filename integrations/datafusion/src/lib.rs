@@ -1,0 +1,76 @@
+//! revops' funnel analyses as [Apache DataFusion] aggregate functions:
+//! ClickHouse's `windowFunnel` and `retention`, for SQL users, on one
+//! machine or a distributed DataFusion engine (Ballista).
+//!
+//! ```sql
+//! -- How far each user got through visit -> signup -> buy within 7 days.
+//! SELECT user_id, window_funnel(604800, ts, event = 'visit', event = 'signup', event = 'buy') AS level
+//! FROM events GROUP BY user_id;
+//!
+//! -- With ClickHouse's modes, comma-separated.
+//! SELECT user_id, window_funnel(604800, 'strict_order,strict_deduplication', ts,
+//!                               event = 'visit', event = 'signup', event = 'buy') AS level
+//! FROM events GROUP BY user_id;
+//!
+//! -- Day-0 users who came back on day 1 and on day 2.
+//! SELECT user_id, retention(day = 0, day = 1, day = 2) AS r FROM events GROUP BY user_id;
+//! ```
+//!
+//! Register them with [`register_all`] (a `SessionContext` is a
+//! [`FunctionRegistry`]), or take them from [`functions`].
+//!
+//! # Semantics
+//!
+//! Exactly revops' (`revops::funnel`), which are ClickHouse's: each
+//! function calls the library's own per-group code
+//! ([`revops::funnel::RowLevels`], [`revops::funnel::Retention`]) on the
+//! rows of the group, whatever partitions they came from. A row with a
+//! NULL argument is skipped, as ClickHouse skips it; a group with no rows
+//! left has level 0 (and retention all zeros).
+//!
+//! # Distributed
+//!
+//! The partial state of each group travels between the partial and final
+//! aggregations (and between machines) as Arrow lists, so any engine that
+//! runs DataFusion plans can run these functions, provided every process
+//! that executes plans has them registered: the scheduler and each
+//! executor of a Ballista cluster (see the crate README).
+//!
+//! [Apache DataFusion]: https://datafusion.apache.org
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::sync::Arc;
+
+use datafusion_common::Result;
+use datafusion_expr::registry::FunctionRegistry;
+use datafusion_expr::AggregateUDF;
+
+mod args;
+mod retention;
+mod window_funnel;
+
+pub use retention::Retention;
+pub use window_funnel::WindowFunnel;
+
+/// Every revops aggregate function: `window_funnel` and `retention`.
+pub fn functions() -> Vec<AggregateUDF> {
+    vec![
+        AggregateUDF::from(WindowFunnel::new()),
+        AggregateUDF::from(Retention::new()),
+    ]
+}
+
+/// Registers every revops aggregate function in `registry` (a
+/// `SessionContext`, a `SessionState`, or a Ballista function registry).
+///
+/// # Errors
+///
+/// What the registry's `register_udaf` returns.
+pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
+    for f in functions() {
+        registry.register_udaf(Arc::new(f))?;
+    }
+    Ok(())
+}

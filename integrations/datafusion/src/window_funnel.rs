@@ -1,0 +1,584 @@
+//! `window_funnel`: ClickHouse's `windowFunnel` as a DataFusion aggregate.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, UInt8Array};
+use arrow::array::{Int64Array, UInt32Array};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, TimeUnit as ArrowUnit, UInt32Type};
+use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
+use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion_expr::utils::format_state_name;
+use datafusion_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+use revops::funnel::{FunnelRow, FunnelSpec, Modes, RowLevels};
+use revops::quantity::TimeUnit;
+use revops::TimeDelta;
+
+use crate::args::{condition_masks, condition_types, counted_rows, literal, plan_error, ticks};
+
+const NAME: &str = "window_funnel";
+
+/// `window_funnel(window, [modes,] ts, cond1, ..., condN)`: the level each
+/// group (user) reaches in an ordered funnel of `N` steps within `window`,
+/// ClickHouse's `windowFunnel(window, modes...)(ts, cond1, ..., condN)`.
+///
+/// * `window`: a non-negative integer constant; seconds when `ts` is a
+///   `TIMESTAMP` (of any precision: compared exactly at that precision),
+///   otherwise in the integer's own unit.
+/// * `modes` (optional): a string constant of ClickHouse's modes,
+///   comma-separated: `strict_deduplication`, `strict_order`,
+///   `strict_increase`, `strict_once`, `allow_reentry` (the last only
+///   with `strict_order`).
+/// * `ts`: a `TIMESTAMP` or integer column (an unsigned value above
+///   `i64::MAX` is an execution error).
+/// * `cond1` to `condN`: 1 to 32 boolean expressions, step `k` being
+///   `condk`. One row may meet several: each true condition is an event of
+///   that row at its time, and under `strict_once` one chain never uses a
+///   row twice.
+///
+/// Returns `UInt8`: 0 (no step-1 row) to `N`. Rows with a NULL argument
+/// are skipped. The semantics are `revops::funnel`'s, computed per group
+/// by [`revops::funnel::RowLevels`].
+///
+/// ```sql
+/// SELECT level, count(*) AS users FROM (
+///   SELECT user_id,
+///          window_funnel(604800, ts, step = 0, step = 1, step = 2, step = 3) AS level
+///   FROM events GROUP BY user_id)
+/// GROUP BY level ORDER BY level;
+/// ```
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct WindowFunnel {
+    signature: Signature,
+}
+
+impl WindowFunnel {
+    /// The function.
+    pub fn new() -> WindowFunnel {
+        WindowFunnel {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for WindowFunnel {
+    fn default() -> WindowFunnel {
+        WindowFunnel::new()
+    }
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// The index of the time argument: after the window, and after the modes
+/// when the second argument is a string.
+fn ts_index(types: &[DataType]) -> usize {
+    if types.get(1).is_some_and(is_string) {
+        2
+    } else {
+        1
+    }
+}
+
+static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        datafusion_expr::aggregate_doc_sections::DOC_SECTION_GENERAL,
+        "The level each group (user) reaches in an ordered funnel of N steps \
+         within a window: ClickHouse's windowFunnel, with all its modes.",
+        "window_funnel(window, [modes,] ts, cond1, ..., condN)",
+    )
+    .with_sql_example(
+        "```sql\nSELECT user_id, window_funnel(604800, 'strict_order', ts, \
+         event = 'visit', event = 'signup', event = 'buy') AS level\n\
+         FROM events GROUP BY user_id;\n```",
+    )
+    .with_argument(
+        "window",
+        "Integer constant: seconds for a TIMESTAMP ts, else ts's own unit.",
+    )
+    .with_argument(
+        "modes",
+        "Optional string constant: strict_deduplication, strict_order, \
+         strict_increase, strict_once, allow_reentry, comma-separated.",
+    )
+    .with_argument("ts", "TIMESTAMP (any precision) or integer column.")
+    .with_argument(
+        "cond1, ..., condN",
+        "1 to 32 boolean expressions, one per step.",
+    )
+    .build()
+});
+
+impl AggregateUDFImpl for WindowFunnel {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        let t = ts_index(types);
+        if types.len() < t + 2 {
+            return plan_err!(
+                "{NAME}(window, [modes,] ts, cond1, ...) needs a window, a time column \
+                 and at least one condition; got {} arguments",
+                types.len()
+            );
+        }
+        if !types[0].is_integer() {
+            return plan_err!("{NAME}: the window must be an integer, not {}", types[0]);
+        }
+        match &types[t] {
+            DataType::Timestamp(_, _) => {}
+            x if x.is_integer() => {}
+            other => {
+                return plan_err!(
+                    "{NAME}: the time column must be a TIMESTAMP or an integer, not {other}"
+                )
+            }
+        }
+        let mut out = types[..=t].to_vec();
+        out.extend(condition_types(NAME, &types[t + 1..])?);
+        Ok(out)
+    }
+
+    fn return_type(&self, _types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt8)
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn default_value(&self, _t: &DataType) -> Result<ScalarValue> {
+        Ok(ScalarValue::UInt8(Some(0)))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(state_fields(args.name))
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let cfg = Config::of(&args)?;
+        Ok(Box::new(FunnelAccumulator {
+            levels: RowLevels::new(cfg.spec.clone()),
+            cfg,
+            rows: Vec::new(),
+        }))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        let cfg = Config::of(&args)?;
+        Ok(Box::new(FunnelGroups {
+            levels: RowLevels::new(cfg.spec.clone()),
+            cfg,
+            slots: Vec::new(),
+            groups: 0,
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOCUMENTATION)
+    }
+}
+
+/// The partial state of a group: its rows' times and condition bit sets,
+/// as two lists.
+fn state_fields(name: &str) -> Vec<FieldRef> {
+    vec![
+        Arc::new(Field::new(
+            format_state_name(name, "ts"),
+            DataType::List(Arc::new(Field::new_list_field(DataType::Int64, false))),
+            true,
+        )),
+        Arc::new(Field::new(
+            format_state_name(name, "conditions"),
+            DataType::List(Arc::new(Field::new_list_field(DataType::UInt32, false))),
+            true,
+        )),
+    ]
+}
+
+/// What one call computes: the spec, and where its arguments are.
+#[derive(Debug)]
+struct Config {
+    spec: FunnelSpec,
+    /// The index of the time argument (the conditions follow it).
+    ts: usize,
+    /// Whether rows meeting no condition matter (`strict_order`).
+    keep_unmatched: bool,
+}
+
+fn integer(v: &ScalarValue) -> Option<i128> {
+    Some(match v {
+        ScalarValue::Int8(Some(x)) => i128::from(*x),
+        ScalarValue::Int16(Some(x)) => i128::from(*x),
+        ScalarValue::Int32(Some(x)) => i128::from(*x),
+        ScalarValue::Int64(Some(x)) => i128::from(*x),
+        ScalarValue::UInt8(Some(x)) => i128::from(*x),
+        ScalarValue::UInt16(Some(x)) => i128::from(*x),
+        ScalarValue::UInt32(Some(x)) => i128::from(*x),
+        ScalarValue::UInt64(Some(x)) => i128::from(*x),
+        _ => return None,
+    })
+}
+
+impl Config {
+    fn of(args: &AccumulatorArgs) -> Result<Config> {
+        let types: Vec<DataType> = args
+            .expr_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        let ts = ts_index(&types);
+        if args.exprs.len() < ts + 2 || types.len() != args.exprs.len() {
+            return plan_err!("{NAME}: needs a window, a time column and a condition");
+        }
+        let window = literal(&args.exprs[0], NAME, "window")?;
+        let Some(window) = integer(window) else {
+            return plan_err!("{NAME}: the window must be an integer, not {window}");
+        };
+        if window < 0 {
+            return plan_err!("{NAME}: the window is negative ({window})");
+        }
+        let Ok(window) = i64::try_from(window) else {
+            return plan_err!("{NAME}: the window {window} is above i64::MAX");
+        };
+        let mut modes = Modes::default();
+        if ts == 2 {
+            let text = match literal(&args.exprs[1], NAME, "modes")? {
+                ScalarValue::Utf8(Some(s))
+                | ScalarValue::LargeUtf8(Some(s))
+                | ScalarValue::Utf8View(Some(s)) => s.clone(),
+                other => return plan_err!("{NAME}: the modes must be a string, not {other}"),
+            };
+            for m in text.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+                modes.set(m).map_err(plan_error)?;
+            }
+        }
+        let steps = args.exprs.len() - ts - 1;
+        let spec = FunnelSpec::new(steps, TimeDelta::zero()).map_err(plan_error)?;
+        let spec = match &types[ts] {
+            DataType::Timestamp(unit, _) => {
+                let unit = match unit {
+                    ArrowUnit::Second => TimeUnit::Second,
+                    ArrowUnit::Millisecond => TimeUnit::Millisecond,
+                    ArrowUnit::Microsecond => TimeUnit::Microsecond,
+                    ArrowUnit::Nanosecond => TimeUnit::Nanosecond,
+                };
+                let Some(seconds) = TimeDelta::try_seconds(window) else {
+                    return plan_err!("{NAME}: the window of {window} seconds is too long");
+                };
+                spec.with_unit(unit)
+                    .and_then(|s| s.with_window(seconds))
+                    .map_err(plan_error)?
+            }
+            // An integer clock: the window in its own ticks, exactly (as
+            // nanoseconds, the finest unit, so any i64 fits).
+            _ => spec
+                .with_unit(TimeUnit::Nanosecond)
+                .and_then(|s| s.with_window(TimeDelta::nanoseconds(window)))
+                .map_err(plan_error)?,
+        };
+        let spec = spec.with_modes(modes).map_err(plan_error)?;
+        Ok(Config {
+            keep_unmatched: spec.modes().strict_order,
+            spec,
+            ts,
+        })
+    }
+
+    /// Calls `f(row, ts, conditions)` for each row of an input batch that
+    /// counts.
+    fn each_row(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        mut f: impl FnMut(usize, i64, u32),
+    ) -> Result<()> {
+        let Some(ts_col) = values.get(self.ts) else {
+            return exec_err!("{NAME}: no time column");
+        };
+        let conds = &values[self.ts + 1..];
+        let len = ts_col.len();
+        let mut checked: Vec<&ArrayRef> = Vec::with_capacity(conds.len() + 1);
+        checked.push(ts_col);
+        checked.extend(conds.iter());
+        let keep = counted_rows(&checked, filter, len);
+        let masks = condition_masks(NAME, conds, len)?;
+        let ts = ticks(NAME, ts_col)?;
+        let ts = ts.values();
+        for (i, (&t, &m)) in ts.iter().zip(&masks).enumerate() {
+            if keep.as_ref().is_some_and(|k| !k[i]) {
+                continue;
+            }
+            if m != 0 || self.keep_unmatched {
+                f(i, t, m);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Calls `f(row, ts, conditions)` for each element of each row of partial
+/// states.
+fn each_state_row(values: &[ArrayRef], mut f: impl FnMut(usize, i64, u32)) -> Result<()> {
+    let (Some(ts), Some(conds)) = (values.first(), values.get(1)) else {
+        return exec_err!("{NAME}: a partial state has two columns");
+    };
+    let (Some(ts), Some(conds)) = (ts.as_list_opt::<i32>(), conds.as_list_opt::<i32>()) else {
+        return exec_err!("{NAME}: a partial state's columns are lists");
+    };
+    let (Some(tv), Some(cv)) = (
+        ts.values().as_primitive_opt::<Int64Type>(),
+        conds.values().as_primitive_opt::<UInt32Type>(),
+    ) else {
+        return exec_err!("{NAME}: a partial state holds Int64 times and UInt32 conditions");
+    };
+    let (to, co) = (ts.value_offsets(), conds.value_offsets());
+    for row in 0..ts.len() {
+        if ts.is_null(row) || conds.is_null(row) {
+            continue;
+        }
+        let (a, b) = (to[row] as usize, to[row + 1] as usize);
+        let (c, d) = (co[row] as usize, co[row + 1] as usize);
+        if b - a != d - c {
+            return exec_err!("{NAME}: a partial state's two lists differ in length");
+        }
+        let tv = &tv.values()[a..b];
+        let cv = &cv.values()[c..d];
+        for (&t, &m) in tv.iter().zip(cv) {
+            f(row, t, m);
+        }
+    }
+    Ok(())
+}
+
+/// Lists of rows, grouped: `offsets` (one more than the groups) into
+/// `rows`.
+fn lists(offsets: Vec<usize>, rows: &[FunnelRow]) -> Result<Vec<ArrayRef>> {
+    if rows.len() > i32::MAX as usize {
+        return exec_err!("{NAME}: a partial state of more than 2^31 rows");
+    }
+    // Below i32::MAX: checked above.
+    let offsets: Vec<i32> = offsets.into_iter().map(|o| o as i32).collect();
+    let offsets = OffsetBuffer::new(offsets.into());
+    let ts = Int64Array::from_iter_values(rows.iter().map(|r| r.ts));
+    let conds = UInt32Array::from_iter_values(rows.iter().map(|r| r.conditions));
+    let ts = ListArray::try_new(
+        Arc::new(Field::new_list_field(DataType::Int64, false)),
+        offsets.clone(),
+        Arc::new(ts),
+        None,
+    )?;
+    let conds = ListArray::try_new(
+        Arc::new(Field::new_list_field(DataType::UInt32, false)),
+        offsets,
+        Arc::new(conds),
+        None,
+    )?;
+    Ok(vec![Arc::new(ts), Arc::new(conds)])
+}
+
+/// One group's accumulator (an aggregate without `GROUP BY`).
+#[derive(Debug)]
+struct FunnelAccumulator {
+    cfg: Config,
+    levels: RowLevels,
+    rows: Vec<FunnelRow>,
+}
+
+impl Accumulator for FunnelAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let rows = &mut self.rows;
+        self.cfg
+            .each_row(values, None, |_, ts, c| rows.push(FunnelRow::new(ts, c)))
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let rows = &mut self.rows;
+        each_state_row(states, |_, ts, c| rows.push(FunnelRow::new(ts, c)))
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let lists = lists(vec![0, self.rows.len()], &self.rows)?;
+        Ok(lists
+            .into_iter()
+            .map(|a| ScalarValue::List(Arc::new(a.as_list::<i32>().clone())))
+            .collect())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        // At most 32: fits a u8.
+        Ok(ScalarValue::UInt8(
+            Some(self.levels.level(&self.rows) as u8),
+        ))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.rows.capacity() * std::mem::size_of::<FunnelRow>()
+    }
+}
+
+/// A row of some group, in arrival order.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    ts: i64,
+    conditions: u32,
+    group: u32,
+}
+
+/// The accumulator of all groups: every row in one arena, in arrival
+/// order, grouped (a counting sort by group) only when emitted. 16 bytes
+/// per row kept; a row that cannot matter (no condition met, outside
+/// `strict_order`) is not kept.
+struct FunnelGroups {
+    cfg: Config,
+    levels: RowLevels,
+    slots: Vec<Slot>,
+    groups: usize,
+}
+
+impl FunnelGroups {
+    fn set_groups(&mut self, total: usize) -> Result<()> {
+        if total > u32::MAX as usize {
+            return exec_err!("{NAME}: more than 2^32 groups in one accumulator");
+        }
+        self.groups = self.groups.max(total);
+        Ok(())
+    }
+
+    /// Takes the rows of the first `n` groups (all when `EmitTo::All`),
+    /// grouped: the offsets of each group's rows, and the rows.
+    fn take(&mut self, emit: EmitTo) -> (Vec<usize>, Vec<FunnelRow>) {
+        let n = match emit {
+            EmitTo::All => self.groups,
+            EmitTo::First(k) => k.min(self.groups),
+        };
+        let mut offsets = vec![0usize; n + 1];
+        for s in &self.slots {
+            if let Some(c) = offsets.get_mut(s.group as usize + 1) {
+                *c += 1;
+            }
+        }
+        for g in 0..n {
+            offsets[g + 1] += offsets[g];
+        }
+        let mut rows = vec![FunnelRow::default(); offsets[n]];
+        let mut next = offsets.clone();
+        let mut kept = 0;
+        for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            let g = s.group as usize;
+            if g < n {
+                rows[next[g]] = FunnelRow::new(s.ts, s.conditions);
+                next[g] += 1;
+            } else {
+                // Below 2^32 (a group index): the shift keeps it so.
+                self.slots[kept] = Slot {
+                    group: (g - n) as u32,
+                    ..s
+                };
+                kept += 1;
+            }
+        }
+        self.slots.truncate(kept);
+        if emit == EmitTo::All {
+            self.slots = Vec::new();
+        }
+        self.groups -= n;
+        (offsets, rows)
+    }
+}
+
+impl GroupsAccumulator for FunnelGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.set_groups(total_num_groups)?;
+        let slots = &mut self.slots;
+        self.cfg.each_row(values, opt_filter, |i, ts, c| {
+            if let Some(&g) = group_indices.get(i) {
+                // Below 2^32: checked by set_groups.
+                slots.push(Slot {
+                    ts,
+                    conditions: c,
+                    group: g as u32,
+                });
+            }
+        })
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let (offsets, rows) = self.take(emit_to);
+        let levels = &mut self.levels;
+        let out: UInt8Array = offsets
+            .windows(2)
+            // At most 32: fits a u8.
+            .map(|w| levels.level(&rows[w[0]..w[1]]) as u8)
+            .collect();
+        Ok(Arc::new(out))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let (offsets, rows) = self.take(emit_to);
+        lists(offsets, &rows)
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.set_groups(total_num_groups)?;
+        let slots = &mut self.slots;
+        each_state_row(values, |i, ts, c| {
+            if let Some(&g) = group_indices.get(i) {
+                slots.push(Slot {
+                    ts,
+                    conditions: c,
+                    group: g as u32,
+                });
+            }
+        })
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let len = values.get(self.cfg.ts).map_or(0, |a| a.len());
+        let mut offsets = vec![0usize; len + 1];
+        let mut rows = Vec::with_capacity(len);
+        self.cfg.each_row(values, opt_filter, |i, ts, c| {
+            offsets[i + 1] = 1;
+            rows.push(FunnelRow::new(ts, c));
+        })?;
+        for i in 0..len {
+            offsets[i + 1] += offsets[i];
+        }
+        lists(offsets, &rows)
+    }
+
+    fn size(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+}
