@@ -46,7 +46,11 @@ fn events() -> Vec<(i64, i64, i8)> {
         let mut t = start + (r.next() % (90 * 86_400)) as i64;
         let n = 1 + r.next() % 9;
         for k in 0..n {
-            let step = if r.next() % 4 == 0 { (r.next() % 5) as i8 } else { k.min(4) as i8 };
+            let step = if r.next().is_multiple_of(4) {
+                (r.next() % 5) as i8
+            } else {
+                k.min(4) as i8
+            };
             out.push((user, t, step));
             t += (r.next() % (3 * 86_400)) as i64;
         }
@@ -79,7 +83,9 @@ fn table(events: &[(i64, i64, i8)], partitions: usize) -> MemTable {
                         schema.clone(),
                         vec![
                             Arc::new(Int64Array::from_iter_values(c.iter().map(|e| e.0))),
-                            Arc::new(TimestampSecondArray::from_iter_values(c.iter().map(|e| e.1))),
+                            Arc::new(TimestampSecondArray::from_iter_values(
+                                c.iter().map(|e| e.1),
+                            )),
                             Arc::new(Int8Array::from_iter_values(c.iter().map(|e| e.2))),
                         ],
                     )
@@ -110,11 +116,11 @@ fn bench(c: &mut Criterion) {
     let config = SessionConfig::new().with_target_partitions(2);
     let mut ctx = SessionContext::new_with_config(config);
     revops_datafusion::register_all(&mut ctx).unwrap();
-    ctx.register_table("events", Arc::new(table(&events, 2))).unwrap();
+    ctx.register_table("events", Arc::new(table(&events, 2)))
+        .unwrap();
     drop(events);
-    let run = |sql: &str| {
-        rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() })
-    };
+    let run =
+        |sql: &str| rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
     let out = run(FUNNEL);
     eprintln!(
         "{}",

@@ -58,7 +58,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
                 .filter(|(n, p)| !n.is_empty() && !p.is_empty())
                 .ok_or_else(|| format!("--table {spec:?}: expected NAME=PATH"))?;
             if !(path.ends_with(".csv") || path.ends_with(".parquet")) {
-                return Err(format!("--table {name}: {path:?} is neither .csv nor .parquet"));
+                return Err(format!(
+                    "--table {name}: {path:?} is neither .csv nor .parquet"
+                ));
             }
             tables.push((name.to_string(), path.to_string()));
         }
@@ -76,7 +78,11 @@ fn field(s: &str) -> String {
     }
 }
 
-fn write_csv(out: &mut impl Write, batches: &[RecordBatch], header: &[String]) -> Result<(), String> {
+fn write_csv(
+    out: &mut impl Write,
+    batches: &[RecordBatch],
+    header: &[String],
+) -> Result<(), String> {
     let e = |e: std::io::Error| e.to_string();
     let names: Vec<String> = header.iter().map(|h| field(h)).collect();
     writeln!(out, "{}", names.join(",")).map_err(e)?;
@@ -135,7 +141,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sql: {e}");

@@ -1,6 +1,7 @@
-//! revops' funnel analyses as [Apache DataFusion] aggregate functions:
-//! ClickHouse's `windowFunnel` and `retention`, for SQL users, on one
-//! machine or a distributed DataFusion engine (Ballista).
+//! revops' analyses as [Apache DataFusion] aggregate functions:
+//! ClickHouse's `windowFunnel` and `retention`, and the lifetime-value
+//! models' RFM summary, for SQL users, on one machine or a distributed
+//! DataFusion engine (Ballista).
 //!
 //! ```sql
 //! -- How far each user got through visit -> signup -> buy within 7 days.
@@ -14,6 +15,10 @@
 //!
 //! -- Day-0 users who came back on day 1 and on day 2.
 //! SELECT user_id, retention(day = 0, day = 1, day = 2) AS r FROM events GROUP BY user_id;
+//!
+//! -- Frequency, recency, T (weeks) and mean repeat value per customer.
+//! SELECT customer_id, rfm(day, amount, 'week', DATE '2026-03-31') AS s
+//! FROM transactions GROUP BY customer_id;
 //! ```
 //!
 //! Register them with [`register_all`] (a `SessionContext` is a
@@ -23,8 +28,9 @@
 //!
 //! Exactly revops' (`revops::funnel`), which are ClickHouse's: each
 //! function calls the library's own per-group code
-//! ([`revops::funnel::RowLevels`], [`revops::funnel::Retention`]) on the
-//! rows of the group, whatever partitions they came from. A row with a
+//! ([`revops::funnel::RowLevels`], [`revops::funnel::Retention`],
+//! [`revops::clv::summarize`]) on the rows of the group, whatever
+//! partitions they came from. A row with a
 //! NULL argument is skipped, as ClickHouse skips it; a group with no rows
 //! left has level 0 (and retention all zeros).
 //!
@@ -47,18 +53,23 @@ use datafusion_common::Result;
 use datafusion_expr::registry::FunctionRegistry;
 use datafusion_expr::AggregateUDF;
 
+mod arena;
 mod args;
 mod retention;
+mod rfm;
 mod window_funnel;
 
 pub use retention::Retention;
+pub use rfm::Rfm;
 pub use window_funnel::WindowFunnel;
 
-/// Every revops aggregate function: `window_funnel` and `retention`.
+/// Every revops aggregate function: `window_funnel`, `retention` and
+/// `rfm`.
 pub fn functions() -> Vec<AggregateUDF> {
     vec![
         AggregateUDF::from(WindowFunnel::new()),
         AggregateUDF::from(Retention::new()),
+        AggregateUDF::from(Rfm::new()),
     ]
 }
 

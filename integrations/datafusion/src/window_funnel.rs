@@ -16,6 +16,7 @@ use revops::funnel::{FunnelRow, FunnelSpec, Modes, RowLevels};
 use revops::quantity::TimeUnit;
 use revops::TimeDelta;
 
+use crate::arena::Arena;
 use crate::args::{condition_masks, condition_types, counted_rows, literal, plan_error, ticks};
 
 const NAME: &str = "window_funnel";
@@ -184,8 +185,7 @@ impl AggregateUDFImpl for WindowFunnel {
         Ok(Box::new(FunnelGroups {
             levels: RowLevels::new(cfg.spec.clone()),
             cfg,
-            slots: Vec::new(),
-            groups: 0,
+            arena: Arena::new(),
         }))
     }
 
@@ -432,75 +432,14 @@ impl Accumulator for FunnelAccumulator {
     }
 }
 
-/// A row of some group, in arrival order.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    ts: i64,
-    conditions: u32,
-    group: u32,
-}
-
-/// The accumulator of all groups: every row in one arena, in arrival
-/// order, grouped (a counting sort by group) only when emitted. 16 bytes
-/// per row kept; a row that cannot matter (no condition met, outside
-/// `strict_order`) is not kept.
+/// The accumulator of all groups: every row in one arena, grouped only
+/// when emitted (12 bytes of row and 4 of group index per row kept). A row
+/// that cannot matter (no condition met, outside `strict_order`) is not
+/// kept.
 struct FunnelGroups {
     cfg: Config,
     levels: RowLevels,
-    slots: Vec<Slot>,
-    groups: usize,
-}
-
-impl FunnelGroups {
-    fn set_groups(&mut self, total: usize) -> Result<()> {
-        if total > u32::MAX as usize {
-            return exec_err!("{NAME}: more than 2^32 groups in one accumulator");
-        }
-        self.groups = self.groups.max(total);
-        Ok(())
-    }
-
-    /// Takes the rows of the first `n` groups (all when `EmitTo::All`),
-    /// grouped: the offsets of each group's rows, and the rows.
-    fn take(&mut self, emit: EmitTo) -> (Vec<usize>, Vec<FunnelRow>) {
-        let n = match emit {
-            EmitTo::All => self.groups,
-            EmitTo::First(k) => k.min(self.groups),
-        };
-        let mut offsets = vec![0usize; n + 1];
-        for s in &self.slots {
-            if let Some(c) = offsets.get_mut(s.group as usize + 1) {
-                *c += 1;
-            }
-        }
-        for g in 0..n {
-            offsets[g + 1] += offsets[g];
-        }
-        let mut rows = vec![FunnelRow::default(); offsets[n]];
-        let mut next = offsets.clone();
-        let mut kept = 0;
-        for i in 0..self.slots.len() {
-            let s = self.slots[i];
-            let g = s.group as usize;
-            if g < n {
-                rows[next[g]] = FunnelRow::new(s.ts, s.conditions);
-                next[g] += 1;
-            } else {
-                // Below 2^32 (a group index): the shift keeps it so.
-                self.slots[kept] = Slot {
-                    group: (g - n) as u32,
-                    ..s
-                };
-                kept += 1;
-            }
-        }
-        self.slots.truncate(kept);
-        if emit == EmitTo::All {
-            self.slots = Vec::new();
-        }
-        self.groups -= n;
-        (offsets, rows)
-    }
+    arena: Arena<FunnelRow>,
 }
 
 impl GroupsAccumulator for FunnelGroups {
@@ -511,22 +450,17 @@ impl GroupsAccumulator for FunnelGroups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.set_groups(total_num_groups)?;
-        let slots = &mut self.slots;
+        self.arena.set_groups(NAME, total_num_groups)?;
+        let arena = &mut self.arena;
         self.cfg.each_row(values, opt_filter, |i, ts, c| {
             if let Some(&g) = group_indices.get(i) {
-                // Below 2^32: checked by set_groups.
-                slots.push(Slot {
-                    ts,
-                    conditions: c,
-                    group: g as u32,
-                });
+                arena.push(g, FunnelRow::new(ts, c));
             }
         })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, rows) = self.take(emit_to);
+        let (offsets, rows) = self.arena.take(emit_to);
         let levels = &mut self.levels;
         let out: UInt8Array = offsets
             .windows(2)
@@ -537,7 +471,7 @@ impl GroupsAccumulator for FunnelGroups {
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, rows) = self.take(emit_to);
+        let (offsets, rows) = self.arena.take(emit_to);
         lists(offsets, &rows)
     }
 
@@ -547,15 +481,11 @@ impl GroupsAccumulator for FunnelGroups {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.set_groups(total_num_groups)?;
-        let slots = &mut self.slots;
+        self.arena.set_groups(NAME, total_num_groups)?;
+        let arena = &mut self.arena;
         each_state_row(values, |i, ts, c| {
             if let Some(&g) = group_indices.get(i) {
-                slots.push(Slot {
-                    ts,
-                    conditions: c,
-                    group: g as u32,
-                });
+                arena.push(g, FunnelRow::new(ts, c));
             }
         })
     }
@@ -579,6 +509,6 @@ impl GroupsAccumulator for FunnelGroups {
     }
 
     fn size(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<Slot>()
+        self.arena.size()
     }
 }
