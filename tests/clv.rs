@@ -387,6 +387,58 @@ fn pareto_nbd_equals_the_integrals_of_its_definition() {
         });
         assert!(close(m.expected_purchases(t).unwrap(), want, 1e-6), "{t}");
     }
+    // P(X(t) = n): the story given λ and μ is "alive at t, n purchases in
+    // t" or "died at τ < t, n purchases in τ":
+    // e^−(λ+μ)t (λt)ⁿ/n! + μ/k (λ/k)ⁿ [1 − e^−kt Σ_{j≤n} (kt)^j/j!], k = λ+μ.
+    for &(t, n) in &[(39.0, 0u64), (2.5, 2), (200.0, 7)] {
+        let want = both(&|l, mu| {
+            let k = l + mu;
+            let nf = n as f64;
+            let ln_fact = libm_lgamma(nf + 1.0);
+            let alive = (-k * t + if n == 0 { 0.0 } else { nf * (l * t).ln() } - ln_fact).exp();
+            if k == 0.0 {
+                return alive;
+            }
+            let partial: f64 = (0..=n)
+                .map(|j| (j as f64 * (k * t).ln() - libm_lgamma(j as f64 + 1.0) - k * t).exp())
+                .sum();
+            let ratio = if n == 0 {
+                1.0
+            } else {
+                (nf * (l / k).ln()).exp()
+            };
+            alive + mu / k * ratio * (1.0 - partial).max(0.0)
+        });
+        let got = m.probability_of_purchases(t, n).unwrap();
+        assert!(close(got, want, 1e-5), "P(X({t}) = {n}): {got} vs {want}");
+    }
+    // The distribution sums to 1, and its mean is E[X(t)] (a closed form of
+    // its own), on both sides of α = β.
+    for model in [
+        m,
+        ParetoNbd::new(1.2, 3.0, 0.4, 20.0).unwrap(),
+        ParetoNbd::new(0.7, 25.0, 2.5, 4.0).unwrap(),
+    ] {
+        for t in [0.5, 39.0, 150.0] {
+            let p: Vec<f64> = (0..2000)
+                .map(|n| model.probability_of_purchases(t, n).unwrap())
+                .collect();
+            let total: f64 = p.iter().sum();
+            let mean: f64 = p.iter().enumerate().map(|(n, q)| n as f64 * q).sum();
+            assert!(
+                (total - 1.0).abs() < 1e-9,
+                "{model:?} t = {t}: total {total}"
+            );
+            let e = model.expected_purchases(t).unwrap();
+            assert!(
+                close(mean, e, 1e-8),
+                "{model:?} t = {t}: mean {mean} vs {e}"
+            );
+        }
+    }
+    assert_eq!(m.probability_of_purchases(0.0, 0).unwrap(), 1.0);
+    assert_eq!(m.probability_of_purchases(0.0, 3).unwrap(), 0.0);
+    assert!(m.probability_of_purchases(-1.0, 0).is_err());
     // Both branches of the series (α above and below β) against each other
     // near α = β: the likelihood is continuous there.
     let h = History::new(3, 12.0, 30.0).unwrap();

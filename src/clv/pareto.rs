@@ -308,6 +308,106 @@ impl ParetoNbd {
         let alive = self.probability_alive(h)?;
         Ok(alive * (r + x) * (beta + big_t) / (alpha + big_t) * growth(s, beta + big_t, t))
     }
+
+    /// P(X(t) = n): the probability of exactly `n` repeat purchases in
+    /// `(0, t]` for a customer chosen at random. From the model's story
+    /// (purchases at rate λ until a lifetime τ of rate μ ends), integrated
+    /// over λ ~ Gamma(r, α) and μ ~ Gamma(s, β):
+    ///
+    /// `P = NB(n; t) (β/(β+t))^s + s βˢ αʳ Γ(r+n)/(Γ(r) n!) ∫₀ᵗ τⁿ
+    /// (α+τ)^−(r+n) (β+τ)^−(s+1) dτ`, with `NB(n; t) = Γ(r+n)/(Γ(r) n!)
+    /// (α/(α+t))ʳ (t/(α+t))ⁿ` (alive at t; or died at τ < t, having bought
+    /// n times before). The integral is taken, in log space, by 20-point
+    /// Gauss-Legendre panels after `τ = m(eᵛ − 1)`, `m = min(α, β)`,
+    /// which moves the integrand's singularities at −α and −β far from
+    /// the interval (about 1e-13 relative accuracy).
+    ///
+    /// ```
+    /// use revops::clv::ParetoNbd;
+    /// let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
+    /// let p: f64 = (0..400).map(|n| m.probability_of_purchases(39.0, n).unwrap()).sum();
+    /// assert!((p - 1.0).abs() < 1e-9);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a negative or non-finite `t`.
+    pub fn probability_of_purchases(&self, t: f64, n: u64) -> Result<f64> {
+        time("probability of purchases", t)?;
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let x = n as f64;
+        let ln_nb_coef = ln_gamma(r + x) - ln_gamma(r) - ln_gamma(x + 1.0);
+        let alive = if t == 0.0 {
+            if n == 0 {
+                1.0
+            } else {
+                0.0
+            }
+        } else {
+            (ln_nb_coef
+                + r * (alpha / (alpha + t)).ln()
+                + x * (t / (alpha + t)).ln()
+                + s * (beta / (beta + t)).ln())
+            .exp()
+        };
+        if t == 0.0 {
+            return Ok(alive);
+        }
+        let ln_c = s.ln() + s * beta.ln() + r * alpha.ln() + ln_nb_coef;
+        let ln_f = |tau: f64| {
+            let pow = if n == 0 { 0.0 } else { x * tau.ln() };
+            pow - (r + x) * (alpha + tau).ln() - (s + 1.0) * (beta + tau).ln()
+        };
+        let m = alpha.min(beta);
+        let v_end = (t / m).ln_1p();
+        let panels = v_end.ceil().max(1.0) as usize;
+        let width = v_end / panels as f64;
+        let (nodes, weights) = gauss_legendre_20();
+        let mut died = 0.0;
+        for k in 0..panels {
+            let (a, b) = (k as f64 * width, (k + 1) as f64 * width);
+            let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
+            for (z, w) in nodes.iter().zip(&weights) {
+                let v = mid + half * z;
+                let tau = m * v.exp_m1();
+                // dτ = m eᵛ dv.
+                died += w * half * (ln_c + ln_f(tau) + m.ln() + v).exp();
+            }
+        }
+        Ok(alive + died)
+    }
+}
+
+/// The nodes and weights of 20-point Gauss-Legendre quadrature on
+/// [−1, 1], by Newton's method on the Legendre polynomial's recurrence.
+fn gauss_legendre_20() -> ([f64; 20], [f64; 20]) {
+    const N: usize = 20;
+    let (mut nodes, mut weights) = ([0.0; N], [0.0; N]);
+    for i in 0..N {
+        // Tricomi's first guess of the i-th root.
+        let mut z = (std::f64::consts::PI * (i as f64 + 0.75) / (N as f64 + 0.5)).cos();
+        let mut dp = 1.0;
+        for _ in 0..100 {
+            let (mut p0, mut p1) = (1.0f64, z);
+            for k in 2..=N {
+                let kf = k as f64;
+                let p2 = ((2.0 * kf - 1.0) * z * p1 - (kf - 1.0) * p0) / kf;
+                p0 = p1;
+                p1 = p2;
+            }
+            // P_N'(z) from P_N and P_(N−1).
+            dp = N as f64 * (z * p1 - p0) / (z * z - 1.0);
+            let step = p1 / dp;
+            z -= step;
+            if step.abs() < 1e-16 {
+                break;
+            }
+        }
+        nodes[i] = z;
+        weights[i] = 2.0 / ((1.0 - z * z) * dp * dp);
+    }
+    (nodes, weights)
 }
 
 /// `[1 − (b/(b+t))^(s−1)] / (s−1)`, and its limit `ln(1 + t/b)` at s = 1.
