@@ -122,6 +122,13 @@ pub(crate) struct Prepared {
     /// take few values: observation ends are calendar periods).
     pub(crate) ages: Vec<f64>,
     pub(crate) age_index: Vec<u32>,
+    /// The distinct (x index, scaled time) pairs of the rows' recencies
+    /// and ages, and each row's index into them for its recency and its
+    /// age (Pareto/NBD's integral depends on a row only through such a
+    /// pair, and many rows share them: every x = 0 row has t_x = 0).
+    pub(crate) tails: Vec<(u32, f64)>,
+    pub(crate) tail_recency: Vec<u32>,
+    pub(crate) tail_age: Vec<u32>,
     /// How many customers each row stands for.
     pub(crate) weight: Vec<f64>,
     /// The number of customers (the sum of the weights).
@@ -161,7 +168,32 @@ impl Prepared {
             .iter()
             .map(|r| ages.partition_point(|&t| t < r.0 .2) as u32)
             .collect();
+        let index: Vec<u32> = index;
+        let mut tails: Vec<(u32, u64)> = rows
+            .iter()
+            .zip(&index)
+            .flat_map(|(r, &xi)| [(xi, r.0 .1), (xi, r.0 .2)])
+            .collect();
+        tails.sort_unstable();
+        tails.dedup();
+        let tail_of = |xi: u32, t: u64| tails.partition_point(|&p| p < (xi, t)) as u32;
+        let tail_recency = rows
+            .iter()
+            .zip(&index)
+            .map(|(r, &xi)| tail_of(xi, r.0 .1))
+            .collect();
+        let tail_age = rows
+            .iter()
+            .zip(&index)
+            .map(|(r, &xi)| tail_of(xi, r.0 .2))
+            .collect();
         Prepared {
+            tails: tails
+                .iter()
+                .map(|&(xi, t)| (xi, f64::from_bits(t) * scale))
+                .collect(),
+            tail_recency,
+            tail_age,
             ages: ages.iter().map(|&t| f64::from_bits(t) * scale).collect(),
             age_index,
             xs: distinct.iter().map(|&x| x as f64).collect(),

@@ -3,7 +3,7 @@
 //! Science 33(1); the likelihood as Fader & Hardie write it in "A note on
 //! deriving the Pareto/NBD model and related expressions" (2005).
 
-use super::bgnbd::{fit_rate_model, log_add_exp, time};
+use super::bgnbd::{fit_rate_model, time};
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
 use super::special::{digamma, ln_gamma};
@@ -64,6 +64,10 @@ impl From<ParetoNbd> for ParetoRepr {
     }
 }
 
+/// The reciprocals 1/k the fit's series read from a table (beyond it,
+/// they divide).
+const RECIPROCALS: usize = 1024;
+
 /// The most terms of the series of the likelihood's integral.
 const MAX_TERMS: usize = 1_000_000;
 
@@ -75,7 +79,15 @@ const MAX_TERMS: usize = 1_000_000;
 /// α ≥ β, and the same with the roles of (α, s+1) and (β, r+x) exchanged
 /// otherwise. Every term is positive, so the sum has no cancellation; the
 /// terms shrink geometrically with ratio z < 1.
-fn ln_tail(r: f64, alpha: f64, s: f64, beta: f64, x: f64, y: f64) -> Result<(f64, [f64; 4])> {
+fn ln_tail(
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+    x: f64,
+    y: f64,
+    recip: &[f64],
+) -> Result<(f64, [f64; 4])> {
     let big_a = r + s + x;
     // The sum U, and its derivatives over the expanded shape's Pochhammer
     // (through h) and over A.
@@ -88,26 +100,37 @@ fn ln_tail(r: f64, alpha: f64, s: f64, beta: f64, x: f64, y: f64) -> Result<(f64
         (r + x, beta + y)
     };
     let z = (alpha - beta).abs() / base;
-    let (mut p, mut h) = (1.0f64, 0.0f64); // (c)ₙ zⁿ / n!, Σ_{k<n} 1/(c+k)
-                                           // ∂U/∂z = Σ (c)ₙ n z^(n−1)/n! / (A+n); the n-th numerator is
-                                           // p_{n−1} (c + n − 1), carried from the previous step.
+    // p = (c)ₙ zⁿ / n!, h = Σ_{k<n} 1/(c+k), inv = 1/(A+n). ∂U/∂z =
+    // Σ (c)ₙ n z^(n−1)/n! / (A+n); the n-th numerator is p_{n−1} (c+n−1),
+    // carried from the previous step. One division a term: 1/k comes
+    // from `recip`, and 1/(A+n+1) and 1/(c+n) share one (divisions are
+    // the loop's slowest operations).
+    let (mut p, mut h, mut inv) = (1.0f64, 0.0f64, 1.0 / big_a);
     let mut uz = 0.0f64;
     let mut converged = false;
     for n in 0..MAX_TERMS {
         let nf = n as f64;
-        let inv = 1.0 / (big_a + nf);
         let term = p * inv;
         u += term;
         u_h += term * h;
         u_a -= term * inv;
         let q = p * (c + nf); // the numerator of the (n+1)-th ∂z term
-        uz += q / (big_a + nf + 1.0);
-        if n > 0 && term < 1e-17 * u {
+                              // 1/(A+n+1) and 1/(c+n) from one division.
+        let (da, dc) = (big_a + nf + 1.0, c + nf);
+        let both = 1.0 / (da * dc);
+        let inv_next = dc * both;
+        uz += q * inv_next;
+        if n > 0 && term < 1e-16 * u {
             converged = true;
             break;
         }
-        h += 1.0 / (c + nf);
-        p = q / (nf + 1.0) * z;
+        h += da * both;
+        let one_over = match recip.get(n + 1) {
+            Some(&k) => k,
+            None => 1.0 / (nf + 1.0),
+        };
+        p = q * one_over * z;
+        inv = inv_next;
     }
     if !converged || !u.is_finite() {
         return Err(Error::NotConverged {
@@ -167,8 +190,13 @@ impl ParetoNbd {
     /// The log-likelihood of one customer's history and its gradient over
     /// (r, α, s, β), with the share of the "still alive" term (P(alive)).
     fn parts(&self, x: f64, tx: f64, big_t: f64) -> Result<(f64, [f64; 4], f64)> {
-        let (ln_c, g_c) = self.constant(x);
-        self.parts_with(x, tx, big_t, ln_c, g_c)
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let tails = (
+            ln_tail(r, alpha, s, beta, x, tx, &[])?,
+            ln_tail(r, alpha, s, beta, x, big_t, &[])?,
+        );
+        let logs = ((alpha + big_t).ln(), (beta + big_t).ln());
+        Ok(self.parts_with(x, big_t, logs, self.constant(x), tails))
     }
 
     /// `ln C = ln Γ(r+x) − ln Γ(r) + r ln α + s ln β` and its gradient:
@@ -185,40 +213,55 @@ impl ParetoNbd {
         (ln_c, g_c)
     }
 
-    /// [`parts`](ParetoNbd::parts) given the x-only part.
+    /// [`parts`](ParetoNbd::parts) given the x-only part and the two
+    /// tails `ln S(t_x)`, `ln S(T)` with their gradients.
+    #[allow(clippy::type_complexity)]
     fn parts_with(
         &self,
         x: f64,
-        tx: f64,
         big_t: f64,
-        ln_c: f64,
-        g_c: [f64; 4],
-    ) -> Result<(f64, [f64; 4], f64)> {
+        (ln_at, ln_bt): (f64, f64),
+        (ln_c, g_c): (f64, [f64; 4]),
+        ((ln_s1, g1), (ln_s2, g2)): ((f64, [f64; 4]), (f64, [f64; 4])),
+    ) -> (f64, [f64; 4], f64) {
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
         // E = (α+T)^−(r+x) (β+T)^−s: alive through T.
         let (at, bt) = (alpha + big_t, beta + big_t);
-        let ln_e = -(r + x) * at.ln() - s * bt.ln();
-        let g_e = [-at.ln(), -(r + x) / at, -bt.ln(), -s / bt];
-        let (ln_s1, g1) = ln_tail(r, alpha, s, beta, x, tx)?;
-        let (ln_s2, g2) = ln_tail(r, alpha, s, beta, x, big_t)?;
-        let rho = (ln_s2 - ln_s1).exp();
-        if rho >= 1.0 {
+        let ln_e = -(r + x) * ln_at - s * ln_bt;
+        let g_e = [-ln_at, -(r + x) / at, -ln_bt, -s / bt];
+        // ρ = S(T)/S(t_x) = 1 + em1.
+        let em1 = (ln_s2 - ln_s1).exp_m1();
+        if em1 >= 0.0 {
             // t_x = T: no time to have died in between.
             let g = std::array::from_fn(|k| g_c[k] + g_e[k]);
-            return Ok((ln_c + ln_e, g, 1.0));
+            return (ln_c + ln_e, g, 1.0);
         }
+        let rho = 1.0 + em1;
         // Died between t_x and T: s · (S(t_x) − S(T)).
-        let ln_sd = s.ln() + ln_s1 + (-(ln_s2 - ln_s1).exp_m1()).ln();
-        let ln_b = log_add_exp(ln_e, ln_sd);
-        let w_e = (ln_e - ln_b).exp();
-        let w_d = (ln_sd - ln_b).exp();
-        let q = (s.ln() + ln_s1 - ln_b).exp();
+        let ln_sd = s.ln() + ln_s1 + (-em1).ln();
+        // ln B = ln(eᴱ + e^sd), and the two shares, with one exp.
+        let (hi, lo) = if ln_e >= ln_sd {
+            (ln_e, ln_sd)
+        } else {
+            (ln_sd, ln_e)
+        };
+        let small = (lo - hi).exp();
+        let sum = 1.0 + small;
+        let ln_b = hi + small.ln_1p();
+        let (share_hi, share_lo) = (1.0 / sum, small / sum);
+        let (w_e, w_d) = if ln_e >= ln_sd {
+            (share_hi, share_lo)
+        } else {
+            (share_lo, share_hi)
+        };
+        // e^(ln s + ln S(t_x) − ln B) = w_d / (1 − ρ).
+        let q = w_d / -em1;
         let mut g = [0.0; 4];
         for k in 0..4 {
             g[k] = g_c[k] + w_e * g_e[k] + q * (g1[k] - rho * g2[k]);
         }
         g[2] += w_d / s;
-        Ok((ln_c + ln_b, g, w_e))
+        (ln_c + ln_b, g, w_e)
     }
 
     /// The log-likelihood of one customer's history (Fader & Hardie's
@@ -428,19 +471,37 @@ fn objective(p: &Prepared, y: &[f64; 4], penalizer: f64) -> (f64, [f64; 4]) {
         return (f64::INFINITY, [0.0; 4]);
     };
     let per_x: Vec<(f64, [f64; 4])> = p.xs.iter().map(|&x| m.constant(x)).collect();
+    // Each distinct (x, time) integral once.
+    let [r, alpha, s, beta] = theta;
+    let recip: Vec<f64> = (0..RECIPROCALS)
+        .map(|k| if k == 0 { 0.0 } else { 1.0 / k as f64 })
+        .collect();
+    let mut tails = Vec::with_capacity(p.tails.len());
+    for &(xi, t) in &p.tails {
+        match ln_tail(r, alpha, s, beta, p.xs[xi as usize], t, &recip) {
+            Ok(v) => tails.push(v),
+            Err(_) => return (f64::INFINITY, [0.0; 4]),
+        }
+    }
+    // ln(α+T) and ln(β+T) once per distinct T.
+    let logs: Vec<(f64, f64)> = p
+        .ages
+        .iter()
+        .map(|&t| ((alpha + t).ln(), (beta + t).ln()))
+        .collect();
     let (mut ll, mut g) = (0.0, [0.0f64; 4]);
     for i in 0..p.len() {
-        let x = p.xs[p.index[i] as usize];
-        let (ln_c, g_c) = per_x[p.index[i] as usize];
-        match m.parts_with(x, p.recency[i], p.age[i], ln_c, g_c) {
-            Ok((l, gi, _)) => {
-                let w = p.weight[i];
-                ll += w * l;
-                for k in 0..4 {
-                    g[k] += w * gi[k];
-                }
-            }
-            Err(_) => return (f64::INFINITY, [0.0; 4]),
+        let xi = p.index[i] as usize;
+        let pair = (
+            tails[p.tail_recency[i] as usize],
+            tails[p.tail_age[i] as usize],
+        );
+        let ln_t = logs[p.age_index[i] as usize];
+        let (l, gi, _) = m.parts_with(p.xs[xi], p.age[i], ln_t, per_x[xi], pair);
+        let w = p.weight[i];
+        ll += w * l;
+        for k in 0..4 {
+            g[k] += w * gi[k];
         }
     }
     let n = p.customers;
