@@ -243,6 +243,8 @@ const QUERIES: &[&str] = &[
      step >= 1, step = 2) AS level FROM events GROUP BY user_id ORDER BY user_id",
     "SELECT user_id, retention(step = 0, step = 3, step = 5) AS r FROM events \
      GROUP BY user_id ORDER BY user_id",
+    "SELECT user_id, rfm(ts, CAST(step AS DECIMAL(10, 2)) + 0.5, 'day', DATE '2023-11-15') AS s \
+     FROM events GROUP BY user_id ORDER BY user_id",
 ];
 
 async fn run_all(ctx: &SessionContext) -> Vec<String> {
