@@ -696,3 +696,36 @@ fn sampled_shapley_at_21_channels() {
     assert!((sum - v_n).abs() < 1e-12, "{sum} vs {v_n}");
     assert!(phi.iter().skip(1).all(|(_, p)| *p < phi[0].1));
 }
+
+#[test]
+fn skip_reasons_read_back_and_credits_list_by_name() {
+    use revops::attribution::SkipReason;
+    let all = [
+        SkipReason::EmptyPath,
+        SkipReason::ValueWithoutConversions,
+        SkipReason::CurrencyMismatch,
+        SkipReason::ValueTooLarge,
+        SkipReason::NoWeight,
+        SkipReason::OutsideLookback,
+    ];
+    let texts: std::collections::BTreeSet<String> = all.iter().map(|r| r.to_string()).collect();
+    assert_eq!(texts.len(), all.len(), "one distinct text per reason");
+    for r in all {
+        assert_eq!(r.to_string(), r.as_str());
+    }
+    assert_eq!(SkipReason::EmptyPath.as_str(), "the path has no channel");
+    // by_name: sorted by channel name, whatever the ids' order.
+    let mut ch = Channels::new();
+    let r = rows(
+        &mut ch,
+        &[
+            ("zeta > alpha", 2, dec!(10.00), 0),
+            ("mid", 1, dec!(4.00), 1),
+        ],
+    );
+    let lin = attribute(&r, Rule::Linear, Currency::USD).unwrap();
+    let names: Vec<&str> = lin.by_name(&ch).iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, vec!["alpha", "mid", "zeta"]);
+    let (_, alpha) = lin.by_name(&ch)[0];
+    assert_eq!(alpha.value, usd(dec!(5.00)));
+}
