@@ -672,3 +672,28 @@ pub(crate) fn float_weights(w: &[f64]) -> Vec<u64> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_weights_keep_proportions_at_any_magnitude() {
+        for scale in [1e-9, 1.0, 1e6, 1e300] {
+            let w = float_weights(&[scale, 2.0 * scale, 0.0, 4.0 * scale]);
+            assert_eq!(w[3], 1 << 50, "the largest weight is 2^50");
+            assert_eq!((w[0] * 4, w[1] * 2, w[2]), (w[3], w[3], 0), "{scale}");
+        }
+        assert_eq!(float_weights(&[0.0, -1.0]), vec![0, 0]);
+        assert_eq!(float_weights(&[f64::INFINITY, 1.0]), vec![0, 0]);
+    }
+
+    #[test]
+    fn units_show_at_least_the_minor_unit() {
+        // 2000 units of 10^-2 is "20.00", not "20".
+        assert_eq!(units_to_decimal(2000, 2, 2).unwrap().to_string(), "20.00");
+        assert_eq!(units_to_decimal(20, 0, 2).unwrap().to_string(), "20.00");
+        assert_eq!(units_to_decimal(2005, 3, 2).unwrap().to_string(), "2.005");
+        assert_eq!(units_to_decimal(7, 0, 0).unwrap().to_string(), "7");
+    }
+}
