@@ -3,7 +3,7 @@
 //! (`windowFunnel(window)(ts, event = 'a', price > 10, ...)`). Also
 //! ClickHouse's `retention`.
 
-use super::scan::{apply_exclusions, scan, Counted, Ev, Scratch};
+use super::scan::{apply_exclusions, scan, within, Counted, Ev, Scratch};
 use super::spec::{FunnelKind, FunnelSpec, MAX_STEPS};
 
 /// One row of a funnel in SQL form: its time and the conditions it meets.
@@ -285,11 +285,6 @@ impl RowLevels {
         }
         best
     }
-}
-
-/// `ts <= first + window`, without overflow.
-fn within(ts: i64, first: i64, window: i64) -> bool {
-    i128::from(ts) <= i128::from(first) + i128::from(window)
 }
 
 /// Whether the chain ending at `node` uses `row`.

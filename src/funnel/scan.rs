@@ -40,7 +40,7 @@ impl Counted {
 
 /// `ts <= first + window`, without overflow.
 #[inline]
-fn within(ts: i64, first: i64, window: i64) -> bool {
+pub(crate) fn within(ts: i64, first: i64, window: i64) -> bool {
     i128::from(ts) <= i128::from(first) + i128::from(window)
 }
 

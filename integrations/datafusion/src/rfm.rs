@@ -4,10 +4,10 @@
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Int32Array, Int64Array, ListArray,
-    StructArray, UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Int32Array, Int64Array, StructArray,
+    UInt64Array,
 };
-use arrow::buffer::{NullBuffer, OffsetBuffer};
+use arrow::buffer::NullBuffer;
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, FieldRef, Fields, Int32Type};
 use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
@@ -21,6 +21,7 @@ use revops::{Currency, Decimal, Money, NaiveDate, RoundingStrategy};
 
 use crate::arena::Arena;
 use crate::args::{counted_rows, literal, plan_error};
+use crate::state::{one_per_row, read_pairs, scalars, write_pairs};
 
 const NAME: &str = "rfm";
 
@@ -385,62 +386,16 @@ impl Config {
 
     /// Partial states: two lists per group.
     fn lists(&self, offsets: Vec<usize>, rows: &[Row]) -> Result<Vec<ArrayRef>> {
-        if rows.len() > i32::MAX as usize {
-            return exec_err!("{NAME}: a partial state of more than 2^31 rows");
-        }
-        // Below i32::MAX: checked above.
-        let offsets: Vec<i32> = offsets.into_iter().map(|o| o as i32).collect();
-        let offsets = OffsetBuffer::new(offsets.into());
         let days = Int32Array::from_iter_values(rows.iter().map(|r| r.0));
         let amounts = Decimal128Array::from_iter_values(rows.iter().map(|r| r.1))
             .with_precision_and_scale(38, self.scale)?;
-        let amount_type = amounts.data_type().clone();
-        Ok(vec![
-            Arc::new(ListArray::try_new(
-                Arc::new(Field::new_list_field(DataType::Int32, false)),
-                offsets.clone(),
-                Arc::new(days),
-                None,
-            )?),
-            Arc::new(ListArray::try_new(
-                Arc::new(Field::new_list_field(amount_type, false)),
-                offsets,
-                Arc::new(amounts),
-                None,
-            )?),
-        ])
+        write_pairs(NAME, offsets, days, amounts)
     }
 }
 
 /// Calls `f(row, transaction)` for each element of partial states.
 fn each_state_row(values: &[ArrayRef], mut f: impl FnMut(usize, Row)) -> Result<()> {
-    let (Some(days), Some(amounts)) = (
-        values.first().and_then(|a| a.as_list_opt::<i32>()),
-        values.get(1).and_then(|a| a.as_list_opt::<i32>()),
-    ) else {
-        return exec_err!("{NAME}: a partial state is two lists");
-    };
-    let (Some(dv), Some(av)) = (
-        days.values().as_primitive_opt::<Int32Type>(),
-        amounts.values().as_primitive_opt::<Decimal128Type>(),
-    ) else {
-        return exec_err!("{NAME}: a partial state holds Int32 days and decimals");
-    };
-    let (o1, o2) = (days.value_offsets(), amounts.value_offsets());
-    for row in 0..days.len() {
-        if days.is_null(row) || amounts.is_null(row) {
-            continue;
-        }
-        let (a, b) = (o1[row] as usize, o1[row + 1] as usize);
-        let (c, d) = (o2[row] as usize, o2[row + 1] as usize);
-        if b - a != d - c {
-            return exec_err!("{NAME}: a partial state's lists differ in length");
-        }
-        for (&x, &y) in dv.values()[a..b].iter().zip(&av.values()[c..d]) {
-            f(row, (x, y));
-        }
-    }
-    Ok(())
+    read_pairs::<Int32Type, Decimal128Type>(NAME, values, |row, d, a| f(row, (d, a)))
 }
 
 #[derive(Debug)]
@@ -461,11 +416,9 @@ impl Accumulator for RfmAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let lists = self.cfg.lists(vec![0, self.rows.len()], &self.rows)?;
-        Ok(lists
-            .into_iter()
-            .map(|a| ScalarValue::List(Arc::new(a.as_list::<i32>().clone())))
-            .collect())
+        Ok(scalars(
+            self.cfg.lists(vec![0, self.rows.len()], &self.rows)?,
+        ))
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -531,16 +484,12 @@ impl GroupsAccumulator for RfmGroups {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let len = values.first().map_or(0, |a| a.len());
-        let mut offsets = vec![0usize; len + 1];
-        let mut rows = Vec::with_capacity(len);
+        let (mut taken, mut rows) = (Vec::new(), Vec::with_capacity(len));
         self.cfg.each_row(values, opt_filter, |i, r| {
-            offsets[i + 1] = 1;
+            taken.push(i);
             rows.push(r);
         })?;
-        for i in 0..len {
-            offsets[i + 1] += offsets[i];
-        }
-        self.cfg.lists(offsets, &rows)
+        self.cfg.lists(one_per_row(len, &taken), &rows)
     }
 
     fn size(&self) -> usize {

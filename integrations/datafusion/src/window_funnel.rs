@@ -2,9 +2,8 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, UInt8Array};
+use arrow::array::{Array, ArrayRef, BooleanArray, UInt8Array};
 use arrow::array::{Int64Array, UInt32Array};
-use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, TimeUnit as ArrowUnit, UInt32Type};
 use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -18,6 +17,7 @@ use revops::TimeDelta;
 
 use crate::arena::Arena;
 use crate::args::{condition_masks, condition_types, counted_rows, literal, plan_error, ticks};
+use crate::state::{one_per_row, read_pairs, scalars, write_pairs};
 
 const NAME: &str = "window_funnel";
 
@@ -332,64 +332,17 @@ impl Config {
     }
 }
 
-/// Calls `f(row, ts, conditions)` for each element of each row of partial
-/// states.
-fn each_state_row(values: &[ArrayRef], mut f: impl FnMut(usize, i64, u32)) -> Result<()> {
-    let (Some(ts), Some(conds)) = (values.first(), values.get(1)) else {
-        return exec_err!("{NAME}: a partial state has two columns");
-    };
-    let (Some(ts), Some(conds)) = (ts.as_list_opt::<i32>(), conds.as_list_opt::<i32>()) else {
-        return exec_err!("{NAME}: a partial state's columns are lists");
-    };
-    let (Some(tv), Some(cv)) = (
-        ts.values().as_primitive_opt::<Int64Type>(),
-        conds.values().as_primitive_opt::<UInt32Type>(),
-    ) else {
-        return exec_err!("{NAME}: a partial state holds Int64 times and UInt32 conditions");
-    };
-    let (to, co) = (ts.value_offsets(), conds.value_offsets());
-    for row in 0..ts.len() {
-        if ts.is_null(row) || conds.is_null(row) {
-            continue;
-        }
-        let (a, b) = (to[row] as usize, to[row + 1] as usize);
-        let (c, d) = (co[row] as usize, co[row + 1] as usize);
-        if b - a != d - c {
-            return exec_err!("{NAME}: a partial state's two lists differ in length");
-        }
-        let tv = &tv.values()[a..b];
-        let cv = &cv.values()[c..d];
-        for (&t, &m) in tv.iter().zip(cv) {
-            f(row, t, m);
-        }
-    }
-    Ok(())
+/// Calls `f(row, ts, conditions)` for each element of partial states.
+fn each_state_row(values: &[ArrayRef], f: impl FnMut(usize, i64, u32)) -> Result<()> {
+    read_pairs::<Int64Type, UInt32Type>(NAME, values, f)
 }
 
 /// Lists of rows, grouped: `offsets` (one more than the groups) into
 /// `rows`.
 fn lists(offsets: Vec<usize>, rows: &[FunnelRow]) -> Result<Vec<ArrayRef>> {
-    if rows.len() > i32::MAX as usize {
-        return exec_err!("{NAME}: a partial state of more than 2^31 rows");
-    }
-    // Below i32::MAX: checked above.
-    let offsets: Vec<i32> = offsets.into_iter().map(|o| o as i32).collect();
-    let offsets = OffsetBuffer::new(offsets.into());
     let ts = Int64Array::from_iter_values(rows.iter().map(|r| r.ts));
     let conds = UInt32Array::from_iter_values(rows.iter().map(|r| r.conditions));
-    let ts = ListArray::try_new(
-        Arc::new(Field::new_list_field(DataType::Int64, false)),
-        offsets.clone(),
-        Arc::new(ts),
-        None,
-    )?;
-    let conds = ListArray::try_new(
-        Arc::new(Field::new_list_field(DataType::UInt32, false)),
-        offsets,
-        Arc::new(conds),
-        None,
-    )?;
-    Ok(vec![Arc::new(ts), Arc::new(conds)])
+    write_pairs(NAME, offsets, ts, conds)
 }
 
 /// One group's accumulator (an aggregate without `GROUP BY`).
@@ -413,11 +366,7 @@ impl Accumulator for FunnelAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let lists = lists(vec![0, self.rows.len()], &self.rows)?;
-        Ok(lists
-            .into_iter()
-            .map(|a| ScalarValue::List(Arc::new(a.as_list::<i32>().clone())))
-            .collect())
+        Ok(scalars(lists(vec![0, self.rows.len()], &self.rows)?))
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -496,16 +445,12 @@ impl GroupsAccumulator for FunnelGroups {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let len = values.get(self.cfg.ts).map_or(0, |a| a.len());
-        let mut offsets = vec![0usize; len + 1];
-        let mut rows = Vec::with_capacity(len);
+        let (mut taken, mut rows) = (Vec::new(), Vec::with_capacity(len));
         self.cfg.each_row(values, opt_filter, |i, ts, c| {
-            offsets[i + 1] = 1;
+            taken.push(i);
             rows.push(FunnelRow::new(ts, c));
         })?;
-        for i in 0..len {
-            offsets[i + 1] += offsets[i];
-        }
-        lists(offsets, &rows)
+        lists(one_per_row(len, &taken), &rows)
     }
 
     fn size(&self) -> usize {
