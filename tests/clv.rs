@@ -449,6 +449,10 @@ fn pareto_nbd_equals_the_integrals_of_its_definition() {
         above.log_likelihood(&h).unwrap(),
     );
     assert!((lb - la).abs() < 1e-8, "{lb} vs {la}");
+    // At α = β exactly the series is its first term.
+    let equal = ParetoNbd::new(0.553, 11.669, 0.606, 11.669).unwrap();
+    let le = equal.log_likelihood(&h).unwrap();
+    assert!((le - la).abs() < 1e-8, "{le} vs {la}");
 }
 
 // ------------------------------------------------------------ simulation
