@@ -1,2 +1,161 @@
-//! Nothing here: the package holds revops' criterion benches (see
-//! `README.md`); each bench is its own target.
+//! The package holds revops' criterion benches (see `README.md`); each
+//! bench is its own target. The library part is what the benches share
+//! with the tools' comparison scripts: the event log generator
+//! ([`events_csv`]), used in memory by the `funnel_file` bench and written
+//! to a file by `examples/gen_events.rs` for `compare/funnel_clickhouse.py`.
+
+#![forbid(unsafe_code)]
+
+use std::io::{self, Write};
+
+/// The users of the end-to-end issue's file (about 10.4 million rows).
+pub const USERS: u64 = 2_000_000;
+
+/// The seed of that file.
+pub const SEED: u64 = 0x5EED_0F11_E000_0016;
+
+/// The twelve channels; each event draws its own.
+pub const CHANNELS: [&str; 12] = [
+    "search",
+    "social",
+    "email",
+    "display",
+    "referral",
+    "direct",
+    "affiliate",
+    "video",
+    "podcast",
+    "events",
+    "partner",
+    "sms",
+];
+
+/// xorshift64*: small, seeded, the same sequence on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One generated row: `(file position key, user, ts, step, channel)`.
+type Row = (i64, u64, i64, u8, u8);
+
+/// The event log of the end-to-end issue, as the funnel tool reads it
+/// (`user_id,ts,step,channel`, Unix seconds), seeded:
+///
+/// - `users` users with distinct 15-digit ids (in no order);
+/// - a funnel of steps 0 to 4 per user, first events spread over 90 days
+///   (reach 100%, 60%, 45%, 35%, 28%; gaps of up to two days, 5% of them
+///   zero: same-second ties between steps);
+/// - 0 to 5 extra events per user (2.5 on average): a later repeat of one
+///   of the user's steps (40%), an exact duplicate row (20%), another step
+///   at the same second (15%), a random step within a week of the first
+///   event (25%); about 5.2 events per user in all;
+/// - every event with its own channel of [`CHANNELS`];
+/// - rows in time order, 3% of them late (written up to 6 hours after
+///   their time).
+///
+/// For 2,000,000 users ([`USERS`], [`SEED`]): about 10.4 million rows and
+/// 370 MB.
+pub fn write_events_csv<W: Write>(users: u64, seed: u64, out: &mut W) -> io::Result<u64> {
+    let rows = events(users, seed);
+    let mut w = io::BufWriter::with_capacity(1 << 20, out);
+    w.write_all(b"user_id,ts,step,channel\n")?;
+    let mut line = Vec::with_capacity(64);
+    for &(_, user, ts, step, ch) in &rows {
+        line.clear();
+        push_digits(&mut line, user);
+        line.push(b',');
+        if ts < 0 {
+            line.push(b'-');
+        }
+        push_digits(&mut line, ts.unsigned_abs());
+        line.push(b',');
+        push_digits(&mut line, u64::from(step));
+        line.push(b',');
+        line.extend_from_slice(CHANNELS[ch as usize].as_bytes());
+        line.push(b'\n');
+        w.write_all(&line)?;
+    }
+    w.flush()?;
+    Ok(rows.len() as u64)
+}
+
+/// [`write_events_csv`] into memory.
+pub fn events_csv(users: u64, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(users as usize * 190);
+    write_events_csv(users, seed, &mut out).expect("writing to memory");
+    out
+}
+
+fn push_digits(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn events(users: u64, seed: u64) -> Vec<Row> {
+    let mut r = Rng(seed | 1);
+    let start = 1_767_225_600i64; // 2026-01-01
+    let day = 86_400u64;
+    // Conditional reach of steps 1 to 4, in percent.
+    let next = [60u64, 75, 78, 80];
+    let mut rows: Vec<Row> = Vec::with_capacity(users as usize * 21 / 4);
+    for u in 0..users {
+        // Distinct 15-digit ids: u times a unit modulo 9·10¹⁴, shifted.
+        let user = 100_000_000_000_000 + (u * 1_000_000_007) % 900_000_000_000_000;
+        let first = start + r.below(90 * day) as i64;
+        let mut t = first;
+        let from = rows.len();
+        let push = |rows: &mut Vec<Row>, r: &mut Rng, ts: i64, step: u8| {
+            let channel = r.below(12) as u8;
+            rows.push((ts, user, ts, step, channel));
+        };
+        push(&mut rows, &mut r, t, 0);
+        for (k, &p) in next.iter().enumerate() {
+            if r.below(100) >= p {
+                break;
+            }
+            if r.below(100) >= 5 {
+                t += 1 + r.below(2 * day) as i64;
+            }
+            push(&mut rows, &mut r, t, k as u8 + 1);
+        }
+        for _ in 0..r.below(6) {
+            let own = from + r.below((rows.len() - from) as u64) as usize;
+            let (_, _, ts, step, _) = rows[own];
+            let (kind, a, b) = (r.below(100), r.below(7 * day), r.below(5));
+            match kind {
+                0..40 => push(&mut rows, &mut r, ts + 1 + (a % day) as i64, step),
+                40..60 => rows.push(rows[own]),
+                60..75 => push(&mut rows, &mut r, ts, (step + 1 + (b % 4) as u8) % 5),
+                _ => push(&mut rows, &mut r, first + a as i64, b as u8),
+            }
+        }
+    }
+    // Time order, 3% late.
+    for row in &mut rows {
+        if r.below(100) < 3 {
+            row.0 += 1 + r.below(6 * 3_600) as i64;
+        }
+    }
+    rows.sort_by_key(|row| row.0);
+    rows
+}

@@ -515,6 +515,73 @@ fn wider_window_can_lower_counts_under_strict_deduplication() {
     assert_eq!(level(&spec(3, 20, &["strict_deduplication"]), &ev), 2);
 }
 
+/// Pass 1 of `analyze_parallel` scatters each half of the events on its
+/// own thread into its own half of every partition's room (from 2^16
+/// events). A heavy user in one half only overflows that half's room, and
+/// the exact re-partitioning on one thread takes over; a reused analyser
+/// moves between the layouts (two halves, one, exact). Every report
+/// equals the sequential one.
+#[test]
+fn two_half_scatter_overflows_and_reuse() {
+    let mut x = 0x0bad_5eed_dead_beefu64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let light = |n: usize, next: &mut dyn FnMut() -> u64| -> Vec<FunnelEvent> {
+        (0..n)
+            .map(|_| {
+                FunnelEvent::new(
+                    next() % 30_000,
+                    (next() % 400) as i64,
+                    (next() % 5) as u8,
+                    ChannelId((next() % 3) as u32),
+                )
+            })
+            .collect()
+    };
+    let heavy = |n: usize| -> Vec<FunnelEvent> {
+        (0..n)
+            .map(|i| FunnelEvent::new(42, (i % 300) as i64, (i % 4) as u8, ChannelId(0)))
+            .collect()
+    };
+    let normal = light(150_000, &mut next);
+    let mut heavy_second = light(80_000, &mut next);
+    heavy_second.extend(heavy(80_000));
+    let mut heavy_first = heavy(80_000);
+    heavy_first.extend(light(80_000, &mut next));
+    let small = light(500, &mut next);
+    let mut analyzer = FunnelAnalyzer::new();
+    for modes in [&[][..], &["strict_order"][..], &["strict_once"][..]] {
+        let s = spec(4, 100, modes);
+        for (name, events) in [
+            ("normal", &normal),
+            ("heavy second half", &heavy_second),
+            ("small", &small),
+            ("heavy first half", &heavy_first),
+            ("normal again", &normal),
+        ] {
+            let one = analyze(&s, events, &registry()).unwrap();
+            assert!(one.steps[0].users > 0, "{name}");
+            assert_eq!(
+                analyze_parallel(&s, events, &registry(), 2).unwrap(),
+                one,
+                "{modes:?} {name}"
+            );
+            assert_eq!(
+                analyzer
+                    .analyze_parallel(&s, events, &registry(), 2)
+                    .unwrap(),
+                one,
+                "{modes:?} {name}, reused"
+            );
+            assert_eq!(analyzer.analyze(&s, events, &registry()).unwrap(), one);
+        }
+    }
+}
+
 /// On an input large enough to be split into many partitions, the threads
 /// of analyze_parallel share the work and the result equals analyze's.
 #[test]

@@ -141,7 +141,7 @@ impl FunnelAnalyzer {
     ) -> Result<FunnelReport> {
         let ranks = channel_ranks(channels);
         if threads < 2
-            || !self.parted.fill(events, &ranks, spec.steps())?
+            || !self.parted.fill(events, &ranks, spec.steps(), threads)?
             || self.parted.parts() < 2
         {
             return self.analyze(spec, events, channels);
@@ -185,7 +185,7 @@ impl FunnelAnalyzer {
         for st in &states {
             total.merge(st)?;
         }
-        Ok(total.finish(channels))
+        Ok(total.report_on(channels, threads))
     }
 
     /// As [`FunnelState::add_events`].
@@ -203,7 +203,7 @@ impl FunnelAnalyzer {
         let ranks = channel_ranks(channels);
         let n = state.spec.steps();
         let mut scratch = Scratch::new();
-        if self.parted.fill(events, &ranks, n)? {
+        if self.parted.fill(events, &ranks, n, 1)? {
             let parts = self.parted.parts();
             let parted = &self.parted;
             parted.scan(0..parts, &mut self.pass2, &mut |keys| {
@@ -314,9 +314,9 @@ mod path_tests {
         }
         let mut parted = Partitioned::default();
         let ranks = channel_ranks(&ch);
-        assert!(parted.fill(&events, &ranks, 3).unwrap());
+        assert!(parted.fill(&events, &ranks, 3, 1).unwrap());
         let stored: usize = (0..parted.parts())
-            .map(|p| parted.ends[p] - parted.starts[p])
+            .map(|p| parted.part(p).0.len() + parted.part(p).1.len())
             .sum();
         assert_eq!(stored, events.len());
         assert_paths_agree(3, 100, &events, &ch);

@@ -38,9 +38,10 @@ pub(super) struct Partitioned {
     /// The records, in the partitions' ranges (anything else is memory
     /// kept from an earlier input).
     pub(super) recs: Vec<[u64; 2]>,
-    /// Partition `p` is `recs[starts[p]..ends[p]]`.
-    pub(super) starts: Vec<usize>,
-    pub(super) ends: Vec<usize>,
+    /// Partition `p` is `recs[a..b]` and `recs[c..d]` for `[a, b, c, d] =
+    /// segs[p]`: one range per thread of pass 1 (the second empty when it
+    /// ran on one).
+    pub(super) segs: Vec<[usize; 4]>,
     parts_bits: u32,
     min_ts: i64,
     /// The channel id of each rank.
@@ -76,7 +77,14 @@ impl Partitioned {
     }
 
     pub(super) fn parts(&self) -> usize {
-        self.starts.len()
+        self.segs.len()
+    }
+
+    /// Partition `p`'s two ranges of records.
+    #[inline]
+    pub(super) fn part(&self, p: usize) -> (&[[u64; 2]], &[[u64; 2]]) {
+        let [a, b, c, d] = self.segs[p];
+        (&self.recs[a..b], &self.recs[c..d])
     }
 
     /// Pass 1: one read of the events, scattering `[hash, key]` records
@@ -94,6 +102,7 @@ impl Partitioned {
         events: &[FunnelEvent],
         ranks: &[u32],
         steps: usize,
+        threads: usize,
     ) -> Result<bool> {
         let n = events.len();
         let parts_bits = (usize::BITS - (n >> PART_SHIFT).leading_zeros()).min(MAX_PART_BITS);
@@ -105,8 +114,7 @@ impl Partitioned {
             return Ok(false);
         }
         let Some(first) = events.first() else {
-            self.starts.clear();
-            self.ends.clear();
+            self.segs.clear();
             return Ok(true);
         };
         // Keys count seconds from `origin`, 2^35 s before the first event.
@@ -133,42 +141,71 @@ impl Partitioned {
                 | rank_bits[ci.min(last_channel)];
             (key, (off >> 36) | u64::from(ci > last_channel))
         };
-        let average = n / parts;
-        let cap = average + average / 4 + 64;
-        let total = cap * parts;
-        // Memory kept from an earlier call is written over, not cleared;
-        // fresh memory comes zeroed from the system, and pages that no
-        // record lands on are never touched.
+        // On two threads, each scatters half of the events into its own
+        // half of every partition's room (one thread below 2^16 events).
+        let halves = if threads >= 2 && n >= 1 << 16 { 2 } else { 1 };
+        let average = n / parts / halves;
+        let room = average + average / 4 + 64;
+        let total = room * halves * parts;
+        // Fresh memory comes zeroed from the system (`vec!` of zeros asks
+        // for it so), and pages that no record lands on are never touched;
+        // memory kept from an earlier call is written over, not cleared.
         if self.recs.len() < total {
-            self.recs.resize(total, [0u64; 2]);
+            self.recs = Vec::new();
+            self.recs = vec![[0u64; 2]; total];
         }
-        self.starts.clear();
-        self.starts.extend((0..parts).map(|p| p * cap));
-        self.ends.clear();
-        self.ends.extend_from_slice(&self.starts);
-        let mut bad = 0u64;
-        let mut overflow = false;
-        {
-            let recs = &mut self.recs[..total];
-            // Per partition: the next free slot and the end of its room.
-            let mut cursor: Vec<[usize; 2]> =
-                (0..parts).map(|p| [p * cap, (p + 1) * cap]).collect();
+        // Room `i` (of `room` records) belongs to partition i / halves and
+        // to half i % halves.
+        let mut rooms: [Vec<&mut [[u64; 2]]>; 2] = [Vec::new(), Vec::new()];
+        for (i, r) in self.recs[..total].chunks_mut(room).enumerate() {
+            rooms[i % halves].push(r);
+        }
+        let scatter = |events: &[FunnelEvent], rooms: &mut Vec<&mut [[u64; 2]]>| {
+            let mut used = vec![0usize; parts];
+            let (mut bad, mut overflow) = (0u64, false);
             for e in events {
                 let h = mix(e.user);
                 let (key, flag) = key_of(e);
                 bad |= flag;
-                let c = &mut cursor[part_of(h)];
-                if c[0] < c[1] {
-                    recs[c[0]] = [h, key];
-                    c[0] += 1;
+                let p = part_of(h);
+                let (r, u) = (&mut rooms[p], &mut used[p]);
+                if let Some(slot) = r.get_mut(*u) {
+                    *slot = [h, key];
+                    *u += 1;
                 } else {
                     overflow = true;
                 }
             }
-            for (end, c) in self.ends.iter_mut().zip(&cursor) {
-                *end = c[0];
+            (used, bad, overflow)
+        };
+        let [rooms0, rooms1] = &mut rooms;
+        let (first_half, second_half) = events.split_at(if halves == 2 { n / 2 } else { n });
+        let (used0, used1, bad, overflow) = std::thread::scope(|scope| {
+            let other = (halves == 2).then(|| {
+                let run = || scatter(second_half, rooms1);
+                std::thread::Builder::new().spawn_scoped(scope, run)
+            });
+            let (u0, b0, o0) = scatter(first_half, rooms0);
+            // If the system would not start the thread, everything is
+            // done again by the exact path below, on this thread.
+            let unscattered = (vec![0; parts], 0, true);
+            let (u1, b1, o1) = match other {
+                None => (vec![0; parts], 0, false),
+                Some(Ok(h)) => h.join().unwrap_or(unscattered),
+                Some(Err(_)) => unscattered,
+            };
+            (u0, u1, b0 | b1, o0 | o1)
+        });
+        self.segs.clear();
+        self.segs.extend((0..parts).map(|p| {
+            let a = p * halves * room;
+            let c = a + room;
+            if halves == 2 {
+                [a, a + used0[p], c, c + used1[p]]
+            } else {
+                [a, a + used0[p], a, a]
             }
-        }
+        }));
         if bad != 0 {
             check_channels(events, ranks)?;
             // A time out of the keys' range.
@@ -186,17 +223,17 @@ impl Partitioned {
             if self.recs.len() < n {
                 self.recs.resize(n, [0u64; 2]);
             }
-            self.starts.clear();
-            self.starts.extend_from_slice(&counts[..parts]);
-            self.ends.clear();
-            self.ends.extend_from_slice(&self.starts);
+            let mut ends = counts[..parts].to_vec();
             let recs = &mut self.recs[..n];
             for e in events {
                 let h = mix(e.user);
                 let p = part_of(h);
-                recs[self.ends[p]] = [h, key_of(e).0];
-                self.ends[p] += 1;
+                recs[ends[p]] = [h, key_of(e).0];
+                ends[p] += 1;
             }
+            self.segs.clear();
+            self.segs
+                .extend((0..parts).map(|p| [counts[p], ends[p], ends[p], ends[p]]));
         }
         self.channel_of_rank.clear();
         self.channel_of_rank.resize(ranks.len(), 0);
@@ -232,28 +269,31 @@ impl Partitioned {
             more,
         } = buf;
         let shift = self.parts_bits;
-        let part_of = |p: usize| &self.recs[self.starts[p]..self.ends[p]];
         if let Some(first) = range.clone().next() {
-            let part = part_of(first);
-            let bits = reset_counts(sub_counts, part.len());
-            for r in part {
-                sub_counts[bucket_of(r[0], shift, bits) + 1] += 1;
-            }
+            let part = self.part(first);
+            let len = part.0.len() + part.1.len();
+            let bits = reset_counts(sub_counts, len);
+            count_buckets(sub_counts, part, 0..len, shift, bits);
         }
         let last = range.end;
         for p in range {
-            let part = part_of(p);
-            let len = part.len();
+            let part = self.part(p);
+            let len = part.0.len() + part.1.len();
             // The next partition's buckets are counted a few records at a
             // time during this partition's walk.
-            let next: &[[u64; 2]] = if p + 1 < last { part_of(p + 1) } else { &[] };
-            let next_bits = reset_counts(next_counts, next.len());
-            let mut ahead = next.iter();
+            let next: (&[[u64; 2]], &[[u64; 2]]) = if p + 1 < last {
+                self.part(p + 1)
+            } else {
+                (&[], &[])
+            };
+            let next_len = next.0.len() + next.1.len();
+            let next_bits = reset_counts(next_counts, next_len);
+            // Counted so far: the first `ahead` of the next partition's
+            // records.
+            let mut ahead = 0;
             if len == 0 {
                 std::mem::swap(sub_counts, next_counts);
-                for r in ahead {
-                    sub_counts[bucket_of(r[0], shift, next_bits) + 1] += 1;
-                }
+                count_buckets(sub_counts, next, 0..next_len, shift, next_bits);
                 continue;
             }
             let sub_bits = bucket_bits(len);
@@ -281,16 +321,18 @@ impl Partitioned {
                 local.resize(len + 8, [0; 2]);
             }
             local[len..len + 8].fill([u64::MAX; 2]);
-            for r in part {
-                let s = sub_of(r[0]);
-                local[sub_counts[s]] = *r;
-                sub_counts[s] += 1;
-            }
-            let per_bucket = next.len().div_ceil(m.max(1));
-            for w in bounds[..=m].windows(2) {
-                for r in ahead.by_ref().take(per_bucket) {
-                    next_counts[bucket_of(r[0], shift, next_bits) + 1] += 1;
+            for half in [part.0, part.1] {
+                for r in half {
+                    let s = sub_of(r[0]);
+                    local[sub_counts[s]] = *r;
+                    sub_counts[s] += 1;
                 }
+            }
+            let per_bucket = next_len.div_ceil(m.max(1));
+            for w in bounds[..=m].windows(2) {
+                let to = (ahead + per_bucket).min(next_len);
+                count_buckets(next_counts, next, ahead..to, shift, next_bits);
+                ahead = to;
                 let (i, end) = (w[0], w[1]);
                 let h0 = local[i][0];
                 let count = end - i;
@@ -343,10 +385,28 @@ impl Partitioned {
                     }
                 }
             }
-            for r in ahead {
-                next_counts[bucket_of(r[0], shift, next_bits) + 1] += 1;
-            }
+            count_buckets(next_counts, next, ahead..next_len, shift, next_bits);
             std::mem::swap(sub_counts, next_counts);
+        }
+    }
+}
+
+/// Counts records `range` of a partition's two halves (as one sequence)
+/// into `counts[bucket + 1]`.
+#[inline]
+fn count_buckets(
+    counts: &mut [usize],
+    (a, b): (&[[u64; 2]], &[[u64; 2]]),
+    range: std::ops::Range<usize>,
+    shift: u32,
+    bits: u32,
+) {
+    let split = a.len();
+    let in_a = range.start.min(split)..range.end.min(split);
+    let in_b = range.start.max(split) - split..range.end.max(split) - split;
+    for half in [&a[in_a], &b[in_b]] {
+        for r in half {
+            counts[bucket_of(r[0], shift, bits) + 1] += 1;
         }
     }
 }

@@ -280,6 +280,13 @@ impl FunnelState {
     }
 
     pub(super) fn report(&self, channels: &Channels) -> FunnelReport {
+        self.report_on(channels, 1)
+    }
+
+    /// [`report`](FunnelState::report), the time statistics from the
+    /// previous step and from the first computed on two threads when
+    /// `threads` is 2 or more (the same report).
+    pub(super) fn report_on(&self, channels: &Channels, threads: usize) -> FunnelReport {
         let n = self.spec.steps();
         let timed = self.spec.kind == FunnelKind::Ordered;
         let mut ignored = BTreeMap::new();
@@ -298,20 +305,31 @@ impl FunnelState {
         let g = all.len();
         // stats[kind][k][group]: kind 0 from the previous step, 1 from the
         // first; group g is the whole funnel.
-        let stats: Vec<Vec<Vec<Option<TimeStats>>>> = [true, false]
-            .iter()
-            .map(|&prev| {
-                (0..n)
-                    .map(|k| {
-                        if timed && k > 0 {
-                            step_stats(&all, k, prev)
-                        } else {
-                            vec![None; g + 1]
-                        }
-                    })
-                    .collect()
+        let kind = |prev: bool| -> Vec<Vec<Option<TimeStats>>> {
+            (0..n)
+                .map(|k| {
+                    if timed && k > 0 {
+                        step_stats(&all, k, prev)
+                    } else {
+                        vec![None; g + 1]
+                    }
+                })
+                .collect()
+        };
+        let stats: [Vec<Vec<Option<TimeStats>>>; 2] = if threads >= 2 && timed {
+            std::thread::scope(|scope| {
+                let other = std::thread::Builder::new().spawn_scoped(scope, || kind(false));
+                let from_previous = kind(true);
+                // Computed here if the system would not start the thread.
+                let from_first = match other.map(|h| h.join()) {
+                    Ok(Ok(v)) => v,
+                    _ => kind(false),
+                };
+                [from_previous, from_first]
             })
-            .collect();
+        } else {
+            [kind(true), kind(false)]
+        };
         let unit = self.spec.unit;
         let report = |i: usize, at_level: &[u64]| {
             let pick = |kind: usize| -> Vec<Option<TimeStats>> {
