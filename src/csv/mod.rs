@@ -463,11 +463,22 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         }
         // Halves of a quarter chunk or more (at most 1 MiB) go to two threads.
         let split_at = (chunk / 4).min(1 << 20);
-        let parts = parse_region(region, &layout, line, opts.threads, split_at, &mut spare);
-        for mut p in parts {
+        let own = std::mem::take(&mut out.events);
+        let parts = parse_region(
+            region,
+            &layout,
+            line,
+            opts.threads,
+            split_at,
+            (own, &mut spare),
+        );
+        for (i, mut p) in parts.into_iter().enumerate() {
             line += p.lines;
-            names.absorb(&mut p, &mut out)?;
-            spare.push(std::mem::take(&mut p.events));
+            // The first part was parsed into the output's vector.
+            names.absorb(&mut p, &mut out, i == 0)?;
+            if i > 0 {
+                spare.push(std::mem::take(&mut p.events));
+            }
         }
         buf.drain(..cut);
         if eof && buf.is_empty() {
@@ -520,7 +531,11 @@ struct Layout {
 /// rejects with lines relative to the part's first line (0-based), and the
 /// lines it spanned.
 struct Part {
+    /// The part's events are `events[from..]`: a part parsed into the
+    /// output's own vector (`from` its length before) is remapped in
+    /// place instead of copied.
     events: Vec<FunnelEvent>,
+    from: usize,
     values: Vec<(Vec<u8>, bool)>,
     rejects: Vec<(u64, &'static str)>,
     rows: u64,
@@ -573,14 +588,20 @@ fn parse_region(
     line: u64,
     threads: usize,
     split_at: usize,
-    spare: &mut Vec<Vec<FunnelEvent>>,
+    (ea, spare): (Vec<FunnelEvent>, &mut Vec<Vec<FunnelEvent>>),
 ) -> Vec<Part> {
-    let mut buffer = || spare.pop().unwrap_or_default();
+    // The first part appends to `ea` (the output's vector), the second to
+    // a spare one (emptied).
+    let mut buffer = || {
+        let mut v = spare.pop().unwrap_or_default();
+        v.clear();
+        v
+    };
     if threads >= 2 && region.len() >= split_at.max(2) {
         let mid = region.len() / 2;
         if let Some(i) = memchr::memchr(b'\n', &region[mid..]) {
             let (a, b) = region.split_at(mid + i + 1);
-            let (ea, eb) = (buffer(), buffer());
+            let eb = buffer();
             let (pa, pb) = std::thread::scope(|s| {
                 let hb = std::thread::Builder::new()
                     .spawn_scoped(s, move || parse_part(b, layout, 0, eb));
@@ -596,7 +617,7 @@ fn parse_region(
             return vec![pa, pb];
         }
     }
-    vec![parse_part(region, layout, line, buffer())]
+    vec![parse_part(region, layout, line, ea)]
 }
 
 /// Parses whole lines (the last one may lack its LF): one SIMD search for
@@ -607,9 +628,9 @@ fn parse_part(
     first_line: u64,
     mut events: Vec<FunnelEvent>,
 ) -> Part {
-    events.clear();
     events.reserve(bytes.len() / 24);
     let mut p = Part {
+        from: events.len(),
         events,
         values: Vec::new(),
         rejects: Vec::new(),
@@ -1012,8 +1033,10 @@ struct Names {
 
 impl Names {
     /// Adds a part's events (channels remapped to the registry) and
-    /// rejects (lines made absolute) to `out`.
-    fn absorb(&mut self, p: &mut Part, out: &mut EventsRead) -> Result<()> {
+    /// rejects (lines made absolute) to `out`; `in_place` when the part
+    /// was parsed into `out.events` itself (taken out of `out` meanwhile),
+    /// which it then becomes again.
+    fn absorb(&mut self, p: &mut Part, out: &mut EventsRead, in_place: bool) -> Result<()> {
         let mut remap = Vec::with_capacity(p.values.len());
         for (bytes, ok) in &p.values {
             let id = match self.ids.get(bytes.as_slice()) {
@@ -1030,11 +1053,19 @@ impl Names {
             };
             remap.push(id);
         }
-        out.events.reserve(p.events.len());
-        out.events.extend(p.events.drain(..).map(|mut e| {
-            e.channel = remap[e.channel.index()];
-            e
-        }));
+        if in_place {
+            // The part was parsed into the output's vector (see Part).
+            for e in p.events.get_mut(p.from..).unwrap_or_default() {
+                e.channel = remap[e.channel.index()];
+            }
+            out.events = std::mem::take(&mut p.events);
+        } else {
+            out.events.reserve(p.events.len());
+            out.events.extend(p.events.drain(p.from..).map(|mut e| {
+                e.channel = remap[e.channel.index()];
+                e
+            }));
+        }
         out.rows += p.rows;
         out.max_step = out.max_step.max(p.max_step);
         for &(l, r) in &p.rejects {
@@ -1053,6 +1084,7 @@ fn slow<R: Read>(
 ) -> Result<()> {
     let mut part = Part {
         events: Vec::new(),
+        from: 0,
         values: Vec::new(),
         rejects: Vec::new(),
         rows: 0,
@@ -1084,5 +1116,5 @@ fn slow<R: Read>(
             }
         });
     }
-    names.absorb(&mut part, out)
+    names.absorb(&mut part, out, false)
 }
