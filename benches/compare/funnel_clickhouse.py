@@ -7,7 +7,11 @@ in one run. Outside CI:
     python3 benches/compare/funnel_clickhouse.py EVENTS.csv --steps 5
 
 EVENTS.csv has the funnel tool's layout (`user_id,ts,step,channel`, Unix
-seconds). Prints the best of N runs of:
+seconds); the end-to-end issue's file (10.4 million rows, 376 MB, the
+`funnel_file` bench's data) is written by
+
+    cargo run --release -p revops-benches --example gen_events -- EVENTS.csv
+ Prints the best of N runs of:
   * ClickHouse reading the file and computing the funnel (end to end);
   * ClickHouse's query on a Memory table (the data already loaded);
   * the funnel tool, end to end (a fresh process), with its own parse_ms
