@@ -130,7 +130,8 @@
 //! the exact medians and 90th percentiles are found by histogram selection
 //! rather than by sorting.
 //!
-//! The working memory is about 20 bytes per event. [`analyze`] allocates it
+//! The working memory is about 20 bytes per event (16 for the records,
+//! with a quarter of room; the per-channel times besides). [`analyze`] allocates it
 //! on every call, and fresh memory costs page faults; a
 //! [`FunnelAnalyzer`] kept between calls reuses it. On Linux with glibc
 //! 2.35 or later, starting the process with
@@ -141,8 +142,10 @@
 //! Partitions are read ahead: while one partition is worked on, the next
 //! one's bucket counts are taken a few records at a time, so its memory
 //! arrives while the CPU is busy. [`FunnelAnalyzer::analyze_parallel`]
-//! shares the partitions out between threads (pass 1 stays on the calling
-//! thread).
+//! shares the partitions out between threads; from 2^16 events its pass 1
+//! runs on two, each scattering half of the events into its own half of
+//! every partition's room, and the report's time statistics (from the
+//! previous step, from the first) are computed on two as well.
 //!
 //! Timings on the machine this crate is developed on (one-off call,
 //! reused analyser, two threads, the straightforward `HashMap` baseline)
