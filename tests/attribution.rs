@@ -257,6 +257,35 @@ fn markov_order_two_by_hand() {
         .any(|t| t.from == "a > b" && t.to == "b > a" && t.probability == 1.0));
 }
 
+/// The transition matrix by hand: a > b converts once, a alone fails
+/// once. start->a 2 of 2; a->b 1 of 2, a->null 1 of 2; b->conv 1 of 1.
+/// Only observed transitions are listed (none with probability 0).
+#[test]
+fn markov_transitions_by_hand() {
+    let mut ch = Channels::new();
+    let r = rows(&mut ch, &[("a > b", 1, dec!(5), 0), ("a", 0, dec!(0), 1)]);
+    let mut got: Vec<(String, String, f64)> =
+        revops::attribution::markov::MarkovResult::transitions(&r, 1, &ch)
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.from, t.to, t.probability))
+            .collect();
+    got.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+    let want = [
+        ("(start)", "a", 1.0),
+        ("a", "(null)", 0.5),
+        ("a", "b", 0.5),
+        ("b", "(conversion)", 1.0),
+    ];
+    let want: Vec<(String, String, f64)> = want
+        .iter()
+        .map(|&(f, t, p)| (f.to_string(), t.to_string(), p))
+        .collect();
+    let mut want = want;
+    want.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+    assert_eq!(got, want);
+}
+
 #[test]
 fn shapley_by_hand() {
     let mut ch = Channels::new();

@@ -825,3 +825,30 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
         sweeps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::components;
+
+    /// Tarjan's strongly connected components on a graph with two cycles,
+    /// a chain between them and a lone node: every component exactly,
+    /// each listed after every component it leads to.
+    #[test]
+    fn components_of_a_known_graph() {
+        // 0 -> 1 -> 2 -> 0 (a cycle), 2 -> 3, 3 <-> 4 (a cycle), 5 -> 0.
+        let e = |to: &[usize]| to.iter().map(|&t| (t, 1.0)).collect::<Vec<_>>();
+        let edges = vec![e(&[1]), e(&[2]), e(&[0, 3]), e(&[4]), e(&[3]), e(&[0])];
+        let comps = components(6, &edges);
+        let mut sorted: Vec<Vec<usize>> = comps
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        assert_eq!(sorted, vec![vec![3, 4], vec![0, 1, 2], vec![5]]);
+        sorted.sort();
+        assert_eq!(sorted, vec![vec![0, 1, 2], vec![3, 4], vec![5]]);
+    }
+}
