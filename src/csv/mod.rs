@@ -406,6 +406,10 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
     let mut names = Names::default();
     let line = rr.line();
     let (mut src, mut buf) = rr.into_parts();
+    // `buf[..filled]` holds the input not parsed yet; the rest is room
+    // kept from chunk to chunk (zeroed once, when it grows, not before
+    // every read).
+    let mut filled = buf.len();
     let mut line = line;
     let mut eof = false;
     let chunk = opts.chunk_bytes.max(1);
@@ -424,34 +428,37 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         // (Past a chunk, reading goes on while no line has ended, up to a
         // row too long to keep.)
         while !eof
-            && (buf.len() < chunk || (buf.len() <= MAX_ROW_BYTES + 1 && !buf.contains(&b'\n')))
+            && (filled < chunk || (filled <= MAX_ROW_BYTES + 1 && !buf[..filled].contains(&b'\n')))
         {
-            let from = buf.len();
-            buf.resize(chunk.max(from + 4096), 0);
+            let want = chunk.max(filled + 4096);
+            if buf.len() < want {
+                buf.resize(want, 0);
+            }
             let n = loop {
-                match src.read(&mut buf[from..]) {
+                match src.read(&mut buf[filled..]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(io(e)),
                 }
             };
-            buf.truncate(from + n);
+            filled += n;
             eof = n == 0;
         }
         // The complete lines (everything, at the end of the input).
         let cut = if eof {
-            buf.len()
+            filled
         } else {
-            match buf.iter().rposition(|&b| b == b'\n') {
+            match buf[..filled].iter().rposition(|&b| b == b'\n') {
                 Some(i) => i + 1,
-                None => buf.len(),
+                None => filled,
             }
         };
         let region = &buf[..cut];
         let unusual = memchr::memchr(b'"', region).is_some() || lone_cr(region);
-        let too_long_line = !eof && !buf.contains(&b'\n');
+        let too_long_line = !eof && !buf[..filled].contains(&b'\n');
         if unusual || too_long_line {
             // The general reader from here to the end.
+            buf.truncate(filled);
             let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(src);
             slow(
                 RowReader::at_line(rest, delimiter, line),
@@ -480,8 +487,9 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
                 spare.push(std::mem::take(&mut p.events));
             }
         }
-        buf.drain(..cut);
-        if eof && buf.is_empty() {
+        buf.copy_within(cut..filled, 0);
+        filled -= cut;
+        if eof && filled == 0 {
             break;
         }
     }
