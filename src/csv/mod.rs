@@ -423,6 +423,10 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
     // The parts' event buffers, kept from chunk to chunk (their memory is
     // mapped once).
     let mut spare: Vec<Vec<FunnelEvent>> = Vec::new();
+    // The last region's second part, added to the output during the next
+    // region's parse (or at the end); and its vector once emptied.
+    let mut pending: Option<Part> = None;
+    let mut spare_used: Option<Vec<FunnelEvent>> = None;
     loop {
         // Fill the buffer to a chunk (or the end of the input).
         // (Past a chunk, reading goes on while no line has ended, up to a
@@ -458,6 +462,9 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         let too_long_line = !eof && !buf[..filled].contains(&b'\n');
         if unusual || too_long_line {
             // The general reader from here to the end.
+            if let Some(mut p) = pending.take() {
+                names.absorb(&mut p, &mut out, false)?;
+            }
             buf.truncate(filled);
             let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(src);
             slow(
@@ -470,21 +477,35 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         }
         // Halves of a quarter chunk or more (at most 1 MiB) go to two threads.
         let split_at = (chunk / 4).min(1 << 20);
-        let own = std::mem::take(&mut out.events);
+        // The previous region's second part goes into the output on this
+        // thread while this region's second part is parsed on the other;
+        // then this region's first part is parsed straight into the
+        // output's vector.
+        let earlier = pending.take();
+        let used = &mut spare_used;
         let parts = parse_region(
             region,
             &layout,
             line,
             opts.threads,
             split_at,
-            (own, &mut spare),
-        );
+            &mut spare,
+            || {
+                if let Some(mut p) = earlier {
+                    names.absorb(&mut p, &mut out, false)?;
+                    *used = Some(std::mem::take(&mut p.events));
+                }
+                Ok(std::mem::take(&mut out.events))
+            },
+        )?;
+        spare.extend(spare_used.take());
         for (i, mut p) in parts.into_iter().enumerate() {
             line += p.lines;
-            // The first part was parsed into the output's vector.
-            names.absorb(&mut p, &mut out, i == 0)?;
-            if i > 0 {
-                spare.push(std::mem::take(&mut p.events));
+            if i == 0 {
+                // Parsed into the output's vector.
+                names.absorb(&mut p, &mut out, true)?;
+            } else {
+                pending = Some(p);
             }
         }
         buf.copy_within(cut..filled, 0);
@@ -492,6 +513,9 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         if eof && filled == 0 {
             break;
         }
+    }
+    if let Some(mut p) = pending.take() {
+        names.absorb(&mut p, &mut out, false)?;
     }
     Ok(out)
 }
@@ -589,17 +613,20 @@ fn new_value(values: &mut Vec<(Vec<u8>, bool)>, channel: &[u8]) -> u32 {
 }
 
 /// Splits `region` (whole lines) in two at a line boundary when it is
-/// large and threads allow, and parses the parts.
+/// large and threads allow, and parses the parts: the second on another
+/// thread into a spare vector, the first on this one into the vector
+/// `first` returns, which runs on this thread once the other has started
+/// (the caller adds the previous region's second part to the output
+/// there, while this region's second part is parsed).
 fn parse_region(
     region: &[u8],
     layout: &Layout,
     line: u64,
     threads: usize,
     split_at: usize,
-    (ea, spare): (Vec<FunnelEvent>, &mut Vec<Vec<FunnelEvent>>),
-) -> Vec<Part> {
-    // The first part appends to `ea` (the output's vector), the second to
-    // a spare one (emptied).
+    spare: &mut Vec<Vec<FunnelEvent>>,
+    first: impl FnOnce() -> Result<Vec<FunnelEvent>>,
+) -> Result<Vec<Part>> {
     let mut buffer = || {
         let mut v = spare.pop().unwrap_or_default();
         v.clear();
@@ -613,19 +640,20 @@ fn parse_region(
             let (pa, pb) = std::thread::scope(|s| {
                 let hb = std::thread::Builder::new()
                     .spawn_scoped(s, move || parse_part(b, layout, 0, eb));
-                let pa = parse_part(a, layout, line, ea);
+                let pa = first().map(|ea| parse_part(a, layout, line, ea));
                 let pb = match hb {
                     Ok(h) => h.join().ok(),
                     Err(_) => None,
                 };
                 (pa, pb)
             });
+            let pa = pa?;
             let mut pb = pb.unwrap_or_else(|| parse_part(b, layout, 0, Vec::new()));
             pb.first_line = line + pa.lines;
-            return vec![pa, pb];
+            return Ok(vec![pa, pb]);
         }
     }
-    vec![parse_part(region, layout, line, ea)]
+    Ok(vec![parse_part(region, layout, line, first()?)])
 }
 
 /// Parses whole lines (the last one may lack its LF): one SIMD search for
