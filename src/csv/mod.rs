@@ -458,7 +458,7 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
             }
         };
         let region = &buf[..cut];
-        let unusual = memchr::memchr(b'"', region).is_some() || lone_cr(region);
+        let unusual = quote_or_lone_cr(region);
         let too_long_line = !eof && !buf[..filled].contains(&b'\n');
         if unusual || too_long_line {
             // The general reader from here to the end.
@@ -526,9 +526,10 @@ fn io(e: std::io::Error) -> Error {
     }
 }
 
-/// Whether `b` has a CR that is not followed by LF.
-fn lone_cr(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'\r', b).any(|at| b.get(at + 1) != Some(&b'\n'))
+/// Whether `b` has a quote, or a CR that is not followed by LF: one pass
+/// for both.
+fn quote_or_lone_cr(b: &[u8]) -> bool {
+    memchr::memchr2_iter(b'"', b'\r', b).any(|at| b[at] == b'"' || b.get(at + 1) != Some(&b'\n'))
 }
 
 /// The field delimiter, from the header line: `,` unless the header has
