@@ -497,6 +497,16 @@ proptest! {
 /// E[value], and per channel (in id order) the drop of each when the
 /// channel's states are removed.
 fn markov_reference(rows: &[PathRow], order: usize) -> (f64, f64, Vec<(ChannelId, f64, f64)>) {
+    markov_reference_for(rows, order, None)
+}
+
+/// [`markov_reference`], the removal effects of `only` these channels
+/// (all with `None`).
+fn markov_reference_for(
+    rows: &[PathRow],
+    order: usize,
+    only: Option<&[ChannelId]>,
+) -> (f64, f64, Vec<(ChannelId, f64, f64)>) {
     use std::collections::BTreeMap;
     let mut index: BTreeMap<Vec<ChannelId>, usize> = BTreeMap::new();
     let mut out: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new()]; // 0 = start
@@ -596,12 +606,87 @@ fn markov_reference(rows: &[PathRow], order: usize) -> (f64, f64, Vec<(ChannelId
     channels.dedup();
     let effects = channels
         .into_iter()
+        .filter(|c| only.map_or(true, |o| o.contains(c)))
         .map(|c| {
             let (pc, vc) = solve(&|s| members[s].contains(&c));
             (c, (p - pc).max(0.0), (v - vc).max(0.0))
         })
         .collect();
     (p, v, effects)
+}
+
+/// Components of more than 256 states are solved by Gauss–Seidel sweeps
+/// instead of elimination: 270 channels on a ring (each row steps from
+/// its channel to the next, then wanders, with jumps back), so all of
+/// them form one component, which leads to five channels outside it; the
+/// conversion probability and five removal effects (ring channels and
+/// outside ones) against the dense reference.
+#[test]
+fn markov_large_component_equals_a_dense_reference() {
+    let k = 270u64;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut spec: Vec<(String, u64, Decimal, u64)> = Vec::new();
+    for i in 0..k {
+        let mut at = (i + 1) % k;
+        let mut path = vec![format!("c{i}"), format!("c{at}")];
+        for _ in 0..next() % 5 {
+            at = if next() % 4 == 0 {
+                (at + k - 2 - next() % 3) % k
+            } else {
+                (at + 1) % k
+            };
+            path.push(format!("c{at}"));
+        }
+        if next() % 3 == 0 {
+            // Out of the ring to one of five channels that never lead
+            // back: components after the ring's.
+            path.push(format!("d{}", next() % 5));
+        }
+        let conversions = next() % 3;
+        let value = Decimal::from(conversions * (1 + next() % 50));
+        spec.push((path.join(" > "), conversions, value, 1 + next() % 3));
+    }
+    let spec: Vec<(&str, u64, Decimal, u64)> = spec
+        .iter()
+        .map(|(p, c, v, n)| (p.as_str(), *c, *v, *n))
+        .collect();
+    let mut ch = Channels::new();
+    let r = rows(&mut ch, &spec);
+    let m = markov(&r, 1, Currency::USD).unwrap();
+    assert_eq!(m.states, k as usize + 5);
+    assert!(m.sweeps > 0, "solved by elimination, not sweeps");
+    let picked: Vec<ChannelId> = ["c0", "c101", "c202", "d0", "d3"]
+        .iter()
+        .map(|n| ch.get(n).unwrap())
+        .collect();
+    let (p, v, effects) = markov_reference_for(&r, 1, Some(&picked));
+    assert!(
+        (m.conversion_probability - p).abs() < 1e-9,
+        "{} vs {p}",
+        m.conversion_probability
+    );
+    assert_eq!(effects.len(), 5);
+    for (c, ec, ev) in effects {
+        let e = m.removal_effects.iter().find(|e| e.channel == c).unwrap();
+        assert!(
+            (e.conversions - ec / p).abs() < 1e-9,
+            "{c:?}: {} vs {}",
+            e.conversions,
+            ec / p
+        );
+        assert!(
+            (e.value - ev / v).abs() < 1e-9,
+            "{c:?}: {} vs {}",
+            e.value,
+            ev / v
+        );
+    }
 }
 
 #[test]
