@@ -277,11 +277,10 @@ fn markov_transitions_by_hand() {
         ("a", "b", 0.5),
         ("b", "(conversion)", 1.0),
     ];
-    let want: Vec<(String, String, f64)> = want
+    let mut want: Vec<(String, String, f64)> = want
         .iter()
         .map(|&(f, t, p)| (f.to_string(), t.to_string(), p))
         .collect();
-    let mut want = want;
     want.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
     assert_eq!(got, want);
 }

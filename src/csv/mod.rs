@@ -424,9 +424,8 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
     // mapped once).
     let mut spare: Vec<Vec<FunnelEvent>> = Vec::new();
     // The last region's second part, added to the output during the next
-    // region's parse (or at the end); and its vector once emptied.
+    // region's parse (or at the end).
     let mut pending: Option<Part> = None;
-    let mut spare_used: Option<Vec<FunnelEvent>> = None;
     loop {
         // Fill the buffer to a chunk (or the end of the input).
         // (Past a chunk, reading goes on while no line has ended, up to a
@@ -482,7 +481,9 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         // then this region's first part is parsed straight into the
         // output's vector.
         let earlier = pending.take();
-        let used = &mut spare_used;
+        // Its vector, once emptied (back to `spare` after the parse).
+        let mut emptied = None;
+        let used = &mut emptied;
         let parts = parse_region(
             region,
             &layout,
@@ -498,7 +499,7 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
                 Ok(std::mem::take(&mut out.events))
             },
         )?;
-        spare.extend(spare_used.take());
+        spare.extend(emptied);
         for (i, mut p) in parts.into_iter().enumerate() {
             line += p.lines;
             if i == 0 {

@@ -151,6 +151,7 @@ impl Partitioned {
         // for it so), and pages that no record lands on are never touched;
         // memory kept from an earlier call is written over, not cleared.
         if self.recs.len() < total {
+            // (The old memory goes back first, so both are never held.)
             self.recs = Vec::new();
             self.recs = vec![[0u64; 2]; total];
         }
