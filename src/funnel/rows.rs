@@ -29,11 +29,14 @@ impl FunnelRow {
 }
 
 /// One event of a row, in ClickHouse's order: by time, then by condition
-/// number (an event matching no step is condition 0), then by row.
+/// number (an event matching no step is condition 0), then by row. `tie`
+/// comes before the row: 0 for every row keeps the rows' own order (as
+/// ClickHouse does); the row's conditions make the order canonical.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 struct Keyed {
     ts: i64,
     order: u8,
+    tie: u32,
     row: usize,
     step: u8,
 }
@@ -76,7 +79,21 @@ struct RowNode {
 ///   or more, every chain is kept, as ClickHouse keeps them (time and
 ///   memory grow with the number of chains, as in ClickHouse).
 ///
-/// The result does not depend on the order of the rows given.
+/// # Rows at the same time
+///
+/// Under `strict_once`, when some row meets two or more conditions, the
+/// result can depend on the order of *different rows that share a
+/// time*: ClickHouse breaks such ties by the order the rows reach the
+/// aggregate, and so does [`level`](RowLevels::level). (ClickHouse 26.9
+/// gives 4 for 17 rows in one order and 3 in another: the test
+/// `clickhouse_breaks_ties_by_row_order` holds them.) In every other case
+/// the order of the rows does not matter.
+///
+/// Where rows arrive in no fixed order (a query engine's partitions and
+/// threads), [`level_any_order`](RowLevels::level_any_order) breaks those
+/// ties by the rows' conditions instead: its result is the same for every
+/// order, and is ClickHouse's for the rows sorted by time, then
+/// conditions.
 ///
 /// ```
 /// use revops::funnel::{FunnelRow, FunnelSpec, Modes, RowLevels};
@@ -128,9 +145,42 @@ impl RowLevels {
         &self.spec
     }
 
-    /// The level one user's rows reach (0 to the number of steps), in any
-    /// order: ClickHouse's `windowFunnel` result for the group.
+    /// The level one user's rows reach (0 to the number of steps), the
+    /// rows in any order of time: ClickHouse's `windowFunnel` result for
+    /// the group when its rows arrive in this order (the order matters
+    /// only for ties under `strict_once`: see [Rows at the same
+    /// time](RowLevels#rows-at-the-same-time)).
     pub fn level(&mut self, rows: &[FunnelRow]) -> usize {
+        self.level_with(rows, false)
+    }
+
+    /// The level one user's rows reach, the same for every order of the
+    /// rows: [`level`](RowLevels::level) of the rows sorted by time, then
+    /// by conditions. For rows that arrive in no fixed order, such as a
+    /// query engine's.
+    ///
+    /// ```
+    /// use revops::funnel::{FunnelRow, FunnelSpec, Modes, RowLevels};
+    /// use revops::TimeDelta;
+    /// let mut modes = Modes::default();
+    /// modes.set("strict_once")?;
+    /// let spec = FunnelSpec::new(3, TimeDelta::seconds(10))?.with_modes(modes)?;
+    /// let mut levels = RowLevels::new(spec);
+    /// let mut rows = vec![
+    ///     FunnelRow::new(0, 0b001),
+    ///     FunnelRow::new(5, 0b110),
+    ///     FunnelRow::new(5, 0b010),
+    /// ];
+    /// let a = levels.level_any_order(&rows);
+    /// rows.reverse();
+    /// assert_eq!(levels.level_any_order(&rows), a);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn level_any_order(&mut self, rows: &[FunnelRow]) -> usize {
+        self.level_with(rows, true)
+    }
+
+    fn level_with(&mut self, rows: &[FunnelRow], canonical: bool) -> usize {
         let n = self.spec.steps();
         let step_bits = if n >= 32 { u32::MAX } else { (1u32 << n) - 1 };
         self.keyed.clear();
@@ -140,6 +190,7 @@ impl RowLevels {
                 self.keyed.push(Keyed {
                     ts: r.ts,
                     order: 0,
+                    tie: 0,
                     row,
                     step: u8::MAX,
                 });
@@ -155,6 +206,7 @@ impl RowLevels {
                 self.keyed.push(Keyed {
                     ts: r.ts,
                     order: if is_step { k + 1 } else { 0 },
+                    tie: if canonical { r.conditions } else { 0 },
                     row,
                     step: k,
                 });

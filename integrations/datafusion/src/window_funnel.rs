@@ -41,7 +41,10 @@ const NAME: &str = "window_funnel";
 ///
 /// Returns `UInt8`: 0 (no step-1 row) to `N`. Rows with a NULL argument
 /// are skipped. The semantics are `revops::funnel`'s, computed per group
-/// by [`revops::funnel::RowLevels`].
+/// by [`revops::funnel::RowLevels::level_any_order`]: the result does not
+/// depend on the order the group's rows arrive in (ClickHouse's can, for
+/// rows at one time under `strict_once`: it equals ClickHouse's for the
+/// rows sorted by time, then conditions).
 ///
 /// ```sql
 /// SELECT level, count(*) AS users FROM (
@@ -371,9 +374,9 @@ impl Accumulator for FunnelAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         // At most 32: fits a u8.
-        Ok(ScalarValue::UInt8(
-            Some(self.levels.level(&self.rows) as u8),
-        ))
+        Ok(ScalarValue::UInt8(Some(
+            self.levels.level_any_order(&self.rows) as u8,
+        )))
     }
 
     fn size(&self) -> usize {
@@ -414,7 +417,7 @@ impl GroupsAccumulator for FunnelGroups {
         let out: UInt8Array = offsets
             .windows(2)
             // At most 32: fits a u8.
-            .map(|w| levels.level(&rows[w[0]..w[1]]) as u8)
+            .map(|w| levels.level_any_order(&rows[w[0]..w[1]]) as u8)
             .collect();
         Ok(Arc::new(out))
     }
