@@ -150,28 +150,40 @@ impl FunnelAnalyzer {
         let parts = grouped.parts();
         // Never more threads than partitions to share out.
         let threads = threads.min(parts);
-        let per = parts.div_ceil(threads);
+        // The partitions go out in runs of `run`, each to whichever thread
+        // is free (a thread slowed by the system takes fewer): about eight
+        // runs a thread. Which thread counts a partition does not change
+        // the merged state.
+        let run = parts.div_ceil(threads * 8).max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
         self.pass2_threads.resize_with(threads, PassTwo::default);
-        let work = |range: std::ops::Range<usize>, buf: &mut PassTwo| {
+        let work = |buf: &mut PassTwo| {
             let mut st = FunnelState::new(spec);
             let mut scratch = Scratch::new();
-            grouped.scan(range, buf, &mut |keys| {
-                st.add_keys(keys, grouped, &mut scratch)
-            });
+            loop {
+                let start = next.fetch_add(run, std::sync::atomic::Ordering::Relaxed);
+                if start >= parts {
+                    break;
+                }
+                grouped.scan(start..(start + run).min(parts), buf, &mut |keys| {
+                    st.add_keys(keys, grouped, &mut scratch)
+                });
+            }
             st
         };
         let states: Vec<FunnelState> = std::thread::scope(|scope| {
-            let mut handles = Vec::with_capacity(threads);
-            let mut done = Vec::new();
-            for (t, buf) in self.pass2_threads.iter_mut().enumerate() {
-                let range = (t * per).min(parts)..((t + 1) * per).min(parts);
-                let r = range.clone();
-                match std::thread::Builder::new().spawn_scoped(scope, move || work(r, buf)) {
-                    Ok(h) => handles.push(h),
-                    // The system would not start another thread: this
-                    // share runs on the calling thread instead.
-                    Err(_) => done.push(work(range, &mut PassTwo::default())),
+            let (own, others) = self.pass2_threads.split_at_mut(1);
+            let mut handles = Vec::with_capacity(others.len());
+            for buf in others {
+                // If the system would not start another thread, the
+                // calling thread's loop below takes its runs.
+                if let Ok(h) = std::thread::Builder::new().spawn_scoped(scope, || work(buf)) {
+                    handles.push(h);
                 }
+            }
+            let mut done = Vec::with_capacity(threads);
+            if let Some(buf) = own.first_mut() {
+                done.push(work(buf));
             }
             for h in handles {
                 done.push(
