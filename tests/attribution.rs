@@ -842,3 +842,72 @@ fn skip_reasons_read_back_and_credits_list_by_name() {
     let (_, alpha) = lin.by_name(&ch)[0];
     assert_eq!(alpha.value, usd(dec!(5.00)));
 }
+
+/// Removal effects where the chain has nothing to remove: without any
+/// conversion every effect is 0 (not the 0/0 of a missing guard), and
+/// with conversions worth nothing the value effects are 0 while the
+/// conversion effects are not (mutation run F).
+#[test]
+fn markov_effects_without_conversions_or_without_value() {
+    let mut ch = Channels::new();
+    let none = rows(&mut ch, &[("a > b", 0, dec!(0), 3), ("b", 0, dec!(0), 2)]);
+    let m = markov(&none, 1, Currency::USD).unwrap();
+    assert_eq!(m.conversion_probability, 0.0);
+    assert_eq!(m.removal_effects.len(), 2);
+    for e in &m.removal_effects {
+        assert_eq!((e.conversions, e.value), (0.0, 0.0), "{e:?}");
+    }
+    assert_eq!(credit(&m.attribution, &ch, "a"), (dec!(0), dec!(0)));
+    let free = rows(&mut ch, &[("a > b", 2, dec!(0), 3), ("b", 0, dec!(0), 2)]);
+    let m = markov(&free, 1, Currency::USD).unwrap();
+    let b = ch.get("b").unwrap();
+    let effect_b = m.removal_effects.iter().find(|e| e.channel == b).unwrap();
+    assert!((effect_b.conversions - 1.0).abs() < 1e-12, "{effect_b:?}");
+    for e in &m.removal_effects {
+        assert_eq!(e.value, 0.0, "{e:?}");
+    }
+}
+
+/// Value credits follow the value removal effects, not the conversion
+/// ones: `a` and `b` each convert once, but only `a`'s conversion is
+/// worth anything, so removing `b` costs conversions and no value
+/// (mutation run F: the value split on the conversion weights survived).
+#[test]
+fn markov_value_credits_follow_value_effects() {
+    let mut ch = Channels::new();
+    let r = rows(&mut ch, &[("a", 1, dec!(100), 1), ("b", 1, dec!(0), 1)]);
+    let m = markov(&r, 1, Currency::USD).unwrap();
+    assert_eq!(credit(&m.attribution, &ch, "a"), (dec!(1), dec!(100)));
+    assert_eq!(credit(&m.attribution, &ch, "b"), (dec!(1), dec!(0)));
+}
+
+/// A component that mixes slowly (300 channels on a ring, each path going
+/// round it 1,000 times before it ends: the sweeps contract by 0.999
+/// each) is solved to the documented accuracy, not stopped early: every
+/// ring state converts with probability 1/2 exactly, and the error may be
+/// at most about `4ε / (1 − ρ)` ≈ 10⁻¹² relative (`markov::TOLERANCE`).
+/// Mutation run F found four changes to the stopping rule that no test
+/// caught; this test then found the rule itself stopping 40 times early
+/// (2·10⁻¹² off: one sweep's ratio of changes, read near rounding,
+/// taken for the rate).
+#[test]
+fn markov_slowly_mixing_component_is_solved_to_tolerance() {
+    let (k, laps) = (300usize, 1000usize);
+    let mut ch = Channels::new();
+    let ids: Vec<ChannelId> = (0..k)
+        .map(|i| ch.intern_str(&format!("c{i}")).unwrap())
+        .collect();
+    let path: Vec<ChannelId> = (0..k * laps).map(|i| ids[i % k]).collect();
+    let r = vec![
+        PathRow::new(path.clone(), 1, usd(dec!(10)), 0),
+        PathRow::new(path, 0, usd(dec!(0)), 1),
+    ];
+    let m = markov(&r, 1, Currency::USD).unwrap();
+    assert_eq!(m.states, k);
+    assert!(m.sweeps > 1000, "a slow contraction: {} sweeps", m.sweeps);
+    assert!(
+        (m.conversion_probability - 0.5).abs() < 1e-12,
+        "{}",
+        m.conversion_probability
+    );
+}
