@@ -911,3 +911,31 @@ fn markov_slowly_mixing_component_is_solved_to_tolerance() {
         m.conversion_probability
     );
 }
+
+/// Conversions worth less than nothing (refunds, say): removing a channel
+/// can only raise the expected value, so no channel has a value effect,
+/// and the value is shared by the conversion weights instead, still
+/// adding back exactly (mutation run F: that branch had no test).
+#[test]
+fn markov_negative_values_follow_the_conversion_weights() {
+    let mut ch = Channels::new();
+    let r = rows(
+        &mut ch,
+        &[
+            ("a", 1, dec!(-10), 1),
+            ("b", 3, dec!(-30), 1),
+            ("a > b", 0, dec!(0), 2),
+        ],
+    );
+    let m = markov(&r, 1, Currency::USD).unwrap();
+    for e in &m.removal_effects {
+        assert_eq!(e.value, 0.0, "{e:?}");
+    }
+    let (ca, va) = credit(&m.attribution, &ch, "a");
+    let (cb, vb) = credit(&m.attribution, &ch, "b");
+    assert_eq!(ca + cb, dec!(4));
+    assert_eq!(va + vb, dec!(-40));
+    // The value goes as the conversions do, to the cent.
+    assert_eq!(va, (dec!(-40) * ca / dec!(4)).round_dp(2));
+    assert!(ca > dec!(0) && cb > ca, "{ca} {cb}");
+}
