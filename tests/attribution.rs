@@ -725,6 +725,7 @@ fn model_names_round_trip() {
         "markov:x",
         "linear:2",
         "time_decay:-5",
+        "time_decay:0",
         "last_non_direct",
         "nope",
     ] {
@@ -938,4 +939,169 @@ fn markov_negative_values_follow_the_conversion_weights() {
     // The value goes as the conversions do, to the cent.
     assert_eq!(va, (dec!(-40) * ca / dec!(4)).round_dp(2));
     assert!(ca > dec!(0) && cb > ca, "{ca} {cb}");
+}
+
+/// The ROI report by hand: spend and credit per channel (spend in two
+/// entries and two currencies, a channel with spend and no credit, one
+/// with credit and no spend, one with refunds worth less than its spend),
+/// every figure worked out (mutation run F: the report had only a
+/// doctest).
+#[test]
+fn roi_report_by_hand() {
+    use revops::attribution::roi::roi_report;
+    use revops::attribution::ChannelCredit;
+    use revops::quantity::FxRates;
+    let mut ch = Channels::new();
+    let ads = ch.intern_str("ads").unwrap();
+    let email = ch.intern_str("email").unwrap();
+    let tv = ch.intern_str("tv").unwrap();
+    let refunds = ch.intern_str("refunds").unwrap();
+    let credit = |channel, conversions, value| ChannelCredit {
+        channel,
+        conversions,
+        value: usd(value),
+    };
+    let a = Attribution {
+        currency: Currency::USD,
+        channels: vec![
+            credit(ads, dec!(4), dec!(1000)),
+            credit(email, dec!(1), dec!(200)),
+            credit(refunds, dec!(1), dec!(-100)),
+        ],
+        skipped: vec![],
+    };
+    let mut fx = FxRates::new(Currency::USD);
+    fx.set(Currency::EUR, dec!(2)).unwrap();
+    let spend = [
+        (ads, usd(dec!(150))),
+        (tv, usd(dec!(500))),
+        (ads, Money::new(dec!(50), Currency::EUR)),
+        (refunds, usd(dec!(50))),
+    ];
+    let r = roi_report(&a, &spend, &ch, Currency::USD, &fx).unwrap();
+    let names: Vec<&str> = r.rows.iter().map(|x| x.channel.as_str()).collect();
+    assert_eq!(names, ["ads", "email", "refunds", "tv"]);
+    let row = |name: &str| r.rows.iter().find(|x| x.channel == name).unwrap();
+    let (a_, e, f, t) = (row("ads"), row("email"), row("refunds"), row("tv"));
+    // ads: 150 + 50 EUR at 2 = 250 of spend; 1000 of revenue.
+    assert_eq!(a_.spend, usd(dec!(250)));
+    assert_eq!(a_.roi.unwrap().value(), dec!(3));
+    assert_eq!(a_.roas.unwrap().value(), dec!(4));
+    assert_eq!(a_.cost_per_acquisition, Some(usd(dec!(62.50))));
+    assert_eq!(a_.revenue_share.unwrap().value(), dec!(1000) / dec!(1100));
+    // email: no spend, so no ROI or ROAS; a conversion that cost nothing.
+    assert_eq!((e.roi, e.roas), (None, None));
+    assert_eq!(e.cost_per_acquisition, Some(usd(dec!(0))));
+    assert_eq!(e.revenue_share.unwrap().value(), dec!(200) / dec!(1100));
+    // refunds: revenue below zero has an ROI but no ROAS and no share.
+    assert_eq!(f.roi.unwrap().value(), dec!(-3));
+    assert_eq!(f.roas, None);
+    assert_eq!(f.cost_per_acquisition, Some(usd(dec!(50))));
+    assert_eq!(f.revenue_share, None);
+    // tv: spend and nothing back.
+    assert_eq!(t.roi.unwrap().value(), dec!(-1));
+    assert_eq!(t.roas.unwrap().value(), dec!(0));
+    assert_eq!(t.cost_per_acquisition, None);
+    assert_eq!(t.revenue_share.unwrap().value(), dec!(0));
+    assert_eq!(r.total_spend, usd(dec!(800)));
+    assert_eq!(r.total_revenue, usd(dec!(1100)));
+    assert_eq!(r.total_roi.unwrap().value(), dec!(0.375));
+    // Without positive total revenue there are no shares.
+    let lost = Attribution {
+        currency: Currency::USD,
+        channels: vec![
+            credit(refunds, dec!(1), dec!(-100)),
+            credit(ads, dec!(1), dec!(100)),
+        ],
+        skipped: vec![],
+    };
+    let r = roi_report(&lost, &[], &ch, Currency::USD, &fx).unwrap();
+    assert!(r.rows.iter().all(|x| x.revenue_share.is_none()));
+    assert_eq!(r.total_roi, None);
+}
+
+/// The entry point on journeys and on the models the path test leaves
+/// out: last touch and last non-direct on path rows, the journey-only
+/// models on journeys, Markov on journeys (one row per journey), and the
+/// report's own look-ups and totals (mutation run F).
+#[test]
+fn entry_point_on_journeys_and_last_touch_models() {
+    use revops::attribution::{attribute as attribute_any, Input, Model};
+    let mut ch = Channels::new();
+    let r = rows(
+        &mut ch,
+        &[
+            ("search > direct", 2, dec!(50), 1),
+            ("direct", 1, dec!(10), 2),
+            ("email > search", 1, dec!(30), 0),
+        ],
+    );
+    let paths = || Input::Paths {
+        rows: &r,
+        channels: &ch,
+    };
+    let last = attribute_any(paths(), &Model::LastTouch, Currency::USD).unwrap();
+    assert_eq!(last.credit("direct").unwrap().conversions, dec!(3));
+    assert_eq!(last.credit("search").unwrap().conversions, dec!(1));
+    assert!(last.credit("nope").is_none());
+    assert_eq!(last.total_conversions().unwrap(), dec!(4));
+    assert_eq!(last.total_value().unwrap(), usd(dec!(90)));
+    let lnd: Model = "last_non_direct:direct".parse().unwrap();
+    let lnd = attribute_any(paths(), &lnd, Currency::USD).unwrap();
+    assert_eq!(lnd.credit("search").unwrap().conversions, dec!(3));
+    assert_eq!(lnd.credit("search").unwrap().value, usd(dec!(80)));
+    // A journey-only model names itself in its refusal.
+    let err = attribute_any(paths(), &Model::UShaped, Currency::USD).unwrap_err();
+    assert!(err.to_string().contains("not path rows"), "{err}");
+    assert!(Model::UShaped.needs_journeys() && Model::FullPath.needs_journeys());
+    assert!(!Model::Linear.needs_journeys() && !Model::Markov { order: 1 }.needs_journeys());
+    // On journeys: U-shaped as the journey function gives it, Markov as on
+    // the journeys' own path rows.
+    let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+    let touch = |d, name: &str| Touchpoint::new(t(d), Channel::new(name).unwrap(), K::Click);
+    let journeys = [
+        Journey::new(vec![touch(1, "search"), touch(2, "email"), touch(3, "ads")])
+            .with_conversion(Conversion {
+                at: t(4),
+                value: usd(dec!(100)),
+            })
+            .unwrap(),
+        Journey::new(vec![touch(2, "ads")]),
+    ];
+    let u = attribute_any(Input::Journeys(&journeys), &Model::UShaped, Currency::USD).unwrap();
+    let mut jch = Channels::new();
+    let direct = attribute_journeys(
+        &journeys,
+        &JourneyModel::UShaped,
+        None,
+        &mut jch,
+        Currency::USD,
+    )
+    .unwrap();
+    for c in &direct.channels {
+        let name = jch.name(c.channel).unwrap();
+        assert_eq!(u.credit(name).unwrap().value, c.value, "{name}");
+    }
+    // U-shaped: 40% to the first and last touches, 20% to the middle.
+    assert_eq!(u.credit("email").unwrap().value, usd(dec!(20)));
+    let m = attribute_any(
+        Input::Journeys(&journeys),
+        &Model::Markov { order: 1 },
+        Currency::USD,
+    )
+    .unwrap();
+    let mut mch = Channels::new();
+    let by_rows = rows(
+        &mut mch,
+        &[
+            ("search > email > ads", 1, dec!(100), 0),
+            ("ads", 0, dec!(0), 1),
+        ],
+    );
+    let want = markov(&by_rows, 1, Currency::USD).unwrap().attribution;
+    for c in &want.channels {
+        let name = mch.name(c.channel).unwrap();
+        assert_eq!(m.credit(name).unwrap().value, c.value, "{name}");
+    }
+    assert_eq!(m.total_value().unwrap(), usd(dec!(100)));
 }
