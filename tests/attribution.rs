@@ -81,6 +81,30 @@ fn position_based_shapes() {
         .collect();
     assert_eq!(v, [dec!(4.00), dec!(1.00), dec!(1.00), dec!(4.00)]);
     assert_eq!(credit(&p, &ch, "b").0, dec!(0.1));
+    // Five: the middle 20% over three touches (n - 2, not n / 2).
+    let r5 = rows(&mut ch, &[("a > b > c > d > e", 1, dec!(30.00), 0)]);
+    let p = attribute(&r5, Rule::POSITION_BASED, Currency::USD).unwrap();
+    let v: Vec<_> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|n| credit(&p, &ch, n).1)
+        .collect();
+    assert_eq!(
+        v,
+        [dec!(12.00), dec!(2.00), dec!(2.00), dec!(2.00), dec!(12.00)]
+    );
+    // All to the first touch is a valid split; nothing to either end is not.
+    let all_first = Rule::PositionBased {
+        first: 1.0,
+        last: 0.0,
+    };
+    let p = attribute(&r, all_first, Currency::USD).unwrap();
+    assert_eq!(credit(&p, &ch, "a").1, dec!(10.00));
+    assert_eq!(credit(&p, &ch, "d").1, dec!(0.00));
+    let neither = Rule::PositionBased {
+        first: 0.0,
+        last: 0.0,
+    };
+    assert!(attribute(&r, neither, Currency::USD).is_err());
     assert!(attribute(
         &r,
         Rule::PositionBased {
@@ -1104,4 +1128,39 @@ fn entry_point_on_journeys_and_last_touch_models() {
         assert_eq!(m.credit(name).unwrap().value, c.value, "{name}");
     }
     assert_eq!(m.total_value().unwrap(), usd(dec!(100)));
+}
+
+/// Custom position weights: used as given (positions past the list get
+/// nothing), and refused when one is negative, infinite or NaN (mutation
+/// run F).
+#[test]
+fn custom_weights_are_used_or_refused() {
+    let mut ch = Channels::new();
+    let r = rows(&mut ch, &[("a > b > c", 1, dec!(10.00), 0)]);
+    let p = attribute(&r, Rule::Custom(vec![3.0, 1.0]), Currency::USD).unwrap();
+    assert_eq!(credit(&p, &ch, "a").1, dec!(7.50));
+    assert_eq!(credit(&p, &ch, "b").1, dec!(2.50));
+    assert_eq!(credit(&p, &ch, "c").1, dec!(0.00));
+    for bad in [-1.0, f64::INFINITY, f64::NAN] {
+        let rule = Rule::Custom(vec![1.0, bad]);
+        assert!(attribute(&r, rule, Currency::USD).is_err(), "{bad}");
+    }
+}
+
+/// Last non-direct on a journey of direct touches only: the last touch
+/// keeps the credit, as on path rows (mutation run F).
+#[test]
+fn last_non_direct_journey_of_direct_touches_only() {
+    let direct = Channel::new("direct").unwrap();
+    let j = Journey::new(vec![
+        Touchpoint::new(t(1, 0), direct.clone(), K::Visit),
+        Touchpoint::new(t(2, 0), direct.clone(), K::Visit),
+    ])
+    .with_conversion(Conversion {
+        at: t(3, 0),
+        value: usd(dec!(8.00)),
+    })
+    .unwrap();
+    let w = journey_weights(&j, &JourneyModel::LastNonDirect { direct }, None).unwrap();
+    assert_eq!(w, vec![(0, 0.0), (1, 1.0)]);
 }
