@@ -1164,3 +1164,56 @@ fn last_non_direct_journey_of_direct_touches_only() {
     let w = journey_weights(&j, &JourneyModel::LastNonDirect { direct }, None).unwrap();
     assert_eq!(w, vec![(0, 0.0), (1, 1.0)]);
 }
+
+/// U- and W-shaped journeys without their milestones: U-shaped falls back
+/// to the first and last touches (40% each, the middle sharing 20%);
+/// W-shaped gives the first touch its 30% and shares the rest, with no
+/// fallback (mutation run F).
+#[test]
+fn shaped_models_without_milestones() {
+    let ch = |n: &str| Channel::new(n).unwrap();
+    let j = Journey::new(vec![
+        Touchpoint::new(t(1, 0), ch("ads"), K::Impression),
+        Touchpoint::new(t(2, 0), ch("email"), K::EmailOpen),
+        Touchpoint::new(t(3, 0), ch("webinar"), K::Webinar),
+        Touchpoint::new(t(4, 0), ch("sales"), K::Demo),
+    ]);
+    let w = |model| -> Vec<f64> {
+        journey_weights(&j, &model, None)
+            .unwrap()
+            .iter()
+            .map(|x| x.1)
+            .collect()
+    };
+    assert_eq!(w(JourneyModel::UShaped), [0.4, 0.1, 0.1, 0.4]);
+    let third = 0.1 / 3.0;
+    assert_eq!(w(JourneyModel::WShaped), [0.3, third, third, third]);
+}
+
+/// A journey whose weights are all zero (custom weights that give its
+/// touches nothing) is skipped and listed, not split by zero (mutation
+/// run F).
+#[test]
+fn journey_with_zero_weights_is_skipped() {
+    let j = Journey::new(vec![Touchpoint::new(
+        t(1, 0),
+        Channel::new("ads").unwrap(),
+        K::Click,
+    )])
+    .with_conversion(Conversion {
+        at: t(2, 0),
+        value: usd(dec!(5.00)),
+    })
+    .unwrap();
+    let mut reg = Channels::new();
+    let a = attribute_journeys(
+        std::slice::from_ref(&j),
+        &JourneyModel::Rule(Rule::Custom(vec![0.0])),
+        None,
+        &mut reg,
+        Currency::USD,
+    )
+    .unwrap();
+    assert_eq!(a.skipped.len(), 1);
+    assert_eq!(a.total_value().unwrap(), usd(dec!(0)));
+}
