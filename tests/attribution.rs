@@ -835,6 +835,31 @@ fn sampled_shapley_at_21_channels() {
     assert!(phi.iter().skip(1).all(|(_, p)| *p < phi[0].1));
 }
 
+/// More than 64 channels: channel sets no longer fit a 64-bit mask and
+/// are kept as sorted lists; the sampled values still add up to v(N)
+/// exactly, and a symmetric game still shares it evenly within sampling
+/// error (mutation run F: the list path had no test).
+#[test]
+fn sampled_shapley_past_64_channels() {
+    let rows: Vec<PathRow> = (0..70)
+        .map(|c| {
+            PathRow::new(
+                vec![ChannelId(c), ChannelId((c + 1) % 70)],
+                1,
+                usd(dec!(10)),
+                3,
+            )
+        })
+        .collect();
+    let phi = rate_values(&rows).unwrap();
+    assert_eq!(phi.len(), 70);
+    let sum: f64 = phi.iter().map(|(_, p)| p).sum();
+    assert!((sum - 0.25).abs() < 1e-12, "{sum}");
+    for (c, p) in &phi {
+        assert!((p - 0.25 / 70.0).abs() < 0.2 * 0.25 / 70.0, "{c:?}: {p}");
+    }
+}
+
 #[test]
 fn skip_reasons_read_back_and_credits_list_by_name() {
     use revops::attribution::SkipReason;
