@@ -1317,3 +1317,19 @@ fn journey_with_zero_weights_is_skipped() {
     assert_eq!(a.skipped.len(), 1);
     assert_eq!(a.total_value().unwrap(), usd(dec!(0)));
 }
+
+/// The conversion-rate Shapley attribution at its two edges: without any
+/// conversion there is nothing to share (every credit 0, not an error);
+/// with a conversion rate too small for the weights (1 in 10^16
+/// journeys) the conversion cannot be shared, and that is an error, even
+/// when the conversion is worth nothing (mutation run F).
+#[test]
+fn shapley_rate_without_conversions_and_below_its_weights() {
+    let mut ch = Channels::new();
+    let none = rows(&mut ch, &[("a > b", 0, dec!(0), 3), ("b", 0, dec!(0), 1)]);
+    let a = conversion_rate(&none, Currency::USD).unwrap();
+    assert_eq!(a.total_conversions().unwrap(), dec!(0));
+    assert!(a.channels.iter().all(|c| c.conversions.is_zero()));
+    let tiny = rows(&mut ch, &[("a", 1, dec!(0), 10_000_000_000_000_000)]);
+    assert!(conversion_rate(&tiny, Currency::USD).is_err());
+}
