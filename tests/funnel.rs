@@ -919,3 +919,32 @@ proptest! {
         }
     }
 }
+
+/// `RowLevels` at its edges (mutation run H): 32 steps (the widest
+/// condition set), a row whose only bit is an event code past the steps
+/// (to ClickHouse, a row meeting no condition: under `strict_order` it
+/// comes first at its time and ends the chain), and its `Debug` form.
+#[test]
+fn row_levels_at_the_edges() {
+    let rows: Vec<FunnelRow> = (0..32).map(|k| FunnelRow::new(k, 1 << k)).collect();
+    let mut levels = RowLevels::new(spec(32, 100, &[]));
+    assert_eq!(levels.level(&rows), 32);
+    assert_eq!(levels.level_any_order(&rows), 32);
+    assert!(format!("{levels:?}").starts_with("RowLevels"));
+    for modes in [&["strict_order"][..], &["strict_order", "strict_once"][..]] {
+        let mut levels = RowLevels::new(spec(3, 100, modes));
+        let with_code = [
+            FunnelRow::new(0, 0b001),
+            FunnelRow::new(5, 0b1000),
+            FunnelRow::new(5, 0b010),
+            FunnelRow::new(6, 0b100),
+        ];
+        let mut plain = with_code;
+        plain[1].conditions = 0;
+        let pairs: Vec<(i64, u32)> = plain.iter().map(|r| (r.ts, r.conditions)).collect();
+        let want = reference_level_rows(&pairs, 3, 100, modes);
+        assert_eq!(want, 1, "{modes:?}");
+        assert_eq!(levels.level(&with_code), want, "{modes:?}");
+        assert_eq!(levels.level(&plain), want, "{modes:?}");
+    }
+}
