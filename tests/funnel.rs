@@ -10,7 +10,10 @@ use revops::journey::{ChannelId, Channels};
 
 #[path = "reference/clickhouse.rs"]
 mod clickhouse;
-use clickhouse::{reference_level, reference_level_rows, reference_level_strict_once};
+use clickhouse::{
+    reference_level, reference_level_rows, reference_level_strict_once, ORDER_SENSITIVE_ROWS,
+    ORDER_SENSITIVE_SHUFFLED,
+};
 
 const A: u8 = 0;
 const B: u8 = 1;
@@ -757,44 +760,7 @@ fn states_with_ties_and_the_window_edge_read_back() {
 /// property test below, which claimed order did not matter.)
 #[test]
 fn clickhouse_breaks_ties_by_row_order() {
-    let first = [
-        (5, 6),
-        (0, 1),
-        (6, 0),
-        (0, 12),
-        (0, 4),
-        (0, 4),
-        (6, 0),
-        (0, 0),
-        (6, 0),
-        (6, 0),
-        (6, 0),
-        (0, 0),
-        (5, 8),
-        (5, 4),
-        (0, 8),
-        (0, 0),
-        (6, 0),
-    ];
-    let second = [
-        (6, 0),
-        (6, 0),
-        (6, 0),
-        (0, 0),
-        (0, 1),
-        (5, 8),
-        (6, 0),
-        (5, 4),
-        (0, 4),
-        (0, 0),
-        (6, 0),
-        (0, 0),
-        (5, 6),
-        (0, 4),
-        (6, 0),
-        (0, 8),
-        (0, 12),
-    ];
+    let (first, second) = (ORDER_SENSITIVE_ROWS, ORDER_SENSITIVE_SHUFFLED);
     let modes = ["strict_deduplication", "strict_once"];
     let rows = |r: &[(i64, u32)]| -> Vec<FunnelRow> {
         r.iter().map(|&(t, c)| FunnelRow::new(t, c)).collect()

@@ -10,6 +10,51 @@
 
 #![allow(dead_code)]
 
+/// 17 rows (time, condition bits) on which ClickHouse 26.9's
+/// `windowFunnel(5, 'strict_deduplication', 'strict_once')` with four
+/// conditions (condition `k` = bit `k`, one thread) depends on the rows'
+/// order: 4 in this order, 3 in [`ORDER_SENSITIVE_SHUFFLED`]'s.
+pub const ORDER_SENSITIVE_ROWS: [(i64, u32); 17] = [
+    (5, 6),
+    (0, 1),
+    (6, 0),
+    (0, 12),
+    (0, 4),
+    (0, 4),
+    (6, 0),
+    (0, 0),
+    (6, 0),
+    (6, 0),
+    (6, 0),
+    (0, 0),
+    (5, 8),
+    (5, 4),
+    (0, 8),
+    (0, 0),
+    (6, 0),
+];
+
+/// [`ORDER_SENSITIVE_ROWS`] in another order: ClickHouse 26.9 gives 3.
+pub const ORDER_SENSITIVE_SHUFFLED: [(i64, u32); 17] = [
+    (6, 0),
+    (6, 0),
+    (6, 0),
+    (0, 0),
+    (0, 1),
+    (5, 8),
+    (6, 0),
+    (5, 4),
+    (0, 4),
+    (0, 0),
+    (6, 0),
+    (0, 0),
+    (5, 6),
+    (0, 4),
+    (6, 0),
+    (0, 8),
+    (0, 12),
+];
+
 /// The level of one user's events: `strict_once` picks ClickHouse's
 /// every-chain algorithm, the other modes its one-chain algorithm.
 pub fn level(events: &[(i64, u8)], n: usize, window: i64, modes: &[&str]) -> usize {

@@ -298,25 +298,7 @@ fn row(user: i64, ts: i64, conds: [bool; 4]) -> Row {
 /// result for every order and every number of partitions.
 #[test]
 fn one_result_whatever_the_rows_order() {
-    let first: [(i64, u32); 17] = [
-        (5, 6),
-        (0, 1),
-        (6, 0),
-        (0, 12),
-        (0, 4),
-        (0, 4),
-        (6, 0),
-        (0, 0),
-        (6, 0),
-        (6, 0),
-        (6, 0),
-        (0, 0),
-        (5, 8),
-        (5, 4),
-        (0, 8),
-        (0, 0),
-        (6, 0),
-    ];
+    let first = clickhouse::ORDER_SENSITIVE_ROWS;
     let modes = ["strict_deduplication", "strict_once"];
     let mut sorted = first.to_vec();
     sorted.sort_unstable();
