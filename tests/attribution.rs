@@ -1037,6 +1037,38 @@ fn markov_slowly_mixing_component_is_solved_to_tolerance() {
     );
 }
 
+/// A removal whose effect is tiny, on a slowly mixing component: the
+/// warm-started solve's first changes are below the tolerance already, yet
+/// the remaining error is 1,000 times larger (one minus the rate is
+/// 0.001). The rate must come from the ratio of changes from the second
+/// sweep on (mutation run in CI: a rate read as the change itself stopped
+/// after two sweeps, with 0.2% of the effect). The effect of `x` scales as
+/// one over the ring's counts, so ten times the counts gives a tenth of
+/// the effect.
+#[test]
+fn markov_tiny_removal_effect_on_a_slow_component() {
+    let effect_of_x = |count: u64| {
+        let (k, laps) = (300usize, 1000usize);
+        let mut ch = Channels::new();
+        let ids: Vec<ChannelId> = (0..k)
+            .map(|i| ch.intern_str(&format!("c{i}")).unwrap())
+            .collect();
+        let x = ch.intern_str("x").unwrap();
+        let path: Vec<ChannelId> = (0..k * laps).map(|i| ids[i % k]).collect();
+        let r = vec![
+            PathRow::new(path.clone(), count, usd(dec!(10)), 0),
+            PathRow::new(path, 0, usd(dec!(0)), count),
+            PathRow::new(vec![ids[5], x], 1, usd(dec!(0)), 0),
+        ];
+        let m = markov(&r, 1, Currency::USD).unwrap();
+        let e = m.removal_effects.iter().find(|e| e.channel == x).unwrap();
+        e.conversions * count as f64
+    };
+    let (large, tiny) = (effect_of_x(1_000_000_000), effect_of_x(10_000_000_000));
+    assert!((large - 1.0).abs() < 0.01, "{large}");
+    assert!((tiny / large - 1.0).abs() < 0.05, "{tiny} against {large}");
+}
+
 /// Conversions worth less than nothing (refunds, say): removing a channel
 /// can only raise the expected value, so no channel has a value effect,
 /// and the value is shared by the conversion weights instead, still
