@@ -7,7 +7,7 @@ use revops::attribution::rules::{
     attribute, attribute_journeys, journey_weights, JourneyModel, Rule,
 };
 use revops::attribution::shapley::{conversion_rate, rate_values, simplified};
-use revops::attribution::{Attribution, PathRow};
+use revops::attribution::{Attribution, PathRow, SkipReason};
 use revops::dec;
 use revops::journey::{
     Channel, ChannelId, Channels, Conversion, Journey, Milestone, Touchpoint, TouchpointKind as K,
@@ -1347,7 +1347,32 @@ fn journey_with_zero_weights_is_skipped() {
     )
     .unwrap();
     assert_eq!(a.skipped.len(), 1);
+    assert_eq!(a.skipped[0].reason, SkipReason::NoWeight);
     assert_eq!(a.total_value().unwrap(), usd(dec!(0)));
+    // The same journey with no touch inside the lookback.
+    let a = attribute_journeys(
+        std::slice::from_ref(&j),
+        &JourneyModel::Rule(Rule::Linear),
+        Some(TimeDelta::minutes(30)),
+        &mut reg,
+        Currency::USD,
+    )
+    .unwrap();
+    assert_eq!(a.skipped.len(), 1);
+    assert_eq!(a.skipped[0].reason, SkipReason::OutsideLookback);
+    // A time decay too steep for the touch's age: every weight is 0.
+    let a = attribute_journeys(
+        std::slice::from_ref(&j),
+        &JourneyModel::TimeDecay {
+            half_life: TimeDelta::milliseconds(1),
+        },
+        None,
+        &mut reg,
+        Currency::USD,
+    )
+    .unwrap();
+    assert_eq!(a.skipped.len(), 1);
+    assert_eq!(a.skipped[0].reason, SkipReason::NoWeight);
 }
 
 /// The conversion-rate Shapley attribution at its two edges: without any

@@ -370,9 +370,9 @@ fn marked(
 /// Attributes converted journeys with a journey model: each journey's
 /// conversion value (and one conversion) is split over its touches exactly.
 /// Journeys without a conversion only mark their channels as seen;
-/// journeys with no touch, with a conversion value in another currency or
-/// with no touch inside the lookback are skipped and listed
-/// ([`SkipReason`]).
+/// journeys with no touch, with a conversion value in another currency,
+/// with no touch inside the lookback or with no touch given any weight are
+/// skipped and listed ([`SkipReason`]).
 ///
 /// # Errors
 ///
@@ -400,8 +400,15 @@ pub fn attribute_journeys(
             continue;
         };
         let w = journey_weights(j, model, lookback)?;
-        if w.is_empty() || w.iter().all(|(_, x)| *x <= 0.0) {
+        // No touch kept: none lies inside the lookback. Touches kept but
+        // none weighted: zero custom weights, or a time decay too steep
+        // for the journey's ages.
+        if w.is_empty() {
             ledger.skip(r, SkipReason::OutsideLookback);
+            continue;
+        }
+        if w.iter().all(|(_, x)| *x <= 0.0) {
+            ledger.skip(r, SkipReason::NoWeight);
             continue;
         }
         let value = match ledger.value_units(&conv.value) {

@@ -193,9 +193,12 @@ impl FunnelAnalyzer {
             }
             Ok::<_, Error>(done)
         })?;
-        let mut total = FunnelState::new(spec);
-        for st in &states {
-            total.merge(st)?;
+        // The first thread's state is the total's start: its rows are
+        // not copied again.
+        let mut states = states.into_iter();
+        let mut total = states.next().unwrap_or_else(|| FunnelState::new(spec));
+        for st in states {
+            total.merge(&st)?;
         }
         Ok(total.report_on(channels, threads))
     }
