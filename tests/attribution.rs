@@ -1338,41 +1338,30 @@ fn journey_with_zero_weights_is_skipped() {
     })
     .unwrap();
     let mut reg = Channels::new();
-    let a = attribute_journeys(
-        std::slice::from_ref(&j),
-        &JourneyModel::Rule(Rule::Custom(vec![0.0])),
-        None,
-        &mut reg,
-        Currency::USD,
-    )
-    .unwrap();
-    assert_eq!(a.skipped.len(), 1);
-    assert_eq!(a.skipped[0].reason, SkipReason::NoWeight);
-    assert_eq!(a.total_value().unwrap(), usd(dec!(0)));
+    let mut run = |model: JourneyModel, lookback: Option<TimeDelta>| {
+        let a = attribute_journeys(
+            std::slice::from_ref(&j),
+            &model,
+            lookback,
+            &mut reg,
+            Currency::USD,
+        )
+        .unwrap();
+        assert_eq!(a.skipped.len(), 1);
+        assert_eq!(a.total_value().unwrap(), usd(dec!(0)));
+        a.skipped[0].reason
+    };
+    let zero = JourneyModel::Rule(Rule::Custom(vec![0.0]));
+    assert_eq!(run(zero, None), SkipReason::NoWeight);
     // The same journey with no touch inside the lookback.
-    let a = attribute_journeys(
-        std::slice::from_ref(&j),
-        &JourneyModel::Rule(Rule::Linear),
-        Some(TimeDelta::minutes(30)),
-        &mut reg,
-        Currency::USD,
-    )
-    .unwrap();
-    assert_eq!(a.skipped.len(), 1);
-    assert_eq!(a.skipped[0].reason, SkipReason::OutsideLookback);
+    let linear = JourneyModel::Rule(Rule::Linear);
+    let half_hour = Some(TimeDelta::minutes(30));
+    assert_eq!(run(linear, half_hour), SkipReason::OutsideLookback);
     // A time decay too steep for the touch's age: every weight is 0.
-    let a = attribute_journeys(
-        std::slice::from_ref(&j),
-        &JourneyModel::TimeDecay {
-            half_life: TimeDelta::milliseconds(1),
-        },
-        None,
-        &mut reg,
-        Currency::USD,
-    )
-    .unwrap();
-    assert_eq!(a.skipped.len(), 1);
-    assert_eq!(a.skipped[0].reason, SkipReason::NoWeight);
+    let steep = JourneyModel::TimeDecay {
+        half_life: TimeDelta::milliseconds(1),
+    };
+    assert_eq!(run(steep, None), SkipReason::NoWeight);
 }
 
 /// The conversion-rate Shapley attribution at its two edges: without any
