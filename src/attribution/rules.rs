@@ -407,7 +407,9 @@ pub fn attribute_journeys(
             ledger.skip(r, SkipReason::OutsideLookback);
             continue;
         }
-        if w.iter().all(|(_, x)| *x <= 0.0) {
+        // The same test as for paths, on the integer weights booked.
+        let fw = float_weights(&w.iter().map(|(_, x)| *x).collect::<Vec<_>>());
+        if fw.iter().all(|&x| x == 0) {
             ledger.skip(r, SkipReason::NoWeight);
             continue;
         }
@@ -420,7 +422,6 @@ pub fn attribute_journeys(
         };
         ledger.see(&ids);
         let chans: Vec<ChannelId> = w.iter().map(|(i, _)| ids[*i]).collect();
-        let fw = float_weights(&w.iter().map(|(_, x)| *x).collect::<Vec<_>>());
         ledger.book(&chans, &fw, 1, value)?;
     }
     ledger.finish()
