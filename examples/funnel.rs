@@ -18,7 +18,7 @@ use std::time::Instant;
 use chrono::TimeDelta;
 use common::{ms_since, print_json, usage_error, Args, Errors, Rejects};
 use revops::csv::{read_events, ReadOptions};
-use revops::funnel::{analyze_parallel, FunnelSpec, Modes, MAX_STEPS};
+use revops::funnel::{analyze_in_place, FunnelSpec, Modes, MAX_STEPS};
 use serde_json::{json, Value};
 
 const TOOL: &str = "funnel";
@@ -84,13 +84,15 @@ fn main() {
     let spec = FunnelSpec::new(steps as usize, window)
         .and_then(|s| s.with_modes(modes))
         .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));
-    let (events, channels) = (read.events, read.channels);
+    let (mut events, channels) = (read.events, read.channels);
 
     let started = Instant::now();
     let mut errors = Errors::default();
     // Both cores, as ClickHouse uses two threads here; the result is the
-    // same as `analyze`'s on one.
-    let report = analyze_parallel(&spec, &events, &channels, 2);
+    // same as `analyze`'s on one. The events are not needed afterwards, so
+    // the analysis moves them in place instead of copying them into
+    // memory of its own.
+    let report = analyze_in_place(&spec, &mut events, &channels, 2);
     let analyse_ms = ms_since(started);
     // The library's own report, in the tools' envelope.
     let (mut out, events_n, users) = match &report {

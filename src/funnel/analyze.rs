@@ -146,10 +146,76 @@ impl FunnelAnalyzer {
         {
             return self.analyze(spec, events, channels);
         }
+        self.pass_two(spec, channels, threads, None)
+    }
+
+    /// As [`FunnelAnalyzer::analyze_parallel`], with no working memory in
+    /// proportion to the events: instead of copying the events into
+    /// records of its own (16 bytes an event, about 200 MB for 10 million
+    /// events, which a fresh process gets from the system one page fault
+    /// at a time), the analysis moves the events themselves into its
+    /// partitions, a block of 512 at a time. `events` is left in an order
+    /// that is not specified (on an error too); the report is
+    /// [`analyze`]'s. `threads` of 0 or 1 runs on the calling thread. A
+    /// caller that owns its events and has no further use for their order
+    /// (a tool that has just read a file, say) saves the memory and the
+    /// time: on the issue's 10 million events, see `benches/README.md`.
+    ///
+    /// Inputs that the partitioned grouping does not take (timestamps that
+    /// span 2^35 ticks or more, 2^19 channels or more) are analysed as
+    /// [`FunnelAnalyzer::analyze`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`analyze`].
+    ///
+    /// ```
+    /// use chrono::TimeDelta;
+    /// use revops::funnel::{analyze, FunnelAnalyzer, FunnelEvent, FunnelSpec};
+    /// use revops::journey::Channels;
+    /// let mut ch = Channels::new();
+    /// let web = ch.intern_str("web")?;
+    /// let mut events: Vec<FunnelEvent> = (0..100_000u64)
+    ///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, web), FunnelEvent::new(u, (u % 7) as i64, (u % 3) as u8, web)])
+    ///     .collect();
+    /// let spec = FunnelSpec::new(3, TimeDelta::seconds(5))?;
+    /// let expected = analyze(&spec, &events, &ch)?;
+    /// let report = FunnelAnalyzer::new().analyze_in_place(&spec, &mut events, &ch, 2)?;
+    /// assert_eq!(report, expected);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn analyze_in_place(
+        &mut self,
+        spec: &FunnelSpec,
+        events: &mut [FunnelEvent],
+        channels: &Channels,
+        threads: usize,
+    ) -> Result<FunnelReport> {
+        let ranks = channel_ranks(channels);
+        if !self
+            .parted
+            .fill_in_place(events, &ranks, spec.steps(), threads)?
+        {
+            return self.analyze(spec, events, channels);
+        }
+        self.pass_two(spec, channels, threads, Some(events))
+    }
+
+    /// Pass 2 of [`FunnelAnalyzer::analyze_parallel`] and
+    /// [`FunnelAnalyzer::analyze_in_place`], once the events are
+    /// partitioned: over the records of pass 1, or over `events` moved in
+    /// place.
+    fn pass_two(
+        &mut self,
+        spec: &FunnelSpec,
+        channels: &Channels,
+        threads: usize,
+        events: Option<&[FunnelEvent]>,
+    ) -> Result<FunnelReport> {
         let grouped = &self.parted;
         let parts = grouped.parts();
         // Never more threads than partitions to share out.
-        let threads = threads.min(parts);
+        let threads = threads.min(parts).max(1);
         // The partitions go out in runs of `run`, each to whichever thread
         // is free (a thread slowed by the system takes fewer): about eight
         // runs a thread. Which thread counts a partition does not change
@@ -165,9 +231,12 @@ impl FunnelAnalyzer {
                 if start >= parts {
                     break;
                 }
-                grouped.scan(start..(start + run).min(parts), buf, &mut |keys| {
-                    st.add_keys(keys, grouped, &mut scratch)
-                });
+                let range = start..(start + run).min(parts);
+                let mut f = |keys: &[u64]| st.add_keys(keys, grouped, &mut scratch);
+                match events {
+                    Some(events) => grouped.scan_events(events, range, buf, &mut f),
+                    None => grouped.scan(range, buf, &mut f),
+                }
             }
             st
         };
@@ -268,6 +337,37 @@ pub fn analyze_parallel(
     FunnelAnalyzer::new().analyze_parallel(spec, events, channels, threads)
 }
 
+/// [`analyze_parallel`] that moves the events in place instead of copying
+/// them (see [`FunnelAnalyzer::analyze_in_place`]): the same report, no
+/// working memory in proportion to the events, and `events` left in an
+/// unspecified order.
+///
+/// # Errors
+///
+/// As [`analyze`].
+///
+/// ```
+/// use chrono::TimeDelta;
+/// use revops::funnel::{analyze, analyze_in_place, FunnelEvent, FunnelSpec};
+/// use revops::journey::Channels;
+/// let mut ch = Channels::new();
+/// let web = ch.intern_str("web")?;
+/// let mut events = vec![FunnelEvent::new(7, 30, 1, web), FunnelEvent::new(7, 0, 0, web)];
+/// let spec = FunnelSpec::new(2, TimeDelta::seconds(60))?;
+/// let expected = analyze(&spec, &events, &ch)?;
+/// assert_eq!(analyze_in_place(&spec, &mut events, &ch, 2)?, expected);
+/// assert_eq!(expected.steps[1].users, 1);
+/// # Ok::<(), revops::Error>(())
+/// ```
+pub fn analyze_in_place(
+    spec: &FunnelSpec,
+    events: &mut [FunnelEvent],
+    channels: &Channels,
+    threads: usize,
+) -> Result<FunnelReport> {
+    FunnelAnalyzer::new().analyze_in_place(spec, events, channels, threads)
+}
+
 #[cfg(test)]
 mod path_tests {
     use super::super::spec::Modes;
@@ -331,7 +431,8 @@ mod path_tests {
         let ranks = channel_ranks(&ch);
         assert!(parted.fill(&events, &ranks, 3, 1).unwrap());
         let stored: usize = (0..parted.parts())
-            .map(|p| parted.part(p).0.len() + parted.part(p).1.len())
+            .flat_map(|p| parted.part(p))
+            .map(|r| r[1] - r[0])
             .sum();
         assert_eq!(stored, events.len());
         assert_paths_agree(3, 100, &events, &ch);
@@ -368,6 +469,116 @@ mod path_tests {
         }
     }
 
+    /// `analyze_in_place` gives `analyze`'s report on every thread count,
+    /// and leaves a permutation of the events.
+    fn assert_in_place_agrees(spec: &FunnelSpec, events: &[FunnelEvent], ch: &Channels) {
+        let expected = analyze(spec, events, ch).unwrap();
+        let mut sorted = events.to_vec();
+        sorted.sort_unstable();
+        let mut analyzer = FunnelAnalyzer::new();
+        for threads in [0, 1, 2, 3] {
+            let mut moved = events.to_vec();
+            let fresh = analyze_in_place(spec, &mut moved, ch, threads).unwrap();
+            assert_eq!(fresh, expected, "threads {threads}");
+            let mut again = events.to_vec();
+            let reused = analyzer
+                .analyze_in_place(spec, &mut again, ch, threads)
+                .unwrap();
+            assert_eq!(reused, expected, "reused, threads {threads}");
+            moved.sort_unstable();
+            assert!(moved == sorted, "not a permutation, threads {threads}");
+        }
+    }
+
+    /// Inputs around the in-place pass 1's thresholds: one partition and
+    /// one half (no full block), several partitions with full blocks on
+    /// one thread (below 2^16 events), two halves; few users with many
+    /// events each (full blocks of one user), many users; every mode the
+    /// partitioned path runs.
+    #[test]
+    fn in_place_equals_analyze_at_every_size() {
+        let mut ch = Channels::new();
+        for name in ["web", "ads", "email"] {
+            ch.intern_str(name).unwrap();
+        }
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for (n, users) in [
+            (0usize, 1u64),
+            (700, 50),
+            (20_000, 7),
+            (20_000, 5_000),
+            (70_000, 3),
+            (140_000, 40_000),
+        ] {
+            let events: Vec<FunnelEvent> = (0..n)
+                .map(|_| {
+                    let r = next();
+                    FunnelEvent::new(
+                        r % users * 0x1_0000_0001,
+                        (r >> 20) as i64 % 5_000,
+                        (r >> 40) as u8 % 5,
+                        ChannelId(((r >> 50) % 3) as u32),
+                    )
+                })
+                .collect();
+            for modes in [
+                Modes::default(),
+                Modes {
+                    strict_order: true,
+                    ..Modes::default()
+                },
+                Modes {
+                    strict_once: true,
+                    ..Modes::default()
+                },
+            ] {
+                let spec = FunnelSpec::new(4, TimeDelta::seconds(900))
+                    .unwrap()
+                    .with_modes(modes)
+                    .unwrap();
+                assert_in_place_agrees(&spec, &events, &ch);
+            }
+        }
+    }
+
+    /// An event whose channel is not registered is an error in place too,
+    /// wherever it is (either half, any partition), and the analyser
+    /// still works afterwards.
+    #[test]
+    fn in_place_rejects_an_unknown_channel() {
+        let mut ch = Channels::new();
+        let web = ch.intern_str("web").unwrap();
+        let spec = FunnelSpec::new(2, TimeDelta::seconds(60)).unwrap();
+        let mut analyzer = FunnelAnalyzer::new();
+        for (n, at) in [(10usize, 9usize), (100_000, 3), (100_000, 99_999)] {
+            let mut events: Vec<FunnelEvent> = (0..n as u64)
+                .map(|u| FunnelEvent::new(u, 0, 0, web))
+                .collect();
+            events[at].channel = ChannelId(7);
+            let err = analyzer
+                .analyze_in_place(&spec, &mut events.clone(), &ch, 2)
+                .unwrap_err();
+            assert!(err.to_string().contains("channel id 7"), "{err}");
+            assert_eq!(
+                analyze(&spec, &events, &ch).unwrap_err().to_string(),
+                err.to_string()
+            );
+            events[at].channel = web;
+            assert_eq!(
+                analyzer
+                    .analyze_in_place(&spec, &mut events.clone(), &ch, 2)
+                    .unwrap(),
+                analyze(&spec, &events, &ch).unwrap()
+            );
+        }
+    }
+
     proptest! {
         /// One analyser reused across inputs and specs (its memory and
         /// accumulators recycled) gives what fresh calls give.
@@ -396,7 +607,33 @@ mod path_tests {
                 let fresh = analyze(&spec, &events, &ch).unwrap();
                 prop_assert_eq!(&analyzer.analyze(&spec, &events, &ch).unwrap(), &fresh);
                 prop_assert_eq!(&analyzer.analyze_parallel(&spec, &events, &ch, 2).unwrap(), &fresh);
+                let mut moved = events.clone();
+                prop_assert_eq!(&analyzer.analyze_in_place(&spec, &mut moved, &ch, 2).unwrap(), &fresh);
+                prop_assert_eq!(&analyzer.analyze(&spec, &events, &ch).unwrap(), &fresh);
             }
+        }
+
+        /// Any input, any mode the partitioned path runs, any thread
+        /// count: the in-place analysis is `analyze`, on a permutation.
+        #[test]
+        fn in_place_equals_analyze(
+            raw in prop::collection::vec((0u64..40, 0i64..300, 0u8..6, 0u32..3), 0..300),
+            steps in 1usize..6,
+            w in 0i64..120,
+            strict_order in any::<bool>(),
+            strict_once in any::<bool>(),
+        ) {
+            let mut ch = Channels::new();
+            for name in ["web", "ads", "email"] {
+                ch.intern_str(name).unwrap();
+            }
+            let events: Vec<FunnelEvent> = raw
+                .iter()
+                .map(|&(u, ts, step, c)| FunnelEvent::new(u, ts, step, ChannelId(c)))
+                .collect();
+            let modes = Modes { strict_order, strict_once, ..Modes::default() };
+            let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
+            assert_in_place_agrees(&spec, &events, &ch);
         }
 
         /// Timestamps near the ends of `i64` and long windows: the fast
@@ -426,7 +663,10 @@ mod path_tests {
                 .map(|&(u, t, step, c)| FunnelEvent::new(u, base.saturating_add(t), step, ChannelId(c)))
                 .collect();
             let spec = FunnelSpec::new(4, w).unwrap();
-            prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), through_sorting(&spec, &events, &ch));
+            let expected = through_sorting(&spec, &events, &ch);
+            prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), expected.clone());
+            let mut moved = events.clone();
+            prop_assert_eq!(analyze_in_place(&spec, &mut moved, &ch, 2).unwrap(), expected);
         }
 
         /// The partitioned grouping, with the default mode's scan on keys,
