@@ -4,11 +4,13 @@
 //! 3% late; the same generator `examples/gen_events.rs` writes to a file
 //! for the tool and ClickHouse), held in memory so the disk is not timed:
 //!
-//! - `bytes_to_report`: `revops::csv::read_events` then `analyze_parallel`
+//! - `bytes_to_report`: `revops::csv::read_events` then `analyze_in_place`
 //!   on two threads, what `examples/funnel.rs --steps 5` does;
-//! - `parse`, `analysis_2_threads`, `analysis_1_thread`: its parts, the
-//!   analyses from the parsed events in file order (the tool's
-//!   `analyse_ms`);
+//! - `parse`, `analysis_in_place_2_threads`: its parts, the analysis from
+//!   the parsed events in file order (the tool's `analyse_ms`; each
+//!   iteration gets a fresh copy of the events, made outside the timing);
+//! - `analysis_2_threads`, `analysis_1_thread`: `analyze_parallel` and
+//!   `analyze` from borrowed events (records of their own);
 //! - `baseline_lines_split_parse`: the parsing a caller writes without the
 //!   reader (`str::lines`, `split(',')`, `str::parse`, a `HashMap` of
 //!   channel names), then the same analysis.
@@ -17,9 +19,11 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use revops::csv::{read_events, ReadOptions};
-use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelReport, FunnelSpec};
+use revops::funnel::{
+    analyze, analyze_in_place, analyze_parallel, FunnelEvent, FunnelReport, FunnelSpec,
+};
 use revops::journey::{ChannelId, Channels};
 use revops::TimeDelta;
 
@@ -34,8 +38,8 @@ fn options(bytes: &[u8]) -> ReadOptions {
 }
 
 fn bytes_to_report(spec: &FunnelSpec, bytes: &[u8]) -> FunnelReport {
-    let read = read_events(bytes, &options(bytes)).expect("read");
-    analyze_parallel(spec, &read.events, &read.channels, 2).expect("analyze")
+    let mut read = read_events(bytes, &options(bytes)).expect("read");
+    analyze_in_place(spec, &mut read.events, &read.channels, 2).expect("analyze")
 }
 
 /// Without the reader: a `String` per channel look-up miss, `str::parse`
@@ -98,6 +102,18 @@ fn bench_file(c: &mut Criterion) {
     });
     g.bench_function("parse", |b| {
         b.iter(|| read_events(black_box(&bytes[..]), &options(&bytes)).expect("read"))
+    });
+    g.bench_function("analysis_in_place_2_threads", |b| {
+        b.iter_batched(
+            || read.events.clone(),
+            |mut events| {
+                let report = analyze_in_place(black_box(&spec), &mut events, &read.channels, 2)
+                    .expect("analyze");
+                // Freed outside the timing, as the borrowed paths' input is.
+                (report, events)
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.bench_function("analysis_2_threads", |b| {
         b.iter(|| {

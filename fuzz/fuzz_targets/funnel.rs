@@ -13,7 +13,9 @@ mod clickhouse;
 use chrono::TimeDelta;
 use common::Bytes;
 use libfuzzer_sys::fuzz_target;
-use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec, FunnelState, Modes};
+use revops::funnel::{
+    analyze, analyze_in_place, analyze_parallel, FunnelEvent, FunnelSpec, FunnelState, Modes,
+};
 use revops::journey::{ChannelId, Channels};
 
 const MODES: [&str; 5] = [
@@ -83,6 +85,13 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(counts, expect, "modes {names:?}, window {window}");
     // Parallel and merged partial states equal the whole.
     assert_eq!(analyze_parallel(&spec, &events, &channels, 3).unwrap(), report);
+    // In place: the same report, on a permutation of the events.
+    let mut moved = events.clone();
+    assert_eq!(analyze_in_place(&spec, &mut moved, &channels, 2).unwrap(), report);
+    let mut before = events.clone();
+    before.sort_unstable();
+    moved.sort_unstable();
+    assert_eq!(moved, before);
     let cut = events.len() / 2;
     let mut a = FunnelState::new(&spec);
     let mut bst = FunnelState::new(&spec);
