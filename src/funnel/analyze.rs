@@ -469,22 +469,36 @@ mod path_tests {
         }
     }
 
-    /// `analyze_in_place` gives `analyze`'s report on every thread count,
-    /// and leaves a permutation of the events.
-    fn assert_in_place_agrees(spec: &FunnelSpec, events: &[FunnelEvent], ch: &Channels) {
+    /// `analyze_in_place` gives `analyze`'s report on every thread count
+    /// (with a fresh analyser, and with `reused`, which has seen other
+    /// inputs), leaves a permutation of the events, and, on inputs the
+    /// partitioned path takes, really works in place: the analyser has
+    /// no records.
+    fn assert_in_place_agrees(
+        spec: &FunnelSpec,
+        events: &[FunnelEvent],
+        ch: &Channels,
+        reused: &mut FunnelAnalyzer,
+    ) {
         let expected = analyze(spec, events, ch).unwrap();
         let mut sorted = events.to_vec();
         sorted.sort_unstable();
-        let mut analyzer = FunnelAnalyzer::new();
         for threads in [0, 1, 2, 3] {
             let mut moved = events.to_vec();
-            let fresh = analyze_in_place(spec, &mut moved, ch, threads).unwrap();
-            assert_eq!(fresh, expected, "threads {threads}");
+            let mut fresh = FunnelAnalyzer::new();
+            let report = fresh
+                .analyze_in_place(spec, &mut moved, ch, threads)
+                .unwrap();
+            assert_eq!(report, expected, "threads {threads}");
+            assert!(
+                fresh.parted.recs.is_empty(),
+                "records made, threads {threads}"
+            );
             let mut again = events.to_vec();
-            let reused = analyzer
+            let report = reused
                 .analyze_in_place(spec, &mut again, ch, threads)
                 .unwrap();
-            assert_eq!(reused, expected, "reused, threads {threads}");
+            assert_eq!(report, expected, "reused, threads {threads}");
             moved.sort_unstable();
             assert!(moved == sorted, "not a permutation, threads {threads}");
         }
@@ -508,6 +522,8 @@ mod path_tests {
             x ^= x << 17;
             x
         };
+        // One analyser through every size, its buffers growing.
+        let mut reused = FunnelAnalyzer::new();
         for (n, users) in [
             (0usize, 1u64),
             (700, 50),
@@ -542,7 +558,7 @@ mod path_tests {
                     .unwrap()
                     .with_modes(modes)
                     .unwrap();
-                assert_in_place_agrees(&spec, &events, &ch);
+                assert_in_place_agrees(&spec, &events, &ch, &mut reused);
             }
         }
     }
@@ -556,11 +572,19 @@ mod path_tests {
         let web = ch.intern_str("web").unwrap();
         let spec = FunnelSpec::new(2, TimeDelta::seconds(60)).unwrap();
         let mut analyzer = FunnelAnalyzer::new();
-        for (n, at) in [(10usize, 9usize), (100_000, 3), (100_000, 99_999)] {
+        // Both halves at once too: each half's flag must survive the other's.
+        for (n, at) in [
+            (10usize, &[9usize][..]),
+            (100_000, &[3]),
+            (100_000, &[99_999]),
+            (100_000, &[3, 99_999]),
+        ] {
             let mut events: Vec<FunnelEvent> = (0..n as u64)
                 .map(|u| FunnelEvent::new(u, 0, 0, web))
                 .collect();
-            events[at].channel = ChannelId(7);
+            for &i in at {
+                events[i].channel = ChannelId(7);
+            }
             let err = analyzer
                 .analyze_in_place(&spec, &mut events.clone(), &ch, 2)
                 .unwrap_err();
@@ -569,7 +593,9 @@ mod path_tests {
                 analyze(&spec, &events, &ch).unwrap_err().to_string(),
                 err.to_string()
             );
-            events[at].channel = web;
+            for &i in at {
+                events[i].channel = web;
+            }
             assert_eq!(
                 analyzer
                     .analyze_in_place(&spec, &mut events.clone(), &ch, 2)
@@ -633,7 +659,7 @@ mod path_tests {
                 .collect();
             let modes = Modes { strict_order, strict_once, ..Modes::default() };
             let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
-            assert_in_place_agrees(&spec, &events, &ch);
+            assert_in_place_agrees(&spec, &events, &ch, &mut FunnelAnalyzer::new());
         }
 
         /// Timestamps near the ends of `i64` and long windows: the fast
