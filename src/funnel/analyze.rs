@@ -48,7 +48,9 @@ pub fn analyze(
 /// that analyses event batches again and again keeps one `FunnelAnalyzer`
 /// per thread instead; it holds on to the memory of the largest batch it
 /// has seen (and to the accumulators of the last analysis) until it is
-/// dropped. The results are identical.
+/// dropped. The results are identical. A caller that owns its events and
+/// has no further use for their order needs no such memory at all:
+/// [`FunnelAnalyzer::analyze_in_place`].
 ///
 /// ```
 /// use chrono::TimeDelta;
