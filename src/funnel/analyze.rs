@@ -392,10 +392,10 @@ mod path_tests {
         state.finish(ch)
     }
 
-    /// The partitioned path and the general path agree in the default
-    /// mode (scanned on keys), with `strict_order` and with `strict_once`.
-    fn assert_paths_agree(steps: usize, window: i64, events: &[FunnelEvent], ch: &Channels) {
-        for modes in [
+    /// The modes with their own scans on the partitioned path: the
+    /// default (on keys), `strict_order`, `strict_once`.
+    fn partitioned_modes() -> [Modes; 3] {
+        [
             Modes::default(),
             Modes {
                 strict_order: true,
@@ -405,7 +405,13 @@ mod path_tests {
                 strict_once: true,
                 ..Modes::default()
             },
-        ] {
+        ]
+    }
+
+    /// The partitioned path and the general path agree in the default
+    /// mode (scanned on keys), with `strict_order` and with `strict_once`.
+    fn assert_paths_agree(steps: usize, window: i64, events: &[FunnelEvent], ch: &Channels) {
+        for modes in partitioned_modes() {
             let spec = FunnelSpec::new(steps, TimeDelta::seconds(window))
                 .unwrap()
                 .with_modes(modes)
@@ -415,6 +421,26 @@ mod path_tests {
                 through_sorting(&spec, events, ch)
             );
         }
+    }
+
+    /// `n` events of `users` users (ids spread over the bits), times in
+    /// 5,000 seconds, steps 0 to 4, `channels` channels, from an xorshift
+    /// generator whose state is `x`.
+    fn random_events(x: &mut u64, n: usize, users: u64, channels: u64) -> Vec<FunnelEvent> {
+        (0..n)
+            .map(|_| {
+                *x ^= *x << 13;
+                *x ^= *x >> 7;
+                *x ^= *x << 17;
+                let r = *x;
+                FunnelEvent::new(
+                    r % users * 0x1_0000_0001,
+                    (r >> 20) as i64 % 5_000,
+                    (r >> 40) as u8 % 5,
+                    ChannelId(((r >> 50) % channels) as u32),
+                )
+            })
+            .collect()
     }
 
     /// Users with tens of thousands of events overflow their partition's
@@ -449,24 +475,8 @@ mod path_tests {
             ch.intern_str(name).unwrap();
         }
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
         for users in [3u64, 30_000] {
-            let events: Vec<FunnelEvent> = (0..200_000)
-                .map(|_| {
-                    let r = next();
-                    FunnelEvent::new(
-                        r % users * 0x1_0000_0001,
-                        (r >> 20) as i64 % 5_000,
-                        (r >> 40) as u8 % 5,
-                        ChannelId(((r >> 50) % 2) as u32),
-                    )
-                })
-                .collect();
+            let events = random_events(&mut x, 200_000, users, 2);
             assert_paths_agree(4, 900, &events, &ch);
         }
     }
@@ -518,12 +528,6 @@ mod path_tests {
             ch.intern_str(name).unwrap();
         }
         let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
         // One analyser through every size, its buffers growing.
         let mut reused = FunnelAnalyzer::new();
         for (n, users) in [
@@ -534,28 +538,8 @@ mod path_tests {
             (70_000, 3),
             (140_000, 40_000),
         ] {
-            let events: Vec<FunnelEvent> = (0..n)
-                .map(|_| {
-                    let r = next();
-                    FunnelEvent::new(
-                        r % users * 0x1_0000_0001,
-                        (r >> 20) as i64 % 5_000,
-                        (r >> 40) as u8 % 5,
-                        ChannelId(((r >> 50) % 3) as u32),
-                    )
-                })
-                .collect();
-            for modes in [
-                Modes::default(),
-                Modes {
-                    strict_order: true,
-                    ..Modes::default()
-                },
-                Modes {
-                    strict_once: true,
-                    ..Modes::default()
-                },
-            ] {
+            let events = random_events(&mut x, n, users, 3);
+            for modes in partitioned_modes() {
                 let spec = FunnelSpec::new(4, TimeDelta::seconds(900))
                     .unwrap()
                     .with_modes(modes)
@@ -641,29 +625,6 @@ mod path_tests {
             }
         }
 
-        /// Any input, any mode the partitioned path runs, any thread
-        /// count: the in-place analysis is `analyze`, on a permutation.
-        #[test]
-        fn in_place_equals_analyze(
-            raw in prop::collection::vec((0u64..40, 0i64..300, 0u8..6, 0u32..3), 0..300),
-            steps in 1usize..6,
-            w in 0i64..120,
-            strict_order in any::<bool>(),
-            strict_once in any::<bool>(),
-        ) {
-            let mut ch = Channels::new();
-            for name in ["web", "ads", "email"] {
-                ch.intern_str(name).unwrap();
-            }
-            let events: Vec<FunnelEvent> = raw
-                .iter()
-                .map(|&(u, ts, step, c)| FunnelEvent::new(u, ts, step, ChannelId(c)))
-                .collect();
-            let modes = Modes { strict_order, strict_once, ..Modes::default() };
-            let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
-            assert_in_place_agrees(&spec, &events, &ch, &mut FunnelAnalyzer::new());
-        }
-
         /// Timestamps near the ends of `i64` and long windows: the fast
         /// path (keys relative to the first event) or its fallback gives
         /// what the general path gives.
@@ -699,7 +660,7 @@ mod path_tests {
 
         /// The partitioned grouping, with the default mode's scan on keys,
         /// gives the same report (levels, channels, times to convert) as
-        /// the general path, for every mode.
+        /// the general path, for every mode; in place too.
         #[test]
         fn partitioned_equals_sorted(
             raw in prop::collection::vec((0u64..40, 0i64..300, 0u8..6, 0u32..3), 0..200),
@@ -719,9 +680,12 @@ mod path_tests {
             let modes = Modes { strict_order, strict_once, ..Modes::default() };
             let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
             prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), through_sorting(&spec, &events, &ch));
+            // In place, on any thread count: the same, on a permutation.
+            assert_in_place_agrees(&spec, &events, &ch, &mut FunnelAnalyzer::new());
             // More than 8 events per user take the bucket sort.
             let many: Vec<FunnelEvent> = events.iter().map(|e| FunnelEvent { user: e.user % 3, ..*e }).collect();
             prop_assert_eq!(analyze(&spec, &many, &ch).unwrap(), through_sorting(&spec, &many, &ch));
+            assert_in_place_agrees(&spec, &many, &ch, &mut FunnelAnalyzer::new());
         }
     }
 }

@@ -182,24 +182,31 @@ impl Partitioned {
     }
 
     /// What both passes 1 share: the key tables and the number of
-    /// partitions. Returns `false` for inputs whose timestamps span 2^35
+    /// partitions. Returns `None` for inputs whose timestamps span 2^35
     /// ticks (1,000 years of seconds, a year of milliseconds, 9.5 hours of
     /// microseconds) or more or with 2^19 channels or more (they are
-    /// sorted instead), `true` with no partitions for no events.
-    fn prepare(&mut self, events: &[FunnelEvent], ranks: &[u32], steps: usize) -> Result<bool> {
+    /// sorted instead); otherwise the number of partitions (none for no
+    /// events).
+    fn prepare(
+        &mut self,
+        events: &[FunnelEvent],
+        ranks: &[u32],
+        steps: usize,
+    ) -> Result<Option<usize>> {
         self.ranges.clear();
         self.at.clear();
         if ranks.len() >= 1 << STEP_SHIFT {
             check_channels(events, ranks)?;
-            return Ok(false);
+            return Ok(None);
         }
         let Some(first) = events.first() else {
-            return Ok(true);
+            // Nothing to partition; `parts` says so.
+            return Ok(Some(0));
         };
         // Keys count seconds from `origin`, 2^35 s before the first event.
         let Some(origin) = first.ts.checked_sub(1 << 35) else {
             check_channels(events, ranks)?;
-            return Ok(false);
+            return Ok(None);
         };
         let Some(last_channel) = ranks.len().checked_sub(1) else {
             return Err(unknown_channel(first.channel));
@@ -218,7 +225,7 @@ impl Partitioned {
             self.channel_of_rank[r as usize] = id as u32;
         }
         self.parts_bits = Self::parts_bits_for(events.len());
-        Ok(true)
+        Ok(Some(1 << self.parts_bits))
     }
 
     /// Pass 1: one read of the events, scattering `[hash, key]` records
@@ -236,15 +243,11 @@ impl Partitioned {
         steps: usize,
         threads: usize,
     ) -> Result<bool> {
-        if !self.prepare(events, ranks, steps)? {
-            return Ok(false);
-        }
-        let n = events.len();
-        if n == 0 {
-            return Ok(true);
-        }
-        let parts_bits = self.parts_bits;
-        let parts = 1usize << parts_bits;
+        let Some(parts @ 1..) = self.prepare(events, ranks, steps)? else {
+            // No partitions for no events.
+            return Ok(events.is_empty());
+        };
+        let (n, parts_bits) = (events.len(), self.parts_bits);
         let part_of = |h: u64| Self::part_of(h, parts_bits);
         // On two threads, each scatters half of the events into its own
         // half of every partition's room (one thread below 2^16 events).
@@ -363,15 +366,11 @@ impl Partitioned {
         steps: usize,
         threads: usize,
     ) -> Result<bool> {
-        if !self.prepare(events, ranks, steps)? {
-            return Ok(false);
-        }
-        let n = events.len();
-        if n == 0 {
-            return Ok(true);
-        }
-        let parts_bits = self.parts_bits;
-        let parts = 1usize << parts_bits;
+        let Some(parts @ 1..) = self.prepare(events, ranks, steps)? else {
+            // No partitions for no events.
+            return Ok(events.is_empty());
+        };
+        let (n, parts_bits) = (events.len(), self.parts_bits);
         let halves = halves(n, threads);
         let mid = if halves == 2 { n / 2 } else { n };
         let keys = &self.keys;
