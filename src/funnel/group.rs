@@ -38,7 +38,7 @@ const BLOCK: usize = 512;
 /// What turns an event into its key: `(ts - origin) << TS_SHIFT | step
 /// order << STEP_SHIFT | rank`, whose integer order is the order of
 /// `(ts, step order, rank)`.
-pub(super) struct Keys {
+struct Keys {
     /// 2^35 ticks before the first event.
     origin: i64,
     /// The step order bits of each step code.
@@ -67,11 +67,10 @@ impl Keys {
     #[inline]
     fn key(&self, e: &FunnelEvent) -> (u64, u64) {
         let off = e.ts.wrapping_sub(self.origin) as u64;
-        let ci = e.channel.index();
         let key = (off << TS_SHIFT)
             | self.step_bits[usize::from(e.step)]
-            | self.rank_bits[ci.min(self.last_channel)];
-        (key, (off >> 36) | u64::from(ci > self.last_channel))
+            | self.rank_bits[e.channel.index().min(self.last_channel)];
+        (key, self.flag(e))
     }
 
     /// The flag of [`Keys::key`] alone.
@@ -83,7 +82,7 @@ impl Keys {
 
     /// An event's `[hash, key]` record.
     #[inline]
-    pub(super) fn record(&self, e: &FunnelEvent) -> [u64; 2] {
+    fn record(&self, e: &FunnelEvent) -> [u64; 2] {
         [mix(e.user), self.key(e).0]
     }
 }
@@ -103,7 +102,7 @@ pub(super) struct Partitioned {
     ranges: Vec<[usize; 2]>,
     at: Vec<usize>,
     parts_bits: u32,
-    pub(super) keys: Keys,
+    keys: Keys,
     /// The channel id of each rank.
     pub(super) channel_of_rank: Vec<u32>,
     /// The in-place pass 1's memory, per thread.
@@ -134,7 +133,8 @@ pub(super) struct PassTwo {
     more: Vec<u64>,
 }
 
-/// The events of one call, split in halves for two threads.
+/// Into how many halves pass 1 splits `n` events: two on two threads or
+/// more from 2^16 events, else one.
 fn halves(n: usize, threads: usize) -> usize {
     if threads >= 2 && n >= 1 << 16 {
         2
@@ -328,7 +328,7 @@ impl Partitioned {
             for e in events {
                 let h = mix(e.user);
                 let p = part_of(h);
-                recs[ends[p]] = self.keys.record(e);
+                recs[ends[p]] = [h, self.keys.key(e).0];
                 ends[p] += 1;
             }
             for p in 0..parts {
@@ -496,7 +496,7 @@ impl Partitioned {
             let part = self.part(first);
             let bits = reset_counts(sub_counts, len_of(part));
             let mut all = Cursor::new(part);
-            all.count(sub_counts, data, part, usize::MAX, |x| {
+            all.count(sub_counts, data, usize::MAX, |x| {
                 bucket_of(hash(x), shift, bits)
             });
         }
@@ -513,7 +513,7 @@ impl Partitioned {
             let mut ahead = Cursor::new(next);
             if len == 0 {
                 std::mem::swap(sub_counts, next_counts);
-                ahead.count(sub_counts, data, next, usize::MAX, next_bucket);
+                ahead.count(sub_counts, data, usize::MAX, next_bucket);
                 continue;
             }
             let sub_bits = bucket_bits(len);
@@ -551,7 +551,7 @@ impl Partitioned {
             }
             let per_bucket = next_len.div_ceil(m.max(1));
             for w in bounds[..=m].windows(2) {
-                ahead.count(next_counts, data, next, per_bucket, next_bucket);
+                ahead.count(next_counts, data, per_bucket, next_bucket);
                 let (i, end) = (w[0], w[1]);
                 let h0 = local[i][0];
                 let count = end - i;
@@ -604,7 +604,7 @@ impl Partitioned {
                     }
                 }
             }
-            ahead.count(next_counts, data, next, usize::MAX, next_bucket);
+            ahead.count(next_counts, data, usize::MAX, next_bucket);
             std::mem::swap(sub_counts, next_counts);
         }
     }
@@ -612,16 +612,18 @@ impl Partitioned {
 
 /// A position in a partition's ranges, for counting its records a few
 /// at a time.
-struct Cursor {
+struct Cursor<'a> {
+    ranges: &'a [[usize; 2]],
     /// The range, and the position in the data.
     range: usize,
     at: usize,
 }
 
-impl Cursor {
+impl<'a> Cursor<'a> {
     /// The start of `ranges`.
-    fn new(ranges: &[[usize; 2]]) -> Cursor {
+    fn new(ranges: &'a [[usize; 2]]) -> Cursor<'a> {
         Cursor {
+            ranges,
             range: 0,
             at: ranges.first().map_or(0, |r| r[0]),
         }
@@ -634,10 +636,10 @@ impl Cursor {
         &mut self,
         counts: &mut [usize],
         data: &[T],
-        ranges: &[[usize; 2]],
         mut budget: usize,
         bucket: impl Fn(&T) -> usize,
     ) {
+        let ranges = self.ranges;
         while budget > 0 {
             let Some(&[_, end]) = ranges.get(self.range) else {
                 return;
