@@ -4,7 +4,7 @@
 use super::history::{History, Prepared};
 use super::optimize::{bfgs, hessian, interior, penalized_mean, standard_errors};
 use super::special::{digamma, hyp2f1, ln_beta, ln_gamma};
-use super::{positive, Fit, FitOptions};
+use super::{enough_customers, positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
 /// The BG/NBD model's parameters: while active, a customer buys at rate
@@ -120,9 +120,10 @@ impl BgNbd {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] without customers or with a negative or
-    /// non-finite penalizer; [`Error::NotConverged`] if the optimiser does
-    /// not converge.
+    /// [`Error::InvalidInput`] with fewer than 4 customers (too few to
+    /// determine 4 parameters) or with a negative or non-finite penalizer;
+    /// [`Error::NotConverged`], with its reason, if the optimiser does not
+    /// converge within its bounds (module docs).
     pub fn fit(histories: &[History], options: &FitOptions) -> Result<Fit<BgNbd>> {
         let (theta, se, log_likelihood) =
             fit_rate_model("BG/NBD fit", histories, options, objective)?;
@@ -262,10 +263,10 @@ pub(super) fn fit_rate_model(
     let p = check_fit_input(operation, histories, options)?;
     let pen = options.penalizer;
     let min = bfgs(operation, [0.1; 4], |y| objective(&p, y, pen))?;
-    interior(operation, &min.x)?;
+    interior(operation, &min)?;
     let mut theta = min.x.map(f64::exp);
     let h = hessian(&min.x, |y| objective(&p, y, pen).1);
-    let mut se = standard_errors(operation, &h, &theta, p.customers)?;
+    let mut se = standard_errors(operation, &h, &theta, p.customers, min.iterations)?;
     // The log-likelihood on the scaled times differs from the one on the
     // histories' times by −x ln(scale) per customer (every rate model's
     // density carries a factor λˣ, so time units enter as scaleˣ).
@@ -285,9 +286,7 @@ pub(crate) fn check_fit_input(
     histories: &[History],
     options: &FitOptions,
 ) -> Result<Prepared> {
-    if histories.is_empty() {
-        return Err(Error::invalid(operation, "no customers to fit"));
-    }
+    enough_customers(operation, histories.len(), 4)?;
     if !options.penalizer.is_finite() || options.penalizer < 0.0 {
         return Err(Error::invalid(
             operation,

@@ -5,7 +5,7 @@
 
 use super::optimize::{bfgs, hessian, interior, penalized_mean, standard_errors};
 use super::special::{digamma, ln_gamma};
-use super::{positive, Fit, FitOptions};
+use super::{enough_customers, positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
 /// The Gamma-Gamma model's parameters: each transaction's value is
@@ -152,12 +152,11 @@ impl GammaGamma {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] without customers or with a bad penalizer;
+    /// [`Error::InvalidInput`] with fewer than 3 customers (too few to
+    /// determine 3 parameters) or with a bad penalizer;
     /// [`Error::NotConverged`].
     pub fn fit(spends: &[Spend], options: &FitOptions) -> Result<Fit<GammaGamma>> {
-        if spends.is_empty() {
-            return Err(Error::invalid("Gamma-Gamma fit", "no customers to fit"));
-        }
+        enough_customers("Gamma-Gamma fit", spends.len(), 3)?;
         if !options.penalizer.is_finite() || options.penalizer < 0.0 {
             return Err(Error::invalid(
                 "Gamma-Gamma fit",
@@ -172,12 +171,12 @@ impl GammaGamma {
         let min = bfgs("Gamma-Gamma fit", [0.1; 3], |y| {
             objective(&prepared, y, pen)
         })?;
-        interior("Gamma-Gamma fit", &min.x)?;
+        interior("Gamma-Gamma fit", &min)?;
         let theta = min.x.map(f64::exp);
         let model = GammaGamma::new(theta[0], theta[1], theta[2])?;
         let h = hessian(&min.x, |y| objective(&prepared, y, pen).1);
         let n = spends.len() as f64;
-        let se = standard_errors("Gamma-Gamma fit", &h, &theta, n)?;
+        let se = standard_errors("Gamma-Gamma fit", &h, &theta, n, min.iterations)?;
         let standard_errors = GammaGamma {
             p: se[0],
             q: se[1],

@@ -60,6 +60,7 @@ mod optimize;
 mod pareto;
 mod rfm;
 mod special;
+mod tail;
 mod value;
 
 pub use bgnbd::BgNbd;
@@ -97,6 +98,22 @@ pub struct Fit<P> {
     /// The total log-likelihood at the parameters (without the
     /// penalizer).
     pub log_likelihood: f64,
+}
+
+/// Refuses a fit over fewer customers than the model has parameters:
+/// they cannot determine them (the likelihood rises toward the model's
+/// boundary), so the answer is "too few customers", not a failed search.
+fn enough_customers(operation: &'static str, customers: usize, parameters: usize) -> Result<()> {
+    if customers >= parameters {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            operation,
+            format!(
+                "too few customers: {customers} cannot determine the model's {parameters} parameters (at least {parameters} are needed)"
+            ),
+        ))
+    }
 }
 
 /// Refuses a parameter that is not finite and above zero.

@@ -12,6 +12,10 @@ use crate::error::{Error, Result};
 /// The most BFGS iterations before the fit is declared not converged.
 pub(crate) const MAX_ITERATIONS: u64 = 1_000;
 
+/// The most objective evaluations of one minimisation (iterations times
+/// line-search steps): with every evaluation bounded, so is every fit.
+pub(crate) const MAX_EVALUATIONS: u64 = 6_000;
+
 /// Stop when every gradient component is below this (the objective is a
 /// mean over customers, so this is scale-free in their number).
 const GRADIENT_TOLERANCE: f64 = 1e-9;
@@ -23,13 +27,13 @@ pub(crate) const MAX_LOG_PARAMETER: f64 = 15.0;
 
 /// Refuses a minimum on the boundary of the parameter space (see
 /// [`MAX_LOG_PARAMETER`]).
-pub(crate) fn interior<const N: usize>(operation: &'static str, y: &[f64; N]) -> Result<()> {
-    if y.iter().all(|v| v.abs() <= MAX_LOG_PARAMETER) {
+pub(crate) fn interior<const N: usize>(operation: &'static str, min: &Minimum<N>) -> Result<()> {
+    if min.x.iter().all(|v| v.abs() <= MAX_LOG_PARAMETER) {
         Ok(())
     } else {
         Err(Error::NotConverged {
-            operation: format!("{operation}: a parameter runs to 0 or to infinity").into(),
-            iterations: 0,
+            operation: format!("{operation}: a parameter runs to 0 or to infinity (the likelihood has no maximum inside the model)").into(),
+            iterations: min.iterations,
         })
     }
 }
@@ -49,10 +53,13 @@ pub(crate) fn standard_errors<const N: usize>(
     h: &[[f64; N]; N],
     theta: &[f64; N],
     n: f64,
+    iterations: u64,
 ) -> Result<[f64; N]> {
-    let bad = || Error::NotConverged {
-        operation: format!("{operation}: the data do not determine the parameters").into(),
-        iterations: 0,
+    let bad = || {
+        Error::NotConverged {
+        operation: format!("{operation}: the data do not determine the parameters (the likelihood is flat at its maximum)").into(),
+        iterations,
+    }
     };
     let inv = invert(h).ok_or_else(bad)?;
     let mut se = [0.0; N];
@@ -110,6 +117,8 @@ pub(crate) fn assert_gradient_matches<const N: usize>(
 pub(crate) struct Minimum<const N: usize> {
     /// The minimising point.
     pub(crate) x: [f64; N],
+    /// The iterations it took.
+    pub(crate) iterations: u64,
 }
 
 /// Minimises `f` (value and gradient) from `start` by BFGS with an Armijo
@@ -119,17 +128,23 @@ pub(crate) struct Minimum<const N: usize> {
 ///
 /// # Errors
 ///
-/// [`Error::NotConverged`] if the gradient has not fallen below the
-/// tolerance after [`MAX_ITERATIONS`], or the line search cannot make
-/// progress from a point that is not a minimum.
+/// [`Error::NotConverged`], with the reason, if the gradient has not
+/// fallen below the tolerance after [`MAX_ITERATIONS`] or
+/// [`MAX_EVALUATIONS`], or the line search cannot make progress from a
+/// point that is not a minimum.
 pub(crate) fn bfgs<const N: usize>(
     operation: &'static str,
     start: [f64; N],
     mut f: impl FnMut(&[f64; N]) -> (f64, [f64; N]),
 ) -> Result<Minimum<N>> {
-    let not_converged = |iterations| Error::NotConverged {
-        operation: operation.into(),
+    let not_converged = |why: &str, iterations| Error::NotConverged {
+        operation: format!("{operation}: {why}").into(),
         iterations,
+    };
+    let evaluations = std::cell::Cell::new(0u64);
+    let mut f = |y: &[f64; N]| {
+        evaluations.set(evaluations.get() + 1);
+        f(y)
     };
     let mut x = start;
     let (mut fx, mut g) = f(&x);
@@ -146,7 +161,10 @@ pub(crate) fn bfgs<const N: usize>(
     }
     for iteration in 0..MAX_ITERATIONS {
         if g.iter().all(|v| v.abs() < GRADIENT_TOLERANCE) {
-            return Ok(Minimum { x });
+            return Ok(Minimum {
+                x,
+                iterations: iteration,
+            });
         }
         // The search direction d = −H g; if it does not descend, restart
         // from the steepest descent.
@@ -169,6 +187,12 @@ pub(crate) fn bfgs<const N: usize>(
         let mut step = if longest > 5.0 { 5.0 / longest } else { 1.0 };
         let mut next = None;
         for _ in 0..60 {
+            if evaluations.get() >= MAX_EVALUATIONS {
+                return Err(not_converged(
+                    "the likelihood's evaluations ran out (6,000) before its slope vanished",
+                    iteration + 1,
+                ));
+            }
             let mut y = x;
             for i in 0..N {
                 y[i] += step * d[i];
@@ -189,9 +213,15 @@ pub(crate) fn bfgs<const N: usize>(
             // the objective, else report the failure.
             let scale = 1.0 + fx.abs();
             if g.iter().all(|v| v.abs() < 1e-6 * scale) {
-                return Ok(Minimum { x });
+                return Ok(Minimum {
+                    x,
+                    iterations: iteration,
+                });
             }
-            return Err(not_converged(iteration + 1));
+            return Err(not_converged(
+                "no step along the descent direction raises the likelihood, and its slope has not vanished",
+                iteration + 1,
+            ));
         };
         // The BFGS update of the inverse Hessian, skipped when the
         // curvature condition fails (it would lose positive definiteness).
@@ -221,10 +251,16 @@ pub(crate) fn bfgs<const N: usize>(
         fx = fy;
         g = gy;
         if change <= 1e-16 * (1.0 + fx.abs()) && g.iter().all(|v| v.abs() < 1e-6) {
-            return Ok(Minimum { x });
+            return Ok(Minimum {
+                x,
+                iterations: iteration + 1,
+            });
         }
     }
-    Err(not_converged(MAX_ITERATIONS))
+    Err(not_converged(
+        "the slope has not vanished after the iteration limit",
+        MAX_ITERATIONS,
+    ))
 }
 
 /// The Hessian of a function at `x` from central differences of its

@@ -7,6 +7,7 @@ use super::bgnbd::{fit_rate_model, time};
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
 use super::special::{digamma, ln_gamma};
+use super::tail;
 use super::{positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
@@ -68,22 +69,13 @@ impl From<ParetoNbd> for ParetoRepr {
 /// they divide).
 const RECIPROCALS: usize = 1024;
 
-/// Where the likelihood's series stops: when what its remaining terms can
-/// add is below this share of the sum (a bound, not an estimate). The
-/// rounding of summing a few dozen terms is of the same order.
-const TRUNCATION: f64 = 1e-15;
-
-/// The most terms of the series of the likelihood's integral.
-const MAX_TERMS: usize = 1_000_000;
-
 /// `ln S(y)` and its gradient over (r, α, s, β), where
-/// `S(y) = ∫_y^∞ (α+τ)^−(r+x) (β+τ)^−(s+1) dτ`, as the series of the
-/// binomial expansion around the larger of α and β (the integral form of
-/// the note's ₂F₁ terms): with `A = r + s + x`,
-/// `S(y) = (α+y)^−A Σₙ (s+1)ₙ/n! zⁿ / (A+n)`, `z = (α−β)/(α+y)`, when
-/// α ≥ β, and the same with the roles of (α, s+1) and (β, r+x) exchanged
-/// otherwise. Every term is positive, so the sum has no cancellation; the
-/// terms shrink geometrically with ratio z < 1.
+/// `S(y) = ∫_y^∞ (α+τ)^−(r+x) (β+τ)^−(s+1) dτ`, from the binomial
+/// expansion around the larger of α and β (the integral form of the
+/// note's ₂F₁ terms): with `A = r + s + x`, `S(y) = (α+y)^−A U(A, s+1,
+/// z)`, `z = (α−β)/(α+y)`, when α ≥ β, and the same with the roles of
+/// (α, s+1) and (β, r+x) exchanged otherwise, where `U(A, c, z) = Σₙ
+/// (c)ₙ/n! zⁿ/(A+n)` is taken in bounded work by [`tail::ln_u`].
 fn ln_tail(
     r: f64,
     alpha: f64,
@@ -95,134 +87,47 @@ fn ln_tail(
 ) -> Result<(f64, [f64; 4])> {
     let big_a = r + s + x;
     let alpha_first = alpha >= beta;
-    // The expansion: c = s + 1 around α, or r + x around β.
-    let (c, base) = if alpha_first {
-        (s + 1.0, alpha + y)
+    // The expansion: c = s + 1 around α, or r + x around β; 1 − z is the
+    // other base over this one, taken without cancellation.
+    let (c, base, other) = if alpha_first {
+        (s + 1.0, alpha + y, beta + y)
     } else {
-        (r + x, beta + y)
+        (r + x, beta + y, alpha + y)
     };
     let z = (alpha - beta).abs() / base;
-    // p = (c)ₙ zⁿ / n!, h = Σ_{k<n} 1/(c+k), inv = 1/(A+n), and the
-    // n-th term tₙ = p inv. ∂U/∂z = Σ n tₙ / z (every term but the first
-    // carries zⁿ). That quotient is 0/0 at z = 0 (α = β) and nears
-    // underflow just above it: there (z below 10⁻¹⁵⁴) U is its first term,
-    // the second being below 10⁻¹⁵⁰ of it, and ∂U/∂z its limit c/(A+1).
-    // The sum U, and its derivatives over the expanded shape's Pochhammer
-    // (through h), over A and over z.
-    let (u, u_h, u_a, uz) = if z < f64::MIN_POSITIVE.sqrt() {
-        let u = 1.0 / big_a;
-        (u, 0.0, -u * u, c / (big_a + 1.0))
-    } else {
-        let mut series = Series {
-            z,
-            da: big_a + 1.0,
-            dc: c,
-            nf: 0.0,
-            p: 1.0,
-            inv: 1.0 / big_a,
-            h: 0.0,
-            u: 0.0,
-            u_h: 0.0,
-            u_a: 0.0,
-            u_n: 0.0,
-        };
-        // 1/k from the table, then by division.
-        let mut converged = recip.iter().skip(1).any(|&k| series.step(k));
-        if !converged {
-            let first = recip.len().max(1);
-            converged = (first..MAX_TERMS).any(|k| series.step(1.0 / k as f64));
-        }
-        let u = if converged { series.u } else { f64::NAN };
-        (u, series.u_h, series.u_a, series.u_n / z)
-    };
-    if !u.is_finite() {
-        return Err(Error::NotConverged {
-            operation: "Pareto/NBD likelihood series".into(),
-            iterations: MAX_TERMS as u64,
-        });
-    }
     let ln_base = base.ln();
-    let ln_s = -big_a * ln_base + u.ln();
-    // Gradient of ln S over (r, α, s, β).
-    let (ra, sa) = (u_a / u, u_a / u); // ∂A/∂r = ∂A/∂s = 1
+    let ln_1mz = other.ln() - ln_base;
+    let u = tail::ln_u(big_a, c, z, ln_1mz.min(0.0), recip)?;
+    let ln_s = -big_a * ln_base + u.ln_u;
+    // Gradient of ln S over (r, α, s, β); ∂A/∂r = ∂A/∂s = 1.
     let g = if alpha_first {
         // z = (α−β)/(α+y): ∂α z = (β+y)/(α+y)², ∂β z = −1/(α+y).
-        let dz_a = (beta + y) / (base * base);
+        let dz_a = other / (base * base);
         let dz_b = -1.0 / base;
         [
-            -ln_base + ra,
-            -big_a / base + uz * dz_a / u,
-            -ln_base + sa + u_h / u,
-            uz * dz_b / u,
+            -ln_base + u.d_a,
+            -big_a / base + u.d_z * dz_a,
+            -ln_base + u.d_a + u.d_c,
+            u.d_z * dz_b,
         ]
     } else {
         // z = (β−α)/(β+y): ∂α z = −1/(β+y), ∂β z = (α+y)/(β+y)².
         let dz_a = -1.0 / base;
-        let dz_b = (alpha + y) / (base * base);
+        let dz_b = other / (base * base);
         [
-            -ln_base + ra + u_h / u,
-            uz * dz_a / u,
-            -ln_base + sa,
-            -big_a / base + uz * dz_b / u,
+            -ln_base + u.d_a + u.d_c,
+            u.d_z * dz_a,
+            -ln_base + u.d_a,
+            -big_a / base + u.d_z * dz_b,
         ]
     };
-    Ok((ln_s, g))
-}
-
-/// The running state of [`ln_tail`]'s series: the n-th term is
-/// `tₙ = p inv`, with `p = (c)ₙ zⁿ / n!`, `inv = 1/(A+n)`, `h = Σ_{k<n}
-/// 1/(c+k)`, `da = A+n+1`, `dc = c+n`, `nf = n`; the sums are U = Σ tₙ,
-/// Σ tₙ h, −Σ tₙ/(A+n) and Σ n tₙ.
-struct Series {
-    z: f64,
-    da: f64,
-    dc: f64,
-    nf: f64,
-    p: f64,
-    inv: f64,
-    h: f64,
-    u: f64,
-    u_h: f64,
-    u_a: f64,
-    u_n: f64,
-}
-
-impl Series {
-    /// Adds the n-th term, given `1/(n+1)`, and moves to the next; true
-    /// once the terms left cannot add [`TRUNCATION`] of the sum.
-    ///
-    /// The loop is bound by what carries from one term to the next, so
-    /// that is kept to one product (p by the ratio (c+n) z/(n+1)) and the
-    /// sums; everything else of a term depends on n alone and overlaps
-    /// with the previous terms. One division a term: 1/(A+n+1) and
-    /// 1/(c+n) share one.
-    #[inline(always)]
-    fn step(&mut self, one_over: f64) -> bool {
-        let term = self.p * self.inv;
-        self.u += term;
-        self.u_h += term * self.h;
-        self.u_a -= term * self.inv;
-        self.u_n += term * self.nf;
-        let both = 1.0 / (self.da * self.dc);
-        // p_{n+1} = p_n f; the term ratio is f (A+n)/(A+n+1) < f.
-        let f = self.dc * one_over * self.z;
-        // (At n = 0 the term is the whole sum: never below the share.)
-        if term < TRUNCATION * 1e3 * self.u {
-            // Every later ratio is below ρ̄ = max(z, f): (c+k)/(k+1)
-            // falls with k when c ≥ 1 and stays below 1 when c < 1. So
-            // the terms left sum to less than term · ρ̄/(1 − ρ̄).
-            let bound = self.z.max(f);
-            if bound < 1.0 && term * bound < TRUNCATION * self.u * (1.0 - bound) {
-                return true;
-            }
-        }
-        self.h += self.da * both;
-        self.p *= f;
-        self.inv = self.dc * both;
-        self.da += 1.0;
-        self.dc += 1.0;
-        self.nf += 1.0;
-        false
+    if ln_s.is_finite() && g.iter().all(|v| v.is_finite()) {
+        Ok((ln_s, g))
+    } else {
+        Err(Error::NotConverged {
+            operation: "Pareto/NBD likelihood integral".into(),
+            iterations: 0,
+        })
     }
 }
 
