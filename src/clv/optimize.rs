@@ -14,7 +14,7 @@ pub(crate) const MAX_ITERATIONS: u64 = 1_000;
 
 /// The most objective evaluations of one minimisation (iterations times
 /// line-search steps): with every evaluation bounded, so is every fit.
-pub(crate) const MAX_EVALUATIONS: u64 = 6_000;
+pub(crate) const MAX_EVALUATIONS: u64 = 4_000;
 
 /// Stop when every gradient component is below this (the objective is a
 /// mean over customers, so this is scale-free in their number).
@@ -24,6 +24,11 @@ const GRADIENT_TOLERANCE: f64 = 1e-9;
 /// 0 or to infinity (the likelihood's supremum is on the model's boundary),
 /// and the "optimum" would be garbage.
 pub(crate) const MAX_LOG_PARAMETER: f64 = 15.0;
+
+/// Where a search stops as soon as a log-parameter passes it: the point
+/// is then outside what [`interior`] accepts, and the search would only
+/// follow the likelihood's rise toward the boundary.
+const ESCAPE: f64 = MAX_LOG_PARAMETER + 1.0;
 
 /// Refuses a minimum on the boundary of the parameter space (see
 /// [`MAX_LOG_PARAMETER`]).
@@ -189,7 +194,7 @@ pub(crate) fn bfgs<const N: usize>(
         for _ in 0..60 {
             if evaluations.get() >= MAX_EVALUATIONS {
                 return Err(not_converged(
-                    "the likelihood's evaluations ran out (6,000) before its slope vanished",
+                    "the likelihood's evaluations ran out (4,000) before its slope vanished",
                     iteration + 1,
                 ));
             }
@@ -247,6 +252,13 @@ pub(crate) fn bfgs<const N: usize>(
             }
         }
         let change = (fx - fy).abs();
+        if y.iter().any(|v| v.abs() > ESCAPE) {
+            // Running to the boundary: the caller's `interior` refuses it.
+            return Ok(Minimum {
+                x: y,
+                iterations: iteration + 1,
+            });
+        }
         x = y;
         fx = fy;
         g = gy;

@@ -52,10 +52,10 @@ const DIRECT_TERMS: f64 = 500.0;
 const MAX_TERMS: usize = 4096;
 
 /// How far `ln f` may move across one quadrature panel.
-const STEP: f64 = 4.0;
+const STEP: f64 = 8.0;
 
 /// Below `e^−CUT` of the integrand's largest value, a stretch is skipped.
-const CUT: f64 = 80.0;
+const CUT: f64 = 50.0;
 
 /// The most quadrature panels of one integral.
 pub(super) const MAX_PANELS: usize = 4096;
@@ -360,16 +360,21 @@ fn quadrature(a: f64, c: f64, lo: f64, hi: f64) -> Result<Piece> {
                     _ => return Ok(piece),
                 }
             };
+            // Any start within STEP below the target will do.
             let (mut below, mut above) = (e, up);
             for _ in 0..80 {
                 let mid = 0.5 * (below + above);
                 if mid <= below || mid >= above {
                     break;
                 }
-                if psi(mid) < target {
-                    below = mid;
-                } else {
+                let p = psi(mid);
+                if p >= target {
                     above = mid;
+                } else {
+                    below = mid;
+                    if p >= target - STEP {
+                        break;
+                    }
                 }
             }
             e = below;
@@ -391,7 +396,8 @@ fn quadrature(a: f64, c: f64, lo: f64, hi: f64) -> Result<Piece> {
         for &(x, w) in &GAUSS_LEGENDRE_20 {
             for eta in [mid - half * x, mid + half * x] {
                 let ln_u = (-(-eta).exp_m1()).ln();
-                piece.add(psi(eta), w * half, ln_u, eta);
+                let psi = (a - 1.0) * ln_u + (c - 1.0) * eta;
+                piece.add(psi, w * half, ln_u, eta);
             }
         }
         e += h;

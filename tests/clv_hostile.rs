@@ -1,0 +1,104 @@
+//! Lifetime value under hostile input (hardening 4): bounded fits, exact
+//! tails, a number or a reason for every customer. Each case is a class:
+//! the test draws its members, not just the one that was reported.
+
+use proptest::prelude::*;
+use revops::clv::*;
+use revops::Error;
+
+fn histories(rows: &[(u64, f64, f64)]) -> Vec<History> {
+    rows.iter()
+        .map(|&(x, tx, t)| History::new(x, tx, t).unwrap())
+        .collect()
+}
+
+/// A fit either gives finite parameters and standard errors or fails
+/// with a reason: never a hang, never NaN.
+fn fits_or_fails(hs: &[History]) {
+    let o = FitOptions::default();
+    let check = |name: &str, r: Result<Vec<f64>, Error>| match r {
+        Ok(p) => assert!(p.iter().all(|v| v.is_finite() && *v > 0.0), "{name}: {p:?}"),
+        Err(Error::NotConverged { .. } | Error::InvalidInput { .. }) => {}
+        Err(e) => panic!("{name}: unexpected error {e}"),
+    };
+    check(
+        "Pareto/NBD",
+        ParetoNbd::fit(hs, &o).map(|f| [f.params.params(), f.standard_errors.params()].concat()),
+    );
+    check(
+        "BG/NBD",
+        BgNbd::fit(hs, &o).map(|f| [f.params.params(), f.standard_errors.params()].concat()),
+    );
+    check(
+        "MBG/NBD",
+        MbgNbd::fit(hs, &o).map(|f| [f.params.params(), f.standard_errors.params()].concat()),
+    );
+}
+
+/// The 4-row file that ran 1,005 s: now a quick answer with its reason.
+#[test]
+fn pareto_nbd_four_row_file_answers_at_once() {
+    let hs = histories(&[(0, 0.0, 3.1), (1, 0.1, 11.4), (1, 11.9, 30.9), (0, 0.0, 4.6)]);
+    match ParetoNbd::fit(&hs, &FitOptions::default()) {
+        Err(Error::NotConverged { operation, .. }) => {
+            assert!(operation.starts_with("Pareto/NBD fit: "), "{operation}");
+            assert!(operation.len() > "Pareto/NBD fit: ".len(), "a reason");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Every customer with t_x = T (184 s before), and every customer
+/// without a repeat purchase.
+#[test]
+fn degenerate_files_answer_at_once() {
+    fits_or_fails(&histories(&[
+        (1, 5.0, 5.0),
+        (2, 7.0, 7.0),
+        (3, 9.0, 9.0),
+        (1, 2.0, 2.0),
+        (4, 11.0, 11.0),
+    ]));
+    fits_or_fails(&histories(&[(0, 0.0, 5.0); 12]));
+}
+
+/// Three customers cannot determine four parameters: "too few
+/// customers", not a failed search; Gamma-Gamma's three need three.
+#[test]
+fn too_few_customers_is_said_so() {
+    let hs = histories(&[(1, 5.0, 9.0), (2, 7.0, 8.0), (0, 0.0, 9.0)]);
+    for e in [
+        BgNbd::fit(&hs, &FitOptions::default()).unwrap_err(),
+        MbgNbd::fit(&hs, &FitOptions::default()).unwrap_err(),
+        ParetoNbd::fit(&hs, &FitOptions::default()).unwrap_err(),
+    ] {
+        assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+        assert!(e.to_string().contains("too few customers: 3"), "{e}");
+    }
+    let two = [Spend::new(1, 5.0).unwrap(), Spend::new(2, 7.0).unwrap()];
+    let e = GammaGamma::fit(&two, &FitOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("too few customers: 2"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random small and degenerate files (1 to 20 customers; all x = 0;
+    /// every t_x = T; mixed) each fit or fail, in bounded work.
+    #[test]
+    fn small_files_fit_or_fail(
+        rows in prop::collection::vec((0u64..6, 0.0f64..=1.0, 1u32..400), 1..=20),
+        kind in 0u8..3,
+    ) {
+        let hs: Vec<History> = rows
+            .iter()
+            .map(|&(x, frac, t10)| {
+                let t = f64::from(t10) / 10.0;
+                let x = if kind == 1 { 0 } else { x };
+                let tx = if x == 0 { 0.0 } else if kind == 2 { t } else { (frac * t).min(t) };
+                History::new(x, tx, t).unwrap()
+            })
+            .collect();
+        fits_or_fails(&hs);
+    }
+}
