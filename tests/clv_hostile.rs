@@ -38,7 +38,12 @@ fn fits_or_fails(hs: &[History]) {
 /// The 4-row file that ran 1,005 s: now a quick answer with its reason.
 #[test]
 fn pareto_nbd_four_row_file_answers_at_once() {
-    let hs = histories(&[(0, 0.0, 3.1), (1, 0.1, 11.4), (1, 11.9, 30.9), (0, 0.0, 4.6)]);
+    let hs = histories(&[
+        (0, 0.0, 3.1),
+        (1, 0.1, 11.4),
+        (1, 11.9, 30.9),
+        (0, 0.0, 4.6),
+    ]);
     match ParetoNbd::fit(&hs, &FitOptions::default()) {
         Err(Error::NotConverged { operation, .. }) => {
             assert!(operation.starts_with("Pareto/NBD fit: "), "{operation}");
@@ -100,5 +105,66 @@ proptest! {
             })
             .collect();
         fits_or_fails(&hs);
+    }
+}
+
+/// P(X(t) = n) of BG/NBD and MBG/NBD against the values
+/// `tests/reference/clv_probabilities.py` computed at 50 digits: within
+/// 1e-10 relative wherever the value is a normal `f64`, and 0 (never
+/// negative) below that; each in bounded work however large n is.
+#[test]
+fn purchase_probabilities_equal_the_high_precision_reference() {
+    let text = include_str!("reference/clv_probabilities.csv");
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let p: Vec<f64> = f[1..6].iter().map(|v| v.parse().unwrap()).collect();
+        let n: u64 = f[6].parse().unwrap();
+        let want: f64 = f[7].parse().unwrap();
+        let got = match f[0] {
+            "bgnbd" => BgNbd::new(p[0], p[1], p[2], p[3])
+                .unwrap()
+                .probability_of_purchases(p[4], n),
+            _ => MbgNbd::new(p[0], p[1], p[2], p[3])
+                .unwrap()
+                .probability_of_purchases(p[4], n),
+        }
+        .unwrap();
+        assert!(got >= 0.0, "{line}: {got}");
+        if want >= f64::MIN_POSITIVE {
+            assert!(
+                (got - want).abs() <= 1e-10 * want,
+                "{line}: {got:e} vs {want:e}"
+            );
+        } else {
+            assert!(got < 1e-290, "{line}: {got:e}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 50, "{checked}");
+}
+
+/// The BG/NBD tail that 1 − Σ made negative, over a grid of small t and
+/// n: never negative, and falling with n.
+#[test]
+fn purchase_probabilities_are_never_negative() {
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    for t in [1e-6, 1e-3, 0.1, 1.0] {
+        let mut last = (f64::INFINITY, f64::INFINITY);
+        for n in 2..40 {
+            let p = (
+                bg.probability_of_purchases(t, n).unwrap(),
+                mbg.probability_of_purchases(t, n).unwrap(),
+            );
+            assert!(p.0 >= 0.0 && p.1 >= 0.0, "t {t} n {n}: {p:?}");
+            assert!(p.0 <= last.0 && p.1 <= last.1, "t {t} n {n}");
+            last = p;
+        }
+    }
+    // Huge n answers (0 or a tiny positive number), at once.
+    for n in [100_000_000u64, u64::MAX] {
+        assert!(bg.probability_of_purchases(39.0, n).unwrap() >= 0.0);
+        assert!(mbg.probability_of_purchases(39.0, n).unwrap() >= 0.0);
     }
 }

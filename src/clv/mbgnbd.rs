@@ -3,10 +3,10 @@
 //! Journal of Research in Marketing 24(3); predictions as in Wagner &
 //! Hoppe (2008) and `lifetimes`' `ModifiedBetaGeoFitter`.
 
-use super::bgnbd::{fit_rate_model, log_add_exp, time};
+use super::bgnbd::{fit_rate_model, log_add_exp, purchase_probability, time};
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
-use super::special::{digamma, hyp2f1, ln_beta, ln_gamma};
+use super::special::{digamma, hyp2f1, ln_gamma, ln_gamma_ratio};
 use super::{positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
@@ -177,24 +177,33 @@ impl MbgNbd {
         1.0 / (1.0 + log_odds_dead.exp())
     }
 
-    /// P(X(t) = n) for a customer chosen at random.
+    /// P(X(t) = n) for a customer chosen at random: `B(a, b+n+1)/B(a, b)
+    /// NB(n) + B(a+1, b+n)/B(a, b) I_p(n, r)`, `p = t/(α+t)`, with the
+    /// negative binomial's upper tail `I_p(n, r) = 1 − Σ_{j<n} NB(j)` as
+    /// the regularized incomplete beta (see
+    /// [`BgNbd::probability_of_purchases`](super::BgNbd::probability_of_purchases):
+    /// log space, exact far tails, a cost that does not grow with `n`).
+    ///
+    /// ```
+    /// use revops::clv::MbgNbd;
+    /// let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
+    /// let far = m.probability_of_purchases(1.0, 200)?;
+    /// assert!(far > 0.0 && far < 1e-170);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a bad `t`.
+    /// As [`BgNbd::probability_of_purchases`](super::BgNbd::probability_of_purchases).
     pub fn probability_of_purchases(&self, t: f64, n: u64) -> Result<f64> {
         time("probability of purchases", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        // ln[B(a, b+n+1)/B(a, b)] and ln[B(a+1, b+n)/B(a, b)].
+        let base = ln_gamma(a + b) - ln_gamma(b);
         let x = n as f64;
-        let (la, lt) = ((alpha / (alpha + t)).ln(), (t / (alpha + t)).ln());
-        let nb = |j: f64| {
-            let pow = if j == 0.0 { 0.0 } else { j * lt };
-            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + pow
-        };
-        let first = (ln_beta(a, b + x + 1.0) - ln_beta(a, b) + nb(x) + r * la).exp();
-        let sum: f64 = (0..n).map(|j| (nb(j as f64) + r * la).exp()).sum();
-        let second = (ln_beta(a + 1.0, b + x) - ln_beta(a, b)).exp() * (1.0 - sum);
-        Ok(first + second)
+        let alive = ln_gamma_ratio(x, b + 1.0, a + b + 1.0) + base;
+        let dropped = a.ln() + ln_gamma_ratio(x, b, a + b + 1.0) + base;
+        purchase_probability(r, alpha, t, n, alive, Some(dropped))
     }
 }
 
