@@ -168,3 +168,67 @@ fn purchase_probabilities_are_never_negative() {
         assert!(mbg.probability_of_purchases(39.0, n).unwrap() >= 0.0);
     }
 }
+
+/// A heavy buyer (x = 2,000 with t_x = T) gets a finite expectation, as
+/// x = 1,000 does, and a = 1 gives the formula's limit, continuously.
+#[test]
+fn heavy_buyers_and_a_at_one_get_numbers() {
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    for x in [1_000u64, 2_000, 100_000] {
+        let h = History::new(x, 38.86, 38.86).unwrap();
+        let e = bg.conditional_expected_purchases(&h, 39.0).unwrap();
+        // About x/T purchases a week while alive, for 39 weeks.
+        assert!(e.is_finite() && e > 0.5 * x as f64, "{x}: {e}");
+        let e = mbg.conditional_expected_purchases(&h, 39.0).unwrap();
+        assert!(e.is_finite() && e > 0.5 * x as f64, "{x}: {e}");
+    }
+    let h = History::new(2, 30.43, 38.86).unwrap();
+    let at = |a: f64| {
+        BgNbd::new(0.243, 4.414, a, 2.426)
+            .unwrap()
+            .conditional_expected_purchases(&h, 39.0)
+            .unwrap()
+    };
+    let one = at(1.0);
+    assert!(
+        (at(1.0 + 1e-12) - one).abs() < 1e-9 * one,
+        "{} vs {one}",
+        at(1.0 + 1e-12)
+    );
+    assert!(((at(1.0 + 1e-3) + at(1.0 - 1e-3)) / 2.0 - one).abs() < 1e-5 * one);
+    let m = MbgNbd::new(0.525, 6.183, 1.0, 1.614).unwrap();
+    assert!(m.expected_purchases(39.0).unwrap() > 0.0);
+}
+
+/// Huge times give finite values or an error that names the input, never
+/// NaN.
+#[test]
+fn huge_times_never_give_nan() {
+    let p = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    let h = History::new(3, 1e308, 1.7e308).unwrap();
+    if let Ok(v) = p.conditional_expected_purchases(&h, 39.0) {
+        assert!(v.is_finite(), "{v}");
+    }
+    if let Ok(v) = p.probability_alive(&h) {
+        assert!(v.is_finite(), "{v}");
+    }
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    for t in [1e300, f64::MAX] {
+        if let Ok(v) = bg.conditional_expected_purchases(&h, t) {
+            assert!(v.is_finite(), "{v}");
+        }
+        assert!(bg.probability_of_purchases(t, 3).unwrap().is_finite());
+    }
+    // A fit on times near f64's largest: no internal parameter message.
+    let hs = histories(&[
+        (1, 1e307, 1.7e308),
+        (2, 5e307, 1.7e308),
+        (0, 0.0, 1.6e308),
+        (3, 1.7e308, 1.7e308),
+        (1, 2e306, 1.2e308),
+    ]);
+    if let Err(e) = MbgNbd::fit(&hs, &FitOptions::default()) {
+        assert!(!e.to_string().contains("must be finite"), "{e}");
+    }
+}

@@ -3,7 +3,9 @@
 
 use super::history::{History, Prepared};
 use super::optimize::{bfgs, hessian, interior, penalized_mean, standard_errors};
-use super::special::{digamma, hyp2f1, ln_beta_regularized, ln_gamma, ln_gamma_ratio};
+use super::special::{
+    digamma, expected_purchases_bracket, ln_beta_regularized, ln_gamma, ln_gamma_ratio,
+};
 use super::{enough_customers, positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
@@ -147,20 +149,26 @@ impl BgNbd {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a negative or non-finite `t`, `a = 1` or
-    /// `a + b ≤ 1` (where the formula has no finite form);
-    /// [`Error::NotConverged`] if the hypergeometric series does not settle.
+    /// [`Error::InvalidInput`] for a negative or non-finite `t`, or `a + b
+    /// ≤ 1` (where the formula has no finite form); [`Error::NotConverged`]
+    /// if the hypergeometric series does not settle (`t` some 10⁵ times
+    /// `α` or more).
+    ///
+    /// The bracket over `a − 1` is computed in the Euler-transformed form
+    /// of [`expected_purchases_bracket`], so `a` at or near 1 gives the
+    /// formula's limit, to full precision.
     pub fn expected_purchases(&self, t: f64) -> Result<f64> {
         time("expected purchases", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        if a == 1.0 || a + b <= 1.0 {
+        if a + b <= 1.0 {
             return Err(Error::invalid(
                 "expected purchases",
-                "the closed form needs a ≠ 1 and a + b > 1",
+                "the closed form needs a + b > 1",
             ));
         }
-        let hyp = hyp2f1(r, b, a + b - 1.0, t / (alpha + t))?;
-        Ok((a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(r) * hyp))
+        let (z, ln_1mz) = horizon(alpha, t);
+        let c = a + b - 1.0;
+        Ok(c * expected_purchases_bracket(a, c - r, c, z, ln_1mz)?)
     }
 
     /// E[Y(t) | x, t_x, T]: the expected number of purchases in `(T, T +
@@ -173,18 +181,19 @@ impl BgNbd {
         time("conditional expected purchases", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let x = h.frequency() as f64;
-        if a == 1.0 || a + b + x <= 1.0 {
+        if a + b + x <= 1.0 {
             return Err(Error::invalid(
                 "conditional expected purchases",
-                "the closed form needs a ≠ 1 and a + b + x > 1",
+                "the closed form needs a + b + x > 1",
             ));
         }
-        let big_t = h.age();
-        let z = t / (alpha + big_t + t);
-        let hyp = hyp2f1(r + x, b + x, a + b + x - 1.0, z)?;
-        let first = (a + b + x - 1.0) / (a - 1.0);
-        let second = 1.0 - ((alpha + big_t) / (alpha + big_t + t)).powf(r + x) * hyp;
-        Ok(first * second * self.probability_alive(h))
+        let (z, ln_1mz) = horizon(alpha + h.age(), t);
+        let c = a + b + x - 1.0;
+        let bracket = expected_purchases_bracket(a, a + b - 1.0 - r, c, z, ln_1mz)?;
+        finite(
+            "conditional expected purchases",
+            c * bracket * self.probability_alive(h),
+        )
     }
 
     /// P(alive | x, t_x, T) (Fader, Hardie & Lee, "Computing P(alive)
@@ -275,6 +284,25 @@ pub(super) fn purchase_probability(
     }
 }
 
+/// `z = t/(s+t)` and `ln(1−z) = ln(s/(s+t))` of a horizon `t` after a
+/// time `s` (`α`, or `α + T`), the second without cancellation.
+pub(super) fn horizon(s: f64, t: f64) -> (f64, f64) {
+    let st = s + t;
+    (t / st, s.ln() - st.ln())
+}
+
+/// A prediction, or an error that says it overflowed.
+pub(super) fn finite(operation: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::invalid(
+            operation,
+            "the result is not a finite number (a time too large for f64)",
+        ))
+    }
+}
+
 /// `ln(eᵃ + eᵇ)` without overflow.
 #[inline]
 pub(super) fn log_add_exp(a: f64, b: f64) -> f64 {
@@ -325,6 +353,12 @@ pub(super) fn fit_rate_model(
     let log_likelihood = scaled + repeat * p.scale.ln();
     theta[1] /= p.scale;
     se[1] /= p.scale;
+    if !(theta.iter().chain(&se).all(|v| v.is_finite()) && log_likelihood.is_finite()) {
+        return Err(Error::invalid(
+            operation,
+            "the fitted rates do not fit an f64 on the histories' time scale: give the times in a larger unit",
+        ));
+    }
     Ok((theta, se, log_likelihood))
 }
 

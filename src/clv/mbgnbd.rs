@@ -3,10 +3,10 @@
 //! Journal of Research in Marketing 24(3); predictions as in Wagner &
 //! Hoppe (2008) and `lifetimes`' `ModifiedBetaGeoFitter`.
 
-use super::bgnbd::{fit_rate_model, log_add_exp, purchase_probability, time};
+use super::bgnbd::{finite, fit_rate_model, horizon, log_add_exp, purchase_probability, time};
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
-use super::special::{digamma, hyp2f1, ln_gamma, ln_gamma_ratio};
+use super::special::{digamma, expected_purchases_bracket, ln_gamma, ln_gamma_ratio};
 use super::{positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
@@ -125,28 +125,26 @@ impl MbgNbd {
     }
 
     /// E[X(t)] for a customer chosen at random: `b/(a−1) · [1 −
-    /// (α/(α+t))ʳ ₂F₁(r, b+1; a+b; t/(α+t))]`.
+    /// (α/(α+t))ʳ ₂F₁(r, b+1; a+b; t/(α+t))]`, the bracket over `a − 1`
+    /// in the Euler-transformed form of BG/NBD's (exact at and near `a =
+    /// 1`).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a bad `t` or `a = 1`;
-    /// [`Error::NotConverged`] if the series does not settle.
+    /// [`Error::InvalidInput`] for a bad `t`; [`Error::NotConverged`] if
+    /// the series does not settle (`t` some 10⁵ times `α` or more).
     pub fn expected_purchases(&self, t: f64) -> Result<f64> {
         time("expected purchases", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        if a == 1.0 {
-            return Err(Error::invalid(
-                "expected purchases",
-                "the closed form needs a ≠ 1",
-            ));
-        }
-        let hyp = hyp2f1(r, b + 1.0, a + b, t / (alpha + t))?;
-        Ok(b / (a - 1.0) * (1.0 - hyp * (alpha / (alpha + t)).powf(r)))
+        let (z, ln_1mz) = horizon(alpha, t);
+        let c = a + b;
+        Ok(b * expected_purchases_bracket(a, c - r, c, z, ln_1mz)?)
     }
 
     /// E[Y(t) | x, t_x, T]: the expected purchases in `(T, T + t]`:
     /// `(a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x+1;
-    /// a+b+x; t/(α+T+t))] · P(alive)`.
+    /// a+b+x; t/(α+T+t))] · P(alive)`, as
+    /// [`MbgNbd::expected_purchases`] computes it.
     ///
     /// # Errors
     ///
@@ -154,18 +152,14 @@ impl MbgNbd {
     pub fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
         time("conditional expected purchases", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        if a == 1.0 {
-            return Err(Error::invalid(
-                "conditional expected purchases",
-                "the closed form needs a ≠ 1",
-            ));
-        }
         let x = h.frequency() as f64;
-        let big_t = h.age();
-        let hyp = hyp2f1(r + x, b + x + 1.0, a + b + x, t / (alpha + big_t + t))?;
-        let first = (a + b + x) / (a - 1.0);
-        let second = 1.0 - hyp * ((alpha + big_t) / (alpha + big_t + t)).powf(r + x);
-        Ok(first * second * self.probability_alive(h))
+        let (z, ln_1mz) = horizon(alpha + h.age(), t);
+        let c = a + b + x;
+        let bracket = expected_purchases_bracket(a, a + b - r, c, z, ln_1mz)?;
+        finite(
+            "conditional expected purchases",
+            c * bracket * self.probability_alive(h),
+        )
     }
 
     /// P(alive | x, t_x, T) `= 1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`,

@@ -3,7 +3,7 @@
 //! Science 33(1); the likelihood as Fader & Hardie write it in "A note on
 //! deriving the Pareto/NBD model and related expressions" (2005).
 
-use super::bgnbd::{fit_rate_model, time};
+use super::bgnbd::{finite, fit_rate_model, time};
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
 use super::special::{digamma, ln_gamma};
@@ -276,7 +276,12 @@ impl ParetoNbd {
             fit_rate_model("Pareto/NBD fit", histories, options, objective)?;
         let max_age = histories.iter().fold(0.0f64, |m, h| m.max(h.age()));
         let scale = if max_age > 0.0 { 1.0 / max_age } else { 1.0 };
-        let model = ParetoNbd::new(theta[0], theta[1], theta[2], theta[3] / scale)?;
+        let model = ParetoNbd::new(theta[0], theta[1], theta[2], theta[3] / scale).map_err(|_| {
+            Error::invalid(
+                "Pareto/NBD fit",
+                "the fitted rates do not fit an f64 on the histories' time scale: give the times in a larger unit",
+            )
+        })?;
         Ok(Fit {
             log_likelihood,
             params: model,
@@ -324,7 +329,11 @@ impl ParetoNbd {
         let big_t = h.age();
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
         let alive = self.probability_alive(h)?;
-        Ok(alive * (r + x) * (beta + big_t) / (alpha + big_t) * growth(s, beta + big_t, t))
+        let ratio = (beta + big_t) / (alpha + big_t);
+        finite(
+            "conditional expected purchases",
+            alive * (r + x) * ratio * growth(s, beta + big_t, t),
+        )
     }
 
     /// P(X(t) = n): the probability of exactly `n` repeat purchases in
