@@ -232,3 +232,51 @@ fn huge_times_never_give_nan() {
         assert!(!e.to_string().contains("must be finite"), "{e}");
     }
 }
+
+/// Gamma-Gamma's conditional spend exists whenever p·x + q > 1, also
+/// with a fitted q < 1; the correlation check holds at any scale.
+#[test]
+fn spend_predictions_where_the_formula_is_finite() {
+    let m = GammaGamma::new(6.25, 0.8, 15.44).unwrap();
+    let e = m.conditional_expected_average_value(2, 30.0).unwrap();
+    let want = 6.25 * (15.44 + 2.0 * 30.0) / (6.25 * 2.0 + 0.8 - 1.0);
+    assert!((e - want).abs() < 1e-12 * want);
+    let tight = GammaGamma::new(0.05, 0.9, 1.0).unwrap();
+    assert!(tight.conditional_expected_average_value(1, 5.0).is_err()); // 0.05 + 0.9 < 1
+    assert!(tight.conditional_expected_average_value(3, 5.0).is_ok()); // 0.15 + 0.9 > 1
+    for scale in [1e-300, 1.0, 1e300] {
+        let s: Vec<Spend> = (1..50u64)
+            .map(|x| Spend::new(x, x as f64 * scale).unwrap())
+            .collect();
+        let r = frequency_value_correlation(&s).unwrap();
+        assert!((r - 1.0).abs() < 1e-12, "{scale}: {r}");
+    }
+}
+
+/// A horizon of u32::MAX periods (85 GB before) is refused at once, in
+/// code and on deserialization; Pareto/NBD feeds discounted CLV too.
+#[test]
+fn discounting_horizon_is_bounded() {
+    use revops::{dec, Currency, Money, Ratio};
+    let h = History::new(2, 30.43, 38.86).unwrap();
+    let value = Money::new(dec!(35), Currency::USD);
+    let mut d = Discounting {
+        periods: u32::MAX,
+        units_per_period: 4.33,
+        discount_rate: 0.01,
+        margin: Ratio::new(dec!(0.3)).unwrap(),
+    };
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let e = discounted_clv(&bg, &h, value, &d).unwrap_err();
+    assert!(e.to_string().contains("1 to 1200"), "{e}");
+    let json =
+        r#"{"periods":4294967295,"units_per_period":4.33,"discount_rate":0.01,"margin":"0.3"}"#;
+    assert!(serde_json::from_str::<Discounting>(json).is_err());
+    d.periods = Discounting::MAX_PERIODS;
+    let ok: Discounting = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+    assert_eq!(ok, d);
+    let pareto = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    let v = discounted_clv(&pareto, &h, value, &d).unwrap();
+    assert_eq!(v.margin_per_period.len(), 1200);
+    assert!(v.clv.amount() > dec!(0));
+}

@@ -196,22 +196,43 @@ impl GammaGamma {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for `q ≤ 1` (no finite population mean), or
-    /// an invalid spend (see [`Spend::new`]).
+    /// [`Error::InvalidInput`] for `p·x + q ≤ 1` (no finite posterior
+    /// mean; with `q ≤ 1` a customer's own purchases can still give one),
+    /// or an invalid spend (see [`Spend::new`]).
     pub fn conditional_expected_average_value(
         &self,
         frequency: u64,
         mean_value: f64,
     ) -> Result<f64> {
         let s = Spend::new(frequency, mean_value)?;
-        if self.q <= 1.0 {
+        let x = s.frequency as f64;
+        // p x + q − 1, without losing q − 1 when p x is small.
+        let denominator = self.p * x + (self.q - 1.0);
+        if denominator <= 0.0 {
             return Err(Error::invalid(
                 "expected average value",
-                format!("q = {} must be above 1 for a finite mean", self.q),
+                format!(
+                    "p·x + q = {} must be above 1 for a finite mean (p = {}, x = {x}, q = {})",
+                    self.p * x + self.q,
+                    self.p,
+                    self.q
+                ),
             ));
         }
-        let x = s.frequency as f64;
-        Ok(self.p * (self.v + x * s.mean_value) / (self.p * x + self.q - 1.0))
+        // p/(p x + q − 1) times (v + x m), with the weights taken apart
+        // so that a heavy buyer's x m does not overflow first.
+        let value = self.p * (self.v / denominator + x / denominator * s.mean_value);
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(Error::invalid(
+                "expected average value",
+                format!(
+                    "not a finite number for x = {x}, mean value {}",
+                    s.mean_value
+                ),
+            ))
+        }
     }
 }
 
@@ -230,17 +251,26 @@ pub fn frequency_value_correlation(spends: &[Spend]) -> Option<f64> {
     if spends.len() < 2 {
         return None;
     }
-    let mx = spends.iter().map(|s| s.frequency as f64).sum::<f64>() / n;
-    let mm = spends.iter().map(|s| s.mean_value).sum::<f64>() / n;
+    // The correlation does not change when a column is scaled: each is
+    // divided by its largest value first, so that neither sums nor squares
+    // overflow (values near 1e300) or underflow (near 1e-300).
+    let kx = spends.iter().fold(0.0f64, |m, s| m.max(s.frequency as f64));
+    let km = spends.iter().fold(0.0f64, |m, s| m.max(s.mean_value));
+    let (fx, fm) = (
+        |s: &Spend| s.frequency as f64 / kx,
+        |s: &Spend| s.mean_value / km,
+    );
+    let mx = spends.iter().map(fx).sum::<f64>() / n;
+    let mm = spends.iter().map(fm).sum::<f64>() / n;
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for s in spends {
-        let (dx, dy) = (s.frequency as f64 - mx, s.mean_value - mm);
+        let (dx, dy) = (fx(s) - mx, fm(s) - mm);
         sxy += dx * dy;
         sxx += dx * dx;
         syy += dy * dy;
     }
-    let r = sxy / (sxx * syy).sqrt();
-    r.is_finite().then_some(r)
+    let r = (sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0);
+    (sxx > 0.0 && syy > 0.0 && r.is_finite()).then_some(r)
 }
 
 /// Spends arranged for repeated evaluation: the distinct frequencies

@@ -6,6 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::bgnbd::BgNbd;
 use super::history::History;
 use super::mbgnbd::MbgNbd;
+use super::pareto::ParetoNbd;
 use crate::error::{Error, Result};
 use crate::quantity::{Money, Ratio};
 
@@ -27,6 +28,12 @@ impl PurchaseModel for BgNbd {
     }
 }
 
+impl PurchaseModel for ParetoNbd {
+    fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
+        ParetoNbd::conditional_expected_purchases(self, h, t)
+    }
+}
+
 impl PurchaseModel for MbgNbd {
     fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
         MbgNbd::conditional_expected_purchases(self, h, t)
@@ -37,10 +44,15 @@ impl PurchaseModel for MbgNbd {
 /// `units_per_period` units of the model's time each (4.345 weeks, 30
 /// days, ...), at `discount_rate` per period, keeping `margin` of each
 /// purchase's value. Every unit is explicit: nothing assumes days or
-/// months.
+/// months. `periods` is at most [`Discounting::MAX_PERIODS`] (checked by
+/// [`discounted_clv`] and on deserialization), so the work per customer
+/// is bounded.
 #[derive(Clone, Copy, PartialEq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    serde(deny_unknown_fields, try_from = "DiscountingRepr")
+)]
 pub struct Discounting {
     /// The horizon, in periods.
     pub periods: u32,
@@ -50,6 +62,67 @@ pub struct Discounting {
     pub discount_rate: f64,
     /// The share of a purchase's value kept as margin.
     pub margin: Ratio,
+}
+
+impl Discounting {
+    /// The most periods of a horizon: 1,200 (a century of months).
+    pub const MAX_PERIODS: u32 = 1_200;
+
+    /// Refuses a horizon of no period or more than
+    /// [`MAX_PERIODS`](Discounting::MAX_PERIODS), a period that is not a
+    /// positive finite time, or a discount rate that is not finite and
+    /// above −1.
+    fn check(&self) -> Result<()> {
+        const OP: &str = "discounted CLV";
+        if self.periods == 0 || self.periods > Discounting::MAX_PERIODS {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "the horizon is {} periods: it must be 1 to {}",
+                    self.periods,
+                    Discounting::MAX_PERIODS
+                ),
+            ));
+        }
+        if !(self.units_per_period.is_finite() && self.units_per_period > 0.0) {
+            return Err(Error::invalid(
+                OP,
+                "a period must be a positive, finite length of time",
+            ));
+        }
+        if !(self.discount_rate.is_finite() && self.discount_rate > -1.0) {
+            return Err(Error::invalid(
+                OP,
+                "the discount rate must be finite and above -1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscountingRepr {
+    periods: u32,
+    units_per_period: f64,
+    discount_rate: f64,
+    margin: Ratio,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<DiscountingRepr> for Discounting {
+    type Error = Error;
+    fn try_from(r: DiscountingRepr) -> Result<Discounting> {
+        let d = Discounting {
+            periods: r.periods,
+            units_per_period: r.units_per_period,
+            discount_rate: r.discount_rate,
+            margin: r.margin,
+        };
+        d.check()?;
+        Ok(d)
+    }
 }
 
 /// A customer's discounted lifetime value and its parts.
@@ -93,9 +166,11 @@ pub struct CustomerValue {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for a negative value, a horizon of no period,
-/// a period that is not a positive finite time, or a discount rate that is
-/// not finite and above −1; as the model otherwise.
+/// [`Error::InvalidInput`] for a negative value, a horizon of no period
+/// or of more than [`Discounting::MAX_PERIODS`], a period that is not a
+/// positive finite time, or a discount rate that is not finite and above
+/// −1; as the model otherwise. The work is one model prediction per
+/// period, so at most [`Discounting::MAX_PERIODS`] per customer.
 pub fn discounted_clv(
     model: &impl PurchaseModel,
     h: &History,
@@ -106,18 +181,7 @@ pub fn discounted_clv(
     if average_value.is_negative() {
         return Err(Error::invalid(OP, "the value of a purchase is negative"));
     }
-    if d.periods == 0 || !(d.units_per_period.is_finite() && d.units_per_period > 0.0) {
-        return Err(Error::invalid(
-            OP,
-            "the horizon needs at least one period of a positive, finite length",
-        ));
-    }
-    if !(d.discount_rate.is_finite() && d.discount_rate > -1.0) {
-        return Err(Error::invalid(
-            OP,
-            "the discount rate must be finite and above -1",
-        ));
-    }
+    d.check()?;
     let value: f64 = average_value
         .amount()
         .to_string()
