@@ -36,7 +36,7 @@ const USAGE: &str = "attribution FILE.csv [--model first|last|linear|position|ma
 fn main() {
     let args = Args::parse(TOOL, USAGE, &["model", "order", "currency"]);
     let model = args.get("model").unwrap_or("markov").to_string();
-    let order: usize = args.parsed(TOOL, USAGE, "order").unwrap_or(1);
+    let order_flag: Option<usize> = args.parsed(TOOL, USAGE, "order");
     let currency = match args.get("currency").map(Currency::from_code) {
         None => Currency::USD,
         Some(Ok(c)) => c,
@@ -45,22 +45,44 @@ fn main() {
     if currency.exponent().is_none() {
         usage_error(TOOL, USAGE, "--currency: the currency has no minor unit");
     }
-    // The words are the library's (`Model`'s `FromStr`), with `--order`
-    // for Markov.
-    let spec = if model == "markov" {
-        format!("markov:{order}")
-    } else {
-        model.clone()
+    // The words are the library's (`Model`'s `FromStr`, any case), and so
+    // are its messages; `--order` sets a Markov model's order, and is
+    // refused with any other model or beside a different `markov:K`.
+    let parsed: Model = match model.parse::<Model>() {
+        Ok(m) => m,
+        Err(e) => usage_error(TOOL, USAGE, &format!("--model: {e}")),
     };
-    let parsed: Model = match spec.parse::<Model>() {
-        Ok(m) if !m.needs_journeys() => m,
-        Ok(m) => usage_error(
+    let parsed = match (parsed, order_flag) {
+        (m, None) => m,
+        (Model::Markov { order }, Some(k)) => {
+            if model.contains(':') && order != k {
+                usage_error(
+                    TOOL,
+                    USAGE,
+                    &format!("--order {k} contradicts the model's own order ({model})"),
+                );
+            }
+            match format!("markov:{k}").parse::<Model>() {
+                Ok(m) => m,
+                Err(e) => usage_error(TOOL, USAGE, &format!("--order: {e}")),
+            }
+        }
+        (m, Some(_)) => usage_error(
             TOOL,
             USAGE,
-            &format!("--model: {m} needs journeys (times), not path rows"),
+            &format!("--order applies only to the Markov model, not to {m}"),
         ),
-        Err(_) if model == "markov" => usage_error(TOOL, USAGE, "--order must be 1 to 4"),
-        Err(_) => usage_error(TOOL, USAGE, &format!("--model: unknown model {model:?}")),
+    };
+    if parsed.needs_journeys() {
+        usage_error(
+            TOOL,
+            USAGE,
+            &format!("--model: {parsed} needs journeys (times), not path rows"),
+        );
+    }
+    let order = match parsed {
+        Model::Markov { order } => Some(order),
+        _ => None,
     };
 
     let mut rejects = Rejects::default();
@@ -176,14 +198,7 @@ fn main() {
         }
     };
     out.insert("schema_version".into(), json!(1));
-    out.insert(
-        "order".into(),
-        if model == "markov" {
-            json!(order)
-        } else {
-            Value::Null
-        },
-    );
+    out.insert("order".into(), json!(order));
     out.insert("errors".into(), errors.to_json());
     out.insert("rejected".into(), rejects.to_json());
     out.insert(

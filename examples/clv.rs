@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use common::{print_json, read_csv, usage_error, Args, Errors, Rejects};
+use common::{print_json, read_csv, usage_error, Args, Errors, Rejects, REJECTED_LISTED};
 use revops::clv::{
     frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, MbgNbd,
     ParetoNbd, PeriodLength, Spend, Transaction,
@@ -41,6 +41,29 @@ struct Customer {
     id: String,
     history: History,
     value: Option<f64>,
+}
+
+/// One customer's figure: its value, or `null` with the reason listed
+/// under `errors` as `customers[i].NAME` (the first
+/// [`REJECTED_LISTED`] such reasons; `stats.customer_errors` counts them
+/// all).
+fn customer_figure(
+    errors: &mut Errors,
+    count: &mut usize,
+    index: usize,
+    name: &str,
+    r: Result<f64, revops::Error>,
+) -> Value {
+    let reason = match r {
+        Ok(v) if v.is_finite() => return json!(v),
+        Ok(v) => format!("{name}: {v} is not a finite number"),
+        Err(e) => e.to_string(),
+    };
+    if *count < REJECTED_LISTED {
+        errors.push(&format!("customers[{index}].{name}"), reason);
+    }
+    *count += 1;
+    Value::Null
 }
 
 /// Milliseconds with microsecond resolution, as a JSON number.
@@ -96,6 +119,11 @@ fn main() {
 
     let started = Instant::now();
     let mut rejects = Rejects::default();
+    // Transactions dated after the observation end (left out of the
+    // summary), and customers with repeat purchases whose mean value is
+    // not above 0 (left out of the Gamma-Gamma fit).
+    let mut after_end = 0usize;
+    let mut excluded_from_spend_fit = 0usize;
     let mut customers: Vec<Customer> = Vec::new();
     let rows = match args.get("input").unwrap_or("rfm") {
         "rfm" => {
@@ -158,6 +186,8 @@ fn main() {
             let end = observation_end
                 .or_else(|| tx.iter().map(|t| t.date).max())
                 .unwrap_or_default();
+            // A transaction dated on the observation end is inside it.
+            after_end = tx.iter().filter(|t| t.date > end).count();
             let summary = summarize(&tx, period, end, currency).unwrap_or_else(|e| {
                 eprintln!("{TOOL}: {e}");
                 std::process::exit(1)
@@ -166,7 +196,8 @@ fn main() {
                 let Ok(history) = c.history() else { continue };
                 let value = c.spend().map(|s| s.mean_value());
                 if gamma_gamma && c.frequency > 0 && value.is_none() {
-                    continue; // a mean value not above 0 (refunds)
+                    excluded_from_spend_fit += 1; // a mean value not above 0 (refunds)
+                    continue;
                 }
                 customers.push(Customer {
                     id: c.customer,
@@ -202,6 +233,7 @@ fn main() {
     };
     let fit_started = Instant::now();
     let mut listed: Vec<Value> = Vec::new();
+    let mut customer_errors = 0usize;
     let mut extra: HashMap<&str, Value> = HashMap::new();
     if gamma_gamma {
         let spends: Vec<(usize, Spend)> = customers
@@ -209,7 +241,11 @@ fn main() {
             .enumerate()
             .filter_map(|(i, c)| {
                 let v = c.value?;
-                Spend::new(c.history.frequency(), v).ok().map(|s| (i, s))
+                let s = Spend::new(c.history.frequency(), v).ok();
+                if s.is_none() {
+                    excluded_from_spend_fit += 1;
+                }
+                s.map(|s| (i, s))
             })
             .collect();
         let only: Vec<Spend> = spends.iter().map(|s| s.1).collect();
@@ -233,9 +269,16 @@ fn main() {
                     let e = f
                         .params
                         .conditional_expected_average_value(s.frequency(), s.mean_value());
+                    let e = customer_figure(
+                        &mut errors,
+                        &mut customer_errors,
+                        listed.len(),
+                        "expected_average_value",
+                        e,
+                    );
                     listed.push(json!({
                         "customer_id": customers[*i].id,
-                        "expected_average_value": e.ok(),
+                        "expected_average_value": e,
                     }));
                 }
             }
@@ -249,13 +292,13 @@ fn main() {
     } else {
         let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
         // Both purchase models give r, alpha, a, b and the same predictions.
-        type Predict = Box<dyn Fn(&History) -> (f64, Option<f64>)>;
+        type Predict = Box<dyn Fn(&History) -> (f64, Option<Result<f64, revops::Error>>)>;
         let fit: Result<(Vec<f64>, Vec<f64>, f64, Predict), revops::Error> =
             if model == "pareto_nbd" {
                 ParetoNbd::fit(&histories, &FitOptions::default()).map(|f| {
                     let m = f.params;
                     let predict: Predict = Box::new(move |h| {
-                        let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                        let e = horizon.map(|t| m.conditional_expected_purchases(h, t));
                         (m.probability_alive(h).unwrap_or(f64::NAN), e)
                     });
                     (
@@ -269,7 +312,7 @@ fn main() {
                 MbgNbd::fit(&histories, &FitOptions::default()).map(|f| {
                     let m = f.params;
                     let predict: Predict = Box::new(move |h| {
-                        let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                        let e = horizon.map(|t| m.conditional_expected_purchases(h, t));
                         (m.probability_alive(h), e)
                     });
                     (
@@ -283,7 +326,7 @@ fn main() {
                 BgNbd::fit(&histories, &FitOptions::default()).map(|f| {
                     let m = f.params;
                     let predict: Predict = Box::new(move |h| {
-                        let e = horizon.and_then(|t| m.conditional_expected_purchases(h, t).ok());
+                        let e = horizon.map(|t| m.conditional_expected_purchases(h, t));
                         (m.probability_alive(h), e)
                     });
                     (
@@ -304,6 +347,15 @@ fn main() {
                 if horizon.is_some() {
                     for c in &customers {
                         let (p_alive, e) = predict(&c.history);
+                        let e = e.map(|e| {
+                            customer_figure(
+                                &mut errors,
+                                &mut customer_errors,
+                                listed.len(),
+                                "expected_purchases",
+                                e,
+                            )
+                        });
                         listed.push(json!({
                             "customer_id": c.id,
                             "p_alive": p_alive,
@@ -330,6 +382,9 @@ fn main() {
         "rejected_rows": rejects.total(),
         "rejected_by_reason": rejects.by_reason_json(),
         "parse_ms": parse_ms,
+        "customer_errors": customer_errors,
+        "customers_excluded_from_spend_fit": excluded_from_spend_fit,
+        "transactions_after_observation_end": after_end,
     });
     for (k, v) in extra {
         stats[k] = v;
