@@ -696,9 +696,10 @@ fn fits_refuse_what_they_cannot_do() {
     assert!(Spend::new(0, 10.0).is_err());
     assert!(Spend::new(2, 0.0).is_err());
     assert!(cdnow().expected_purchases(-1.0).is_err());
-    assert!(GammaGamma::new(1.0, 0.9, 1.0)
+    // p·x + q ≤ 1: no finite posterior mean.
+    assert!(GammaGamma::new(0.05, 0.9, 1.0)
         .unwrap()
-        .conditional_expected_average_value(2, 5.0)
+        .conditional_expected_average_value(1, 5.0)
         .is_err());
 }
 

@@ -17,13 +17,19 @@
 //! Each model fits by maximum likelihood with a small BFGS of ours (no
 //! optimisation crate): the analytic gradient, over the parameters'
 //! logarithms (so they stay positive), an Armijo backtracking line search,
-//! and at most 1,000 iterations; the objective is the mean negative
+//! and at most 1,000 iterations and 4,000 evaluations of the objective
+//! (each O(1) per distinct (x, t_x, T) whatever the parameters: the
+//! Pareto/NBD integral is taken in bounded work, see its docs), and a
+//! search that carries a log-parameter past 16 stops there (the optimum
+//! is on the boundary, below); the objective is the mean negative
 //! log-likelihood plus `lifetimes`' optional L2 penalizer. The start is
 //! fixed (`ln θ = 0.1`, as in `lifetimes`), so a fit is deterministic. A
 //! fit that does not converge, or whose optimum lies on the model's
 //! boundary (a parameter running to 0 or infinity: `|ln θ| > 15`, on the
 //! scaled times), is
-//! [`Error::NotConverged`](crate::Error), never a parameter set. Standard errors come from the Hessian of the
+//! [`Error::NotConverged`](crate::Error), with its reason, never a
+//! parameter set; fewer customers than the model has parameters is
+//! [`Error::InvalidInput`](crate::Error) ("too few customers"). Standard errors come from the Hessian of the
 //! objective at the optimum (differences of the analytic gradient).
 //!
 //! ```

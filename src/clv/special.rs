@@ -106,7 +106,7 @@ fn beta_fraction(a: f64, b: f64, x: f64, ln_x: f64, ln_1mx: f64) -> Result<f64> 
             break;
         }
     }
-    if !converged || !(h.is_finite() && h > 0.0) {
+    if !(converged && h.is_finite() && h > 0.0) {
         return Err(Error::NotConverged {
             operation: "incomplete beta function".into(),
             iterations: MAX_FRACTION_STEPS as u64,
