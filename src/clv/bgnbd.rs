@@ -154,9 +154,10 @@ impl BgNbd {
     /// if the hypergeometric series does not settle (`t` some 10⁵ times
     /// `α` or more).
     ///
-    /// The bracket over `a − 1` is computed in the Euler-transformed form
-    /// of [`expected_purchases_bracket`], so `a` at or near 1 gives the
-    /// formula's limit, to full precision.
+    /// The bracket over `a − 1` is computed in its Euler-transformed form,
+    /// `−L (e^y − 1)/y − e^y Σ_{n≥1} (A)ₙ (a)ₙ₋₁ / ((C)ₙ n!) zⁿ` with `L =
+    /// ln(1−z)`, `y = (a−1) L`, `A = a+b−1−r`, `C = a+b−1`, so `a` at or
+    /// near 1 gives the formula's limit, to full precision.
     pub fn expected_purchases(&self, t: f64) -> Result<f64> {
         time("expected purchases", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
