@@ -280,3 +280,41 @@ fn discounting_horizon_is_bounded() {
     assert_eq!(v.margin_per_period.len(), 1200);
     assert!(v.clv.amount() > dec!(0));
 }
+
+/// Horizons far beyond the customers' ages (`--horizon 1e7` nulled every
+/// customer) give finite expectations that grow with the horizon, for
+/// both models and a on both sides of 1; with a > 1 they approach the
+/// limit `C/(a−1) · P(alive)` (finitely many purchases before dropping
+/// out).
+#[test]
+fn long_horizons_give_finite_growing_values() {
+    let h = History::new(2, 30.43, 38.86).unwrap();
+    for a in [0.793, 1.0, 2.5] {
+        let bg = BgNbd::new(0.243, 4.414, a, 2.426).unwrap();
+        let mbg = MbgNbd::new(0.525, 6.183, a, 1.614).unwrap();
+        let mut last = (0.0, 0.0);
+        for t in [39.0, 1e3, 1e5, 1e7, 1e12, 1e100] {
+            let e = (
+                bg.conditional_expected_purchases(&h, t).unwrap(),
+                mbg.conditional_expected_purchases(&h, t).unwrap(),
+            );
+            assert!(e.0.is_finite() && e.1.is_finite(), "a {a} t {t}: {e:?}");
+            let rises = |now: f64, before: f64| now >= before * (1.0 - 1e-12);
+            assert!(
+                rises(e.0, last.0) && rises(e.1, last.1),
+                "a {a} t {t}: {e:?} after {last:?}"
+            );
+            last = e;
+        }
+        if a > 1.0 {
+            let limit = (a + 2.426 + 2.0 - 1.0) / (a - 1.0) * bg.probability_alive(&h);
+            assert!(
+                (last.0 - limit).abs() < 1e-9 * limit,
+                "{} vs {limit}",
+                last.0
+            );
+        }
+        assert!(bg.expected_purchases(1e7).unwrap().is_finite());
+        assert!(mbg.expected_purchases(1e7).unwrap().is_finite());
+    }
+}
