@@ -478,7 +478,11 @@ fn deals_strategy() -> impl Strategy<Value = Vec<Deal>> {
                 let history = hist
                     .iter()
                     .map(|&d| {
+                        // No stage is entered after the close.
                         at += TimeDelta::days(d);
+                        if let Some(c) = closed {
+                            at = at.min(c);
+                        }
                         StageEntry {
                             stage: format!("s{}", d % 3),
                             entered_at: at,

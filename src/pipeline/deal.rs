@@ -113,7 +113,8 @@ pub struct StageEntry {
 /// Rules checked by [`Deal::new`] (and on deserialization): the amount is
 /// not negative; a won or lost deal has a close time, an open one has none;
 /// the close time is not before creation; the stage history is in time
-/// order and does not start before creation; the stage name is not blank.
+/// order, does not start before creation and enters no stage after the
+/// close; the stage name is not blank.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -251,8 +252,8 @@ impl Deal {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] if it is not in time order or starts before
-    /// the deal was created.
+    /// [`Error::InvalidInput`] if it is not in time order, starts before
+    /// the deal was created, or enters a stage after the deal closed.
     pub fn with_history(mut self, history: Vec<StageEntry>) -> Result<Deal> {
         if let Some(first) = history.first() {
             if first.entered_at < self.created {
@@ -273,6 +274,18 @@ impl Deal {
                 "deal",
                 format!("{}: the stage history is not in time order", self.id),
             ));
+        }
+        // A stage entered after the close would have a negative stay.
+        if let (Some(last), Some(closed)) = (history.last(), self.closed) {
+            if last.entered_at > closed {
+                return Err(Error::invalid(
+                    "deal",
+                    format!(
+                        "{}: a stage was entered at {}, after the deal closed at {closed}",
+                        self.id, last.entered_at
+                    ),
+                ));
+            }
         }
         self.history = history;
         Ok(self)

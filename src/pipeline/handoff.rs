@@ -72,6 +72,25 @@ struct HandoffRepr {
     ignored: BTreeMap<String, u64>,
 }
 
+/// Whether `within_sla` can be the count of the delays within `sla`:
+/// delays are kept in whole seconds (truncated), so it lies between the
+/// count of delays below the SLA's whole seconds and the count at or
+/// below them.
+#[cfg(feature = "serde")]
+fn within_sla_matches(within_sla: u64, delays: &Distribution, sla: TimeDelta) -> bool {
+    let limit = sla.num_seconds();
+    let (mut below, mut at_most) = (0u64, 0u64);
+    for (v, n) in delays.iter() {
+        if v < limit {
+            below = below.saturating_add(n);
+        }
+        if v <= limit {
+            at_most = at_most.saturating_add(n);
+        }
+    }
+    (below..=at_most).contains(&within_sla)
+}
+
 #[cfg(feature = "serde")]
 impl TryFrom<HandoffRepr> for HandoffState {
     type Error = crate::Error;
@@ -87,7 +106,9 @@ impl TryFrom<HandoffRepr> for HandoffState {
             && r.delays.count() <= r.handed_off
             && r.leaked <= r.mqls
             && r.ignored.values().all(|&c| c <= r.handed_off)
-            && r.sla >= TimeDelta::zero();
+            && r.sla >= TimeDelta::zero()
+            && !matches!(r.delays.min(), Some(m) if m < 0)
+            && within_sla_matches(r.within_sla, &r.delays, r.sla);
         if !ok {
             return Err(crate::Error::invalid(
                 "hand-off state",

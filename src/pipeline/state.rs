@@ -62,6 +62,16 @@ impl Sum {
     fn value(&self) -> Option<Decimal> {
         self.0.value()
     }
+
+    /// The exact sum of `parts`.
+    #[cfg(feature = "serde")]
+    fn of<'a>(parts: impl IntoIterator<Item = &'a Sum>) -> Sum {
+        let mut total = Sum::default();
+        for p in parts {
+            total.merge(*p);
+        }
+        total
+    }
 }
 
 /// The partial result over some deals: [`add`](PipelineState::add) deals,
@@ -253,6 +263,60 @@ impl TryFrom<PipelineStateRepr> for PipelineState {
             || r.won_of_created > r.won
         {
             return bad("the won deals' sizes and cycles do not match the count");
+        }
+        // Amounts: deals and exchange rates are never negative, so no sum
+        // is; each sum equals the sum of its breakdown's parts exactly;
+        // the weighted and forecast amounts are parts of the open amount.
+        let sums = [
+            &r.won_amount,
+            &r.lost_amount,
+            &r.open_amount,
+            &r.weighted,
+            &r.forecast[0],
+            &r.forecast[1],
+            &r.forecast[2],
+        ];
+        let parts = r.by_stage.iter().flat_map(|(_, a)| [&a.open_amount, &a.won_amount, &a.lost_amount]);
+        let sources = r.by_source.iter().flat_map(|a| [&a.open_amount, &a.won_amount]);
+        if sums.into_iter().chain(parts).chain(sources).any(|s| s.0.is_negative())
+            || r.won_sizes.iter().any(|d| d.0.is_sign_negative() && !d.0.is_zero())
+        {
+            return bad("an amount is negative");
+        }
+        let mut sizes = Sum::default();
+        for d in &r.won_sizes {
+            sizes.add(d.0);
+        }
+        let stage_sum = |f: fn(&StageAgg) -> &Sum| Sum::of(r.by_stage.iter().map(|(_, a)| f(a)));
+        let source_sum = |f: fn(&SourceAgg) -> &Sum| Sum::of(r.by_source.iter().map(f));
+        if sizes != r.won_amount
+            || stage_sum(|a| &a.won_amount) != r.won_amount
+            || stage_sum(|a| &a.lost_amount) != r.lost_amount
+            || stage_sum(|a| &a.open_amount) != r.open_amount
+            || source_sum(|a| &a.won_amount) != r.won_amount
+            || source_sum(|a| &a.open_amount) != r.open_amount
+        {
+            return bad("an amount is not the sum of its parts");
+        }
+        if r.weighted.0.exceeds(&r.open_amount.0)
+            || Sum::of(&r.forecast).0.exceeds(&r.open_amount.0)
+        {
+            return bad("the weighted or forecast amount is above the open amount");
+        }
+        if r.cycles.iter().any(|&c| c < 0) {
+            return bad("a sales cycle is negative");
+        }
+        if r.stays.iter().flatten().any(|&c| c < 0) {
+            return bad("a stage stay is negative");
+        }
+        if r.stays.iter().zip(&r.entered).any(|(s, &e)| s.len() as u64 > e) {
+            return bad("a stage has more stays than entries");
+        }
+        if r.rates_used.values().any(|d| d.0 <= Decimal::ZERO) {
+            return bad("an exchange rate is not above 0");
+        }
+        if r.ignored.values().any(|&c| c > MAX_COUNT) {
+            return bad("a count is above 2^62");
         }
         Ok(PipelineState {
             spec: r.spec,

@@ -205,6 +205,16 @@ impl WideSum {
         }
     }
 
+    /// Below zero (an overflowed sum is neither).
+    pub(crate) fn is_negative(&self) -> bool {
+        !self.overflow && self.whole < 0
+    }
+
+    /// Larger than `o` (false when either overflowed: not comparable).
+    pub(crate) fn exceeds(&self, o: &WideSum) -> bool {
+        !self.overflow && !o.overflow && (self.whole, self.frac) > (o.whole, o.frac)
+    }
+
     /// The exact sum, or `None` when it does not fit a `Decimal`.
     pub(crate) fn value(&self) -> Option<Decimal> {
         if self.overflow {
