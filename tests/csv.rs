@@ -247,3 +247,48 @@ fn a_header_without_a_column_is_an_error() {
     assert!(e.to_string().contains("\"user_id\""), "{e}");
     assert!(read_events(&b""[..], &ReadOptions::default()).is_err());
 }
+
+/// The row limit is one rule on every reading path: a row whose fields
+/// hold exactly `MAX_ROW_BYTES` bytes is kept, one byte more is too long,
+/// whether the file goes through the fast reader or (after a quoted row)
+/// the general one, in any chunk size.
+#[test]
+fn the_row_limit_is_the_same_on_every_path() {
+    use revops::csv::MAX_ROW_BYTES;
+    for extra in [-1i64, 0, 1] {
+        for quoted_before in [false, true] {
+            let mut data = b"user_id,ts,step,channel\n".to_vec();
+            if quoted_before {
+                data.extend(b"\"5\",\"10\",\"1\",\"a,b\"\n");
+            }
+            // Field bytes: "1" + "1" + "0" + the channel.
+            let channel = (MAX_ROW_BYTES as i64 - 3 + extra) as usize;
+            data.extend(b"1,1,0,");
+            data.extend(std::iter::repeat(b'c').take(channel));
+            data.extend(b"\n2,2,0,ads\n");
+            for chunk in [1 << 10, 8 << 20] {
+                let opts = ReadOptions {
+                    chunk_bytes: chunk,
+                    ..ReadOptions::default()
+                };
+                let got = through_library(&data, &opts);
+                assert_eq!(
+                    got,
+                    reference(&data, None),
+                    "extra {extra} quoted {quoted_before} chunk {chunk}"
+                );
+                let line = if quoted_before { 3 } else { 2 };
+                let too_long = got
+                    .rejected
+                    .iter()
+                    .any(|(l, r)| *l == line && r == "the row is too long");
+                assert_eq!(
+                    too_long,
+                    extra > 0,
+                    "extra {extra} quoted {quoted_before}: {:?}",
+                    got.rejected
+                );
+            }
+        }
+    }
+}

@@ -23,8 +23,11 @@ fn pipeline_state() -> PipelineState {
     .unwrap();
     let mut fx = FxRates::new(Currency::USD);
     fx.set(Currency::EUR, Decimal::new(11, 1)).unwrap();
-    let mut spec =
-        PipelineSpec::new(q1, NaiveDate::from_ymd_opt(2026, 3, 15).unwrap(), Currency::USD);
+    let mut spec = PipelineSpec::new(
+        q1,
+        NaiveDate::from_ymd_opt(2026, 3, 15).unwrap(),
+        Currency::USD,
+    );
     spec.fx = fx;
     let usd = |a: i64| Money::new(Decimal::from(a), Currency::USD);
     let won = Deal::new(
@@ -101,9 +104,21 @@ fn pipeline_state_that_no_input_gives_is_refused() {
     refused(&v, |v| v["won_amount"] = json!("-5000"), "negative");
     refused(&v, |v| v["open_amount"] = json!("-1"), "negative");
     refused(&v, |v| v["won_sizes"] = json!(["-5000"]), "negative");
-    refused(&v, |v| v["cycles"] = json!([-604800000]), "cycle is negative");
-    refused(&v, |v| v["weighted"] = json!("999999"), "above the open amount");
-    refused(&v, |v| v["forecast"][0] = json!("999999"), "above the open amount");
+    refused(
+        &v,
+        |v| v["cycles"] = json!([-604800000]),
+        "cycle is negative",
+    );
+    refused(
+        &v,
+        |v| v["weighted"] = json!("999999"),
+        "above the open amount",
+    );
+    refused(
+        &v,
+        |v| v["forecast"][0] = json!("999999"),
+        "above the open amount",
+    );
     refused(&v, |v| v["won_amount"] = json!("5001"), "sum of its parts");
     refused(&v, |v| v["won_sizes"] = json!(["4999"]), "sum of its parts");
     refused(
@@ -129,7 +144,12 @@ fn handoff_state_within_sla_must_match_its_delays() {
     };
     let mut st = HandoffState::new(TimeDelta::hours(24));
     for (i, contact) in [1, 30, 5].into_iter().enumerate() {
-        let mut l = Lead::new(format!("l{i}"), h(0), L::MarketingQualifiedLead, src.clone());
+        let mut l = Lead::new(
+            format!("l{i}"),
+            h(0),
+            L::MarketingQualifiedLead,
+            src.clone(),
+        );
         l.hand_off(h(1)).unwrap();
         l.record_first_contact(h(1 + contact)).unwrap();
         st.add(&l).unwrap();

@@ -163,12 +163,17 @@ impl<R: std::io::Read> RowReader<R> {
             match res {
                 InputEmpty => continue,
                 OutputFull => {
-                    if self.out.len() >= MAX_ROW_BYTES {
+                    // The buffer grows to one byte past the limit, so that
+                    // a row of exactly MAX_ROW_BYTES field bytes is kept
+                    // (as the event reader keeps it) and only a longer one
+                    // fills it.
+                    if self.out.len() > MAX_ROW_BYTES {
                         // Read the rest of the row into the same space.
                         too_long = true;
                         outlen = 0;
                     } else {
-                        self.out.resize(self.out.len() * 2, 0);
+                        let grown = (self.out.len() * 2).min(MAX_ROW_BYTES + 1);
+                        self.out.resize(grown, 0);
                     }
                 }
                 OutputEndsFull => {

@@ -276,10 +276,22 @@ impl TryFrom<PipelineStateRepr> for PipelineState {
             &r.forecast[1],
             &r.forecast[2],
         ];
-        let parts = r.by_stage.iter().flat_map(|(_, a)| [&a.open_amount, &a.won_amount, &a.lost_amount]);
-        let sources = r.by_source.iter().flat_map(|a| [&a.open_amount, &a.won_amount]);
-        if sums.into_iter().chain(parts).chain(sources).any(|s| s.0.is_negative())
-            || r.won_sizes.iter().any(|d| d.0.is_sign_negative() && !d.0.is_zero())
+        let parts = r
+            .by_stage
+            .iter()
+            .flat_map(|(_, a)| [&a.open_amount, &a.won_amount, &a.lost_amount]);
+        let sources = r
+            .by_source
+            .iter()
+            .flat_map(|a| [&a.open_amount, &a.won_amount]);
+        if sums
+            .into_iter()
+            .chain(parts)
+            .chain(sources)
+            .any(|s| s.0.is_negative())
+            || r.won_sizes
+                .iter()
+                .any(|d| d.0.is_sign_negative() && !d.0.is_zero())
         {
             return bad("an amount is negative");
         }
@@ -309,7 +321,11 @@ impl TryFrom<PipelineStateRepr> for PipelineState {
         if r.stays.iter().flatten().any(|&c| c < 0) {
             return bad("a stage stay is negative");
         }
-        if r.stays.iter().zip(&r.entered).any(|(s, &e)| s.len() as u64 > e) {
+        if r.stays
+            .iter()
+            .zip(&r.entered)
+            .any(|(s, &e)| s.len() as u64 > e)
+        {
             return bad("a stage has more stays than entries");
         }
         if r.rates_used.values().any(|d| d.0 <= Decimal::ZERO) {
