@@ -698,3 +698,19 @@ fn states_and_specs_round_trip() {
     let m: MarkovResult = markov(&rows, 1, Currency::USD).unwrap();
     back(&m);
 }
+
+/// `FunnelInput::push` refuses a breakdown value with a control character,
+/// as its docs say (the channel-name rule, one place for every reader).
+#[test]
+fn breakdown_values_with_control_characters_are_refused() {
+    use revops::funnel::{FunnelInput, FunnelSpec};
+    use revops::{TimeZone, Utc};
+    let spec = FunnelSpec::named(["visit", "buy"], TimeDelta::days(1)).unwrap();
+    let mut input = FunnelInput::<String>::new(&spec);
+    let at = Utc.timestamp_opt(1_767_225_600, 0).unwrap();
+    for bad in ["a\u{0}b", "ads\nweb", "x\u{7f}", "tab\there", "a\u{85}b"] {
+        assert!(input.push("u", at, "visit", bad).is_err(), "{bad:?}");
+        assert!(revops::journey::Channel::new(bad).is_err(), "{bad:?}");
+    }
+    assert!(input.push("u", at, "visit", "ads · web").is_ok());
+}

@@ -77,17 +77,17 @@ fn funnel_line_numbers_for_every_line_ending() {
         line(b""); // 4 blank
         line(b""); // 5 blank
         line(b"2,10,zz,ads"); // 6 bad step
-        line(b"3,10,0,\"two"); // 7 quoted field over two lines
-        line(b"lines\""); // 8
+        line(b"3,10,0,\"two"); // 7 quoted field over two lines: a channel
+        line(b"lines\""); // 8 name with a line end, refused at line 7
         line(b"4,10,0,\xff\xfe"); // 9 invalid UTF-8
         line(b"5,10,1"); // 10 wrong field count
         line(b"6,11,1,ads"); // 11
         let r = run("funnel", &f, &[]);
         assert_eq!(r.code, 0, "{eol:?}: {}", r.stderr);
-        assert_eq!(rejected_lines(&r.json), vec![3, 6, 9, 10], "{eol:?}");
+        assert_eq!(rejected_lines(&r.json), vec![3, 6, 7, 9, 10], "{eol:?}");
         assert_eq!(r.json["stats"]["rows"], 7, "{eol:?}");
-        assert_eq!(r.json["stats"]["rejected_rows"], 4, "{eol:?}");
-        assert_eq!(r.json["steps"][0]["users"], 2, "{eol:?}");
+        assert_eq!(r.json["stats"]["rejected_rows"], 5, "{eol:?}");
+        assert_eq!(r.json["steps"][0]["users"], 1, "{eol:?}");
     }
 }
 

@@ -41,7 +41,8 @@ impl Channel {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for an empty or too long name, or one that
-    /// contains `" > "`.
+    /// contains `" > "` or a control character (a line end, a tab, NUL:
+    /// none prints as part of a name).
     pub fn new(name: impl AsRef<str>) -> Result<Channel> {
         let name = name.as_ref().trim();
         if name.is_empty() {
@@ -61,6 +62,12 @@ impl Channel {
             return Err(Error::invalid(
                 "channel",
                 format!("{name:?} contains \" > \", the path separator"),
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "channel",
+                format!("{name:?} contains a control character"),
             ));
         }
         Ok(Channel(name.to_string()))
