@@ -125,16 +125,17 @@ fn mutate(mut v: Value, data: &[u8]) -> Value {
         i64::from_le_bytes(b)
     };
     let leaf = at(&mut v, &paths[pick]);
+    let old = leaf.clone();
     *leaf = match data[2] % 6 {
         0 => json!(number()),
         1 => json!(number().to_string()),
-        2 => json!(format!("-{}", leaf.as_str().unwrap_or("1"))),
+        2 => json!(format!("-{}", old.as_str().unwrap_or("1"))),
         3 => json!(String::from_utf8_lossy(rest)),
         4 => json!([number(), number()]),
-        _ => match leaf {
+        _ => match old {
             Value::Number(n) => json!(n.as_i64().unwrap_or(0).wrapping_add(number() % 1000)),
             Value::String(s) => json!(format!("{s}{}", number() % 10)),
-            other => other.clone(),
+            other => other,
         },
     };
     v
