@@ -266,7 +266,7 @@ fn main() {
     for figure in &r.overflowed {
         errors.push(
             figure,
-            "the exact sum of the amounts does not fit a decimal (about 7.9e28)",
+            "the exact figure does not fit a decimal: beyond its range (about 7.9e28), or more than its 28 significant digits",
         );
     }
     // The library's own report, in the tools' envelope.

@@ -47,6 +47,15 @@ pub enum Error {
         right: Currency,
     },
 
+    /// An exact result that needs more than the 28 significant digits a
+    /// `Decimal` holds (a large amount plus a tiny one): not too large,
+    /// too precise. revops does not round it silently.
+    #[error("{operation}: the exact result needs more than 28 significant digits, more than a decimal holds; round an input to fewer decimals")]
+    Inexact {
+        /// The operation or metric.
+        operation: Cow<'static, str>,
+    },
+
     /// A result too large (or too small) for the number type.
     #[error("{operation}: arithmetic overflow")]
     Overflow {

@@ -167,3 +167,44 @@ fn handoff_state_within_sla_must_match_its_delays() {
         );
     }
 }
+
+/// A won deal of 1e-28 USD against a quota of 100: only the quota figures
+/// are lost (100 − 1e-28 needs 30 significant digits), not the report.
+#[test]
+fn a_tiny_won_deal_loses_only_the_quota_figures() {
+    let q1 = Period::new(
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+    )
+    .unwrap();
+    let mut spec = PipelineSpec::new(
+        q1,
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        Currency::USD,
+    );
+    spec.quota = Some(Money::new(Decimal::from(100), Currency::USD));
+    let tiny = Money::new(Decimal::new(1, 28), Currency::USD);
+    let deal = Deal::new(
+        "d",
+        t(1, 5),
+        Some(t(1, 25)),
+        DealStatus::Won,
+        tiny,
+        "closed won",
+        Ratio::ONE,
+        ForecastCategory::Closed,
+        Team::Marketing,
+    )
+    .unwrap();
+    let mut st = PipelineState::new(spec);
+    st.add(&deal).unwrap();
+    let r = st.finish().unwrap();
+    assert_eq!(r.won_revenue, Some(tiny));
+    assert_eq!(r.won_count, 1);
+    assert!(r.quota.is_none());
+    assert_eq!(r.overflowed, vec!["quota".to_string()]);
+    let e = Money::new(Decimal::from(100), Currency::USD)
+        .checked_sub(tiny)
+        .unwrap_err();
+    assert!(e.to_string().contains("28 significant digits"), "{e}");
+}

@@ -719,8 +719,18 @@ impl PipelineState {
             _ => None,
         };
         let quota = match (self.spec.quota, won_revenue, open_pipeline) {
+            // Pacing subtracts the won revenue from the quota: when that
+            // difference cannot be held exactly (a tiny won amount against
+            // a large quota), only the quota figures are lost.
             (Some(q), Some(won), Some(open)) => {
-                Some(pacing(q, won, open, self.spec.period, self.spec.as_of)?)
+                match pacing(q, won, open, self.spec.period, self.spec.as_of) {
+                    Ok(p) => Some(p),
+                    Err(Error::Overflow { .. } | Error::Inexact { .. }) => {
+                        overflowed.push("quota".into());
+                        None
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             (Some(_), _, _) => {
                 overflowed.push("quota".into());

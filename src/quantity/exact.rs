@@ -30,9 +30,25 @@ pub(crate) fn add(a: Decimal, b: Decimal) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(m, scale).ok()
 }
 
-/// `a − b`, exactly, or `None` as for [`add`].
-pub(crate) fn sub(a: Decimal, b: Decimal) -> Option<Decimal> {
-    add(a, -b)
+/// `a + b`, exactly, or the reason it cannot be held: [`Error::Overflow`]
+/// when the sum is beyond a `Decimal`'s range, [`Error::Inexact`] when it
+/// is within it but needs more than 28 significant digits.
+///
+/// [`Error::Overflow`]: crate::Error::Overflow
+/// [`Error::Inexact`]: crate::Error::Inexact
+pub(crate) fn add_or_why(
+    a: Decimal,
+    b: Decimal,
+    operation: &'static str,
+) -> crate::Result<Decimal> {
+    match add(a, b) {
+        Some(s) => Ok(s),
+        // `rust_decimal` fails only past the range; it rounds the rest.
+        None if a.checked_add(b).is_some() => Err(crate::Error::Inexact {
+            operation: operation.into(),
+        }),
+        None => Err(crate::Error::overflow(operation)),
+    }
 }
 
 #[cfg(test)]
@@ -50,7 +66,16 @@ mod tests {
         assert_eq!(add(d("100000000000000"), d("0.123456789012345678")), None);
         assert_eq!(add(Decimal::MAX, Decimal::ONE), None);
         assert_eq!(add(Decimal::MAX, -Decimal::MAX), Some(Decimal::ZERO));
-        assert_eq!(sub(d("0.3"), d("0.1")), Some(d("0.2")));
+        assert_eq!(add(d("0.3"), -d("0.1")), Some(d("0.2")));
+        // Past the range, or past 28 significant digits: each said so.
+        assert!(matches!(
+            add_or_why(Decimal::MAX, d("1"), "t"),
+            Err(crate::Error::Overflow { .. })
+        ));
+        assert!(matches!(
+            add_or_why(d("100"), -d("0.0000000000000000000000000001"), "t"),
+            Err(crate::Error::Inexact { .. })
+        ));
         // A sum exact only once trailing zeros are dropped still fits.
         let x = d("3961408125713216879677197516.8");
         assert_eq!(add(x, d("0.2")), Some(d("3961408125713216879677197517")));

@@ -207,8 +207,9 @@ impl Money {
     /// # Errors
     ///
     /// [`Error::CurrencyMismatch`] if the currencies differ,
-    /// [`Error::Overflow`] if the exact sum does not fit a `Decimal` (it is
-    /// never rounded to fit).
+    /// [`Error::Overflow`] if the exact sum is beyond a `Decimal`'s range,
+    /// [`Error::Inexact`] if it needs more than its 28 significant digits
+    /// (it is never rounded to fit).
     ///
     /// ```
     /// use revops::{Currency, Money};
@@ -218,9 +219,8 @@ impl Money {
     /// ```
     pub fn checked_add(self, other: Money) -> Result<Money> {
         self.same_currency(&other, "add")?;
-        super::exact::add(self.amount, other.amount)
+        super::exact::add_or_why(self.amount, other.amount, "add")
             .map(|a| Money::new(a, self.currency))
-            .ok_or_else(|| Error::overflow("add"))
     }
 
     /// `self - other`.
@@ -239,9 +239,8 @@ impl Money {
     /// ```
     pub fn checked_sub(self, other: Money) -> Result<Money> {
         self.same_currency(&other, "subtract")?;
-        super::exact::sub(self.amount, other.amount)
+        super::exact::add_or_why(self.amount, -other.amount, "subtract")
             .map(|a| Money::new(a, self.currency))
-            .ok_or_else(|| Error::overflow("subtract"))
     }
 
     /// `self * factor` (a price times a quantity, an amount times a rate).
