@@ -43,6 +43,35 @@ struct Customer {
     value: Option<f64>,
 }
 
+/// The RFM summary customer by customer (each customer's summary does
+/// not depend on the others'), rejecting a customer that cannot be
+/// summarized at the line of its first transaction.
+fn summarize_each(
+    tx: &[Transaction<String>],
+    lines: &[u64],
+    period: PeriodLength,
+    end: NaiveDate,
+    currency: Currency,
+    rejects: &mut Rejects,
+) -> Vec<revops::clv::CustomerRfm<String>> {
+    let mut by_customer: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, t) in tx.iter().enumerate() {
+        by_customer.entry(t.customer.as_str()).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    for rows in by_customer.values() {
+        let own: Vec<Transaction<String>> = rows.iter().map(|&i| tx[i].clone()).collect();
+        match summarize(&own, period, end, currency) {
+            Ok(s) => out.extend(s.customers),
+            Err(e) => rejects.push(
+                lines[rows[0]],
+                format!("the customer's purchases cannot be summed: {e}"),
+            ),
+        }
+    }
+    out
+}
+
 /// One customer's figure: its value, or `null` with the reason listed
 /// under `errors` as `customers[i].NAME` (the first
 /// [`REJECTED_LISTED`] such reasons; `stats.customer_errors` counts them
@@ -164,13 +193,14 @@ fn main() {
         }
         "transactions" => {
             let mut tx: Vec<Transaction<String>> = Vec::new();
+            let mut tx_lines: Vec<u64> = Vec::new();
             let read = read_csv(
                 TOOL,
                 USAGE,
                 &args.file,
                 &["customer_id", "date", "amount"],
                 &mut rejects,
-                |_, f| {
+                |line, f| {
                     let date = NaiveDate::parse_from_str(f[1].trim(), "%Y-%m-%d")
                         .map_err(|_| "date is not YYYY-MM-DD")?;
                     let amount = Decimal::from_str_exact(f[2].trim())
@@ -180,6 +210,7 @@ fn main() {
                         date,
                         amount: Money::new(amount, currency),
                     });
+                    tx_lines.push(line);
                     Ok(())
                 },
             );
@@ -188,11 +219,14 @@ fn main() {
                 .unwrap_or_default();
             // A transaction dated on the observation end is inside it.
             after_end = tx.iter().filter(|t| t.date > end).count();
-            let summary = summarize(&tx, period, end, currency).unwrap_or_else(|e| {
-                eprintln!("{TOOL}: {e}");
-                std::process::exit(1)
-            });
-            for c in summary.customers {
+            let summarized = match summarize(&tx, period, end, currency) {
+                Ok(s) => s.customers,
+                // A customer whose period sums do not fit a decimal: that
+                // customer's rows are rejected (at its first line), the
+                // others summarized as they would be together.
+                Err(_) => summarize_each(&tx, &tx_lines, period, end, currency, &mut rejects),
+            };
+            for c in summarized {
                 let Ok(history) = c.history() else { continue };
                 let value = c.spend().map(|s| s.mean_value());
                 if gamma_gamma && c.frequency > 0 && value.is_none() {

@@ -349,3 +349,54 @@ fn golden_outputs() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// clv over transactions: a customer whose period sum does not fit a
+/// decimal is rejected at its line and the run goes on; transactions after
+/// the observation end are counted; a long horizon gives every customer a
+/// number; too few customers is a figure error with exit 0.
+#[test]
+fn clv_counts_what_it_leaves_out_and_goes_on() {
+    let big = "79228162514264337593543950335";
+    let mut f = String::from("customer_id,date,amount\n");
+    for (c, d, a) in [
+        ("a", "2026-01-01", "10"),
+        ("a", "2026-01-05", "20"),
+        ("b", "2026-01-02", big),
+        ("b", "2026-01-02", big),
+        ("c", "2026-01-03", "5"),
+        ("c", "2026-02-03", "7"),
+        ("a", "2026-04-05", "1"),
+    ] {
+        f.push_str(&format!("{c},{d},{a}\n"));
+    }
+    let r = run(
+        "clv",
+        f.as_bytes(),
+        &[
+            "--input",
+            "transactions",
+            "--model",
+            "bgnbd",
+            "--observation-end",
+            "2026-03-31",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(rejected_lines(&r.json), vec![4]);
+    assert_eq!(r.json["stats"]["transactions_after_observation_end"], 1);
+    assert_eq!(r.json["stats"]["customers"], 2);
+    // Two customers cannot determine four parameters.
+    assert!(r.json["params"].is_null());
+    let reason = r.json["errors"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("too few customers"), "{reason}");
+
+    let sample =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/clv.csv"))
+            .unwrap();
+    let r = run("clv", &sample, &["--model", "bgnbd", "--horizon", "1e7"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let customers = r.json["customers"].as_array().unwrap();
+    assert!(!customers.is_empty());
+    assert!(customers.iter().all(|c| c["expected_purchases"].is_f64()));
+    assert_eq!(r.json["stats"]["customer_errors"], 0);
+}
