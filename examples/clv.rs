@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use common::{print_json, read_csv, usage_error, Args, Errors, Rejects, REJECTED_LISTED};
+use common::{read_csv, usage_error, Args, Errors, Rejects, REJECTED_LISTED};
 use revops::clv::{
     frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, MbgNbd,
     ParetoNbd, PeriodLength, Spend, Transaction,
@@ -266,7 +266,7 @@ fn main() {
         )
     };
     let fit_started = Instant::now();
-    let mut listed: Vec<Value> = Vec::new();
+    let mut listed = Customers::start();
     let mut customer_errors = 0usize;
     let mut extra: HashMap<&str, Value> = HashMap::new();
     if gamma_gamma {
@@ -306,11 +306,11 @@ fn main() {
                     let e = customer_figure(
                         &mut errors,
                         &mut customer_errors,
-                        listed.len(),
+                        listed.count,
                         "expected_average_value",
                         e,
                     );
-                    listed.push(json!({
+                    listed.push(&json!({
                         "customer_id": customers[*i].id,
                         "expected_average_value": e,
                     }));
@@ -385,12 +385,12 @@ fn main() {
                             customer_figure(
                                 &mut errors,
                                 &mut customer_errors,
-                                listed.len(),
+                                listed.count,
                                 "expected_purchases",
                                 e,
                             )
                         });
-                        listed.push(json!({
+                        listed.push(&json!({
                             "customer_id": c.id,
                             "p_alive": p_alive,
                             "expected_purchases": e,
@@ -407,7 +407,6 @@ fn main() {
         }
     }
     extra.insert("analyse_ms", ms(fit_started));
-    out.insert("customers".into(), Value::Array(listed));
     out.insert("errors".into(), errors.to_json());
     out.insert("rejected".into(), rejects.to_json());
     let mut stats = json!({
@@ -424,5 +423,56 @@ fn main() {
         stats[k] = v;
     }
     out.insert("stats".into(), stats);
-    print_json(&Value::Object(out));
+    listed.finish(out);
+}
+
+/// The report written as it is computed: the `customers` array one
+/// customer at a time (so a large file's predictions are never all held),
+/// then the other keys. `customers` sorts first among the report's keys,
+/// so the text is what printing the whole report at once gives. A closed
+/// stdout ends the run quietly.
+struct Customers {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    count: usize,
+}
+
+impl Customers {
+    fn start() -> Customers {
+        let mut c = Customers {
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            count: 0,
+        };
+        c.write("{\n  \"customers\": [");
+        c
+    }
+
+    fn write(&mut self, text: &str) {
+        use std::io::Write;
+        if self.out.write_all(text.as_bytes()).is_err() {
+            std::process::exit(0); // stdout closed: nobody reads on
+        }
+    }
+
+    fn push(&mut self, customer: &Value) {
+        let text = serde_json::to_string_pretty(customer).unwrap_or_default();
+        let sep = if self.count == 0 { "\n" } else { ",\n" };
+        self.write(sep);
+        let body: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();
+        self.write(&body.join("\n"));
+        self.count += 1;
+    }
+
+    fn finish(mut self, rest: serde_json::Map<String, Value>) {
+        use std::io::Write;
+        self.write(if self.count == 0 { "]" } else { "\n  ]" });
+        let text = serde_json::to_string_pretty(&Value::Object(rest)).unwrap_or_default();
+        // `{` and its line end, replaced by the separator after customers.
+        let tail = text.strip_prefix("{\n").unwrap_or("}");
+        self.write(",\n");
+        self.write(tail);
+        self.write("\n");
+        if self.out.flush().is_err() {
+            std::process::exit(0);
+        }
+    }
 }
