@@ -13,6 +13,12 @@
 //!   256 states are solved iteratively, so this grows about as channels ×
 //!   edges × sweeps. Set `REVOPS_BENCH_SLOW=1` for 300 and 3,000 channels
 //!   (minutes); the default is 30 and 300.
+//! * `shapley_rate_journeys_channels`: conversion-rate Shapley over n
+//!   journeys of 3 touches drawn from n channels (past its exact limit it
+//!   samples coalitions, each valued over every journey): about 10x at
+//!   10n here, and about a minute at 100,000 journeys over 100,000
+//!   channels, the slowest case after Markov's. Set `REVOPS_BENCH_SLOW=1`
+//!   for 3,000 and 30,000; the default is 300 and 3,000.
 
 mod common;
 
@@ -21,7 +27,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use revops::attribution::{markov::markov, PathRow};
+use revops::attribution::{markov::markov, shapley::conversion_rate, PathRow};
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes};
 use revops::journey::{
     Channel, ChannelId, Channels, Journey, Ownership, Team, Touchpoint, TouchpointKind,
@@ -168,6 +174,31 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("markov_channels", channels),
             &rows,
             |b, r| b.iter(|| markov(black_box(r), 1, Currency::USD).unwrap()),
+        );
+    }
+
+    let sizes: [u32; 2] = if slow { [3_000, 30_000] } else { [300, 3_000] };
+    for n in sizes {
+        let mut rng = Rng(0x5a_91e7 + u64::from(n));
+        let rows: Vec<PathRow> = (0..n)
+            .map(|_| {
+                let path = (0..3)
+                    .map(|_| ChannelId(rng.below(u64::from(n)) as u32))
+                    .collect();
+                let converted = rng.below(4) == 0;
+                let value = Decimal::from(if converted { 25 } else { 0 });
+                PathRow::new(
+                    path,
+                    u64::from(converted),
+                    Money::new(value, Currency::USD),
+                    u64::from(!converted),
+                )
+            })
+            .collect();
+        g.bench_with_input(
+            BenchmarkId::new("shapley_rate_journeys_channels", n),
+            &rows,
+            |b, r| b.iter(|| conversion_rate(black_box(r), Currency::USD).unwrap()),
         );
     }
     g.finish();

@@ -126,10 +126,11 @@
 //!   every input shape; `benches/scaling.rs` shows each at n and 10n.
 //!   The slow cases, each stated: Markov attribution needs one solve per
 //!   channel, and a chain of thousands of channels in one strongly
-//!   connected component takes seconds to minutes; Shapley attribution
-//!   (conversion-rate kind) costs O(journeys × channels) per channel set
-//!   touched, about a minute at 100,000 journeys over 100,000 channels
-//!   (`benches/README.md`); a lifetime-value fit is bounded (at most
+//!   connected component takes seconds to minutes; conversion-rate
+//!   Shapley attribution past its exact limit samples coalitions, each
+//!   valued over every journey: about a minute at 100,000 journeys over
+//!   100,000 channels (`benches/scaling.rs`, `benches/README.md`); a
+//!   lifetime-value fit is bounded (at most
 //!   4,000 likelihood evaluations, each O(1) per distinct (x, t_x, T):
 //!   see [`clv`]), and discounted CLV at most
 //!   [`Discounting::MAX_PERIODS`](clv::Discounting::MAX_PERIODS)
