@@ -162,6 +162,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod aggregate;
 pub mod attribution;
 pub mod clv;
 #[cfg(feature = "csv")]
@@ -179,6 +180,7 @@ pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_util;
 
+pub use aggregate::Aggregate;
 /// The `chrono` types that appear in revops' signatures, so that a
 /// dependent crate needs no `chrono` of its own to call them.
 pub use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};

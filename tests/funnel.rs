@@ -5,6 +5,9 @@
 use chrono::TimeDelta;
 use proptest::prelude::*;
 use revops::dec;
+use revops::Aggregate;
+
+mod laws;
 use revops::funnel::*;
 use revops::journey::{ChannelId, Channels};
 
@@ -437,6 +440,30 @@ proptest! {
             merged.merge(&st).unwrap();
         }
         prop_assert_eq!(merged.finish(&ch), whole);
+    }
+
+    /// The partial-state laws (`tests/laws`) over users (a partition
+    /// holds each of its users whole): any cut of the users, each part
+    /// shipped as JSON, in either fold.
+    #[test]
+    fn funnel_merge_law(events in events_strategy(), modes in modes_strategy(), cuts in prop::collection::vec(0usize..20, 0..4)) {
+        let s = spec(4, 50, &modes);
+        let ch = registry();
+        let mut users: std::collections::BTreeMap<u64, Vec<FunnelEvent>> = Default::default();
+        for e in &events {
+            users.entry(e.user).or_default().push(*e);
+        }
+        let users: Vec<Vec<FunnelEvent>> = users.into_values().collect();
+        laws::merge_law(
+            &users,
+            &cuts,
+            || FunnelState::new(&s),
+            |st, part| {
+                let evs: Vec<FunnelEvent> = part.iter().flatten().copied().collect();
+                Aggregate::add(st, (&evs, &ch)).unwrap();
+            },
+            |st| Aggregate::finish(st, &ch).unwrap(),
+        );
     }
 
     /// The parallel analysis equals the sequential one. The events are

@@ -3,6 +3,9 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use revops::dec;
+use revops::Aggregate;
+
+mod laws;
 use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
 use revops::objective::Pace;
 use revops::pipeline::*;
@@ -554,24 +557,70 @@ proptest! {
         prop_assert_eq!(r.win_rate.map(|w| w.value()), expect_rate);
     }
 
-    /// finish(merge(A, B)) == finish(A ++ B), medians and p90s included.
+    /// The partial-state laws (`tests/laws`): any cut of the deals into
+    /// parts, each shipped as JSON, merges (in either fold) into the
+    /// report of the whole, medians and p90s included; the report equals
+    /// `report` over all the deals.
     #[test]
-    fn merge_law(deals in deals_strategy(), split in 0usize..60) {
-        let split = split.min(deals.len());
+    fn merge_law(deals in deals_strategy(), cuts in prop::collection::vec(0usize..60, 0..4)) {
         let spec = PipelineSpec::new(q1(), as_of(), Currency::USD);
         let whole = report(spec.clone(), &deals).unwrap();
-        let mut a = PipelineState::new(spec.clone());
-        a.extend(&deals[..split]).unwrap();
-        let mut b = PipelineState::new(spec);
-        b.extend(&deals[split..]).unwrap();
-        // Each partial state leaves the process as JSON and comes back.
-        let ship = |st: &PipelineState| -> PipelineState {
-            serde_json::from_str(&serde_json::to_string(st).unwrap()).unwrap()
+        laws::merge_law(
+            &deals,
+            &cuts,
+            || PipelineState::new(spec.clone()),
+            |st, part| st.extend(part).unwrap(),
+            |st| Aggregate::finish(st, ()).unwrap(),
+        );
+        let mut st = PipelineState::new(spec);
+        st.extend(&deals).unwrap();
+        prop_assert_eq!(st.finish().unwrap(), whole);
+    }
+
+    /// The laws for the hand-off state: leads of every kind, any cut.
+    #[test]
+    fn handoff_merge_law(
+        specs in prop::collection::vec((0u8..4, 0i64..60, any::<bool>(), 0u8..3), 0..40),
+        cuts in prop::collection::vec(0usize..40, 0..4),
+    ) {
+        let h = |n: i64| t(2026, 2, 2) + TimeDelta::hours(n);
+        let src = |team| LeadSource {
+            channel: Channel::new("webinar").unwrap(),
+            sourced_by: team,
         };
-        prop_assert_eq!(&ship(&a), &a);
-        let (mut a, b) = (ship(&a), ship(&b));
-        a.merge(&b).unwrap();
-        prop_assert_eq!(a.finish().unwrap(), whole);
+        let leads: Vec<Lead> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, &(stage, contact, marketing, decision))| {
+                let team = if marketing { Team::Marketing } else { Team::Sales };
+                let first = if stage == 0 { L::Lead } else { L::MarketingQualifiedLead };
+                let mut l = Lead::new(format!("l{i}"), h(0), first, src(team));
+                if stage >= 2 {
+                    l.hand_off(h(1)).unwrap();
+                    l.record_first_contact(h(1 + contact)).unwrap();
+                    match decision {
+                        0 => l.accept(h(2 + contact)).unwrap(),
+                        1 => l.reject(h(2 + contact), "no budget").unwrap(),
+                        _ => {}
+                    }
+                }
+                if stage == 3 && decision == 0 {
+                    l.advance(L::Customer, h(100)).unwrap();
+                }
+                l
+            })
+            .collect();
+        laws::merge_law(
+            &leads,
+            &cuts,
+            || HandoffState::new(TimeDelta::hours(24)),
+            |st, part| {
+                for l in part {
+                    st.add(l).unwrap();
+                }
+            },
+            |st| Aggregate::finish(st, None).unwrap(),
+        );
     }
 }
 

@@ -346,3 +346,21 @@ impl HandoffState {
         })
     }
 }
+
+impl crate::aggregate::Aggregate for HandoffState {
+    type Input<'a> = &'a Lead;
+    type Context<'a> = Option<&'a PipelineReport>;
+    type Output = HandoffReport;
+
+    fn add(&mut self, lead: &Lead) -> Result<()> {
+        HandoffState::add(self, lead)
+    }
+
+    fn merge(&mut self, other: &HandoffState) -> Result<()> {
+        HandoffState::merge(self, other)
+    }
+
+    fn finish(self, pipeline: Option<&PipelineReport>) -> Result<HandoffReport> {
+        HandoffState::finish(self, pipeline)
+    }
+}

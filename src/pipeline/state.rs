@@ -877,3 +877,21 @@ fn pacing(
         coverage: sales::pipeline_coverage(open_pipeline, remaining_quota).ok(),
     })
 }
+
+impl crate::aggregate::Aggregate for PipelineState {
+    type Input<'a> = &'a Deal;
+    type Context<'a> = ();
+    type Output = PipelineReport;
+
+    fn add(&mut self, deal: &Deal) -> Result<()> {
+        PipelineState::add(self, deal)
+    }
+
+    fn merge(&mut self, other: &PipelineState) -> Result<()> {
+        PipelineState::merge(self, other)
+    }
+
+    fn finish(self, (): ()) -> Result<PipelineReport> {
+        PipelineState::finish(self)
+    }
+}
