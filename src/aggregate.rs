@@ -73,10 +73,14 @@ impl<T> Portable for T {}
 /// the implementations and their laws).
 pub trait Aggregate: Sized + Portable {
     /// What one [`add`](Aggregate::add) takes.
-    type Input<'a>;
+    type Input<'a>
+    where
+        Self: 'a;
     /// What [`finish`](Aggregate::finish) needs besides the state (`()`
     /// when nothing).
-    type Context<'a>;
+    type Context<'a>
+    where
+        Self: 'a;
     /// The report.
     type Output;
 

@@ -5,6 +5,9 @@
 //! `lifetimes`' rules.
 
 use proptest::prelude::*;
+use revops::Aggregate;
+
+mod laws;
 use revops::clv::*;
 use revops::{dec, Currency, Money, NaiveDate};
 
@@ -953,4 +956,44 @@ fn discounted_clv_follows_its_rule() {
         }
     )
     .is_err());
+}
+
+proptest! {
+    /// The RFM state's laws (`tests/laws`): any cut of the transactions
+    /// (not only by customer: period totals add exactly), refunds and
+    /// transactions after the end included, each part shipped as JSON,
+    /// finishes into `summarize` over all of them.
+    #[test]
+    fn rfm_state_merge_law(
+        rows in prop::collection::vec((0u32..6, 0u32..100, -500i64..20_000), 0..50),
+        cuts in prop::collection::vec(0usize..50, 0..4),
+        period in prop_oneof![Just(PeriodLength::Day), Just(PeriodLength::Week), Just(PeriodLength::Month)],
+    ) {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+        let tx: Vec<Transaction<u32>> = rows
+            .iter()
+            .map(|&(c, d, cents)| Transaction {
+                customer: c,
+                date: start + chrono::Days::new(u64::from(d)),
+                amount: Money::new(rust_decimal::Decimal::new(cents, 2), Currency::USD),
+            })
+            .collect();
+        let whole = summarize(&tx, period, end, Currency::USD).unwrap();
+        laws::merge_law(
+            &tx,
+            &cuts,
+            || RfmState::new(period, end, Currency::USD),
+            |st, part| {
+                for t in part {
+                    Aggregate::add(st, t).unwrap();
+                }
+            },
+            |st| {
+                let s = Aggregate::finish(st, ()).unwrap();
+                assert_eq!(s, whole);
+                s
+            },
+        );
+    }
 }

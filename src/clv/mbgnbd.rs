@@ -8,7 +8,9 @@ use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
 use super::special::{digamma, expected_purchases_bracket, ln_gamma, ln_gamma_ratio};
 use super::{positive, Fit, FitOptions};
-use crate::error::{Error, Result};
+#[cfg(feature = "serde")]
+use crate::error::Error;
+use crate::error::Result;
 
 /// The MBG/NBD model's parameters: as [`BgNbd`](super::BgNbd), except
 /// that a customer may also drop out right after the first purchase (so a

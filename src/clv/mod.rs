@@ -66,6 +66,7 @@ mod optimize;
 mod pareto;
 mod rfm;
 mod special;
+mod summary_state;
 mod tail;
 mod value;
 
@@ -75,9 +76,9 @@ pub use history::History;
 pub use mbgnbd::MbgNbd;
 pub use pareto::ParetoNbd;
 pub use rfm::{
-    calibration_and_holdout, summarize, CalibrationHoldout, CustomerRfm, PeriodLength, Summary,
-    Transaction,
+    calibration_and_holdout, CalibrationHoldout, CustomerRfm, PeriodLength, Summary, Transaction,
 };
+pub use summary_state::{summarize, RfmState};
 pub use value::{discounted_clv, CustomerValue, Discounting, PurchaseModel};
 
 use crate::error::{Error, Result};

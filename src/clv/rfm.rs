@@ -78,7 +78,18 @@ impl FromStr for PeriodLength {
 }
 
 /// One purchase: who, when, how much.
+///
+/// ```
+/// use revops::clv::Transaction;
+/// let t: Transaction<String> = serde_json::from_str(
+///     r#"{"customer": "ann", "date": "2026-03-01", "amount": {"amount": "19.90", "currency": "EUR"}}"#,
+/// )?;
+/// assert_eq!(t.amount.to_string(), "19.90 EUR");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Transaction<K> {
     /// The customer.
     pub customer: K,
@@ -88,9 +99,18 @@ pub struct Transaction<K> {
     pub amount: Money,
 }
 
-/// One customer's RFM summary, in whole periods.
+/// One customer's RFM summary, in whole periods. Deserialization checks
+/// what a summary always holds: `0 ≤ recency ≤ T`, no recency or value
+/// without repeat purchases, a value with them.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "CustomerRfmRepr<K>",
+        bound(deserialize = "K: serde::Deserialize<'de>")
+    )
+)]
 pub struct CustomerRfm<K> {
     /// The customer.
     pub customer: K,
@@ -106,6 +126,42 @@ pub struct CustomerRfm<K> {
     /// are one purchase worth their sum; the first period is left out),
     /// exact; `None` without repeat purchases (`lifetimes` writes 0).
     pub monetary_value: Option<Money>,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerRfmRepr<K> {
+    customer: K,
+    frequency: u64,
+    recency: i64,
+    #[serde(rename = "T")]
+    age: i64,
+    monetary_value: Option<Money>,
+}
+
+#[cfg(feature = "serde")]
+impl<K> TryFrom<CustomerRfmRepr<K>> for CustomerRfm<K> {
+    type Error = Error;
+    fn try_from(r: CustomerRfmRepr<K>) -> Result<CustomerRfm<K>> {
+        let ok = 0 <= r.recency
+            && r.recency <= r.age
+            && (r.frequency > 0 || r.recency == 0)
+            && (r.frequency > 0) == r.monetary_value.is_some();
+        if !ok {
+            return Err(Error::invalid(
+                "RFM summary",
+                "recency must lie in [0, T], be 0 without repeat purchases, and a value must come with them",
+            ));
+        }
+        Ok(CustomerRfm {
+            customer: r.customer,
+            frequency: r.frequency,
+            recency: r.recency,
+            age: r.age,
+            monetary_value: r.monetary_value,
+        })
+    }
 }
 
 impl<K> CustomerRfm<K> {
@@ -131,67 +187,14 @@ impl<K> CustomerRfm<K> {
 
 /// The RFM summary of a set of transactions.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Summary<K> {
     /// One entry per customer with a purchase by the observation end,
     /// sorted by customer.
     pub customers: Vec<CustomerRfm<K>>,
     /// Transactions after the observation end, left out.
     pub after_end: u64,
-}
-
-/// Summarizes `transactions` (any order) per customer in periods of
-/// `period`, the `lifetimes` way: transactions dated after
-/// `observation_end` are left out first (even in the end's own period);
-/// purchases in the same period are one purchase worth their sum;
-/// frequency is the number of periods with a purchase after the first;
-/// recency the last such period minus the first; T the observation end's
-/// period minus the first; monetary value the mean of the repeat
-/// periods' values.
-///
-/// ```
-/// use revops::clv::{summarize, PeriodLength, Transaction};
-/// use revops::{dec, Currency, Money, NaiveDate};
-/// let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
-/// let usd = |a| Money::new(a, Currency::USD);
-/// let t = |c: &str, date, a| Transaction { customer: c.to_string(), date, amount: usd(a) };
-/// let tx = [
-///     t("ann", d(1, 1), dec!(10)),
-///     t("ann", d(1, 1), dec!(5)),  // the same day: one purchase of 15
-///     t("ann", d(1, 11), dec!(20)),
-///     t("ann", d(1, 21), dec!(40)),
-///     t("bob", d(1, 15), dec!(7)),
-/// ];
-/// let s = summarize(&tx, PeriodLength::Day, d(1, 31), Currency::USD)?;
-/// let ann = &s.customers[0];
-/// assert_eq!((ann.frequency, ann.recency, ann.age), (2, 20, 30));
-/// assert_eq!(ann.monetary_value, Some(usd(dec!(30)))); // (20 + 40) / 2
-/// assert_eq!(s.customers[1].monetary_value, None);
-/// # Ok::<(), revops::Error>(())
-/// ```
-///
-/// # Errors
-///
-/// [`Error::CurrencyMismatch`] for an amount in another currency;
-/// [`Error::Overflow`] if a period's sum does not fit.
-pub fn summarize<K: Hash + Eq + Ord + Clone>(
-    transactions: &[Transaction<K>],
-    period: PeriodLength,
-    observation_end: NaiveDate,
-    currency: Currency,
-) -> Result<Summary<K>> {
-    let end = period.index(observation_end);
-    let (per_customer, after_end) =
-        periods_by_customer(transactions, period, currency, |d| d <= observation_end)?;
-    let mut customers: Vec<CustomerRfm<K>> = per_customer
-        .into_iter()
-        .map(|(k, periods)| rfm_of(k.clone(), &periods, end, currency))
-        .collect::<Result<_>>()?;
-    customers.sort_by(|a, b| a.customer.cmp(&b.customer));
-    Ok(Summary {
-        customers,
-        after_end,
-    })
 }
 
 /// One customer's calibration summary and what they did in the holdout.
@@ -219,7 +222,7 @@ pub struct CalibrationHoldout<K> {
 /// # Errors
 ///
 /// [`Error::InvalidInput`] if `calibration_end` is after
-/// `observation_end`; as [`summarize`] otherwise.
+/// `observation_end`; as [`summarize`](super::summarize) otherwise.
 pub fn calibration_and_holdout<K: Hash + Eq + Ord + Clone>(
     transactions: &[Transaction<K>],
     period: PeriodLength,
@@ -299,7 +302,7 @@ fn periods_by_customer<K: Hash + Eq>(
 
 /// The summary of one customer's periods (sorted, merged, non-empty) with
 /// the observation ending in period `end`.
-fn rfm_of<K>(
+pub(super) fn rfm_of<K>(
     customer: K,
     periods: &[(i64, Money)],
     end: i64,

@@ -29,8 +29,14 @@ impl crate::aggregate::Aggregate for FunnelState {
     /// A batch of events (each of its users whole: a user's events split
     /// across batches count as two users) with the registry naming their
     /// channels.
-    type Input<'a> = (&'a [FunnelEvent], &'a Channels);
-    type Context<'a> = &'a Channels;
+    type Input<'a>
+        = (&'a [FunnelEvent], &'a Channels)
+    where
+        Self: 'a;
+    type Context<'a>
+        = &'a Channels
+    where
+        Self: 'a;
     type Output = FunnelReport;
 
     fn add(&mut self, (events, channels): (&[FunnelEvent], &Channels)) -> Result<()> {

@@ -348,8 +348,14 @@ impl HandoffState {
 }
 
 impl crate::aggregate::Aggregate for HandoffState {
-    type Input<'a> = &'a Lead;
-    type Context<'a> = Option<&'a PipelineReport>;
+    type Input<'a>
+        = &'a Lead
+    where
+        Self: 'a;
+    type Context<'a>
+        = Option<&'a PipelineReport>
+    where
+        Self: 'a;
     type Output = HandoffReport;
 
     fn add(&mut self, lead: &Lead) -> Result<()> {

@@ -879,8 +879,14 @@ fn pacing(
 }
 
 impl crate::aggregate::Aggregate for PipelineState {
-    type Input<'a> = &'a Deal;
-    type Context<'a> = ();
+    type Input<'a>
+        = &'a Deal
+    where
+        Self: 'a;
+    type Context<'a>
+        = ()
+    where
+        Self: 'a;
     type Output = PipelineReport;
 
     fn add(&mut self, deal: &Deal) -> Result<()> {

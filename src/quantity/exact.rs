@@ -231,11 +231,13 @@ impl WideSum {
     }
 
     /// Below zero (an overflowed sum is neither).
+    #[cfg(feature = "serde")]
     pub(crate) fn is_negative(&self) -> bool {
         !self.overflow && self.whole < 0
     }
 
     /// Larger than `o` (false when either overflowed: not comparable).
+    #[cfg(feature = "serde")]
     pub(crate) fn exceeds(&self, o: &WideSum) -> bool {
         !self.overflow && !o.overflow && (self.whole, self.frac) > (o.whole, o.frac)
     }
