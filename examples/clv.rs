@@ -27,7 +27,7 @@ use chrono::NaiveDate;
 use common::{read_csv, usage_error, Args, Errors, Rejects, REJECTED_LISTED};
 use revops::clv::{
     frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, MbgNbd,
-    ParetoNbd, PeriodLength, Spend, Transaction,
+    ParetoNbd, PeriodLength, PurchaseModel, Spend, Transaction,
 };
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
@@ -41,6 +41,64 @@ struct Customer {
     id: String,
     history: History,
     value: Option<f64>,
+}
+
+/// Where a purchase model's figures go.
+struct Sink<'a> {
+    out: &'a mut serde_json::Map<String, Value>,
+    errors: &'a mut Errors,
+    listed: &'a mut Customers,
+    customer_errors: &'a mut usize,
+}
+
+/// Fits `M` and, with a horizon, predicts every customer: the same for
+/// every purchase model.
+fn purchase_model<M: PurchaseModel<History = History>>(
+    customers: &[Customer],
+    horizon: Option<f64>,
+    sink: &mut Sink,
+) {
+    let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
+    let named = |m: &M| -> Value {
+        Value::Object(
+            m.named_params()
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect(),
+        )
+    };
+    match M::fit(&histories, &FitOptions::default()) {
+        Ok(f) => {
+            sink.out.insert("params".into(), named(&f.params));
+            sink.out
+                .insert("standard_errors".into(), named(&f.standard_errors));
+            sink.out
+                .insert("log_likelihood".into(), json!(f.log_likelihood));
+            let Some(t) = horizon else { return };
+            for c in customers {
+                let i = sink.listed.count;
+                let mut figure = |name: &str, r: Result<f64, revops::Error>| {
+                    customer_figure(sink.errors, sink.customer_errors, i, name, r)
+                };
+                let p_alive = figure("p_alive", f.params.probability_alive(&c.history));
+                let e = figure(
+                    "expected_purchases",
+                    f.params.conditional_expected_purchases(&c.history, t),
+                );
+                sink.listed.push(&json!({
+                    "customer_id": c.id,
+                    "p_alive": p_alive,
+                    "expected_purchases": e,
+                }));
+            }
+        }
+        Err(e) => {
+            for key in ["params", "standard_errors", "log_likelihood"] {
+                sink.errors.push(key, &e);
+                sink.out.insert(key.into(), Value::Null);
+            }
+        }
+    }
 }
 
 /// The RFM summary customer by customer (each customer's summary does
@@ -249,13 +307,7 @@ fn main() {
     let mut out = serde_json::Map::new();
     out.insert("schema_version".into(), json!(1));
     out.insert("model".into(), json!(model));
-    let names: &[&str] = if gamma_gamma {
-        &GammaGamma::NAMES
-    } else if model == "pareto_nbd" {
-        &ParetoNbd::NAMES
-    } else {
-        &BgNbd::NAMES
-    };
+    let names: &[&str] = &GammaGamma::NAMES;
     let as_object = |values: &[f64]| -> Value {
         Value::Object(
             names
@@ -324,87 +376,21 @@ fn main() {
             }
         }
     } else {
-        let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
-        // Both purchase models give r, alpha, a, b and the same predictions.
-        type Predict = Box<dyn Fn(&History) -> (f64, Option<Result<f64, revops::Error>>)>;
-        let fit: Result<(Vec<f64>, Vec<f64>, f64, Predict), revops::Error> =
-            if model == "pareto_nbd" {
-                ParetoNbd::fit(&histories, &FitOptions::default()).map(|f| {
-                    let m = f.params;
-                    let predict: Predict = Box::new(move |h| {
-                        let e = horizon.map(|t| m.conditional_expected_purchases(h, t));
-                        (m.probability_alive(h).unwrap_or(f64::NAN), e)
-                    });
-                    (
-                        f.params.params().to_vec(),
-                        f.standard_errors.params().to_vec(),
-                        f.log_likelihood,
-                        predict,
-                    )
-                })
-            } else if model == "mbg_nbd" {
-                MbgNbd::fit(&histories, &FitOptions::default()).map(|f| {
-                    let m = f.params;
-                    let predict: Predict = Box::new(move |h| {
-                        let e = horizon.map(|t| m.conditional_expected_purchases(h, t));
-                        (m.probability_alive(h), e)
-                    });
-                    (
-                        f.params.params().to_vec(),
-                        f.standard_errors.params().to_vec(),
-                        f.log_likelihood,
-                        predict,
-                    )
-                })
-            } else {
-                BgNbd::fit(&histories, &FitOptions::default()).map(|f| {
-                    let m = f.params;
-                    let predict: Predict = Box::new(move |h| {
-                        let e = horizon.map(|t| m.conditional_expected_purchases(h, t));
-                        (m.probability_alive(h), e)
-                    });
-                    (
-                        f.params.params().to_vec(),
-                        f.standard_errors.params().to_vec(),
-                        f.log_likelihood,
-                        predict,
-                    )
-                })
-            };
-        extra.insert("fit_ms", ms(fit_started));
-        extra.insert("customers_fitted", json!(histories.len()));
-        match fit {
-            Ok((params, se, ll, predict)) => {
-                out.insert("params".into(), as_object(&params));
-                out.insert("standard_errors".into(), as_object(&se));
-                out.insert("log_likelihood".into(), json!(ll));
-                if horizon.is_some() {
-                    for c in &customers {
-                        let (p_alive, e) = predict(&c.history);
-                        let e = e.map(|e| {
-                            customer_figure(
-                                &mut errors,
-                                &mut customer_errors,
-                                listed.count,
-                                "expected_purchases",
-                                e,
-                            )
-                        });
-                        listed.push(&json!({
-                            "customer_id": c.id,
-                            "p_alive": p_alive,
-                            "expected_purchases": e,
-                        }));
-                    }
-                }
-            }
-            Err(e) => {
-                for key in ["params", "standard_errors", "log_likelihood"] {
-                    errors.push(key, &e);
-                    out.insert(key.into(), Value::Null);
-                }
-            }
+        // The model is chosen at run time; everything after is the one
+        // generic path of `PurchaseModel`.
+        let mut sink = Sink {
+            out: &mut out,
+            errors: &mut errors,
+            listed: &mut listed,
+            customer_errors: &mut customer_errors,
+        };
+        match model {
+            "pareto_nbd" => purchase_model::<ParetoNbd>(&customers, horizon, &mut sink),
+            "mbg_nbd" => purchase_model::<MbgNbd>(&customers, horizon, &mut sink),
+            _ => purchase_model::<BgNbd>(&customers, horizon, &mut sink),
         }
+        extra.insert("fit_ms", ms(fit_started));
+        extra.insert("customers_fitted", json!(customers.len()));
     }
     extra.insert("analyse_ms", ms(fit_started));
     out.insert("errors".into(), errors.to_json());

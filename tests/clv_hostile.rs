@@ -307,7 +307,7 @@ fn long_horizons_give_finite_growing_values() {
             last = e;
         }
         if a > 1.0 {
-            let limit = (a + 2.426 + 2.0 - 1.0) / (a - 1.0) * bg.probability_alive(&h);
+            let limit = (a + 2.426 + 2.0 - 1.0) / (a - 1.0) * bg.probability_alive(&h).unwrap();
             assert!(
                 (last.0 - limit).abs() < 1e-9 * limit,
                 "{} vs {limit}",

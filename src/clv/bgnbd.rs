@@ -89,21 +89,30 @@ impl BgNbd {
     /// log form):
     /// `ln[Γ(r+x)αʳ/Γ(r)] + ln[B(a, b+x)/B(a, b)] + ln[(α+T)^−(r+x) +
     /// 1{x>0} a/(b+x−1) (α+t_x)^−(r+x)]`.
-    pub fn log_likelihood(&self, h: &History) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if it is not a finite number (times too
+    /// large for `f64`).
+    pub fn log_likelihood(&self, h: &History) -> Result<f64> {
         let x = h.frequency() as f64;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
         let a3 = -(r + x) * (alpha + h.age()).ln();
         if h.frequency() == 0 {
-            return a1 + a2 + a3;
+            return finite("log-likelihood", a1 + a2 + a3);
         }
         let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + h.recency()).ln();
-        a1 + a2 + log_add_exp(a3, a4)
+        finite("log-likelihood", a1 + a2 + log_add_exp(a3, a4))
     }
 
     /// The sum of [`log_likelihood`](BgNbd::log_likelihood) over customers.
-    pub fn total_log_likelihood(&self, histories: &[History]) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// As [`log_likelihood`](BgNbd::log_likelihood).
+    pub fn total_log_likelihood(&self, histories: &[History]) -> Result<f64> {
         histories.iter().map(|h| self.log_likelihood(h)).sum()
     }
 
@@ -193,7 +202,7 @@ impl BgNbd {
         let bracket = expected_purchases_bracket(a, a + b - 1.0 - r, c, z, ln_1mz)?;
         finite(
             "conditional expected purchases",
-            c * bracket * self.probability_alive(h),
+            c * bracket * self.probability_alive(h)?,
         )
     }
 
@@ -201,14 +210,18 @@ impl BgNbd {
     /// using the BG/NBD model", 2008): `1 / (1 + 1{x>0} a/(b+x−1)
     /// ((α+T)/(α+t_x))^(r+x))`, computed in log form. A customer without
     /// repeat purchases is alive with probability 1 under this model.
-    pub fn probability_alive(&self, h: &History) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// As [`BgNbd::log_likelihood`].
+    pub fn probability_alive(&self, h: &History) -> Result<f64> {
         if h.frequency() == 0 {
-            return 1.0;
+            return Ok(1.0);
         }
         let x = h.frequency() as f64;
         let log_odds_dead = (self.a / (self.b + x - 1.0)).ln()
             + (self.r + x) * ((self.alpha + h.age()) / (self.alpha + h.recency())).ln();
-        1.0 / (1.0 + log_odds_dead.exp())
+        finite("P(alive)", 1.0 / (1.0 + log_odds_dead.exp()))
     }
 
     /// P(X(t) = n): the probability of exactly `n` repeat purchases in

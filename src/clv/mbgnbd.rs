@@ -20,7 +20,7 @@ use crate::error::Result;
 /// use revops::clv::{History, MbgNbd};
 /// let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
 /// let never = History::new(0, 0.0, 38.0)?;
-/// assert!(m.probability_alive(&never) < 1.0);
+/// assert!(m.probability_alive(&never)? < 1.0);
 /// # Ok::<(), revops::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -87,7 +87,11 @@ impl MbgNbd {
     /// The log-likelihood of one customer's history:
     /// `ln[Γ(r+x)αʳ/Γ(r)] + ln[B(a, b+x+1)/B(a, b)] − (r+x) ln(α+T) +
     /// ln[1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)]`.
-    pub fn log_likelihood(&self, h: &History) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// As [`BgNbd::log_likelihood`](super::BgNbd::log_likelihood).
+    pub fn log_likelihood(&self, h: &History) -> Result<f64> {
         let x = h.frequency() as f64;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
@@ -95,11 +99,15 @@ impl MbgNbd {
         let a3 = -(r + x) * (alpha + h.age()).ln();
         let a4 =
             a.ln() - (b + x).ln() + (r + x) * ((alpha + h.age()).ln() - (alpha + h.recency()).ln());
-        a1 + a2 + a3 + log_add_exp(a4, 0.0)
+        finite("log-likelihood", a1 + a2 + a3 + log_add_exp(a4, 0.0))
     }
 
     /// The sum of [`log_likelihood`](MbgNbd::log_likelihood) over customers.
-    pub fn total_log_likelihood(&self, histories: &[History]) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// As [`log_likelihood`](MbgNbd::log_likelihood).
+    pub fn total_log_likelihood(&self, histories: &[History]) -> Result<f64> {
         histories.iter().map(|h| self.log_likelihood(h)).sum()
     }
 
@@ -160,17 +168,21 @@ impl MbgNbd {
         let bracket = expected_purchases_bracket(a, a + b - r, c, z, ln_1mz)?;
         finite(
             "conditional expected purchases",
-            c * bracket * self.probability_alive(h),
+            c * bracket * self.probability_alive(h)?,
         )
     }
 
     /// P(alive | x, t_x, T) `= 1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`,
     /// for every x (a customer may drop out after the first purchase).
-    pub fn probability_alive(&self, h: &History) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// As [`BgNbd::log_likelihood`](super::BgNbd::log_likelihood).
+    pub fn probability_alive(&self, h: &History) -> Result<f64> {
         let x = h.frequency() as f64;
         let log_odds_dead = (self.a / (self.b + x)).ln()
             + (self.r + x) * ((self.alpha + h.age()) / (self.alpha + h.recency())).ln();
-        1.0 / (1.0 + log_odds_dead.exp())
+        finite("P(alive)", 1.0 / (1.0 + log_odds_dead.exp()))
     }
 
     /// P(X(t) = n) for a customer chosen at random: `B(a, b+n+1)/B(a, b)

@@ -50,7 +50,7 @@
 //! let fit = BgNbd::fit(&histories, &FitOptions { penalizer: 0.001 })?;
 //! assert!(fit.log_likelihood < 0.0);
 //! assert!(fit.standard_errors.params()[0] > 0.0);
-//! let p = fit.params.probability_alive(&History::new(2, 30.4, 38.9)?);
+//! let p = fit.params.probability_alive(&History::new(2, 30.4, 38.9)?)?;
 //! assert!(p > 0.0 && p <= 1.0);
 //! // Four customers cannot pin four parameters down: the likelihood
 //! // rises toward the model's boundary, and the fit says so.
@@ -62,6 +62,7 @@ mod bgnbd;
 mod gamma_gamma;
 mod history;
 mod mbgnbd;
+mod model;
 mod optimize;
 mod pareto;
 mod rfm;
@@ -74,12 +75,13 @@ pub use bgnbd::BgNbd;
 pub use gamma_gamma::{frequency_value_correlation, GammaGamma, Spend};
 pub use history::History;
 pub use mbgnbd::MbgNbd;
+pub use model::PurchaseModel;
 pub use pareto::ParetoNbd;
 pub use rfm::{
     calibration_and_holdout, CalibrationHoldout, CustomerRfm, PeriodLength, Summary, Transaction,
 };
 pub use summary_state::{summarize, RfmState};
-pub use value::{discounted_clv, CustomerValue, Discounting, PurchaseModel};
+pub use value::{discounted_clv, CustomerValue, Discounting};
 
 use crate::error::{Error, Result};
 

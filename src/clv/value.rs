@@ -3,42 +3,9 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::bgnbd::BgNbd;
-use super::history::History;
-use super::mbgnbd::MbgNbd;
-use super::pareto::ParetoNbd;
+use super::model::PurchaseModel;
 use crate::error::{Error, Result};
 use crate::quantity::{Money, Ratio};
-
-/// A model of how many purchases a customer makes: what discounted CLV
-/// needs of it.
-pub trait PurchaseModel {
-    /// The expected number of purchases in `(T, T + t]` of a customer
-    /// with history `h`, `t` in the history's time unit.
-    ///
-    /// # Errors
-    ///
-    /// As the model's own method.
-    fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64>;
-}
-
-impl PurchaseModel for BgNbd {
-    fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
-        BgNbd::conditional_expected_purchases(self, h, t)
-    }
-}
-
-impl PurchaseModel for ParetoNbd {
-    fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
-        ParetoNbd::conditional_expected_purchases(self, h, t)
-    }
-}
-
-impl PurchaseModel for MbgNbd {
-    fn conditional_expected_purchases(&self, h: &History, t: f64) -> Result<f64> {
-        MbgNbd::conditional_expected_purchases(self, h, t)
-    }
-}
 
 /// How to discount: over `periods` periods (months, say) of
 /// `units_per_period` units of the model's time each (4.345 weeks, 30
@@ -171,9 +138,9 @@ pub struct CustomerValue {
 /// positive finite time, or a discount rate that is not finite and above
 /// −1; as the model otherwise. The work is one model prediction per
 /// period, so at most [`Discounting::MAX_PERIODS`] per customer.
-pub fn discounted_clv(
-    model: &impl PurchaseModel,
-    h: &History,
+pub fn discounted_clv<M: PurchaseModel>(
+    model: &M,
+    h: &M::History,
     average_value: Money,
     d: &Discounting,
 ) -> Result<CustomerValue> {
