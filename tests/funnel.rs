@@ -216,7 +216,7 @@ fn exclusion_steps() {
         r.steps.iter().map(|s| s.users).collect::<Vec<_>>(),
         [1, 0, 0]
     );
-    assert_eq!(r.ignored["conversion_excluded"], 1);
+    assert_eq!(r.ignored[&Ignored::ConversionExcluded], 1);
     // X after B does not matter.
     assert_eq!(level(&s, &[(0, A), (5, B), (6, X), (7, C)]), 3);
     // Invalid exclusions are refused.
@@ -301,7 +301,7 @@ fn entry_channel_ties_go_to_the_name_that_sorts_first() {
     // Users who never did step 1 are counted as ignored, not in the funnel.
     let r = analyze(&s, &[FunnelEvent::new(9, 1, B, ChannelId(0))], &ch).unwrap();
     assert_eq!(r.steps[0].users, 0);
-    assert_eq!(r.ignored["users_without_first_step"], 1);
+    assert_eq!(r.ignored[&Ignored::UsersWithoutFirstStep], 1);
     assert_eq!(r.steps[0].conversion_from_first, None);
 }
 

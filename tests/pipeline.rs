@@ -246,9 +246,9 @@ fn hand_computed_report() {
         dec!(2) / dec!(3)
     );
     // Ignored, with reasons.
-    assert_eq!(r.ignored["open_created_after_as_of"], 1);
-    assert_eq!(r.ignored["closed_outside_period"], 1);
-    assert_eq!(r.ignored["no_exchange_rate"], 1);
+    assert_eq!(r.ignored[&Ignored::OpenCreatedAfterAsOf], 1);
+    assert_eq!(r.ignored[&Ignored::ClosedOutsidePeriod], 1);
+    assert_eq!(r.ignored[&Ignored::NoExchangeRate], 1);
     // Histories: qualify -> proposal twice (rate 1), proposal -> won once
     // of two entries (0.5); time in proposal 10 and 20 days.
     let conv = |f: &str, to: &str| {
@@ -282,7 +282,7 @@ fn fx_rates_convert_and_are_reported() {
     assert_eq!(r.won_count, 4);
     assert_eq!(r.won_revenue, Some(usd(dec!(61100))));
     assert_eq!(r.fx_rates_used, vec![(Currency::EUR, dec!(1.1))]);
-    assert!(!r.ignored.contains_key("no_exchange_rate"));
+    assert!(!r.ignored.contains_key(&Ignored::NoExchangeRate));
 }
 
 #[test]
@@ -931,7 +931,7 @@ fn handoff_contact_before_handoff_and_the_sla_boundary() {
     st.add(&edge).unwrap();
     st.add(&early).unwrap();
     let r = st.finish(None).unwrap();
-    assert_eq!(r.ignored.get("contact_before_handoff"), Some(&2));
+    assert_eq!(r.ignored.get(&HandoffIgnored::ContactBeforeHandoff), Some(&2));
     assert_eq!(r.speed_to_lead_median_seconds, Some(dec!(86400)));
     assert_eq!(
         r.sla_compliance_rate,

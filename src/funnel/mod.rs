@@ -201,7 +201,7 @@ mod stats;
 pub use analyze::{analyze, analyze_in_place, analyze_parallel, FunnelAnalyzer};
 pub use group::partition_of;
 pub use input::{Event, FunnelInput};
-pub use report::{FunnelReport, StepReport};
+pub use report::{FunnelReport, Ignored, StepReport};
 pub use rows::{FunnelRow, Retention, RowLevels};
 pub use spec::{Exclusion, FunnelEvent, FunnelKind, FunnelSpec, Modes, MAX_STEPS};
 pub use state::FunnelState;

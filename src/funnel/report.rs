@@ -72,12 +72,9 @@ pub struct FunnelReport {
         schemars(with = "BTreeMap<String, ChannelSteps>")
     )]
     pub by_channel: BTreeMap<String, Vec<StepReport>>,
-    /// What was not counted, and why: `events_matching_no_step` (events
-    /// with a step index `>= steps`, which only `strict_order` and
-    /// exclusions look at), `users_without_first_step` (users with events
-    /// but never step 1: not in the funnel), `conversion_excluded` (users
-    /// whose chain an exclusion cut short).
-    pub ignored: BTreeMap<String, u64>,
+    /// What was not counted, and why ([`Ignored`]; every reason listed,
+    /// 0 included).
+    pub ignored: BTreeMap<Ignored, u64>,
     /// Events read.
     pub events: u64,
     /// Distinct users seen (in the funnel or not).
@@ -257,5 +254,43 @@ mod by_channel_serde {
             .into_iter()
             .map(|(k, v)| (k, v.steps))
             .collect())
+    }
+}
+
+/// Why an event or a user was not counted in a funnel.
+///
+/// Serialized as its `snake_case` code (the keys of `ignored` in JSON);
+/// displayed in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub enum Ignored {
+    /// A user whose chain an exclusion cut short.
+    ConversionExcluded,
+    /// An event with a step index at or past the spec's steps (only `strict_order` and exclusions look at it).
+    EventsMatchingNoStep,
+    /// A user with events but never the first step: not in the funnel.
+    UsersWithoutFirstStep,
+}
+
+impl Ignored {
+    /// The `snake_case` code, as in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            Ignored::ConversionExcluded => "conversion_excluded",
+            Ignored::EventsMatchingNoStep => "events_matching_no_step",
+            Ignored::UsersWithoutFirstStep => "users_without_first_step",
+        }
+    }
+}
+
+impl std::fmt::Display for Ignored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ignored::ConversionExcluded => "users whose chain an exclusion cut short",
+            Ignored::EventsMatchingNoStep => "events matching no step",
+            Ignored::UsersWithoutFirstStep => "users who never reached the first step",
+        })
     }
 }

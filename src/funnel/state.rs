@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::group::{Partitioned, STEP_SHIFT, TS_SHIFT};
-use super::report::FunnelReport;
+use super::report::{FunnelReport, Ignored};
 use super::scan::{self, scan, Ev, Scratch};
 use super::spec::{FunnelKind, FunnelSpec, Modes};
 use super::stats::{step_reports, step_stats, Acc, TimeStats};
@@ -290,9 +290,9 @@ impl FunnelState {
         let n = self.spec.steps();
         let timed = self.spec.kind == FunnelKind::Ordered;
         let mut ignored = BTreeMap::new();
-        ignored.insert("events_matching_no_step".to_string(), self.no_step_events);
-        ignored.insert("users_without_first_step".to_string(), self.without_first);
-        ignored.insert("conversion_excluded".to_string(), self.excluded);
+        ignored.insert(Ignored::EventsMatchingNoStep, self.no_step_events);
+        ignored.insert(Ignored::UsersWithoutFirstStep, self.without_first);
+        ignored.insert(Ignored::ConversionExcluded, self.excluded);
         let present: Vec<(u32, &Acc)> = self
             .by_channel
             .iter()

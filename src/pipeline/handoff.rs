@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
-use super::report::PipelineReport;
+use super::report::{HandoffIgnored, PipelineReport};
 use crate::error::Result;
 use crate::journey::{Lead, LifecycleStage, Team};
 use crate::metrics::{alignment, sales};
@@ -50,7 +50,7 @@ pub struct HandoffState {
     leaked: u64,
     customers: u64,
     delays: Distribution,
-    ignored: BTreeMap<String, u64>,
+    ignored: BTreeMap<HandoffIgnored, u64>,
 }
 
 #[cfg(feature = "serde")]
@@ -69,7 +69,7 @@ struct HandoffRepr {
     leaked: u64,
     customers: u64,
     delays: Distribution,
-    ignored: BTreeMap<String, u64>,
+    ignored: BTreeMap<HandoffIgnored, u64>,
 }
 
 /// Whether `within_sla` can be the count of the delays within `sla`:
@@ -202,7 +202,7 @@ pub struct HandoffReport {
     /// From the pipeline report, when given.
     pub marketing_sourced_revenue_share: Option<Ratio>,
     /// Records not counted, by reason.
-    pub ignored: BTreeMap<String, u64>,
+    pub ignored: BTreeMap<HandoffIgnored, u64>,
 }
 
 impl HandoffState {
@@ -275,7 +275,7 @@ impl HandoffState {
                 Some(_) => {
                     *self
                         .ignored
-                        .entry("contact_before_handoff".into())
+                        .entry(HandoffIgnored::ContactBeforeHandoff)
                         .or_insert(0) += 1;
                 }
                 None => {}
@@ -307,7 +307,7 @@ impl HandoffState {
         m.customers = add(m.customers, o.customers)?;
         m.delays.merge(&o.delays)?;
         for (k, v) in &o.ignored {
-            let e = m.ignored.entry(k.clone()).or_insert(0);
+            let e = m.ignored.entry(*k).or_insert(0);
             *e = add(*e, *v)?;
         }
         *self = m;

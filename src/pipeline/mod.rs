@@ -38,8 +38,8 @@ mod state;
 pub use deal::{Deal, DealBuilder, DealStatus, ForecastCategory, StageEntry};
 pub use handoff::{HandoffReport, HandoffState};
 pub use report::{
-    BySource, CycleDays, Forecast, PipelineReport, QuotaPacing, SourceReport, StageConversion,
-    StageReport, StageTime,
+    BySource, CycleDays, Forecast, HandoffIgnored, Ignored, PipelineReport, QuotaPacing,
+    SourceReport, StageConversion, StageReport, StageTime,
 };
 pub use spec::PipelineSpec;
 pub use state::PipelineState;

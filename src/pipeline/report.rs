@@ -255,8 +255,8 @@ pub struct PipelineReport {
         schemars(with = "std::collections::BTreeMap<crate::Currency, crate::Decimal>")
     )]
     pub fx_rates_used: Vec<(Currency, Decimal)>,
-    /// Deals not counted, by reason.
-    pub ignored: BTreeMap<String, u64>,
+    /// Deals not counted, by reason ([`Ignored`]; reasons seen only).
+    pub ignored: BTreeMap<Ignored, u64>,
     /// Figures that could not be computed because an exact sum of amounts
     /// left `Decimal`'s range (`won_revenue`, `forecast.commit`,
     /// `by_source.marketing.revenue`, `by_stage.NAME.open_amount`, ...):
@@ -272,5 +272,83 @@ impl PipelineReport {
             .mean_days
             .and_then(seconds_of_days)
             .and_then(|s| crate::quantity::to_time_delta(s, "cycle").ok())
+    }
+}
+
+/// Why a deal was not counted in a pipeline report.
+///
+/// Serialized as its `snake_case` code (the keys of `ignored` in JSON);
+/// displayed in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub enum Ignored {
+    /// Its amount, converted, does not fit a decimal.
+    AmountOverflowsInReportCurrency,
+    /// Won or lost outside the report's period.
+    ClosedOutsidePeriod,
+    /// Won or lost without a close time.
+    ClosedWithoutCloseTime,
+    /// Its currency has no rate in the spec's `FxRates`.
+    NoExchangeRate,
+    /// Open, and created after the as-of date.
+    OpenCreatedAfterAsOf,
+}
+
+impl Ignored {
+    /// The `snake_case` code, as in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            Ignored::AmountOverflowsInReportCurrency => "amount_overflows_in_report_currency",
+            Ignored::ClosedOutsidePeriod => "closed_outside_period",
+            Ignored::ClosedWithoutCloseTime => "closed_without_close_time",
+            Ignored::NoExchangeRate => "no_exchange_rate",
+            Ignored::OpenCreatedAfterAsOf => "open_created_after_as_of",
+        }
+    }
+}
+
+impl std::fmt::Display for Ignored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ignored::AmountOverflowsInReportCurrency => {
+                "amount too large once converted to the report currency"
+            }
+            Ignored::ClosedOutsidePeriod => "closed outside the period",
+            Ignored::ClosedWithoutCloseTime => "closed without a close time",
+            Ignored::NoExchangeRate => "no exchange rate for its currency",
+            Ignored::OpenCreatedAfterAsOf => "open, created after the as-of date",
+        })
+    }
+}
+
+/// Why a lead was not counted in the hand-off report.
+///
+/// Serialized as its `snake_case` code (the keys of `ignored` in JSON);
+/// displayed in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub enum HandoffIgnored {
+    /// First contacted before it was handed off (no speed-to-lead).
+    ContactBeforeHandoff,
+}
+
+impl HandoffIgnored {
+    /// The `snake_case` code, as in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            HandoffIgnored::ContactBeforeHandoff => "contact_before_handoff",
+        }
+    }
+}
+
+impl std::fmt::Display for HandoffIgnored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HandoffIgnored::ContactBeforeHandoff => "first contact before the hand-off",
+        })
     }
 }

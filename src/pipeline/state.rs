@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 
 use super::deal::{Deal, DealStatus, ForecastCategory};
 use super::report::{
-    BySource, CycleDays, Forecast, PipelineReport, QuotaPacing, SourceReport, StageConversion,
-    StageReport, StageTime,
+    BySource, CycleDays, Forecast, Ignored, PipelineReport, QuotaPacing, SourceReport,
+    StageConversion, StageReport, StageTime,
 };
 use super::spec::PipelineSpec;
 use crate::error::{Error, Result};
@@ -121,7 +121,7 @@ pub struct PipelineState {
     entered: Vec<u64>,
     /// Ended stays in each history stage, in seconds.
     stays: Vec<Vec<i64>>,
-    ignored: BTreeMap<String, u64>,
+    ignored: BTreeMap<Ignored, u64>,
     rates_used: BTreeMap<Currency, Decimal>,
 }
 
@@ -149,7 +149,7 @@ struct PipelineStateRepr {
     transitions: Vec<(usize, usize, u64)>,
     entered: Vec<u64>,
     stays: Vec<Vec<i64>>,
-    ignored: BTreeMap<String, u64>,
+    ignored: BTreeMap<Ignored, u64>,
     rates_used: BTreeMap<Currency, crate::serde_util::StrictDecimal>,
 }
 
@@ -392,8 +392,8 @@ impl PipelineState {
         }
     }
 
-    fn ignore(&mut self, reason: &str) {
-        *self.ignored.entry(reason.to_string()).or_insert(0) += 1;
+    fn ignore(&mut self, reason: Ignored) {
+        *self.ignored.entry(reason).or_insert(0) += 1;
     }
 
     /// The id of a history stage, interning it on first sight.
@@ -436,11 +436,11 @@ impl PipelineState {
         let amount = match self.spec.fx.convert(deal.amount()) {
             Ok(m) => m.amount(),
             Err(Error::CurrencyMismatch { .. }) => {
-                self.ignore("no_exchange_rate");
+                self.ignore(Ignored::NoExchangeRate);
                 return Ok(());
             }
             Err(_) => {
-                self.ignore("amount_overflows_in_report_currency");
+                self.ignore(Ignored::AmountOverflowsInReportCurrency);
                 return Ok(());
             }
         };
@@ -460,7 +460,7 @@ impl PipelineState {
         match deal.status() {
             DealStatus::Open => {
                 if deal.created().date_naive() > self.spec.as_of {
-                    self.ignore("open_created_after_as_of");
+                    self.ignore(Ignored::OpenCreatedAfterAsOf);
                     return Ok(());
                 }
                 self.open += 1;
@@ -488,11 +488,11 @@ impl PipelineState {
             DealStatus::Won | DealStatus::Lost => {
                 // Validated: closed deals have a close time.
                 let Some(closed) = deal.closed() else {
-                    self.ignore("closed_without_close_time");
+                    self.ignore(Ignored::ClosedWithoutCloseTime);
                     return Ok(());
                 };
                 if !period.contains(closed.date_naive()) {
-                    self.ignore("closed_outside_period");
+                    self.ignore(Ignored::ClosedOutsidePeriod);
                     return Ok(());
                 }
                 if deal.status() == DealStatus::Won {
@@ -624,7 +624,7 @@ impl PipelineState {
             self.stays[ids[i]].extend_from_slice(v);
         }
         for (k, v) in &o.ignored {
-            count(self.ignored.entry(k.clone()).or_insert(0), *v)?;
+            count(self.ignored.entry(*k).or_insert(0), *v)?;
         }
         for (k, v) in &o.rates_used {
             self.rates_used.insert(*k, *v);
