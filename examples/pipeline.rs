@@ -22,7 +22,7 @@ use std::time::Instant;
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::journey::Team;
-use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
+use revops::pipeline::{report, Deal, DealRule, DealStatus, ForecastCategory, PipelineSpec};
 use revops::quantity::FxRates;
 use revops::{Currency, Decimal, Money, Period, Ratio};
 use serde_json::{json, Value};
@@ -58,25 +58,6 @@ const USAGE: &str = "pipeline FILE.csv --as-of YYYY-MM-DD --period-start YYYY-MM
 
 fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
-}
-
-/// A fixed reason for a deal the library refuses (its own message names
-/// the deal and its values).
-fn deal_reason(e: &revops::Error) -> &'static str {
-    let text = e.to_string();
-    if text.contains("is negative") {
-        "amount is negative"
-    } else if text.contains("an open deal has no close time") {
-        "an open deal has a close date"
-    } else if text.contains("needs a close time") {
-        "a won or lost deal has no close date"
-    } else if text.contains("before it was created") {
-        "closed before it was created"
-    } else if text.contains("stage is blank") {
-        "stage is blank"
-    } else {
-        "invalid deal"
-    }
 }
 
 fn main() {
@@ -175,10 +156,15 @@ fn main() {
                 .map_err(|_| "source is not marketing or sales")?;
             let at =
                 |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+            // The library's own rules, typed: the rule broken is the reason.
+            let (created, closed) = (at(created), closed.map(at));
+            if let Some(rule) = DealRule::first_broken(created, closed, status, amount, f[6]) {
+                return Err(rule.to_string());
+            }
             let deal = Deal::new(
                 f[0],
-                at(created),
-                closed.map(at),
+                created,
+                closed,
                 status,
                 amount,
                 f[6],
@@ -186,7 +172,7 @@ fn main() {
                 forecast,
                 source,
             )
-            .map_err(|e| deal_reason(&e))?;
+            .map_err(|_| "invalid deal")?;
             deals.push((line, deal));
             Ok(())
         },

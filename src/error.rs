@@ -194,13 +194,60 @@ pub enum Error {
         reason: Cow<'static, str>,
     },
 
-    /// A reader the caller gave failed (the `csv` feature's readers).
-    #[error("reading the input failed: {message}")]
+    /// A reader the caller gave failed (the `csv` feature's readers); the
+    /// reader's own error is kept as the source.
+    #[error("reading the input failed: {source}")]
     Io {
-        /// The I/O error's message.
-        message: String,
+        /// The reader's error.
+        #[source]
+        source: IoError,
     },
 }
+
+/// An I/O error kept inside [`Error::Io`]: the `std::io::Error` itself
+/// (its [`kind`](IoError::kind), its own source), shared so that
+/// [`Error`] stays `Clone`; two are equal when their kinds and messages
+/// are.
+#[derive(Clone, Debug)]
+pub struct IoError(std::sync::Arc<std::io::Error>);
+
+impl IoError {
+    /// The error's kind.
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+
+    /// The `std::io::Error` itself.
+    pub fn get(&self) -> &std::io::Error {
+        &self.0
+    }
+}
+
+impl From<std::io::Error> for IoError {
+    fn from(e: std::io::Error) -> IoError {
+        IoError(std::sync::Arc::new(e))
+    }
+}
+
+impl std::fmt::Display for IoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &IoError) -> bool {
+        self.kind() == other.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
 
 impl Error {
     /// Shorthand for [`Error::Overflow`].

@@ -184,7 +184,7 @@ pub use aggregate::Aggregate;
 /// The `chrono` types that appear in revops' signatures, so that a
 /// dependent crate needs no `chrono` of its own to call them.
 pub use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
-pub use error::{Error, Result};
+pub use error::{Error, IoError, Result};
 pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};
 pub use rust_decimal::{Decimal, RoundingStrategy};
 

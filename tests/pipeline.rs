@@ -931,7 +931,10 @@ fn handoff_contact_before_handoff_and_the_sla_boundary() {
     st.add(&edge).unwrap();
     st.add(&early).unwrap();
     let r = st.finish(None).unwrap();
-    assert_eq!(r.ignored.get(&HandoffIgnored::ContactBeforeHandoff), Some(&2));
+    assert_eq!(
+        r.ignored.get(&HandoffIgnored::ContactBeforeHandoff),
+        Some(&2)
+    );
     assert_eq!(r.speed_to_lead_median_seconds, Some(dec!(86400)));
     assert_eq!(
         r.sla_compliance_rate,

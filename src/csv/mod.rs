@@ -527,9 +527,7 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::Io {
-        message: e.to_string(),
-    }
+    Error::Io { source: e.into() }
 }
 
 /// Whether `b` has a quote, or a CR that is not followed by LF: one pass

@@ -108,6 +108,74 @@ pub struct StageEntry {
     pub entered_at: DateTime<Utc>,
 }
 
+/// A rule of [`Deal::new`]'s that a deal's fields can break, typed so
+/// that a caller (a CSV tool, a service) can tell its users which one
+/// without reading the error's text. `Display` gives it in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum DealRule {
+    /// The amount is negative.
+    NegativeAmount,
+    /// An open deal has a close time.
+    OpenWithCloseTime,
+    /// A won or lost deal has no close time.
+    ClosedWithoutCloseTime,
+    /// The close time is before the creation.
+    ClosedBeforeCreated,
+    /// The stage name is blank.
+    BlankStage,
+}
+
+impl DealRule {
+    /// The first rule these fields break, in the order above; `None`
+    /// when [`Deal::new`] accepts them.
+    ///
+    /// ```
+    /// use revops::pipeline::{DealRule, DealStatus};
+    /// use revops::{Money, TimeZone, Utc};
+    /// let t = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+    /// let usd = Money::parse("100", "USD")?;
+    /// let rule = DealRule::first_broken(t, None, DealStatus::Won, usd, "closed won");
+    /// assert_eq!(rule, Some(DealRule::ClosedWithoutCloseTime));
+    /// assert_eq!(rule.unwrap().to_string(), "a won or lost deal has no close date");
+    /// assert_eq!(DealRule::first_broken(t, None, DealStatus::Open, usd, "demo"), None);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn first_broken(
+        created: DateTime<Utc>,
+        closed: Option<DateTime<Utc>>,
+        status: DealStatus,
+        amount: Money,
+        stage: &str,
+    ) -> Option<DealRule> {
+        if amount.is_negative() {
+            return Some(DealRule::NegativeAmount);
+        }
+        match (status, closed) {
+            (DealStatus::Open, Some(_)) => return Some(DealRule::OpenWithCloseTime),
+            (DealStatus::Won | DealStatus::Lost, None) => {
+                return Some(DealRule::ClosedWithoutCloseTime)
+            }
+            (_, Some(c)) if c < created => return Some(DealRule::ClosedBeforeCreated),
+            _ => {}
+        }
+        stage.trim().is_empty().then_some(DealRule::BlankStage)
+    }
+}
+
+impl std::fmt::Display for DealRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DealRule::NegativeAmount => "amount is negative",
+            DealRule::OpenWithCloseTime => "an open deal has a close date",
+            DealRule::ClosedWithoutCloseTime => "a won or lost deal has no close date",
+            DealRule::ClosedBeforeCreated => "closed before it was created",
+            DealRule::BlankStage => "stage is blank",
+        })
+    }
+}
+
 /// A sales opportunity.
 ///
 /// Rules checked by [`Deal::new`] (and on deserialization): the amount is
@@ -214,22 +282,18 @@ impl Deal {
     ) -> Result<Deal> {
         let id = id.into();
         let stage = stage.into();
-        let bad = |why: String| Err(Error::invalid("deal", format!("{id}: {why}")));
-        if amount.is_negative() {
-            return bad(format!("the amount {amount} is negative"));
-        }
-        match (status, closed) {
-            (DealStatus::Open, Some(_)) => return bad("an open deal has no close time".into()),
-            (DealStatus::Won | DealStatus::Lost, None) => {
-                return bad("a won or lost deal needs a close time".into())
-            }
-            (_, Some(c)) if c < created => {
-                return bad(format!("closed at {c}, before it was created at {created}"))
-            }
-            _ => {}
-        }
-        if stage.trim().is_empty() {
-            return bad("the stage is blank".into());
+        if let Some(rule) = DealRule::first_broken(created, closed, status, amount, &stage) {
+            let why = match rule {
+                DealRule::NegativeAmount => format!("the amount {amount} is negative"),
+                DealRule::OpenWithCloseTime => "an open deal has no close time".into(),
+                DealRule::ClosedWithoutCloseTime => "a won or lost deal needs a close time".into(),
+                DealRule::ClosedBeforeCreated => format!(
+                    "closed at {}, before it was created at {created}",
+                    closed.unwrap_or(created)
+                ),
+                DealRule::BlankStage => "the stage is blank".into(),
+            };
+            return Err(Error::invalid("deal", format!("{id}: {why}")));
         }
         Ok(Deal {
             id,

@@ -35,7 +35,7 @@ mod report;
 mod spec;
 mod state;
 
-pub use deal::{Deal, DealBuilder, DealStatus, ForecastCategory, StageEntry};
+pub use deal::{Deal, DealBuilder, DealRule, DealStatus, ForecastCategory, StageEntry};
 pub use handoff::{HandoffReport, HandoffState};
 pub use report::{
     BySource, CycleDays, Forecast, HandoffIgnored, Ignored, PipelineReport, QuotaPacing,
