@@ -241,8 +241,8 @@ pub const REJECTED_LISTED: usize = 1000;
 pub struct Rejected {
     /// Its first line in the input (the header is line 1).
     pub line: u64,
-    /// Why, a fixed text.
-    pub reason: &'static str,
+    /// Why (`Display` gives the fixed text).
+    pub reason: RejectReason,
 }
 
 /// The rows a reader rejected: the first [`REJECTED_LISTED`] by line, and
@@ -254,12 +254,12 @@ pub struct Rejects {
     /// All rejected rows.
     pub total: u64,
     /// All rejected rows by reason.
-    pub by_reason: BTreeMap<&'static str, u64>,
+    pub by_reason: BTreeMap<RejectReason, u64>,
 }
 
 impl Rejects {
     /// Records a rejected row; rows come in the order of their lines.
-    fn push(&mut self, line: u64, reason: &'static str) {
+    fn push(&mut self, line: u64, reason: RejectReason) {
         self.total += 1;
         *self.by_reason.entry(reason).or_insert(0) += 1;
         if self.listed.len() < REJECTED_LISTED {
@@ -316,24 +316,48 @@ pub struct EventsRead {
     pub rejects: Rejects,
 }
 
-/// The reasons of [`read_events`], fixed texts.
-pub mod reasons {
-    /// A row over [`MAX_ROW_BYTES`](super::MAX_ROW_BYTES).
-    pub const TOO_LONG: &str = "the row is too long";
+/// Why [`read_events`] rejected a row; `Display` gives the fixed text
+/// the tools print (`rejected[].reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RejectReason {
+    /// A row over [`MAX_ROW_BYTES`].
+    TooLong,
     /// Not as many fields as the header.
-    pub const FIELDS: &str = "wrong number of fields";
+    Fields,
     /// A wanted field is not UTF-8.
-    pub const UTF8: &str = "a field is not valid UTF-8";
+    Utf8,
     /// `user_id` is not a `u64`.
-    pub const USER: &str = "user_id is not an unsigned integer";
+    User,
     /// `ts` is not an `i64`.
-    pub const TS: &str = "ts is not an integer number of seconds";
+    Ts,
     /// `step` is not a `u64`.
-    pub const STEP: &str = "step is not a step index";
+    Step,
     /// Without a number of steps, a step of 32 or more.
-    pub const STEP_TOO_LARGE: &str = "step is 32 or more (a funnel has at most 32 steps)";
+    StepTooLarge,
     /// `channel` is not a valid [`Channel`](crate::journey::Channel) name.
-    pub const CHANNEL: &str = "channel is not a valid channel name";
+    Channel,
+}
+
+impl RejectReason {
+    /// The fixed text, as the tools print it.
+    pub fn text(self) -> &'static str {
+        match self {
+            RejectReason::TooLong => "the row is too long",
+            RejectReason::Fields => "wrong number of fields",
+            RejectReason::Utf8 => "a field is not valid UTF-8",
+            RejectReason::User => "user_id is not an unsigned integer",
+            RejectReason::Ts => "ts is not an integer number of seconds",
+            RejectReason::Step => "step is not a step index",
+            RejectReason::StepTooLarge => "step is 32 or more (a funnel has at most 32 steps)",
+            RejectReason::Channel => "channel is not a valid channel name",
+        }
+    }
+}
+
+impl std::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
 }
 
 /// The columns of the events layout.
@@ -356,13 +380,14 @@ const CHUNK: usize = 8 << 20;
 /// input has no header or the header lacks a column.
 ///
 /// ```
-/// use revops::csv::{read_events, ReadOptions};
+/// use revops::csv::{read_events, ReadOptions, RejectReason};
 /// let data = "user_id,ts,step,channel\n1,100,0,ads\n1,160,1,ads\nx,5,0,ads\n\n2,90,0,email\n";
 /// let read = read_events(data.as_bytes(), &ReadOptions::default())?;
 /// assert_eq!(read.events.len(), 3);
 /// assert_eq!(read.rows, 4);
 /// assert_eq!(read.rejects.listed[0].line, 4);
-/// assert_eq!(read.rejects.listed[0].reason, "user_id is not an unsigned integer");
+/// assert_eq!(read.rejects.listed[0].reason, RejectReason::User);
+/// assert_eq!(read.rejects.listed[0].reason.to_string(), "user_id is not an unsigned integer");
 /// assert_eq!(read.channels.len(), 2);
 /// # Ok::<(), revops::Error>(())
 /// ```
@@ -574,7 +599,7 @@ struct Part {
     events: Vec<FunnelEvent>,
     from: usize,
     values: Vec<(Vec<u8>, bool)>,
-    rejects: Vec<(u64, &'static str)>,
+    rejects: Vec<(u64, RejectReason)>,
     rows: u64,
     lines: u64,
     first_line: u64,
@@ -588,14 +613,14 @@ impl Part {
     fn take<'a>(
         &mut self,
         line: u64,
-        event: std::result::Result<(u64, i64, u8, &'a [u8]), &'static str>,
+        event: std::result::Result<(u64, i64, u8, &'a [u8]), RejectReason>,
         id_of: impl FnOnce(&mut Vec<(Vec<u8>, bool)>, &'a [u8]) -> u32,
     ) {
         match event {
             Ok((user, ts, step, channel)) => {
                 let idx = id_of(&mut self.values, channel);
                 if !self.values.get(idx as usize).is_some_and(|v| v.1) {
-                    self.rejects.push((line, reasons::CHANNEL));
+                    self.rejects.push((line, RejectReason::Channel));
                     return;
                 }
                 self.max_step = self.max_step.max(Some(step));
@@ -732,11 +757,11 @@ fn parse_part(
         }
         p.rows += 1;
         if line_len > MAX_ROW_BYTES && line_len - (fields - 1) > MAX_ROW_BYTES {
-            p.rejects.push((here, reasons::TOO_LONG));
+            p.rejects.push((here, RejectReason::TooLong));
             continue;
         }
         if fields != layout.width {
-            p.rejects.push((here, reasons::FIELDS));
+            p.rejects.push((here, RejectReason::Fields));
             continue;
         }
         let mut row = row;
@@ -862,22 +887,22 @@ fn event_of(
     f: [&[u8]; 4],
     steps: Option<usize>,
     all_ascii: bool,
-) -> std::result::Result<(u64, i64, u8, &[u8]), &'static str> {
+) -> std::result::Result<(u64, i64, u8, &[u8]), RejectReason> {
     if !all_ascii && f.iter().any(|x| !x.is_ascii()) {
         // The general rule: UTF-8, Unicode trimming, the standard parsers.
         let mut s = [""; 4];
         for (out, x) in s.iter_mut().zip(f) {
-            *out = std::str::from_utf8(x).map_err(|_| reasons::UTF8)?.trim();
+            *out = std::str::from_utf8(x).map_err(|_| RejectReason::Utf8)?.trim();
         }
-        let user: u64 = s[0].parse().map_err(|_| reasons::USER)?;
-        let ts: i64 = s[1].parse().map_err(|_| reasons::TS)?;
-        let step: u64 = s[2].parse().map_err(|_| reasons::STEP)?;
+        let user: u64 = s[0].parse().map_err(|_| RejectReason::User)?;
+        let ts: i64 = s[1].parse().map_err(|_| RejectReason::Ts)?;
+        let step: u64 = s[2].parse().map_err(|_| RejectReason::Step)?;
         let step = step_code(step, steps)?;
         return Ok((user, ts, step, s[3].as_bytes()));
     }
-    let user = parse_u64(trim(f[0])).ok_or(reasons::USER)?;
-    let ts = parse_i64(trim(f[1])).ok_or(reasons::TS)?;
-    let step = parse_u64(trim(f[2])).ok_or(reasons::STEP)?;
+    let user = parse_u64(trim(f[0])).ok_or(RejectReason::User)?;
+    let ts = parse_i64(trim(f[1])).ok_or(RejectReason::Ts)?;
+    let step = parse_u64(trim(f[2])).ok_or(RejectReason::Step)?;
     let step = step_code(step, steps)?;
     Ok((user, ts, step, trim(f[3])))
 }
@@ -885,11 +910,11 @@ fn event_of(
 /// A step index as an event code: with a number of steps, a step at or
 /// above it matches no step (255); without, a step of 32 or more is
 /// refused.
-fn step_code(step: u64, steps: Option<usize>) -> std::result::Result<u8, &'static str> {
+fn step_code(step: u64, steps: Option<usize>) -> std::result::Result<u8, RejectReason> {
     match steps {
         Some(n) => Ok(if step < n as u64 { step as u8 } else { u8::MAX }),
         None if step < MAX_STEPS as u64 => Ok(step as u8),
-        None => Err(reasons::STEP_TOO_LARGE),
+        None => Err(RejectReason::StepTooLarge),
     }
 }
 
@@ -1137,11 +1162,11 @@ fn slow<R: Read>(
     while let Some(info) = rr.next_record().map_err(io)? {
         part.rows += 1;
         if info.too_long {
-            part.rejects.push((info.line, reasons::TOO_LONG));
+            part.rejects.push((info.line, RejectReason::TooLong));
             continue;
         }
         if rr.len() != layout.width {
-            part.rejects.push((info.line, reasons::FIELDS));
+            part.rejects.push((info.line, RejectReason::Fields));
             continue;
         }
         let f = layout.cols.map(|c| rr.field(c).unwrap_or(b""));
