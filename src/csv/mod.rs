@@ -892,7 +892,9 @@ fn event_of(
         // The general rule: UTF-8, Unicode trimming, the standard parsers.
         let mut s = [""; 4];
         for (out, x) in s.iter_mut().zip(f) {
-            *out = std::str::from_utf8(x).map_err(|_| RejectReason::Utf8)?.trim();
+            *out = std::str::from_utf8(x)
+                .map_err(|_| RejectReason::Utf8)?
+                .trim();
         }
         let user: u64 = s[0].parse().map_err(|_| RejectReason::User)?;
         let ts: i64 = s[1].parse().map_err(|_| RejectReason::Ts)?;

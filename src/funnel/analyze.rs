@@ -25,33 +25,6 @@ impl FunnelState {
     }
 }
 
-impl crate::aggregate::Aggregate for FunnelState {
-    /// A batch of events (each of its users whole: a user's events split
-    /// across batches count as two users) with the registry naming their
-    /// channels.
-    type Input<'a>
-        = (&'a [FunnelEvent], &'a Channels)
-    where
-        Self: 'a;
-    type Context<'a>
-        = &'a Channels
-    where
-        Self: 'a;
-    type Output = FunnelReport;
-
-    fn add(&mut self, (events, channels): (&[FunnelEvent], &Channels)) -> Result<()> {
-        self.add_events(events, channels)
-    }
-
-    fn merge(&mut self, other: &FunnelState) -> Result<()> {
-        FunnelState::merge(self, other)
-    }
-
-    fn finish(self, channels: &Channels) -> Result<FunnelReport> {
-        Ok(FunnelState::finish(self, channels))
-    }
-}
-
 /// Analyses `events` (any order) with `spec`; channel names come from
 /// `channels`. See the [module docs](super) for the rules.
 ///

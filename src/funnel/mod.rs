@@ -188,6 +188,7 @@
 //! # Ok::<(), revops::Error>(())
 //! ```
 
+mod aggregate;
 mod analyze;
 mod group;
 mod input;
