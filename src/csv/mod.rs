@@ -334,7 +334,7 @@ pub enum RejectReason {
     Step,
     /// Without a number of steps, a step of 32 or more.
     StepTooLarge,
-    /// `channel` is not a valid [`Channel`](crate::journey::Channel) name.
+    /// `channel` is not a valid [`Channel`] name.
     Channel,
 }
 
