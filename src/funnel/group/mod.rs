@@ -7,6 +7,13 @@ use super::spec::FunnelEvent;
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 
+mod blocks;
+mod sorting;
+
+use blocks::{into_blocks, Cursor};
+pub(super) use sorting::group_by_sorting;
+use sorting::{sort4, sort8, step_order};
+
 /// The rank of each channel's name in sorted order, by channel id.
 pub(super) fn channel_ranks(channels: &Channels) -> Vec<u32> {
     let mut ids: Vec<(&str, u32)> = channels.iter().map(|(id, c)| (c.as_str(), id.0)).collect();
@@ -610,99 +617,6 @@ impl Partitioned {
     }
 }
 
-/// A position in a partition's ranges, for counting its records a few
-/// at a time.
-struct Cursor<'a> {
-    ranges: &'a [[usize; 2]],
-    /// The range, and the position in the data.
-    range: usize,
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    /// The start of `ranges`.
-    fn new(ranges: &'a [[usize; 2]]) -> Cursor<'a> {
-        Cursor {
-            ranges,
-            range: 0,
-            at: ranges.first().map_or(0, |r| r[0]),
-        }
-    }
-
-    /// Counts the next `budget` items (or all that are left) into
-    /// `counts[bucket + 1]`.
-    #[inline]
-    fn count<T>(
-        &mut self,
-        counts: &mut [usize],
-        data: &[T],
-        mut budget: usize,
-        bucket: impl Fn(&T) -> usize,
-    ) {
-        let ranges = self.ranges;
-        while budget > 0 {
-            let Some(&[_, end]) = ranges.get(self.range) else {
-                return;
-            };
-            let take = (end - self.at).min(budget);
-            for x in &data[self.at..self.at + take] {
-                counts[bucket(x) + 1] += 1;
-            }
-            self.at += take;
-            budget -= take;
-            if self.at == end {
-                self.range += 1;
-                if let Some(r) = ranges.get(self.range) {
-                    self.at = r[0];
-                }
-            }
-        }
-    }
-}
-
-/// The in-place pass 1 over one thread's events (see
-/// [`Partitioned::fill_in_place`]); returns the flags of [`Keys::key`].
-fn into_blocks(half: &mut [FunnelEvent], b: &mut Blocks, keys: &Keys, parts_bits: u32) -> u64 {
-    let parts = 1usize << parts_bits;
-    let Blocks {
-        buf,
-        fill,
-        part_of_block,
-        rest,
-    } = b;
-    if buf.len() < parts * BLOCK {
-        buf.resize(parts * BLOCK, FunnelEvent::new(0, 0, 0, ChannelId(0)));
-    }
-    fill.clear();
-    fill.resize(parts, 0);
-    part_of_block.clear();
-    let (mut bad, mut w) = (0u64, 0usize);
-    for r in 0..half.len() {
-        let e = half[r];
-        bad |= keys.flag(&e);
-        let p = Partitioned::part_of(mix(e.user), parts_bits);
-        let f = fill[p];
-        buf[p * BLOCK + f] = e;
-        if f + 1 == BLOCK {
-            // `w + BLOCK <= r + 1`: the block goes over events read.
-            half[w..w + BLOCK].copy_from_slice(&buf[p * BLOCK..(p + 1) * BLOCK]);
-            part_of_block.push(p as u16);
-            w += BLOCK;
-            fill[p] = 0;
-        } else {
-            fill[p] = f + 1;
-        }
-    }
-    rest.clear();
-    for (p, &f) in fill.iter().enumerate() {
-        rest.push(w);
-        half[w..w + f].copy_from_slice(&buf[p * BLOCK..p * BLOCK + f]);
-        w += f;
-    }
-    rest.push(w);
-    bad
-}
-
 /// The bucket bits of a partition of `len` records: about one bucket per
 /// two events, so that most users (five events on average) still have a
 /// bucket to themselves.
@@ -744,102 +658,6 @@ fn check_channels(events: &[FunnelEvent], ranks: &[u32]) -> Result<()> {
     }
 }
 
-/// A compare-exchange of two variables: the smaller goes to the first.
-macro_rules! cx {
-    ($x:ident, $y:ident) => {{
-        let (lo, hi) = ($x.min($y), $x.max($y));
-        $x = lo;
-        $y = hi;
-    }};
-}
-
-/// Sorts four keys with a sorting network of 5 compare-exchanges.
-#[inline]
-pub(super) fn sort4<T: Ord + Copy>(k: &mut [T; 4]) {
-    let [mut a0, mut a1, mut a2, mut a3] = *k;
-    cx!(a0, a2);
-    cx!(a1, a3);
-    cx!(a0, a1);
-    cx!(a2, a3);
-    cx!(a1, a2);
-    *k = [a0, a1, a2, a3];
-}
-
-/// Sorts eight keys with a sorting network of 19 compare-exchanges (Knuth's
-/// optimal-size network for 8 inputs), written out so that the keys stay in
-/// registers, without branches (so random input costs no mispredictions).
-/// Checked on every 0/1 input by the tests.
-#[inline]
-pub(super) fn sort8<T: Ord + Copy>(k: &mut [T; 8]) {
-    let [mut a0, mut a1, mut a2, mut a3, mut a4, mut a5, mut a6, mut a7] = *k;
-    cx!(a0, a2);
-    cx!(a1, a3);
-    cx!(a4, a6);
-    cx!(a5, a7);
-    cx!(a0, a4);
-    cx!(a1, a5);
-    cx!(a2, a6);
-    cx!(a3, a7);
-    cx!(a0, a1);
-    cx!(a2, a3);
-    cx!(a4, a5);
-    cx!(a6, a7);
-    cx!(a2, a4);
-    cx!(a3, a5);
-    cx!(a1, a4);
-    cx!(a3, a6);
-    cx!(a1, a2);
-    cx!(a3, a4);
-    cx!(a5, a6);
-    *k = [a0, a1, a2, a3, a4, a5, a6, a7];
-}
-
-/// The order of events within one second: events matching no step first
-/// (ClickHouse gives them condition 0), then steps in order; the raw code is
-/// kept in the low 8 bits.
-fn step_order(step: u8, steps: usize) -> u64 {
-    if usize::from(step) < steps {
-        256 | u64::from(step)
-    } else {
-        u64::from(step)
-    }
-}
-
-/// The general grouping: sort everything by `(user, ts, step order, rank)`.
-pub(super) fn group_by_sorting(
-    events: &[FunnelEvent],
-    ranks: &[u32],
-    steps: usize,
-    mut f: impl FnMut(&[Ev]),
-) {
-    let mut all: Vec<(u64, Ev)> = events
-        .iter()
-        .map(|e| {
-            (
-                e.user,
-                Ev {
-                    ts: e.ts,
-                    step: e.step,
-                    rank: ranks[e.channel.index()],
-                    channel: e.channel.0,
-                },
-            )
-        })
-        .collect();
-    all.sort_unstable_by_key(|(u, e)| (*u, e.ts, step_order(e.step, steps), e.rank));
-    let mut evs = Vec::new();
-    let mut i = 0;
-    while i < all.len() {
-        let user = all[i].0;
-        evs.clear();
-        while i < all.len() && all[i].0 == user {
-            evs.push(all[i].1);
-            i += 1;
-        }
-        f(&evs);
-    }
-}
-
 /// Which of `n` partitions a user belongs to: a fixed hash of the id, so
 /// every event of a user lands in the same partition.
 ///
@@ -862,24 +680,4 @@ pub fn partition_of(user: u64, n: usize) -> usize {
 #[inline]
 fn mix(x: u64) -> u64 {
     (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-#[cfg(test)]
-mod network_tests {
-    /// The 0-1 principle: a network sorts every input if it sorts every
-    /// sequence of zeros and ones.
-    #[test]
-    fn networks_sort_every_binary_input() {
-        for bits in 0u32..(1 << 8) {
-            let mut k = [0u64; 8];
-            for (i, x) in k.iter_mut().enumerate() {
-                *x = u64::from((bits >> i) & 1);
-            }
-            let mut four = [k[0], k[1], k[2], k[3]];
-            super::sort8(&mut k);
-            assert!(k.windows(2).all(|w| w[0] <= w[1]), "8: bits={bits:b}");
-            super::sort4(&mut four);
-            assert!(four.windows(2).all(|w| w[0] <= w[1]), "4: bits={bits:b}");
-        }
-    }
 }
