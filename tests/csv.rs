@@ -292,3 +292,104 @@ fn the_row_limit_is_the_same_on_every_path() {
         }
     }
 }
+
+/// The general reader on its own (mutation run of `csv`, 2026-12-05):
+/// line numbers under lone CRs, a read interrupted and resumed, an error
+/// passed on, fields longer than its first buffer and more fields than its
+/// first table, and `is_empty` after a row too long to keep.
+#[test]
+fn row_reader_lines_interruptions_and_growth() {
+    // Lone CRs end lines as LF and CRLF do.
+    let data = b"a,b\r1,2\r\r3,4\r\n5,6\n";
+    let mut rr = RowReader::new(&data[..], b',');
+    let mut lines = Vec::new();
+    while let Some(info) = rr.next_record().unwrap() {
+        assert!(!rr.is_empty());
+        lines.push((info.line, rr.field(0).unwrap().to_vec()));
+    }
+    assert_eq!(
+        lines,
+        vec![(1, b"a".to_vec()), (2, b"1".to_vec()), (4, b"3".to_vec()), (5, b"5".to_vec())]
+    );
+
+    // A reader interrupted once is read on; another error is passed on.
+    struct Flaky<'a> {
+        data: &'a [u8],
+        interrupted: bool,
+        fail: bool,
+    }
+    impl std::io::Read for Flaky<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            if self.fail {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = self.data.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+    let mut rr = RowReader::new(
+        Flaky {
+            data: b"x,y\n1,2\n",
+            interrupted: false,
+            fail: false,
+        },
+        b',',
+    );
+    assert!(rr.next_record().unwrap().is_some());
+    assert_eq!(rr.next_record().unwrap().map(|i| i.line), Some(2));
+    let mut bad = RowReader::new(
+        Flaky {
+            data: b"",
+            interrupted: false,
+            fail: true,
+        },
+        b',',
+    );
+    assert_eq!(bad.next_record().unwrap_err().to_string(), "disk gone");
+
+    // A 5,000-byte field and 3,000 fields: kept whole, past the reader's
+    // first buffer and field table.
+    let long = "z".repeat(5_000);
+    let many = vec!["f"; 3_000].join(",");
+    let text = format!("h\n{long}\n{many}\n");
+    let mut rr = RowReader::new(text.as_bytes(), b',');
+    rr.next_record().unwrap();
+    rr.next_record().unwrap();
+    assert_eq!(rr.field(0).unwrap(), long.as_bytes());
+    rr.next_record().unwrap();
+    assert_eq!(rr.len(), 3_000);
+    assert_eq!(rr.field(2_999).unwrap(), b"f");
+
+    // A row too long to keep: no fields, so empty.
+    let text = format!("h\n{}\nok\n", "q".repeat(revops::csv::MAX_ROW_BYTES + 10));
+    let mut rr = RowReader::new(text.as_bytes(), b',');
+    rr.next_record().unwrap();
+    let info = rr.next_record().unwrap().unwrap();
+    assert!(info.too_long && rr.is_empty() && rr.len() == 0);
+    rr.next_record().unwrap();
+    assert_eq!(rr.field(0).unwrap(), b"ok");
+}
+
+/// Past `REJECTED_LISTED` rejected rows the list stops and the counts go
+/// on.
+#[test]
+fn rejects_are_listed_up_to_the_limit_and_counted_beyond() {
+    let n = revops::csv::REJECTED_LISTED + 5;
+    let mut text = String::from("user_id,ts,step,channel\n");
+    for _ in 0..n {
+        text.push_str("x,1,0,ads\n");
+    }
+    text.push_str("1,1,0,ads\n");
+    let r = read_events(text.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(r.rejects.listed.len(), revops::csv::REJECTED_LISTED);
+    assert_eq!(r.rejects.total, n as u64);
+    assert_eq!(r.rejects.by_reason.values().sum::<u64>(), n as u64);
+    assert_eq!(r.rows, n as u64 + 1);
+    assert_eq!(r.rejects.listed[0].line, 2);
+}

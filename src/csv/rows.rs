@@ -24,6 +24,7 @@ pub struct RowReader<R> {
 }
 
 /// One record: its first line, and whether it was too long to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RowInfo {
     /// The line the record starts on (1-based).
     pub line: u64,
