@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
-use revops::funnel::{analyze, analyze_parallel, FunnelAnalyzer, FunnelEvent, FunnelSpec};
+use revops::funnel::{analyze, FunnelAnalyzer, FunnelEvent, FunnelSpec, Options};
 use revops::journey::{ChannelId, Channels};
 use revops::TimeDelta;
 
@@ -120,28 +120,50 @@ fn bench_funnel(c: &mut Criterion) {
     // allocated afresh, and the system hands it out one page fault at a
     // time.
     group.bench_function("revops_analyze", |b| {
-        b.iter(|| analyze(black_box(&spec), black_box(&events), &channels).expect("analyze"))
+        b.iter(|| {
+            analyze(
+                black_box(&spec),
+                black_box(&events),
+                &channels,
+                Options::default(),
+            )
+            .expect("analyze")
+        })
     });
     // A service's steady state: one analyser kept across calls, so its
     // working memory is already mapped.
     let mut analyzer = FunnelAnalyzer::new();
     group.bench_function("revops_analyzer_reused", |b| {
         b.iter(|| {
-            analyzer
-                .analyze(black_box(&spec), black_box(&events), &channels)
-                .expect("analyze")
+            analyze(
+                black_box(&spec),
+                black_box(&events),
+                &channels,
+                Options::default().with_analyzer(&mut analyzer),
+            )
+            .expect("analyze")
         })
     });
     group.bench_function("revops_analyze_parallel_2_threads", |b| {
         b.iter(|| {
-            analyze_parallel(black_box(&spec), black_box(&events), &channels, 2).expect("analyze")
+            analyze(
+                black_box(&spec),
+                black_box(&events),
+                &channels,
+                Options::threads(2),
+            )
+            .expect("analyze")
         })
     });
     group.bench_function("revops_analyzer_reused_parallel_2_threads", |b| {
         b.iter(|| {
-            analyzer
-                .analyze_parallel(black_box(&spec), black_box(&events), &channels, 2)
-                .expect("analyze")
+            analyze(
+                black_box(&spec),
+                black_box(&events),
+                &channels,
+                Options::threads(2).with_analyzer(&mut analyzer),
+            )
+            .expect("analyze")
         })
     });
     group.bench_function("baseline_hashmap_sort_scan", |b| {
@@ -149,12 +171,16 @@ fn bench_funnel(c: &mut Criterion) {
     });
     group.finish();
     // The two agree on the counts (checked once, outside the timing).
-    let r = analyze(&spec, &events, &channels).expect("analyze");
+    let r = analyze(&spec, &events, &channels, Options::default()).expect("analyze");
     assert_eq!(
         r,
-        FunnelAnalyzer::new()
-            .analyze(&spec, &events, &channels)
-            .expect("analyze")
+        analyze(
+            &spec,
+            &events,
+            &channels,
+            Options::default().with_analyzer(&mut FunnelAnalyzer::new())
+        )
+        .expect("analyze")
     );
     let counts: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
     assert_eq!(counts, baseline(&events, 5, window));

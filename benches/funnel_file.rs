@@ -21,9 +21,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use revops::csv::{read_events, ReadOptions};
-use revops::funnel::{
-    analyze, analyze_in_place, analyze_parallel, FunnelEvent, FunnelReport, FunnelSpec,
-};
+use revops::funnel::{analyze, FunnelEvent, FunnelReport, FunnelSpec, Options};
 use revops::journey::{ChannelId, Channels};
 use revops::TimeDelta;
 
@@ -39,7 +37,7 @@ fn options(bytes: &[u8]) -> ReadOptions {
 
 fn bytes_to_report(spec: &FunnelSpec, bytes: &[u8]) -> FunnelReport {
     let mut read = read_events(bytes, &options(bytes)).expect("read");
-    analyze_in_place(spec, &mut read.events, &read.channels, 2).expect("analyze")
+    analyze(spec, &mut read.events, &read.channels, Options::threads(2)).expect("analyze")
 }
 
 /// Without the reader: a `String` per channel look-up miss, `str::parse`
@@ -107,8 +105,13 @@ fn bench_file(c: &mut Criterion) {
         b.iter_batched(
             || read.events.clone(),
             |mut events| {
-                let report = analyze_in_place(black_box(&spec), &mut events, &read.channels, 2)
-                    .expect("analyze");
+                let report = analyze(
+                    black_box(&spec),
+                    &mut events,
+                    &read.channels,
+                    Options::threads(2),
+                )
+                .expect("analyze");
                 // Freed outside the timing, as the borrowed paths' input is.
                 (report, events)
             },
@@ -117,16 +120,30 @@ fn bench_file(c: &mut Criterion) {
     });
     g.bench_function("analysis_2_threads", |b| {
         b.iter(|| {
-            analyze_parallel(black_box(&spec), &read.events, &read.channels, 2).expect("analyze")
+            analyze(
+                black_box(&spec),
+                &read.events,
+                &read.channels,
+                Options::threads(2),
+            )
+            .expect("analyze")
         })
     });
     g.bench_function("analysis_1_thread", |b| {
-        b.iter(|| analyze(black_box(&spec), &read.events, &read.channels).expect("analyze"))
+        b.iter(|| {
+            analyze(
+                black_box(&spec),
+                &read.events,
+                &read.channels,
+                Options::default(),
+            )
+            .expect("analyze")
+        })
     });
     g.bench_function("baseline_lines_split_parse", |b| {
         b.iter(|| {
             let (events, channels) = baseline_parse(black_box(&bytes));
-            analyze_parallel(&spec, &events, &channels, 2).expect("analyze")
+            analyze(&spec, &events, &channels, Options::threads(2)).expect("analyze")
         })
     });
     g.finish();
@@ -134,14 +151,14 @@ fn bench_file(c: &mut Criterion) {
     let whole = bytes_to_report(&spec, &bytes);
     assert_eq!(
         whole,
-        analyze(&spec, &read.events, &read.channels).expect("analyze")
+        analyze(&spec, &read.events, &read.channels, Options::default()).expect("analyze")
     );
     let (events, channels) = baseline_parse(&bytes);
     let key = |e: &FunnelEvent| (e.user, e.ts, e.step);
     assert!(events.iter().map(key).eq(read.events.iter().map(key)));
     assert_eq!(
         whole.steps,
-        analyze_parallel(&spec, &events, &channels, 2)
+        analyze(&spec, &events, &channels, Options::threads(2))
             .expect("analyze")
             .steps
     );

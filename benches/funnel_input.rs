@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
-use revops::funnel::{analyze, Event, FunnelEvent, FunnelInput, FunnelReport, FunnelSpec};
+use revops::funnel::{analyze, Event, FunnelEvent, FunnelInput, FunnelReport, FunnelSpec, Options};
 use revops::journey::Channels;
 use revops::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -117,7 +117,7 @@ fn through_push(log: &Log, spec: &FunnelSpec) -> FunnelReport {
     for r in &log.rows {
         input.push(r.id(), r.at, r.event, r.channel).expect("push");
     }
-    input.analyze().expect("analyze")
+    input.analyze(Options::default()).expect("analyze")
 }
 
 /// The caller's layer, every row through `extend`, then the analysis.
@@ -131,7 +131,7 @@ fn through_extend(log: &Log, spec: &FunnelSpec) -> FunnelReport {
             by: r.channel,
         }))
         .expect("extend");
-    input.analyze().expect("analyze")
+    input.analyze(Options::default()).expect("analyze")
 }
 
 /// What a caller writes without it: a `HashMap<String, u64>` of ids, a
@@ -155,7 +155,7 @@ fn by_hand(log: &Log, spec: &FunnelSpec) -> FunnelReport {
         let step = steps.get(r.event).copied().unwrap_or(u8::MAX);
         events.push(FunnelEvent::new(user, r.at.timestamp(), step, c));
     }
-    analyze(spec, &events, &reg).expect("analyze")
+    analyze(spec, &events, &reg, Options::default()).expect("analyze")
 }
 
 fn bench_input(c: &mut Criterion) {
@@ -183,7 +183,15 @@ fn bench_input(c: &mut Criterion) {
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("compact_analyze", |b| {
-        b.iter(|| analyze(black_box(&spec), black_box(&events), &reg).expect("analyze"))
+        b.iter(|| {
+            analyze(
+                black_box(&spec),
+                black_box(&events),
+                &reg,
+                Options::default(),
+            )
+            .expect("analyze")
+        })
     });
     group.bench_function("funnel_input_extend_and_analyze", |b| {
         b.iter(|| through_extend(black_box(&log), &spec))
@@ -214,7 +222,7 @@ fn bench_input(c: &mut Criterion) {
     });
     group.finish();
     // All three give the same report (checked once, outside the timing).
-    let r = analyze(&spec, &events, &reg).expect("analyze");
+    let r = analyze(&spec, &events, &reg, Options::default()).expect("analyze");
     assert_eq!(through_extend(&log, &spec), r);
     assert_eq!(through_push(&log, &spec), r);
     assert_eq!(by_hand(&log, &spec), r);

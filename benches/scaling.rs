@@ -28,7 +28,7 @@ use std::time::Duration;
 use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use revops::attribution::{markov::markov, shapley::conversion_rate, PathRow};
-use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes};
+use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, Options};
 use revops::journey::{
     Channel, ChannelId, Channels, Journey, Ownership, Team, Touchpoint, TouchpointKind,
 };
@@ -60,7 +60,9 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(
             BenchmarkId::new("strict_once_one_user", n),
             &events,
-            |b, ev| b.iter(|| analyze(&spec, black_box(ev), &channels).unwrap()),
+            |b, ev| {
+                b.iter(|| analyze(&spec, black_box(ev), &channels, Options::default()).unwrap())
+            },
         );
     }
 

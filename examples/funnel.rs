@@ -18,7 +18,7 @@ use std::time::Instant;
 use chrono::TimeDelta;
 use common::{ms_since, print_json, usage_error, Args, Errors, Rejects};
 use revops::csv::{read_events, ReadOptions};
-use revops::funnel::{analyze_in_place, FunnelSpec, Modes, MAX_STEPS};
+use revops::funnel::{analyze, FunnelSpec, Modes, Options, MAX_STEPS};
 use serde_json::{json, Value};
 
 const TOOL: &str = "funnel";
@@ -92,7 +92,7 @@ fn main() {
     // same as `analyze`'s on one. The events are not needed afterwards, so
     // the analysis moves them in place instead of copying them into
     // memory of its own.
-    let report = analyze_in_place(&spec, &mut events, &channels, 2);
+    let report = analyze(&spec, &mut events, &channels, Options::threads(2));
     let analyse_ms = ms_since(started);
     // The library's own report, in the tools' envelope.
     let (mut out, events_n, users) = match &report {

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use revops::attribution::{attribute, Input, Model};
-use revops::funnel::{Event, FunnelInput, FunnelSpec};
+use revops::funnel::{Event, FunnelInput, FunnelSpec, Options};
 use revops::journey::{Channel, Conversion, Journey, Team, Touchpoint, TouchpointKind};
 use revops::metrics::{Arg, Metric};
 use revops::pipeline::{report, Deal, DealStatus, PipelineSpec};
@@ -163,7 +163,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         event: r.name,
         by: r.utm_source,
     }))?;
-    let funnel = input.analyze()?;
+    let funnel = input.analyze(Options::default())?;
 
     // 2. Attribution of EUR revenue to channels, by name, every model the
     //    marketing team asked for, chosen by their names.

@@ -27,7 +27,7 @@ fn main() -> Result<(), revops::Error> {
 /// Funnels, attribution and the pipeline, on a handful of records.
 fn analytics() -> Result<(), revops::Error> {
     use revops::attribution::{markov::markov, rules, PathRow};
-    use revops::funnel::{analyze, FunnelEvent, FunnelSpec};
+    use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
     use revops::journey::Channels;
     println!("== 5. Analytics over records");
     let mut ch = Channels::new();
@@ -41,7 +41,7 @@ fn analytics() -> Result<(), revops::Error> {
         FunnelEvent::new(2, 0, 0, email),
         FunnelEvent::new(2, 90_000, 1, email),
     ];
-    let f = analyze(&spec, &events, &ch)?;
+    let f = analyze(&spec, &events, &ch, Options::default())?;
     let users: Vec<u64> = f.steps.iter().map(|s| s.users).collect();
     println!(
         "  funnel users per step {users:?}; visit->signup {}",

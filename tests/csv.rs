@@ -309,7 +309,12 @@ fn row_reader_lines_interruptions_and_growth() {
     }
     assert_eq!(
         lines,
-        vec![(1, b"a".to_vec()), (2, b"1".to_vec()), (4, b"3".to_vec()), (5, b"5".to_vec())]
+        vec![
+            (1, b"a".to_vec()),
+            (2, b"1".to_vec()),
+            (4, b"3".to_vec()),
+            (5, b"5".to_vec())
+        ]
     );
 
     // A reader interrupted once is read on; another error is passed on.
@@ -371,7 +376,8 @@ fn row_reader_lines_interruptions_and_growth() {
     let mut rr = RowReader::new(text.as_bytes(), b',');
     rr.next_record().unwrap();
     let info = rr.next_record().unwrap().unwrap();
-    assert!(info.too_long && rr.is_empty() && rr.len() == 0);
+    assert!(info.too_long && rr.is_empty());
+    assert_eq!(rr.len(), 0);
     rr.next_record().unwrap();
     assert_eq!(rr.field(0).unwrap(), b"ok");
 }

@@ -49,7 +49,7 @@ fn level(spec: &FunnelSpec, events: &[(i64, u8)]) -> usize {
         .iter()
         .map(|&(ts, step)| FunnelEvent::new(1, ts, step, ChannelId(0)))
         .collect();
-    let r = analyze(spec, &ev, &registry()).unwrap();
+    let r = analyze(spec, &ev, &registry(), Options::default()).unwrap();
     r.steps.iter().filter(|s| s.users == 1).count()
 }
 
@@ -211,7 +211,7 @@ fn exclusion_steps() {
         .iter()
         .map(|&(ts, step)| FunnelEvent::new(1, ts, step, ChannelId(0)))
         .collect();
-    let r = analyze(&s, &ev, &registry()).unwrap();
+    let r = analyze(&s, &ev, &registry(), Options::default()).unwrap();
     assert_eq!(
         r.steps.iter().map(|s| s.users).collect::<Vec<_>>(),
         [1, 0, 0]
@@ -247,7 +247,7 @@ fn time_to_convert_and_counted_chain() {
         ev(3, 20, A),
         ev(3, 25, B),
     ];
-    let r = analyze(&s, &events, &ch).unwrap();
+    let r = analyze(&s, &events, &ch, Options::default()).unwrap();
     assert_eq!(
         r.steps.iter().map(|s| s.users).collect::<Vec<_>>(),
         [3, 3, 1]
@@ -294,12 +294,18 @@ fn entry_channel_ties_go_to_the_name_that_sorts_first() {
             FunnelEvent::new(1, 5, A, ChannelId(0)),
         ],
     ] {
-        let r = analyze(&s, &events, &ch).unwrap();
+        let r = analyze(&s, &events, &ch, Options::default()).unwrap();
         assert_eq!(r.by_channel.keys().collect::<Vec<_>>(), ["alpha"]);
         assert_eq!(r.by_channel["alpha"][1].users, 1);
     }
     // Users who never did step 1 are counted as ignored, not in the funnel.
-    let r = analyze(&s, &[FunnelEvent::new(9, 1, B, ChannelId(0))], &ch).unwrap();
+    let r = analyze(
+        &s,
+        &[FunnelEvent::new(9, 1, B, ChannelId(0))],
+        &ch,
+        Options::default(),
+    )
+    .unwrap();
     assert_eq!(r.steps[0].users, 0);
     assert_eq!(r.ignored[&Ignored::UsersWithoutFirstStep], 1);
     assert_eq!(r.steps[0].conversion_from_first, None);
@@ -311,15 +317,21 @@ fn bad_input() {
     assert!(FunnelSpec::new(33, TimeDelta::seconds(1)).is_err());
     assert!(FunnelSpec::new(2, TimeDelta::seconds(-1)).is_err());
     let s = spec(2, 1, &[]);
-    assert!(analyze(&s, &[FunnelEvent::new(1, 0, 0, ChannelId(77))], &registry()).is_err());
+    assert!(analyze(
+        &s,
+        &[FunnelEvent::new(1, 0, 0, ChannelId(77))],
+        &registry(),
+        Options::default()
+    )
+    .is_err());
     // Also when the time span sends the input to the sorting path.
     let wide = [
         FunnelEvent::new(1, i64::MIN, 0, ChannelId(0)),
         FunnelEvent::new(2, i64::MAX, 0, ChannelId(77)),
     ];
-    assert!(analyze(&s, &wide, &registry()).is_err());
-    assert!(analyze(&s, &wide[..1], &registry()).is_ok());
-    let empty = analyze(&s, &[], &registry()).unwrap();
+    assert!(analyze(&s, &wide, &registry(), Options::default()).is_err());
+    assert!(analyze(&s, &wide[..1], &registry(), Options::default()).is_ok());
+    let empty = analyze(&s, &[], &registry(), Options::default()).unwrap();
     assert_eq!(empty.steps[0].users, 0);
     // Extreme timestamps do not overflow the window check.
     let s = FunnelSpec::new(2, TimeDelta::MAX).unwrap();
@@ -400,7 +412,7 @@ proptest! {
     /// consistent with its conversion rates. (Counts that never rise are
     /// suffix sums by construction; the reference-model test checks them.)
     fn channel_breakdown_partitions_every_step(events in events_strategy(), modes in modes_strategy(), w in 0i64..100) {
-        let r = analyze(&spec(4, w, &modes), &events, &registry()).unwrap();
+        let r = analyze(&spec(4, w, &modes), &events, &registry(), Options::default()).unwrap();
         for k in 0..4 {
             let per_channel: u64 = r.by_channel.values().map(|s| s[k].users).sum();
             prop_assert_eq!(per_channel, r.steps[k].users, "step {}", k);
@@ -416,14 +428,14 @@ proptest! {
     #[test]
     fn input_order_does_not_matter(mut events in events_strategy(), modes in modes_strategy(), seed in any::<u64>()) {
         let s = spec(4, 50, &modes);
-        let a = analyze(&s, &events, &registry()).unwrap();
+        let a = analyze(&s, &events, &registry(), Options::default()).unwrap();
         // A deterministic shuffle.
         let mut x = seed | 1;
         for i in (1..events.len()).rev() {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
             events.swap(i, (x % (i as u64 + 1)) as usize);
         }
-        let b = analyze(&s, &events, &registry()).unwrap();
+        let b = analyze(&s, &events, &registry(), Options::default()).unwrap();
         prop_assert_eq!(a, b);
     }
 
@@ -431,7 +443,7 @@ proptest! {
     fn merged_partitions_equal_the_whole(events in events_strategy(), modes in modes_strategy(), parts in 1usize..6) {
         let s = spec(4, 50, &modes);
         let ch = registry();
-        let whole = analyze(&s, &events, &ch).unwrap();
+        let whole = analyze(&s, &events, &ch, Options::default()).unwrap();
         let mut merged = FunnelState::new(&s);
         for p in 0..parts {
             let mine: Vec<FunnelEvent> = events.iter().copied().filter(|e| partition_of(e.user, parts) == p).collect();
@@ -477,15 +489,15 @@ proptest! {
         for k in 0..80u64 {
             many.extend(events.iter().map(|e| FunnelEvent::new(e.user + 1000 * k, e.ts, e.step, e.channel)));
         }
-        prop_assert_eq!(analyze_parallel(&s, &many, &ch, threads).unwrap(), analyze(&s, &many, &ch).unwrap());
+        prop_assert_eq!(analyze(&s, &many, &ch, Options::threads(threads)).unwrap(), analyze(&s, &many, &ch, Options::default()).unwrap());
     }
 
     /// In the default mode a wider window never lowers a step's count (see
     /// the module docs for why).
     #[test]
     fn wider_window_never_lowers_counts(events in events_strategy(), w in 0i64..100, extra in 0i64..100) {
-        let narrow = analyze(&spec(4, w, &[]), &events, &registry()).unwrap();
-        let wide = analyze(&spec(4, w + extra, &[]), &events, &registry()).unwrap();
+        let narrow = analyze(&spec(4, w, &[]), &events, &registry(), Options::default()).unwrap();
+        let wide = analyze(&spec(4, w + extra, &[]), &events, &registry(), Options::default()).unwrap();
         for (a, b) in narrow.steps.iter().zip(&wide.steps) {
             prop_assert!(a.users <= b.users);
         }
@@ -495,7 +507,7 @@ proptest! {
     #[test]
     fn level_matches_a_reference_model(events in events_strategy(), modes in modes_strategy(), w in 0i64..60) {
         let s = spec(4, w, &modes);
-        let r = analyze(&s, &events, &registry()).unwrap();
+        let r = analyze(&s, &events, &registry(), Options::default()).unwrap();
         let got: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
         prop_assert_eq!(got, reference_counts(&events, 4, w, &modes));
     }
@@ -528,7 +540,7 @@ proptest! {
             }
         }
         let s = spec(n, w, &modes);
-        let r = analyze(&s, &events, &registry()).unwrap();
+        let r = analyze(&s, &events, &registry(), Options::default()).unwrap();
         let got: Vec<u64> = r.steps.iter().map(|s| s.users).collect();
         prop_assert_eq!(got, reference_counts(&events, n, w, &modes));
     }
@@ -593,21 +605,34 @@ fn two_half_scatter_overflows_and_reuse() {
             ("heavy first half", &heavy_first),
             ("normal again", &normal),
         ] {
-            let one = analyze(&s, events, &registry()).unwrap();
+            let one = analyze(&s, events, &registry(), Options::default()).unwrap();
             assert!(one.steps[0].users > 0, "{name}");
             assert_eq!(
-                analyze_parallel(&s, events, &registry(), 2).unwrap(),
+                analyze(&s, events, &registry(), Options::threads(2)).unwrap(),
                 one,
                 "{modes:?} {name}"
             );
             assert_eq!(
-                analyzer
-                    .analyze_parallel(&s, events, &registry(), 2)
-                    .unwrap(),
+                analyze(
+                    &s,
+                    events,
+                    &registry(),
+                    Options::threads(2).with_analyzer(&mut analyzer)
+                )
+                .unwrap(),
                 one,
                 "{modes:?} {name}, reused"
             );
-            assert_eq!(analyzer.analyze(&s, events, &registry()).unwrap(), one);
+            assert_eq!(
+                analyze(
+                    &s,
+                    events,
+                    &registry(),
+                    Options::default().with_analyzer(&mut analyzer)
+                )
+                .unwrap(),
+                one
+            );
         }
     }
 }
@@ -641,10 +666,10 @@ fn parallel_equals_sequential_on_many_partitions() {
         &["strict_once"][..],
     ] {
         let s = spec(4, 100, modes);
-        let one = analyze(&s, &events, &registry()).unwrap();
+        let one = analyze(&s, &events, &registry(), Options::default()).unwrap();
         for threads in [2, 3, 7] {
             assert_eq!(
-                analyze_parallel(&s, &events, &registry(), threads).unwrap(),
+                analyze(&s, &events, &registry(), Options::threads(threads)).unwrap(),
                 one,
                 "{modes:?} x{threads}"
             );
@@ -682,7 +707,7 @@ fn any_order_counts_the_earliest_window() {
         FunnelEvent::new(1, 20, A, ChannelId(1)),
         FunnelEvent::new(1, 22, B, ChannelId(1)),
     ];
-    let r = analyze(&s, &ev, &registry()).unwrap();
+    let r = analyze(&s, &ev, &registry(), Options::default()).unwrap();
     assert_eq!(r.steps[1].users, 1);
     assert_eq!(r.by_channel["zeta"][1].users, 1);
     assert!(r.by_channel.get("alpha").map_or(true, |s| s[0].users == 0));
@@ -698,7 +723,13 @@ fn time_statistics_interpolate_with_an_even_count() {
         .enumerate()
         .flat_map(|(u, &d)| [ev(u as u64, 1000, A), ev(u as u64, 1000 + d, B)])
         .collect();
-    let r = analyze(&spec(2, 1000, &[]), &events, &registry()).unwrap();
+    let r = analyze(
+        &spec(2, 1000, &[]),
+        &events,
+        &registry(),
+        Options::default(),
+    )
+    .unwrap();
     let t = r.steps[1].time_from_previous.as_ref().unwrap();
     assert_eq!(t.count, 4);
     assert_eq!(t.median_seconds, dec!(30));
@@ -711,7 +742,7 @@ proptest! {
     /// `{"name": {"steps": [...]}}`) and comes back equal, in every mode.
     #[test]
     fn reports_round_trip_through_their_flat_json(events in events_strategy(), modes in modes_strategy(), w in 0i64..100) {
-        let r = analyze(&spec(4, w, &modes), &events, &registry()).unwrap();
+        let r = analyze(&spec(4, w, &modes), &events, &registry(), Options::default()).unwrap();
         let json = serde_json::to_value(&r).unwrap();
         for (k, s) in r.steps.iter().enumerate() {
             let j = &json["steps"][k];

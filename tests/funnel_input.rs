@@ -89,7 +89,7 @@ proptest! {
                 FunnelEvent::new(id, 1_767_225_600_000 + ms, code(e), ch)
             })
             .collect();
-        let expect = analyze(&spec, &compact, &reg).unwrap();
+        let expect = analyze(&spec, &compact, &reg, Options::default()).unwrap();
 
         let mut pushed = raw.clone();
         if !pushed.is_empty() {
@@ -114,7 +114,7 @@ proptest! {
                 }))
                 .unwrap();
         }
-        let got = input.analyze().unwrap();
+        let got = input.analyze(Options::default()).unwrap();
         prop_assert_eq!(&got, &expect);
         let names: Vec<Option<&str>> = got.steps.iter().map(|s| s.name.as_deref()).collect();
         prop_assert_eq!(names, vec![Some("visit"), Some("signup"), Some("trial"), Some("buy")]);
@@ -158,11 +158,11 @@ proptest! {
                 })
                 .collect()
         };
-        let seconds = analyze(&spec_in(TimeUnit::Second), &events_in(TimeUnit::Second), &reg).unwrap();
+        let seconds = analyze(&spec_in(TimeUnit::Second), &events_in(TimeUnit::Second), &reg, Options::default()).unwrap();
         for unit in TimeUnit::ALL {
             let spec = spec_in(unit);
             prop_assert_eq!(spec.window_ticks(), window * unit.per_second());
-            let r = analyze(&spec, &events_in(unit), &reg).unwrap();
+            let r = analyze(&spec, &events_in(unit), &reg, Options::default()).unwrap();
             prop_assert_eq!(&r, &seconds, "unit {}", unit);
         }
     }
@@ -202,7 +202,7 @@ proptest! {
                 serde_json::from_str(&json).unwrap()
             })
             .collect();
-        let expect = whole.analyze().unwrap();
+        let expect = whole.analyze(Options::default()).unwrap();
         for order in [false, true] {
             let mut total = FunnelState::new(&spec);
             let mut list: Vec<&FunnelState> = shipped.iter().collect();
@@ -397,7 +397,7 @@ fn many_users_through_growth() {
     }
     assert_eq!(input.users(), 20_000 + 251);
     assert_eq!(
-        input.analyze().unwrap(),
-        analyze(&spec, &compact, &reg).unwrap()
+        input.analyze(Options::default()).unwrap(),
+        analyze(&spec, &compact, &reg, Options::default()).unwrap()
     );
 }

@@ -8,7 +8,7 @@ use revops::attribution::rules::{attribute, Rule};
 use revops::attribution::shapley::{conversion_rate, rate_values, simplified};
 use revops::attribution::{Attribution, ChannelCredit, PathRow, SkipReason};
 use revops::dec;
-use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec};
+use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
 use revops::journey::{ChannelId, Channels};
 use revops::quantity::{Distribution, FxRates};
 use revops::{Currency, Decimal, Error, Money, Ratio};
@@ -407,9 +407,9 @@ fn analyze_parallel_with_more_threads_than_work() {
     let mut ch2 = ch.clone();
     ch2.intern_str("direct").unwrap();
     let spec = FunnelSpec::new(3, TimeDelta::seconds(3600)).unwrap();
-    let one = analyze(&spec, &events, &ch2).unwrap();
+    let one = analyze(&spec, &events, &ch2, Options::default()).unwrap();
     for threads in [2, 512, 100_000] {
-        let many = analyze_parallel(&spec, &events, &ch2, threads).unwrap();
+        let many = analyze(&spec, &events, &ch2, Options::threads(threads)).unwrap();
         assert_eq!(many, one, "{threads} threads");
     }
 }

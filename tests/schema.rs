@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use revops::attribution::{attribute, Input, Model};
-use revops::funnel::{FunnelInput, FunnelSpec};
+use revops::funnel::{FunnelInput, FunnelSpec, Options};
 use revops::journey::{Channel, Conversion, Journey, Team, Touchpoint, TouchpointKind};
 use revops::metrics::{Arg, Metric};
 use revops::pipeline::{report, Deal, PipelineSpec};
@@ -135,7 +135,7 @@ fn reports_conform_to_their_schemas() {
     ] {
         input.push(u, t0 + TimeDelta::hours(h), e, c).unwrap();
     }
-    conforms(&input.analyze().unwrap());
+    conforms(&input.analyze(Options::default()).unwrap());
     // Attribution, a skipped journey included.
     let ch = |n: &str| Channel::new(n).unwrap();
     let converted = Journey::new(vec![
@@ -227,11 +227,11 @@ fn the_validator_refuses_mismatches() {
     let spec = FunnelSpec::new(2, TimeDelta::seconds(5)).unwrap();
     let mut input = FunnelInput::<u32>::new(&spec);
     input.push_ticks(&1, 0, "x", "web").unwrap();
-    let mut v = serde_json::to_value(input.analyze().unwrap()).unwrap();
+    let mut v = serde_json::to_value(input.analyze(Options::default()).unwrap()).unwrap();
     assert!(check(&v, &schema, &schema, "$").is_ok());
     v["surprise"] = Value::Bool(true);
     assert!(check(&v, &schema, &schema, "$").is_err());
-    let mut v = serde_json::to_value(input.analyze().unwrap()).unwrap();
+    let mut v = serde_json::to_value(input.analyze(Options::default()).unwrap()).unwrap();
     v["events"] = Value::String("1".into());
     assert!(check(&v, &schema, &schema, "$").is_err());
 }

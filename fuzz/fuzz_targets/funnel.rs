@@ -14,7 +14,7 @@ use chrono::TimeDelta;
 use common::Bytes;
 use libfuzzer_sys::fuzz_target;
 use revops::funnel::{
-    analyze, analyze_in_place, analyze_parallel, FunnelEvent, FunnelSpec, FunnelState, Modes,
+    analyze, FunnelEvent, FunnelSpec, FunnelState, Modes, Options,
 };
 use revops::journey::{ChannelId, Channels};
 
@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
         let ch = ChannelId(u32::from(b.u8() % 3));
         events.push(FunnelEvent::new(user, ts, step, ch));
     }
-    let report = analyze(&spec, &events, &channels).unwrap();
+    let report = analyze(&spec, &events, &channels, Options::default()).unwrap();
     let counts: Vec<u64> = report.steps.iter().map(|s| s.users).collect();
     for w in counts.windows(2) {
         assert!(w[0] >= w[1], "counts rise: {counts:?}");
@@ -84,10 +84,10 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(counts, expect, "modes {names:?}, window {window}");
     // Parallel and merged partial states equal the whole.
-    assert_eq!(analyze_parallel(&spec, &events, &channels, 3).unwrap(), report);
+    assert_eq!(analyze(&spec, &events, &channels, Options::threads(3)).unwrap(), report);
     // In place: the same report, on a permutation of the events.
     let mut moved = events.clone();
-    assert_eq!(analyze_in_place(&spec, &mut moved, &channels, 2).unwrap(), report);
+    assert_eq!(analyze(&spec, &mut moved, &channels, Options::threads(2)).unwrap(), report);
     let mut before = events.clone();
     before.sort_unstable();
     moved.sort_unstable();

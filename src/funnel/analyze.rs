@@ -25,36 +25,23 @@ impl FunnelState {
     }
 }
 
-/// Analyses `events` (any order) with `spec`; channel names come from
-/// `channels`. See the [module docs](super) for the rules.
+/// The working memory of funnel analyses, kept between calls: passed to
+/// [`analyze`](super::analyze) in its [`Options`](super::Options).
 ///
-/// # Errors
-///
-/// [`Error::InvalidInput`] for an event whose channel is not in `channels`.
-pub fn analyze(
-    spec: &FunnelSpec,
-    events: &[FunnelEvent],
-    channels: &Channels,
-) -> Result<FunnelReport> {
-    FunnelAnalyzer::new().analyze(spec, events, channels)
-}
-
-/// A funnel analyser that keeps its working memory between calls.
-///
-/// [`analyze`] and [`FunnelState::add_events`] allocate their working
-/// memory (about 20 bytes per event) afresh on every call, and the
-/// operating system hands out fresh memory one page fault at a time: on
-/// 10 million events that is about a quarter of the run time. A service
-/// that analyses event batches again and again keeps one `FunnelAnalyzer`
-/// per thread instead; it holds on to the memory of the largest batch it
-/// has seen (and to the accumulators of the last analysis) until it is
-/// dropped. The results are identical. A caller that owns its events and
-/// has no further use for their order needs no such memory at all:
-/// [`FunnelAnalyzer::analyze_in_place`].
+/// Without one, an analysis allocates its working memory (about 20 bytes
+/// per event) afresh, and the operating system hands out fresh memory one
+/// page fault at a time: on 10 million events that is about a quarter of
+/// the run time. A service that analyses event batches again and again
+/// keeps one `FunnelAnalyzer` per thread instead; it holds on to the
+/// memory of the largest batch it has seen (and to the accumulators of
+/// the last analysis) until it is dropped. The results are identical. A
+/// caller that owns its events and has no further use for their order
+/// needs no such memory at all: it passes them in place
+/// ([`Events::InPlace`](super::Events::InPlace)).
 ///
 /// ```
-/// use chrono::TimeDelta;
-/// use revops::funnel::{analyze, FunnelAnalyzer, FunnelEvent, FunnelSpec};
+/// use revops::TimeDelta;
+/// use revops::funnel::{analyze, FunnelAnalyzer, FunnelEvent, FunnelSpec, Options};
 /// use revops::journey::Channels;
 /// let mut ch = Channels::new();
 /// let web = ch.intern_str("web")?;
@@ -68,8 +55,8 @@ pub fn analyze(
 ///             FunnelEvent::new(u, start + (u % 90) as i64, 1, web),
 ///         ])
 ///         .collect();
-///     let report = analyzer.analyze(&spec, &events, &ch)?;
-///     assert_eq!(report, analyze(&spec, &events, &ch)?);
+///     let report = analyze(&spec, &events, &ch, Options::default().with_analyzer(&mut analyzer))?;
+///     assert_eq!(report, analyze(&spec, &events, &ch, Options::default())?);
 ///     // Converted: the users whose second event is within 60 seconds.
 ///     assert_eq!(report.steps[1].users, (0..1_000u64).filter(|u| u % 90 <= 60).count() as u64);
 /// }
@@ -99,12 +86,12 @@ impl FunnelAnalyzer {
         FunnelAnalyzer::default()
     }
 
-    /// As [`analyze`].
+    /// The sequential analysis, reusing this memory.
     ///
     /// # Errors
     ///
-    /// As [`analyze`].
-    pub fn analyze(
+    /// As [`analyze`](super::analyze).
+    pub(crate) fn analyze(
         &mut self,
         spec: &FunnelSpec,
         events: &[FunnelEvent],
@@ -128,13 +115,13 @@ impl FunnelAnalyzer {
         Ok(report)
     }
 
-    /// As [`analyze_parallel`], keeping the working memory (the threads'
-    /// too) for the next call.
+    /// The analysis on `threads` threads, keeping the working memory (the
+    /// threads' too) for the next call.
     ///
     /// # Errors
     ///
-    /// As [`analyze`].
-    pub fn analyze_parallel(
+    /// As [`analyze`](super::analyze).
+    pub(crate) fn analyze_parallel(
         &mut self,
         spec: &FunnelSpec,
         events: &[FunnelEvent],
@@ -151,42 +138,26 @@ impl FunnelAnalyzer {
         self.pass_two(spec, channels, threads, None)
     }
 
-    /// As [`FunnelAnalyzer::analyze_parallel`], with no working memory in
+    /// As [`analyze_parallel`](Self::analyze_parallel), with no working memory in
     /// proportion to the events: instead of copying the events into
     /// records of its own (16 bytes an event, about 200 MB for 10 million
     /// events, which a fresh process gets from the system one page fault
     /// at a time), the analysis moves the events themselves into its
     /// partitions, a block of 512 at a time. `events` is left in an order
     /// that is not specified (on an error too); the report is
-    /// [`analyze`]'s. `threads` of 0 or 1 runs on the calling thread. A
+    /// [`analyze`](super::analyze)'s. `threads` of 0 or 1 runs on the calling thread. A
     /// caller that owns its events and has no further use for their order
     /// (a tool that has just read a file, say) saves the memory and the
-    /// time: on the issue's 10 million events, see `benches/README.md`.
+    /// time: on 10 million events, see `benches/README.md`.
     ///
     /// Inputs that the partitioned grouping does not take (timestamps that
     /// span 2^35 ticks or more, 2^19 channels or more) are analysed as
-    /// [`FunnelAnalyzer::analyze`] does.
+    /// [`analyze`](Self::analyze) does.
     ///
     /// # Errors
     ///
-    /// As [`analyze`].
-    ///
-    /// ```
-    /// use chrono::TimeDelta;
-    /// use revops::funnel::{analyze, FunnelAnalyzer, FunnelEvent, FunnelSpec};
-    /// use revops::journey::Channels;
-    /// let mut ch = Channels::new();
-    /// let web = ch.intern_str("web")?;
-    /// let mut events: Vec<FunnelEvent> = (0..100_000u64)
-    ///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, web), FunnelEvent::new(u, (u % 7) as i64, (u % 3) as u8, web)])
-    ///     .collect();
-    /// let spec = FunnelSpec::new(3, TimeDelta::seconds(5))?;
-    /// let expected = analyze(&spec, &events, &ch)?;
-    /// let report = FunnelAnalyzer::new().analyze_in_place(&spec, &mut events, &ch, 2)?;
-    /// assert_eq!(report, expected);
-    /// # Ok::<(), revops::Error>(())
-    /// ```
-    pub fn analyze_in_place(
+    /// As [`analyze`](super::analyze).
+    pub(crate) fn analyze_in_place(
         &mut self,
         spec: &FunnelSpec,
         events: &mut [FunnelEvent],
@@ -204,7 +175,7 @@ impl FunnelAnalyzer {
     }
 
     /// Pass 2 of [`FunnelAnalyzer::analyze_parallel`] and
-    /// [`FunnelAnalyzer::analyze_in_place`], once the events are
+    /// [`FunnelAnalyzer::analyze_in_place`](Self::analyze_in_place), once the events are
     /// partitioned: over the records of pass 1, or over `events` moved in
     /// place.
     fn pass_two(
@@ -279,7 +250,7 @@ impl FunnelAnalyzer {
     /// # Errors
     ///
     /// As [`FunnelState::add_events`].
-    pub fn add_events(
+    pub(crate) fn add_events(
         &mut self,
         state: &mut FunnelState,
         events: &[FunnelEvent],
@@ -305,75 +276,11 @@ impl FunnelAnalyzer {
     }
 }
 
-/// [`analyze`] on `threads` threads (scoped, joined before returning).
-/// The events are partitioned once, on the calling thread; the partitions
-/// are then shared out between the threads (never more threads than
-/// partitions; a thread the system will not start runs its share on the
-/// calling thread), each with its own partial
-/// state, and the states are merged. The result is identical to
-/// [`analyze`]'s. `threads` of 0 or 1 runs on the calling thread.
-///
-/// # Errors
-///
-/// As [`analyze`].
-///
-/// ```
-/// use chrono::TimeDelta;
-/// use revops::funnel::{analyze, analyze_parallel, FunnelEvent, FunnelSpec};
-/// use revops::journey::Channels;
-/// let mut ch = Channels::new();
-/// let web = ch.intern_str("web")?;
-/// let events: Vec<FunnelEvent> = (0..100_000u64)
-///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, web), FunnelEvent::new(u, (u % 7) as i64, (u % 3) as u8, web)])
-///     .collect();
-/// let spec = FunnelSpec::new(3, TimeDelta::seconds(5))?;
-/// assert_eq!(analyze_parallel(&spec, &events, &ch, 2)?, analyze(&spec, &events, &ch)?);
-/// # Ok::<(), revops::Error>(())
-/// ```
-pub fn analyze_parallel(
-    spec: &FunnelSpec,
-    events: &[FunnelEvent],
-    channels: &Channels,
-    threads: usize,
-) -> Result<FunnelReport> {
-    FunnelAnalyzer::new().analyze_parallel(spec, events, channels, threads)
-}
-
-/// [`analyze_parallel`] that moves the events in place instead of copying
-/// them (see [`FunnelAnalyzer::analyze_in_place`]): the same report, no
-/// working memory in proportion to the events, and `events` left in an
-/// unspecified order.
-///
-/// # Errors
-///
-/// As [`analyze`].
-///
-/// ```
-/// use chrono::TimeDelta;
-/// use revops::funnel::{analyze, analyze_in_place, FunnelEvent, FunnelSpec};
-/// use revops::journey::Channels;
-/// let mut ch = Channels::new();
-/// let web = ch.intern_str("web")?;
-/// let mut events = vec![FunnelEvent::new(7, 30, 1, web), FunnelEvent::new(7, 0, 0, web)];
-/// let spec = FunnelSpec::new(2, TimeDelta::seconds(60))?;
-/// let expected = analyze(&spec, &events, &ch)?;
-/// assert_eq!(analyze_in_place(&spec, &mut events, &ch, 2)?, expected);
-/// assert_eq!(expected.steps[1].users, 1);
-/// # Ok::<(), revops::Error>(())
-/// ```
-pub fn analyze_in_place(
-    spec: &FunnelSpec,
-    events: &mut [FunnelEvent],
-    channels: &Channels,
-    threads: usize,
-) -> Result<FunnelReport> {
-    FunnelAnalyzer::new().analyze_in_place(spec, events, channels, threads)
-}
-
 #[cfg(test)]
 mod path_tests {
     use super::super::spec::Modes;
     use super::*;
+    use crate::funnel::{analyze, Options};
     use crate::journey::ChannelId;
     use chrono::TimeDelta;
     use proptest::prelude::*;
@@ -417,7 +324,7 @@ mod path_tests {
                 .with_modes(modes)
                 .unwrap();
             assert_eq!(
-                analyze(&spec, events, ch).unwrap(),
+                analyze(&spec, events, ch, Options::default()).unwrap(),
                 through_sorting(&spec, events, ch)
             );
         }
@@ -492,7 +399,7 @@ mod path_tests {
         ch: &Channels,
         reused: &mut FunnelAnalyzer,
     ) {
-        let expected = analyze(spec, events, ch).unwrap();
+        let expected = analyze(spec, events, ch, Options::default()).unwrap();
         let mut sorted = events.to_vec();
         sorted.sort_unstable();
         for threads in [0, 1, 2, 3] {
@@ -576,7 +483,9 @@ mod path_tests {
                 .unwrap_err();
             assert!(err.to_string().contains("channel id 7"), "{err}");
             assert_eq!(
-                analyze(&spec, &events, &ch).unwrap_err().to_string(),
+                analyze(&spec, &events, &ch, Options::default())
+                    .unwrap_err()
+                    .to_string(),
                 err.to_string()
             );
             for &i in at {
@@ -586,7 +495,7 @@ mod path_tests {
                 analyzer
                     .analyze_in_place(&spec, &mut events.clone(), &ch, 2)
                     .unwrap(),
-                analyze(&spec, &events, &ch).unwrap()
+                analyze(&spec, &events, &ch, Options::default()).unwrap()
             );
         }
     }
@@ -616,12 +525,12 @@ mod path_tests {
                     .map(|&(u, ts, step, c)| FunnelEvent::new(u, ts * (w / 30), step, ChannelId(c)))
                     .collect();
                 let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap();
-                let fresh = analyze(&spec, &events, &ch).unwrap();
-                prop_assert_eq!(&analyzer.analyze(&spec, &events, &ch).unwrap(), &fresh);
-                prop_assert_eq!(&analyzer.analyze_parallel(&spec, &events, &ch, 2).unwrap(), &fresh);
+                let fresh = analyze(&spec, &events, &ch, Options::default()).unwrap();
+                prop_assert_eq!(&analyze(&spec, &events, &ch, Options::default().with_analyzer(&mut analyzer)).unwrap(), &fresh);
+                prop_assert_eq!(&analyze(&spec, &events, &ch, Options::threads(2).with_analyzer(&mut analyzer)).unwrap(), &fresh);
                 let mut moved = events.clone();
-                prop_assert_eq!(&analyzer.analyze_in_place(&spec, &mut moved, &ch, 2).unwrap(), &fresh);
-                prop_assert_eq!(&analyzer.analyze(&spec, &events, &ch).unwrap(), &fresh);
+                prop_assert_eq!(&analyze(&spec, &mut moved, &ch, Options::threads(2).with_analyzer(&mut analyzer)).unwrap(), &fresh);
+                prop_assert_eq!(&analyze(&spec, &events, &ch, Options::default().with_analyzer(&mut analyzer)).unwrap(), &fresh);
             }
         }
 
@@ -653,9 +562,9 @@ mod path_tests {
                 .collect();
             let spec = FunnelSpec::new(4, w).unwrap();
             let expected = through_sorting(&spec, &events, &ch);
-            prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), expected.clone());
+            prop_assert_eq!(analyze(&spec, &events, &ch, Options::default()).unwrap(), expected.clone());
             let mut moved = events.clone();
-            prop_assert_eq!(analyze_in_place(&spec, &mut moved, &ch, 2).unwrap(), expected);
+            prop_assert_eq!(analyze(&spec, &mut moved, &ch, Options::threads(2)).unwrap(), expected);
         }
 
         /// The partitioned grouping, with the default mode's scan on keys,
@@ -679,12 +588,12 @@ mod path_tests {
                 .collect();
             let modes = Modes { strict_order, strict_once, ..Modes::default() };
             let spec = FunnelSpec::new(steps, TimeDelta::seconds(w)).unwrap().with_modes(modes).unwrap();
-            prop_assert_eq!(analyze(&spec, &events, &ch).unwrap(), through_sorting(&spec, &events, &ch));
+            prop_assert_eq!(analyze(&spec, &events, &ch, Options::default()).unwrap(), through_sorting(&spec, &events, &ch));
             // In place, on any thread count: the same, on a permutation.
             assert_in_place_agrees(&spec, &events, &ch, &mut FunnelAnalyzer::new());
             // More than 8 events per user take the bucket sort.
             let many: Vec<FunnelEvent> = events.iter().map(|e| FunnelEvent { user: e.user % 3, ..*e }).collect();
-            prop_assert_eq!(analyze(&spec, &many, &ch).unwrap(), through_sorting(&spec, &many, &ch));
+            prop_assert_eq!(analyze(&spec, &many, &ch, Options::default()).unwrap(), through_sorting(&spec, &many, &ch));
             assert_in_place_agrees(&spec, &many, &ch, &mut FunnelAnalyzer::new());
         }
     }

@@ -11,7 +11,7 @@ use foldhash::fast::RandomState;
 use crate::error::Result;
 use crate::journey::{ChannelId, Channels};
 
-use super::analyze::FunnelAnalyzer;
+use super::entry::Options;
 use super::report::FunnelReport;
 use super::spec::{FunnelEvent, FunnelSpec};
 use super::state::FunnelState;
@@ -39,7 +39,7 @@ use super::state::FunnelState;
 /// Results do not depend on the order in which events are pushed.
 ///
 /// ```
-/// use revops::funnel::{FunnelInput, FunnelSpec};
+/// use revops::funnel::{FunnelInput, FunnelSpec, Options};
 /// use revops::quantity::TimeUnit;
 /// use revops::{TimeDelta, TimeZone, Utc};
 ///
@@ -51,7 +51,7 @@ use super::state::FunnelState;
 /// input.push("9b2e-ana", t(1_500), "signup", "ads")?;
 /// input.push("41c7-bob", t(20), "visit", "email")?;
 /// input.push("41c7-bob", t(30), "newsletter_open", "email")?; // no step
-/// let report = input.analyze()?;
+/// let report = input.analyze(Options::default())?;
 /// assert_eq!(report.steps[1].name.as_deref(), Some("signup"));
 /// assert_eq!(report.steps[1].users, 1);
 /// // Time to convert is reported in seconds, exactly.
@@ -138,7 +138,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
     /// are added.
     ///
     /// ```
-    /// use revops::funnel::{Event, FunnelInput, FunnelSpec};
+    /// use revops::funnel::{Event, FunnelInput, FunnelSpec, Options};
     /// use revops::{TimeDelta, TimeZone, Utc};
     /// let spec = FunnelSpec::named(["visit", "buy"], TimeDelta::days(1))?;
     /// let log = [("u-1", 0, "visit"), ("u-2", 5, "visit"), ("u-1", 60, "buy")];
@@ -149,7 +149,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
     ///     event,
     ///     by: "web",
     /// }))?;
-    /// assert_eq!(input.analyze()?.steps[1].users, 1);
+    /// assert_eq!(input.analyze(Options::default())?.steps[1].users, 1);
     /// # Ok::<(), revops::Error>(())
     /// ```
     pub fn extend<'a, Q, I>(&mut self, events: I) -> Result<()>
@@ -211,28 +211,19 @@ impl<K: Hash + Eq> FunnelInput<K> {
     }
 
     /// The compact events, with the registry that names their breakdown
-    /// values (for [`analyze`](super::analyze) and its relatives).
+    /// values (for [`analyze`](super::analyze)).
     pub fn compact(&self) -> (&[FunnelEvent], &Channels) {
         (&self.events, &self.registry)
     }
 
-    /// The funnel report.
+    /// The funnel report, run as `options` say ([`Options`]).
     ///
     /// # Errors
     ///
     /// None in practice (every event's value is registered); as
     /// [`analyze`](super::analyze).
-    pub fn analyze(&self) -> Result<FunnelReport> {
-        FunnelAnalyzer::new().analyze(&self.spec, &self.events, &self.registry)
-    }
-
-    /// As [`analyze`](FunnelInput::analyze), reusing `analyzer`'s memory.
-    ///
-    /// # Errors
-    ///
-    /// As [`analyze`](FunnelInput::analyze).
-    pub fn analyze_with(&self, analyzer: &mut FunnelAnalyzer) -> Result<FunnelReport> {
-        analyzer.analyze(&self.spec, &self.events, &self.registry)
+    pub fn analyze(&self, options: Options<'_>) -> Result<FunnelReport> {
+        super::analyze(&self.spec, &self.events, &self.registry, options)
     }
 
     /// The partial state of these events, to merge with other

@@ -2,6 +2,13 @@
 //! ClickHouse's `windowFunnel`, time to convert, and a breakdown by entry
 //! channel.
 //!
+//! | you have | call |
+//! |---|---|
+//! | a service's own events (string keys, times, step names) | [`FunnelInput`], then [`FunnelInput::analyze`] |
+//! | compact events ([`FunnelEvent`], ids and ticks) | [`analyze`], with [`Options`] for threads and reused memory, and [`Events::InPlace`] to spare the copy |
+//! | partitions on several threads or machines | [`FunnelState`] per partition ([`Aggregate`](crate::Aggregate)), merged, finished |
+//! | one row per user of levels (ClickHouse's output) | [`RowLevels`] |
+//!
 //! A funnel is a list of steps (awareness, interest, decision, purchase, or
 //! your own). Each [`FunnelEvent`] says that a user did step `k` (0-based) at
 //! a time, through a channel. [`analyze`] finds, for every user, how far
@@ -133,14 +140,14 @@
 //! The working memory is about 20 bytes per event (16 for the records,
 //! with a quarter of room; the per-channel times besides). [`analyze`] allocates it
 //! on every call, and fresh memory costs page faults; a
-//! [`FunnelAnalyzer`] kept between calls reuses it. On Linux with glibc
+//! [`FunnelAnalyzer`] kept between calls (in [`Options`]) reuses it. On Linux with glibc
 //! 2.35 or later, starting the process with
 //! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` lets the allocator back large
 //! buffers with transparent huge pages, which takes most of the page-fault
 //! cost out of one-off calls.
 //!
 //! A caller that owns its events and does not need their order afterwards
-//! calls [`analyze_in_place`] ([`FunnelAnalyzer::analyze_in_place`]): pass
+//! passes them in place ([`Events::InPlace`], from `&mut events`): pass
 //! 1 then moves the events themselves into partitions instead of copying
 //! them into records. Each thread reads its half of the events in order
 //! and copies each one into its partition's block buffer (512 events); a
@@ -148,14 +155,14 @@
 //! becomes the list of its blocks. Its working memory does not grow with
 //! the events: 6 MiB of block buffers per thread, a few bytes per block,
 //! and the per-channel times (4 bytes per step of each user's counted
-//! chain). On the end-to-end issue's 10 million events the analysis's
+//! chain). On 10 million events the analysis's
 //! peak falls by about 160 MB, and a fresh process no longer waits for
 //! the system to hand out that memory (see `benches/README.md`).
 //!
 //! Partitions are read ahead: while one partition is worked on, the next
 //! one's bucket counts are taken a few records at a time, so its memory
-//! arrives while the CPU is busy. [`FunnelAnalyzer::analyze_parallel`]
-//! shares the partitions out between threads; from 2^16 events its pass 1
+//! arrives while the CPU is busy. With [`Options::threads`] of 2 or more
+//! the analysis shares the partitions out between threads; from 2^16 events its pass 1
 //! runs on two, each scattering half of the events into its own half of
 //! every partition's room, and the report's time statistics (from the
 //! previous step, from the first) are computed on two as well.
@@ -169,7 +176,7 @@
 //!
 //! ```
 //! use chrono::TimeDelta;
-//! use revops::funnel::{analyze, FunnelEvent, FunnelSpec};
+//! use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
 //! use revops::journey::Channels;
 //!
 //! let mut ch = Channels::new();
@@ -181,7 +188,7 @@
 //!     FunnelEvent::new(1, 4000, 2, ads),  //         step 3 too late
 //!     FunnelEvent::new(2, 100, 0, ads),   // user 2: step 1 only
 //! ];
-//! let report = analyze(&spec, &events, &ch)?;
+//! let report = analyze(&spec, &events, &ch, Options::default())?;
 //! let users: Vec<u64> = report.steps.iter().map(|s| s.users).collect();
 //! assert_eq!(users, [2, 1, 0]);
 //! assert_eq!(report.steps[1].conversion_from_previous.unwrap().to_string(), "50%");
@@ -190,6 +197,7 @@
 
 mod aggregate;
 mod analyze;
+mod entry;
 mod group;
 mod input;
 mod report;
@@ -199,7 +207,8 @@ mod spec;
 mod state;
 mod stats;
 
-pub use analyze::{analyze, analyze_in_place, analyze_parallel, FunnelAnalyzer};
+pub use analyze::FunnelAnalyzer;
+pub use entry::{analyze, Events, Options};
 pub use group::partition_of;
 pub use input::{Event, FunnelInput};
 pub use report::{FunnelReport, Ignored, StepReport};

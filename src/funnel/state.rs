@@ -31,7 +31,7 @@ use crate::journey::{ChannelId, Channels};
 ///
 /// ```
 /// # #[cfg(feature = "serde")] {
-/// use revops::funnel::{analyze, FunnelEvent, FunnelSpec, FunnelState};
+/// use revops::funnel::{analyze, FunnelEvent, FunnelSpec, FunnelState, Options};
 /// use revops::journey::Channels;
 /// use revops::TimeDelta;
 /// let mut ch = Channels::new();
@@ -51,7 +51,7 @@ use crate::journey::{ChannelId, Channels};
 /// for json in &parts {
 ///     total.merge(&serde_json::from_str::<FunnelState>(json).unwrap())?;
 /// }
-/// assert_eq!(total.finish(&Channels::new()), analyze(&spec, &all, &ch)?);
+/// assert_eq!(total.finish(&Channels::new()), analyze(&spec, &all, &ch, Options::default())?);
 /// # }
 /// # Ok::<(), revops::Error>(())
 /// ```
