@@ -997,3 +997,70 @@ proptest! {
         );
     }
 }
+
+/// Every lifetime-value value reads back from its JSON, and what no
+/// input gives is refused.
+#[test]
+fn clv_values_round_trip_and_refuse_the_impossible() {
+    fn round<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+        v: &T,
+    ) {
+        let json = serde_json::to_string(v).unwrap();
+        assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+    }
+    round(&Spend::new(3, 41.5).unwrap());
+    assert!(serde_json::from_str::<Spend>(r#"{"frequency":0,"mean_value":5.0}"#).is_err());
+    assert!(serde_json::from_str::<Spend>(r#"{"frequency":2,"mean_value":-5.0}"#).is_err());
+    let hs: Vec<History> = (0..60)
+        .map(|i| {
+            History::new(
+                i % 5,
+                if i % 5 == 0 {
+                    0.0
+                } else {
+                    10.0 + (i % 7) as f64
+                },
+                30.0,
+            )
+            .unwrap()
+        })
+        .collect();
+    if let Ok(fit) = BgNbd::fit(&hs, &FitOptions::default()) {
+        round(&fit);
+    }
+    let t = Transaction {
+        customer: "ann".to_string(),
+        date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        amount: Money::new(dec!(19.90), Currency::EUR),
+    };
+    round(&t);
+    let s = summarize(
+        &[
+            t.clone(),
+            Transaction {
+                date: NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+                ..t
+            },
+        ],
+        PeriodLength::Day,
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        Currency::EUR,
+    )
+    .unwrap();
+    round(&s);
+    let bad = r#"{"customer":"ann","frequency":0,"recency":4,"T":30,"monetary_value":null}"#;
+    assert!(serde_json::from_str::<CustomerRfm<String>>(bad).is_err());
+    let v = discounted_clv(
+        &cdnow(),
+        &History::new(2, 30.43, 38.86).unwrap(),
+        Money::new(dec!(35), Currency::USD),
+        &Discounting {
+            periods: 3,
+            units_per_period: 4.33,
+            discount_rate: 0.01,
+            margin: revops::Ratio::new(dec!(0.3)).unwrap(),
+        },
+    )
+    .unwrap();
+    round(&v);
+}

@@ -65,11 +65,41 @@ impl From<GammaGamma> for GammaGammaRepr {
 }
 
 /// One customer's spend as the model reads it: `frequency` (x > 0) repeat
-/// transactions with mean value `mean_value` (m_x > 0).
+/// transactions with mean value `mean_value` (m_x > 0). In JSON,
+/// `{"frequency": 3, "mean_value": 41.5}`, checked as [`Spend::new`]
+/// checks it.
 #[derive(Clone, Copy, PartialEq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "SpendRepr", into = "SpendRepr"))]
 pub struct Spend {
     frequency: u64,
     mean_value: f64,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpendRepr {
+    frequency: u64,
+    mean_value: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<SpendRepr> for Spend {
+    type Error = Error;
+    fn try_from(r: SpendRepr) -> Result<Spend> {
+        Spend::new(r.frequency, r.mean_value)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Spend> for SpendRepr {
+    fn from(s: Spend) -> SpendRepr {
+        SpendRepr {
+            frequency: s.frequency,
+            mean_value: s.mean_value,
+        }
+    }
 }
 
 impl Spend {

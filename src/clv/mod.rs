@@ -98,7 +98,8 @@ pub struct FitOptions {
 
 /// A fitted model.
 #[derive(Clone, Copy, PartialEq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Fit<P> {
     /// The maximum-likelihood parameters.
     pub params: P,

@@ -199,7 +199,8 @@ pub struct Summary<K> {
 
 /// One customer's calibration summary and what they did in the holdout.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CalibrationHoldout<K> {
     /// The summary of the calibration period (T up to its end).
     pub calibration: CustomerRfm<K>,

@@ -94,7 +94,8 @@ impl TryFrom<DiscountingRepr> for Discounting {
 
 /// A customer's discounted lifetime value and its parts.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CustomerValue {
     /// `Σₖ marginₖ / (1 + rate)^k`, rounded half to even to the minor unit.
     pub clv: Money,
