@@ -96,8 +96,7 @@ fn ln_tail(
     };
     let z = (alpha - beta).abs() / base;
     let ln_base = base.ln();
-    let ln_1mz = other.ln() - ln_base;
-    let u = tail::ln_u(big_a, c, z, ln_1mz.min(0.0), recip)?;
+    let u = tail::ln_u(big_a, c, z, (other, base), recip)?;
     let ln_s = -big_a * ln_base + u.ln_u;
     // Gradient of ln S over (r, α, s, β); ∂A/∂r = ∂A/∂s = 1.
     let g = if alpha_first {

@@ -154,14 +154,14 @@ pub(crate) fn expected_purchases_bracket(
         if !next.is_finite() {
             break;
         }
-        // Every later ratio of terms is below ρ̄ = z max(1, (A+n)/(C+n))
-        // max(1, (a+n−1)/(n+1)) once A + n > 0 (both fractions move
-        // monotonically toward 1), so the terms left add at most
-        // |term| ρ̄/(1 − ρ̄).
-        let bound = z * ((big_a + n) / (c + n)).max(1.0) * ((a + n - 1.0) / (n + 1.0)).max(1.0);
-        let settled = big_a + n > 0.0
-            && bound < 1.0
-            && (term.abs() * bound <= 1e-17 * next.abs() * (1.0 - bound) || term == 0.0);
+        // Once a term no longer moves the sum: every later ratio of terms
+        // is below ρ̄ = z max(1, (A+n)/(C+n)) max(1, (a+n−1)/(n+1)) once
+        // A + n > 0 (both fractions move monotonically toward 1), so the
+        // terms left add at most |term| ρ̄/(1 − ρ̄).
+        let settled = (term.abs() <= 1e-17 * next.abs() || term == 0.0) && big_a + n > 0.0 && {
+            let bound = z * ((big_a + n) / (c + n)).max(1.0) * ((a + n - 1.0) / (n + 1.0)).max(1.0);
+            bound < 1.0 && (term.abs() * bound <= 1e-17 * next.abs() * (1.0 - bound) || term == 0.0)
+        };
         sum = next;
         if settled {
             let v = -ln_1mz * phi - y.exp() * sum;

@@ -66,6 +66,10 @@ pub(super) const MAX_PANELS: usize = 4096;
 /// the sum.
 const TRUNCATION: f64 = 1e-15;
 
+/// The same for the sums behind the derivatives: the fit's gradient
+/// needs far fewer digits than its likelihood (its tolerance is 1e-9).
+const GRADIENT_TRUNCATION: f64 = 1e-12;
+
 /// `ln U` and its derivatives over `c`, `A` and `z`.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct LnU {
@@ -82,15 +86,22 @@ fn not_converged(what: &'static str, iterations: usize) -> Error {
     }
 }
 
-/// `ln U(A, c, z)` with its derivatives, given `z` and `ln(1−z)`
-/// (computed by the caller without cancellation; `z` may round to 1).
-/// `recip` holds `1/k` for small `k` (or is empty).
+/// `ln U(A, c, z)` with its derivatives, given `z` and `1 − z` as the
+/// ratio `other / base` of two positive numbers (so that `1 − z` keeps
+/// its digits when `z` rounds to 1). `recip` holds `1/k` for small `k`
+/// (or is empty).
 ///
 /// # Errors
 ///
 /// [`Error::NotConverged`] if a bound is reached (not seen for finite
 /// parameters) or the result is not finite.
-pub(super) fn ln_u(a: f64, c: f64, z: f64, ln_1mz: f64, recip: &[f64]) -> Result<LnU> {
+pub(super) fn ln_u(
+    a: f64,
+    c: f64,
+    z: f64,
+    (other, base): (f64, f64),
+    recip: &[f64],
+) -> Result<LnU> {
     if z < f64::MIN_POSITIVE.sqrt() {
         // U is its first term; the second is below 1e-150 of it.
         return Ok(LnU {
@@ -100,7 +111,7 @@ pub(super) fn ln_u(a: f64, c: f64, z: f64, ln_1mz: f64, recip: &[f64]) -> Result
             d_z: c * a / (a + 1.0),
         });
     }
-    let one_minus_z = ln_1mz.exp();
+    let one_minus_z = other / base;
     let estimate = (c * z + 37.0) / one_minus_z;
     let out = if estimate <= DIRECT_TERMS {
         let s = series(a, c, z, recip)?;
@@ -111,6 +122,8 @@ pub(super) fn ln_u(a: f64, c: f64, z: f64, ln_1mz: f64, recip: &[f64]) -> Result
             d_z: s.u_n / (z * s.u),
         }
     } else {
+        // ln(1 − z), from the two numbers (it is only needed here).
+        let ln_1mz = (other.ln() - base.ln()).min(0.0);
         by_pieces(a, c, z, ln_1mz, recip)?
     };
     if [out.ln_u, out.d_c, out.d_a, out.d_z]
@@ -209,8 +222,8 @@ impl Series {
                 let room = 1.0 - bound;
                 let rest = term * bound / room;
                 if rest < TRUNCATION * self.u
-                    && rest * (self.h + 1.0 / (self.dc * room)) <= TRUNCATION * self.u_h
-                    && rest * (self.nf + 1.0 / room) <= TRUNCATION * self.u_n
+                    && rest * (self.h + 1.0 / (self.dc * room)) <= GRADIENT_TRUNCATION * self.u_h
+                    && rest * (self.nf + 1.0 / room) <= GRADIENT_TRUNCATION * self.u_n
                 {
                     return true;
                 }
@@ -504,6 +517,8 @@ mod tests {
     /// value and derivatives (the derivatives by differences).
     #[test]
     fn pieces_agree_with_the_series() {
+        // (`by_pieces` directly: `ln_u` would take the series for the
+        // smaller z.)
         for &a in &[0.05, 0.7, 1.0, 1.3, 4.0, 25.0, 300.0] {
             for &c in &[0.02, 0.6, 1.0, 1.7, 12.0, 150.0] {
                 for &z in &[0.3f64, 0.9, 0.99, 0.999] {
