@@ -51,6 +51,58 @@ pub(crate) fn add_or_why(
     }
 }
 
+// Amounts as whole numbers of units at a given number of decimals: the
+// integer form every exact split (attribution's ledger among them) works
+// in.
+
+/// A value as a whole number of units at its own precision: the
+/// currency's minor unit, or more decimals when the value has more
+/// (trailing zeros ignored). `None` only for a currency without a minor
+/// unit.
+pub(crate) fn own_units(amount: Decimal, exponent: u32) -> Option<(i128, u32)> {
+    let (m, s) = (amount.mantissa(), amount.scale());
+    if s <= exponent {
+        // |m| < 2^96 and exponent <= 4: fits.
+        return Some((
+            m.checked_mul(*POW10.get((exponent - s) as usize)? as i128)?,
+            exponent,
+        ));
+    }
+    // Only a value finer than the minor unit pays for normalize.
+    let n = amount.normalize();
+    let s = n.scale().max(exponent);
+    Some((
+        n.mantissa()
+            .checked_mul(*POW10.get((s - n.scale()) as usize)? as i128)?,
+        s,
+    ))
+}
+
+/// `units` at `from` decimals, written at `to >= from` decimals.
+pub(crate) fn rescale(units: i128, from: u32, to: u32) -> Option<i128> {
+    units.checked_mul(*POW10.get(to.checked_sub(from)? as usize)? as i128)
+}
+
+/// `units × 10^-scale` as a `Decimal` with the fewest decimals, but at
+/// least `min_scale`; `None` if it does not fit.
+pub(crate) fn units_to_decimal(mut units: i128, mut scale: u32, min_scale: u32) -> Option<Decimal> {
+    while scale > 0 && units % 10 == 0 {
+        units /= 10;
+        scale -= 1;
+    }
+    // Show at least the minor unit, as far as the mantissa allows.
+    while scale < min_scale {
+        match units.checked_mul(10) {
+            Some(u) if Decimal::try_from_i128_with_scale(u, scale + 1).is_ok() => {
+                units = u;
+                scale += 1;
+            }
+            _ => break,
+        }
+    }
+    Decimal::try_from_i128_with_scale(units, scale).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,6 @@ pub(crate) mod exact;
 pub use currency::Currency;
 pub use fx::FxRates;
 pub use money::Money;
-pub(crate) use money::POW10;
 pub use period::Period;
 pub use quantile::Distribution;
 pub(crate) use quantile::{
