@@ -161,7 +161,7 @@ proptest! {
         let seconds = analyze(&spec_in(TimeUnit::Second), &events_in(TimeUnit::Second), &reg, Options::default()).unwrap();
         for unit in TimeUnit::ALL {
             let spec = spec_in(unit);
-            prop_assert_eq!(spec.window_ticks(), window * unit.per_second());
+            prop_assert_eq!(spec.window(), TimeDelta::seconds(window));
             let r = analyze(&spec, &events_in(unit), &reg, Options::default()).unwrap();
             prop_assert_eq!(&r, &seconds, "unit {}", unit);
         }
@@ -400,4 +400,32 @@ fn many_users_through_growth() {
         input.analyze(Options::default()).unwrap(),
         analyze(&spec, &compact, &reg, Options::default()).unwrap()
     );
+}
+
+/// A window given before the unit is kept exactly when the unit becomes
+/// finer (it was rounded to seconds first, and 1.5 s became 1 s), in
+/// every order of the two calls; specs that analyse alike are equal, and
+/// a spec reads back equal from its JSON.
+#[test]
+fn the_window_survives_a_change_of_unit() {
+    let w = TimeDelta::milliseconds(1_500);
+    let a = FunnelSpec::new(2, w)
+        .unwrap()
+        .with_unit(TimeUnit::Millisecond)
+        .unwrap();
+    let b = FunnelSpec::new(2, TimeDelta::zero())
+        .unwrap()
+        .with_unit(TimeUnit::Millisecond)
+        .unwrap()
+        .with_window(w)
+        .unwrap();
+    assert_eq!(a.window(), w);
+    assert_eq!(a, b);
+    let seconds = FunnelSpec::new(2, w).unwrap();
+    assert_eq!(seconds.window(), TimeDelta::seconds(1));
+    assert_eq!(seconds, FunnelSpec::new(2, TimeDelta::seconds(1)).unwrap());
+    let back: FunnelSpec = serde_json::from_str(&serde_json::to_string(&seconds).unwrap()).unwrap();
+    assert_eq!(back, seconds);
+    let back: FunnelSpec = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    assert_eq!(back, a);
 }

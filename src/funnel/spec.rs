@@ -190,13 +190,18 @@ pub struct Exclusion {
 /// "buy"], "event_names": []}`, the window in ticks of `unit`; every key
 /// but `steps` and `window` may be left out. Deserialization goes through
 /// the constructors, so an invalid spec is refused.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(try_from = "FunnelSpecRepr"))]
 pub struct FunnelSpec {
     pub(super) steps: u8,
     /// In ticks of `unit`.
     pub(super) window: i64,
+    /// The window as given, exactly, so that a later change of unit
+    /// keeps what a coarser unit had to round (two specs that analyse
+    /// alike are equal whatever this holds).
+    #[cfg_attr(feature = "serde", serde(skip_serializing))]
+    pub(super) window_given: TimeDelta,
     pub(super) unit: TimeUnit,
     pub(super) modes: Modes,
     pub(super) kind: FunnelKind,
@@ -263,9 +268,25 @@ impl TryFrom<FunnelSpecRepr> for FunnelSpec {
     }
 }
 
+/// Equal when they analyse alike: the window as the analysis uses it (in
+/// ticks of the unit), not as it was given.
+impl PartialEq for FunnelSpec {
+    fn eq(&self, o: &FunnelSpec) -> bool {
+        (self.steps, self.window, self.unit, self.modes, self.kind)
+            == (o.steps, o.window, o.unit, o.modes, o.kind)
+            && self.exclusions == o.exclusions
+            && self.names == o.names
+            && self.event_names == o.event_names
+    }
+}
+
+impl Eq for FunnelSpec {}
+
 impl FunnelSpec {
     /// An ordered funnel of `steps` steps (1 to 32) with a conversion window
-    /// (kept in whole seconds, rounded down: exact for second timestamps),
+    /// (compared in whole seconds, rounded down: exact for second
+    /// timestamps; a finer unit set later with
+    /// [`with_unit`](FunnelSpec::with_unit) gets the window as given),
     /// default mode, timestamps in seconds.
     ///
     /// # Errors
@@ -282,6 +303,7 @@ impl FunnelSpec {
         FunnelSpec {
             steps: steps as u8,
             window: 0,
+            window_given: TimeDelta::zero(),
             unit: TimeUnit::Second,
             modes: Modes::default(),
             kind: FunnelKind::Ordered,
@@ -343,16 +365,17 @@ impl FunnelSpec {
         FunnelSpec::named(funnel.stages().iter().map(|s| s.name()), window)
     }
 
-    /// Sets the unit of the events' timestamps, keeping the window (as
-    /// whole units of the new unit, rounded down).
+    /// Sets the unit of the events' timestamps, keeping the window as it
+    /// was given (in whole units of the new unit, rounded down: a window
+    /// of 1.5 s given to a spec in seconds is 1,500 ms once the unit is
+    /// milliseconds).
     ///
     /// # Errors
     ///
     /// [`Error::Overflow`] if the window does not fit an `i64` of the new
     /// unit (more than 292 years in nanoseconds).
     pub fn with_unit(mut self, unit: TimeUnit) -> Result<FunnelSpec> {
-        let window = self.unit.duration(self.window)?;
-        self.window = unit.floor_ticks_of(window)?;
+        self.window = unit.floor_ticks_of(self.window_given)?;
         self.unit = unit;
         Ok(self)
     }
@@ -372,9 +395,13 @@ impl FunnelSpec {
     /// let spec = FunnelSpec::new(2, TimeDelta::zero())?
     ///     .with_unit(TimeUnit::Millisecond)?
     ///     .with_window(TimeDelta::milliseconds(1_500))?;
-    /// assert_eq!(spec.window_ticks(), 1_500);
-    /// // In seconds, 1.5 s is 1 s: the same events are within it.
-    /// assert_eq!(FunnelSpec::new(2, TimeDelta::milliseconds(1_500))?.window_ticks(), 1);
+    /// assert_eq!(spec.window(), TimeDelta::milliseconds(1_500));
+    /// // In seconds, 1.5 s is 1 s: the same events are within it; a finer
+    /// // unit set later keeps the window as given.
+    /// let seconds = FunnelSpec::new(2, TimeDelta::milliseconds(1_500))?;
+    /// assert_eq!(seconds.window(), TimeDelta::seconds(1));
+    /// let ms = seconds.with_unit(TimeUnit::Millisecond)?;
+    /// assert_eq!(ms.window(), TimeDelta::milliseconds(1_500));
     /// # Ok::<(), revops::Error>(())
     /// ```
     pub fn with_window(mut self, window: TimeDelta) -> Result<FunnelSpec> {
@@ -382,6 +409,7 @@ impl FunnelSpec {
             return Err(Error::invalid("funnel", "the window is negative"));
         }
         self.window = self.unit.floor_ticks_of(window)?;
+        self.window_given = window;
         Ok(self)
     }
 
@@ -507,19 +535,15 @@ impl FunnelSpec {
         })
     }
 
-    /// The window in ticks of [`unit`](FunnelSpec::unit).
-    pub fn window_ticks(&self) -> i64 {
+    /// The window in ticks of the unit, as the analysis compares it.
+    pub(crate) fn window_ticks(&self) -> i64 {
         self.window
     }
 
-    /// The window as a duration.
+    /// The window as the analysis uses it: whole units of the spec's
+    /// [`unit`](FunnelSpec::unit), as a duration.
     pub fn window(&self) -> TimeDelta {
         self.unit.duration(self.window).unwrap_or(TimeDelta::MAX)
-    }
-
-    /// The window in whole seconds (rounded down for a finer unit).
-    pub fn window_seconds(&self) -> i64 {
-        self.window.div_euclid(self.unit.per_second())
     }
 
     /// The unit of the events' timestamps.
