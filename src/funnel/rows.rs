@@ -3,7 +3,7 @@
 //! (`windowFunnel(window)(ts, event = 'a', price > 10, ...)`). Also
 //! ClickHouse's `retention`.
 
-use super::scan::{apply_exclusions, scan, within, Counted, Ev, Scratch};
+use super::scan::{apply_exclusions, gate, scan, within, Counted, Ev, Gate, Scratch};
 use super::spec::{FunnelKind, FunnelSpec, MAX_STEPS};
 
 /// One row of a funnel in SQL form: its time and the conditions it meets.
@@ -265,13 +265,18 @@ impl RowLevels {
         };
         for k in &self.keyed {
             let step = usize::from(k.step);
-            if step >= n {
-                if m.strict_order && has_first {
-                    break;
-                }
-                continue;
+            let g = gate(
+                m,
+                step,
+                n,
+                has_first,
+                || !levels[step].is_empty(),
+                || !levels[step - 1].is_empty(),
+            );
+            if g == Gate::Stop {
+                return best;
             }
-            if step == 0 {
+            if g == Gate::First {
                 let node = nodes.len();
                 nodes.push(RowNode {
                     ts: k.ts,
@@ -288,14 +293,7 @@ impl RowLevels {
                 if n == 1 {
                     return best;
                 }
-            } else if m.strict_deduplication && !levels[step].is_empty() {
-                return best;
-            } else if m.strict_order && has_first && levels[step - 1].is_empty() {
-                if m.allow_reentry {
-                    continue;
-                }
-                return best;
-            } else if !levels[step - 1].is_empty() {
+            } else if g == Gate::Extend {
                 let (lo, hi) = levels.split_at_mut(step);
                 let prev = &mut lo[step - 1];
                 let next = &mut hi[0];

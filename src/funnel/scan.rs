@@ -1,7 +1,7 @@
 //! The per-user scans: ClickHouse's `windowFunnel` level computation (both
 //! of its algorithms), the any-order funnel, and the counted chain.
 
-use super::spec::{FunnelKind, FunnelSpec, MAX_STEPS};
+use super::spec::{FunnelKind, FunnelSpec, Modes, MAX_STEPS};
 
 /// One event of one user, ready for the scan: sorted by
 /// `(ts, step, channel rank)`.
@@ -42,6 +42,71 @@ impl Counted {
 #[inline]
 pub(crate) fn within(ts: i64, first: i64, window: i64) -> bool {
     i128::from(ts) <= i128::from(first) + i128::from(window)
+}
+
+/// What ClickHouse's `windowFunnel` does with one event, by its modes,
+/// before any window test: the one place where the modes' rules on the
+/// order of events are decided (every scan that follows the modes asks
+/// here; the default mode's fast paths have no such rule to ask about).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Gate {
+    /// Look at the next event.
+    Ignore,
+    /// End the user's scan at the level reached.
+    Stop,
+    /// A first-step event: a new chain starts.
+    First,
+    /// A later step whose previous step has a chain: try to extend it.
+    Extend,
+}
+
+/// The [`Gate`] of an event of step `step` in a funnel of `n` steps,
+/// given whether a first-step event has been seen, whether a chain has
+/// reached this step, and whether one has reached the previous step:
+///
+/// 1. a step at or past `n` matches no step: under `strict_order`, once a
+///    first step has been seen, it ends the scan;
+/// 2. step 0 starts a chain;
+/// 3. under `strict_deduplication`, a step reached before ends the scan
+///    (the fix of ClickHouse #37177);
+/// 4. under `strict_order`, a step whose previous step has no chain ends
+///    the scan, unless `allow_reentry` skips it;
+/// 5. otherwise a step extends the previous step's chains, if any.
+#[inline(always)]
+pub(crate) fn gate(
+    m: Modes,
+    step: usize,
+    n: usize,
+    has_first: bool,
+    have_step: impl FnOnce() -> bool,
+    have_prev: impl FnOnce() -> bool,
+) -> Gate {
+    if step >= n {
+        return if m.strict_order && has_first {
+            Gate::Stop
+        } else {
+            Gate::Ignore
+        };
+    }
+    if step == 0 {
+        return Gate::First;
+    }
+    if m.strict_deduplication && have_step() {
+        return Gate::Stop;
+    }
+    let prev = have_prev();
+    if m.strict_order && has_first && !prev {
+        return if m.allow_reentry {
+            Gate::Ignore
+        } else {
+            Gate::Stop
+        };
+    }
+    if prev {
+        Gate::Extend
+    } else {
+        Gate::Ignore
+    }
 }
 
 /// Scratch space reused across users.
@@ -133,56 +198,47 @@ fn window_funnel<const N: usize>(
     let mut first_event = false;
     for e in events {
         let step = usize::from(e.step);
-        if step >= n {
-            // An event that matches no step: only strict_order looks at it.
-            if m.strict_order && first_event {
-                break;
-            }
-            continue;
-        }
-        if step == 0 {
-            // A new chain starts; chains at higher levels are kept. Two
-            // step-1 events in the same second give the same chain; the
-            // first one (the name that sorts first) keeps the channel.
-            if !(have[0] && chain[0][0] == e.ts) {
-                have[0] = true;
-                chain[0][0] = e.ts;
-                last[0] = e.ts;
-                chan[0] = e.channel;
-            }
-            first_event = true;
-            if best.level < 1 {
-                best.level = 1;
-                counted[0] = e.ts;
-                best.channel = chan[0];
-            }
-        } else if m.strict_deduplication && have[step] {
-            // A repeated step: stop at the level reached (#37177 semantics).
-            break;
-        } else if m.strict_order && first_event && !have[step - 1] {
-            if m.allow_reentry {
-                continue;
-            }
-            break;
-        } else if have[step - 1] {
-            let first = chain[step - 1][0];
-            let mut matched = within(e.ts, first, window);
-            if m.strict_increase {
-                matched = matched && last[step - 1] < e.ts;
-            }
-            if matched {
-                chain[step] = chain[step - 1];
-                chain[step][step] = e.ts;
-                have[step] = true;
-                last[step] = e.ts;
-                chan[step] = chan[step - 1];
-                if step + 1 > best.level {
-                    best.level = step + 1;
-                    counted = chain[step];
-                    best.channel = chan[step];
+        match gate(m, step, n, first_event, || have[step], || have[step - 1]) {
+            Gate::Stop => break,
+            Gate::Ignore => {}
+            Gate::First => {
+                // A new chain starts; chains at higher levels are kept.
+                // Two step-1 events in the same second give the same
+                // chain; the first one (the name that sorts first) keeps
+                // the channel.
+                if !(have[0] && chain[0][0] == e.ts) {
+                    have[0] = true;
+                    chain[0][0] = e.ts;
+                    last[0] = e.ts;
+                    chan[0] = e.channel;
                 }
-                if step + 1 == n {
-                    break;
+                first_event = true;
+                if best.level < 1 {
+                    best.level = 1;
+                    counted[0] = e.ts;
+                    best.channel = chan[0];
+                }
+            }
+            Gate::Extend => {
+                let first = chain[step - 1][0];
+                let mut matched = within(e.ts, first, window);
+                if m.strict_increase {
+                    matched = matched && last[step - 1] < e.ts;
+                }
+                if matched {
+                    chain[step] = chain[step - 1];
+                    chain[step][step] = e.ts;
+                    have[step] = true;
+                    last[step] = e.ts;
+                    chan[step] = chan[step - 1];
+                    if step + 1 > best.level {
+                        best.level = step + 1;
+                        counted = chain[step];
+                        best.channel = chan[step];
+                    }
+                    if step + 1 == n {
+                        break;
+                    }
                 }
             }
         }
@@ -332,13 +388,19 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
     let mut has_first = false;
     for e in events {
         let step = usize::from(e.step);
-        if step >= n {
-            if m.strict_order && has_first {
-                break;
-            }
-            continue;
+        let once = &s.once;
+        let g = gate(
+            m,
+            step,
+            n,
+            has_first,
+            || !once[step].is_empty(),
+            || !once[step - 1].is_empty(),
+        );
+        if g == Gate::Stop {
+            return best;
         }
-        if step == 0 {
+        if g == Gate::First {
             let level0 = &mut s.once[0];
             if level0.last().map_or(true, |x| x.first < e.ts) {
                 level0.push(Node {
@@ -354,14 +416,7 @@ fn strict_once(spec: &FunnelSpec, events: &[Ev], s: &mut Scratch) -> Counted {
                 s.counted[0] = e.ts;
                 best.channel = e.channel;
             }
-        } else if m.strict_deduplication && !s.once[step].is_empty() {
-            return best;
-        } else if m.strict_order && has_first && s.once[step - 1].is_empty() {
-            if m.allow_reentry {
-                continue;
-            }
-            return best;
-        } else if !s.once[step - 1].is_empty() {
+        } else if g == Gate::Extend {
             let (lo, hi) = s.once.split_at_mut(step);
             let prev = &lo[step - 1];
             let next = &mut hi[0];
