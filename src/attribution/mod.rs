@@ -1,6 +1,12 @@
 //! Multi-touch attribution: which channels get credit for each conversion,
 //! exactly to the cent, and the return on each channel's spend.
 //!
+//! | you have | call |
+//! |---|---|
+//! | journeys or path rows, channels by name, a model by name (`"linear"`, `"markov:2"`, `"shapley"`) | [`attribute`]`(input, &model, currency)` → [`Report`] |
+//! | path rows in the compact form ([`PathRow`], channel ids) | [`rules::attribute`], [`markov::markov`], [`shapley`]'s functions → [`Attribution`] |
+//! | credits and each channel's spend | [`roi`] |
+//!
 //! # Inputs
 //!
 //! * The compact form, [`PathRow`]: a path of [`ChannelId`]s with the number

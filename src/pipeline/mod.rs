@@ -1,6 +1,13 @@
 //! Sales pipeline analytics from CRM records: deals, the forecast roll-up,
 //! velocity, quota pacing, and the marketing-to-sales hand-off.
 //!
+//! | you have | call |
+//! |---|---|
+//! | deals (build one with [`Deal::builder`]) | [`report`]`(spec, &deals)` → [`PipelineReport`] |
+//! | deals in partitions, or arriving over time | [`PipelineState`] per partition ([`Aggregate`](crate::Aggregate)), merged, finished |
+//! | leads and their hand-off to sales | [`HandoffState`], finished with the pipeline report → [`HandoffReport`] |
+//! | a deal's fields to check before building it | [`DealRule::first_broken`] |
+//!
 //! The metric functions of [`crate::metrics`] take totals; this module
 //! computes those totals from records, in one pass, into a mergeable state
 //! ([`PipelineState`], [`HandoffState`]) that is finished into a report. The
