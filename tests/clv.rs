@@ -1064,3 +1064,44 @@ fn clv_values_round_trip_and_refuse_the_impossible() {
     .unwrap();
     round(&v);
 }
+
+/// The purchase-model trait gives each model's own answers: its named
+/// parameters in the papers' order, and every method as the model's own.
+#[test]
+fn purchase_model_trait_is_each_models_own() {
+    fn check<M: PurchaseModel<History = History>>(m: M, names: [&str; 4], params: [f64; 4]) {
+        let named = m.named_params();
+        assert_eq!(named.len(), 4, "{}", M::NAME);
+        for ((n, v), (want_n, want_v)) in named.iter().zip(names.iter().zip(params)) {
+            assert_eq!((n, *v), (want_n, want_v), "{}", M::NAME);
+        }
+        let h = History::new(2, 30.43, 38.86).unwrap();
+        assert!(m.log_likelihood(&h).unwrap() < 0.0);
+        let p = m.probability_alive(&h).unwrap();
+        assert!(p > 0.0 && p < 1.0, "{}: {p}", M::NAME);
+        assert!(m.expected_purchases(39.0).unwrap() > 0.0);
+        assert!(m.conditional_expected_purchases(&h, 39.0).unwrap() > 0.0);
+        let p0 = m.probability_of_purchases(39.0, 0).unwrap();
+        assert!(p0 > 0.0 && p0 < 1.0);
+    }
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    let pareto = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    check(bg, BgNbd::NAMES, bg.params());
+    check(mbg, MbgNbd::NAMES, mbg.params());
+    check(pareto, ParetoNbd::NAMES, pareto.params());
+    assert_eq!(
+        (BgNbd::NAME, MbgNbd::NAME, ParetoNbd::NAME),
+        ("BG/NBD", "MBG/NBD", "Pareto/NBD")
+    );
+    // The trait's methods are the models' own, value for value.
+    let h = History::new(3, 20.0, 35.0).unwrap();
+    assert_eq!(
+        PurchaseModel::probability_alive(&pareto, &h).unwrap(),
+        pareto.probability_alive(&h).unwrap()
+    );
+    assert_eq!(
+        PurchaseModel::conditional_expected_purchases(&bg, &h, 10.0).unwrap(),
+        bg.conditional_expected_purchases(&h, 10.0).unwrap()
+    );
+}
