@@ -535,7 +535,9 @@ impl FunnelSpec {
         })
     }
 
-    /// The window in ticks of the unit, as the analysis compares it.
+    /// The window in ticks of the unit, as the analysis compares it (what
+    /// a state read from JSON checks its times against).
+    #[cfg(feature = "serde")]
     pub(crate) fn window_ticks(&self) -> i64 {
         self.window
     }
