@@ -153,25 +153,7 @@ fn bench(c: &mut Criterion) {
     let sizes: [u32; 2] = if slow { [300, 3_000] } else { [30, 300] };
     for channels in sizes {
         let mut rng = Rng(0x3a7c_0ffe_e000 + u64::from(channels));
-        let rows: Vec<PathRow> = (0..5_000)
-            .map(|_| {
-                let path = (0..12)
-                    .map(|_| ChannelId(rng.below(u64::from(channels)) as u32))
-                    .collect();
-                let converted = rng.below(3) == 0;
-                let value = if converted {
-                    Decimal::from(10)
-                } else {
-                    Decimal::ZERO
-                };
-                PathRow::new(
-                    path,
-                    u64::from(converted),
-                    Money::new(value, Currency::USD),
-                    u64::from(!converted),
-                )
-            })
-            .collect();
+        let rows = random_paths(&mut rng, 5_000, 12, channels, 3, 10);
         g.bench_with_input(
             BenchmarkId::new("markov_channels", channels),
             &rows,
@@ -182,21 +164,7 @@ fn bench(c: &mut Criterion) {
     let sizes: [u32; 2] = if slow { [3_000, 30_000] } else { [300, 3_000] };
     for n in sizes {
         let mut rng = Rng(0x5a_91e7 + u64::from(n));
-        let rows: Vec<PathRow> = (0..n)
-            .map(|_| {
-                let path = (0..3)
-                    .map(|_| ChannelId(rng.below(u64::from(n)) as u32))
-                    .collect();
-                let converted = rng.below(4) == 0;
-                let value = Decimal::from(if converted { 25 } else { 0 });
-                PathRow::new(
-                    path,
-                    u64::from(converted),
-                    Money::new(value, Currency::USD),
-                    u64::from(!converted),
-                )
-            })
-            .collect();
+        let rows = random_paths(&mut rng, n, 3, n, 4, 25);
         g.bench_with_input(
             BenchmarkId::new("shapley_rate_journeys_channels", n),
             &rows,
@@ -204,6 +172,33 @@ fn bench(c: &mut Criterion) {
         );
     }
     g.finish();
+}
+
+/// `rows` path rows of `touches` channels drawn from `channels`, one in
+/// `one_in` converted with value `value` USD.
+fn random_paths(
+    rng: &mut Rng,
+    rows: u32,
+    touches: usize,
+    channels: u32,
+    one_in: u64,
+    value: i64,
+) -> Vec<PathRow> {
+    (0..rows)
+        .map(|_| {
+            let path = (0..touches)
+                .map(|_| ChannelId(rng.below(u64::from(channels)) as u32))
+                .collect();
+            let converted = rng.below(one_in) == 0;
+            let value = Decimal::from(if converted { value } else { 0 });
+            PathRow::new(
+                path,
+                u64::from(converted),
+                Money::new(value, Currency::USD),
+                u64::from(!converted),
+            )
+        })
+        .collect()
 }
 
 criterion_group!(benches, bench);
