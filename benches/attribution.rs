@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
-use revops::attribution::{markov::markov, rules, shapley, PathRow};
-use revops::journey::ChannelId;
+use revops::attribution::{attribute, Input, Model, PathRow};
+use revops::journey::{ChannelId, Channels};
 use revops::{Currency, Decimal, Money};
 
 fn generate(n: usize) -> Vec<PathRow> {
@@ -64,18 +64,32 @@ fn baseline_heuristics(rows: &[PathRow]) -> [HashMap<u32, f64>; 3] {
     out
 }
 
+/// The registry of the generated rows' channels: `c0` to `c11`.
+fn registry() -> Channels {
+    let mut ch = Channels::new();
+    for i in 0..12 {
+        ch.intern_str(&format!("c{i}")).unwrap();
+    }
+    ch
+}
+
 fn bench(c: &mut Criterion) {
     let rows = generate(1_000_000);
-    let usd = Currency::USD;
+    let channels = registry();
+    let input = Input::Paths {
+        rows: &rows,
+        channels: &channels,
+    };
+    let run = |model: &Model| attribute(black_box(input), model, Currency::USD);
     let mut g = c.benchmark_group("attribution_1m_journeys");
     g.sample_size(10);
     g.warm_up_time(Duration::from_secs(1));
     g.measurement_time(Duration::from_secs(5));
     g.bench_function("heuristics_first_last_linear", |b| {
         b.iter(|| {
-            let f = rules::attribute(black_box(&rows), rules::Rule::FirstTouch, usd);
-            let l = rules::attribute(black_box(&rows), rules::Rule::LastTouch, usd);
-            let n = rules::attribute(black_box(&rows), rules::Rule::Linear, usd);
+            let f = run(&Model::FirstTouch);
+            let l = run(&Model::LastTouch);
+            let n = run(&Model::Linear);
             (f, l, n)
         })
     });
@@ -83,16 +97,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| baseline_heuristics(black_box(&rows)))
     });
     g.bench_function("markov_order_1", |b| {
-        b.iter(|| markov(black_box(&rows), 1, usd))
+        b.iter(|| run(&Model::Markov { order: 1 }))
     });
     g.bench_function("markov_order_3", |b| {
-        b.iter(|| markov(black_box(&rows), 3, usd))
+        b.iter(|| run(&Model::Markov { order: 3 }))
     });
-    g.bench_function("shapley_simplified", |b| {
-        b.iter(|| shapley::simplified(black_box(&rows), usd))
-    });
+    g.bench_function("shapley_simplified", |b| b.iter(|| run(&Model::Shapley)));
     g.bench_function("shapley_conversion_rate", |b| {
-        b.iter(|| shapley::conversion_rate(black_box(&rows), usd))
+        b.iter(|| run(&Model::ShapleyRate))
     });
     g.finish();
 }

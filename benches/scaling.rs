@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use revops::attribution::{markov::markov, shapley::conversion_rate, PathRow};
+use revops::attribution::{attribute, Input, Model, PathRow};
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, Options};
 use revops::journey::{
     Channel, ChannelId, Channels, Journey, Ownership, Team, Touchpoint, TouchpointKind,
@@ -154,10 +154,12 @@ fn bench(c: &mut Criterion) {
     for channels in sizes {
         let mut rng = Rng(0x3a7c_0ffe_e000 + u64::from(channels));
         let rows = random_paths(&mut rng, 5_000, 12, channels, 3, 10);
+        let reg = registry(channels);
+        let model = Model::Markov { order: 1 };
         g.bench_with_input(
             BenchmarkId::new("markov_channels", channels),
             &rows,
-            |b, r| b.iter(|| markov(black_box(r), 1, Currency::USD).unwrap()),
+            |b, r| b.iter(|| attribute(black_box(paths(r, &reg)), &model, Currency::USD).unwrap()),
         );
     }
 
@@ -165,10 +167,20 @@ fn bench(c: &mut Criterion) {
     for n in sizes {
         let mut rng = Rng(0x5a_91e7 + u64::from(n));
         let rows = random_paths(&mut rng, n, 3, n, 4, 25);
+        let reg = registry(n);
         g.bench_with_input(
             BenchmarkId::new("shapley_rate_journeys_channels", n),
             &rows,
-            |b, r| b.iter(|| conversion_rate(black_box(r), Currency::USD).unwrap()),
+            |b, r| {
+                b.iter(|| {
+                    attribute(
+                        black_box(paths(r, &reg)),
+                        &Model::ShapleyRate,
+                        Currency::USD,
+                    )
+                    .unwrap()
+                })
+            },
         );
     }
     g.finish();
@@ -176,6 +188,19 @@ fn bench(c: &mut Criterion) {
 
 /// `rows` path rows of `touches` channels drawn from `channels`, one in
 /// `one_in` converted with value `value` USD.
+/// The registry of [`random_paths`]' channels: `c0` to `c{n-1}`.
+fn registry(n: u32) -> Channels {
+    let mut ch = Channels::new();
+    for i in 0..n {
+        ch.intern_str(&format!("c{i}")).unwrap();
+    }
+    ch
+}
+
+fn paths<'a>(rows: &'a [PathRow], channels: &'a Channels) -> Input<'a> {
+    Input::Paths { rows, channels }
+}
+
 fn random_paths(
     rng: &mut Rng,
     rows: u32,

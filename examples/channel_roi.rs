@@ -5,9 +5,9 @@
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use revops::attribution::roi::roi_report;
-use revops::attribution::rules::{attribute_journeys, JourneyModel, Rule};
+use revops::attribution::{attribute, Input, Model};
 use revops::dec;
-use revops::journey::{Channel, Channels, Conversion, Journey, Touchpoint, TouchpointKind as K};
+use revops::journey::{Channel, Conversion, Journey, Touchpoint, TouchpointKind as K};
 use revops::quantity::FxRates;
 use revops::{Currency, Money};
 
@@ -71,24 +71,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     }
 
-    let mut channels = Channels::new();
-    let model = JourneyModel::Rule(Rule::POSITION_BASED);
-    let credit = attribute_journeys(&journeys, &model, None, &mut channels, Currency::SAR)?;
+    let credit = attribute(
+        Input::Journeys(&journeys),
+        &Model::position_based(),
+        Currency::SAR,
+    )?;
 
     // Campaign costs per channel; the influencer invoiced in EUR.
     let mut fx = FxRates::new(Currency::SAR);
     fx.set(Currency::EUR, dec!(4.05))?;
     let spend = [
-        (channels.intern_str("search")?, sar(dec!(900))),
-        (channels.intern_str("social")?, sar(dec!(700))),
-        (channels.intern_str("email")?, sar(dec!(150))),
-        (
-            channels.intern_str("influencer")?,
-            Money::new(dec!(300), Currency::EUR),
-        ),
-        (channels.intern_str("tv")?, sar(dec!(1500))),
+        (ch("search")?, sar(dec!(900))),
+        (ch("social")?, sar(dec!(700))),
+        (ch("email")?, sar(dec!(150))),
+        (ch("influencer")?, Money::new(dec!(300), Currency::EUR)),
+        (ch("tv")?, sar(dec!(1500))),
     ];
-    let report = roi_report(&credit, &spend, &channels, Currency::SAR, &fx)?;
+    let report = roi_report(&credit, &spend, Currency::SAR, &fx)?;
 
     println!("Position-based attribution (40/20/40), ROI per channel:");
     println!(

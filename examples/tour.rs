@@ -26,7 +26,7 @@ fn main() -> Result<(), revops::Error> {
 
 /// Funnels, attribution and the pipeline, on a handful of records.
 fn analytics() -> Result<(), revops::Error> {
-    use revops::attribution::{markov::markov, rules, PathRow};
+    use revops::attribution::{attribute, Input, Model, PathRow};
     use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
     use revops::journey::Channels;
     println!("== 5. Analytics over records");
@@ -54,11 +54,15 @@ fn analytics() -> Result<(), revops::Error> {
         PathRow::new(vec![email], 1, usd(dec!(100.00)), 9),
         PathRow::new(vec![ads], 0, usd(dec!(0)), 12),
     ];
-    let last = rules::attribute(&rows, rules::Rule::LastTouch, Currency::USD)?;
-    let mk = markov(&rows, 1, Currency::USD)?.attribution;
-    for (name, id) in [("ads", ads), ("email", email)] {
-        let v = |a: &revops::attribution::Attribution| {
-            a.credit(id)
+    let input = Input::Paths {
+        rows: &rows,
+        channels: &ch,
+    };
+    let last = attribute(input, &Model::LastTouch, Currency::USD)?;
+    let mk = attribute(input, &Model::Markov { order: 1 }, Currency::USD)?;
+    for name in ["ads", "email"] {
+        let v = |a: &revops::attribution::Report| {
+            a.credit(name)
                 .map(|c| c.value.to_string())
                 .unwrap_or_default()
         };

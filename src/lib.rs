@@ -65,8 +65,9 @@
 //!
 //! * Is a campaign paying? [`metrics::marketing::return_on_ad_spend`] and
 //!   [`metrics::marketing::marketing_roi`].
-//! * Which channels deserve the credit? [`attribution::markov::markov`],
-//!   then [`attribution::roi::roi_report`].
+//! * Which channels deserve the credit? [`attribution::attribute`] with a
+//!   [`Model`](attribution::Model) (`"markov:2"`, `"shapley"`,
+//!   `"position_based"`), then [`attribution::roi::roi_report`].
 //! * Where do prospects drop off? [`funnel::analyze`].
 //! * Will sales make the quota? [`pipeline::report`] with a quota, or
 //!   [`objective::Goal::assess`].
@@ -137,7 +138,7 @@
 //!   predictions per customer.
 //! * **Every skipped record counted, with its reason**: an analysis lists
 //!   what it could not use (for attribution,
-//!   [`attribution::Attribution::skipped`] with a
+//!   [`attribution::Report::skipped`] with a
 //!   [`SkipReason`](attribution::SkipReason); one rule for every model), and
 //!   the example tools list rejected rows by line, counted by reason.
 //!

@@ -2,12 +2,9 @@
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
-use revops::attribution::markov::markov;
-use revops::attribution::rules::{
-    attribute, attribute_journeys, journey_weights, JourneyModel, Rule,
+use revops::attribution::{
+    attribute, Input, Model, Options, PathRow, RemovalEffect, Report, SkipReason,
 };
-use revops::attribution::shapley::{conversion_rate, rate_values, simplified};
-use revops::attribution::{Attribution, PathRow, SkipReason};
 use revops::dec;
 use revops::journey::{
     Channel, ChannelId, Channels, Conversion, Journey, Milestone, Touchpoint, TouchpointKind as K,
@@ -24,9 +21,79 @@ fn rows(ch: &mut Channels, spec: &[(&str, u64, Decimal, u64)]) -> Vec<PathRow> {
         .collect()
 }
 
-fn credit(a: &Attribution, ch: &Channels, name: &str) -> (Decimal, Decimal) {
-    let c = a.credit(ch.get(name).unwrap()).unwrap();
+fn credit(a: &Report, name: &str) -> (Decimal, Decimal) {
+    let c = a.credit(name).unwrap();
     (c.conversions, c.value.amount())
+}
+
+/// Attributes path rows whose channels `ch` names, in USD.
+fn run(r: &[PathRow], ch: &Channels, model: &Model) -> Result<Report, revops::Error> {
+    attribute(
+        Input::Paths {
+            rows: r,
+            channels: ch,
+        },
+        model,
+        Currency::USD,
+    )
+}
+
+/// The Markov model of order `order` on path rows.
+fn markov(r: &[PathRow], ch: &Channels, order: usize) -> Result<Report, revops::Error> {
+    run(r, ch, &Model::Markov { order })
+}
+
+/// A Markov report's removal effects, sorted by channel name.
+fn effects(m: &Report) -> &[RemovalEffect] {
+    &m.markov().unwrap().removal_effects
+}
+
+/// A Markov report's conversion probability.
+fn probability(m: &Report) -> f64 {
+    m.markov().unwrap().conversion_probability
+}
+
+/// A conversion-rate Shapley report's unscaled values, by channel name.
+fn phi(r: &[PathRow], ch: &Channels) -> Vec<(String, f64)> {
+    let s = run(r, ch, &Model::ShapleyRate).unwrap();
+    s.shapley_rate()
+        .unwrap()
+        .values
+        .iter()
+        .map(|v| (v.channel.as_str().to_string(), v.value))
+        .collect()
+}
+
+/// Attributes journeys in USD, with a lookback window if given.
+fn on_journeys(
+    js: &[Journey],
+    model: &Model,
+    lookback: Option<TimeDelta>,
+) -> Result<Report, revops::Error> {
+    let mut o = Options::new(Currency::USD);
+    if let Some(l) = lookback {
+        o = o.lookback(l);
+    }
+    attribute(Input::Journeys(js), model, o)
+}
+
+/// The registry of [`build`]'s channels: id `k` is `ck`.
+fn registry() -> Channels {
+    registry_of(5)
+}
+
+/// A registry of `n` channels: id `k` is `ck`.
+fn registry_of(n: u32) -> Channels {
+    let mut ch = Channels::new();
+    for k in 0..n {
+        ch.intern_str(&format!("c{k}")).unwrap();
+    }
+    ch
+}
+
+/// The id `k` of the channel named `ck`.
+fn id_of(name: &str) -> usize {
+    name[1..].parse().unwrap()
 }
 
 #[test]
@@ -37,17 +104,17 @@ fn heuristics_match_channel_attribution_definitions() {
         &mut ch,
         &[("a > b > a", 3, dec!(30.00), 4), ("c", 0, dec!(0), 5)],
     );
-    let first = attribute(&r, Rule::FirstTouch, Currency::USD).unwrap();
-    assert_eq!(credit(&first, &ch, "a"), (dec!(3), dec!(30.00)));
-    assert_eq!(credit(&first, &ch, "b"), (dec!(0), dec!(0)));
+    let first = run(&r, &ch, &Model::FirstTouch).unwrap();
+    assert_eq!(credit(&first, "a"), (dec!(3), dec!(30.00)));
+    assert_eq!(credit(&first, "b"), (dec!(0), dec!(0)));
     // c was seen (in a non-converting path) and is listed with zero credit.
-    assert_eq!(credit(&first, &ch, "c"), (dec!(0), dec!(0)));
-    let last = attribute(&r, Rule::LastTouch, Currency::USD).unwrap();
-    assert_eq!(credit(&last, &ch, "a"), (dec!(3), dec!(30.00)));
+    assert_eq!(credit(&first, "c"), (dec!(0), dec!(0)));
+    let last = run(&r, &ch, &Model::LastTouch).unwrap();
+    assert_eq!(credit(&last, "a"), (dec!(3), dec!(30.00)));
     // Linear: a touched twice of three touches: 2/3; b 1/3.
-    let lin = attribute(&r, Rule::Linear, Currency::USD).unwrap();
-    assert_eq!(credit(&lin, &ch, "a"), (dec!(2), dec!(20.00)));
-    assert_eq!(credit(&lin, &ch, "b"), (dec!(1), dec!(10.00)));
+    let lin = run(&r, &ch, &Model::Linear).unwrap();
+    assert_eq!(credit(&lin, "a"), (dec!(2), dec!(20.00)));
+    assert_eq!(credit(&lin, "b"), (dec!(1), dec!(10.00)));
     // Last non-direct skips a trailing direct touch.
     let r2 = rows(
         &mut ch,
@@ -56,11 +123,10 @@ fn heuristics_match_channel_attribution_definitions() {
             ("direct", 1, dec!(7.00), 0),
         ],
     );
-    let direct = ch.get("direct").unwrap();
-    let lnd = attribute(&r2, Rule::LastNonDirect { direct }, Currency::USD).unwrap();
-    assert_eq!(credit(&lnd, &ch, "b"), (dec!(1), dec!(5.00)));
+    let lnd = run(&r2, &ch, &"last_non_direct:direct".parse().unwrap()).unwrap();
+    assert_eq!(credit(&lnd, "b"), (dec!(1), dec!(5.00)));
     // Only direct: the last touch keeps it.
-    assert_eq!(credit(&lnd, &ch, "direct"), (dec!(1), dec!(7.00)));
+    assert_eq!(credit(&lnd, "direct"), (dec!(1), dec!(7.00)));
 }
 
 #[test]
@@ -68,52 +134,56 @@ fn position_based_shapes() {
     let mut ch = Channels::new();
     // One touch: 100%. Two touches: 50/50. Four: 40/10/10/40.
     let r = rows(&mut ch, &[("a", 1, dec!(10.00), 0)]);
-    let p = attribute(&r, Rule::POSITION_BASED, Currency::USD).unwrap();
-    assert_eq!(credit(&p, &ch, "a").1, dec!(10.00));
+    let p = run(&r, &ch, &Model::position_based()).unwrap();
+    assert_eq!(credit(&p, "a").1, dec!(10.00));
     let r = rows(&mut ch, &[("a > b", 1, dec!(10.00), 0)]);
-    let p = attribute(&r, Rule::POSITION_BASED, Currency::USD).unwrap();
-    assert_eq!(credit(&p, &ch, "a").1, dec!(5.00));
+    let p = run(&r, &ch, &Model::position_based()).unwrap();
+    assert_eq!(credit(&p, "a").1, dec!(5.00));
     let r = rows(&mut ch, &[("a > b > c > d", 1, dec!(10.00), 0)]);
-    let p = attribute(&r, Rule::POSITION_BASED, Currency::USD).unwrap();
+    let p = run(&r, &ch, &Model::position_based()).unwrap();
     let v: Vec<_> = ["a", "b", "c", "d"]
         .iter()
-        .map(|n| credit(&p, &ch, n).1)
+        .map(|n| credit(&p, n).1)
         .collect();
     assert_eq!(v, [dec!(4.00), dec!(1.00), dec!(1.00), dec!(4.00)]);
-    assert_eq!(credit(&p, &ch, "b").0, dec!(0.1));
+    assert_eq!(credit(&p, "b").0, dec!(0.1));
     // Five: the middle 20% over three touches (n - 2, not n / 2).
     let r5 = rows(&mut ch, &[("a > b > c > d > e", 1, dec!(30.00), 0)]);
-    let p = attribute(&r5, Rule::POSITION_BASED, Currency::USD).unwrap();
+    let p = run(&r5, &ch, &Model::position_based()).unwrap();
     let v: Vec<_> = ["a", "b", "c", "d", "e"]
         .iter()
-        .map(|n| credit(&p, &ch, n).1)
+        .map(|n| credit(&p, n).1)
         .collect();
     assert_eq!(
         v,
         [dec!(12.00), dec!(2.00), dec!(2.00), dec!(2.00), dec!(12.00)]
     );
     // All to the first touch is a valid split; nothing to either end is not.
-    let all_first = Rule::PositionBased {
-        first: 1.0,
-        last: 0.0,
+    let share = |x| revops::Ratio::new(x).unwrap();
+    let all_first = Model::position_shares(share(dec!(1)), share(dec!(0))).unwrap();
+    let p = run(&r, &ch, &all_first).unwrap();
+    assert_eq!(credit(&p, "a").1, dec!(10.00));
+    assert_eq!(credit(&p, "d").1, dec!(0.00));
+    assert!(Model::position_shares(share(dec!(0)), share(dec!(0))).is_err());
+    assert!(Model::position_shares(share(dec!(0.8)), share(dec!(0.5))).is_err());
+    // A model built around the check is refused when used.
+    let neither = Model::PositionBased {
+        first: share(dec!(0)),
+        last: share(dec!(0)),
     };
-    let p = attribute(&r, all_first, Currency::USD).unwrap();
-    assert_eq!(credit(&p, &ch, "a").1, dec!(10.00));
-    assert_eq!(credit(&p, &ch, "d").1, dec!(0.00));
-    let neither = Rule::PositionBased {
-        first: 0.0,
-        last: 0.0,
+    assert!(run(&r, &ch, &neither).is_err());
+    let over = Model::PositionBased {
+        first: share(dec!(0.8)),
+        last: share(dec!(0.5)),
     };
-    assert!(attribute(&r, neither, Currency::USD).is_err());
-    assert!(attribute(
-        &r,
-        Rule::PositionBased {
-            first: 0.8,
-            last: 0.5
-        },
-        Currency::USD
-    )
-    .is_err());
+    assert!(run(&r, &ch, &over).is_err());
+    // Shares other than 40/40: 0.3 first, 0.5 last, 0.2 shared by b and c.
+    let p = run(&r, &ch, &"position_based:0.3,0.5".parse().unwrap()).unwrap();
+    let v: Vec<_> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|n| credit(&p, n).1)
+        .collect();
+    assert_eq!(v, [dec!(3.00), dec!(1.00), dec!(1.00), dec!(5.00)]);
 }
 
 fn t(d: u32, h: u32) -> chrono::DateTime<Utc> {
@@ -136,81 +206,61 @@ fn journey_models() {
     })
     .unwrap();
     // Time decay, 7-day half-life: ages 14, 7, 3, 0 days -> 1/4, 1/2, 2^(-3/7), 1.
-    let w = journey_weights(&j, &JourneyModel::time_decay(), None).unwrap();
+    let w = Model::TimeDecay {
+        half_life: TimeDelta::days(7),
+    }
+    .journey_weights(&j, None)
+    .unwrap();
     assert_eq!(w[0].1, 0.25);
     assert_eq!(w[1].1, 0.5);
     assert!((w[2].1 - 2f64.powf(-3.0 / 7.0)).abs() < 1e-15);
     assert_eq!(w[3].1, 1.0);
     // U-shaped: first 40, lead 40, the other two 10 each.
-    let w = journey_weights(&j, &JourneyModel::UShaped, None).unwrap();
+    let w = Model::UShaped.journey_weights(&j, None).unwrap();
     assert_eq!(
         w.iter().map(|x| x.1).collect::<Vec<_>>(),
         [0.4, 0.4, 0.1, 0.1]
     );
     // W-shaped: first, lead, opportunity 30 each, the rest 10.
-    let w = journey_weights(&j, &JourneyModel::WShaped, None).unwrap();
+    let w = Model::WShaped.journey_weights(&j, None).unwrap();
     assert_eq!(
         w.iter().map(|x| x.1).collect::<Vec<_>>(),
         [0.3, 0.3, 0.1, 0.3]
     );
     // Lookback of 7 days keeps touches on days 8, 12, 15.
-    let w = journey_weights(
-        &j,
-        &JourneyModel::Rule(Rule::Linear),
-        Some(TimeDelta::days(7)),
-    )
-    .unwrap();
+    let w = Model::Linear
+        .journey_weights(&j, Some(TimeDelta::days(7)))
+        .unwrap();
     assert_eq!(w.iter().map(|x| x.0).collect::<Vec<_>>(), [1, 2, 3]);
     // Money adds up exactly for every model.
-    let mut reg = Channels::new();
     for model in [
-        JourneyModel::time_decay(),
-        JourneyModel::UShaped,
-        JourneyModel::WShaped,
-        JourneyModel::FullPath,
-        JourneyModel::Rule(Rule::POSITION_BASED),
-        JourneyModel::LastNonDirect {
-            direct: ch("sales"),
-        },
+        "time_decay",
+        "u_shaped",
+        "w_shaped",
+        "full_path",
+        "position_based",
+        "last_non_direct:sales",
+        "markov",
+        "shapley",
+        "shapley_rate",
     ] {
-        let a = attribute_journeys(
-            std::slice::from_ref(&j),
-            &model,
-            None,
-            &mut reg,
-            Currency::USD,
-        )
-        .unwrap();
-        assert_eq!(a.total_value().unwrap(), usd(dec!(1000.00)), "{model:?}");
-        assert_eq!(a.total_conversions().unwrap(), dec!(1), "{model:?}");
+        let model: Model = model.parse().unwrap();
+        let a = on_journeys(std::slice::from_ref(&j), &model, None).unwrap();
+        assert_eq!(a.total_value().unwrap(), usd(dec!(1000.00)), "{model}");
+        assert_eq!(a.total_conversions().unwrap(), dec!(1), "{model}");
     }
-    let lnd = attribute_journeys(
+    let sales: Model = "last_non_direct:sales".parse().unwrap();
+    let lnd = on_journeys(std::slice::from_ref(&j), &sales, None).unwrap();
+    assert_eq!(lnd.credit("email").unwrap().value.amount(), dec!(1000.00));
+    // The path models weigh no single journey.
+    assert!(Model::Shapley.journey_weights(&j, None).is_err());
+    // A negative lookback is refused, not read as "after the conversion".
+    assert!(on_journeys(
         std::slice::from_ref(&j),
-        &JourneyModel::LastNonDirect {
-            direct: ch("sales"),
-        },
-        None,
-        &mut reg,
-        Currency::USD,
+        &Model::Linear,
+        Some(TimeDelta::hours(-1))
     )
-    .unwrap();
-    assert_eq!(
-        lnd.credit(reg.get("email").unwrap())
-            .unwrap()
-            .value
-            .amount(),
-        dec!(1000.00)
-    );
-    // A lookback that leaves nothing skips the journey and says so.
-    let none = attribute_journeys(
-        std::slice::from_ref(&j),
-        &JourneyModel::Rule(Rule::Linear),
-        Some(TimeDelta::hours(-1)),
-        &mut reg,
-        Currency::USD,
-    )
-    .unwrap();
-    assert_eq!(none.skipped.len(), 1);
+    .is_err());
 }
 
 /// Order 1, solved by hand. Rows: a>b (1 conv, value 10), a>c (1 null),
@@ -235,12 +285,12 @@ fn markov_order_one_by_hand() {
             ("b", 1, dec!(20), 1),
         ],
     );
-    let m = markov(&r, 1, Currency::USD).unwrap();
-    assert!((m.conversion_probability - 0.5).abs() < 1e-12);
-    assert_eq!(credit(&m.attribution, &ch, "a"), (dec!(0.5), dec!(7.50)));
-    assert_eq!(credit(&m.attribution, &ch, "b"), (dec!(1.5), dec!(22.50)));
-    assert_eq!(credit(&m.attribution, &ch, "c"), (dec!(0), dec!(0)));
-    let re: Vec<f64> = m.removal_effects.iter().map(|e| e.conversions).collect();
+    let m = markov(&r, &ch, 1).unwrap();
+    assert!((probability(&m) - 0.5).abs() < 1e-12);
+    assert_eq!(credit(&m, "a"), (dec!(0.5), dec!(7.50)));
+    assert_eq!(credit(&m, "b"), (dec!(1.5), dec!(22.50)));
+    assert_eq!(credit(&m, "c"), (dec!(0), dec!(0)));
+    let re: Vec<f64> = effects(&m).iter().map(|e| e.conversions).collect();
     assert!(
         (re[0] - 1.0 / 3.0).abs() < 1e-12 && (re[1] - 1.0).abs() < 1e-12 && re[2].abs() < 1e-12
     );
@@ -253,10 +303,7 @@ fn markov_order_one_by_hand() {
             ("b", 1, dec!(20), 1),
         ],
     );
-    assert_eq!(
-        markov(&r2, 1, Currency::USD).unwrap().attribution,
-        m.attribution
-    );
+    assert_eq!(markov(&r2, &ch, 1).unwrap(), m);
 }
 
 /// Order 2: a>b>a converts once, b>a once fails. States (a,b) and (b,a):
@@ -269,13 +316,23 @@ fn markov_order_two_by_hand() {
         &mut ch,
         &[("a > b > a", 1, dec!(9.00), 0), ("b > a", 0, dec!(0), 1)],
     );
-    let m = markov(&r, 2, Currency::USD).unwrap();
-    assert_eq!(m.states, 2);
-    assert_eq!(credit(&m.attribution, &ch, "a"), (dec!(0.5), dec!(4.50)));
-    assert_eq!(credit(&m.attribution, &ch, "b"), (dec!(0.5), dec!(4.50)));
-    assert!(markov(&r, 0, Currency::USD).is_err());
-    assert!(markov(&r, 5, Currency::USD).is_err());
-    let tm = revops::attribution::markov::MarkovResult::transitions(&r, 2, &ch).unwrap();
+    let m = markov(&r, &ch, 2).unwrap();
+    assert_eq!(m.markov().unwrap().states, 2);
+    assert_eq!(credit(&m, "a"), (dec!(0.5), dec!(4.50)));
+    assert_eq!(credit(&m, "b"), (dec!(0.5), dec!(4.50)));
+    assert!(markov(&r, &ch, 0).is_err());
+    assert!(markov(&r, &ch, 5).is_err());
+    let with = Options::new(Currency::USD).with_transitions();
+    let m = attribute(
+        Input::Paths {
+            rows: &r,
+            channels: &ch,
+        },
+        &Model::Markov { order: 2 },
+        with,
+    )
+    .unwrap();
+    let tm = m.markov().unwrap().transitions.clone().unwrap();
     assert!(tm
         .iter()
         .any(|t| t.from == "a > b" && t.to == "b > a" && t.probability == 1.0));
@@ -288,12 +345,32 @@ fn markov_order_two_by_hand() {
 fn markov_transitions_by_hand() {
     let mut ch = Channels::new();
     let r = rows(&mut ch, &[("a > b", 1, dec!(5), 0), ("a", 0, dec!(0), 1)]);
-    let mut got: Vec<(String, String, f64)> =
-        revops::attribution::markov::MarkovResult::transitions(&r, 1, &ch)
-            .unwrap()
-            .into_iter()
-            .map(|t| (t.from, t.to, t.probability))
-            .collect();
+    let with = Options::new(Currency::USD).with_transitions();
+    let m = attribute(
+        Input::Paths {
+            rows: &r,
+            channels: &ch,
+        },
+        &Model::Markov { order: 1 },
+        with,
+    )
+    .unwrap();
+    let mut got: Vec<(String, String, f64)> = m
+        .markov()
+        .unwrap()
+        .transitions
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.from, t.to, t.probability))
+        .collect();
+    // Without asking, no matrix.
+    assert!(markov(&r, &ch, 1)
+        .unwrap()
+        .markov()
+        .unwrap()
+        .transitions
+        .is_none());
     got.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
     let want = [
         ("(start)", "a", 1.0),
@@ -314,9 +391,9 @@ fn shapley_by_hand() {
     let mut ch = Channels::new();
     // Simplified: a > b > a with 2 conversions worth 10: a and b get 1 and 5 each.
     let r = rows(&mut ch, &[("a > b > a", 2, dec!(10.00), 3)]);
-    let s = simplified(&r, Currency::USD).unwrap();
-    assert_eq!(credit(&s, &ch, "a"), (dec!(1), dec!(5.00)));
-    assert_eq!(credit(&s, &ch, "b"), (dec!(1), dec!(5.00)));
+    let s = run(&r, &ch, &Model::Shapley).unwrap();
+    assert_eq!(credit(&s, "a"), (dec!(1), dec!(5.00)));
+    assert_eq!(credit(&s, "b"), (dec!(1), dec!(5.00)));
     // Conversion rate, two channels: {a}: 2 conv 0 null (rate 1), {b}: 0/2,
     // {a,b}: 0/2. v(a) = 1, v(b) = 0, v(ab) = 2/6 = 1/3.
     // phi_a = 1/2 (1 - 0) + 1/2 (1/3 - 0) = 2/3; phi_b = 1/2 (0) + 1/2 (1/3 - 1) = -1/3.
@@ -330,11 +407,11 @@ fn shapley_by_hand() {
             ("a > b", 0, dec!(0), 2),
         ],
     );
-    let phi = rate_values(&r).unwrap();
-    assert!((phi[0].1 - 2.0 / 3.0).abs() < 1e-12 && (phi[1].1 + 1.0 / 3.0).abs() < 1e-12);
-    let s = conversion_rate(&r, Currency::USD).unwrap();
-    assert_eq!(credit(&s, &ch, "a"), (dec!(4), dec!(40.00)));
-    assert_eq!(credit(&s, &ch, "b"), (dec!(-2), dec!(-20.00)));
+    let values = phi(&r, &ch);
+    assert!((values[0].1 - 2.0 / 3.0).abs() < 1e-12 && (values[1].1 + 1.0 / 3.0).abs() < 1e-12);
+    let s = run(&r, &ch, &Model::ShapleyRate).unwrap();
+    assert_eq!(credit(&s, "a"), (dec!(4), dec!(40.00)));
+    assert_eq!(credit(&s, "b"), (dec!(-2), dec!(-20.00)));
     // Three channels, a and b always together: equal credit (symmetry).
     let mut ch = Channels::new();
     let r = rows(
@@ -345,9 +422,9 @@ fn shapley_by_hand() {
             ("b > a > c", 2, dec!(20.00), 2),
         ],
     );
-    let phi = rate_values(&r).unwrap();
-    assert!((phi[0].1 - phi[1].1).abs() < 1e-12);
-    let total: f64 = phi.iter().map(|p| p.1).sum();
+    let values = phi(&r, &ch);
+    assert!((values[0].1 - values[1].1).abs() < 1e-12);
+    let total: f64 = values.iter().map(|p| p.1).sum();
     // Efficiency: the values add up to v(N) = 6 / 12.
     assert!((total - 0.5).abs() < 1e-12);
 }
@@ -394,16 +471,17 @@ proptest! {
     #[test]
     fn credits_add_up_exactly(spec in rows_strategy(), order in 1usize..4) {
         let r = build(&spec);
+        let ch = registry();
         let (conv, value) = totals(&r);
-        let mut models: Vec<Attribution> = vec![
-            attribute(&r, Rule::FirstTouch, Currency::USD).unwrap(),
-            attribute(&r, Rule::LastTouch, Currency::USD).unwrap(),
-            attribute(&r, Rule::Linear, Currency::USD).unwrap(),
-            attribute(&r, Rule::POSITION_BASED, Currency::USD).unwrap(),
-            simplified(&r, Currency::USD).unwrap(),
+        let mut models: Vec<Report> = vec![
+            run(&r, &ch, &Model::FirstTouch).unwrap(),
+            run(&r, &ch, &Model::LastTouch).unwrap(),
+            run(&r, &ch, &Model::Linear).unwrap(),
+            run(&r, &ch, &Model::position_based()).unwrap(),
+            run(&r, &ch, &Model::Shapley).unwrap(),
         ];
         if conv > Decimal::ZERO {
-            models.push(markov(&r, order, Currency::USD).unwrap().attribution);
+            models.push(markov(&r, &ch, order).unwrap());
         }
         for a in &models {
             prop_assert_eq!(a.total_conversions().unwrap(), conv);
@@ -411,7 +489,7 @@ proptest! {
             prop_assert!(a.channels.iter().all(|c| c.conversions >= Decimal::ZERO && !c.value.is_negative()));
         }
         if conv > Decimal::ZERO {
-            let s = conversion_rate(&r, Currency::USD).unwrap();
+            let s = run(&r, &ch, &Model::ShapleyRate).unwrap();
             prop_assert_eq!(s.total_conversions().unwrap(), conv);
             prop_assert_eq!(s.total_value().unwrap(), value);
         }
@@ -420,8 +498,9 @@ proptest! {
     /// Each row's credits add back to the row exactly (rule models).
     #[test]
     fn each_row_adds_back(spec in rows_strategy()) {
+        let ch = registry();
         for row in build(&spec) {
-            let a = attribute(std::slice::from_ref(&row), Rule::POSITION_BASED, Currency::USD).unwrap();
+            let a = run(std::slice::from_ref(&row), &ch, &Model::position_based()).unwrap();
             prop_assert_eq!(a.total_value().unwrap(), row.value);
             prop_assert_eq!(a.total_conversions().unwrap(), Decimal::from(row.conversions));
         }
@@ -434,13 +513,15 @@ proptest! {
     #[test]
     fn markov_equals_a_dense_reference(spec in rows_strategy(), order in 1usize..4) {
         let r = build(&spec);
+        let ch = registry();
         if totals(&r).0 > Decimal::ZERO {
-            let m = markov(&r, order, Currency::USD).unwrap();
-            let (p, v, effects) = markov_reference(&r, order);
-            prop_assert!((m.conversion_probability - p).abs() < 1e-9, "{} vs {}", m.conversion_probability, p);
-            prop_assert_eq!(m.removal_effects.len(), effects.len());
-            for (e, (c, ec, ev)) in m.removal_effects.iter().zip(&effects) {
-                prop_assert_eq!(e.channel, *c);
+            let m = markov(&r, &ch, order).unwrap();
+            let (p, v, want) = markov_reference(&r, order);
+            prop_assert!((probability(&m) - p).abs() < 1e-9, "{} vs {}", probability(&m), p);
+            prop_assert_eq!(effects(&m).len(), want.len());
+            // Both in channel order: names c0 to c4 sort as their ids.
+            for (e, (c, ec, ev)) in effects(&m).iter().zip(&want) {
+                prop_assert_eq!(e.channel.as_str(), format!("c{}", c.0));
                 prop_assert!((e.conversions - ec / p).abs() < 1e-9, "{:?}: {} vs {}", c, e.conversions, ec / p);
                 if v > 0.0 {
                     prop_assert!((e.value - ev / v).abs() < 1e-9, "{:?}: {} vs {}", c, e.value, ev / v);
@@ -453,16 +534,17 @@ proptest! {
     #[test]
     fn row_order_does_not_matter(spec in rows_strategy()) {
         let r = build(&spec);
+        let ch = registry();
         let mut rev = r.clone();
         rev.reverse();
-        prop_assert_eq!(attribute(&r, Rule::Linear, Currency::USD).unwrap().channels, attribute(&rev, Rule::Linear, Currency::USD).unwrap().channels);
-        prop_assert_eq!(simplified(&r, Currency::USD).unwrap().channels, simplified(&rev, Currency::USD).unwrap().channels);
+        prop_assert_eq!(run(&r, &ch, &Model::Linear).unwrap().channels, run(&rev, &ch, &Model::Linear).unwrap().channels);
+        prop_assert_eq!(run(&r, &ch, &Model::Shapley).unwrap().channels, run(&rev, &ch, &Model::Shapley).unwrap().channels);
         if totals(&r).0 > Decimal::ZERO {
-            let a = markov(&r, 2, Currency::USD).unwrap();
-            let b = markov(&rev, 2, Currency::USD).unwrap();
+            let a = markov(&r, &ch, 2).unwrap();
+            let b = markov(&rev, &ch, 2).unwrap();
             prop_assert_eq!(a, b);
-            let pa = rate_values(&r).unwrap();
-            let pb = rate_values(&rev).unwrap();
+            let pa = phi(&r, &ch);
+            let pb = phi(&rev, &ch);
             prop_assert_eq!(pa, pb);
         }
     }
@@ -472,7 +554,8 @@ proptest! {
     #[test]
     fn simplified_equals_closed_form(spec in rows_strategy()) {
         let r = build(&spec);
-        let s = simplified(&r, Currency::USD).unwrap();
+        let ch = registry();
+        let s = run(&r, &ch, &Model::Shapley).unwrap();
         let mut expect = [Decimal::ZERO; 5];
         for row in &r {
             let mut d: Vec<u32> = row.path.iter().map(|c| c.0).collect();
@@ -484,7 +567,8 @@ proptest! {
         }
         for c in &s.channels {
             // Exact to the millionth each row is split at.
-            prop_assert!((c.conversions - expect[c.channel.index()]).abs() <= Decimal::new(r.len() as i64, 6));
+            let id = ch.get(c.channel.as_str()).unwrap();
+            prop_assert!((c.conversions - expect[id.index()]).abs() <= Decimal::new(r.len() as i64, 6));
         }
     }
 
@@ -501,13 +585,14 @@ proptest! {
             if row.path.is_empty() { row.path.push(ChannelId(2)); }
             row
         }).collect();
-        let phi = rate_values(&r).unwrap();
+        let ch = registry();
+        let values = phi(&r, &ch);
         let conv: u64 = r.iter().map(|x| x.conversions).sum();
         let all: u64 = r.iter().map(|x| x.conversions + x.nulls).sum();
         let v_n = if all > 0 { conv as f64 / all as f64 } else { 0.0 };
-        let sum: f64 = phi.iter().map(|p| p.1).sum();
+        let sum: f64 = values.iter().map(|p| p.1).sum();
         prop_assert!((sum - v_n).abs() < 1e-9);
-        let get = |id: u32| phi.iter().find(|p| p.0 == ChannelId(id)).map(|p| p.1);
+        let get = |id: u32| values.iter().find(|p| p.0 == format!("c{id}")).map(|p| p.1);
         if let (Some(a), Some(b)) = (get(0), get(1)) {
             prop_assert!((a - b).abs() < 1e-9);
         }
@@ -681,22 +766,29 @@ fn markov_large_component_equals_a_dense_reference() {
         .collect();
     let mut ch = Channels::new();
     let r = rows(&mut ch, &spec);
-    let m = markov(&r, 1, Currency::USD).unwrap();
-    assert_eq!(m.states, k as usize + 5);
-    assert!(m.sweeps > 0, "solved by elimination, not sweeps");
+    let m = markov(&r, &ch, 1).unwrap();
+    assert_eq!(m.markov().unwrap().states, k as usize + 5);
+    assert!(
+        m.markov().unwrap().sweeps > 0,
+        "solved by elimination, not sweeps"
+    );
     let picked: Vec<ChannelId> = ["c0", "c101", "c202", "d0", "d3"]
         .iter()
         .map(|n| ch.get(n).unwrap())
         .collect();
-    let (p, v, effects) = markov_reference_for(&r, 1, Some(&picked));
+    let (p, v, want) = markov_reference_for(&r, 1, Some(&picked));
     assert!(
-        (m.conversion_probability - p).abs() < 1e-9,
+        (probability(&m) - p).abs() < 1e-9,
         "{} vs {p}",
-        m.conversion_probability
+        probability(&m)
     );
-    assert_eq!(effects.len(), 5);
-    for (c, ec, ev) in effects {
-        let e = m.removal_effects.iter().find(|e| e.channel == c).unwrap();
+    assert_eq!(want.len(), 5);
+    for (c, ec, ev) in want {
+        let name = ch.name(c).unwrap();
+        let e = effects(&m)
+            .iter()
+            .find(|e| e.channel.as_str() == name)
+            .unwrap();
         assert!(
             (e.conversions - ec / p).abs() < 1e-9,
             "{c:?}: {} vs {}",
@@ -759,52 +851,55 @@ fn model_names_round_trip() {
 }
 
 proptest! {
-    /// The one entry point equals each model's own function, with channels
-    /// named by the registry and sorted by name.
+    /// Channel names only name: the same rows under other names (in
+    /// another order) get the same credits and skips for every model,
+    /// sorted by the new names; and a report reads back from JSON.
     #[test]
-    fn entry_point_equals_the_model_functions(spec in rows_strategy()) {
-        use revops::attribution::{attribute as attribute_any, Input, Model};
-        let mut ch = Channels::new();
-        for name in ["zeta", "alpha", "mu", "beta", "omega"] {
-            ch.intern_str(name).unwrap();
+    fn names_only_name(spec in rows_strategy()) {
+        let names = ["zeta", "alpha", "mu", "beta", "omega"];
+        let mut other = Channels::new();
+        for name in names {
+            other.intern_str(name).unwrap();
         }
         let r = build(&spec);
-        let cases: Vec<(Model, Result<Attribution, revops::Error>)> = vec![
-            (Model::FirstTouch, attribute(&r, Rule::FirstTouch, Currency::USD)),
-            (Model::Linear, attribute(&r, Rule::Linear, Currency::USD)),
-            (Model::PositionBased, attribute(&r, Rule::POSITION_BASED, Currency::USD)),
-            (Model::Shapley, simplified(&r, Currency::USD)),
-            (Model::ShapleyRate, conversion_rate(&r, Currency::USD)),
-            (Model::Markov { order: 2 }, markov(&r, 2, Currency::USD).map(|m| m.attribution)),
+        let ch = registry();
+        let models = [
+            Model::FirstTouch,
+            Model::Linear,
+            Model::position_based(),
+            Model::Shapley,
+            Model::ShapleyRate,
+            Model::Markov { order: 2 },
         ];
-        for (model, direct) in cases {
-            let got = attribute_any(Input::Paths { rows: &r, channels: &ch }, &model, Currency::USD);
-            match (got, direct) {
-                (Ok(got), Ok(direct)) => {
-                    let mut expect: Vec<(String, Decimal, Money)> = direct
+        for model in &models {
+            match (run(&r, &ch, model), run(&r, &other, model)) {
+                (Ok(plain), Ok(renamed)) => {
+                    let mut expect: Vec<(String, Decimal, Money)> = plain
                         .channels
                         .iter()
-                        .map(|c| (ch.name(c.channel).unwrap().to_string(), c.conversions, c.value))
+                        .map(|c| (names[id_of(c.channel.as_str())].to_string(), c.conversions, c.value))
                         .collect();
                     expect.sort_by(|a, b| a.0.cmp(&b.0));
-                    let named: Vec<(String, Decimal, Money)> = got
+                    let got: Vec<(String, Decimal, Money)> = renamed
                         .channels
                         .iter()
                         .map(|c| (c.channel.as_str().to_string(), c.conversions, c.value))
                         .collect();
-                    prop_assert_eq!(named, expect, "{}", model);
-                    prop_assert_eq!(&got.skipped, &direct.skipped);
-                    let back: revops::attribution::Report =
-                        serde_json::from_str(&serde_json::to_string(&got).unwrap()).unwrap();
-                    prop_assert_eq!(back, got);
+                    prop_assert_eq!(got, expect, "{}", model);
+                    prop_assert_eq!(&plain.skipped, &renamed.skipped);
+                    let back: Report =
+                        serde_json::from_str(&serde_json::to_string(&renamed).unwrap()).unwrap();
+                    prop_assert_eq!(back, renamed);
                 }
                 (Err(_), Err(_)) => {}
-                (g, d) => prop_assert!(false, "{}: {:?} vs {:?}", model, g.is_ok(), d.is_ok()),
+                (a, b) => prop_assert!(false, "{}: {:?} vs {:?}", model, a.is_ok(), b.is_ok()),
             }
         }
-        // Journey-only models refuse path rows.
+        // Journey-only models and a lookback refuse path rows.
+        prop_assert!(run(&r, &ch, &Model::UShaped).is_err());
         let paths = Input::Paths { rows: &r, channels: &ch };
-        prop_assert!(attribute_any(paths, &Model::UShaped, Currency::USD).is_err());
+        let lookback = Options::new(Currency::USD).lookback(TimeDelta::days(1));
+        prop_assert!(attribute(paths, &Model::Linear, lookback).is_err());
     }
 }
 
@@ -817,22 +912,24 @@ fn sampled_shapley_at_21_channels() {
     let rows: Vec<PathRow> = (0..21)
         .map(|c| PathRow::new(vec![ChannelId(c)], 1, usd(dec!(10)), 3))
         .collect();
-    let phi = rate_values(&rows).unwrap();
-    assert_eq!(phi.len(), 21);
-    let sum: f64 = phi.iter().map(|(_, p)| p).sum();
+    let ch = registry_of(21);
+    let values = phi(&rows, &ch);
+    assert_eq!(values.len(), 21);
+    let sum: f64 = values.iter().map(|(_, p)| p).sum();
     assert!((sum - 0.25).abs() < 1e-12, "{sum}");
-    for (c, p) in &phi {
+    for (c, p) in &values {
         assert!((p - 0.25 / 21.0).abs() < 0.1 * 0.25 / 21.0, "{c:?}: {p}");
     }
     // An asymmetric game: channel 0 converts at 1 in 2, the rest at 1 in 4;
     // channel 0 must get more than the others, and the sum is still v(N).
     let mut rows = rows;
     rows[0] = PathRow::new(vec![ChannelId(0)], 2, usd(dec!(20)), 2);
-    let phi = rate_values(&rows).unwrap();
+    let values = phi(&rows, &ch);
     let v_n = 22.0 / 84.0; // conversions 2 + 20 over journeys 4 + 80
-    let sum: f64 = phi.iter().map(|(_, p)| p).sum();
+    let sum: f64 = values.iter().map(|(_, p)| p).sum();
     assert!((sum - v_n).abs() < 1e-12, "{sum} vs {v_n}");
-    assert!(phi.iter().skip(1).all(|(_, p)| *p < phi[0].1));
+    assert_eq!(values[0].0, "c0");
+    assert!(values.iter().skip(1).all(|(_, p)| *p < values[0].1));
 }
 
 /// More than 64 channels: channel sets no longer fit a 64-bit mask and
@@ -851,11 +948,12 @@ fn sampled_shapley_past_64_channels() {
             )
         })
         .collect();
-    let phi = rate_values(&rows).unwrap();
-    assert_eq!(phi.len(), 70);
-    let sum: f64 = phi.iter().map(|(_, p)| p).sum();
+    let ch = registry_of(70);
+    let values = phi(&rows, &ch);
+    assert_eq!(values.len(), 70);
+    let sum: f64 = values.iter().map(|(_, p)| p).sum();
     assert!((sum - 0.25).abs() < 1e-12, "{sum}");
-    for (c, p) in &phi {
+    for (c, p) in &values {
         assert!((p - 0.25 / 70.0).abs() < 0.2 * 0.25 / 70.0, "{c:?}: {p}");
     }
 }
@@ -924,10 +1022,10 @@ fn sampled_shapley_at_21_channels_is_near_the_exact_value() {
             }
         }
     }
-    let sampled = rate_values(&rows).unwrap();
+    let sampled = phi(&rows, &registry_of(n as u32));
     let largest = exact.iter().fold(0f64, |a, &b| a.max(b.abs()));
     for (c, p) in &sampled {
-        let e = exact[c.0 as usize];
+        let e = exact[id_of(c)];
         assert!(
             (p - e).abs() < 0.05 * largest,
             "{c:?}: sampled {p}, exact {e}"
@@ -952,7 +1050,7 @@ fn skip_reasons_read_back_and_credits_list_by_name() {
         assert_eq!(r.to_string(), r.as_str());
     }
     assert_eq!(SkipReason::EmptyPath.as_str(), "the path has no channel");
-    // by_name: sorted by channel name, whatever the ids' order.
+    // Channels sorted by name, whatever the ids' order.
     let mut ch = Channels::new();
     let r = rows(
         &mut ch,
@@ -961,11 +1059,10 @@ fn skip_reasons_read_back_and_credits_list_by_name() {
             ("mid", 1, dec!(4.00), 1),
         ],
     );
-    let lin = attribute(&r, Rule::Linear, Currency::USD).unwrap();
-    let names: Vec<&str> = lin.by_name(&ch).iter().map(|(n, _)| *n).collect();
+    let lin = run(&r, &ch, &Model::Linear).unwrap();
+    let names: Vec<&str> = lin.channels.iter().map(|c| c.channel.as_str()).collect();
     assert_eq!(names, vec!["alpha", "mid", "zeta"]);
-    let (_, alpha) = lin.by_name(&ch)[0];
-    assert_eq!(alpha.value, usd(dec!(5.00)));
+    assert_eq!(lin.channels[0].value, usd(dec!(5.00)));
 }
 
 /// Removal effects where the chain has nothing to remove: without any
@@ -976,19 +1073,21 @@ fn skip_reasons_read_back_and_credits_list_by_name() {
 fn markov_effects_without_conversions_or_without_value() {
     let mut ch = Channels::new();
     let none = rows(&mut ch, &[("a > b", 0, dec!(0), 3), ("b", 0, dec!(0), 2)]);
-    let m = markov(&none, 1, Currency::USD).unwrap();
-    assert_eq!(m.conversion_probability, 0.0);
-    assert_eq!(m.removal_effects.len(), 2);
-    for e in &m.removal_effects {
+    let m = markov(&none, &ch, 1).unwrap();
+    assert_eq!(probability(&m), 0.0);
+    assert_eq!(effects(&m).len(), 2);
+    for e in effects(&m) {
         assert_eq!((e.conversions, e.value), (0.0, 0.0), "{e:?}");
     }
-    assert_eq!(credit(&m.attribution, &ch, "a"), (dec!(0), dec!(0)));
+    assert_eq!(credit(&m, "a"), (dec!(0), dec!(0)));
     let free = rows(&mut ch, &[("a > b", 2, dec!(0), 3), ("b", 0, dec!(0), 2)]);
-    let m = markov(&free, 1, Currency::USD).unwrap();
-    let b = ch.get("b").unwrap();
-    let effect_b = m.removal_effects.iter().find(|e| e.channel == b).unwrap();
+    let m = markov(&free, &ch, 1).unwrap();
+    let effect_b = effects(&m)
+        .iter()
+        .find(|e| e.channel.as_str() == "b")
+        .unwrap();
     assert!((effect_b.conversions - 1.0).abs() < 1e-12, "{effect_b:?}");
-    for e in &m.removal_effects {
+    for e in effects(&m) {
         assert_eq!(e.value, 0.0, "{e:?}");
     }
 }
@@ -1001,9 +1100,9 @@ fn markov_effects_without_conversions_or_without_value() {
 fn markov_value_credits_follow_value_effects() {
     let mut ch = Channels::new();
     let r = rows(&mut ch, &[("a", 1, dec!(100), 1), ("b", 1, dec!(0), 1)]);
-    let m = markov(&r, 1, Currency::USD).unwrap();
-    assert_eq!(credit(&m.attribution, &ch, "a"), (dec!(1), dec!(100)));
-    assert_eq!(credit(&m.attribution, &ch, "b"), (dec!(1), dec!(0)));
+    let m = markov(&r, &ch, 1).unwrap();
+    assert_eq!(credit(&m, "a"), (dec!(1), dec!(100)));
+    assert_eq!(credit(&m, "b"), (dec!(1), dec!(0)));
 }
 
 /// A component that mixes slowly (300 channels on a ring, each path going
@@ -1027,14 +1126,14 @@ fn markov_slowly_mixing_component_is_solved_to_tolerance() {
         PathRow::new(path.clone(), 1, usd(dec!(10)), 0),
         PathRow::new(path, 0, usd(dec!(0)), 1),
     ];
-    let m = markov(&r, 1, Currency::USD).unwrap();
-    assert_eq!(m.states, k);
-    assert!(m.sweeps > 1000, "a slow contraction: {} sweeps", m.sweeps);
+    let m = markov(&r, &ch, 1).unwrap();
+    assert_eq!(m.markov().unwrap().states, k);
     assert!(
-        (m.conversion_probability - 0.5).abs() < 1e-12,
-        "{}",
-        m.conversion_probability
+        m.markov().unwrap().sweeps > 1000,
+        "a slow contraction: {} sweeps",
+        m.markov().unwrap().sweeps
     );
+    assert!((probability(&m) - 0.5).abs() < 1e-12, "{}", probability(&m));
 }
 
 /// A removal whose effect is tiny, on a slowly mixing component: the
@@ -1060,8 +1159,11 @@ fn markov_tiny_removal_effect_on_a_slow_component() {
             PathRow::new(path, 0, usd(dec!(0)), count),
             PathRow::new(vec![ids[5], x], 1, usd(dec!(0)), 0),
         ];
-        let m = markov(&r, 1, Currency::USD).unwrap();
-        let e = m.removal_effects.iter().find(|e| e.channel == x).unwrap();
+        let m = markov(&r, &ch, 1).unwrap();
+        let e = effects(&m)
+            .iter()
+            .find(|e| e.channel.as_str() == "x")
+            .unwrap();
         e.conversions * count as f64
     };
     let (large, tiny) = (effect_of_x(1_000_000_000), effect_of_x(10_000_000_000));
@@ -1084,12 +1186,12 @@ fn markov_negative_values_follow_the_conversion_weights() {
             ("a > b", 0, dec!(0), 2),
         ],
     );
-    let m = markov(&r, 1, Currency::USD).unwrap();
-    for e in &m.removal_effects {
+    let m = markov(&r, &ch, 1).unwrap();
+    for e in effects(&m) {
         assert_eq!(e.value, 0.0, "{e:?}");
     }
-    let (ca, va) = credit(&m.attribution, &ch, "a");
-    let (cb, vb) = credit(&m.attribution, &ch, "b");
+    let (ca, va) = credit(&m, "a");
+    let (cb, vb) = credit(&m, "b");
     assert_eq!(ca + cb, dec!(4));
     assert_eq!(va + vb, dec!(-40));
     // The value goes as the conversions do, to the cent.
@@ -1105,36 +1207,40 @@ fn markov_negative_values_follow_the_conversion_weights() {
 #[test]
 fn roi_report_by_hand() {
     use revops::attribution::roi::roi_report;
-    use revops::attribution::ChannelCredit;
+    use revops::attribution::{ChannelReport, Totals};
     use revops::quantity::FxRates;
-    let mut ch = Channels::new();
-    let ads = ch.intern_str("ads").unwrap();
-    let email = ch.intern_str("email").unwrap();
-    let tv = ch.intern_str("tv").unwrap();
-    let refunds = ch.intern_str("refunds").unwrap();
-    let credit = |channel, conversions, value| ChannelCredit {
-        channel,
+    let [ads, email, tv, refunds] =
+        ["ads", "email", "tv", "refunds"].map(|n| Channel::new(n).unwrap());
+    let credit = |channel: &Channel, conversions, value| ChannelReport {
+        channel: channel.clone(),
         conversions,
         value: usd(value),
     };
-    let a = Attribution {
+    let report = |channels| Report {
+        model: Model::Linear,
         currency: Currency::USD,
-        channels: vec![
-            credit(ads, dec!(4), dec!(1000)),
-            credit(email, dec!(1), dec!(200)),
-            credit(refunds, dec!(1), dec!(-100)),
-        ],
+        channels,
+        totals: Totals {
+            conversions: None,
+            value: None,
+        },
         skipped: vec![],
+        detail: None,
     };
+    let a = report(vec![
+        credit(&ads, dec!(4), dec!(1000)),
+        credit(&email, dec!(1), dec!(200)),
+        credit(&refunds, dec!(1), dec!(-100)),
+    ]);
     let mut fx = FxRates::new(Currency::USD);
     fx.set(Currency::EUR, dec!(2)).unwrap();
     let spend = [
-        (ads, usd(dec!(150))),
+        (ads.clone(), usd(dec!(150))),
         (tv, usd(dec!(500))),
-        (ads, Money::new(dec!(50), Currency::EUR)),
-        (refunds, usd(dec!(50))),
+        (ads.clone(), Money::new(dec!(50), Currency::EUR)),
+        (refunds.clone(), usd(dec!(50))),
     ];
-    let r = roi_report(&a, &spend, &ch, Currency::USD, &fx).unwrap();
+    let r = roi_report(&a, &spend, Currency::USD, &fx).unwrap();
     let names: Vec<&str> = r.rows.iter().map(|x| x.channel.as_str()).collect();
     assert_eq!(names, ["ads", "email", "refunds", "tv"]);
     let row = |name: &str| r.rows.iter().find(|x| x.channel == name).unwrap();
@@ -1163,15 +1269,11 @@ fn roi_report_by_hand() {
     assert_eq!(r.total_revenue, usd(dec!(1100)));
     assert_eq!(r.total_roi.unwrap().value(), dec!(0.375));
     // Without positive total revenue there are no shares.
-    let lost = Attribution {
-        currency: Currency::USD,
-        channels: vec![
-            credit(refunds, dec!(1), dec!(-100)),
-            credit(ads, dec!(1), dec!(100)),
-        ],
-        skipped: vec![],
-    };
-    let r = roi_report(&lost, &[], &ch, Currency::USD, &fx).unwrap();
+    let lost = report(vec![
+        credit(&refunds, dec!(1), dec!(-100)),
+        credit(&ads, dec!(1), dec!(100)),
+    ]);
+    let r = roi_report(&lost, &[], Currency::USD, &fx).unwrap();
     assert!(r.rows.iter().all(|x| x.revenue_share.is_none()));
     assert_eq!(r.total_roi, None);
 }
@@ -1225,21 +1327,11 @@ fn entry_point_on_journeys_and_last_touch_models() {
         Journey::new(vec![touch(2, "ads")]),
     ];
     let u = attribute_any(Input::Journeys(&journeys), &Model::UShaped, Currency::USD).unwrap();
-    let mut jch = Channels::new();
-    let direct = attribute_journeys(
-        &journeys,
-        &JourneyModel::UShaped,
-        None,
-        &mut jch,
-        Currency::USD,
-    )
-    .unwrap();
-    for c in &direct.channels {
-        let name = jch.name(c.channel).unwrap();
-        assert_eq!(u.credit(name).unwrap().value, c.value, "{name}");
-    }
-    // U-shaped: 40% to the first and last touches, 20% to the middle.
+    // U-shaped without a lead mark: 40% to the first and last touches,
+    // 20% to the middle.
+    assert_eq!(u.credit("search").unwrap().value, usd(dec!(40)));
     assert_eq!(u.credit("email").unwrap().value, usd(dec!(20)));
+    assert_eq!(u.credit("ads").unwrap().value, usd(dec!(40)));
     let m = attribute_any(
         Input::Journeys(&journeys),
         &Model::Markov { order: 1 },
@@ -1254,11 +1346,9 @@ fn entry_point_on_journeys_and_last_touch_models() {
             ("ads", 0, dec!(0), 1),
         ],
     );
-    let want = markov(&by_rows, 1, Currency::USD).unwrap().attribution;
-    for c in &want.channels {
-        let name = mch.name(c.channel).unwrap();
-        assert_eq!(m.credit(name).unwrap().value, c.value, "{name}");
-    }
+    let want = markov(&by_rows, &mch, 1).unwrap();
+    assert_eq!(m.channels, want.channels);
+    assert_eq!(m.detail, want.detail);
     assert_eq!(m.total_value().unwrap(), usd(dec!(100)));
 }
 
@@ -1269,14 +1359,22 @@ fn entry_point_on_journeys_and_last_touch_models() {
 fn custom_weights_are_used_or_refused() {
     let mut ch = Channels::new();
     let r = rows(&mut ch, &[("a > b > c", 1, dec!(10.00), 0)]);
-    let p = attribute(&r, Rule::Custom(vec![3.0, 1.0]), Currency::USD).unwrap();
-    assert_eq!(credit(&p, &ch, "a").1, dec!(7.50));
-    assert_eq!(credit(&p, &ch, "b").1, dec!(2.50));
-    assert_eq!(credit(&p, &ch, "c").1, dec!(0.00));
-    for bad in [-1.0, f64::INFINITY, f64::NAN] {
-        let rule = Rule::Custom(vec![1.0, bad]);
-        assert!(attribute(&r, rule, Currency::USD).is_err(), "{bad}");
-    }
+    let p = run(&r, &ch, &"custom:3,1".parse().unwrap()).unwrap();
+    assert_eq!(credit(&p, "a").1, dec!(7.50));
+    assert_eq!(credit(&p, "b").1, dec!(2.50));
+    assert_eq!(credit(&p, "c").1, dec!(0.00));
+    // A negative weight is refused when the model is parsed, built, or
+    // (built around the check) used.
+    assert!("custom:1,-1".parse::<Model>().is_err());
+    assert!("custom:".parse::<Model>().is_err());
+    assert!("custom:1,x".parse::<Model>().is_err());
+    assert!(Model::custom(vec![dec!(1), dec!(-1)]).is_err());
+    assert!(Model::custom(vec![]).is_err());
+    let negative = Model::Custom {
+        weights: vec![dec!(1), dec!(-1)],
+    };
+    assert!(run(&r, &ch, &negative).is_err());
+    assert_eq!(p.model.to_string(), "custom:3,1");
 }
 
 /// Last non-direct on a journey of direct touches only: the last touch
@@ -1293,7 +1391,9 @@ fn last_non_direct_journey_of_direct_touches_only() {
         value: usd(dec!(8.00)),
     })
     .unwrap();
-    let w = journey_weights(&j, &JourneyModel::LastNonDirect { direct }, None).unwrap();
+    let w = Model::LastNonDirect { direct }
+        .journey_weights(&j, None)
+        .unwrap();
     assert_eq!(w, vec![(0, 0.0), (1, 1.0)]);
 }
 
@@ -1310,16 +1410,17 @@ fn shaped_models_without_milestones() {
         Touchpoint::new(t(3, 0), ch("webinar"), K::Webinar),
         Touchpoint::new(t(4, 0), ch("sales"), K::Demo),
     ]);
-    let w = |model| -> Vec<f64> {
-        journey_weights(&j, &model, None)
+    let w = |model: Model| -> Vec<f64> {
+        model
+            .journey_weights(&j, None)
             .unwrap()
             .iter()
             .map(|x| x.1)
             .collect()
     };
-    assert_eq!(w(JourneyModel::UShaped), [0.4, 0.1, 0.1, 0.4]);
+    assert_eq!(w(Model::UShaped), [0.4, 0.1, 0.1, 0.4]);
     let third = 0.1 / 3.0;
-    assert_eq!(w(JourneyModel::WShaped), [0.3, third, third, third]);
+    assert_eq!(w(Model::WShaped), [0.3, third, third, third]);
 }
 
 /// A journey whose weights are all zero (custom weights that give its
@@ -1337,31 +1438,35 @@ fn journey_with_zero_weights_is_skipped() {
         value: usd(dec!(5.00)),
     })
     .unwrap();
-    let mut reg = Channels::new();
-    let mut run = |model: JourneyModel, lookback: Option<TimeDelta>| {
-        let a = attribute_journeys(
-            std::slice::from_ref(&j),
-            &model,
-            lookback,
-            &mut reg,
-            Currency::USD,
-        )
-        .unwrap();
-        assert_eq!(a.skipped.len(), 1);
-        assert_eq!(a.total_value().unwrap(), usd(dec!(0)));
+    let reason = |model: Model, lookback: Option<TimeDelta>| {
+        let a = on_journeys(std::slice::from_ref(&j), &model, lookback).unwrap();
+        assert_eq!(a.skipped.len(), 1, "{model}");
+        assert_eq!(a.total_value().unwrap(), usd(dec!(0)), "{model}");
         a.skipped[0].reason
     };
-    let zero = JourneyModel::Rule(Rule::Custom(vec![0.0]));
-    assert_eq!(run(zero, None), SkipReason::NoWeight);
-    // The same journey with no touch inside the lookback.
-    let linear = JourneyModel::Rule(Rule::Linear);
+    let zero = Model::Custom {
+        weights: vec![dec!(0)],
+    };
+    assert_eq!(reason(zero, None), SkipReason::NoWeight);
+    // The same journey with no touch inside the lookback, in every kind
+    // of model.
     let half_hour = Some(TimeDelta::minutes(30));
-    assert_eq!(run(linear, half_hour), SkipReason::OutsideLookback);
+    for model in [
+        "linear",
+        "time_decay",
+        "u_shaped",
+        "markov",
+        "shapley",
+        "shapley_rate",
+    ] {
+        let model: Model = model.parse().unwrap();
+        assert_eq!(reason(model, half_hour), SkipReason::OutsideLookback);
+    }
     // A time decay too steep for the touch's age: every weight is 0.
-    let steep = JourneyModel::TimeDecay {
+    let steep = Model::TimeDecay {
         half_life: TimeDelta::milliseconds(1),
     };
-    assert_eq!(run(steep, None), SkipReason::NoWeight);
+    assert_eq!(reason(steep, None), SkipReason::NoWeight);
 }
 
 /// The conversion-rate Shapley attribution at its two edges: without any
@@ -1373,9 +1478,9 @@ fn journey_with_zero_weights_is_skipped() {
 fn shapley_rate_without_conversions_and_below_its_weights() {
     let mut ch = Channels::new();
     let none = rows(&mut ch, &[("a > b", 0, dec!(0), 3), ("b", 0, dec!(0), 1)]);
-    let a = conversion_rate(&none, Currency::USD).unwrap();
+    let a = run(&none, &ch, &Model::ShapleyRate).unwrap();
     assert_eq!(a.total_conversions().unwrap(), dec!(0));
     assert!(a.channels.iter().all(|c| c.conversions.is_zero()));
     let tiny = rows(&mut ch, &[("a", 1, dec!(0), 10_000_000_000_000_000)]);
-    assert!(conversion_rate(&tiny, Currency::USD).is_err());
+    assert!(run(&tiny, &ch, &Model::ShapleyRate).is_err());
 }

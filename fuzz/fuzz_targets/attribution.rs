@@ -9,11 +9,11 @@ mod common;
 
 use common::Bytes;
 use libfuzzer_sys::fuzz_target;
-use revops::attribution::{markov::markov, rules, shapley, Attribution, PathRow};
-use revops::journey::ChannelId;
+use revops::attribution::{attribute, Input, Model, PathRow, Report};
+use revops::journey::{ChannelId, Channels};
 use revops::{Currency, Decimal, Money};
 
-fn check(rows: &[PathRow], a: &Attribution, exact_rows: bool) {
+fn check(rows: &[PathRow], a: &Report, exact_rows: bool) {
     let skipped: Vec<usize> = a.skipped.iter().map(|s| s.row).collect();
     let kept = rows
         .iter()
@@ -54,27 +54,31 @@ fuzz_target!(|data: &[u8]| {
         let currency = if b.u8() == 7 { Currency::EUR } else { Currency::USD };
         rows.push(PathRow::new(path, conversions, Money::new(value, currency), b.count()));
     }
-    let usd = Currency::USD;
-    let rule_models = [
-        rules::Rule::FirstTouch,
-        rules::Rule::LastTouch,
-        rules::Rule::Linear,
-        rules::Rule::POSITION_BASED,
+    let mut registry = Channels::new();
+    for i in 0..channels {
+        registry.intern_str(&format!("c{i}")).unwrap();
+    }
+    let input = Input::Paths {
+        rows: &rows,
+        channels: &registry,
+    };
+    let weights = (b.u8(), b.u8());
+    let mut models = vec![
+        Model::FirstTouch,
+        Model::LastTouch,
+        Model::Linear,
+        Model::position_based(),
+        Model::Shapley,
+        Model::ShapleyRate,
+        "last_non_direct:c0".parse().unwrap(),
+        Model::Custom {
+            weights: vec![Decimal::from(weights.0), Decimal::from(weights.1)],
+        },
     ];
-    for rule in rule_models {
-        if let Ok(a) = rules::attribute(&rows, rule, usd) {
+    models.extend((1..=4).map(|order| Model::Markov { order }));
+    for model in &models {
+        if let Ok(a) = attribute(input, model, Currency::USD) {
             check(&rows, &a, true);
-        }
-    }
-    if let Ok(a) = shapley::simplified(&rows, usd) {
-        check(&rows, &a, true);
-    }
-    if let Ok(a) = shapley::conversion_rate(&rows, usd) {
-        check(&rows, &a, true);
-    }
-    for order in 1..=4 {
-        if let Ok(m) = markov(&rows, order, usd) {
-            check(&rows, &m.attribution, true);
         }
     }
 });

@@ -4,10 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use revops::attribution::{Attribution, PathRow};
-use revops::attribution::markov::MarkovResult;
-use revops::attribution::rules::{JourneyModel, Rule};
-use revops::attribution::Model;
+use revops::attribution::{Model, PathRow, Report};
 use revops::funnel::{FunnelSpec, Modes};
 use revops::journey::Channels;
 use revops::pipeline::{HandoffState, PipelineSpec, PipelineState};
@@ -51,18 +48,15 @@ fuzz_target!(|data: &[u8]| {
         Goal,
         Scorecard,
         PathRow,
-        Attribution,
+        Report,
         PipelineReport,
         Modes,
         FunnelSpec,
         Channels,
-        Rule,
-        JourneyModel,
         Model,
         PipelineSpec,
         HandoffState,
         PipelineState,
-        MarkovResult,
         Vec<Money>,
         Vec<PathRow>,
     );

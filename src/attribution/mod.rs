@@ -3,9 +3,11 @@
 //!
 //! | you have | call |
 //! |---|---|
-//! | journeys or path rows, channels by name, a model by name (`"linear"`, `"markov:2"`, `"shapley"`) | [`attribute`]`(input, &model, currency)` → [`Report`] |
-//! | path rows in the compact form ([`PathRow`], channel ids) | [`rules::attribute`], [`markov::markov`], [`shapley`]'s functions → [`Attribution`] |
-//! | credits and each channel's spend | [`roi`] |
+//! | journeys ([`Journey`](crate::journey::Journey)), a model by name (`"linear"`, `"markov:2"`, `"shapley"`) | [`attribute`]`(`[`Input::Journeys`]`, &model, currency)` → [`Report`] |
+//! | path rows in ChannelAttribution's layout ([`PathRow`], channel ids of a [`Channels`] registry) | [`attribute`]`(`[`Input::Paths`]`, &model, currency)` → [`Report`] |
+//! | a lookback window, the Markov transition matrix | [`attribute`]`(input, &model, `[`Options`]`)` |
+//! | each touch's weight in one journey | [`Model::journey_weights`] |
+//! | credits and each channel's spend | [`roi::roi_report`] |
 //!
 //! # Inputs
 //!
@@ -16,13 +18,19 @@
 //!   `total_conversion_value`, `total_null`.
 //! * Journeys ([`Journey`](crate::journey::Journey)) with timestamps and
 //!   milestones, for the models that need time or milestones
-//!   ([`rules::journey_weights`]).
+//!   ([`Model::needs_journeys`]).
 //!
 //! # Models
 //!
-//! * Rule-based ([`rules`]): first touch, last touch (optionally skipping a
-//!   "direct" channel), linear, time decay, position-based (40/20/40),
-//!   U-shaped, W-shaped, full path, custom weights, with a lookback window.
+//! * Rule-based: first touch, last touch (optionally skipping a "direct"
+//!   channel), linear, time decay, position-based (40/20/40 or any
+//!   shares), U-shaped, W-shaped, full path, custom weights per position.
+//!   The first, last and linear rules match ChannelAttribution's
+//!   `heuristic_models`. For the milestone rules, a milestone the journey
+//!   does not mark is left out and the marked touches keep their own
+//!   shares; when one touch marks several milestones its shares add up;
+//!   when no other touch remains, the marked touches share everything in
+//!   proportion to their shares.
 //! * [`markov`]: Markov-chain removal effects of any order, computed exactly
 //!   from the absorbing chain (the limit of ChannelAttribution's simulation).
 //! * [`shapley`]: the simplified Shapley value (closed form) and the
@@ -38,7 +46,7 @@
 //! conversions and value, and channel totals are exact sums.
 //!
 //! ```
-//! use revops::attribution::{rules, PathRow, Attribution};
+//! use revops::attribution::{attribute, Input, Model, PathRow};
 //! use revops::journey::Channels;
 //! use revops::{Currency, Money};
 //! use revops::dec;
@@ -48,23 +56,31 @@
 //! let rows = [
 //!     PathRow::new(vec![search, email, email], 3, Money::new(dec!(100.00), Currency::USD), 7),
 //! ];
-//! let linear = rules::attribute(&rows, rules::Rule::Linear, Currency::USD)?;
+//! let input = Input::Paths { rows: &rows, channels: &ch };
+//! let linear = attribute(input, &Model::Linear, Currency::USD)?;
 //! // Three touches, one of them search: search gets 1/3 of 100.00.
-//! assert_eq!(linear.credit(search).unwrap().value.amount(), dec!(33.33));
-//! assert_eq!(linear.credit(email).unwrap().value.amount(), dec!(66.67));
+//! assert_eq!(linear.credit("search").unwrap().value.amount(), dec!(33.33));
+//! assert_eq!(linear.credit("email").unwrap().value.amount(), dec!(66.67));
 //! assert_eq!(linear.total_value()?.amount(), dec!(100.00));
 //! # Ok::<(), revops::Error>(())
 //! ```
 
+mod entry;
 pub mod markov;
 mod model;
+mod report;
 pub mod roi;
-pub mod rules;
+mod rules;
 pub mod shapley;
 
 use rust_decimal::Decimal;
 
-pub use model::{attribute, ChannelReport, Input, Model, Report, Totals};
+pub use entry::{attribute, Input, Options};
+pub use model::Model;
+pub use report::{
+    ChannelReport, Detail, MarkovDetail, RemovalEffect, Report, ShapleyDetail, ShapleyValue,
+    Totals, Transition,
+};
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
@@ -161,7 +177,7 @@ impl PathRow {
 /// The rule is the same in every model: a row that cannot be credited
 /// correctly is skipped whole (its channels, conversions, nulls and value
 /// are not used) and listed with one of these reasons in
-/// [`Attribution::skipped`]; the rest of the input is still attributed.
+/// [`Report::skipped`]; the rest of the input is still attributed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -220,29 +236,21 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
-/// One channel's credit.
+/// One channel's credit, by id.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ChannelCredit {
+pub(crate) struct ChannelCredit {
     /// The channel.
     pub channel: ChannelId,
     /// Credited conversions, exact to [`CONVERSION_SCALE`] decimals.
-    #[cfg_attr(
-        feature = "serde",
-        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
-    )]
     pub conversions: Decimal,
-    /// Credited value, exact: it carries the currency's minor unit, or the
-    /// finer decimals of the input values when they have more (see
-    /// [Exactness](self#exactness)).
+    /// Credited value, exact.
     pub value: Money,
 }
 
-/// The result of an attribution model: every channel seen in a kept row
-/// (zero credit included), in channel-id order.
+/// The result of an attribution model by channel id: every channel seen in
+/// a kept row (zero credit included), in channel-id order.
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Attribution {
+pub(crate) struct Attribution {
     /// The currency of every credited value.
     pub currency: Currency,
     /// The credits, one per channel seen in a kept row.
@@ -252,11 +260,6 @@ pub struct Attribution {
 }
 
 impl Attribution {
-    /// The credit of `channel`, if it was seen.
-    pub fn credit(&self, channel: ChannelId) -> Option<&ChannelCredit> {
-        self.channels.iter().find(|c| c.channel == channel)
-    }
-
     /// The sum of credited conversions, exact.
     ///
     /// # Errors
@@ -276,21 +279,9 @@ impl Attribution {
     ///
     /// [`Error::Overflow`] if the sum does not fit a `Decimal`;
     /// [`Error::CurrencyMismatch`] if a credit is not in
-    /// [`currency`](Attribution::currency) (possible only for a value built
-    /// or deserialized by hand).
+    /// [`currency`](Attribution::currency).
     pub fn total_value(&self) -> Result<Money> {
         Money::checked_sum(self.channels.iter().map(|c| c.value), self.currency)
-    }
-
-    /// The credits sorted by channel name, for reports.
-    pub fn by_name<'a>(&'a self, channels: &'a Channels) -> Vec<(&'a str, &'a ChannelCredit)> {
-        let mut v: Vec<(&str, &ChannelCredit)> = self
-            .channels
-            .iter()
-            .map(|c| (channels.name(c.channel).unwrap_or("?"), c))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(b.0));
-        v
     }
 }
 
@@ -633,26 +624,4 @@ pub(crate) fn float_weights(w: &[f64]) -> Vec<u64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn float_weights_keep_proportions_at_any_magnitude() {
-        for scale in [1e-9, 1.0, 1e6, 1e300] {
-            let w = float_weights(&[scale, 2.0 * scale, 0.0, 4.0 * scale]);
-            assert_eq!(w[3], 1 << 50, "the largest weight is 2^50");
-            assert_eq!((w[0] * 4, w[1] * 2, w[2]), (w[3], w[3], 0), "{scale}");
-        }
-        assert_eq!(float_weights(&[0.0, -1.0]), vec![0, 0]);
-        assert_eq!(float_weights(&[f64::INFINITY, 1.0]), vec![0, 0]);
-    }
-
-    #[test]
-    fn units_show_at_least_the_minor_unit() {
-        // 2000 units of 10^-2 is "20.00", not "20".
-        assert_eq!(units_to_decimal(2000, 2, 2).unwrap().to_string(), "20.00");
-        assert_eq!(units_to_decimal(20, 0, 2).unwrap().to_string(), "20.00");
-        assert_eq!(units_to_decimal(2005, 3, 2).unwrap().to_string(), "2.005");
-        assert_eq!(units_to_decimal(7, 0, 0).unwrap().to_string(), "7");
-    }
-}
+mod tests;

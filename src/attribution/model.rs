@@ -1,18 +1,17 @@
-//! One entry point for every model, in the user's terms: [`Model`] names
-//! the model (and parses from text), [`attribute`] takes journeys or path
-//! rows, and the [`Report`] names channels by name.
+//! [`Model`]: every attribution model, by name, with its parameters.
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::TimeDelta;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
+use super::markov;
 use super::rules::{self, JourneyModel, Rule};
-use super::{markov, shapley, Attribution, PathRow, Skipped};
 use crate::error::{Error, Result};
-use crate::journey::{Channel, ChannelId, Channels, Journey};
-use crate::quantity::{Currency, Money};
+use crate::journey::{Channel, Journey};
+use crate::quantity::Ratio;
 
 /// An attribution model, by name.
 ///
@@ -23,6 +22,8 @@ use crate::quantity::{Currency, Money};
 /// | `last_non_direct:NAME` | all credit to the last touch not on channel `NAME` |
 /// | `linear` | equal credit per touch |
 /// | `position_based` (`position`) | 40/20/40 |
+/// | `position_based:F,L` | `F` to the first touch, `L` to the last, the rest shared |
+/// | `custom:W1,W2,...` | a weight per position from the first touch; later touches get nothing |
 /// | `time_decay` (`time_decay:SECONDS`) | half-life 7 days (or the given seconds); journeys only |
 /// | `u_shaped`, `w_shaped`, `full_path` | milestone models; journeys only |
 /// | `markov` (`markov:K`, K = 1 to 4) | Markov removal effects of order K (1 by default) |
@@ -36,8 +37,10 @@ use crate::quantity::{Currency, Money};
 /// let m: Model = "markov:2".parse()?;
 /// assert_eq!(m, Model::Markov { order: 2 });
 /// assert_eq!(m.to_string(), "markov:2");
-/// assert_eq!("Position-Based".parse::<Model>()?, Model::PositionBased);
+/// assert_eq!("Position-Based".parse::<Model>()?, Model::position_based());
+/// assert_eq!("position_based:0.3,0.3".parse::<Model>()?.to_string(), "position_based:0.3,0.3");
 /// assert!("markov:9".parse::<Model>().is_err());
+/// assert!("position_based:0.7,0.7".parse::<Model>().is_err());
 /// # Ok::<(), revops::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -56,8 +59,23 @@ pub enum Model {
     },
     /// Equal credit per touch.
     Linear,
-    /// 40% first, 40% last, 20% shared by the touches between.
-    PositionBased,
+    /// `first` to the first touch, `last` to the last, the rest shared by
+    /// the touches between (40/20/40 by default: [`Model::position_based`]).
+    /// A path of one touch gives it everything; of two, `first` and `last`
+    /// (then normalized).
+    PositionBased {
+        /// The first touch's share.
+        first: Ratio,
+        /// The last touch's share.
+        last: Ratio,
+    },
+    /// A weight per position from the first touch (then normalized per
+    /// path); touches beyond the list get nothing, and a path whose
+    /// touches all get nothing is skipped ([`SkipReason::NoWeight`](super::SkipReason::NoWeight)).
+    Custom {
+        /// The weights, not negative.
+        weights: Vec<Decimal>,
+    },
     /// `2^(-age / half_life)` per touch (journeys only).
     TimeDecay {
         /// The half-life.
@@ -84,6 +102,45 @@ pub enum Model {
 }
 
 impl Model {
+    /// Position-based with the usual 40/20/40.
+    pub fn position_based() -> Model {
+        Model::PositionBased {
+            first: FORTY,
+            last: FORTY,
+        }
+    }
+
+    /// Position-based with the given shares.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if `first + last` exceeds 1 or both are 0.
+    pub fn position_shares(first: Ratio, last: Ratio) -> Result<Model> {
+        let sum = first.value().checked_add(last.value());
+        if sum.map_or(true, |s| s > Decimal::ONE) || (first == Ratio::ZERO && last == Ratio::ZERO) {
+            return Err(Error::invalid(
+                "position-based attribution",
+                "the first and last shares must add to at most 1 and not both be 0",
+            ));
+        }
+        Ok(Model::PositionBased { first, last })
+    }
+
+    /// Custom weights per position.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for no weight or a negative one.
+    pub fn custom(weights: Vec<Decimal>) -> Result<Model> {
+        if weights.is_empty() || weights.iter().any(|w| w.is_sign_negative() && !w.is_zero()) {
+            return Err(Error::invalid(
+                "custom attribution",
+                "give at least one weight, none negative",
+            ));
+        }
+        Ok(Model::Custom { weights })
+    }
+
     /// Whether the model needs the touches' times or milestones, so works
     /// on journeys only.
     pub fn needs_journeys(&self) -> bool {
@@ -101,7 +158,25 @@ impl fmt::Display for Model {
             Model::LastTouch => f.write_str("last_touch"),
             Model::LastNonDirect { direct } => write!(f, "last_non_direct:{direct}"),
             Model::Linear => f.write_str("linear"),
-            Model::PositionBased => f.write_str("position_based"),
+            Model::PositionBased { first, last } if *first == FORTY && *last == FORTY => {
+                f.write_str("position_based")
+            }
+            Model::PositionBased { first, last } => write!(
+                f,
+                "position_based:{},{}",
+                first.value().normalize(),
+                last.value().normalize()
+            ),
+            Model::Custom { weights } => {
+                f.write_str("custom:")?;
+                for (i, w) in weights.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{}", w.normalize())?;
+                }
+                Ok(())
+            }
             Model::TimeDecay { half_life } if *half_life == TimeDelta::days(7) => {
                 f.write_str("time_decay")
             }
@@ -134,7 +209,27 @@ impl FromStr for Model {
             "first" | "first_touch" => no_arg(Model::FirstTouch),
             "last" | "last_touch" => no_arg(Model::LastTouch),
             "linear" => no_arg(Model::Linear),
-            "position" | "position_based" => no_arg(Model::PositionBased),
+            "position" | "position_based" => match arg {
+                None => Ok(Model::position_based()),
+                Some(a) => {
+                    let shares = decimals(a).map_err(|e| bad(format!("position_based: {e}")))?;
+                    let [first, last] = shares[..] else {
+                        return Err(bad(
+                            "position_based takes two shares: position_based:F,L".into()
+                        ));
+                    };
+                    let share = |d| Ratio::new(d).map_err(|e| bad(format!("position_based: {e}")));
+                    Model::position_shares(share(first)?, share(last)?)
+                        .map_err(|e| bad(e.to_string()))
+                }
+            },
+            "custom" => match arg {
+                None => Err(bad("custom needs its weights: custom:W1,W2,...".into())),
+                Some(a) => {
+                    let w = decimals(a).map_err(|e| bad(format!("custom: {e}")))?;
+                    Model::custom(w).map_err(|e| bad(e.to_string()))
+                }
+            },
             "u_shaped" => no_arg(Model::UShaped),
             "w_shaped" => no_arg(Model::WShaped),
             "full_path" => no_arg(Model::FullPath),
@@ -198,257 +293,111 @@ impl From<Model> for String {
     }
 }
 
-/// What to attribute: journeys (touches with times and milestones) or
-/// compact path rows with their channel registry.
-#[derive(Clone, Copy, Debug)]
-pub enum Input<'a> {
-    /// One journey per prospect; a converted journey is one conversion
-    /// worth its conversion value, an unconverted one a null.
-    Journeys(&'a [Journey]),
-    /// ChannelAttribution's layout: paths of interned channels, with the
-    /// registry that names them.
-    Paths {
-        /// The rows.
-        rows: &'a [PathRow],
-        /// The registry of the rows' channel ids.
-        channels: &'a Channels,
-    },
-}
+/// 0.4, the default share of the first and the last touch.
+const FORTY: Ratio = Ratio::FORTY_PERCENT;
 
-/// One channel's credit, by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct ChannelReport {
-    /// The channel's name.
-    pub channel: Channel,
-    /// Credited conversions, exact to
-    /// [`CONVERSION_SCALE`](super::CONVERSION_SCALE) decimals.
-    pub conversions: Decimal,
-    /// Credited value, exact.
-    pub value: Money,
-}
-
-/// An attribution in the user's terms: every channel seen in a kept row or
-/// journey, by name, sorted by name; credits add back exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct Report {
-    /// The model used.
-    pub model: Model,
-    /// The currency of every value.
-    pub currency: Currency,
-    /// The credits, sorted by channel name.
-    pub channels: Vec<ChannelReport>,
-    /// The sums of the credits: what the input's conversions and values
-    /// add up to, exactly.
-    pub totals: Totals,
-    /// Rows or journeys left out, with the reason, by input index.
-    pub skipped: Vec<Skipped>,
-}
-
-/// The sums of a [`Report`]'s credits, exact; a sum that does not fit a
-/// `Decimal` is `None` ([`Report::total_conversions`] and
-/// [`Report::total_value`] give the reason).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct Totals {
-    /// The credited conversions.
-    #[cfg_attr(
-        feature = "serde",
-        serde(deserialize_with = "crate::serde_util::decimal::option::deserialize")
-    )]
-    pub conversions: Option<Decimal>,
-    /// The credited value.
-    pub value: Option<Money>,
-}
-
-impl Report {
-    /// The credit of the channel named `name`.
-    pub fn credit(&self, name: &str) -> Option<&ChannelReport> {
-        self.channels.iter().find(|c| c.channel.as_str() == name)
-    }
-
-    /// The sum of credited value, exact.
-    ///
-    /// # Errors
-    ///
-    /// As [`Attribution::total_value`].
-    pub fn total_value(&self) -> Result<Money> {
-        Money::checked_sum(self.channels.iter().map(|c| c.value), self.currency)
-    }
-
-    /// The sum of credited conversions, exact.
-    ///
-    /// # Errors
-    ///
-    /// As [`Attribution::total_conversions`].
-    pub fn total_conversions(&self) -> Result<Decimal> {
-        self.channels.iter().try_fold(Decimal::ZERO, |a, c| {
-            a.checked_add(c.conversions)
-                .ok_or_else(|| Error::overflow("attribution: total conversions"))
-        })
-    }
-}
-
-/// Attributes `input` with `model`, in `currency`: the one entry point for
-/// every model and both kinds of input.
-///
-/// Journeys go to the journey models directly; for the path models
-/// (Markov, Shapley) each journey becomes one path row (its touches'
-/// channels, one conversion worth its value if it converted, else one
-/// null). Path rows cannot carry times or milestones, so the journey-only
-/// models ([`Model::needs_journeys`]) refuse them.
-///
-/// ```
-/// use revops::attribution::{attribute, Input, Model};
-/// use revops::journey::{Channel, Conversion, Journey, Touchpoint, TouchpointKind as K};
-/// use revops::{dec, Currency, Money, TimeZone, Utc};
-/// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
-/// let touch = |d, name: &str| Touchpoint::new(t(d), Channel::new(name).unwrap(), K::Click);
-/// let journeys = [
-///     Journey::new(vec![touch(1, "search"), touch(3, "email")])
-///         .with_conversion(Conversion { at: t(4), value: Money::new(dec!(90), Currency::EUR) })?,
-///     Journey::new(vec![touch(2, "display")]),
-/// ];
-/// let r = attribute(Input::Journeys(&journeys), &"linear".parse()?, Currency::EUR)?;
-/// assert_eq!(r.credit("email").unwrap().value, Money::new(dec!(45), Currency::EUR));
-/// assert_eq!(r.credit("display").unwrap().conversions, dec!(0));
-/// let m = attribute(Input::Journeys(&journeys), &Model::Markov { order: 1 }, Currency::EUR)?;
-/// assert_eq!(m.total_value()?, Money::new(dec!(90), Currency::EUR));
-/// # Ok::<(), revops::Error>(())
-/// ```
-///
-/// # Errors
-///
-/// [`Error::InvalidInput`] for a journey-only model on path rows, or a
-/// path row whose channel id is not in the registry; otherwise as the
-/// model's own function.
-pub fn attribute(input: Input<'_>, model: &Model, currency: Currency) -> Result<Report> {
-    match input {
-        Input::Journeys(journeys) => {
-            let mut channels = Channels::new();
-            let a = match journey_model(model) {
-                Some(jm) => {
-                    rules::attribute_journeys(journeys, &jm, None, &mut channels, currency)?
-                }
-                None => {
-                    let rows = journeys_to_rows(journeys, &mut channels, currency)?;
-                    by_paths(&rows, model, currency)?
-                }
-            };
-            named(a, &channels, model.clone())
-        }
-        Input::Paths { rows, channels } => {
-            if model.needs_journeys() {
-                return Err(Error::invalid(
-                    "attribution",
-                    format!(
-                        "the {model} model needs journeys (times and milestones), not path rows"
-                    ),
-                ));
-            }
-            let a = match model {
-                Model::LastNonDirect { direct } => {
-                    // No row touches the direct channel: plain last touch.
-                    let rule = match channels.get(direct.as_str()) {
-                        Some(id) => Rule::LastNonDirect { direct: id },
-                        None => Rule::LastTouch,
-                    };
-                    rules::attribute(rows, rule, currency)?
-                }
-                _ => by_paths(rows, model, currency)?,
-            };
-            named(a, channels, model.clone())
-        }
-    }
-}
-
-fn journey_model(model: &Model) -> Option<JourneyModel> {
-    Some(match model {
-        Model::FirstTouch => JourneyModel::Rule(Rule::FirstTouch),
-        Model::LastTouch => JourneyModel::Rule(Rule::LastTouch),
-        Model::Linear => JourneyModel::Rule(Rule::Linear),
-        Model::PositionBased => JourneyModel::Rule(Rule::POSITION_BASED),
-        Model::LastNonDirect { direct } => JourneyModel::LastNonDirect {
-            direct: direct.clone(),
-        },
-        Model::TimeDecay { half_life } => JourneyModel::TimeDecay {
-            half_life: *half_life,
-        },
-        Model::UShaped => JourneyModel::UShaped,
-        Model::WShaped => JourneyModel::WShaped,
-        Model::FullPath => JourneyModel::FullPath,
-        Model::Markov { .. } | Model::Shapley | Model::ShapleyRate => return None,
-    })
-}
-
-/// The path models and the position rules on path rows.
-fn by_paths(rows: &[PathRow], model: &Model, currency: Currency) -> Result<Attribution> {
-    match model {
-        Model::FirstTouch => rules::attribute(rows, Rule::FirstTouch, currency),
-        Model::LastTouch => rules::attribute(rows, Rule::LastTouch, currency),
-        Model::Linear => rules::attribute(rows, Rule::Linear, currency),
-        Model::PositionBased => rules::attribute(rows, Rule::POSITION_BASED, currency),
-        Model::Markov { order } => markov::markov(rows, *order, currency).map(|m| m.attribution),
-        Model::Shapley => shapley::simplified(rows, currency),
-        Model::ShapleyRate => shapley::conversion_rate(rows, currency),
-        _ => Err(Error::invalid(
-            "attribution",
-            format!("the {model} model needs journeys"),
-        )),
-    }
-}
-
-/// One path row per journey.
-fn journeys_to_rows(
-    journeys: &[Journey],
-    channels: &mut Channels,
-    currency: Currency,
-) -> Result<Vec<PathRow>> {
-    journeys
-        .iter()
-        .map(|j| {
-            let path = j
-                .touches()
-                .iter()
-                .map(|t| channels.intern(&t.channel))
-                .collect::<Result<Vec<ChannelId>>>()?;
-            Ok(match j.conversion() {
-                Some(c) => PathRow::new(path, 1, c.value, 0),
-                None => PathRow::new(path, 0, Money::zero(currency), 1),
-            })
+/// Comma-separated decimals, as a model's arguments.
+fn decimals(text: &str) -> std::result::Result<Vec<Decimal>, String> {
+    text.split(',')
+        .map(|x| {
+            Decimal::from_str_exact(x.trim())
+                .map_err(|_| format!("{:?} is not a decimal", x.trim()))
         })
         .collect()
 }
 
-fn named(a: Attribution, channels: &Channels, model: Model) -> Result<Report> {
-    let totals = Totals {
-        conversions: a.total_conversions().ok().map(|d| d.normalize()),
-        value: a.total_value().ok(),
-    };
-    let mut out = Vec::with_capacity(a.channels.len());
-    for c in a.channels {
-        let channel = channels.channel(c.channel).cloned().ok_or_else(|| {
-            Error::invalid(
-                "attribution",
-                format!("channel id {} is not in the registry", c.channel.0),
-            )
-        })?;
-        out.push(ChannelReport {
-            channel,
-            conversions: c.conversions,
-            value: c.value,
-        });
+impl Model {
+    /// The model as a rule over positions or a journey model; `None` for
+    /// the path-only models (Markov, Shapley).
+    pub(crate) fn journey_model(&self) -> Result<Option<JourneyModel>> {
+        Ok(Some(match self {
+            Model::LastNonDirect { direct } => JourneyModel::LastNonDirect {
+                direct: direct.clone(),
+            },
+            Model::TimeDecay { half_life } => JourneyModel::TimeDecay {
+                half_life: *half_life,
+            },
+            Model::UShaped => JourneyModel::UShaped,
+            Model::WShaped => JourneyModel::WShaped,
+            Model::FullPath => JourneyModel::FullPath,
+            Model::Markov { .. } | Model::Shapley | Model::ShapleyRate => return Ok(None),
+            _ => match self.position_rule()? {
+                Some(rule) => JourneyModel::Rule(rule),
+                None => return Ok(None),
+            },
+        }))
     }
-    out.sort_by(|x, y| x.channel.cmp(&y.channel));
-    Ok(Report {
-        model,
-        currency: a.currency,
-        channels: out,
-        totals,
-        skipped: a.skipped,
-    })
+
+    /// The model as a rule over positions, for the models that need no
+    /// channel name, time or milestone.
+    pub(crate) fn position_rule(&self) -> Result<Option<Rule>> {
+        let share = |r: &Ratio| {
+            r.value().to_f64().ok_or_else(|| {
+                Error::invalid("position-based attribution", "a share is not a number")
+            })
+        };
+        Ok(Some(match self {
+            Model::FirstTouch => Rule::FirstTouch,
+            Model::LastTouch => Rule::LastTouch,
+            Model::Linear => Rule::Linear,
+            Model::PositionBased { first, last } => {
+                Model::position_shares(*first, *last)?;
+                Rule::PositionBased {
+                    first: share(first)?,
+                    last: share(last)?,
+                }
+            }
+            Model::Custom { weights } => {
+                Model::custom(weights.clone())?;
+                Rule::Custom(
+                    weights
+                        .iter()
+                        .map(|w| w.to_f64().unwrap_or(f64::NAN))
+                        .collect(),
+                )
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The weight of each touch of `journey` that lies within `lookback`
+    /// of the conversion (every touch when `None`), as `(touch index,
+    /// weight)`, before normalization. The conversion time is the
+    /// journey's conversion, or its last touch.
+    ///
+    /// ```
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use revops::attribution::Model;
+    /// use revops::journey::{Channel, Journey, Touchpoint, TouchpointKind as K};
+    /// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+    /// let j = Journey::new(vec![
+    ///     Touchpoint::new(t(1), Channel::new("ads")?, K::Click),
+    ///     Touchpoint::new(t(8), Channel::new("email")?, K::Click),
+    /// ]);
+    /// // Ages 7 and 0 days, half-life 7 days: weights 1/2 and 1.
+    /// let decay: Model = "time_decay".parse()?;
+    /// assert_eq!(decay.journey_weights(&j, None)?, vec![(0, 0.5), (1, 1.0)]);
+    /// // A lookback of 3 days keeps the last touch only.
+    /// assert_eq!(decay.journey_weights(&j, Some(TimeDelta::days(3)))?, vec![(1, 1.0)]);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for the models that weigh no single journey
+    /// (Markov and Shapley work on the whole input), a non-positive
+    /// half-life or invalid shares or weights.
+    pub fn journey_weights(
+        &self,
+        journey: &Journey,
+        lookback: Option<TimeDelta>,
+    ) -> Result<Vec<(usize, f64)>> {
+        match self.journey_model()? {
+            Some(jm) => rules::journey_weights(journey, &jm, lookback),
+            None => Err(Error::invalid(
+                "attribution",
+                format!("the {self} model weighs the whole input, not one journey"),
+            )),
+        }
+    }
 }

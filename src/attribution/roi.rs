@@ -2,9 +2,9 @@
 
 use rust_decimal::Decimal;
 
-use super::Attribution;
+use super::Report;
 use crate::error::Result;
-use crate::journey::{ChannelId, Channels};
+use crate::journey::Channel;
 use crate::metrics::marketing;
 use crate::quantity::{Change, Currency, FxRates, Money, Multiple, Ratio};
 
@@ -51,10 +51,11 @@ pub struct RoiReport {
     pub total_roi: Option<Change>,
 }
 
-/// Builds the ROI report of `attribution` against `spend` per channel.
-/// Channels with spend but no credit and with credit but no spend are all
-/// shown. Amounts in other currencies are converted with `fx` (rates into
-/// `currency`); without a rate they are an error, never a silent sum.
+/// Builds the ROI report of an attribution [`Report`] against `spend` per
+/// channel name. Channels with spend but no credit and with credit but no
+/// spend are all shown. Amounts in other currencies are converted with
+/// `fx` (rates into `currency`); without a rate they are an error, never a
+/// silent sum.
 ///
 /// # Errors
 ///
@@ -62,33 +63,29 @@ pub struct RoiReport {
 /// [`Error::Overflow`](crate::Error::Overflow).
 ///
 /// ```
-/// use revops::attribution::{roi::roi_report, ChannelCredit, Attribution};
-/// use revops::journey::{ChannelId, Channels};
+/// use revops::attribution::{attribute, roi::roi_report, Input, Model, PathRow};
+/// use revops::journey::{Channel, Channels};
 /// use revops::quantity::FxRates;
 /// use revops::{Currency, Money};
 /// use revops::dec;
-/// let mut ch = Channels::new();
-/// let ads = ch.intern_str("ads")?;
 /// let usd = |a| Money::new(a, Currency::USD);
-/// let a = Attribution {
-///     currency: Currency::USD,
-///     channels: vec![ChannelCredit { channel: ads, conversions: dec!(4), value: usd(dec!(1000)) }],
-///     skipped: vec![],
-/// };
-/// let r = roi_report(&a, &[(ads, usd(dec!(250)))], &ch, Currency::USD, &FxRates::new(Currency::USD))?;
+/// let mut ch = Channels::new();
+/// let rows = [PathRow::new(vec![ch.intern_str("ads")?], 4, usd(dec!(1000)), 0)];
+/// let report = attribute(Input::Paths { rows: &rows, channels: &ch }, &Model::LastTouch, Currency::USD)?;
+/// let spend = [(Channel::new("ads")?, usd(dec!(250)))];
+/// let r = roi_report(&report, &spend, Currency::USD, &FxRates::new(Currency::USD))?;
 /// assert_eq!(r.rows[0].roi.unwrap().value(), dec!(3));
 /// assert_eq!(r.rows[0].cost_per_acquisition.unwrap().amount(), dec!(62.50));
 /// # Ok::<(), revops::Error>(())
 /// ```
 pub fn roi_report(
-    attribution: &Attribution,
-    spend: &[(ChannelId, Money)],
-    channels: &Channels,
+    report: &Report,
+    spend: &[(Channel, Money)],
     currency: Currency,
     fx: &FxRates,
 ) -> Result<RoiReport> {
-    let mut ids: Vec<ChannelId> = attribution.channels.iter().map(|c| c.channel).collect();
-    ids.extend(spend.iter().map(|(c, _)| *c));
+    let mut ids: Vec<&Channel> = report.channels.iter().map(|c| &c.channel).collect();
+    ids.extend(spend.iter().map(|(c, _)| c));
     ids.sort_unstable();
     ids.dedup();
     let mut rows = Vec::with_capacity(ids.len());
@@ -97,10 +94,10 @@ pub fn roi_report(
     let mut raw = Vec::new();
     for id in ids {
         let mut s = Money::zero(currency);
-        for (_, m) in spend.iter().filter(|(c, _)| *c == id) {
+        for (_, m) in spend.iter().filter(|(c, _)| c == id) {
             s = s.checked_add(fx.convert(*m)?)?;
         }
-        let (conv, rev) = match attribution.credit(id) {
+        let (conv, rev) = match report.credit(id.as_str()) {
             Some(c) => (c.conversions, fx.convert(c.value)?),
             None => (Decimal::ZERO, Money::zero(currency)),
         };
@@ -135,7 +132,7 @@ pub fn roi_report(
             None
         };
         rows.push(RoiRow {
-            channel: channels.name(id).unwrap_or("?").to_string(),
+            channel: id.as_str().to_string(),
             spend: s,
             conversions: conv,
             revenue: rev,

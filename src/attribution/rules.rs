@@ -25,7 +25,7 @@
 //!
 //! A lookback window (as Google Analytics has) drops touches older than the
 //! window before the conversion; a journey with no touch left is reported
-//! in [`Attribution::skipped`] and credited to no one.
+//! in [`Report::skipped`](super::Report::skipped) and credited to no one.
 
 use chrono::TimeDelta;
 
@@ -37,9 +37,7 @@ use crate::quantity::Currency;
 
 /// A rule for the compact form (paths without timestamps).
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Rule {
+pub(crate) enum Rule {
     /// All credit to the first touch.
     FirstTouch,
     /// All credit to the last touch.
@@ -63,25 +61,14 @@ pub enum Rule {
     Custom(Vec<f64>),
 }
 
-impl Rule {
-    /// Position-based with the usual 40/20/40.
-    pub const POSITION_BASED: Rule = Rule::PositionBased {
-        first: 0.4,
-        last: 0.4,
-    };
-}
-
 /// A model for journeys (touches with times and milestones).
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum JourneyModel {
+pub(crate) enum JourneyModel {
     /// Any compact rule, applied to the journey's channels in order.
     Rule(Rule),
     /// `2^(-age / half_life)` per touch.
     TimeDecay {
         /// The half-life (7 days by default), in seconds in JSON.
-        #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
         half_life: TimeDelta,
     },
     /// First touch and lead creation, 40/40, the rest 20%.
@@ -95,15 +82,6 @@ pub enum JourneyModel {
     },
     /// First touch, lead, opportunity and closed-won 22.5% each, the rest 10%.
     FullPath,
-}
-
-impl JourneyModel {
-    /// Time decay with the default 7-day half-life.
-    pub fn time_decay() -> JourneyModel {
-        JourneyModel::TimeDecay {
-            half_life: TimeDelta::days(7),
-        }
-    }
 }
 
 /// The weights of a compact rule over a path (one per touch).
@@ -173,21 +151,7 @@ fn rule_weights(rule: &Rule, path: &[ChannelId]) -> Result<Vec<f64>> {
 ///
 /// [`Error::InvalidInput`] for invalid rule parameters;
 /// [`Error::NoMinorUnit`] for a currency without minor unit.
-///
-/// ```
-/// use revops::attribution::{rules::{attribute, Rule}, PathRow};
-/// use revops::journey::Channels;
-/// use revops::{Currency, Money};
-/// use revops::dec;
-/// let mut ch = Channels::new();
-/// let p = PathRow::parse_path("ads > email > store", &mut ch)?;
-/// let rows = [PathRow::new(p, 1, Money::new(dec!(10.00), Currency::USD), 0)];
-/// let a = attribute(&rows, Rule::POSITION_BASED, Currency::USD)?;
-/// let v: Vec<_> = a.channels.iter().map(|c| c.value.amount()).collect();
-/// assert_eq!(v, [dec!(4.00), dec!(2.00), dec!(4.00)]);
-/// # Ok::<(), revops::Error>(())
-/// ```
-pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Attribution> {
+pub(crate) fn attribute(rows: &[PathRow], rule: &Rule, currency: Currency) -> Result<Attribution> {
     let mut ledger = Ledger::new(currency)?;
     // Integer weights for the exact rules: no float at all.
     let integer = matches!(
@@ -202,7 +166,7 @@ pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Att
         if row.conversions == 0 {
             continue; // nothing to credit; the channels are seen
         }
-        let w = rule_weights(&rule, &row.path)?;
+        let w = rule_weights(rule, &row.path)?;
         iw.clear();
         if integer {
             iw.extend(w.iter().map(|&x| x as u64));
@@ -223,26 +187,11 @@ pub fn attribute(rows: &[PathRow], rule: Rule, currency: Currency) -> Result<Att
 /// `(touch index, weight)`. The conversion time is the journey's
 /// conversion, or its last touch.
 ///
-/// ```
-/// use chrono::{TimeDelta, TimeZone, Utc};
-/// use revops::attribution::rules::{journey_weights, JourneyModel};
-/// use revops::journey::{Channel, Journey, Touchpoint, TouchpointKind as K};
-/// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
-/// let j = Journey::new(vec![
-///     Touchpoint::new(t(1), Channel::new("ads")?, K::Click),
-///     Touchpoint::new(t(8), Channel::new("email")?, K::Click),
-/// ]);
-/// // Ages 7 and 0 days, half-life 7 days: weights 1/2 and 1.
-/// let w = journey_weights(&j, &JourneyModel::time_decay(), None)?;
-/// assert_eq!(w, vec![(0, 0.5), (1, 1.0)]);
-/// # Ok::<(), revops::Error>(())
-/// ```
-///
 /// # Errors
 ///
 /// [`Error::InvalidInput`] for a non-positive half-life or invalid rule
 /// parameters.
-pub fn journey_weights(
+pub(crate) fn journey_weights(
     journey: &Journey,
     model: &JourneyModel,
     lookback: Option<TimeDelta>,
@@ -377,7 +326,7 @@ fn marked(
 /// # Errors
 ///
 /// As [`journey_weights`] and [`attribute`].
-pub fn attribute_journeys(
+pub(crate) fn attribute_journeys(
     journeys: &[Journey],
     model: &JourneyModel,
     lookback: Option<TimeDelta>,

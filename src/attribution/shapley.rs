@@ -43,20 +43,7 @@ pub const SAMPLED_PERMUTATIONS: usize = 20_000;
 ///
 /// [`Error::CurrencyMismatch`], [`Error::OffMinorUnitGrid`] for a row
 /// value finer than the minor unit; [`Error::NoMinorUnit`].
-///
-/// ```
-/// use revops::attribution::{shapley::simplified, PathRow};
-/// use revops::journey::Channels;
-/// use revops::{Currency, Money};
-/// use revops::dec;
-/// let mut ch = Channels::new();
-/// let p = PathRow::parse_path("a > b > a", &mut ch)?;
-/// let r = simplified(&[PathRow::new(p, 2, Money::new(dec!(9.00), Currency::EUR), 0)], Currency::EUR)?;
-/// assert_eq!(r.channels[0].conversions, dec!(1));
-/// assert_eq!(r.channels[0].value.amount(), dec!(4.50));
-/// # Ok::<(), revops::Error>(())
-/// ```
-pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
+pub(crate) fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
     let mut ledger = Ledger::new(currency)?;
     let mut distinct: Vec<ChannelId> = Vec::new();
     let mut ones: Vec<u64> = Vec::new();
@@ -91,19 +78,8 @@ pub fn simplified(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
     ledger.finish()
 }
 
-/// The conversion-rate Shapley values `φ_i` (unscaled), by channel id.
-/// Exact up to [`EXACT_LIMIT`] channels, sampled above.
-///
-/// Rows that the crate-wide rule skips ([`SkipReason`]: an empty path, a
-/// value without conversions) are left out, so `v(∅) = 0` always.
-///
-/// # Errors
-///
-/// [`Error::Overflow`] for counts past `u64::MAX`.
-pub fn rate_values(rows: &[PathRow]) -> Result<Vec<(ChannelId, f64)>> {
-    rate_values_of(rows.iter().filter(|r| r.skip_reason().is_none()))
-}
-
+/// The conversion-rate Shapley values `φ_i` (unscaled) of the kept rows,
+/// by channel id. Exact up to [`EXACT_LIMIT`] channels, sampled above.
 fn rate_values_of<'a>(
     rows: impl Iterator<Item = &'a PathRow> + Clone,
 ) -> Result<Vec<(ChannelId, f64)>> {
@@ -246,13 +222,18 @@ fn sampled(n: usize, sets: &std::collections::BTreeMap<Vec<usize>, (u64, u64)>) 
 
 /// The conversion-rate Shapley value, scaled so that the credits add up to
 /// the observed conversions and value, split exactly (credits can be
-/// negative). When the values add up to zero (no conversions), every
-/// credit is zero.
+/// negative); and the unscaled values `φ_i` by channel id. Rows that the
+/// crate-wide rule skips ([`SkipReason`]: an empty path, a value without
+/// conversions) are left out, so `v(∅) = 0` always. When the values add
+/// up to zero (no conversions), every credit is zero.
 ///
 /// # Errors
 ///
-/// As [`simplified`] and [`rate_values`].
-pub fn conversion_rate(rows: &[PathRow], currency: Currency) -> Result<Attribution> {
+/// As [`simplified`]; [`Error::Overflow`] for counts past `u64::MAX`.
+pub(crate) fn conversion_rate(
+    rows: &[PathRow],
+    currency: Currency,
+) -> Result<(Attribution, Vec<(ChannelId, f64)>)> {
     let mut ledger = Ledger::new(currency)?;
     let mut kept = Vec::with_capacity(rows.len());
     let mut total_conv: i128 = 0;
@@ -288,5 +269,5 @@ pub fn conversion_rate(rows: &[PathRow], currency: Currency) -> Result<Attributi
             "the coalition values add up to zero, so the totals cannot be shared",
         ));
     }
-    ledger.finish()
+    Ok((ledger.finish()?, phi))
 }

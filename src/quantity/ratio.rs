@@ -85,6 +85,9 @@ impl Ratio {
     pub const ZERO: Ratio = Ratio(Decimal::ZERO);
     /// 100%.
     pub const ONE: Ratio = Ratio(Decimal::ONE);
+    /// 0.4: the first and the last touch's share in position-based
+    /// attribution.
+    pub(crate) const FORTY_PERCENT: Ratio = Ratio(Decimal::from_parts(4, 0, 0, false, 1));
 
     /// A ratio from a decimal in [0, 1].
     ///

@@ -62,9 +62,9 @@
 //! row with an empty path, a value without conversions, a value in another
 //! currency or one too large to hold exactly is skipped whole (its
 //! transitions are not counted) and listed in
-//! [`Attribution::skipped`](super::Attribution::skipped).
+//! [`Report::skipped`](super::Report::skipped).
 //!
-//! The removal effects reported are `(P(convert) − P_{−c}(convert)) /
+//! The removal effects reported ([`MarkovDetail`](super::MarkovDetail)) are `(P(convert) − P_{−c}(convert)) /
 //! P(convert)` for conversions and the same ratio of expected values for
 //! value, both in [0, 1]. Total conversions and total value are split over
 //! channels in proportion to the un-normalised differences, exactly (see
@@ -78,6 +78,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::report::Transition;
 use super::{float_weights, Attribution, ChannelIndex, Ledger, PathRow};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
@@ -149,22 +150,9 @@ fn state_key(slots: impl ExactSizeIterator<Item = usize>) -> u128 {
     slots.fold(0u128, |k, s| (k << SLOT_BITS) | s as u128) | len << 120
 }
 
-/// One transition of the fitted chain.
+/// A channel's removal effects, by id.
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Transition {
-    /// The state left: `(start)`, a channel name, or a tuple `a > b`.
-    pub from: String,
-    /// The state entered (also `(conversion)` or `(null)`).
-    pub to: String,
-    /// The transition probability.
-    pub probability: f64,
-}
-
-/// A channel's removal effects.
-#[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct RemovalEffect {
+pub(crate) struct Effect {
     /// The channel.
     pub channel: ChannelId,
     /// Share of the conversion probability lost without the channel.
@@ -175,12 +163,11 @@ pub struct RemovalEffect {
 
 /// The result of [`markov`].
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct MarkovResult {
+pub(crate) struct MarkovResult {
     /// The credits.
     pub attribution: Attribution,
     /// The removal effects, one per channel seen, in channel-id order.
-    pub removal_effects: Vec<RemovalEffect>,
+    pub removal_effects: Vec<Effect>,
     /// The probability of converting from `(start)`.
     pub conversion_probability: f64,
     /// The number of transient states (excluding start, conversion, null).
@@ -189,42 +176,40 @@ pub struct MarkovResult {
     pub sweeps: usize,
 }
 
-impl MarkovResult {
-    /// The fitted transition matrix, one entry per observed transition.
-    /// Computed on demand (it names every state).
-    pub fn transitions(
-        rows: &[PathRow],
-        order: usize,
-        channels: &Channels,
-    ) -> Result<Vec<Transition>> {
-        let kept: Vec<&PathRow> = rows.iter().filter(|r| r.skip_reason().is_none()).collect();
-        let index = ChannelIndex::new(kept.iter().flat_map(|r| r.path.iter().copied()));
-        let chain = Chain::build(&kept, order, &index)?;
-        let name = |s: usize| -> String {
-            match s {
-                0 => "(start)".into(),
-                s if s == chain.conv => "(conversion)".into(),
-                s if s == chain.null => "(null)".into(),
-                s => chain.members[s]
-                    .iter()
-                    .map(|c| channels.name(*c).unwrap_or("?").to_string())
-                    .collect::<Vec<_>>()
-                    .join(" > "),
-            }
-        };
-        let mut out = Vec::new();
-        for (s, row) in chain.out.iter().enumerate() {
-            let total: u128 = row.iter().map(|&(_, c)| u128::from(c)).sum();
-            for &(t, c) in row {
-                out.push(Transition {
-                    from: name(s),
-                    to: name(t),
-                    probability: c as f64 / total as f64,
-                });
-            }
+/// The fitted transition matrix of order `order`, one entry per observed
+/// transition. Computed on demand: it names every state.
+pub(crate) fn transitions(
+    rows: &[PathRow],
+    order: usize,
+    channels: &Channels,
+) -> Result<Vec<Transition>> {
+    let kept: Vec<&PathRow> = rows.iter().filter(|r| r.skip_reason().is_none()).collect();
+    let index = ChannelIndex::new(kept.iter().flat_map(|r| r.path.iter().copied()));
+    let chain = Chain::build(&kept, order, &index)?;
+    let name = |s: usize| -> String {
+        match s {
+            0 => "(start)".into(),
+            s if s == chain.conv => "(conversion)".into(),
+            s if s == chain.null => "(null)".into(),
+            s => chain.members[s]
+                .iter()
+                .map(|c| channels.name(*c).unwrap_or("?").to_string())
+                .collect::<Vec<_>>()
+                .join(" > "),
         }
-        Ok(out)
+    };
+    let mut out = Vec::new();
+    for (s, row) in chain.out.iter().enumerate() {
+        let total: u128 = row.iter().map(|&(_, c)| u128::from(c)).sum();
+        for &(t, c) in row {
+            out.push(Transition {
+                from: name(s),
+                to: name(t),
+                probability: c as f64 / total as f64,
+            });
+        }
     }
+    Ok(out)
 }
 
 /// The fitted chain.
@@ -436,22 +421,7 @@ impl Chain {
 /// 65536 and above; [`Error::CurrencyMismatch`] for a row in another
 /// currency; [`Error::OffMinorUnitGrid`] for a total value finer than the
 /// minor unit; [`Error::Overflow`].
-///
-/// ```
-/// use revops::attribution::{markov::markov, PathRow};
-/// use revops::journey::Channels;
-/// use revops::{Currency, Money};
-/// use revops::dec;
-/// let mut ch = Channels::new();
-/// let mut row = |p: &str, c, v, n| -> Result<PathRow, revops::Error> {
-///     Ok(PathRow::new(PathRow::parse_path(p, &mut ch)?, c, Money::new(v, Currency::USD), n))
-/// };
-/// let rows = [row("a > b", 1, dec!(10), 0)?, row("b", 0, dec!(0), 1)?];
-/// let r = markov(&rows, 1, Currency::USD)?;
-/// assert_eq!(r.attribution.total_value()?.amount(), dec!(10));
-/// # Ok::<(), revops::Error>(())
-/// ```
-pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<MarkovResult> {
+pub(crate) fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<MarkovResult> {
     let mut ledger = Ledger::new(currency)?;
     let mut kept: Vec<&PathRow> = Vec::with_capacity(rows.len());
     for (r, row) in rows.iter().enumerate() {
@@ -484,7 +454,7 @@ pub fn markov(rows: &[PathRow], order: usize, currency: Currency) -> Result<Mark
         let db = (v_full - v).max(0.0);
         a.push(da);
         b.push(db);
-        effects.push(RemovalEffect {
+        effects.push(Effect {
             channel: c,
             conversions: if p_full > 0.0 {
                 (da / p_full).min(1.0)
