@@ -268,11 +268,13 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
     let mut eof = false;
     let chunk = opts.chunk_bytes.max(1);
     if let Some(bytes) = opts.size_hint {
-        // About 28 bytes a row in this layout; a hint is only a hint.
+        // About 28 bytes a row in this layout; a hint is only a hint: a
+        // reservation the allocator refuses (a hint past the machine's
+        // memory) is let go, and the result grows as it would without.
         let rows = usize::try_from(bytes / 28)
             .unwrap_or(usize::MAX)
             .min(1 << 30);
-        out.events.reserve(rows);
+        let _ = out.events.try_reserve(rows);
     }
     // The parts' event buffers, kept from chunk to chunk (their memory is
     // mapped once).
