@@ -4,12 +4,11 @@
 
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use revops::dec;
-use revops::journey::{
-    Channel, Funnel, Lead, LeadSource, LifecycleStage, Ownership, Stage, Team, TeamProfile,
-};
+use revops::journey::{Channel, Funnel, Lead, LeadSource, LifecycleStage, Ownership, Stage, Team};
 use revops::metrics::{Arg, Metric};
 use revops::objective::{
     Direction, Goal, GoalKind, MarketingObjective, Objective, SalesObjective, Scorecard, Target,
+    TeamProfile,
 };
 use revops::playbook::{detect_mistakes, investment_focus, Competition, MarketSituation};
 use revops::{Change, Currency, Money, Multiple, Period, Ratio};

@@ -16,8 +16,6 @@
 
 use std::borrow::Cow;
 
-use crate::quantity::Currency;
-
 /// A specialised `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -41,10 +39,11 @@ pub enum Error {
     CurrencyMismatch {
         /// The operation or metric that was attempted.
         operation: Cow<'static, str>,
-        /// The currency of the left-hand (or first) amount.
-        left: Currency,
-        /// The currency of the right-hand (or offending) amount.
-        right: Currency,
+        /// The ISO 4217 code of the left-hand (or first) amount's currency.
+        left: &'static str,
+        /// The ISO 4217 code of the right-hand (or offending) amount's
+        /// currency.
+        right: &'static str,
     },
 
     /// An exact result that needs more than the 28 significant digits a
@@ -106,8 +105,8 @@ pub enum Error {
         operation: Cow<'static, str>,
         /// The amount as text.
         amount: String,
-        /// Its currency.
-        currency: Currency,
+        /// Its currency's ISO 4217 code.
+        currency: &'static str,
         /// The currency's number of decimals.
         exponent: u32,
     },
@@ -117,8 +116,8 @@ pub enum Error {
     NoMinorUnit {
         /// The operation that needs a minor unit.
         operation: Cow<'static, str>,
-        /// The currency.
-        currency: Currency,
+        /// The currency's ISO 4217 code.
+        currency: &'static str,
     },
 
     /// Weights for a split that cannot be used.

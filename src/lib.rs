@@ -150,11 +150,40 @@
 //! analysis with arbitrary input, comparing the funnel with a literal
 //! transcription of ClickHouse's functions.
 //!
+//! # Layers
+//!
+//! Modules import only from layers below their own, so the crate reads
+//! from the bottom up and no change can tie two modules in a loop (CI
+//! reads this table and the `crate::` paths of every file, and checks
+//! that no two files import each other, directly or around a circle):
+//!
+//! | layer | modules | what they hold |
+//! |---|---|---|
+//! | 1 | `error` | the one [`Error`] type, no import from the crate |
+//! | 2 | `serde_util` | serde helpers (feature `serde`) |
+//! | 3 | `quantity` | typed values and every exact rule (splits, sums, quantiles, durations, periods) |
+//! | 4 | `aggregate` | the partial-state protocol, [`Aggregate`] |
+//! | 5 | `journey` | teams, stages, the lead lifecycle, channels and their registry, touchpoints, journeys |
+//! | 6 | `metrics` | every metric as a function, and the catalogue that names them with their objectives |
+//! | 7 | `objective` | goals with pacing, scorecards, the teams side by side |
+//! | 8 | `funnel`, `attribution`, `clv`, `pipeline` | the analyses, none importing another |
+//! | 9 | `playbook` | the common questions, answered with the layers below |
+//! | 10 | `csv`, `schema` | readers of files into the analyses' inputs (feature `csv`); JSON Schemas of the reports (feature `schemars`) |
+//!
 //! # Crate features
 //!
 //! * `serde` (default): `Serialize` and `Deserialize` for every public value.
 //!   Deserialization validates (a JSON ratio of `1.5` is an error); decimals
 //!   are written as strings to keep their precision.
+//! * `schemars`: JSON Schemas of the reports ([`schema`]), so dashboards and
+//!   services in other languages can validate what revops sends. Turns on
+//!   `serde`.
+//! * `csv`: streaming readers of the CSV layouts into the compact inputs
+//!   ([`csv`]), from any `std::io::Read` that the caller opens: the core
+//!   itself does no I/O.
+//!
+//! With no feature at all, the crate needs only `rust_decimal`, `chrono`,
+//! `iso_currency`, `thiserror` and `libm`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

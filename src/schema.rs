@@ -18,8 +18,7 @@ use std::borrow::Cow;
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
-/// A pattern for a decimal numeral as revops writes it.
-const DECIMAL: &str = r"^-?\d+(\.\d+)?$";
+use crate::quantity::serde_forms::DECIMAL_PATTERN as DECIMAL;
 
 macro_rules! string_schema {
     ($t:ty, $name:literal, $description:literal, $pattern:expr) => {
@@ -40,31 +39,31 @@ macro_rules! string_schema {
 }
 
 string_schema!(
-    crate::Ratio,
+    crate::quantity::Ratio,
     "Ratio",
     "A ratio in [0, 1], as a decimal string (\"0.25\" is 25%).",
     r"^(0(\.\d+)?|1(\.0+)?)$"
 );
 string_schema!(
-    crate::Multiple,
+    crate::quantity::Multiple,
     "Multiple",
     "A multiple in [0, ∞), as a decimal string (\"2.5\" is 2.5x).",
     r"^\d+(\.\d+)?$"
 );
 string_schema!(
-    crate::Change,
+    crate::quantity::Change,
     "Change",
     "A signed change, as a decimal string (\"-0.1\" is -10%).",
     DECIMAL
 );
 string_schema!(
-    crate::Nps,
+    crate::quantity::Nps,
     "Nps",
     "A net promoter score in [-100, 100], as a decimal string.",
     DECIMAL
 );
 string_schema!(
-    crate::Currency,
+    crate::quantity::Currency,
     "Currency",
     "An ISO 4217 currency code.",
     r"^[A-Z]{3}$"
@@ -97,23 +96,6 @@ impl JsonSchema for crate::quantity::Period {
             },
             "required": ["start", "end"],
             "additionalProperties": false,
-        })
-    }
-}
-
-/// A duration as decimal seconds (the form of `serde_util::seconds`).
-pub(crate) struct Seconds;
-
-impl JsonSchema for Seconds {
-    fn schema_name() -> Cow<'static, str> {
-        "Seconds".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "description": "A duration in seconds, as a decimal string.",
-            "pattern": DECIMAL,
         })
     }
 }

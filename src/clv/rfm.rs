@@ -275,8 +275,8 @@ fn periods_by_customer<K: Hash + Eq>(
         if t.amount.currency() != currency {
             return Err(Error::CurrencyMismatch {
                 operation: "RFM summary".into(),
-                left: currency,
-                right: t.amount.currency(),
+                left: currency.code(),
+                right: t.amount.currency().code(),
             });
         }
         if !keep(t.date) {

@@ -146,8 +146,8 @@ impl<K: Ord + Clone> RfmState<K> {
         if t.amount.currency() != self.currency {
             return Err(Error::CurrencyMismatch {
                 operation: "RFM summary".into(),
-                left: self.currency,
-                right: t.amount.currency(),
+                left: self.currency.code(),
+                right: t.amount.currency().code(),
             });
         }
         if t.date > self.observation_end {

@@ -151,14 +151,14 @@ impl From<StepReport> for StepReportRepr {
 
 #[cfg(feature = "serde")]
 impl TryFrom<StepReportRepr> for StepReport {
-    type Error = crate::Error;
-    fn try_from(r: StepReportRepr) -> crate::Result<StepReport> {
+    type Error = crate::error::Error;
+    fn try_from(r: StepReportRepr) -> crate::error::Result<StepReport> {
         let users = r.users;
         let stats = |kind: &str,
                      mean: Option<rust_decimal::Decimal>,
                      median: Option<rust_decimal::Decimal>,
                      p90: Option<rust_decimal::Decimal>|
-         -> crate::Result<Option<TimeStats>> {
+         -> crate::error::Result<Option<TimeStats>> {
             match (mean, median, p90) {
                 (None, None, None) => Ok(None),
                 (Some(mean_seconds), Some(median_seconds), Some(p90_seconds)) if users > 0 => {
@@ -169,7 +169,7 @@ impl TryFrom<StepReportRepr> for StepReport {
                         p90_seconds,
                     }))
                 }
-                _ => Err(crate::Error::invalid(
+                _ => Err(crate::error::Error::invalid(
                     "funnel step",
                     format!(
                         "the times from the {kind} step are given in part, or for a step \

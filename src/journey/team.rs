@@ -58,12 +58,15 @@ impl Team {
 /// # Ok::<(), revops::Error>(())
 /// ```
 impl std::str::FromStr for Team {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Team> {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> crate::error::Result<Team> {
         match s.trim().to_ascii_lowercase().as_str() {
             "marketing" => Ok(Team::Marketing),
             "sales" => Ok(Team::Sales),
-            _ => Err(crate::Error::invalid("team", "expected marketing or sales")),
+            _ => Err(crate::error::Error::invalid(
+                "team",
+                "expected marketing or sales",
+            )),
         }
     }
 }

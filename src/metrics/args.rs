@@ -1,10 +1,9 @@
 //! The typed arguments of [`Metric::evaluate`](super::Metric::evaluate)
-//! and the description of each input.
+//! and their kinds.
 
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
-use super::inputs;
 use crate::error::{Error, Result};
 use crate::quantity::{Currency, Money, Ratio};
 
@@ -37,50 +36,6 @@ pub enum ArgKind {
     WeightedDeals,
 }
 
-/// One named input of a metric, as listed in the catalogue.
-///
-/// JSON form: `{"name": "won", "kind": "count", "description": "deals
-/// won", "unit": "deals"}`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Input {
-    /// The input's name, as in the function's signature.
-    pub name: &'static str,
-    /// Its kind.
-    pub kind: ArgKind,
-}
-
-impl Input {
-    /// What the input is.
-    ///
-    /// ```
-    /// use revops::metrics::Metric;
-    /// let won = Metric::WinRate.inputs()[0];
-    /// assert_eq!((won.name, won.description(), won.unit()), ("won", "deals won", "deals"));
-    /// ```
-    pub fn description(&self) -> &'static str {
-        inputs::describe(self.name, self.kind).map_or("", |d| d.0)
-    }
-
-    /// What it is counted or measured in (`money`, `deals`, `duration`,
-    /// `ratio`, ...).
-    pub fn unit(&self) -> &'static str {
-        inputs::describe(self.name, self.kind).map_or("", |d| d.1)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for Input {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Input", 4)?;
-        st.serialize_field("name", self.name)?;
-        st.serialize_field("kind", &self.kind)?;
-        st.serialize_field("description", self.description())?;
-        st.serialize_field("unit", self.unit())?;
-        st.end()
-    }
-}
-
 /// One argument for [`Metric::evaluate`](super::Metric::evaluate).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -105,10 +60,19 @@ pub enum Arg {
         Decimal,
     ),
     /// A duration (JSON: decimal seconds as a string).
-    Duration(#[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))] TimeDelta),
+    Duration(
+        #[cfg_attr(
+            feature = "serde",
+            serde(with = "crate::quantity::serde_forms::seconds")
+        )]
+        TimeDelta,
+    ),
     /// Several durations (JSON: decimal seconds as strings).
     Durations(
-        #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds::vec"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(with = "crate::quantity::serde_forms::seconds::vec")
+        )]
         Vec<TimeDelta>,
     ),
     /// Survey answers.

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-use super::args::{Arg, ArgKind, Args, Input};
+use super::args::{Arg, ArgKind, Args};
+use super::inputs::Input;
+use super::objectives::{Direction, MarketingObjective as MO, Objective, SalesObjective as SO};
 use super::{alignment, customer, marketing, sales};
 use crate::error::{Error, Result};
 use crate::journey::Ownership;
-use crate::objective::{Direction, MarketingObjective as MO, Objective, SalesObjective as SO};
 use crate::quantity::{Unit, Value};
 
 const AWARENESS: Objective = Objective::Marketing(MO::BrandAwareness);

@@ -1,7 +1,52 @@
-//! What each catalogue input is, and its unit: one table for every metric
-//! (an input name means the same thing wherever it appears).
+//! The catalogue's inputs: what each is, and its unit, from one table for
+//! every metric (an input name means the same thing wherever it appears).
 
+use super::args::ArgKind;
 use super::args::ArgKind as K;
+
+/// One named input of a metric, as listed in the catalogue.
+///
+/// JSON form: `{"name": "won", "kind": "count", "description": "deals
+/// won", "unit": "deals"}`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Input {
+    /// The input's name, as in the function's signature.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: ArgKind,
+}
+
+impl Input {
+    /// What the input is.
+    ///
+    /// ```
+    /// use revops::metrics::Metric;
+    /// let won = Metric::WinRate.inputs()[0];
+    /// assert_eq!((won.name, won.description(), won.unit()), ("won", "deals won", "deals"));
+    /// ```
+    pub fn description(&self) -> &'static str {
+        describe(self.name, self.kind).map_or("", |d| d.0)
+    }
+
+    /// What it is counted or measured in (`money`, `deals`, `duration`,
+    /// `ratio`, ...).
+    pub fn unit(&self) -> &'static str {
+        describe(self.name, self.kind).map_or("", |d| d.1)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Input {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Input", 4)?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("description", self.description())?;
+        st.serialize_field("unit", self.unit())?;
+        st.end()
+    }
+}
 
 /// The description and unit of the input `name` of kind `kind`.
 pub(super) fn describe(name: &str, kind: K) -> Option<(&'static str, &'static str)> {

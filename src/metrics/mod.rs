@@ -38,8 +38,10 @@ mod checks;
 pub mod customer;
 mod inputs;
 pub mod marketing;
+pub(crate) mod objectives;
 pub mod sales;
 
 pub use crate::quantity::{Unit, Value};
-pub use args::{Arg, ArgKind, Input};
+pub use args::{Arg, ArgKind};
 pub use catalogue::{Metric, MetricInfo};
+pub use inputs::Input;

@@ -214,10 +214,16 @@ pub fn average_deal_size(won_revenue: Money, won_deals: u64) -> Result<Money> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CycleLength {
     /// The median, by the crate's quantile rule (JSON: decimal seconds).
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(with = "crate::quantity::serde_forms::seconds")
+    )]
     pub median: TimeDelta,
     /// The arithmetic mean (JSON: decimal seconds).
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(with = "crate::quantity::serde_forms::seconds")
+    )]
     pub mean: TimeDelta,
 }
 
@@ -478,8 +484,8 @@ pub fn revenue_growth(previous: Money, current: Money) -> Result<Change> {
     if previous.currency() != current.currency() {
         return Err(Error::CurrencyMismatch {
             operation: "revenue growth".into(),
-            left: previous.currency(),
-            right: current.currency(),
+            left: previous.currency().code(),
+            right: current.currency().code(),
         });
     }
     if previous.is_zero() {

@@ -393,8 +393,8 @@ fn comparable(target: &Value, actual: &Value) -> Result<()> {
         (Value::Money(t), Value::Money(a)) if t.currency() != a.currency() => {
             Err(Error::CurrencyMismatch {
                 operation: "goal assessment".into(),
-                left: t.currency(),
-                right: a.currency(),
+                left: t.currency().code(),
+                right: a.currency().code(),
             })
         }
         _ if target.unit() == actual.unit() => Ok(()),

@@ -13,14 +13,19 @@
 //! pace. A [`Scorecard`] groups both teams' goals and flags goals that pull
 //! against each other.
 //!
-//! Its files import downward: the vocabulary (objectives, [`Direction`])
-//! sits below the metric catalogue, which uses it; goals and scorecards
-//! sit above the catalogue and name its metrics.
+//! The two teams side by side ([`TeamProfile`]) name their objectives and
+//! metrics too.
+//!
+//! The words (the objectives, [`Direction`]) are defined with the metric
+//! catalogue, which classifies every metric by them, and re-exported
+//! here; goals, scorecards and profiles sit above the catalogue and name
+//! its metrics.
 
 mod goal;
-mod kinds;
+mod profile;
 mod scorecard;
 
+pub use crate::metrics::objectives::{Direction, MarketingObjective, Objective, SalesObjective};
 pub use goal::{Assessment, Goal, GoalKind, Pace, Target};
-pub use kinds::{Direction, MarketingObjective, Objective, SalesObjective};
+pub use profile::{ComparisonRow, TeamProfile};
 pub use scorecard::{Conflict, Scorecard};

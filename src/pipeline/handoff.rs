@@ -57,7 +57,7 @@ pub struct HandoffState {
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HandoffRepr {
-    #[serde(with = "crate::serde_util::seconds")]
+    #[serde(with = "crate::quantity::serde_forms::seconds")]
     sla: TimeDelta,
     leads: u64,
     marketing_sourced: u64,
@@ -93,7 +93,7 @@ fn within_sla_matches(within_sla: u64, delays: &Distribution, sla: TimeDelta) ->
 
 #[cfg(feature = "serde")]
 impl TryFrom<HandoffRepr> for HandoffState {
-    type Error = crate::Error;
+    type Error = crate::error::Error;
     fn try_from(r: HandoffRepr) -> Result<HandoffState> {
         let ok = r.marketing_sourced <= r.leads
             && r.mqls <= r.leads
@@ -110,7 +110,7 @@ impl TryFrom<HandoffRepr> for HandoffState {
             && !matches!(r.delays.min(), Some(m) if m < 0)
             && within_sla_matches(r.within_sla, &r.delays, r.sla);
         if !ok {
-            return Err(crate::Error::invalid(
+            return Err(crate::error::Error::invalid(
                 "hand-off state",
                 "the counts are inconsistent",
             ));
@@ -236,7 +236,7 @@ impl HandoffState {
         self.leads = self
             .leads
             .checked_add(1)
-            .ok_or_else(|| crate::Error::overflow("hand-off state"))?;
+            .ok_or_else(|| crate::error::Error::overflow("hand-off state"))?;
         if lead.source().sourced_by == Team::Marketing {
             self.marketing_sourced += 1;
         }
@@ -293,7 +293,7 @@ impl HandoffState {
     pub fn merge(&mut self, o: &HandoffState) -> Result<()> {
         let add = |a: u64, b: u64| {
             a.checked_add(b)
-                .ok_or_else(|| crate::Error::overflow("hand-off merge"))
+                .ok_or_else(|| crate::error::Error::overflow("hand-off merge"))
         };
         let mut m = self.clone();
         m.leads = add(m.leads, o.leads)?;

@@ -248,11 +248,13 @@ pub struct PipelineReport {
     /// The exchange rates used, by currency (JSON: `{"EUR": "1.08"}`).
     #[cfg_attr(
         feature = "serde",
-        serde(with = "crate::serde_util::currency_decimal_pairs")
+        serde(with = "crate::quantity::serde_forms::currency_decimal_pairs")
     )]
     #[cfg_attr(
         feature = "schemars",
-        schemars(with = "std::collections::BTreeMap<crate::Currency, crate::Decimal>")
+        schemars(
+            with = "std::collections::BTreeMap<crate::quantity::Currency, rust_decimal::Decimal>"
+        )
     )]
     pub fx_rates_used: Vec<(Currency, Decimal)>,
     /// Deals not counted, by reason ([`Ignored`]; reasons seen only).

@@ -143,7 +143,7 @@ impl Currency {
     pub(crate) fn require_exponent(self, operation: &'static str) -> Result<u32> {
         self.exponent().ok_or(Error::NoMinorUnit {
             operation: operation.into(),
-            currency: self,
+            currency: self.code(),
         })
     }
 }

@@ -9,7 +9,16 @@
 
 use rust_decimal::Decimal;
 
-use super::money::POW10;
+/// Powers of ten that fit in an `i128` (10^0 ..= 10^38).
+pub(crate) const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// `a + b`, exactly, or `None` when the exact sum does not fit a `Decimal`
 /// (96-bit mantissa, at most 28 decimals).
@@ -40,14 +49,14 @@ pub(crate) fn add_or_why(
     a: Decimal,
     b: Decimal,
     operation: &'static str,
-) -> crate::Result<Decimal> {
+) -> crate::error::Result<Decimal> {
     match add(a, b) {
         Some(s) => Ok(s),
         // `rust_decimal` fails only past the range; it rounds the rest.
-        None if a.checked_add(b).is_some() => Err(crate::Error::Inexact {
+        None if a.checked_add(b).is_some() => Err(crate::error::Error::Inexact {
             operation: operation.into(),
         }),
-        None => Err(crate::Error::overflow(operation)),
+        None => Err(crate::error::Error::overflow(operation)),
     }
 }
 
@@ -122,11 +131,11 @@ mod tests {
         // Past the range, or past 28 significant digits: each said so.
         assert!(matches!(
             add_or_why(Decimal::MAX, d("1"), "t"),
-            Err(crate::Error::Overflow { .. })
+            Err(crate::error::Error::Overflow { .. })
         ));
         assert!(matches!(
             add_or_why(d("100"), -d("0.0000000000000000000000000001"), "t"),
-            Err(crate::Error::Inexact { .. })
+            Err(crate::error::Error::Inexact { .. })
         ));
         // A sum exact only once trailing zeros are dropped still fits.
         let x = d("3961408125713216879677197516.8");
@@ -199,8 +208,8 @@ impl From<WideSum> for WideSumRepr {
 
 #[cfg(feature = "serde")]
 impl TryFrom<WideSumRepr> for WideSum {
-    type Error = crate::Error;
-    fn try_from(r: WideSumRepr) -> crate::Result<WideSum> {
+    type Error = crate::error::Error;
+    fn try_from(r: WideSumRepr) -> crate::error::Result<WideSum> {
         let Some(text) = r.0 else {
             return Ok(WideSum {
                 whole: 0,
@@ -208,8 +217,9 @@ impl TryFrom<WideSumRepr> for WideSum {
                 overflow: true,
             });
         };
-        let bad =
-            || crate::Error::invalid("exact sum", format!("{text:?} is not a decimal numeral"));
+        let bad = || {
+            crate::error::Error::invalid("exact sum", format!("{text:?} is not a decimal numeral"))
+        };
         let (neg, body) = match text.strip_prefix('-') {
             Some(b) => (true, b),
             None => (false, text.as_str()),

@@ -131,8 +131,8 @@ impl FxRates {
             .rate(amount.currency())
             .ok_or(Error::CurrencyMismatch {
                 operation: "conversion without an exchange rate".into(),
-                left: self.target,
-                right: amount.currency(),
+                left: self.target.code(),
+                right: amount.currency().code(),
             })?;
         let v = amount
             .amount()

@@ -24,6 +24,8 @@ mod period;
 mod quantile;
 mod ratio;
 mod score;
+#[cfg(feature = "serde")]
+pub(crate) mod serde_forms;
 mod split;
 mod time;
 mod value;

@@ -5,20 +5,10 @@ use std::fmt;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::exact::POW10;
 use super::split::split_with;
 use super::Currency;
 use crate::error::{Error, Result};
-
-/// Powers of ten that fit in an `i128` (10^0 ..= 10^38).
-pub(crate) const POW10: [u128; 39] = {
-    let mut t = [1u128; 39];
-    let mut i = 1;
-    while i < 39 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
 
 /// An exact amount of money: a [`Decimal`] and a [`Currency`].
 ///
@@ -196,8 +186,8 @@ impl Money {
         } else {
             Err(Error::CurrencyMismatch {
                 operation: operation.into(),
-                left: self.currency,
-                right: other.currency,
+                left: self.currency.code(),
+                right: other.currency.code(),
             })
         }
     }
@@ -407,7 +397,7 @@ impl Money {
                 Err(Error::OffMinorUnitGrid {
                     operation: operation.into(),
                     amount: self.amount.to_string(),
-                    currency: self.currency,
+                    currency: self.currency.code(),
                     exponent: exp,
                 })
             }

@@ -78,8 +78,8 @@ struct DistributionRepr {
 
 #[cfg(feature = "serde")]
 impl TryFrom<DistributionRepr> for Distribution {
-    type Error = crate::Error;
-    fn try_from(r: DistributionRepr) -> crate::Result<Distribution> {
+    type Error = crate::error::Error;
+    fn try_from(r: DistributionRepr) -> crate::error::Result<Distribution> {
         let mut d = Distribution::new();
         for (v, c) in r.counts {
             d.try_add_n(v, c)?;
@@ -109,7 +109,9 @@ impl Distribution {
     ///
     /// [`Error::Overflow`](crate::Error::Overflow) past `u64::MAX`
     /// observations.
-    pub fn try_from_values(values: impl IntoIterator<Item = i64>) -> crate::Result<Distribution> {
+    pub fn try_from_values(
+        values: impl IntoIterator<Item = i64>,
+    ) -> crate::error::Result<Distribution> {
         let mut d = Distribution::new();
         for v in values {
             d.add(v)?;
@@ -124,7 +126,7 @@ impl Distribution {
     /// [`Error::Overflow`](crate::Error::Overflow) if the count would pass
     /// `u64::MAX`; the distribution is then unchanged (no observation is
     /// ever dropped silently).
-    pub fn add(&mut self, value: i64) -> crate::Result<()> {
+    pub fn add(&mut self, value: i64) -> crate::error::Result<()> {
         self.try_add_n(value, 1)
     }
 
@@ -134,14 +136,14 @@ impl Distribution {
     ///
     /// [`Error::Overflow`](crate::Error::Overflow) if the total count
     /// would pass `u64::MAX`; the distribution is then unchanged.
-    pub fn try_add_n(&mut self, value: i64, count: u64) -> crate::Result<()> {
+    pub fn try_add_n(&mut self, value: i64, count: u64) -> crate::error::Result<()> {
         if count == 0 {
             return Ok(());
         }
         let n = self
             .n
             .checked_add(count)
-            .ok_or_else(|| crate::Error::overflow("distribution: count"))?;
+            .ok_or_else(|| crate::error::Error::overflow("distribution: count"))?;
         // |value| < 2^63 and count < 2^64: each term is below 2^127, and the
         // running sum of up to 2^64 observations of |v| < 2^63 stays within
         // i128 (2^127), so these cannot overflow.
@@ -149,7 +151,7 @@ impl Distribution {
         let sum = self
             .sum
             .checked_add(add)
-            .ok_or_else(|| crate::Error::overflow("distribution: sum"))?;
+            .ok_or_else(|| crate::error::Error::overflow("distribution: sum"))?;
         *self.counts.entry(value).or_insert(0) += count;
         self.n = n;
         self.sum = sum;
@@ -164,15 +166,15 @@ impl Distribution {
     ///
     /// [`Error::Overflow`](crate::Error::Overflow) if the merged count or
     /// sum would overflow; `self` is then unchanged.
-    pub fn merge(&mut self, other: &Distribution) -> crate::Result<()> {
+    pub fn merge(&mut self, other: &Distribution) -> crate::error::Result<()> {
         let n = self
             .n
             .checked_add(other.n)
-            .ok_or_else(|| crate::Error::overflow("distribution: count"))?;
+            .ok_or_else(|| crate::error::Error::overflow("distribution: count"))?;
         let sum = self
             .sum
             .checked_add(other.sum)
-            .ok_or_else(|| crate::Error::overflow("distribution: sum"))?;
+            .ok_or_else(|| crate::error::Error::overflow("distribution: sum"))?;
         // Each value's count is at most the total, which fits: no overflow.
         for (&v, &c) in &other.counts {
             let e = self.counts.entry(v).or_insert(0);

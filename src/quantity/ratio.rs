@@ -199,7 +199,7 @@ impl Ratio {
     /// assert_eq!(r.round_dp(4, RoundingStrategy::MidpointNearestEven).value().to_string(), "0.6667");
     /// # Ok::<(), revops::Error>(())
     /// ```
-    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Ratio {
+    pub fn round_dp(self, dp: u32, strategy: rust_decimal::RoundingStrategy) -> Ratio {
         Ratio(self.0.round_dp_with_strategy(dp, strategy))
     }
 
@@ -363,7 +363,7 @@ impl Multiple {
     /// Rounded to `dp` decimal places with an explicit strategy (for
     /// display: reports keep every digit). Rounding stays in the type's
     /// range, so it cannot fail.
-    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Multiple {
+    pub fn round_dp(self, dp: u32, strategy: rust_decimal::RoundingStrategy) -> Multiple {
         Multiple(self.0.round_dp_with_strategy(dp, strategy))
     }
 
@@ -487,7 +487,7 @@ impl Change {
     /// Rounded to `dp` decimal places with an explicit strategy (for
     /// display: reports keep every digit). Rounding stays in the type's
     /// range, so it cannot fail.
-    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Change {
+    pub fn round_dp(self, dp: u32, strategy: rust_decimal::RoundingStrategy) -> Change {
         Change(self.0.round_dp_with_strategy(dp, strategy))
     }
 

@@ -97,7 +97,7 @@ impl Nps {
     /// Rounded to `dp` decimal places with an explicit strategy (for
     /// display: reports keep every digit). Rounding stays in the type's
     /// range, so it cannot fail.
-    pub fn round_dp(self, dp: u32, strategy: crate::RoundingStrategy) -> Nps {
+    pub fn round_dp(self, dp: u32, strategy: rust_decimal::RoundingStrategy) -> Nps {
         Nps(self.0.round_dp_with_strategy(dp, strategy))
     }
 }

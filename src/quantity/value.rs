@@ -77,8 +77,14 @@ pub enum Value {
     Count(u64),
     /// A duration (JSON: decimal seconds as a string).
     Duration(
-        #[cfg_attr(feature = "serde", serde(with = "crate::serde_util::seconds"))]
-        #[cfg_attr(feature = "schemars", schemars(with = "crate::schema::Seconds"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(with = "crate::quantity::serde_forms::seconds")
+        )]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "crate::quantity::serde_forms::Seconds")
+        )]
         TimeDelta,
     ),
     /// A score.

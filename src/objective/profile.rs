@@ -1,14 +1,14 @@
 //! How the two teams' work differs, as data: each team's profile and the
 //! comparison table built from both.
 
-use super::{Activity, Focus, Horizon, InteractionMode, Scope, Team, TimeGoal};
+use crate::journey::{Activity, Focus, Horizon, InteractionMode, Scope, Team, TimeGoal};
 use crate::metrics::Metric;
 
 /// One column of the marketing-vs-sales comparison, as data.
 ///
 /// Render the comparison table from [`TeamProfile::comparison`]; classify a
 /// piece of work with [`Activity::team`] or
-/// [`TouchpointKind::team`](super::TouchpointKind::team).
+/// [`TouchpointKind::team`](crate::journey::TouchpointKind::team).
 ///
 /// ```
 /// use revops::journey::{Horizon, Scope, Team};
