@@ -76,10 +76,10 @@ pub mod shapley;
 use rust_decimal::Decimal;
 
 pub use entry::{attribute, Input, Options};
+pub use markov::Transition;
 pub use model::Model;
 pub use report::{
-    ChannelReport, Detail, MarkovDetail, RemovalEffect, Report, ShapleyDetail, ShapleyValue,
-    Totals, Transition,
+    ChannelReport, Detail, MarkovDetail, RemovalEffect, Report, ShapleyDetail, ShapleyValue, Totals,
 };
 
 use crate::error::{Error, Result};

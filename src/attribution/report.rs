@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use super::markov::Transition;
 use super::{Model, Skipped};
 use crate::error::{Error, Result};
 use crate::journey::Channel;
@@ -145,19 +146,6 @@ pub struct RemovalEffect {
     pub conversions: f64,
     /// Share of the expected converted value lost without the channel.
     pub value: f64,
-}
-
-/// One transition of a fitted Markov chain.
-#[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct Transition {
-    /// The state left: `(start)`, a channel name, or a tuple `a > b`.
-    pub from: String,
-    /// The state entered (also `(conversion)` or `(null)`).
-    pub to: String,
-    /// The transition probability.
-    pub probability: f64,
 }
 
 impl Report {

@@ -6,6 +6,7 @@ use std::io::Read;
 
 use foldhash::fast::RandomState;
 
+use super::part::{event_of, new_value, Layout, Part};
 use super::*;
 
 /// The channel registry being built, with the global id of each distinct

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::TimeStats;
+use rust_decimal::Decimal;
+
 use crate::quantity::Ratio;
 
 /// One step of a [`FunnelReport`].
@@ -99,39 +100,38 @@ struct StepReportRepr {
         default,
         deserialize_with = "crate::serde_util::decimal::option::deserialize"
     )]
-    mean_seconds_from_previous: Option<rust_decimal::Decimal>,
+    mean_seconds_from_previous: Option<Decimal>,
     #[serde(
         default,
         deserialize_with = "crate::serde_util::decimal::option::deserialize"
     )]
-    median_seconds_from_previous: Option<rust_decimal::Decimal>,
+    median_seconds_from_previous: Option<Decimal>,
     #[serde(
         default,
         deserialize_with = "crate::serde_util::decimal::option::deserialize"
     )]
-    p90_seconds_from_previous: Option<rust_decimal::Decimal>,
+    p90_seconds_from_previous: Option<Decimal>,
     #[serde(
         default,
         deserialize_with = "crate::serde_util::decimal::option::deserialize"
     )]
-    mean_seconds_from_first: Option<rust_decimal::Decimal>,
+    mean_seconds_from_first: Option<Decimal>,
     #[serde(
         default,
         deserialize_with = "crate::serde_util::decimal::option::deserialize"
     )]
-    median_seconds_from_first: Option<rust_decimal::Decimal>,
+    median_seconds_from_first: Option<Decimal>,
     #[serde(
         default,
         deserialize_with = "crate::serde_util::decimal::option::deserialize"
     )]
-    p90_seconds_from_first: Option<rust_decimal::Decimal>,
+    p90_seconds_from_first: Option<Decimal>,
 }
 
 #[cfg(feature = "serde")]
 impl From<StepReport> for StepReportRepr {
     fn from(s: StepReport) -> StepReportRepr {
-        let part =
-            |t: &Option<TimeStats>, f: fn(&TimeStats) -> rust_decimal::Decimal| t.as_ref().map(f);
+        let part = |t: &Option<TimeStats>, f: fn(&TimeStats) -> Decimal| t.as_ref().map(f);
         StepReportRepr {
             step: s.step,
             name: s.name,
@@ -155,9 +155,9 @@ impl TryFrom<StepReportRepr> for StepReport {
     fn try_from(r: StepReportRepr) -> crate::error::Result<StepReport> {
         let users = r.users;
         let stats = |kind: &str,
-                     mean: Option<rust_decimal::Decimal>,
-                     median: Option<rust_decimal::Decimal>,
-                     p90: Option<rust_decimal::Decimal>|
+                     mean: Option<Decimal>,
+                     median: Option<Decimal>,
+                     p90: Option<Decimal>|
          -> crate::error::Result<Option<TimeStats>> {
             match (mean, median, p90) {
                 (None, None, None) => Ok(None),
@@ -293,4 +293,32 @@ impl std::fmt::Display for Ignored {
             Ignored::UsersWithoutFirstStep => "users who never reached the first step",
         })
     }
+}
+
+/// Exact time-to-convert statistics, in seconds, by the crate's quantile
+/// rule.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct TimeStats {
+    /// How many users the figures cover.
+    pub count: u64,
+    /// The mean, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
+    pub mean_seconds: Decimal,
+    /// The median, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
+    pub median_seconds: Decimal,
+    /// The 90th percentile, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
+    pub p90_seconds: Decimal,
 }

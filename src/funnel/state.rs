@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::group::{Partitioned, STEP_SHIFT, TS_SHIFT};
+use super::report::TimeStats;
 use super::report::{FunnelReport, Ignored};
 use super::scan::{self, scan, Ev, Scratch};
 use super::spec::{FunnelKind, FunnelSpec, Modes};
-use super::stats::{step_reports, step_stats, Acc, TimeStats};
+use super::stats::{step_reports, step_stats, Acc};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 

@@ -1,11 +1,9 @@
 //! The accumulators of counted chains, and the exact time-to-convert
 //! statistics computed from them.
 
-use rust_decimal::Decimal;
-
 use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, Ratio};
 
-use super::report::StepReport;
+use super::report::{StepReport, TimeStats};
 
 /// The counted chains of the users of one entry channel, by level: for a
 /// user at level `L >= 2`, the `L - 1` times (seconds) from the chain's
@@ -423,34 +421,6 @@ pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<Time
             })
         })
         .collect()
-}
-
-/// Exact time-to-convert statistics, in seconds, by the crate's quantile
-/// rule.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct TimeStats {
-    /// How many users the figures cover.
-    pub count: u64,
-    /// The mean, in seconds.
-    #[cfg_attr(
-        feature = "serde",
-        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
-    )]
-    pub mean_seconds: Decimal,
-    /// The median, in seconds.
-    #[cfg_attr(
-        feature = "serde",
-        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
-    )]
-    pub median_seconds: Decimal,
-    /// The 90th percentile, in seconds.
-    #[cfg_attr(
-        feature = "serde",
-        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
-    )]
-    pub p90_seconds: Decimal,
 }
 
 /// The buckets of the histogram selection: at most 2^12 (32 KiB of

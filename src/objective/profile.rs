@@ -96,7 +96,7 @@ impl TeamProfile {
     /// The comparison table, one row per aspect, built from both profiles.
     ///
     /// ```
-    /// use revops::journey::TeamProfile;
+    /// use revops::objective::TeamProfile;
     /// let rows = TeamProfile::comparison();
     /// assert_eq!(rows[0].aspect, "focus");
     /// assert_eq!(rows.len(), 6);
