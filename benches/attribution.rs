@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, Criterion};
-use revops::attribution::{attribute, Input, Model, PathRow};
+use revops::attribution::{attribute, Model, PathRow, Records};
 use revops::journey::{ChannelId, Channels};
 use revops::{Currency, Decimal, Money};
 
@@ -76,7 +76,7 @@ fn registry() -> Channels {
 fn bench(c: &mut Criterion) {
     let rows = generate(1_000_000);
     let channels = registry();
-    let input = Input::Paths {
+    let input = Records::Paths {
         rows: &rows,
         channels: &channels,
     };

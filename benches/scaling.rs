@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use revops::attribution::{attribute, Input, Model, PathRow};
+use revops::attribution::{attribute, Model, PathRow, Records};
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Modes, Options};
 use revops::journey::{
     Channel, ChannelId, Channels, Journey, Ownership, Team, Touchpoint, TouchpointKind,
@@ -197,8 +197,8 @@ fn registry(n: u32) -> Channels {
     ch
 }
 
-fn paths<'a>(rows: &'a [PathRow], channels: &'a Channels) -> Input<'a> {
-    Input::Paths { rows, channels }
+fn paths<'a>(rows: &'a [PathRow], channels: &'a Channels) -> Records<'a> {
+    Records::Paths { rows, channels }
 }
 
 fn random_paths(

@@ -22,7 +22,7 @@ mod common;
 use std::time::Instant;
 
 use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
-use revops::attribution::{attribute, Input, Model, PathRow};
+use revops::attribution::{attribute, Model, PathRow, Records};
 use revops::journey::Channels;
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
@@ -151,7 +151,7 @@ fn main() {
 
     let started = Instant::now();
     let result = attribute(
-        Input::Paths {
+        Records::Paths {
             rows: &rows,
             channels: &channels,
         },

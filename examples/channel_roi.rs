@@ -5,7 +5,7 @@
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use revops::attribution::roi::roi_report;
-use revops::attribution::{attribute, Input, Model};
+use revops::attribution::{attribute, Model, Records};
 use revops::dec;
 use revops::journey::{Channel, Conversion, Journey, Touchpoint, TouchpointKind as K};
 use revops::quantity::FxRates;
@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let credit = attribute(
-        Input::Journeys(&journeys),
+        Records::Journeys(&journeys),
         &Model::position_based(),
         Currency::SAR,
     )?;

@@ -7,7 +7,7 @@
 use revops::dec;
 use revops::journey::{Stage, TouchpointKind};
 use revops::metrics::{marketing, sales};
-use revops::playbook::{strategy_for, Complexity, Value};
+use revops::playbook::{strategy_for, Complexity, DealValue};
 use revops::{Currency, Money, Ratio};
 
 fn main() -> Result<(), revops::Error> {
@@ -81,7 +81,7 @@ fn main() -> Result<(), revops::Error> {
         marketing::return_on_ad_spend(campaign_revenue, spend)?,
         marketing::marketing_roi(campaign_revenue, spend)?
     );
-    let s = strategy_for(Complexity::Simple, Value::Low).decision;
+    let s = strategy_for(Complexity::Simple, DealValue::Low).decision;
     println!(
         "  playbook for a simple, everyday product: {:?} marketing, {:?} selling",
         s.marketing, s.sales

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use revops::attribution::{attribute, Input, Model};
+use revops::attribution::{attribute, Model, Records};
 use revops::funnel::{Event, FunnelInput, FunnelSpec, Options};
 use revops::journey::{Channel, Conversion, Journey, Team, Touchpoint, TouchpointKind};
 use revops::metrics::{Arg, Metric};
@@ -173,7 +173,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let model: Model = name.parse()?;
         attribution.insert(
             name,
-            attribute(Input::Journeys(&js), &model, Currency::EUR)?,
+            attribute(Records::Journeys(&js), &model, Currency::EUR)?,
         );
     }
 

@@ -8,7 +8,7 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use revops::dec;
 use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
 use revops::metrics::{alignment, customer, marketing, sales};
-use revops::playbook::{strategy_for, Complexity, Value};
+use revops::playbook::{strategy_for, Complexity, DealValue};
 use revops::{Currency, Money, Ratio};
 
 fn main() -> Result<(), revops::Error> {
@@ -114,7 +114,7 @@ fn main() -> Result<(), revops::Error> {
         "  CAC payback {} months",
         customer::cac_payback_months(cac, mrr_per_customer, Ratio::new(dec!(0.8))?)?.round_dp(1)
     );
-    let s = strategy_for(Complexity::Complex, Value::High).decision;
+    let s = strategy_for(Complexity::Complex, DealValue::High).decision;
     println!(
         "  playbook for complex, high-value software: {:?} marketing, {:?} selling",
         s.marketing, s.sales

@@ -25,7 +25,7 @@ fn main() -> Result<(), revops::Error> {
 
 /// Funnels, attribution and the pipeline, on a handful of records.
 fn analytics() -> Result<(), revops::Error> {
-    use revops::attribution::{attribute, Input, Model, PathRow};
+    use revops::attribution::{attribute, Model, PathRow, Records};
     use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
     use revops::journey::Channels;
     println!("== 5. Analytics over records");
@@ -53,7 +53,7 @@ fn analytics() -> Result<(), revops::Error> {
         PathRow::new(vec![email], 1, usd(dec!(100.00)), 9),
         PathRow::new(vec![ads], 0, usd(dec!(0)), 12),
     ];
-    let input = Input::Paths {
+    let input = Records::Paths {
         rows: &rows,
         channels: &ch,
     };
@@ -216,7 +216,7 @@ fn quantities() -> Result<(), revops::Error> {
     println!("  sales:     {leads} leads -> {customers} customers ({lead_to_customer})");
     println!(
         "  end to end: {} of visitors bought",
-        visit_to_lead.and_then(lead_to_customer)
+        visit_to_lead.times(lead_to_customer)
     );
 
     let roas = Multiple::new(revenue.ratio_to(spend)?)?;

@@ -139,7 +139,7 @@ pub enum Complexity {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Value {
+pub enum DealValue {
     /// An everyday purchase.
     Low,
     /// A considered purchase.
@@ -185,13 +185,13 @@ pub struct Strategy {
 ///
 /// ```
 /// use revops::playbook::*;
-/// let erp = strategy_for(Complexity::Complex, Value::High);
+/// let erp = strategy_for(Complexity::Complex, DealValue::High);
 /// assert_eq!(erp.decision, Strategy { marketing: MarketingCycle::LongEducational, sales: SalesApproach::Consultative });
-/// let tee = strategy_for(Complexity::Simple, Value::Low);
+/// let tee = strategy_for(Complexity::Simple, DealValue::Low);
 /// assert_eq!(tee.decision.sales, SalesApproach::Direct);
 /// ```
-pub fn strategy_for(complexity: Complexity, value: Value) -> Recommendation<Strategy> {
-    if complexity == Complexity::Complex || value == Value::High {
+pub fn strategy_for(complexity: Complexity, value: DealValue) -> Recommendation<Strategy> {
+    if complexity == Complexity::Complex || value == DealValue::High {
         Recommendation {
             decision: Strategy {
                 marketing: MarketingCycle::LongEducational,

@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use revops::attribution::{
-    attribute, Input, Model, Options, PathRow, RemovalEffect, Report, SkipReason,
+    attribute, Model, Options, PathRow, Records, RemovalEffect, Report, SkipReason,
 };
 use revops::dec;
 use revops::journey::{
@@ -29,7 +29,7 @@ fn credit(a: &Report, name: &str) -> (Decimal, Decimal) {
 /// Attributes path rows whose channels `ch` names, in USD.
 fn run(r: &[PathRow], ch: &Channels, model: &Model) -> Result<Report, revops::Error> {
     attribute(
-        Input::Paths {
+        Records::Paths {
             rows: r,
             channels: ch,
         },
@@ -74,7 +74,7 @@ fn on_journeys(
     if let Some(l) = lookback {
         o = o.lookback(l);
     }
-    attribute(Input::Journeys(js), model, o)
+    attribute(Records::Journeys(js), model, o)
 }
 
 /// The registry of [`build`]'s channels: id `k` is `ck`.
@@ -324,7 +324,7 @@ fn markov_order_two_by_hand() {
     assert!(markov(&r, &ch, 5).is_err());
     let with = Options::new(Currency::USD).with_transitions();
     let m = attribute(
-        Input::Paths {
+        Records::Paths {
             rows: &r,
             channels: &ch,
         },
@@ -347,7 +347,7 @@ fn markov_transitions_by_hand() {
     let r = rows(&mut ch, &[("a > b", 1, dec!(5), 0), ("a", 0, dec!(0), 1)]);
     let with = Options::new(Currency::USD).with_transitions();
     let m = attribute(
-        Input::Paths {
+        Records::Paths {
             rows: &r,
             channels: &ch,
         },
@@ -822,6 +822,10 @@ fn model_names_round_trip() {
         "markov:4",
         "shapley",
         "shapley_rate",
+        "position_based:0.3,0.5",
+        "position_based:0.4,0.5",
+        "position_based:0.5,0.4",
+        "custom:3,1,0.5",
     ];
     for text in all {
         let m: Model = text.parse().unwrap();
@@ -897,7 +901,7 @@ proptest! {
         }
         // Journey-only models and a lookback refuse path rows.
         prop_assert!(run(&r, &ch, &Model::UShaped).is_err());
-        let paths = Input::Paths { rows: &r, channels: &ch };
+        let paths = Records::Paths { rows: &r, channels: &ch };
         let lookback = Options::new(Currency::USD).lookback(TimeDelta::days(1));
         prop_assert!(attribute(paths, &Model::Linear, lookback).is_err());
     }
@@ -1284,7 +1288,7 @@ fn roi_report_by_hand() {
 /// report's own look-ups and totals (mutation run F).
 #[test]
 fn entry_point_on_journeys_and_last_touch_models() {
-    use revops::attribution::{attribute as attribute_any, Input, Model};
+    use revops::attribution::{attribute as attribute_any, Model, Records};
     let mut ch = Channels::new();
     let r = rows(
         &mut ch,
@@ -1294,7 +1298,7 @@ fn entry_point_on_journeys_and_last_touch_models() {
             ("email > search", 1, dec!(30), 0),
         ],
     );
-    let paths = || Input::Paths {
+    let paths = || Records::Paths {
         rows: &r,
         channels: &ch,
     };
@@ -1326,14 +1330,14 @@ fn entry_point_on_journeys_and_last_touch_models() {
             .unwrap(),
         Journey::new(vec![touch(2, "ads")]),
     ];
-    let u = attribute_any(Input::Journeys(&journeys), &Model::UShaped, Currency::USD).unwrap();
+    let u = attribute_any(Records::Journeys(&journeys), &Model::UShaped, Currency::USD).unwrap();
     // U-shaped without a lead mark: 40% to the first and last touches,
     // 20% to the middle.
     assert_eq!(u.credit("search").unwrap().value, usd(dec!(40)));
     assert_eq!(u.credit("email").unwrap().value, usd(dec!(20)));
     assert_eq!(u.credit("ads").unwrap().value, usd(dec!(40)));
     let m = attribute_any(
-        Input::Journeys(&journeys),
+        Records::Journeys(&journeys),
         &Model::Markov { order: 1 },
         Currency::USD,
     )
@@ -1483,4 +1487,46 @@ fn shapley_rate_without_conversions_and_below_its_weights() {
     assert!(a.channels.iter().all(|c| c.conversions.is_zero()));
     let tiny = rows(&mut ch, &[("a", 1, dec!(0), 10_000_000_000_000_000)]);
     assert!(run(&tiny, &ch, &Model::ShapleyRate).is_err());
+}
+
+/// The entry point's edges (mutation run of the one entry point): a
+/// lookback of zero keeps the touches at the conversion's instant; a
+/// journey without touches is skipped as an empty path by the path models
+/// too, not as outside the lookback; the Shapley detail says whether its
+/// values were sampled (above 20 channels) or exact (20 and fewer).
+#[test]
+fn entry_point_edges() {
+    let at = |h| Utc.with_ymd_and_hms(2026, 2, 1, h, 0, 0).unwrap();
+    let touch = |h, name: &str| Touchpoint::new(at(h), Channel::new(name).unwrap(), K::Click);
+    let converted = Journey::new(vec![touch(1, "ads"), touch(5, "email")])
+        .with_conversion(Conversion {
+            at: at(5),
+            value: usd(dec!(10)),
+        })
+        .unwrap();
+    let empty = Journey::new(vec![]);
+    let js = [converted, empty];
+    for model in ["linear", "markov", "shapley"] {
+        let model: Model = model.parse().unwrap();
+        let r = on_journeys(&js, &model, Some(TimeDelta::zero())).unwrap();
+        // Only the touch at the conversion's instant is inside a zero window.
+        assert_eq!(r.credit("email").unwrap().value, usd(dec!(10)), "{model}");
+        assert!(
+            r.credit("ads").map_or(true, |c| c.value.is_zero()),
+            "{model}"
+        );
+        assert_eq!(r.skipped.len(), 1, "{model}");
+        assert_eq!(r.skipped[0].row, 1, "{model}");
+        assert_eq!(r.skipped[0].reason, SkipReason::EmptyPath, "{model}");
+    }
+    for (n, sampled) in [(20u32, false), (21, true)] {
+        let rows: Vec<PathRow> = (0..n)
+            .map(|c| PathRow::new(vec![ChannelId(c)], 1, usd(dec!(1)), 1))
+            .collect();
+        let ch = registry_of(n);
+        let s = run(&rows, &ch, &Model::ShapleyRate).unwrap();
+        let detail = s.shapley_rate().unwrap();
+        assert_eq!(detail.values.len(), n as usize);
+        assert_eq!(detail.sampled, sampled, "{n} channels");
+    }
 }

@@ -4,7 +4,7 @@
 
 use chrono::TimeDelta;
 use revops::attribution::{
-    attribute, ChannelReport, Input, Model, PathRow, Report, SkipReason, Totals,
+    attribute, ChannelReport, Model, PathRow, Records, Report, SkipReason, Totals,
 };
 use revops::dec;
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
@@ -45,7 +45,7 @@ fn registry_of(n: u32) -> Channels {
 /// Attributes path rows whose channels `ch` names, in USD.
 fn run(r: &[PathRow], ch: &Channels, model: &Model) -> Result<Report, Error> {
     attribute(
-        Input::Paths {
+        Records::Paths {
             rows: r,
             channels: ch,
         },
@@ -685,7 +685,7 @@ fn states_and_specs_round_trip() {
     );
     let with = revops::attribution::Options::new(Currency::USD).with_transitions();
     let m = attribute(
-        Input::Paths {
+        Records::Paths {
             rows: &rows,
             channels: &ch,
         },

@@ -44,25 +44,25 @@ fn strategy_by_product_type() {
     for (c, v, m, sa) in [
         (
             Complexity::Complex,
-            Value::High,
+            DealValue::High,
             MarketingCycle::LongEducational,
             SalesApproach::Consultative,
         ),
         (
             Complexity::Complex,
-            Value::Low,
+            DealValue::Low,
             MarketingCycle::LongEducational,
             SalesApproach::Consultative,
         ),
         (
             Complexity::Simple,
-            Value::High,
+            DealValue::High,
             MarketingCycle::LongEducational,
             SalesApproach::Consultative,
         ),
         (
             Complexity::Simple,
-            Value::Low,
+            DealValue::Low,
             MarketingCycle::QuickAttractive,
             SalesApproach::Direct,
         ),

@@ -41,7 +41,7 @@ proptest! {
         let part = part.min(whole);
         let r = Ratio::from_counts(part, whole).unwrap();
         prop_assert!(r.value() >= Decimal::ZERO && r.value() <= Decimal::ONE);
-        prop_assert_eq!(r.complement().and_then(r) <= Ratio::ONE, true);
+        prop_assert_eq!(r.complement().times(r) <= Ratio::ONE, true);
     }
 
     #[test]
@@ -720,7 +720,7 @@ fn distribution_ratio_and_change_accessors() {
     let r = Ratio::from_counts(1, 4).unwrap();
     assert_eq!(r.complement().value(), dec!(0.75));
     assert_eq!(
-        r.and_then(Ratio::from_counts(1, 2).unwrap()).value(),
+        r.times(Ratio::from_counts(1, 2).unwrap()).value(),
         dec!(0.125)
     );
     assert_eq!(

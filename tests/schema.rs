@@ -5,7 +5,7 @@
 #![cfg(feature = "schemars")]
 
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
-use revops::attribution::{attribute, Input, Model};
+use revops::attribution::{attribute, Model, Records};
 use revops::funnel::{FunnelInput, FunnelSpec, Options};
 use revops::journey::{Channel, Conversion, Journey, Team, Touchpoint, TouchpointKind};
 use revops::metrics::{Arg, Metric};
@@ -155,7 +155,7 @@ fn reports_conform_to_their_schemas() {
     for m in ["last_touch", "markov:1", "shapley"] {
         let model: Model = m.parse().unwrap();
         let r = attribute(
-            Input::Journeys(&[converted.clone(), empty.clone()]),
+            Records::Journeys(&[converted.clone(), empty.clone()]),
             &model,
             Currency::EUR,
         )

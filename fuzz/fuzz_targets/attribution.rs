@@ -9,7 +9,7 @@ mod common;
 
 use common::Bytes;
 use libfuzzer_sys::fuzz_target;
-use revops::attribution::{attribute, Input, Model, PathRow, Report};
+use revops::attribution::{attribute, Records, Model, PathRow, Report};
 use revops::journey::{ChannelId, Channels};
 use revops::{Currency, Decimal, Money};
 
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
     for i in 0..channels {
         registry.intern_str(&format!("c{i}")).unwrap();
     }
-    let input = Input::Paths {
+    let input = Records::Paths {
         rows: &rows,
         channels: &registry,
     };

@@ -15,7 +15,7 @@ use crate::quantity::{Currency, Money};
 /// What to attribute: journeys (touches with times and milestones) or
 /// compact path rows with their channel registry.
 #[derive(Clone, Copy, Debug)]
-pub enum Input<'a> {
+pub enum Records<'a> {
     /// One journey per prospect; a converted journey is one conversion
     /// worth its conversion value, an unconverted one a null.
     Journeys(&'a [Journey]),
@@ -95,7 +95,7 @@ impl From<Currency> for Options {
 /// models ([`Model::needs_journeys`]) and a lookback refuse them.
 ///
 /// ```
-/// use revops::attribution::{attribute, Input, Model};
+/// use revops::attribution::{attribute, Records, Model};
 /// use revops::journey::{Channel, Conversion, Journey, Touchpoint, TouchpointKind as K};
 /// use revops::{dec, Currency, Money, TimeZone, Utc};
 /// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
@@ -105,10 +105,10 @@ impl From<Currency> for Options {
 ///         .with_conversion(Conversion { at: t(4), value: Money::new(dec!(90), Currency::EUR) })?,
 ///     Journey::new(vec![touch(2, "display")]),
 /// ];
-/// let r = attribute(Input::Journeys(&journeys), &"linear".parse()?, Currency::EUR)?;
+/// let r = attribute(Records::Journeys(&journeys), &"linear".parse()?, Currency::EUR)?;
 /// assert_eq!(r.credit("email").unwrap().value, Money::new(dec!(45), Currency::EUR));
 /// assert_eq!(r.credit("display").unwrap().conversions, dec!(0));
-/// let m = attribute(Input::Journeys(&journeys), &Model::Markov { order: 1 }, Currency::EUR)?;
+/// let m = attribute(Records::Journeys(&journeys), &Model::Markov { order: 1 }, Currency::EUR)?;
 /// assert_eq!(m.total_value()?, Money::new(dec!(90), Currency::EUR));
 /// // Without search, no journey converts; without display, nothing changes.
 /// let effects = &m.markov().unwrap().removal_effects;
@@ -124,7 +124,7 @@ impl From<Currency> for Options {
 /// channel id is not in the registry; [`Error::NoMinorUnit`] for a
 /// currency without minor unit; [`Error::NotConverged`] if a Markov chain
 /// cannot be solved.
-pub fn attribute(input: Input<'_>, model: &Model, options: impl Into<Options>) -> Result<Report> {
+pub fn attribute(input: Records<'_>, model: &Model, options: impl Into<Options>) -> Result<Report> {
     let options = options.into();
     let currency = options.currency;
     if options.lookback.is_some_and(|l| l < TimeDelta::zero()) {
@@ -134,7 +134,7 @@ pub fn attribute(input: Input<'_>, model: &Model, options: impl Into<Options>) -
         ));
     }
     match input {
-        Input::Journeys(journeys) => {
+        Records::Journeys(journeys) => {
             let mut channels = Channels::new();
             let (a, detail) = match model.journey_model()? {
                 Some(jm) => (
@@ -161,7 +161,7 @@ pub fn attribute(input: Input<'_>, model: &Model, options: impl Into<Options>) -
             };
             named(a, &channels, model.clone(), detail)
         }
-        Input::Paths { rows, channels } => {
+        Records::Paths { rows, channels } => {
             if model.needs_journeys() {
                 return Err(Error::invalid(
                     "attribution",

@@ -3,8 +3,8 @@
 //!
 //! | you have | call |
 //! |---|---|
-//! | journeys ([`Journey`](crate::journey::Journey)), a model by name (`"linear"`, `"markov:2"`, `"shapley"`) | [`attribute`]`(`[`Input::Journeys`]`, &model, currency)` → [`Report`] |
-//! | path rows in ChannelAttribution's layout ([`PathRow`], channel ids of a [`Channels`] registry) | [`attribute`]`(`[`Input::Paths`]`, &model, currency)` → [`Report`] |
+//! | journeys ([`Journey`](crate::journey::Journey)), a model by name (`"linear"`, `"markov:2"`, `"shapley"`) | [`attribute`]`(`[`Records::Journeys`]`, &model, currency)` → [`Report`] |
+//! | path rows in ChannelAttribution's layout ([`PathRow`], channel ids of a [`Channels`] registry) | [`attribute`]`(`[`Records::Paths`]`, &model, currency)` → [`Report`] |
 //! | a lookback window, the Markov transition matrix | [`attribute`]`(input, &model, `[`Options`]`)` |
 //! | each touch's weight in one journey | [`Model::journey_weights`] |
 //! | credits and each channel's spend | [`roi::roi_report`] |
@@ -46,7 +46,7 @@
 //! conversions and value, and channel totals are exact sums.
 //!
 //! ```
-//! use revops::attribution::{attribute, Input, Model, PathRow};
+//! use revops::attribution::{attribute, Records, Model, PathRow};
 //! use revops::journey::Channels;
 //! use revops::{Currency, Money};
 //! use revops::dec;
@@ -56,7 +56,7 @@
 //! let rows = [
 //!     PathRow::new(vec![search, email, email], 3, Money::new(dec!(100.00), Currency::USD), 7),
 //! ];
-//! let input = Input::Paths { rows: &rows, channels: &ch };
+//! let input = Records::Paths { rows: &rows, channels: &ch };
 //! let linear = attribute(input, &Model::Linear, Currency::USD)?;
 //! // Three touches, one of them search: search gets 1/3 of 100.00.
 //! assert_eq!(linear.credit("search").unwrap().value.amount(), dec!(33.33));
@@ -75,7 +75,7 @@ pub mod shapley;
 
 use rust_decimal::Decimal;
 
-pub use entry::{attribute, Input, Options};
+pub use entry::{attribute, Options, Records};
 pub use markov::Transition;
 pub use model::Model;
 pub use report::{

@@ -63,7 +63,7 @@ pub struct RoiReport {
 /// [`Error::Overflow`](crate::Error::Overflow).
 ///
 /// ```
-/// use revops::attribution::{attribute, roi::roi_report, Input, Model, PathRow};
+/// use revops::attribution::{attribute, roi::roi_report, Records, Model, PathRow};
 /// use revops::journey::{Channel, Channels};
 /// use revops::quantity::FxRates;
 /// use revops::{Currency, Money};
@@ -71,7 +71,7 @@ pub struct RoiReport {
 /// let usd = |a| Money::new(a, Currency::USD);
 /// let mut ch = Channels::new();
 /// let rows = [PathRow::new(vec![ch.intern_str("ads")?], 4, usd(dec!(1000)), 0)];
-/// let report = attribute(Input::Paths { rows: &rows, channels: &ch }, &Model::LastTouch, Currency::USD)?;
+/// let report = attribute(Records::Paths { rows: &rows, channels: &ch }, &Model::LastTouch, Currency::USD)?;
 /// let spend = [(Channel::new("ads")?, usd(dec!(250)))];
 /// let r = roi_report(&report, &spend, Currency::USD, &FxRates::new(Currency::USD))?;
 /// assert_eq!(r.rows[0].roi.unwrap().value(), dec!(3));

@@ -133,7 +133,7 @@ impl LifecycleStage {
 /// One recorded move in a lead's lifecycle.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Transition {
+pub struct StageChange {
     /// The stage left.
     pub from: LifecycleStage,
     /// The stage entered.
@@ -233,7 +233,7 @@ pub struct Lead {
     handoff_at: Option<DateTime<Utc>>,
     sales_decision: Option<SalesDecision>,
     first_sales_contact_at: Option<DateTime<Utc>>,
-    transitions: Vec<Transition>,
+    transitions: Vec<StageChange>,
 }
 
 impl Lead {
@@ -304,7 +304,7 @@ impl Lead {
     }
 
     /// Every recorded transition, oldest first.
-    pub fn transitions(&self) -> &[Transition] {
+    pub fn transitions(&self) -> &[StageChange] {
         &self.transitions
     }
 
@@ -372,10 +372,10 @@ impl Lead {
     ///
     /// [`Error::InvalidInput`] for a move the lifecycle forbids or a time
     /// before the latest recorded event.
-    pub fn advance(&mut self, to: LifecycleStage, at: DateTime<Utc>) -> Result<&Transition> {
+    pub fn advance(&mut self, to: LifecycleStage, at: DateTime<Utc>) -> Result<&StageChange> {
         self.check_time(at, "transition")?;
         let skipped = self.stage.check_move(to)?;
-        self.transitions.push(Transition {
+        self.transitions.push(StageChange {
             from: self.stage,
             to,
             at,
@@ -494,7 +494,7 @@ struct LeadRepr {
     #[serde(default)]
     first_sales_contact_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    transitions: Vec<Transition>,
+    transitions: Vec<StageChange>,
 }
 
 #[cfg(feature = "serde")]

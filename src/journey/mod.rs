@@ -18,7 +18,7 @@ mod stage;
 mod team;
 mod touchpoint;
 
-pub use lifecycle::{Lead, LeadSource, LifecycleStage, SalesDecision, Transition};
+pub use lifecycle::{Lead, LeadSource, LifecycleStage, SalesDecision, StageChange};
 pub use stage::{Funnel, FunnelStage, Phase, Stage};
 pub use team::{Activity, Focus, Horizon, InteractionMode, Ownership, Scope, Team, TimeGoal};
 pub use touchpoint::{

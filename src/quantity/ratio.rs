@@ -234,10 +234,10 @@ impl Ratio {
     /// use revops::Ratio;
     /// let visit_to_lead = Ratio::from_counts(1, 10)?;
     /// let lead_to_sale = Ratio::from_counts(1, 5)?;
-    /// assert_eq!(visit_to_lead.and_then(lead_to_sale), Ratio::from_counts(1, 50)?);
+    /// assert_eq!(visit_to_lead.times(lead_to_sale), Ratio::from_counts(1, 50)?);
     /// # Ok::<(), revops::Error>(())
     /// ```
-    pub fn and_then(self, next: Ratio) -> Ratio {
+    pub fn times(self, next: Ratio) -> Ratio {
         // Both factors are in [0, 1]: the product cannot overflow (it may
         // only lose digits past the 28th, which Decimal rounds).
         Ratio(
