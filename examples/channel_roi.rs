@@ -3,16 +3,16 @@
 //!
 //! Run with `cargo run --example channel_roi`.
 
-use chrono::{TimeDelta, TimeZone, Utc};
 use revops::attribution::roi::roi_report;
 use revops::attribution::{attribute, Model, Records};
 use revops::dec;
 use revops::journey::{Channel, Conversion, Journey, Touchpoint, TouchpointKind as K};
 use revops::quantity::FxRates;
 use revops::{Currency, Money};
+use revops::{TimeDelta, TimeZone, Utc};
 
 /// One journey to build: its touches and the sale, if any.
-type Plan = (&'static [(&'static str, K)], Option<rust_decimal::Decimal>);
+type Plan = (&'static [(&'static str, K)], Option<revops::Decimal>);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sar = |a| Money::new(a, Currency::SAR);
@@ -121,7 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// An amount rounded to the minor unit, without its currency code.
 fn amount(m: Money) -> Result<String, revops::Error> {
-    let r = m.round(rust_decimal::RoundingStrategy::MidpointNearestEven)?;
+    let r = m.round(revops::RoundingStrategy::MidpointNearestEven)?;
     Ok(r.to_string()
         .trim_end_matches(m.currency().code())
         .trim()

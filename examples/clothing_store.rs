@@ -5,12 +5,12 @@
 //!
 //! Run with `cargo run --example clothing_store`.
 
-use chrono::NaiveDate;
 use revops::dec;
 use revops::journey::Ownership;
 use revops::metrics::{customer, marketing, sales, Metric};
 use revops::objective::*;
 use revops::playbook::detect_mistakes;
+use revops::NaiveDate;
 use revops::{Currency, Money, Period, Ratio};
 
 fn main() -> Result<(), revops::Error> {
@@ -36,7 +36,7 @@ fn main() -> Result<(), revops::Error> {
     println!(
         "  cost per redemption {}",
         marketing::cost_per_acquisition(email_cost, coupons_redeemed)?
-            .round(rust_decimal::RoundingStrategy::MidpointNearestEven)?
+            .round(revops::RoundingStrategy::MidpointNearestEven)?
     );
 
     // Sales: staff suggest accessories.

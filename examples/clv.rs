@@ -23,12 +23,12 @@ mod common;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::NaiveDate;
 use common::{read_csv, usage_error, Args, Errors, Rejects, REJECTED_LISTED};
 use revops::clv::{
     frequency_value_correlation, summarize, BgNbd, FitOptions, GammaGamma, History, MbgNbd,
     ParetoNbd, PeriodLength, PurchaseModel, Spend, Transaction,
 };
+use revops::NaiveDate;
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
 

@@ -15,10 +15,10 @@ mod common;
 
 use std::time::Instant;
 
-use chrono::TimeDelta;
 use common::{ms_since, print_json, usage_error, Args, Errors, Rejects};
 use revops::csv::{read_events, ReadOptions};
 use revops::funnel::{analyze, FunnelSpec, Modes, Options, MAX_STEPS};
+use revops::TimeDelta;
 use serde_json::{json, Value};
 
 const TOOL: &str = "funnel";

@@ -19,12 +19,12 @@ mod common;
 
 use std::time::Instant;
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
 use revops::journey::Team;
 use revops::pipeline::{report, Deal, DealRule, DealStatus, ForecastCategory, PipelineSpec};
 use revops::quantity::FxRates;
 use revops::{Currency, Decimal, Money, Period, Ratio};
+use revops::{NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
 const TOOL: &str = "pipeline";

@@ -43,7 +43,7 @@ fn main() -> Result<(), revops::Error> {
     println!(
         "  cost per new guest   {} (ads {spend} + free meals {offer_cost})",
         marketing::cost_per_acquisition(acquisition_cost, first_bookings)?
-            .round(rust_decimal::RoundingStrategy::MidpointNearestEven)?
+            .round(revops::RoundingStrategy::MidpointNearestEven)?
     );
 
     // Sales: at the table.
@@ -73,7 +73,7 @@ fn main() -> Result<(), revops::Error> {
     let campaign_revenue = revenue
         .checked_mul(guests_share.value())?
         .checked_sub(offer_cost)?
-        .round(rust_decimal::RoundingStrategy::MidpointNearestEven)?;
+        .round(revops::RoundingStrategy::MidpointNearestEven)?;
     println!("\nTogether");
     println!("  campaign guests were {guests_share} of tables and paid {campaign_revenue} after the free meals");
     println!(

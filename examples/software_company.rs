@@ -4,12 +4,12 @@
 //!
 //! Run with `cargo run --example software_company`.
 
-use chrono::{TimeDelta, TimeZone, Utc};
 use revops::dec;
 use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
 use revops::metrics::{alignment, customer, marketing, sales};
 use revops::playbook::{strategy_for, Complexity, DealValue};
 use revops::{Currency, Money, Ratio};
+use revops::{TimeDelta, TimeZone, Utc};
 
 fn main() -> Result<(), revops::Error> {
     let usd = |a| Money::new(a, Currency::USD);
@@ -32,7 +32,7 @@ fn main() -> Result<(), revops::Error> {
     println!(
         "  cost per lead    {}",
         marketing::cost_per_lead(webinar_spend, attendees)?
-            .round(rust_decimal::RoundingStrategy::MidpointNearestEven)?
+            .round(revops::RoundingStrategy::MidpointNearestEven)?
     );
 
     // The hand-off, on one lead: marketing passes its interests along.
@@ -106,8 +106,8 @@ fn main() -> Result<(), revops::Error> {
     );
     println!(
         "  CAC {}  LTV {}  LTV:CAC {}",
-        cac.round(rust_decimal::RoundingStrategy::MidpointNearestEven)?,
-        ltv.round(rust_decimal::RoundingStrategy::MidpointNearestEven)?,
+        cac.round(revops::RoundingStrategy::MidpointNearestEven)?,
+        ltv.round(revops::RoundingStrategy::MidpointNearestEven)?,
         customer::ltv_to_cac(ltv, cac)?
     );
     println!(

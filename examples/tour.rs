@@ -2,7 +2,6 @@
 //!
 //! Each section shows one capability on a small, made-up business.
 
-use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use revops::dec;
 use revops::journey::{Channel, Funnel, Lead, LeadSource, LifecycleStage, Ownership, Stage, Team};
 use revops::metrics::{Arg, Metric};
@@ -12,6 +11,7 @@ use revops::objective::{
 };
 use revops::playbook::{detect_mistakes, investment_focus, Competition, MarketSituation};
 use revops::{Change, Currency, Money, Multiple, Period, Ratio};
+use revops::{NaiveDate, TimeDelta, TimeZone, Utc};
 
 fn main() -> Result<(), revops::Error> {
     println!("revops tour: marketing creates demand, sales turns it into revenue\n");

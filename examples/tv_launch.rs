@@ -4,13 +4,13 @@
 //!
 //! Run with `cargo run --example tv_launch`.
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use revops::dec;
 use revops::journey::{Channel, Journey, Ownership, Touchpoint, TouchpointKind as K};
 use revops::metrics::{marketing, sales};
 use revops::objective::*;
 use revops::playbook::{investment_focus, Competition, MarketSituation};
 use revops::{Currency, Money, Period};
+use revops::{NaiveDate, TimeZone, Utc};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let usd = |a| Money::new(a, Currency::USD);
@@ -68,13 +68,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         marketing::average_frequency(impressions, reach)?,
         marketing::click_through_rate(clicks, impressions)?,
         marketing::cost_per_mille(spend, impressions)?
-            .round(rust_decimal::RoundingStrategy::MidpointNearestEven)?
+            .round(revops::RoundingStrategy::MidpointNearestEven)?
     );
     println!(
         "  inquiries {inquiries} ({} of clicks), cost per inquiry {}",
         marketing::visitor_to_lead_rate(inquiries, clicks)?,
         marketing::cost_per_lead(spend, inquiries)?
-            .round(rust_decimal::RoundingStrategy::MidpointNearestEven)?
+            .round(revops::RoundingStrategy::MidpointNearestEven)?
     );
 
     // Sales: answering inquiries and closing.

@@ -63,19 +63,29 @@
 //!
 //! # Recipes
 //!
-//! * Is a campaign paying? [`metrics::marketing::return_on_ad_spend`] and
-//!   [`metrics::marketing::marketing_roi`].
-//! * Which channels deserve the credit? [`attribution::attribute`] with a
-//!   [`Model`](attribution::Model) (`"markov:2"`, `"shapley"`,
+//! * Any metric by name, from a service or a config file:
+//!   [`Metric::from_id`](metrics::Metric::from_id) (`"win_rate"`), then
+//!   [`Metric::evaluate_named`](metrics::Metric::evaluate_named) with its
+//!   inputs by name ([`Metric::inputs`](metrics::Metric::inputs) lists
+//!   them); or each metric as a plain function,
+//!   [`metrics::marketing::return_on_ad_spend`] for one.
+//! * Which channels deserve the credit? [`attribution::attribute`] over
+//!   journeys or ChannelAttribution's path rows, with a
+//!   [`Model`](attribution::Model) by name (`"markov:2"`, `"shapley"`,
 //!   `"position_based"`), then [`attribution::roi::roi_report`].
-//! * Where do prospects drop off? [`funnel::analyze`].
-//! * Will sales make the quota? [`pipeline::report`] with a quota, or
-//!   [`objective::Goal::assess`].
+//! * Where do prospects drop off? [`funnel::FunnelInput`] over your own
+//!   user ids, step names and channel names, then
+//!   [`FunnelInput::analyze`](funnel::FunnelInput::analyze): ClickHouse's
+//!   `windowFunnel`, in every mode.
+//! * Will sales make the quota? Deals from
+//!   [`Deal::builder`](pipeline::Deal::builder), then
+//!   [`pipeline::report`] with a quota, or [`objective::Goal::assess`].
 //! * Do the teams work together? [`pipeline::HandoffState`] and the
 //!   alignment metrics in [`metrics::alignment`].
-//! * What is a customer worth, and is CAC paid back? [`clv::BgNbd::fit`]
-//!   and [`clv::GammaGamma::fit`], then [`clv::discounted_clv`] into
-//!   [`metrics::customer::ltv_to_cac`].
+//! * What is a customer worth, and is CAC paid back? [`clv::summarize`]
+//!   the transactions, fit a [`clv::PurchaseModel`] ([`clv::BgNbd`],
+//!   [`clv::ParetoNbd`]) and [`clv::GammaGamma`], then
+//!   [`clv::discounted_clv`] into [`metrics::customer::ltv_to_cac`].
 //!
 //! # Policies
 //!
@@ -212,7 +222,15 @@ mod serde_util;
 
 pub use aggregate::Aggregate;
 /// The `chrono` types that appear in revops' signatures, so that a
-/// dependent crate needs no `chrono` of its own to call them.
+/// dependent crate needs no `chrono` of its own to call them (the clock
+/// included):
+///
+/// ```
+/// use revops::{NaiveDate, TimeDelta, Utc};
+/// let now = Utc::now();
+/// assert!(now.date_naive() > NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
+/// assert_eq!(TimeDelta::days(7).num_hours(), 168);
+/// ```
 pub use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 pub use error::{Error, IoError, Result};
 pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};

@@ -366,7 +366,7 @@ impl Model {
     /// journey's conversion, or its last touch.
     ///
     /// ```
-    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use revops::{TimeDelta, TimeZone, Utc};
     /// use revops::attribution::Model;
     /// use revops::journey::{Channel, Journey, Touchpoint, TouchpointKind as K};
     /// let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();

@@ -175,7 +175,7 @@
 //! # Example
 //!
 //! ```
-//! use chrono::TimeDelta;
+//! use revops::TimeDelta;
 //! use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
 //! use revops::journey::Channels;
 //!

@@ -50,7 +50,7 @@ impl FunnelEvent {
     /// As [`Channels::intern`].
     ///
     /// ```
-    /// use chrono::{TimeZone, Utc};
+    /// use revops::{TimeZone, Utc};
     /// use revops::funnel::FunnelEvent;
     /// use revops::journey::{Channel, Channels, Journey, Stage, Touchpoint, TouchpointKind as K};
     /// let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();

@@ -204,7 +204,7 @@ pub struct LeadSource {
 /// # Example
 ///
 /// ```
-/// use chrono::{TimeZone, Utc};
+/// use revops::{TimeZone, Utc};
 /// use revops::journey::{Channel, Lead, LeadSource, LifecycleStage as L, Team};
 ///
 /// let t = |h| Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap();
@@ -216,7 +216,7 @@ pub struct LeadSource {
 /// lead.record_first_contact(t(12))?;
 /// lead.accept(t(13))?;
 /// assert_eq!(lead.stage(), L::SalesQualifiedLead);
-/// assert_eq!(lead.speed_to_lead(), Some(chrono::TimeDelta::hours(1)));
+/// assert_eq!(lead.speed_to_lead(), Some(revops::TimeDelta::hours(1)));
 /// assert!(lead.advance(L::Opportunity, t(8)).is_err()); // time went backwards
 /// # Ok::<(), revops::Error>(())
 /// ```

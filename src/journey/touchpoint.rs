@@ -411,7 +411,7 @@ pub struct Conversion {
 /// disappears unreported.
 ///
 /// ```
-/// use chrono::{TimeZone, Utc};
+/// use revops::{TimeZone, Utc};
 /// use revops::journey::{Channel, Journey, Stage, Touchpoint, TouchpointKind as K};
 ///
 /// let t = |d| Utc.with_ymd_and_hms(2026, 5, d, 12, 0, 0).unwrap();
@@ -425,7 +425,7 @@ pub struct Conversion {
 /// assert_eq!(journey.duplicates_removed(), 1);
 /// assert_eq!(journey.first_touch().unwrap().kind, K::Webinar);
 /// assert_eq!(journey.stage_of(1), Some(Stage::Decision));
-/// assert_eq!(journey.duration(), Some(chrono::TimeDelta::days(2)));
+/// assert_eq!(journey.duration(), Some(revops::TimeDelta::days(2)));
 /// assert!(!journey.converted());
 /// ```
 #[derive(Clone, PartialEq, Eq, Debug, Default)]

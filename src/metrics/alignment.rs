@@ -58,7 +58,7 @@ pub fn mql_acceptance_rate(accepted: u64, handed_off: u64) -> Result<Ratio> {
 /// negative delay (contact before hand-off).
 ///
 /// ```
-/// use chrono::TimeDelta;
+/// use revops::TimeDelta;
 /// use revops::metrics::alignment::speed_to_lead;
 /// let delays = [5, 30, 45, 240].map(TimeDelta::minutes);
 /// assert_eq!(speed_to_lead(&delays)?, TimeDelta::seconds(2250)); // (30 + 45) / 2 minutes
@@ -184,7 +184,7 @@ fn money_share(part: Money, whole: Money, metric: &'static str) -> Result<Ratio>
 /// for negative durations.
 ///
 /// ```
-/// use chrono::TimeDelta;
+/// use revops::TimeDelta;
 /// use revops::metrics::alignment::sales_cycle_change;
 /// // From 40 days to 30 days: -25%.
 /// assert_eq!(sales_cycle_change(TimeDelta::days(40), TimeDelta::days(30))?.to_string(), "-25%");

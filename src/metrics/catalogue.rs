@@ -48,6 +48,10 @@ macro_rules! catalogue {
         pub enum Metric {
             $(
                 #[doc = concat!("`", $id, "`: ", $name, ". ", $formula, ".")]
+                #[doc = ""]
+                #[doc = "Inputs, by name for [`Metric::evaluate_named`]:"]
+                #[doc = ""]
+                $(#[doc = concat!("* `", $iname, "`: ", stringify!($ikind))])*
                 $variant,
             )*
         }

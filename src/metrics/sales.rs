@@ -244,7 +244,7 @@ pub struct CycleLength {
 /// negative cycle.
 ///
 /// ```
-/// use chrono::TimeDelta;
+/// use revops::TimeDelta;
 /// use revops::metrics::sales::sales_cycle_length;
 /// let days = [10, 20, 30, 100].map(TimeDelta::days);
 /// let c = sales_cycle_length(&days)?;
@@ -291,7 +291,7 @@ pub(crate) fn duration_distribution(
 /// for a negative cycle or deal size; [`Error::Overflow`].
 ///
 /// ```
-/// use chrono::TimeDelta;
+/// use revops::TimeDelta;
 /// use revops::metrics::sales::pipeline_velocity;
 /// use revops::{Currency, Money, Ratio};
 /// use revops::dec;

@@ -36,7 +36,7 @@ pub type Target = Value;
 /// such as ROI, an [`Nps`](crate::Nps)) may have any sign.
 ///
 /// ```
-/// use chrono::NaiveDate;
+/// use revops::NaiveDate;
 /// use revops::journey::Ownership;
 /// use revops::metrics::Metric;
 /// use revops::objective::{Direction, Goal, GoalKind, Objective, SalesObjective, Target};

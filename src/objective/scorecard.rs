@@ -41,7 +41,7 @@ pub enum Conflict {
 ///    target the same metric with opposite directions.
 ///
 /// ```
-/// use chrono::NaiveDate;
+/// use revops::NaiveDate;
 /// use revops::journey::Ownership;
 /// use revops::metrics::Metric;
 /// use revops::objective::*;

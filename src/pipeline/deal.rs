@@ -185,7 +185,7 @@ impl std::fmt::Display for DealRule {
 /// close; the stage name is not blank.
 ///
 /// ```
-/// use chrono::{TimeZone, Utc};
+/// use revops::{TimeZone, Utc};
 /// use revops::journey::Team;
 /// use revops::pipeline::{Deal, DealStatus, ForecastCategory};
 /// use revops::{Money, Ratio};

@@ -60,7 +60,7 @@ use crate::error::Result;
 /// As [`PipelineState::add`] and [`PipelineState::finish`].
 ///
 /// ```
-/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use revops::{NaiveDate, TimeZone, Utc};
 /// use revops::journey::Team;
 /// use revops::pipeline::{report, Deal, DealStatus, ForecastCategory, PipelineSpec};
 /// use revops::{Currency, Money, Period, Ratio};

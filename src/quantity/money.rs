@@ -203,7 +203,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal::Decimal;
+    /// use revops::Decimal;
     /// let max = Money::new(Decimal::MAX, Currency::USD);
     /// assert!(max.checked_add(Money::new(Decimal::ONE, Currency::USD)).is_err());
     /// ```
@@ -328,7 +328,7 @@ impl Money {
     ///
     /// ```
     /// use revops::{Currency, Money};
-    /// use rust_decimal::RoundingStrategy;
+    /// use revops::RoundingStrategy;
     /// use revops::dec;
     /// let m = Money::new(dec!(2.345), Currency::USD);
     /// assert_eq!(m.round(RoundingStrategy::MidpointNearestEven)?.amount(), dec!(2.34));
@@ -448,7 +448,7 @@ impl Money {
     ///
     /// // Position-based credit, 40/20/40, in a 3-decimal currency:
     /// let kwd = Money::new(dec!(10.001), Currency::KWD).allocate(&[dec!(0.4), dec!(0.2), dec!(0.4)])?;
-    /// assert_eq!(kwd.iter().map(|m| m.amount()).sum::<rust_decimal::Decimal>(), dec!(10.001));
+    /// assert_eq!(kwd.iter().map(|m| m.amount()).sum::<revops::Decimal>(), dec!(10.001));
     ///
     /// assert!(sale.allocate(&[]).is_err());
     /// assert!(sale.allocate(&[dec!(1), dec!(-1)]).is_err());

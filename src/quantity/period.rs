@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// # Example
 ///
 /// ```
-/// use chrono::NaiveDate;
+/// use revops::NaiveDate;
 /// use revops::Period;
 ///
 /// let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
@@ -74,7 +74,7 @@ impl Period {
     /// [`Error::InvalidPeriod`] unless `end > start`.
     ///
     /// ```
-    /// use chrono::NaiveDate;
+    /// use revops::NaiveDate;
     /// use revops::Period;
     /// let a = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
     /// let b = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
@@ -90,7 +90,7 @@ impl Period {
     /// The calendar month that contains `date`.
     ///
     /// ```
-    /// use chrono::NaiveDate;
+    /// use revops::NaiveDate;
     /// use revops::Period;
     /// let feb = Period::month_of(NaiveDate::from_ymd_opt(2028, 2, 10).unwrap());
     /// assert_eq!(feb.days(), 29);
@@ -131,7 +131,7 @@ impl Period {
     /// [`days`](Period::days) on its last day and after.
     ///
     /// ```
-    /// use chrono::NaiveDate;
+    /// use revops::NaiveDate;
     /// use revops::Period;
     /// let d = |day| NaiveDate::from_ymd_opt(2026, 6, day).unwrap();
     /// let june = Period::month_of(d(1));
@@ -145,7 +145,7 @@ impl Period {
     /// The days left after `on` (0 on the last day and after).
     ///
     /// ```
-    /// use chrono::NaiveDate;
+    /// use revops::NaiveDate;
     /// use revops::Period;
     /// let d = |day| NaiveDate::from_ymd_opt(2026, 6, day).unwrap();
     /// assert_eq!(Period::month_of(d(1)).remaining_days(d(10)), 20);
@@ -159,7 +159,7 @@ impl Period {
     /// a 30-day month, half the month has passed.
     ///
     /// ```
-    /// use chrono::NaiveDate;
+    /// use revops::NaiveDate;
     /// use revops::{Period, Ratio};
     /// let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
     /// let june = Period::new(d(6, 1), d(7, 1))?;
