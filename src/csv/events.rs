@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::general::{slow, Names};
+use super::general::{absorb, slow};
 use super::part::{parse_region, Layout, Part};
 use super::*;
 
@@ -84,7 +84,6 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         rows: 0,
         rejects: Rejects::default(),
     };
-    let mut names = Names::default();
     let line = rr.line();
     let (mut src, mut buf) = rr.into_parts();
     // `buf[..filled]` holds the input not parsed yet; the rest is room
@@ -145,16 +144,11 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         if unusual || too_long_line {
             // The general reader from here to the end.
             if let Some(mut p) = pending.take() {
-                names.absorb(&mut p, &mut out, false)?;
+                absorb(&mut p, &mut out, false)?;
             }
             buf.truncate(filled);
             let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(src);
-            slow(
-                RowReader::at_line(rest, delimiter, line),
-                &layout,
-                &mut names,
-                &mut out,
-            )?;
+            slow(RowReader::at_line(rest, delimiter, line), &layout, &mut out)?;
             break;
         }
         // Halves of a quarter chunk or more (at most 1 MiB) go to two threads.
@@ -176,7 +170,7 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
             &mut spare,
             || {
                 if let Some(mut p) = earlier {
-                    names.absorb(&mut p, &mut out, false)?;
+                    absorb(&mut p, &mut out, false)?;
                     *used = Some(std::mem::take(&mut p.events));
                 }
                 Ok(std::mem::take(&mut out.events))
@@ -187,7 +181,7 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
             line += p.lines;
             if i == 0 {
                 // Parsed into the output's vector.
-                names.absorb(&mut p, &mut out, true)?;
+                absorb(&mut p, &mut out, true)?;
             } else {
                 pending = Some(p);
             }
@@ -199,7 +193,7 @@ pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRe
         }
     }
     if let Some(mut p) = pending.take() {
-        names.absorb(&mut p, &mut out, false)?;
+        absorb(&mut p, &mut out, false)?;
     }
     Ok(out)
 }

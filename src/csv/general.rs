@@ -1,5 +1,6 @@
-//! The channel registry the readers build, and the rest of an input that
-//! the fast path hands to the general reader.
+//! A part's events into the output (channels numbered by its registry),
+//! and the rest of an input that the fast path hands to the general
+//! reader.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -9,67 +10,45 @@ use foldhash::fast::RandomState;
 use super::part::{event_of, new_value, Layout, Part};
 use super::*;
 
-/// The channel registry being built, with the global id of each distinct
-/// channel name seen.
-#[derive(Default)]
-pub(super) struct Names {
-    ids: HashMap<Vec<u8>, ChannelId, RandomState>,
-}
-
-impl Names {
-    /// Adds a part's events (channels remapped to the registry) and
-    /// rejects (lines made absolute) to `out`; `in_place` when the part
-    /// was parsed into `out.events` itself (taken out of `out` meanwhile),
-    /// which it then becomes again.
-    pub(super) fn absorb(
-        &mut self,
-        p: &mut Part,
-        out: &mut EventsRead,
-        in_place: bool,
-    ) -> Result<()> {
-        let mut remap = Vec::with_capacity(p.values.len());
-        for (bytes, ok) in &p.values {
-            let id = match self.ids.get(bytes.as_slice()) {
-                Some(&id) => id,
-                None if *ok => {
-                    let name = std::str::from_utf8(bytes)
-                        .map_err(|_| Error::invalid("csv", "a channel name is not UTF-8"))?;
-                    let id = out.channels.intern_str(name)?;
-                    self.ids.insert(bytes.clone(), id);
-                    id
-                }
-                // Never used: rows with an invalid channel were rejected.
-                None => ChannelId(u32::MAX),
-            };
-            remap.push(id);
-        }
-        if in_place {
-            // The part was parsed into the output's vector (see Part).
-            for e in p.events.get_mut(p.from..).unwrap_or_default() {
-                e.channel = remap[e.channel.index()];
-            }
-            out.events = std::mem::take(&mut p.events);
-        } else {
-            out.events.reserve(p.events.len());
-            out.events.extend(p.events.drain(p.from..).map(|mut e| {
-                e.channel = remap[e.channel.index()];
-                e
-            }));
-        }
-        out.rows += p.rows;
-        out.max_step = out.max_step.max(p.max_step);
-        for &(l, r) in &p.rejects {
-            out.rejects.push(p.first_line + l, r);
-        }
-        Ok(())
+/// Adds a part's events (channels renumbered by the output's registry)
+/// and rejects (lines made absolute) to `out`; `in_place` when the part
+/// was parsed into `out.events` itself (taken out of `out` meanwhile),
+/// which it then becomes again.
+pub(super) fn absorb(p: &mut Part, out: &mut EventsRead, in_place: bool) -> Result<()> {
+    let mut remap = Vec::with_capacity(p.values.len());
+    for (bytes, ok) in &p.values {
+        let id = match std::str::from_utf8(bytes) {
+            Ok(name) if *ok => out.channels.intern_str(name)?,
+            // Never used: rows with an invalid channel were rejected.
+            _ => ChannelId(u32::MAX),
+        };
+        remap.push(id);
     }
+    if in_place {
+        // The part was parsed into the output's vector (see Part).
+        for e in p.events.get_mut(p.from..).unwrap_or_default() {
+            e.channel = remap[e.channel.index()];
+        }
+        out.events = std::mem::take(&mut p.events);
+    } else {
+        out.events.reserve(p.events.len());
+        out.events.extend(p.events.drain(p.from..).map(|mut e| {
+            e.channel = remap[e.channel.index()];
+            e
+        }));
+    }
+    out.rows += p.rows;
+    out.max_step = out.max_step.max(p.max_step);
+    for &(l, r) in &p.rejects {
+        out.rejects.push(p.first_line + l, r);
+    }
+    Ok(())
 }
 
 /// The rest of the input through the general reader.
 pub(super) fn slow<R: Read>(
     mut rr: RowReader<R>,
     layout: &Layout,
-    names: &mut Names,
     out: &mut EventsRead,
 ) -> Result<()> {
     let mut part = Part {
@@ -106,5 +85,5 @@ pub(super) fn slow<R: Read>(
             }
         });
     }
-    names.absorb(&mut part, out, false)
+    absorb(&mut part, out, false)
 }

@@ -65,7 +65,6 @@ pub struct FunnelInput<K> {
     spec: FunnelSpec,
     users: KeyTable<K>,
     codes: HashMap<String, u8, RandomState>,
-    values: HashMap<String, ChannelId, RandomState>,
     registry: Channels,
     events: Vec<FunnelEvent>,
 }
@@ -84,7 +83,6 @@ impl<K: Hash + Eq> FunnelInput<K> {
             spec: spec.clone(),
             users: KeyTable::new(),
             codes,
-            values: HashMap::with_hasher(RandomState::default()),
             registry: Channels::new(),
             events: Vec::new(),
         }
@@ -185,14 +183,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
     }
 
     fn value(&mut self, by: &str) -> Result<ChannelId> {
-        Ok(match self.values.get(by) {
-            Some(&c) => c,
-            None => {
-                let c = self.registry.intern_str(by)?;
-                self.values.insert(by.to_string(), c);
-                c
-            }
-        })
+        self.registry.intern_str(by)
     }
 
     /// Distinct users pushed so far.

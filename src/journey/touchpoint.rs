@@ -92,6 +92,14 @@ impl From<Channel> for String {
     }
 }
 
+/// A channel is looked up by its name: the registry's map answers
+/// `get("email")` without building a `Channel` first.
+impl std::borrow::Borrow<str> for Channel {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(&self.0)
@@ -143,7 +151,7 @@ impl ChannelId {
 )]
 pub struct Channels {
     names: Vec<Channel>,
-    ids: HashMap<Channel, ChannelId>,
+    ids: HashMap<Channel, ChannelId, foldhash::fast::RandomState>,
 }
 
 impl TryFrom<Vec<Channel>> for Channels {
@@ -198,14 +206,16 @@ impl Channels {
     ///
     /// As [`Channel::new`] and [`Channels::intern`].
     pub fn intern_str(&mut self, name: &str) -> Result<ChannelId> {
-        self.intern(&Channel::new(name)?)
+        match self.ids.get(name) {
+            Some(&id) => Ok(id),
+            None => self.intern(&Channel::new(name)?),
+        }
     }
 
-    /// The id of an already interned channel.
+    /// The id of an already interned channel (no allocation: the map is
+    /// looked up by the name itself).
     pub fn get(&self, name: &str) -> Option<ChannelId> {
-        Channel::new(name)
-            .ok()
-            .and_then(|c| self.ids.get(&c).copied())
+        self.ids.get(name).copied()
     }
 
     /// The name behind `id`.
