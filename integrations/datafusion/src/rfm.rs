@@ -16,7 +16,7 @@ use datafusion_expr::utils::format_state_name;
 use datafusion_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
-use revops::clv::{summarize, CustomerRfm, PeriodLength, Transaction};
+use revops::clv::{CustomerRfm, PeriodLength, RfmState, Transaction};
 use revops::{Currency, Decimal, Money, NaiveDate, RoundingStrategy};
 
 use crate::arena::Arena;
@@ -31,7 +31,8 @@ const MIN_SCALE: i8 = 6;
 
 /// `rfm(ts, amount, period, observation_end)`: per group (customer), the
 /// RFM summary the lifetime-value models read, by the rules of
-/// [`revops::clv::summarize`] (`lifetimes`' `summary_data_from_transaction_data`):
+/// [`revops::clv::summarize`] (`lifetimes`' `summary_data_from_transaction_data`),
+/// each group's transactions folded into the library's [`RfmState`]:
 ///
 /// * `ts`: a `DATE` or `TIMESTAMP` column (a timestamp counts by its date
 ///   in its own time zone, UTC without one);
@@ -306,11 +307,15 @@ impl Config {
     }
 
     /// The summary of one customer's transactions (`None` without one by
-    /// the observation end), by the library's own `summarize`.
+    /// the observation end), through the library's own partial state,
+    /// [`RfmState`] (the one behind `clv::summarize`).
     fn summary(&self, rows: &[Row]) -> Result<Option<CustomerRfm<()>>> {
+        let library = |e: revops::Error| {
+            datafusion_common::DataFusionError::Execution(format!("{NAME}: {e}"))
+        };
         // The currency only labels the sums: any one will do.
         let currency = Currency::USD;
-        let mut tx = Vec::with_capacity(rows.len());
+        let mut state = RfmState::new(self.period, self.end, currency);
         for &(d, a) in rows {
             let (Some(date), Ok(amount)) = (
                 date_of(d),
@@ -318,14 +323,14 @@ impl Config {
             ) else {
                 return exec_err!("{NAME}: a transaction's date or amount is out of range");
             };
-            tx.push(Transaction {
+            let t = Transaction {
                 customer: (),
                 date,
                 amount: Money::new(amount, currency),
-            });
+            };
+            state.add(&t).map_err(library)?;
         }
-        let s = summarize(&tx, self.period, self.end, currency)
-            .map_err(|e| datafusion_common::DataFusionError::Execution(format!("{NAME}: {e}")))?;
+        let s = state.finish().map_err(library)?;
         Ok(s.customers.into_iter().next())
     }
 
