@@ -108,8 +108,8 @@ fn main() -> Result<(), revops::Error> {
             g.metric(),
             g.owner().id(),
             g.target().to_string(),
-            a.attainment.map_or("-".into(), |m| m.to_string()),
-            a.pace.map_or("-".into(), |p| format!("{p:?}")),
+            a.attainment.map_or("-".into(), percent),
+            a.pace.map_or("-".into(), |p| p.to_string()),
             a.projected
                 .map_or("-".into(), |p| p.round_dp(0).to_string()),
         );
@@ -121,8 +121,18 @@ fn main() -> Result<(), revops::Error> {
         if mistakes.is_empty() {
             "none (a shared revenue goal ties the teams together)".to_string()
         } else {
-            format!("{mistakes:?}")
+            mistakes
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
         }
     );
     Ok(())
+}
+
+/// An attainment as people read it: `74%`.
+fn percent(m: revops::Multiple) -> String {
+    m.as_percent()
+        .map_or("-".into(), |p| format!("{}%", p.round_dp(0)))
 }

@@ -82,9 +82,6 @@ fn main() -> Result<(), revops::Error> {
         marketing::marketing_roi(campaign_revenue, spend)?
     );
     let s = strategy_for(Complexity::Simple, DealValue::Low).decision;
-    println!(
-        "  playbook for a simple, everyday product: {:?} marketing, {:?} selling",
-        s.marketing, s.sales
-    );
+    println!("  playbook for a simple, everyday product: {s}");
     Ok(())
 }

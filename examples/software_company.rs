@@ -54,9 +54,9 @@ fn main() -> Result<(), revops::Error> {
     lead.accept(t(24))?;
     lead.advance(L::Opportunity, t(72))?;
     println!(
-        "\nHand-off of lead {:?}: interests {:?}",
+        "\nHand-off of lead {}: interests {}",
         lead.id(),
-        lead.interests()
+        lead.interests().join(", ")
     );
     println!(
         "  now {} (owned by {}), speed to lead {} h",
@@ -115,9 +115,6 @@ fn main() -> Result<(), revops::Error> {
         customer::cac_payback_months(cac, mrr_per_customer, Ratio::new(dec!(0.8))?)?.round_dp(1)
     );
     let s = strategy_for(Complexity::Complex, DealValue::High).decision;
-    println!(
-        "  playbook for complex, high-value software: {:?} marketing, {:?} selling",
-        s.marketing, s.sales
-    );
+    println!("  playbook for complex, high-value software: {s}");
     Ok(())
 }

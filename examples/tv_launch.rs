@@ -21,10 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         launching_product: true,
         competition: Competition::Fierce,
     });
-    println!(
-        "Playbook: invest first in {:?}, because {:?}\n",
-        plan.decision, plan.reasons
-    );
+    println!("Playbook: invest first in {plan}\n");
 
     // One buyer's journey, as the CRM recorded it (out of order).
     let at = |d, h| {
@@ -106,9 +103,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         NaiveDate::from_ymd_opt(2026, 3, 14).ok_or("bad date")?,
     )?;
     println!(
-        "  quota {}: attainment {}, expected by now {}, pace {:?}, projected {}",
+        "  quota {}: attainment {}, expected by now {}, {}, projected {}",
         quota.target(),
-        a.attainment.map_or("-".into(), |m| m.to_string()),
+        a.attainment.map_or("-".into(), |m| {
+            m.as_percent()
+                .map_or("-".into(), |p| format!("{}%", p.round_dp(0)))
+        }),
         a.expected_to_date
             .map_or("-".into(), |e| e.round_dp(2).to_string()),
         a.pace.ok_or("no pace")?,

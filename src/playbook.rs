@@ -12,6 +12,8 @@
 //! | How do we measure how well the teams work together? | [`cooperation_metrics`] |
 //! | Which common mistakes are we making? | [`detect_mistakes`] |
 
+use std::fmt;
+
 use crate::journey::Team;
 use crate::metrics::Metric;
 use crate::objective::{Conflict, Scorecard};
@@ -310,4 +312,108 @@ pub fn detect_mistakes(card: &Scorecard) -> Vec<Mistake> {
         out.push(Mistake::ConflictingGoals { conflicts });
     }
     out
+}
+
+/// `a`, `a and b`, `a, b and c`: a list as a sentence reads it.
+fn prose<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(if i + 1 == items.len() { " and " } else { ", " })?;
+        }
+        write!(f, "{x}")?;
+    }
+    Ok(())
+}
+
+/// Words for each variant of a plain enum, in one place.
+macro_rules! words {
+    ($t:ty { $($v:ident => $w:literal),* $(,)? }) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $(<$t>::$v => $w),* })
+            }
+        }
+    };
+}
+
+words!(Reason {
+    NewToMarket => "the company is new to its market",
+    NewProductLaunch => "a new product is launching",
+    FierceCompetition => "competition is fierce",
+    EstablishedDemand => "the brand is known and demand exists",
+    ComplexOrHighValueProduct => "the product is complex or expensive",
+    SimpleConsumerProduct => "the product is simple and cheap",
+    SmallCompany => "the company is small",
+    GrowingCompany => "the company has grown",
+});
+
+words!(InvestmentFocus {
+    Marketing => "marketing",
+    Sales => "sales",
+});
+
+words!(Competition {
+    Low => "little competition",
+    Moderate => "moderate competition",
+    Fierce => "fierce competition",
+});
+
+words!(Complexity {
+    Simple => "simple",
+    Complex => "complex",
+});
+
+words!(DealValue {
+    Low => "low value",
+    High => "high value",
+});
+
+words!(MarketingCycle {
+    LongEducational => "a long, educational marketing cycle",
+    QuickAttractive => "a quick, attractive marketing cycle",
+});
+
+words!(SalesApproach {
+    Consultative => "consultative selling",
+    Direct => "direct selling",
+});
+
+words!(TeamStructure {
+    Combined => "one team for marketing and sales",
+    Separate => "separate marketing and sales teams",
+});
+
+/// `marketing, because the company is new to its market and competition
+/// is fierce`.
+impl<T: fmt::Display> fmt::Display for Recommendation<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.decision)?;
+        if !self.reasons.is_empty() {
+            f.write_str(", because ")?;
+            prose(f, &self.reasons)?;
+        }
+        Ok(())
+    }
+}
+
+/// `a quick, attractive marketing cycle and direct selling`.
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} and {}", self.marketing, self.sales)
+    }
+}
+
+impl fmt::Display for Mistake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mistake::NoCoordination => {
+                f.write_str("no goal is shared, so nothing makes the teams coordinate")
+            }
+            Mistake::OneSideNeglected { team } => write!(f, "{team} has no goals at all"),
+            Mistake::ConflictingGoals { conflicts } => {
+                f.write_str("goals pull the teams apart: ")?;
+                prose(f, conflicts)
+            }
+        }
+    }
 }

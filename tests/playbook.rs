@@ -149,3 +149,61 @@ fn mistakes_are_detected_from_a_scorecard() {
     ]);
     assert!(detect_mistakes(&aligned).is_empty());
 }
+
+/// What the stories print: plain words, lists as prose.
+#[test]
+fn playbook_and_goals_read_as_words() {
+    use revops::journey::Team;
+    use revops::metrics::Metric;
+    use revops::objective::{Conflict, Pace};
+    use revops::playbook::{
+        investment_focus, strategy_for, team_structure, Competition, Complexity, DealValue,
+        MarketSituation, Mistake,
+    };
+    let plan = investment_focus(MarketSituation {
+        new_to_market: false,
+        launching_product: true,
+        competition: Competition::Fierce,
+    });
+    assert_eq!(
+        plan.to_string(),
+        "marketing, because a new product is launching and competition is fierce"
+    );
+    assert_eq!(
+        strategy_for(Complexity::Complex, DealValue::High)
+            .decision
+            .to_string(),
+        "a long, educational marketing cycle and consultative selling"
+    );
+    assert_eq!(
+        team_structure(3, 10).to_string(),
+        "one team for marketing and sales, because the company is small"
+    );
+    let conflict = Conflict::VolumeVersusQuality {
+        marketing_metric: Metric::LeadCount,
+        sales_metric: Metric::WinRate,
+    };
+    assert_eq!(
+        conflict.to_string(),
+        "marketing's lead count pulls against sales' win rate"
+    );
+    let two = Mistake::ConflictingGoals {
+        conflicts: vec![
+            conflict.clone(),
+            Conflict::OpposingDirections {
+                metric: Metric::WinRate,
+            },
+        ],
+    };
+    assert_eq!(
+        two.to_string(),
+        "goals pull the teams apart: marketing's lead count pulls against sales' win rate \
+         and the teams push win rate in opposite directions"
+    );
+    assert_eq!(
+        Mistake::OneSideNeglected { team: Team::Sales }.to_string(),
+        "sales has no goals at all"
+    );
+    assert_eq!(Pace::Behind.to_string(), "behind pace");
+    assert_eq!(Pace::OnTrack.to_string(), "on track");
+}

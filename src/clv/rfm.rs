@@ -40,6 +40,12 @@ pub enum PeriodLength {
     Month,
 }
 
+impl std::fmt::Display for PeriodLength {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 impl PeriodLength {
     /// The number of the period holding `date`: consecutive periods have
     /// consecutive numbers, so differences count whole periods.

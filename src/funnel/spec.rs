@@ -149,6 +149,15 @@ pub enum FunnelKind {
     AnyOrder,
 }
 
+impl std::fmt::Display for FunnelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FunnelKind::Ordered => "ordered",
+            FunnelKind::AnyOrder => "any order",
+        })
+    }
+}
+
 /// An exclusion: an event with step code `event` (at or above the number of
 /// steps) strictly between steps `from_step` and `to_step` of the counted
 /// chain disqualifies the conversion to `to_step`.

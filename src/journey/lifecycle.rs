@@ -163,6 +163,16 @@ pub enum SalesDecision {
     },
 }
 
+/// `accepted` or `rejected: REASON`.
+impl std::fmt::Display for SalesDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SalesDecision::Accepted { .. } => f.write_str("accepted"),
+            SalesDecision::Rejected { reason, .. } => write!(f, "rejected: {reason}"),
+        }
+    }
+}
+
 impl SalesDecision {
     /// When the decision was made.
     pub fn at(&self) -> DateTime<Utc> {

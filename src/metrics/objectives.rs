@@ -20,6 +20,13 @@ pub enum MarketingObjective {
     Demand,
 }
 
+/// The objective in words: `raise demand`.
+impl fmt::Display for MarketingObjective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Objective::Marketing(*self).describe())
+    }
+}
+
 /// What sales works toward.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -33,6 +40,13 @@ pub enum SalesObjective {
     Conversion,
     /// Give buyers a satisfying purchase experience.
     PurchaseExperience,
+}
+
+/// The objective in words: `turn prospects into customers`.
+impl fmt::Display for SalesObjective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Objective::Sales(*self).describe())
+    }
 }
 
 /// An objective of either team.
@@ -130,4 +144,13 @@ pub enum Direction {
     HigherIsBetter,
     /// Cost per lead, churn, cycle length.
     LowerIsBetter,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::HigherIsBetter => "higher is better",
+            Direction::LowerIsBetter => "lower is better",
+        })
+    }
 }

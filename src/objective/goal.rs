@@ -1,5 +1,7 @@
 //! Goals with a typed metric and target, and their assessment against pace.
 
+use std::fmt;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -142,6 +144,26 @@ pub enum Pace {
     OnTrack,
     /// Worse than the expected value by more than the tolerance.
     Behind,
+}
+
+impl fmt::Display for Pace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Pace::NotStarted => "not started",
+            Pace::Ahead => "ahead of pace",
+            Pace::OnTrack => "on track",
+            Pace::Behind => "behind pace",
+        })
+    }
+}
+
+impl fmt::Display for GoalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GoalKind::Cumulative => "cumulative",
+            GoalKind::Level => "level",
+        })
+    }
 }
 
 /// The result of [`Goal::assess`].

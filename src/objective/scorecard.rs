@@ -1,5 +1,7 @@
 //! Both teams' goals together, and the conflicts between them.
 
+use std::fmt;
+
 use super::{Direction, Goal};
 use crate::journey::{Ownership, Team};
 use crate::metrics::Metric;
@@ -23,6 +25,27 @@ pub enum Conflict {
         /// The metric both teams target.
         metric: Metric,
     },
+}
+
+/// `marketing's lead count pulls against sales' win rate`.
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |m: &Metric| m.name().to_lowercase();
+        match self {
+            Conflict::VolumeVersusQuality {
+                marketing_metric,
+                sales_metric,
+            } => write!(
+                f,
+                "marketing's {} pulls against sales' {}",
+                name(marketing_metric),
+                name(sales_metric)
+            ),
+            Conflict::OpposingDirections { metric } => {
+                write!(f, "the teams push {} in opposite directions", name(metric))
+            }
+        }
+    }
 }
 
 /// Both teams' goals for a period, with the checks of how they fit together.

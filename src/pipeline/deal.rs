@@ -19,6 +19,16 @@ pub enum DealStatus {
     Lost,
 }
 
+impl std::fmt::Display for DealStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DealStatus::Open => "open",
+            DealStatus::Won => "won",
+            DealStatus::Lost => "lost",
+        })
+    }
+}
+
 /// Parses `open`, `won` or `lost`, case-insensitively (blanks around
 /// ignored).
 ///
@@ -69,6 +79,18 @@ pub enum ForecastCategory {
     Closed,
     /// Left out of the forecast.
     Omitted,
+}
+
+impl std::fmt::Display for ForecastCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ForecastCategory::Pipeline => "pipeline",
+            ForecastCategory::BestCase => "best case",
+            ForecastCategory::Commit => "commit",
+            ForecastCategory::Closed => "closed",
+            ForecastCategory::Omitted => "omitted",
+        })
+    }
 }
 
 impl ForecastCategory {

@@ -33,6 +33,12 @@ pub enum Unit {
     Decimal,
 }
 
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 impl Unit {
     /// The snake_case id (`ratio`, `money`, ...).
     pub fn id(self) -> &'static str {
