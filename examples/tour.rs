@@ -170,6 +170,17 @@ fn your_own_data() -> Result<(), revops::Error> {
         "  users at visit, signup, paid: {} (two shards merged)",
         users.join(", ")
     );
+    // The compact layout from a CSV export (the `csv` feature streams any
+    // reader; bad rows are counted with their line and reason).
+    let export = "user_id,ts,step,channel\n7,0,0,ads\n7,60,1,ads\nx,5,0,ads\n";
+    let read = revops::csv::read_events(export.as_bytes(), &Default::default())?;
+    println!(
+        "  from a CSV: {} events, {} rejected (line {}: {})",
+        read.events.len(),
+        read.rejects.total,
+        read.rejects.listed[0].line,
+        read.rejects.listed[0].reason
+    );
     Ok(())
 }
 
