@@ -754,3 +754,38 @@ fn tick_seconds_round_past_28_places() {
     // Within the 28 places nothing is rounded.
     assert_eq!(TimeUnit::Microsecond.seconds(d("1.5")), d("0.0000015"));
 }
+
+proptest! {
+    /// A duration written with units reads back as the sum of its parts,
+    /// and so does the same number of seconds written bare.
+    #[test]
+    fn durations_read_back(w in 0i64..100, d in 0i64..100, h in 0i64..100, m in 0i64..100, s in 0i64..100, ms in 0i64..1000) {
+        use revops::quantity::parse_duration;
+        use revops::TimeDelta;
+        let want = TimeDelta::weeks(w) + TimeDelta::days(d) + TimeDelta::hours(h)
+            + TimeDelta::minutes(m) + TimeDelta::seconds(s) + TimeDelta::milliseconds(ms);
+        let text = format!("{w}w{d}d{h}h{m}m{s}s{ms}ms");
+        prop_assert_eq!(parse_duration(&text).unwrap(), want);
+        let seconds = format!("{}.{:03}", want.num_seconds(), want.subsec_nanos() / 1_000_000);
+        prop_assert_eq!(parse_duration(&seconds).unwrap(), want);
+    }
+
+    /// An instant reads back from every form an export writes it in.
+    #[test]
+    fn instants_read_back(ms in -2_000_000_000_000i64..4_000_000_000_000, offset_minutes in -720i32..=840) {
+        use revops::quantity::{parse_instant, TimeUnit};
+        use revops::{TimeZone, Utc};
+        let at = Utc.timestamp_millis_opt(ms).unwrap();
+        let zone = chrono::FixedOffset::east_opt(offset_minutes * 60).unwrap();
+        let forms = [
+            at.to_rfc3339(),
+            at.with_timezone(&zone).to_rfc3339(),
+            at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+            ms.to_string(),
+        ];
+        for text in &forms {
+            prop_assert_eq!(parse_instant(text, TimeUnit::Millisecond).unwrap(), at, "{}", text);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Durations and instants read from text as exports and people write
+//! them: one rule for every reader (the `csv` readers, a command line, a
+//! service's own configuration).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+
+use super::time::{to_time_delta, TimeUnit};
+use crate::error::{Error, Result};
+
+/// Reads a duration: whole numbers with a unit, one or several in a row
+/// (`7d`, `36h`, `90m`, `45s`, `250ms`, `2w`, `1d12h`), or a bare number
+/// of seconds (`604800`, `1.5`). Blanks around the text are ignored.
+///
+/// | suffix | unit |
+/// |---|---|
+/// | `w` | week (7 days) |
+/// | `d` | day (24 hours) |
+/// | `h` | hour |
+/// | `m` | minute |
+/// | `s` | second |
+/// | `ms` | millisecond |
+///
+/// ```
+/// use revops::quantity::parse_duration;
+/// use revops::TimeDelta;
+/// assert_eq!(parse_duration("7d")?, TimeDelta::days(7));
+/// assert_eq!(parse_duration("1d12h")?, TimeDelta::hours(36));
+/// assert_eq!(parse_duration("604800")?, TimeDelta::days(7));
+/// assert_eq!(parse_duration("1.5")?, TimeDelta::milliseconds(1500));
+/// assert!(parse_duration("-1h").is_err());
+/// assert!(parse_duration("7 days").is_err());
+/// # Ok::<(), revops::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty or negative duration, an unknown
+/// unit, a unit without a number, a duration past what a `TimeDelta`
+/// holds, or a bare number finer than a nanosecond; the message names the
+/// accepted forms.
+pub fn parse_duration(text: &str) -> Result<TimeDelta> {
+    let t = text.trim();
+    let bad = |why: &str| {
+        Error::invalid(
+            "duration",
+            format!(
+                "{why} in {t:?}: write 7d, 36h, 90m, 45s, 250ms, 2w, 1d12h or seconds (604800)"
+            ),
+        )
+    };
+    if t.is_empty() {
+        return Err(bad("nothing"));
+    }
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let seconds = rust_decimal::Decimal::from_str_exact(t).map_err(|_| bad("not a number"))?;
+        return to_time_delta(seconds, "duration");
+    }
+    let mut total = TimeDelta::zero();
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad("a unit without a number"));
+        }
+        let n: i64 = rest[..digits]
+            .parse()
+            .map_err(|_| bad("a number too large"))?;
+        rest = &rest[digits..];
+        let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let part = match &rest[..letters] {
+            "w" => n.checked_mul(7).and_then(TimeDelta::try_days),
+            "d" => TimeDelta::try_days(n),
+            "h" => TimeDelta::try_hours(n),
+            "m" => TimeDelta::try_minutes(n),
+            "s" => TimeDelta::try_seconds(n),
+            "ms" => TimeDelta::try_milliseconds(n),
+            "" => return Err(bad("a number without a unit")),
+            _ => return Err(bad("an unknown unit")),
+        };
+        rest = &rest[letters..];
+        total = part
+            .and_then(|p| total.checked_add(&p))
+            .ok_or_else(|| bad("a duration too long"))?;
+    }
+    Ok(total)
+}
+
+/// Reads an instant in the forms exports use:
+///
+/// * a whole number: ticks of `unit` since the Unix epoch (`1767225600`
+///   in seconds, `1767225600000` in milliseconds), negative before 1970;
+/// * RFC 3339 / ISO 8601 with an offset: `2026-03-01T10:00:00Z`,
+///   `2026-03-01T11:00:00.250+01:00`;
+/// * a date and time without an offset, read as UTC: `2026-03-01
+///   10:00:00`, `2026-03-01T10:00:00.250` (a space or `T`, up to nine
+///   decimals of a second);
+/// * a date alone, midnight UTC: `2026-03-01`.
+///
+/// ```
+/// use revops::quantity::{parse_instant, TimeUnit};
+/// use revops::{TimeZone, Utc};
+/// let ten = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+/// assert_eq!(parse_instant("2026-03-01T10:00:00Z", TimeUnit::Second)?, ten);
+/// assert_eq!(parse_instant("2026-03-01T11:00:00+01:00", TimeUnit::Second)?, ten);
+/// assert_eq!(parse_instant("2026-03-01 10:00:00", TimeUnit::Second)?, ten);
+/// assert_eq!(parse_instant("1772359200", TimeUnit::Second)?, ten);
+/// assert_eq!(parse_instant("1772359200000", TimeUnit::Millisecond)?, ten);
+/// assert!(parse_instant("01/03/2026", TimeUnit::Second).is_err());
+/// # Ok::<(), revops::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for text in none of these forms, or an instant
+/// out of `DateTime`'s range.
+pub fn parse_instant(text: &str, unit: TimeUnit) -> Result<DateTime<Utc>> {
+    let t = text.trim();
+    let bad = || {
+        Error::invalid(
+            "instant",
+            format!(
+                "cannot read {t:?}: write Unix {}s, 2026-03-01T10:00:00Z (an offset), \
+                 2026-03-01 10:00:00 (UTC) or 2026-03-01",
+                unit.as_str()
+            ),
+        )
+    };
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let ticks: i64 = t.parse().map_err(|_| bad())?;
+        return unit
+            .duration(ticks)
+            .ok()
+            .and_then(|d| DateTime::UNIX_EPOCH.checked_add_signed(d))
+            .ok_or_else(bad);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
+            return Ok(at.and_utc());
+        }
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return day
+            .and_hms_opt(0, 0, 0)
+            .map(|at| at.and_utc())
+            .ok_or_else(bad);
+    }
+    Err(bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_every_unit_and_their_sums() {
+        for (text, want) in [
+            ("2w", TimeDelta::days(14)),
+            ("3d", TimeDelta::days(3)),
+            ("5h", TimeDelta::hours(5)),
+            ("7m", TimeDelta::minutes(7)),
+            ("9s", TimeDelta::seconds(9)),
+            ("11ms", TimeDelta::milliseconds(11)),
+            (
+                "1w2d3h4m5s6ms",
+                TimeDelta::milliseconds(((9 * 24 + 3) * 3600 + 4 * 60 + 5) * 1000 + 6),
+            ),
+            (" 90m ", TimeDelta::minutes(90)),
+            ("0", TimeDelta::zero()),
+            ("0.001", TimeDelta::milliseconds(1)),
+        ] {
+            assert_eq!(parse_duration(text).unwrap(), want, "{text}");
+        }
+        for bad in [
+            "",
+            "d",
+            "7",
+            "x7d",
+            "7x",
+            "7dd",
+            "-7d",
+            "7 d",
+            "1.5h",
+            "99999999999999999999w",
+        ] {
+            if bad == "7" {
+                continue; // a bare number is seconds
+            }
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        let e = parse_duration("7days").unwrap_err().to_string();
+        assert!(e.contains("36h") && e.contains("\"7days\""), "{e}");
+    }
+
+    #[test]
+    fn instants_in_every_form() {
+        let want = DateTime::parse_from_rfc3339("2026-03-01T10:00:00.250Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for text in [
+            "2026-03-01T10:00:00.250Z",
+            "2026-03-01T12:00:00.250+02:00",
+            "2026-03-01 10:00:00.250",
+            "2026-03-01T10:00:00.25",
+            "1772359200250",
+        ] {
+            assert_eq!(
+                parse_instant(text, TimeUnit::Millisecond).unwrap(),
+                want,
+                "{text}"
+            );
+        }
+        let midnight = parse_instant("2026-03-01", TimeUnit::Second).unwrap();
+        assert_eq!(midnight.to_rfc3339(), "2026-03-01T00:00:00+00:00");
+        assert_eq!(
+            parse_instant("-1", TimeUnit::Second).unwrap().to_rfc3339(),
+            "1969-12-31T23:59:59+00:00"
+        );
+        for bad in [
+            "",
+            "-",
+            "2026-13-01",
+            "01/03/2026",
+            "2026-03-01T10:00",
+            "9223372036854775807",
+        ] {
+            assert!(parse_instant(bad, TimeUnit::Second).is_err(), "{bad}");
+        }
+    }
+}
