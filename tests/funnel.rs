@@ -1071,3 +1071,17 @@ fn retention_by_hand() {
     assert_eq!(&flags[32..], [false, false]);
     assert_eq!(Retention::from_seen(0b10).flags(2), [false, false]);
 }
+
+/// The options say what they were given: the threads, and the analyzer
+/// whose memory a call reuses (which then holds that memory).
+#[test]
+fn options_carry_threads_and_analyzer() {
+    use revops::funnel::{FunnelAnalyzer, Options};
+    assert_eq!(Options::threads(3).threads, 3);
+    assert!(Options::threads(3).analyzer.is_none());
+    let mut a = FunnelAnalyzer::new();
+    let o = Options::threads(2).with_analyzer(&mut a);
+    assert_eq!(o.threads, 2);
+    assert!(o.analyzer.is_some());
+    assert_eq!(Options::default().threads, 0);
+}
