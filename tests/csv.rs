@@ -480,3 +480,122 @@ fn read_events_over_a_trickling_reader() {
     let read = read_events(&data[..], &hinted).unwrap();
     assert_eq!(read.events.len() as u64, n);
 }
+
+/// Analysts' exports: string ids, times in every form, events by name,
+/// the breakdown column; each unusable row rejected with its reason.
+#[test]
+fn named_events_read_as_analysts_export_them() {
+    use revops::csv::{read_named_events, NamedOptions, RejectReason};
+    use revops::funnel::{FunnelSpec, Options};
+    use revops::quantity::TimeUnit;
+    use revops::TimeDelta;
+    let spec = FunnelSpec::named(["signup", "activate", "paid"], TimeDelta::days(7)).unwrap();
+    let data = "\
+user_id;ts;step;country;channel
+3f2c-uuid-1;2026-03-01T10:00:00Z;signup;DE;ads
+3f2c-uuid-1;2026-03-01 11:00:00;activate;DE;ads
+3f2c-uuid-1;1772364000;paid;DE;ads
+9a7b-uuid-2;2026-03-02T09:00:00+01:00;signup;FR;email
+9a7b-uuid-2;2026-03-02;newsletter_open;FR;email
+;2026-03-02;signup;FR;email
+x;soon;signup;FR;email
+y;2026-03-02T09:00:00.5Z;signup;FR;email
+z;2026-03-02;;FR;email
+w;2026-03-02;signup;FR
+v;2026-03-02;signup;FR;\x01
+";
+    let read = read_named_events(data.as_bytes(), &spec, &NamedOptions::default()).unwrap();
+    assert_eq!(read.rows, 11);
+    let reasons: Vec<(u64, RejectReason)> = read
+        .rejects
+        .listed
+        .iter()
+        .map(|r| (r.line, r.reason))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (7, RejectReason::UserEmpty),
+            (8, RejectReason::Instant),
+            (9, RejectReason::InstantTooFine),
+            (10, RejectReason::EventEmpty),
+            (11, RejectReason::Fields),
+            (12, RejectReason::Channel),
+        ]
+    );
+    let report = read.input.analyze(Options::default()).unwrap();
+    let users: Vec<u64> = report.steps.iter().map(|s| s.users).collect();
+    assert_eq!(users, [2, 1, 1]);
+    assert_eq!(report.by_channel["ads"][2].users, 1);
+    assert_eq!(report.by_channel["email"][0].users, 1);
+    // Another breakdown column, and bare times in milliseconds.
+    let opts = NamedOptions {
+        breakdown: Some("country".into()),
+        ts_unit: TimeUnit::Millisecond,
+        ..NamedOptions::default()
+    };
+    let ms = "user_id,ts,event,country\na,1772359200000,signup,DE\nb,1772359200000,signup,FR\n";
+    let read = read_named_events(ms.as_bytes(), &spec, &opts).unwrap();
+    let report = read.input.analyze(Options::default()).unwrap();
+    assert_eq!(report.by_channel["DE"][0].users, 1);
+    assert_eq!(report.by_channel["FR"][0].users, 1);
+    // Without a breakdown column, every event is under one value.
+    let plain = "user_id,ts,event\na,0,signup\n";
+    let read = read_named_events(plain.as_bytes(), &spec, &NamedOptions::default()).unwrap();
+    let report = read.input.analyze(Options::default()).unwrap();
+    assert_eq!(report.by_channel[NamedOptions::NO_BREAKDOWN][0].users, 1);
+    // A header without the columns is an error that names the column.
+    for (header, missing) in [
+        ("id,ts,event\n", "user_id"),
+        ("user_id,time,event\n", "ts"),
+        ("user_id,ts,action\n", "event"),
+    ] {
+        let e = read_named_events(header.as_bytes(), &spec, &NamedOptions::default()).unwrap_err();
+        assert!(e.to_string().contains(missing), "{e}");
+    }
+    let e = read_named_events(
+        ms.as_bytes(),
+        &spec,
+        &NamedOptions {
+            breakdown: Some("plan".into()),
+            ..NamedOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("plan"), "{e}");
+}
+
+proptest! {
+    /// Reading an export equals pushing its rows into a `FunnelInput` by
+    /// hand, whatever form each time is written in.
+    #[test]
+    fn named_events_equal_the_pushed_rows(
+        rows in prop::collection::vec((0u8..6, 0i64..200_000, 0u8..4, 0u8..3, 0u8..3), 0..60),
+    ) {
+        use revops::csv::{read_named_events, NamedOptions};
+        use revops::funnel::{FunnelInput, FunnelSpec, Options};
+        use revops::{TimeDelta, TimeZone, Utc};
+        let spec = FunnelSpec::named(["a", "b", "c"], TimeDelta::hours(20)).unwrap();
+        let names = ["a", "b", "c", "other"];
+        let mut text = String::from("user_id,ts,event,channel\n");
+        let mut by_hand = FunnelInput::new(&spec);
+        for &(user, s, event, channel, form) in &rows {
+            let at = Utc.timestamp_opt(1_772_000_000 + s, 0).unwrap();
+            let ts = match form {
+                0 => at.timestamp().to_string(),
+                1 => at.to_rfc3339(),
+                _ => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            };
+            let (user, ch) = (format!("user-{user}"), format!("ch{channel}"));
+            text.push_str(&format!("{user},{ts},{},{ch}\n", names[event as usize]));
+            by_hand.push(user.as_str(), at, names[event as usize], &ch).unwrap();
+        }
+        let read = read_named_events(text.as_bytes(), &spec, &NamedOptions::default()).unwrap();
+        prop_assert_eq!(read.rows, rows.len() as u64);
+        prop_assert_eq!(read.rejects.total, 0);
+        prop_assert_eq!(
+            read.input.analyze(Options::default()).unwrap(),
+            by_hand.analyze(Options::default()).unwrap()
+        );
+    }
+}

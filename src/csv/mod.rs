@@ -9,6 +9,10 @@
 //! * [`read_events`]: `user_id,ts,step,channel` (the funnel tool's
 //!   layout, columns found by name in any order) into
 //!   [`FunnelEvent`]s and their channel registry.
+//! * [`read_named_events`]: analysts' exports,
+//!   `user_id,ts,event[,channel][,property...]` (ids of any text, times
+//!   as dates or Unix ticks, events by name), into a
+//!   [`FunnelInput`](crate::funnel::FunnelInput).
 //! * [`RowReader`]: the general streaming CSV reader (quoted fields,
 //!   any line ends) with exact line numbers, which the fast path falls
 //!   back to.
@@ -43,11 +47,13 @@ use crate::journey::{Channel, ChannelId, Channels};
 mod digits;
 mod events;
 mod general;
+mod named;
 mod part;
 mod rows;
 mod separators;
 
 pub use events::read_events;
+pub use named::{read_named_events, NamedEventsRead, NamedOptions};
 pub use rows::{RowInfo, RowReader};
 
 /// The longest row kept, in bytes of field data; a longer one is read
@@ -159,6 +165,15 @@ pub enum RejectReason {
     StepTooLarge,
     /// `channel` is not a valid [`Channel`] name.
     Channel,
+    /// `user_id` is empty ([`read_named_events`]).
+    UserEmpty,
+    /// `ts` is in none of the forms [`parse_instant`](crate::quantity::parse_instant)
+    /// reads, or out of range ([`read_named_events`]).
+    Instant,
+    /// `ts` is finer than the funnel's time unit ([`read_named_events`]).
+    InstantTooFine,
+    /// The event's name is empty ([`read_named_events`]).
+    EventEmpty,
 }
 
 impl RejectReason {
@@ -173,6 +188,12 @@ impl RejectReason {
             RejectReason::Step => "step is not a step index",
             RejectReason::StepTooLarge => "step is 32 or more (a funnel has at most 32 steps)",
             RejectReason::Channel => "channel is not a valid channel name",
+            RejectReason::UserEmpty => "user_id is empty",
+            RejectReason::Instant => {
+                "ts is not a time (Unix time, or a date and time such as 2026-03-01T10:00:00Z)"
+            }
+            RejectReason::InstantTooFine => "ts is finer than the funnel's time unit",
+            RejectReason::EventEmpty => "the event's name is empty",
         }
     }
 }
