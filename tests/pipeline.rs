@@ -1057,3 +1057,53 @@ fn mean_cycle_and_the_last_day() {
     let q = report(spec, &deals).unwrap().quota.unwrap();
     assert_eq!(q.gap_per_remaining_day, Some(usd(dec!(800))));
 }
+
+/// Each deal rule, found first where it is broken, with the text the
+/// pipeline tool prints for it.
+#[test]
+fn deal_rules_each_found_with_their_text() {
+    use revops::pipeline::{DealRule, DealStatus};
+    use revops::{Currency, Money, TimeZone, Utc};
+    let t = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+    let usd = |a: i64| Money::new(a.into(), Currency::USD);
+    let cases = [
+        (
+            DealRule::first_broken(t(2), None, DealStatus::Open, usd(-1), "demo"),
+            DealRule::NegativeAmount,
+            "amount is negative",
+        ),
+        (
+            DealRule::first_broken(t(2), Some(t(3)), DealStatus::Open, usd(1), "demo"),
+            DealRule::OpenWithCloseTime,
+            "an open deal has a close date",
+        ),
+        (
+            DealRule::first_broken(t(2), None, DealStatus::Won, usd(1), "won"),
+            DealRule::ClosedWithoutCloseTime,
+            "a won or lost deal has no close date",
+        ),
+        (
+            DealRule::first_broken(t(2), None, DealStatus::Lost, usd(1), "lost"),
+            DealRule::ClosedWithoutCloseTime,
+            "a won or lost deal has no close date",
+        ),
+        (
+            DealRule::first_broken(t(2), Some(t(1)), DealStatus::Won, usd(1), "won"),
+            DealRule::ClosedBeforeCreated,
+            "closed before it was created",
+        ),
+        (
+            DealRule::first_broken(t(2), None, DealStatus::Open, usd(1), "  "),
+            DealRule::BlankStage,
+            "stage is blank",
+        ),
+    ];
+    for (found, rule, text) in cases {
+        assert_eq!(found, Some(rule));
+        assert_eq!(rule.to_string(), text);
+    }
+    assert_eq!(
+        DealRule::first_broken(t(2), Some(t(3)), DealStatus::Won, usd(1), "won"),
+        None
+    );
+}
