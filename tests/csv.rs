@@ -599,3 +599,18 @@ proptest! {
         );
     }
 }
+
+/// The delimiter comes from the header line alone (whatever its line end),
+/// and a tie or a header without any delimiter keeps `,`.
+#[test]
+fn the_delimiter_comes_from_the_header_alone() {
+    use revops::csv::sniff_delimiter;
+    assert_eq!(sniff_delimiter(b"a;b;c\n1,2,3\n"), b';');
+    assert_eq!(sniff_delimiter(b"a,b\r\nx;y;z;w\r\n"), b',');
+    assert_eq!(sniff_delimiter(b"a,b\rx;y;z;w\r"), b',');
+    assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+    assert_eq!(sniff_delimiter(b"a,b;c\n"), b',');
+    assert_eq!(sniff_delimiter(b"a,b\tc\n"), b',');
+    assert_eq!(sniff_delimiter(b"user_id\n1\n"), b',');
+    assert_eq!(sniff_delimiter(b""), b',');
+}
