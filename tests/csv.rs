@@ -614,3 +614,45 @@ fn the_delimiter_comes_from_the_header_alone() {
     assert_eq!(sniff_delimiter(b"user_id\n1\n"), b',');
     assert_eq!(sniff_delimiter(b""), b',');
 }
+
+/// Numbers of every length the fast path reads in different ways (one
+/// digit, eight to sixteen in two loads, up to nineteen in steps of
+/// eight, past that with an overflow check), with a sign or a `+`: what
+/// `str::parse` reads, and a reject where it refuses.
+#[test]
+fn numbers_of_every_length_read_as_str_parse_does() {
+    let mut data = String::from("user_id,ts,step,channel\n");
+    let mut want: Vec<Option<(u64, i64)>> = Vec::new();
+    let digits = "98765432109876543210987654";
+    for n in 1..=21 {
+        for start in [0, 1, 5] {
+            let text = &digits[start..start + n];
+            for (user, ts) in [
+                (text.to_string(), text.to_string()),
+                (format!("+{text}"), format!("-{text}")),
+                (format!("0{text}"), format!("+{text}")),
+            ] {
+                data.push_str(&format!("{user},{ts},0,ads\n"));
+                want.push(user.parse::<u64>().ok().zip(ts.parse::<i64>().ok()));
+            }
+        }
+    }
+    for threads in [1, 2] {
+        let opts = ReadOptions {
+            threads,
+            ..ReadOptions::default()
+        };
+        let read = read_events(data.as_bytes(), &opts).unwrap();
+        let kept: Vec<(u64, i64)> = read.events.iter().map(|e| (e.user, e.ts)).collect();
+        let expect: Vec<(u64, i64)> = want.iter().flatten().copied().collect();
+        assert_eq!(kept, expect, "threads {threads}");
+        let rejected: Vec<u64> = read.rejects.listed.iter().map(|r| r.line).collect();
+        let expect_rejected: Vec<u64> = want
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.is_none())
+            .map(|(i, _)| i as u64 + 2)
+            .collect();
+        assert_eq!(rejected, expect_rejected, "threads {threads}");
+    }
+}
