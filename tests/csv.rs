@@ -637,6 +637,18 @@ fn numbers_of_every_length_read_as_str_parse_does() {
             }
         }
     }
+    // The edges of u64 and i64, and digits far past any integer.
+    let long = "9".repeat(45);
+    for (user, ts) in [
+        ("18446744073709551615", "9223372036854775807"),
+        ("18446744073709551616", "-9223372036854775808"),
+        ("000000000000000000000000000000007", "-9223372036854775809"),
+        (long.as_str(), "1"),
+        ("1", long.as_str()),
+    ] {
+        data.push_str(&format!("{user},{ts},0,ads\n"));
+        want.push(user.parse::<u64>().ok().zip(ts.parse::<i64>().ok()));
+    }
     for threads in [1, 2] {
         let opts = ReadOptions {
             threads,
