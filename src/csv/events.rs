@@ -42,24 +42,8 @@ fn quote_or_lone_cr(b: &[u8]) -> bool {
 /// assert_eq!(read.channels.len(), 2);
 /// # Ok::<(), revops::Error>(())
 /// ```
-pub fn read_events<R: Read>(mut input: R, opts: &ReadOptions) -> Result<EventsRead> {
-    // The first line, for the delimiter.
-    let mut head = vec![0u8; 64 * 1024];
-    let mut got = 0;
-    while got < head.len() && !head[..got].contains(&b'\n') {
-        match input.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io(e)),
-        }
-    }
-    head.truncate(got);
-    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&head));
-    let mut rr = RowReader::new(std::io::Cursor::new(head).chain(input), delimiter);
-    if rr.next_record().map_err(io)?.is_none() {
-        return Err(Error::invalid("csv", "the input has no header"));
-    }
+pub fn read_events<R: Read>(input: R, opts: &ReadOptions) -> Result<EventsRead> {
+    let (rr, delimiter) = header(input, opts.delimiter)?;
     let width = rr.len();
     let mut cols = [0usize; 4];
     for (c, name) in cols.iter_mut().zip(EVENT_COLUMNS) {

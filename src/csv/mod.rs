@@ -37,6 +37,7 @@
 //! through [`RowReader`] (the `csv-core` parser) on one thread.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 
 use foldhash::fast::RandomState;
 
@@ -209,6 +210,41 @@ const CHUNK: usize = 8 << 20;
 
 pub(super) fn io(e: std::io::Error) -> Error {
     Error::Io { source: e.into() }
+}
+
+/// An input whose first line was read ahead, then the rest.
+pub(super) type Headed<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
+/// A reader positioned after the header row, and the delimiter: the
+/// first line is read (up to 64 KiB, across as many reads as it takes,
+/// interrupted reads resumed) to find the delimiter when `delimiter` does
+/// not give it, then read again as the header record.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the reader fails; [`Error::InvalidInput`] when the
+/// input has no header.
+pub(super) fn header<R: Read>(
+    mut input: R,
+    delimiter: Option<u8>,
+) -> Result<(RowReader<Headed<R>>, u8)> {
+    let mut head = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < head.len() && !head[..got].contains(&b'\n') {
+        match input.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    head.truncate(got);
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&head));
+    let mut rr = RowReader::new(std::io::Cursor::new(head).chain(input), delimiter);
+    if rr.next_record().map_err(io)?.is_none() {
+        return Err(Error::invalid("csv", "the input has no header"));
+    }
+    Ok((rr, delimiter))
 }
 
 /// The field delimiter, from the header line: `,` unless the header has

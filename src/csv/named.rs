@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use super::rows::RowReader;
-use super::{io, sniff_delimiter, RejectReason, Rejects};
+use super::{header, io, RejectReason, Rejects};
 use crate::error::{Error, Result};
 use crate::funnel::{FunnelInput, FunnelSpec};
 use crate::quantity::{parse_instant, TimeUnit};
@@ -85,27 +85,11 @@ pub struct NamedEventsRead {
 /// input has no header, or the header lacks `user_id`, `ts`, `event` (or
 /// `step`), or the breakdown column asked for.
 pub fn read_named_events<R: Read>(
-    mut input: R,
+    input: R,
     spec: &FunnelSpec,
     opts: &NamedOptions,
 ) -> Result<NamedEventsRead> {
-    // The first line, for the delimiter.
-    let mut head = vec![0u8; 64 * 1024];
-    let mut got = 0;
-    while got < head.len() && !head[..got].contains(&b'\n') {
-        match input.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io(e)),
-        }
-    }
-    head.truncate(got);
-    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&head));
-    let mut rr = RowReader::new(std::io::Cursor::new(head).chain(input), delimiter);
-    if rr.next_record().map_err(io)?.is_none() {
-        return Err(Error::invalid("csv", "the input has no header"));
-    }
+    let (mut rr, _) = header(input, opts.delimiter)?;
     let header: Vec<String> = (0..rr.len())
         .map(|i| {
             rr.field(i)
