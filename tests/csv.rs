@@ -668,3 +668,35 @@ fn numbers_of_every_length_read_as_str_parse_does() {
         assert_eq!(rejected, expect_rejected, "threads {threads}");
     }
 }
+
+/// Wanted columns anywhere in a wide header: past the 64th column the
+/// fast path finds the fields another way, with the same result.
+#[test]
+fn wanted_columns_past_the_sixty_fourth() {
+    for offset in [0usize, 60, 64, 70] {
+        let mut header: Vec<String> = (0..offset).map(|i| format!("extra{i}")).collect();
+        header.extend(["channel", "step", "ts", "user_id"].map(String::from));
+        header.push("last".into());
+        let mut data = header.join(",") + "\n";
+        for (user, ts, step, channel) in [(1, 10, 0, "ads"), (1, 20, 1, "ads"), (2, 5, 0, "email")]
+        {
+            let mut row: Vec<String> = (0..offset).map(|i| i.to_string()).collect();
+            row.extend([
+                channel.to_string(),
+                step.to_string(),
+                ts.to_string(),
+                user.to_string(),
+            ]);
+            row.push("z".into());
+            data.push_str(&(row.join(",") + "\n"));
+        }
+        let got = through_library(data.as_bytes(), &ReadOptions::default());
+        assert_eq!(got, reference(data.as_bytes(), None), "offset {offset}");
+        assert_eq!(got.events.len(), 3, "offset {offset}");
+        assert!(
+            got.rejected.is_empty(),
+            "offset {offset}: {:?}",
+            got.rejected
+        );
+    }
+}
