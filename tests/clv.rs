@@ -1105,3 +1105,22 @@ fn purchase_model_trait_is_each_models_own() {
         bg.conditional_expected_purchases(&h, 10.0).unwrap()
     );
 }
+
+/// A customer without repeat purchases: the BG/NBD likelihood is the
+/// chance of no purchase while alive, `(α / (α + T))^r` (Fader, Hardie &
+/// Lee 2005, eq. 6 with x = 0), whatever a and b are.
+#[test]
+fn bgnbd_likelihood_without_repeat_purchases() {
+    use revops::clv::{BgNbd, History};
+    for (r, alpha, a, b, age) in [
+        (0.243, 4.414, 0.793, 2.426, 38.86),
+        (1.5, 0.7, 2.0, 0.4, 3.0),
+        (0.05, 20.0, 0.1, 9.0, 120.0),
+    ] {
+        let m = BgNbd::new(r, alpha, a, b).unwrap();
+        let h = History::new(0, 0.0, age).unwrap();
+        let want = r * (alpha / (alpha + age)).ln();
+        let got = m.log_likelihood(&h).unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+}
