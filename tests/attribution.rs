@@ -6,6 +6,9 @@ use revops::attribution::{
     attribute, Model, Options, PathRow, Records, RemovalEffect, Report, SkipReason,
 };
 use revops::dec;
+
+mod paths;
+use paths::{markov, markov_with_transitions, registry_of, run};
 use revops::journey::{
     Channel, ChannelId, Channels, Conversion, Journey, Milestone, Touchpoint, TouchpointKind as K,
 };
@@ -24,23 +27,6 @@ fn rows(ch: &mut Channels, spec: &[(&str, u64, Decimal, u64)]) -> Vec<PathRow> {
 fn credit(a: &Report, name: &str) -> (Decimal, Decimal) {
     let c = a.credit(name).unwrap();
     (c.conversions, c.value.amount())
-}
-
-/// Attributes path rows whose channels `ch` names, in USD.
-fn run(r: &[PathRow], ch: &Channels, model: &Model) -> Result<Report, revops::Error> {
-    attribute(
-        Records::Paths {
-            rows: r,
-            channels: ch,
-        },
-        model,
-        Currency::USD,
-    )
-}
-
-/// The Markov model of order `order` on path rows.
-fn markov(r: &[PathRow], ch: &Channels, order: usize) -> Result<Report, revops::Error> {
-    run(r, ch, &Model::Markov { order })
 }
 
 /// A Markov report's removal effects, sorted by channel name.
@@ -80,15 +66,6 @@ fn on_journeys(
 /// The registry of [`build`]'s channels: id `k` is `ck`.
 fn registry() -> Channels {
     registry_of(5)
-}
-
-/// A registry of `n` channels: id `k` is `ck`.
-fn registry_of(n: u32) -> Channels {
-    let mut ch = Channels::new();
-    for k in 0..n {
-        ch.intern_str(&format!("c{k}")).unwrap();
-    }
-    ch
 }
 
 /// The id `k` of the channel named `ck`.
@@ -322,16 +299,7 @@ fn markov_order_two_by_hand() {
     assert_eq!(credit(&m, "b"), (dec!(0.5), dec!(4.50)));
     assert!(markov(&r, &ch, 0).is_err());
     assert!(markov(&r, &ch, 5).is_err());
-    let with = Options::new(Currency::USD).with_transitions();
-    let m = attribute(
-        Records::Paths {
-            rows: &r,
-            channels: &ch,
-        },
-        &Model::Markov { order: 2 },
-        with,
-    )
-    .unwrap();
+    let m = markov_with_transitions(&r, &ch, 2);
     let tm = m.markov().unwrap().transitions.clone().unwrap();
     assert!(tm
         .iter()
@@ -345,16 +313,7 @@ fn markov_order_two_by_hand() {
 fn markov_transitions_by_hand() {
     let mut ch = Channels::new();
     let r = rows(&mut ch, &[("a > b", 1, dec!(5), 0), ("a", 0, dec!(0), 1)]);
-    let with = Options::new(Currency::USD).with_transitions();
-    let m = attribute(
-        Records::Paths {
-            rows: &r,
-            channels: &ch,
-        },
-        &Model::Markov { order: 1 },
-        with,
-    )
-    .unwrap();
+    let m = markov_with_transitions(&r, &ch, 1);
     let mut got: Vec<(String, String, f64)> = m
         .markov()
         .unwrap()

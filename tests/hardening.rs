@@ -3,10 +3,11 @@
 //! belongs to.
 
 use chrono::TimeDelta;
-use revops::attribution::{
-    attribute, ChannelReport, Model, PathRow, Records, Report, SkipReason, Totals,
-};
+use revops::attribution::{ChannelReport, Model, PathRow, Report, SkipReason, Totals};
 use revops::dec;
+
+mod paths;
+use paths::{markov, registry_of, run};
 use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
 use revops::journey::{ChannelId, Channels};
 use revops::quantity::{Distribution, FxRates};
@@ -31,32 +32,6 @@ fn rows(ch: &mut Channels, spec: &[(&str, u64, Decimal, u64)]) -> Vec<PathRow> {
 
 fn conv(a: &Report, name: &str) -> Decimal {
     a.credit(name).unwrap().conversions
-}
-
-/// A registry of `n` channels: id `k` is `ck`.
-fn registry_of(n: u32) -> Channels {
-    let mut ch = Channels::new();
-    for k in 0..n {
-        ch.intern_str(&format!("c{k}")).unwrap();
-    }
-    ch
-}
-
-/// Attributes path rows whose channels `ch` names, in USD.
-fn run(r: &[PathRow], ch: &Channels, model: &Model) -> Result<Report, Error> {
-    attribute(
-        Records::Paths {
-            rows: r,
-            channels: ch,
-        },
-        model,
-        Currency::USD,
-    )
-}
-
-/// The Markov model of order `order`.
-fn markov(r: &[PathRow], ch: &Channels, order: usize) -> Result<Report, Error> {
-    run(r, ch, &Model::Markov { order })
 }
 
 /// Every model that works on path rows.
@@ -683,16 +658,7 @@ fn states_and_specs_round_trip() {
         &mut ch,
         &[("ads > email", 2, dec!(30), 1), ("email", 0, dec!(0), 4)],
     );
-    let with = revops::attribution::Options::new(Currency::USD).with_transitions();
-    let m = attribute(
-        Records::Paths {
-            rows: &rows,
-            channels: &ch,
-        },
-        &Model::Markov { order: 1 },
-        with,
-    )
-    .unwrap();
+    let m = paths::markov_with_transitions(&rows, &ch, 1);
     assert!(m.markov().unwrap().transitions.is_some());
     back(&m);
     back(&run(&rows, &ch, &Model::ShapleyRate).unwrap());
