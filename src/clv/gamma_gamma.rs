@@ -219,6 +219,37 @@ impl GammaGamma {
         })
     }
 
+    /// E[M]: the population's mean transaction value, `p v / (q − 1)`,
+    /// the value the model gives a customer without repeat purchases (its
+    /// conditional expectation at x = 0).
+    ///
+    /// ```
+    /// use revops::clv::GammaGamma;
+    /// let m = GammaGamma::new(6.25, 3.74, 15.44)?; // CDNOW
+    /// assert!((m.expected_average_value()? - 6.25 * 15.44 / 2.74).abs() < 1e-12);
+    /// assert!(GammaGamma::new(6.25, 0.9, 15.44)?.expected_average_value().is_err());
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for `q ≤ 1` (the population mean is not
+    /// finite), or a mean past `f64`'s range.
+    pub fn expected_average_value(&self) -> Result<f64> {
+        let value = self.p * self.v / (self.q - 1.0);
+        if self.q > 1.0 && value.is_finite() {
+            Ok(value)
+        } else {
+            Err(Error::invalid(
+                "expected average value",
+                format!(
+                    "q = {} must be above 1 for a finite population mean (p = {}, v = {})",
+                    self.q, self.p, self.v
+                ),
+            ))
+        }
+    }
+
     /// E[M | x, m_x]: the expected mean transaction value of a customer
     /// with `frequency` transactions averaging `mean_value`:
     /// `p (v + x m_x) / (p x + q − 1)`, a weighted mean of the population

@@ -54,7 +54,11 @@ pub struct NamedEventsRead {
 ///   [`NamedOptions::ts_unit`]; a time finer than the spec's unit is
 ///   refused, never truncated;
 /// * `event`: the event's name; names that are not steps of `spec` match
-///   no step (counted by the report, never padded into it);
+///   no step (counted by the report, never padded into it). For a spec of
+///   numbered steps ([`FunnelSpec::new`]), the step's 0-based number, as
+///   [`read_events`](super::read_events) reads it: a number at or past
+///   the spec's steps matches no step, text that is not a number is
+///   rejected;
 /// * the breakdown value: a [`Channel`](crate::journey::Channel) name.
 ///
 /// A row that cannot be used is rejected with its line and reason, as
@@ -112,6 +116,7 @@ pub fn read_named_events<R: Read>(
         None => column("channel"),
     };
     let width = header.len();
+    let numbered = spec.step_names().is_empty();
 
     let mut out = NamedEventsRead {
         input: FunnelInput::new(spec),
@@ -131,6 +136,14 @@ pub fn read_named_events<R: Read>(
                 match parse_instant(ts, opts.ts_unit).map(|at| spec.unit().ticks_at(at)) {
                     Err(_) | Ok(Err(Error::Overflow { .. })) => Some(RejectReason::Instant),
                     Ok(Err(_)) => Some(RejectReason::InstantTooFine),
+                    // A numbered funnel's event must be a step number.
+                    Ok(Ok(_))
+                        if numbered
+                            && spec.code_of(event).is_none()
+                            && event.parse::<u64>().is_err() =>
+                    {
+                        Some(RejectReason::Step)
+                    }
                     // A breakdown value is all `push_ticks` can refuse.
                     Ok(Ok(ticks)) => out
                         .input

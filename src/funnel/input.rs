@@ -89,7 +89,9 @@ impl<K: Hash + Eq> FunnelInput<K> {
     }
 
     /// Adds an event: `user` did `event` at `at`, with breakdown value `by`
-    /// (its channel, say).
+    /// (its channel, say). `event` is a step's name, or for a funnel of
+    /// numbered steps ([`FunnelSpec::new`]) the step's number as text
+    /// (`"0"`, `"1"`, ...); any other event matches no step.
     ///
     /// # Errors
     ///
@@ -118,7 +120,16 @@ impl<K: Hash + Eq> FunnelInput<K> {
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         let channel = self.value(by)?;
-        let step = self.codes.get(event).copied().unwrap_or(u8::MAX);
+        let step = match self.codes.get(event) {
+            Some(&code) => code,
+            // A numbered funnel's events are their step numbers.
+            None if self.spec.names.is_empty() => event
+                .parse::<u64>()
+                .ok()
+                .filter(|&k| k < u64::from(self.spec.steps))
+                .map_or(u8::MAX, |k| k as u8),
+            None => u8::MAX,
+        };
         let user = self.users.id(user)?;
         self.events
             .push(FunnelEvent::new(u64::from(user), ts, step, channel));

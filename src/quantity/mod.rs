@@ -44,7 +44,7 @@ pub use ratio::{Change, Multiple, Ratio};
 pub use score::Nps;
 pub use split::split_integer;
 pub(crate) use split::split_signed;
-pub use text::{parse_duration, parse_instant};
+pub use text::{duration_text, fixed_text, parse_duration, parse_instant};
 pub use time::TimeUnit;
 pub(crate) use time::{days_of_seconds, seconds_of, seconds_of_days, to_time_delta};
 pub use value::{Unit, Value};

@@ -3,6 +3,7 @@
 //! service's own configuration).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::time::{to_time_delta, TimeUnit};
 use crate::error::{Error, Result};
@@ -149,6 +150,93 @@ pub fn parse_instant(text: &str, unit: TimeUnit) -> Result<DateTime<Utc>> {
             .ok_or_else(bad);
     }
     Err(bad())
+}
+
+/// Writes a number of seconds as people read a duration: the largest unit
+/// that fits and the next one, rounded to that next unit (`2d 4h`,
+/// `3h 20m`, `4m 13s`, `45s`, `250ms`), a lower part of zero left out
+/// (`2d`). Below a second, whole milliseconds; `0s` for zero; a negative
+/// duration gets a leading `-`. The inverse of [`parse_duration`] up to
+/// the rounding.
+///
+/// ```
+/// use revops::quantity::duration_text;
+/// use revops::dec;
+/// assert_eq!(duration_text(dec!(187200)), "2d 4h");
+/// assert_eq!(duration_text(dec!(253.3333)), "4m 13s");
+/// assert_eq!(duration_text(dec!(86399.9)), "1d");
+/// assert_eq!(duration_text(dec!(0.25)), "250ms");
+/// assert_eq!(duration_text(dec!(0)), "0s");
+/// ```
+pub fn duration_text(seconds: Decimal) -> String {
+    let sign = if seconds.is_sign_negative() && !seconds.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    let s = seconds.abs();
+    // (unit in seconds, its suffix, the next unit down in seconds, its suffix)
+    const UNITS: [(i64, &str, i64, &str); 3] = [
+        (86_400, "d", 3_600, "h"),
+        (3_600, "h", 60, "m"),
+        (60, "m", 1, "s"),
+    ];
+    let round = |d: Decimal| d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+    for (big, big_name, small, small_name) in UNITS {
+        // Rounded to the smaller unit first, so 1d 23h 59m 40s is 2d and
+        // 23h 59m 59.9s is 1d.
+        let smalls = round(s / Decimal::from(small));
+        let per = Decimal::from(big / small);
+        let whole = (smalls / per).trunc();
+        if whole >= Decimal::ONE {
+            let rest = smalls - whole * per;
+            return if rest.is_zero() {
+                format!("{sign}{whole}{big_name}")
+            } else {
+                format!("{sign}{whole}{big_name} {rest}{small_name}")
+            };
+        }
+    }
+    let whole = round(s);
+    if whole >= Decimal::ONE || s.is_zero() {
+        return format!("{sign}{whole}s");
+    }
+    let ms = round(s * Decimal::from(1000));
+    format!("{sign}{ms}ms")
+}
+
+/// Writes `value` rounded half away from zero to exactly `dp` decimals,
+/// as a table for people shows it (`12.5` with 2 is `12.50`; `0.125` with
+/// 2 is `0.13`): the one display rounding of money (to its currency's
+/// minor unit), percents and multiples. Exact figures stay in the
+/// reports; only their text for people is rounded.
+///
+/// ```
+/// use revops::quantity::fixed_text;
+/// use revops::dec;
+/// assert_eq!(fixed_text(dec!(1227.2727272727272727272727273), 2), "1227.27");
+/// assert_eq!(fixed_text(dec!(0.125), 2), "0.13");
+/// assert_eq!(fixed_text(dec!(-0.125), 2), "-0.13");
+/// assert_eq!(fixed_text(dec!(40000), 2), "40000.00");
+/// assert_eq!(fixed_text(dec!(7), 0), "7");
+/// ```
+pub fn fixed_text(value: Decimal, dp: u32) -> String {
+    let mut r = value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    if r.is_zero() {
+        // No "-0.00".
+        r = Decimal::ZERO;
+    }
+    let mut text = r.to_string();
+    let scale = r.scale();
+    if scale < dp {
+        if scale == 0 {
+            text.push('.');
+        }
+        for _ in scale..dp {
+            text.push('0');
+        }
+    }
+    text
 }
 
 #[cfg(test)]

@@ -159,8 +159,32 @@ impl TimeUnit {
 
     /// A quantity of ticks (an integer, or a mean or quantile of them) in
     /// seconds: `ticks / per_second`, exact while the result fits
-    /// `Decimal`'s 28 digits, rounded half to even beyond.
+    /// `Decimal`'s 28 digits, rounded half to even beyond. The result
+    /// keeps the decimals the ticks had, not the zeros the unit adds:
+    /// 265,000 ms is `265` seconds, as 265 s is, so a report's text does
+    /// not depend on the unit its events were counted in.
+    ///
+    /// ```
+    /// use revops::quantity::TimeUnit;
+    /// use revops::dec;
+    /// assert_eq!(TimeUnit::Millisecond.seconds(dec!(265000)).to_string(), "265");
+    /// assert_eq!(TimeUnit::Millisecond.seconds(dec!(265001)).to_string(), "265.001");
+    /// assert_eq!(TimeUnit::Second.seconds(dec!(265.50)).to_string(), "265.50");
+    /// ```
     pub fn seconds(self, ticks: Decimal) -> Decimal {
+        let moved = self.move_point(ticks);
+        let trimmed = moved.normalize();
+        if trimmed.scale() >= ticks.scale() {
+            trimmed
+        } else {
+            let mut d = trimmed;
+            d.rescale(ticks.scale());
+            d
+        }
+    }
+
+    /// `ticks / per_second` by moving the decimal point.
+    fn move_point(self, ticks: Decimal) -> Decimal {
         let mut d = ticks;
         let want = d.scale() + self.decimals();
         if want <= 28 {

@@ -1,9 +1,6 @@
-//! Plumbing shared by the example tools (`funnel`, `attribution`,
-//! `pipeline`): argument parsing, CSV reading with exact line numbers,
-//! the capped list of rejected rows, figures that could not be computed,
-//! JSON output, and the exit codes of `examples/README.md`.
-
-#![allow(dead_code)]
+//! Plumbing shared by the subcommands: CSV reading with exact line
+//! numbers, the capped list of rejected rows, figures that could not be
+//! computed, and the exit codes of `cli/README.md`.
 
 use std::collections::{BTreeMap, BinaryHeap};
 use std::process::exit;
@@ -11,77 +8,23 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-/// Parsed command line: one positional input file (before, between or
-/// after the flags) and `--flag value` pairs.
-pub struct Args {
-    pub file: String,
-    flags: Vec<(String, String)>,
-}
-
-impl Args {
-    /// Parses `std::env::args`, accepting only the `known` flags. Exits 2 on
-    /// a usage error.
-    pub fn parse(tool: &str, usage: &str, known: &[&str]) -> Args {
-        let mut file = None;
-        let mut flags = Vec::new();
-        let mut it = std::env::args().skip(1);
-        while let Some(a) = it.next() {
-            if let Some(name) = a.strip_prefix("--") {
-                if name == "help" {
-                    println!("usage: {usage}");
-                    exit(0);
-                }
-                if !known.contains(&name) {
-                    usage_error(tool, usage, &format!("unknown flag --{name}"));
-                }
-                match it.next() {
-                    Some(v) => flags.push((name.to_string(), v)),
-                    None => usage_error(tool, usage, &format!("--{name} needs a value")),
-                }
-            } else if file.is_none() {
-                file = Some(a);
-            } else {
-                usage_error(tool, usage, &format!("unexpected argument {a:?}"));
-            }
-        }
-        match file {
-            Some(file) => Args { file, flags },
-            None => usage_error(tool, usage, "the input file is missing"),
-        }
-    }
-
-    /// The last value of `--name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every value of a repeatable `--name`, in order.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.flags
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// `--name` parsed, or exit 2 naming the flag.
-    pub fn parsed<T: std::str::FromStr>(&self, tool: &str, usage: &str, name: &str) -> Option<T> {
-        self.get(name).map(|v| {
-            v.parse().unwrap_or_else(|_| {
-                usage_error(tool, usage, &format!("--{name}: cannot read {v:?}"))
-            })
-        })
-    }
-}
-
-/// Prints a usage error to stderr and exits 2.
+/// Prints a usage error to stderr, as clap prints its own, and exits 2.
 pub fn usage_error(tool: &str, usage: &str, msg: &str) -> ! {
-    eprintln!("{tool}: {msg}\nusage: {usage}");
+    eprintln!("error: {msg}\n\nUsage: revops {usage}\n\nFor more information, try 'revops {tool} --help'.");
     exit(2)
+}
+
+/// `flag`'s value parsed, or a usage error naming the flag.
+pub fn parsed<T: std::str::FromStr>(
+    tool: &str,
+    usage: &str,
+    name: &str,
+    value: Option<&str>,
+) -> Option<T> {
+    value.map(|v| {
+        v.parse()
+            .unwrap_or_else(|_| usage_error(tool, usage, &format!("--{name}: cannot read {v:?}")))
+    })
 }
 
 /// How many rejected rows are listed; the others are only counted.
@@ -165,22 +108,6 @@ impl Errors {
     /// null because of `reason`.
     pub fn push(&mut self, figure: &str, reason: impl std::fmt::Display) {
         self.0.push((figure.to_string(), reason.to_string()));
-    }
-
-    /// `value`, or `null` with its error recorded.
-    pub fn value<T, E: std::fmt::Display>(
-        &mut self,
-        figure: &str,
-        r: Result<T, E>,
-        to_json: impl FnOnce(T) -> Value,
-    ) -> Value {
-        match r {
-            Ok(v) => to_json(v),
-            Err(e) => {
-                self.push(figure, e);
-                Value::Null
-            }
-        }
     }
 
     /// `[{"figure", "reason"}]`.
@@ -300,15 +227,23 @@ pub fn ms_since(t: Instant) -> Value {
     json!((t.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0)
 }
 
-/// The `stats` entries about rejected rows.
-pub fn rejected_stats(rejects: &Rejects) -> (Value, Value) {
-    (json!(rejects.total()), rejects.by_reason_json())
-}
-
-/// Prints `v` as pretty JSON on stdout (a closed pipe is not an error).
-pub fn print_json(v: &Value) {
-    use std::io::Write;
-    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+/// The names in the file's header line (trimmed), read with the same
+/// delimiter rule as the rows. Exits 1 if the file cannot be read.
+pub fn header_names(tool: &str, path: &str) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Read};
+    let file = std::fs::File::open(path).unwrap_or_else(|e| {
+        eprintln!("revops {tool}: cannot read {path}: {e}");
+        exit(1)
+    });
+    let mut first = Vec::new();
+    let _ = BufReader::new(file.take(64 * 1024)).read_until(b'\n', &mut first);
+    let delimiter = revops::csv::sniff_delimiter(&first);
+    let mut reader = RowReader::new(first.as_slice(), delimiter);
+    match reader.next_record() {
+        Ok(Some(_)) => (0..reader.len())
+            .filter_map(|i| reader.field(i))
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
 }

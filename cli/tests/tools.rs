@@ -1,22 +1,11 @@
-//! The example tools' stable interface (`examples/README.md`): exit codes,
-//! line numbers in `rejected`, the capped list and its counts, `errors`.
-//!
-//! The tools are the example binaries that `cargo test` builds beside the
-//! test binaries (`target/<profile>/examples/`) when it runs without a
-//! target filter, as `.ci/run` does; after `cargo test --test tools` alone,
-//! run `cargo build --all-features --examples` first.
+//! The command's stable interface (`cli/README.md`): exit codes, line
+//! numbers in `rejected`, the capped list and its counts, `errors`, and
+//! the golden outputs of every subcommand.
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
-
-fn tool(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/tools-<hash> -> target/<profile>/examples/<name>
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
 
 struct Run {
     code: i32,
@@ -29,11 +18,12 @@ fn run(name: &str, file_bytes: &[u8], args: &[&str]) -> Run {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{}.csv", fastrand_name(file_bytes, args)));
     std::fs::write(&path, file_bytes).unwrap();
-    let out = Command::new(tool(name))
+    let out = Command::new(env!("CARGO_BIN_EXE_revops"))
+        .arg(name)
         .arg(&path)
         .args(args)
         .output()
-        .expect("the example tools are built by cargo test");
+        .expect("cargo builds the revops binary for its tests");
     let _ = std::fs::remove_file(&path);
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -73,7 +63,7 @@ fn funnel_line_numbers_for_every_line_ending() {
         };
         line(b"user_id,ts,step,channel"); // 1
         line(b"1,10,0,ads"); // 2
-        line(b"x,10,0,ads"); // 3 bad user
+        line(b" ,10,0,ads"); // 3 empty user
         line(b""); // 4 blank
         line(b""); // 5 blank
         line(b"2,10,zz,ads"); // 6 bad step
@@ -117,14 +107,16 @@ fn funnel_window_beyond_a_duration_is_a_usage_error() {
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("f.csv");
     std::fs::write(&p, f).unwrap();
-    let out = Command::new(tool("funnel"))
+    let out = Command::new(env!("CARGO_BIN_EXE_revops"))
+        .arg("funnel")
         .args(["--window", "60"])
         .arg(&p)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // An unreadable file is exit 1.
-    let out = Command::new(tool("funnel"))
+    let out = Command::new(env!("CARGO_BIN_EXE_revops"))
+        .arg("funnel")
         .arg(dir.join("missing.csv"))
         .output()
         .unwrap();
@@ -136,7 +128,7 @@ fn rejected_list_is_capped_and_counted_by_reason() {
     let mut f = String::from("user_id,ts,step,channel\n");
     for i in 0..2500 {
         if i % 2 == 0 {
-            f.push_str("bad,1,0,a\n");
+            f.push_str(" ,1,0,a\n");
         } else {
             f.push_str("1,bad,0,a\n");
         }
@@ -148,8 +140,11 @@ fn rejected_list_is_capped_and_counted_by_reason() {
     assert_eq!(lines, (2..1002).collect::<Vec<u64>>());
     assert_eq!(r.json["stats"]["rejected_rows"], 2500);
     let by = &r.json["stats"]["rejected_by_reason"];
-    assert_eq!(by["user_id is not an unsigned integer"], 1250);
-    assert_eq!(by["ts is not an integer number of seconds"], 1250);
+    assert_eq!(by["user_id is empty"], 1250);
+    assert_eq!(
+        by["ts is not a time (Unix time, or a date and time such as 2026-03-01T10:00:00Z)"],
+        1250
+    );
 }
 
 #[test]
@@ -272,7 +267,7 @@ fn overlong_rows_are_rejected_and_counted() {
     assert_eq!(r.json["steps"][0]["users"], 2);
     // The row after the long one is line 30,004.
     let mut g = f.clone();
-    g.extend_from_slice(b"x,1,0,a\n");
+    g.extend_from_slice(b" ,1,0,a\n");
     let r = run("funnel", &g, &[]);
     assert_eq!(rejected_lines(&r.json), vec![3, 30_005]);
 }
@@ -324,7 +319,7 @@ fn golden_outputs() {
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
     for (i, (name, args)) in cases.iter().enumerate() {
-        let input = std::fs::read(root.join("tests/data").join(format!("{name}.csv"))).unwrap();
+        let input = std::fs::read(root.join("../tests/data").join(format!("{name}.csv"))).unwrap();
         let r = run(name, &input, args);
         assert_eq!(r.code, 0, "{name} {args:?}: {}", r.stderr);
         let mut got = r.json;
@@ -390,9 +385,10 @@ fn clv_counts_what_it_leaves_out_and_goes_on() {
     let reason = r.json["errors"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("too few customers"), "{reason}");
 
-    let sample =
-        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/clv.csv"))
-            .unwrap();
+    let sample = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/clv.csv"),
+    )
+    .unwrap();
     let r = run("clv", &sample, &["--model", "bgnbd", "--horizon", "1e7"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let customers = r.json["customers"].as_array().unwrap();

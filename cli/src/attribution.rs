@@ -1,43 +1,68 @@
-//! Attribution of a CSV in ChannelAttribution's layout, printed as JSON.
+//! `revops attribution`: multi-touch attribution of conversion paths in
+//! ChannelAttribution's layout.
 //!
-//! ```text
-//! cargo run --example attribution -- tests/data/attribution.csv --model markov --order 2
-//! ```
-//!
-//! Input header: `path,total_conversions,total_conversion_value,total_null`
-//! (`path` with channels separated by ` > `). Flags: `--model
-//! first|last|linear|position|markov|shapley|shapley_rate` (default
-//! `markov`), `--order K` (Markov, default 1), `--currency CODE` (default
-//! USD). Every channel seen is listed, zero credit included, sorted by
-//! name. Values keep the decimals they have in the file (up to 18), so the
+//! Values keep the decimals they have in the file (up to 18), so the
 //! credits add back exactly to ChannelAttribution-style values such as
-//! `30.7346153846154`: the library keeps each value exactly at the finest
-//! decimals of the input, so one row with many decimals never makes
-//! another row too large. Rows that the library skips (an empty path, a
-//! value without conversions, ...) are rejected with the library's reason.
-//! Output follows `examples/README.md`.
-
-mod common;
-
+//! `30.7346153846154`. Rows that the library skips (an empty path, a value
+//! without conversions) are rejected with the library's reason.
 use std::time::Instant;
 
-use common::{ms_since, print_json, read_csv, usage_error, Args, Errors, Rejects};
+use crate::common::{ms_since, parsed, read_csv, usage_error, Errors, Rejects};
 use revops::attribution::{attribute, Model, PathRow, Records};
 use revops::journey::Channels;
 use revops::{Currency, Decimal, Money};
 use serde_json::{json, Value};
 
+use crate::output::{emit, fixed, money, percent, plain, Align, OutputArgs, Table, View};
+
 const TOOL: &str = "attribution";
 /// Values keep up to this many decimals (ChannelAttribution's sample data
 /// has values such as 30.7346153846154).
 const MAX_DECIMALS: u32 = 18;
-const USAGE: &str = "attribution FILE.csv [--model first|last|linear|position|markov|shapley|shapley_rate] [--order K] [--currency CODE]";
+const USAGE: &str =
+    "attribution FILE.csv [--model NAME] [--order K] [--currency CODE] [--format json|table|csv]";
 
-fn main() {
-    let args = Args::parse(TOOL, USAGE, &["model", "order", "currency"]);
-    let model = args.get("model").unwrap_or("markov").to_string();
-    let order_flag: Option<usize> = args.parsed(TOOL, USAGE, "order");
-    let currency = match args.get("currency").map(Currency::from_code) {
+/// `revops attribution`.
+#[derive(clap::Args)]
+#[command(
+    about = "Multi-touch attribution of conversion paths (heuristics, Markov, Shapley)",
+    after_help = "\
+Input columns (ChannelAttribution's layout; by header name, others ignored):
+  path                    channels in order, separated by ' > ' (search > email > ads)
+  total_conversions       conversions of the path: a whole number
+  total_conversion_value  their value, a decimal (up to 18 decimals) [empty: 0]
+  total_null              journeys of the path that did not convert [empty: 0]
+
+Every channel seen is listed, zero credit included, sorted by name; credits
+add up to the totals exactly.
+
+Examples:
+  revops attribution paths.csv --model markov --order 2
+  revops attribution paths.csv --model position_based:0.3,0.5 --currency EUR --format table"
+)]
+pub struct Args {
+    /// The paths CSV file
+    file: String,
+    /// Model: first_touch (first), last_touch (last), linear, position
+    /// (40/20/40), position_based:F,L, custom:W,W,..., last_non_direct:NAME,
+    /// markov (markov:K), shapley, shapley_rate; any case [default: markov]
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+    /// Order of the Markov chain, 1 to 4 (Markov only) [default: 1]
+    #[arg(long, value_name = "K")]
+    order: Option<String>,
+    /// ISO 4217 currency of the values [default: USD]
+    #[arg(long, value_name = "CODE")]
+    currency: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Runs `revops attribution`.
+pub fn run(args: Args) {
+    let model = args.model.as_deref().unwrap_or("markov").to_string();
+    let order_flag: Option<usize> = parsed(TOOL, USAGE, "order", args.order.as_deref());
+    let currency = match args.currency.as_deref().map(Currency::from_code) {
         None => Currency::USD,
         Some(Ok(c)) => c,
         Some(Err(e)) => usage_error(TOOL, USAGE, &format!("--currency: {e}")),
@@ -212,5 +237,68 @@ fn main() {
             "analyse_ms": analyse_ms,
         }),
     );
-    print_json(&Value::Object(out));
+    emit(args.output.format(), &Value::Object(out), view);
+}
+
+/// The credits by channel (the main table) and the Markov chain's removal
+/// effects.
+fn view(doc: &Value) -> View {
+    let mut main = Table::new(
+        format!(
+            "Attribution ({}): {} paths",
+            plain(&doc["model"]),
+            plain(&doc["stats"]["paths"])
+        ),
+        &[
+            ("channel", Align::Left),
+            ("conversions", Align::Right),
+            ("share", Align::Right),
+            ("value", Align::Right),
+        ],
+    );
+    let total: Option<revops::Decimal> = doc["totals"]["conversions"]
+        .as_str()
+        .and_then(|t| t.parse().ok());
+    for c in doc["channels"].as_array().into_iter().flatten() {
+        let share = c["conversions"]
+            .as_str()
+            .and_then(|x| x.parse::<revops::Decimal>().ok())
+            .zip(total)
+            .and_then(|(x, t)| x.checked_div(t));
+        main.row(vec![
+            plain(&c["channel"]),
+            fixed(&c["conversions"], 2),
+            share.map_or_else(|| "-".into(), |r| percent(&json!(r.to_string()))),
+            money(&c["value"]),
+        ]);
+    }
+    main.row(vec![
+        "total".into(),
+        fixed(&doc["totals"]["conversions"], 2),
+        String::new(),
+        money(&doc["totals"]["value"]),
+    ]);
+    let mut tables = vec![main];
+    if let Some(m) = doc["detail"].get("markov") {
+        let mut t = Table::new(
+            format!(
+                "Removal effects (conversion probability {})",
+                percent(&m["conversion_probability"])
+            ),
+            &[
+                ("channel", Align::Left),
+                ("conversions lost", Align::Right),
+                ("value lost", Align::Right),
+            ],
+        );
+        for e in m["removal_effects"].as_array().into_iter().flatten() {
+            t.row(vec![
+                plain(&e["channel"]),
+                percent(&e["conversions"]),
+                percent(&e["value"]),
+            ]);
+        }
+        tables.push(t);
+    }
+    View::new(tables).envelope_notes(doc)
 }
