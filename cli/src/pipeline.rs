@@ -329,7 +329,10 @@ fn view(doc: &Value) -> View {
         ("marketing_sourced_revenue_share", percent),
     ];
     for (key, cell) in figures {
-        main.row(vec![key.replace('_', " "), cell(&doc[key])]);
+        main.row(vec![
+            key.replace("_days", "").replace('_', " "),
+            cell(&doc[key]),
+        ]);
     }
     main.row(vec![
         "quota attainment".into(),
