@@ -1489,3 +1489,30 @@ fn entry_point_edges() {
         assert_eq!(detail.sampled, sampled, "{n} channels");
     }
 }
+
+/// A path row with no journey at all (no conversion, no null) leads the
+/// Markov chain nowhere: its state converts with probability 0, every
+/// figure is finite, and the report reads back from JSON (a 0/0 made the
+/// probability NaN, written as `null`).
+#[test]
+fn markov_rows_without_journeys_give_finite_figures() {
+    let mut ch = Channels::new();
+    for spec in [
+        vec![("a", 0, dec!(0), 0)],
+        vec![("a", 0, dec!(0), 0), ("b > a", 2, dec!(10), 1)],
+        vec![("a > b", 0, dec!(0), 0), ("b", 0, dec!(0), 0)],
+    ] {
+        let r = rows(&mut ch, &spec);
+        for order in 1..=3 {
+            let report = markov(&r, &ch, order).unwrap();
+            let detail = report.markov().unwrap();
+            assert!(detail.conversion_probability.is_finite(), "{spec:?}");
+            for e in &detail.removal_effects {
+                assert!(e.conversions.is_finite() && e.value.is_finite(), "{spec:?}");
+            }
+            let back: Report =
+                serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+            assert_eq!(back, report);
+        }
+    }
+}

@@ -110,10 +110,18 @@ impl System {
         let mut exit = vec![0.0; n];
         for (s, row) in chain.out.iter().take(n).enumerate() {
             let total: u128 = row.iter().map(|&(_, c)| u128::from(c)).sum();
+            if total == 0 {
+                // A state no journey left (paths of rows without any
+                // journey, conversions and nulls both 0): it leads
+                // nowhere, so it converts with probability 0.
+                exit[s] = 1.0;
+                probs.push(Vec::new());
+                continue;
+            }
             let total = total as f64;
             let mut list = Vec::with_capacity(row.len());
             let mut absorbed: u128 = 0;
-            for &(t, c) in row {
+            for &(t, c) in row.iter().filter(|&&(_, c)| c > 0) {
                 let p = c as f64 / total;
                 if t == chain.conv {
                     let mean_value = if chain.value_conv[s] > 0 {
