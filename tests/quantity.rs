@@ -744,7 +744,9 @@ fn tick_seconds_round_past_28_places() {
     // places cannot hold.
     let got = TimeUnit::Nanosecond.seconds(d("1.0000000000000000000000005"));
     assert_eq!(got, d("0.0000000010000000000000000000"));
-    assert_eq!(got.scale(), 28);
+    // Written with the ticks' own decimals (25), not the zeros the unit
+    // adds.
+    assert_eq!(got.scale(), 25);
     // A tie at the 19th place of the ticks goes to even.
     let tie = TimeUnit::Nanosecond.seconds(d("2.00000000000000000015"));
     assert_eq!(tie, d("0.0000000020000000000000000002"));
@@ -753,6 +755,18 @@ fn tick_seconds_round_past_28_places() {
     assert_eq!(ms, d("0.0001234567890123456789012346"));
     // Within the 28 places nothing is rounded.
     assert_eq!(TimeUnit::Microsecond.seconds(d("1.5")), d("0.0000015"));
+    // Whole ticks that make whole seconds are written as whole seconds,
+    // whatever the unit: 265,000 ms is `265`, as 265 s is.
+    for unit in TimeUnit::ALL {
+        let ticks = Decimal::from(265 * unit.per_second());
+        assert_eq!(unit.seconds(ticks).to_string(), "265", "{unit}");
+        let half = Decimal::from(265 * unit.per_second()) + d("0.50");
+        assert_eq!(
+            unit.seconds(half) * Decimal::from(unit.per_second()),
+            half,
+            "{unit}"
+        );
+    }
 }
 
 proptest! {

@@ -134,7 +134,8 @@ pub struct Read {
 /// Reads `path`, locates the `wanted` columns by header name, and calls
 /// `row(line, fields)` for each data row with the wanted fields in order
 /// (trimmed); an `Err(reason)` rejects the row. Rows that cannot be read
-/// (wrong field count, invalid UTF-8, longer than [`MAX_ROW_BYTES`]) are
+/// (wrong field count, invalid UTF-8, longer than
+/// [`MAX_ROW_BYTES`](revops::csv::MAX_ROW_BYTES)) are
 /// rejected here. Line numbers are those of the row's first line in the
 /// file, the header being line 1, for LF, CRLF and CR line ends, blank
 /// lines and quoted fields that span lines. The file is streamed: memory

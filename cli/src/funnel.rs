@@ -201,11 +201,14 @@ fn fast(path: &str, steps: Option<usize>, window: revops::TimeDelta, modes: Mode
 /// are the names `0`, `1`, ...).
 fn named(path: &str, spec: &FunnelSpec, options: &NamedOptions) -> Read {
     let started = Instant::now();
-    let read =
+    let mut read =
         read_named_events(open(path), spec, options).unwrap_or_else(|e| read_failed(path, e));
+    // Times were read in nanoseconds; whole-second exports are analysed
+    // in seconds (the same report, faster).
+    read.input.coarsen_unit();
     let parse_ms = ms_since(started);
     let started = Instant::now();
-    let report = read.input.analyze(Options::threads(2));
+    let report = read.input.into_report(Options::threads(2));
     Read {
         rows: read.rows,
         rejects: Rejects::from_library(&read.rejects),
@@ -237,6 +240,7 @@ pub fn run(args: Args) {
     let options = NamedOptions {
         ts_unit: ts_unit.unwrap_or_default(),
         breakdown: args.breakdown.clone(),
+        size_hint: std::fs::metadata(&args.file).ok().map(|m| m.len()),
         ..NamedOptions::default()
     };
     // Events are read in nanoseconds on this path, so every time form (up to nine

@@ -219,7 +219,7 @@ impl GammaGamma {
         })
     }
 
-    /// E[M]: the population's mean transaction value, `p v / (q − 1)`,
+    /// `E(M)`: the population's mean transaction value, `p v / (q − 1)`,
     /// the value the model gives a customer without repeat purchases (its
     /// conditional expectation at x = 0).
     ///

@@ -49,12 +49,15 @@ mod digits;
 mod events;
 mod general;
 mod named;
+mod named_fast;
+mod named_rows;
 mod part;
 mod rows;
 mod separators;
 
 pub use events::read_events;
-pub use named::{read_named_events, NamedEventsRead, NamedOptions};
+pub use named::read_named_events;
+pub use named_rows::{NamedEventsRead, NamedOptions};
 pub use rows::{RowInfo, RowReader};
 
 /// The longest row kept, in bytes of field data; a longer one is read

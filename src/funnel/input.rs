@@ -1,6 +1,7 @@
 //! Funnels in the service's own terms: any user key, `DateTime<Utc>`
 //! timestamps, events and breakdown values by name.
 
+use crate::quantity::TimeUnit;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
@@ -15,6 +16,7 @@ use super::entry::Options;
 use super::report::FunnelReport;
 use super::spec::{FunnelEvent, FunnelSpec};
 use super::state::FunnelState;
+use super::users::{KeyTable, Users};
 
 /// Events collected in the caller's terms, for one [`FunnelSpec`]: users by
 /// any key (`String`, a UUID, an integer: anything `Hash + Eq`), times as
@@ -23,8 +25,8 @@ use super::state::FunnelState;
 /// report's `by_channel` is keyed by the value of the counted chain's
 /// step-1 event).
 ///
-/// It maps each to the compact form ([`FunnelEvent`]: user keys numbered
-/// in order of first appearance, names to step codes, breakdown values
+/// It maps each to the compact form ([`FunnelEvent`]: user keys numbered,
+/// names to step codes, breakdown values
 /// interned in a [`Channels`] registry) as events are pushed, so analysing
 /// costs what the compact path costs, plus one hash look-up per event.
 ///
@@ -56,14 +58,14 @@ use super::state::FunnelState;
 /// assert_eq!(report.steps[1].users, 1);
 /// // Time to convert is reported in seconds, exactly.
 /// let t1 = report.steps[1].time_from_first.as_ref().unwrap();
-/// assert_eq!(t1.mean_seconds.to_string(), "1.500");
+/// assert_eq!(t1.mean_seconds.to_string(), "1.5");
 /// assert_eq!(report.by_channel["email"][0].users, 1);
 /// # Ok::<(), revops::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct FunnelInput<K> {
     spec: FunnelSpec,
-    users: KeyTable<K>,
+    users: Users<K>,
     codes: HashMap<String, u8, RandomState>,
     registry: Channels,
     events: Vec<FunnelEvent>,
@@ -81,7 +83,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
         }
         FunnelInput {
             spec: spec.clone(),
-            users: KeyTable::new(),
+            users: Users::new(),
             codes,
             registry: Channels::new(),
             events: Vec::new(),
@@ -131,8 +133,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
             None => u8::MAX,
         };
         let user = self.users.id(user)?;
-        self.events
-            .push(FunnelEvent::new(u64::from(user), ts, step, channel));
+        self.events.push(FunnelEvent::new(user, ts, step, channel));
         Ok(())
     }
 
@@ -170,27 +171,84 @@ impl<K: Hash + Eq> FunnelInput<K> {
         const CHUNK: usize = 32;
         let mut it = events.into_iter();
         let mut chunk: Vec<Event<'a, Q>> = Vec::with_capacity(CHUNK);
-        let mut known = [u32::MAX; CHUNK];
+        let mut keys: Vec<(u64, &Q)> = Vec::with_capacity(CHUNK);
+        let mut ids = [0u64; CHUNK];
         loop {
             chunk.clear();
             chunk.extend(it.by_ref().take(CHUNK));
             if chunk.is_empty() {
                 return Ok(());
             }
-            self.users.known(&chunk, &mut known);
-            for (e, &n) in chunk.iter().zip(&known) {
-                let ts = self.spec.unit.ticks_at(e.at)?;
-                let channel = self.value(e.by)?;
-                let step = self.codes.get(e.event).copied().unwrap_or(u8::MAX);
-                let user = if n == u32::MAX {
-                    self.users.id(e.user)?
-                } else {
-                    n
-                };
-                self.events
-                    .push(FunnelEvent::new(u64::from(user), ts, step, channel));
+            // Every event's own fields first: a refused event adds
+            // nothing (the events before it are added).
+            let mut resolved = Vec::with_capacity(chunk.len());
+            let mut refused = None;
+            for e in &chunk {
+                let r = self.spec.unit.ticks_at(e.at).and_then(|ts| {
+                    let step = self.codes.get(e.event).copied().unwrap_or(u8::MAX);
+                    Ok((ts, step, self.value(e.by)?))
+                });
+                match r {
+                    Ok(x) => resolved.push(x),
+                    Err(err) => {
+                        refused = Some(err);
+                        break;
+                    }
+                }
+            }
+            keys.clear();
+            keys.extend(
+                chunk[..resolved.len()]
+                    .iter()
+                    .map(|e| (self.users.hasher.hash_one(e.user), e.user)),
+            );
+            self.users.ids_hashed(&keys, &mut ids)?;
+            for (&user, &(ts, step, channel)) in ids.iter().zip(&resolved) {
+                self.events.push(FunnelEvent::new(user, ts, step, channel));
+            }
+            if let Some(err) = refused {
+                return Err(err);
             }
         }
+    }
+
+    /// The hasher of the user table, for readers that hash user keys on
+    /// their own threads ([`push_hashed_many`](Self::push_hashed_many)).
+    pub(crate) fn user_hasher(&self) -> RandomState {
+        self.users.hasher.clone()
+    }
+
+    /// Adds one event whose user key was hashed with
+    /// [`user_hasher`](Self::user_hasher), whose time is in the spec's
+    /// ticks and whose event code and breakdown value are resolved.
+    pub(crate) fn push_hashed<Q>(
+        &mut self,
+        hash: u64,
+        user: &Q,
+        ts: i64,
+        code: u8,
+        channel: ChannelId,
+    ) -> Result<()>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let user = self.users.id_hashed(hash, user)?;
+        self.events.push(FunnelEvent::new(user, ts, code, channel));
+        Ok(())
+    }
+
+    /// The user table's shards (to number a batch's users on two
+    /// threads) and the events (to add them once numbered).
+    pub(crate) fn shards_and_events(
+        &mut self,
+    ) -> ((&mut KeyTable<K>, &mut KeyTable<K>), &mut Vec<FunnelEvent>) {
+        (self.users.shards_mut(), &mut self.events)
+    }
+
+    /// The registry of breakdown values, to intern them.
+    pub(crate) fn registry_mut(&mut self) -> &mut Channels {
+        &mut self.registry
     }
 
     fn value(&mut self, by: &str) -> Result<ChannelId> {
@@ -199,7 +257,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
 
     /// Distinct users pushed so far.
     pub fn users(&self) -> usize {
-        self.users.keys.len()
+        self.users.len()
     }
 
     /// Events pushed so far.
@@ -226,6 +284,77 @@ impl<K: Hash + Eq> FunnelInput<K> {
     /// [`analyze`](super::analyze).
     pub fn analyze(&self, options: Options<'_>) -> Result<FunnelReport> {
         super::analyze(&self.spec, &self.events, &self.registry, options)
+    }
+
+    /// Re-expresses the events in the coarsest time unit that holds every
+    /// event's time and the window exactly: seconds for an export of
+    /// whole-second times read in nanoseconds, say. The analysis groups
+    /// events whose times span less than 2^35 ticks fastest (a year of
+    /// milliseconds, 1,000 years of seconds), so a reader that keeps every
+    /// time it might see (in nanoseconds) calls this once it has read
+    /// them. The report does not change; the unit only ever gets coarser.
+    ///
+    /// ```
+    /// use revops::funnel::{FunnelInput, FunnelSpec, Options};
+    /// use revops::quantity::TimeUnit;
+    /// use revops::{TimeDelta, TimeZone, Utc};
+    /// let spec = FunnelSpec::named(["visit", "buy"], TimeDelta::days(1))?
+    ///     .with_unit(TimeUnit::Nanosecond)?;
+    /// let mut input = FunnelInput::<String>::new(&spec);
+    /// let at = |ms: i64| Utc.timestamp_millis_opt(1_767_225_600_000 + ms).unwrap();
+    /// input.push("u-1", at(0), "visit", "web")?;
+    /// input.push("u-1", at(60_250), "buy", "web")?;
+    /// let before = input.analyze(Options::default())?;
+    /// assert_eq!(input.coarsen_unit(), TimeUnit::Millisecond);
+    /// assert_eq!(input.analyze(Options::default())?, before);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn coarsen_unit(&mut self) -> TimeUnit {
+        let unit = self.spec.unit;
+        let Some(coarser) = TimeUnit::ALL.into_iter().find(|c| {
+            if c.per_second() > unit.per_second() {
+                return false;
+            }
+            let factor = unit.per_second() / c.per_second();
+            self.spec.window % factor == 0 && self.events.iter().all(|e| e.ts % factor == 0)
+        }) else {
+            return unit;
+        };
+        if coarser == unit {
+            return unit;
+        }
+        let factor = unit.per_second() / coarser.per_second();
+        for e in &mut self.events {
+            e.ts /= factor;
+        }
+        self.spec.window /= factor;
+        self.spec.unit = coarser;
+        coarser
+    }
+
+    /// The funnel report, as [`analyze`](FunnelInput::analyze) gives it,
+    /// from the events in place: nothing is copied (on a log of millions
+    /// of events, the copy costs more than the analysis), and the input
+    /// is used up.
+    ///
+    /// ```
+    /// use revops::funnel::{FunnelInput, FunnelSpec, Options};
+    /// use revops::{TimeDelta, TimeZone, Utc};
+    /// let spec = FunnelSpec::named(["visit", "buy"], TimeDelta::days(1))?;
+    /// let mut input = FunnelInput::<String>::new(&spec);
+    /// let at = |s: i64| Utc.timestamp_opt(1_767_225_600 + s, 0).unwrap();
+    /// input.push("u-1", at(0), "visit", "web")?;
+    /// input.push("u-1", at(60), "buy", "web")?;
+    /// let same = input.analyze(Options::default())?;
+    /// assert_eq!(input.into_report(Options::threads(2))?, same);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`analyze`](FunnelInput::analyze).
+    pub fn into_report(mut self, options: Options<'_>) -> Result<FunnelReport> {
+        super::analyze(&self.spec, &mut self.events, &self.registry, options)
     }
 
     /// The partial state of these events, to merge with other
@@ -269,116 +398,5 @@ impl<K> FunnelInput<K> {
     /// The spec.
     pub fn spec(&self) -> &FunnelSpec {
         &self.spec
-    }
-}
-
-/// The user keys, numbered in order of first appearance.
-///
-/// An open-addressing table of 8-byte slots (the top 32 bits of the key's
-/// hash, and the key's number plus one) over the keys kept in order of
-/// arrival. A look-up costs one random memory access (the slot); the key
-/// it is checked against was most often seen recently, so it is still in
-/// the cache (an event log in time order has its active users near the
-/// end of the list). A `HashMap<String, u64>` costs three: its control
-/// bytes, its bucket, the string's heap memory.
-#[derive(Clone, Debug)]
-struct KeyTable<K> {
-    /// 0 for an empty slot, else `tag << 32 | (number + 1)`.
-    slots: Vec<u64>,
-    keys: Vec<K>,
-    hasher: RandomState,
-}
-
-impl<K: Hash + Eq> KeyTable<K> {
-    fn new() -> KeyTable<K> {
-        KeyTable {
-            slots: vec![0; 1024],
-            keys: Vec::new(),
-            hasher: RandomState::default(),
-        }
-    }
-
-    /// The number of `key`, adding it if new.
-    #[inline]
-    fn id<Q>(&mut self, key: &Q) -> Result<u32>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    {
-        let tag = (self.hasher.hash_one(key) >> 32) as u32;
-        let mask = self.slots.len() - 1;
-        let mut i = tag as usize & mask;
-        loop {
-            let s = self.slots[i];
-            if s == 0 {
-                break;
-            }
-            if (s >> 32) as u32 == tag {
-                let n = (s as u32).wrapping_sub(1);
-                if self.keys.get(n as usize).is_some_and(|k| k.borrow() == key) {
-                    return Ok(n);
-                }
-            }
-            i = (i + 1) & mask;
-        }
-        // New: numbers stay below u32::MAX (the slot keeps number + 1).
-        let n = u32::try_from(self.keys.len())
-            .ok()
-            .filter(|&n| n < u32::MAX)
-            .ok_or_else(|| crate::error::Error::overflow("funnel users"))?;
-        self.slots[i] = (u64::from(tag) << 32) | u64::from(n + 1);
-        self.keys.push(key.to_owned());
-        // At most half full.
-        if self.keys.len() * 2 > self.slots.len() {
-            self.grow();
-        }
-        Ok(n)
-    }
-
-    /// For each event of `chunk`, the number of its user if the user's
-    /// first slot holds it (`u32::MAX` otherwise: new, or further along
-    /// the probe). The reads of the chunk are independent of each other,
-    /// so the processor overlaps their waits on memory: first the slots,
-    /// then the keys they point to.
-    fn known<Q>(&self, chunk: &[Event<'_, Q>], out: &mut [u32])
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let mask = self.slots.len() - 1;
-        let mut slot = [0u64; 32];
-        let mut tags = [0u32; 32];
-        for ((e, s), t) in chunk.iter().zip(&mut slot).zip(&mut tags) {
-            *t = (self.hasher.hash_one(e.user) >> 32) as u32;
-            *s = self.slots[*t as usize & mask];
-        }
-        for (((e, &s), &t), o) in chunk.iter().zip(&slot).zip(&tags).zip(out.iter_mut()) {
-            let n = (s as u32).wrapping_sub(1);
-            *o = if s != 0
-                && (s >> 32) as u32 == t
-                && self
-                    .keys
-                    .get(n as usize)
-                    .is_some_and(|k| k.borrow() == e.user)
-            {
-                n
-            } else {
-                u32::MAX
-            };
-        }
-    }
-
-    /// Doubles the slots; the tags place them again without hashing.
-    fn grow(&mut self) {
-        let mut slots = vec![0u64; self.slots.len() * 2];
-        let mask = slots.len() - 1;
-        for &s in self.slots.iter().filter(|&&s| s != 0) {
-            let mut i = (s >> 32) as usize & mask;
-            while slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            slots[i] = s;
-        }
-        self.slots = slots;
     }
 }

@@ -206,6 +206,7 @@ mod scan;
 mod spec;
 mod state;
 mod stats;
+pub(crate) mod users;
 
 pub use analyze::FunnelAnalyzer;
 pub use entry::{analyze, Events, Options};

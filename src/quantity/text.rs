@@ -152,6 +152,83 @@ pub fn parse_instant(text: &str, unit: TimeUnit) -> Result<DateTime<Utc>> {
     Err(bad())
 }
 
+/// Why [`instant_ticks`] could not give a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TicksError {
+    /// Not an instant [`parse_instant`] reads, or out of range of the
+    /// unit.
+    Unreadable,
+    /// An instant finer than the unit.
+    TooFine,
+}
+
+/// The instant `text` writes (as [`parse_instant`] reads it, bare
+/// integers in `ts_unit`), in ticks of `unit`: the readers' one rule.
+/// `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DD HH:MM:SS` (what exports write
+/// most) are read here directly, every other form by [`parse_instant`];
+/// both give the same ticks.
+pub(crate) fn instant_ticks(
+    text: &str,
+    ts_unit: TimeUnit,
+    unit: TimeUnit,
+) -> std::result::Result<i64, TicksError> {
+    if let Some(seconds) = whole_second_utc(text.trim().as_bytes()) {
+        return seconds
+            .checked_mul(unit.per_second())
+            .ok_or(TicksError::Unreadable);
+    }
+    match parse_instant(text, ts_unit).map(|at| unit.ticks_at(at)) {
+        Ok(Ok(ticks)) => Ok(ticks),
+        Err(_) | Ok(Err(Error::Overflow { .. })) => Err(TicksError::Unreadable),
+        Ok(Err(_)) => Err(TicksError::TooFine),
+    }
+}
+
+/// Unix seconds of `YYYY-MM-DDTHH:MM:SSZ`, `YYYY-MM-DDTHH:MM:SS` or
+/// `YYYY-MM-DD HH:MM:SS` (UTC), or `None` for any other text (a leap
+/// second, another form, an invalid date: [`parse_instant`] decides).
+fn whole_second_utc(b: &[u8]) -> Option<i64> {
+    let b = match b.len() {
+        20 if b[19] == b'Z' => &b[..19],
+        19 => b,
+        _ => return None,
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d < 1 || d > days_in_month || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 (the proleptic Gregorian calendar, as chrono's).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3_600 + mi * 60 + s)
+}
+
 /// Writes a number of seconds as people read a duration: the largest unit
 /// that fits and the next one, rounded to that next unit (`2d 4h`,
 /// `3h 20m`, `4m 13s`, `45s`, `250ms`), a lower part of zero left out
@@ -242,6 +319,55 @@ pub fn fixed_text(value: Decimal, dp: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The direct reading of whole-second times gives what
+    /// `parse_instant` gives, for every day of four centuries' worth of
+    /// sampled dates, every unit, and the edges (leap days, the last
+    /// second of a day, invalid dates, leap seconds).
+    #[test]
+    fn whole_second_times_read_directly_equal_parse_instant() {
+        let mut texts: Vec<String> = Vec::new();
+        let mut day = chrono::NaiveDate::from_ymd_opt(1800, 1, 1).unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2300, 1, 1).unwrap();
+        let mut k = 0u32;
+        while day < end {
+            let (h, m, s) = (k % 24, (k * 7) % 60, (k * 13) % 60);
+            texts.push(format!("{}T{h:02}:{m:02}:{s:02}Z", day));
+            texts.push(format!("{} {h:02}:{m:02}:{s:02}", day));
+            texts.push(format!("{}T23:59:59", day));
+            day += chrono::TimeDelta::days(37);
+            k += 1;
+        }
+        for bad in [
+            "2026-02-29T10:00:00Z",
+            "2024-02-29T10:00:00Z",
+            "2026-13-01 00:00:00",
+            "2026-04-31 00:00:00",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T23:60:00Z",
+            "2016-12-31T23:59:60Z",
+            "2026-01-01T10:00:00+01:00",
+            "2026-01-01x10:00:00Z",
+            "+026-01-01T10:00:00Z",
+            "2026-01-01T10:00:0aZ",
+        ] {
+            texts.push(bad.to_string());
+        }
+        for text in &texts {
+            for unit in TimeUnit::ALL {
+                let slow = match parse_instant(text, TimeUnit::Second).map(|at| unit.ticks_at(at)) {
+                    Ok(Ok(t)) => Ok(t),
+                    Err(_) | Ok(Err(Error::Overflow { .. })) => Err(TicksError::Unreadable),
+                    Ok(Err(_)) => Err(TicksError::TooFine),
+                };
+                assert_eq!(
+                    instant_ticks(text, TimeUnit::Second, unit),
+                    slow,
+                    "{text} {unit}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn durations_every_unit_and_their_sums() {

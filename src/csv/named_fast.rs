@@ -1,0 +1,408 @@
+//! The named reader's fast path: chunks of whole lines, each split in two
+//! and parsed on two threads (fields, times, event codes, breakdown
+//! values, the users' hashes), then added in file order on this thread
+//! (the users numbered in order of first appearance, as one pass would).
+//! From the first quote or lone CR on, the general reader takes the rest.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::io::Read;
+
+use foldhash::fast::RandomState;
+
+use super::named_rows::{event_fields, general, Columns, NamedEventsRead, NamedOptions};
+use super::separators::Separators;
+use super::*;
+use crate::funnel::users::{shard, user_number, KeyTable};
+use crate::funnel::{FunnelEvent, FunnelSpec};
+
+/// Bytes read per chunk.
+pub(super) const CHUNK: usize = 8 << 20;
+
+/// One row of a part, ready to add.
+struct Row {
+    hash: u64,
+    /// The user key's place in the part's `users`.
+    user: (u32, u32),
+    ts: i64,
+    code: u8,
+    /// The part's number of the breakdown value.
+    value: u32,
+}
+
+/// What one thread parsed of a region: owned, so that it is added to
+/// the output while the next region is parsed.
+#[derive(Default)]
+struct Part {
+    rows: Vec<Row>,
+    /// The rows' user keys, one after the other.
+    users: String,
+    /// The part's breakdown values, by their number in `Row::value`.
+    values: Vec<String>,
+    /// The rows of each shard of the user table, by their place in
+    /// `rows`.
+    by_shard: [Vec<u32>; 2],
+    /// Rejected rows: the line within the part, and why.
+    rejects: Vec<(u64, RejectReason)>,
+    /// Data rows read (rejected ones included).
+    read: u64,
+    /// Lines read.
+    lines: u64,
+}
+
+/// What every part needs to know.
+struct Context<'s> {
+    cols: &'s Columns,
+    spec: &'s FunnelSpec,
+    opts: &'s NamedOptions,
+    hasher: RandomState,
+    codes: HashMap<&'s str, u8, RandomState>,
+}
+
+/// Reads the rows after the header: chunk by chunk while they hold no
+/// quote or lone CR, then through [`general`].
+pub(super) fn read<R: Read>(
+    rr: RowReader<R>,
+    cols: &Columns,
+    spec: &FunnelSpec,
+    opts: &NamedOptions,
+    out: &mut NamedEventsRead,
+    chunk: usize,
+) -> Result<()> {
+    let chunk = chunk.max(1);
+    let mut codes: HashMap<&str, u8, RandomState> = HashMap::default();
+    for (i, n) in spec.step_names().iter().enumerate() {
+        codes.insert(n.as_str(), i as u8);
+    }
+    let cx = Context {
+        cols,
+        spec,
+        opts,
+        hasher: out.input.user_hasher(),
+        codes,
+    };
+    let mut line = rr.line();
+    let (mut src, mut buf) = rr.into_parts();
+    let mut filled = buf.len();
+    let mut eof = false;
+    // The previous region's parts, added to the output on this thread
+    // while the next region is parsed on two others; and the line they
+    // start on.
+    let mut pending: Option<[Part; 2]> = None;
+    let mut pending_line = line;
+    loop {
+        while !eof
+            && (filled < chunk || (filled <= MAX_ROW_BYTES + 1 && !buf[..filled].contains(&b'\n')))
+        {
+            let want = chunk.max(filled + 4096);
+            if buf.len() < want {
+                buf.resize(want, 0);
+            }
+            let n = loop {
+                match src.read(&mut buf[filled..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io(e)),
+                }
+            };
+            filled += n;
+            eof = n == 0;
+        }
+        let cut = if eof {
+            filled
+        } else {
+            match buf[..filled].iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => filled,
+            }
+        };
+        let region = &buf[..cut];
+        let unusual = memchr::memchr2_iter(b'"', b'\r', region)
+            .any(|at| region[at] == b'"' || region.get(at + 1) != Some(&b'\n'));
+        let too_long_line = !eof && !buf[..filled].contains(&b'\n');
+        if unusual || too_long_line {
+            if let Some(parts) = pending.take() {
+                add_all(&parts, pending_line, out)?;
+            }
+            buf.truncate(filled);
+            let rest = std::io::Cursor::new(buf).chain(src);
+            return general(
+                RowReader::at_line(rest, cols.delimiter, line),
+                cols,
+                spec,
+                opts,
+                out,
+            );
+        }
+        let mid = region.len() / 2;
+        let split = memchr::memchr(b'\n', &region[mid..]).map_or(region.len(), |i| mid + i + 1);
+        let (a, b) = region.split_at(split);
+        let earlier = pending.take();
+        let ((ta, tb), _) = out.input.shards_and_events();
+        // This region's halves are parsed on two threads, each of which
+        // then numbers the previous region's users of its shard.
+        let earlier_ref = earlier.as_ref();
+        let cx_ref = &cx;
+        let (first, second) = std::thread::scope(|s| {
+            let tbr = &mut *tb;
+            let hb = std::thread::Builder::new()
+                .spawn_scoped(s, move || parse_and_number(b, 1, tbr, earlier_ref, cx_ref));
+            let first = parse_and_number(a, 0, ta, earlier_ref, cx_ref);
+            let second = match hb {
+                Ok(h) => h.join().ok(),
+                Err(_) => None,
+            };
+            (first, second)
+        });
+        // The thread could not start (or stopped): here.
+        let second = second.unwrap_or_else(|| parse_and_number(b, 1, tb, earlier_ref, cx_ref));
+        let ((pa, na), (pb, nb)) = (first, second);
+        if let Some(parts) = &earlier {
+            add(parts, pending_line, na, nb, out)?;
+            pending_line += parts[0].lines + parts[1].lines;
+        }
+        line += pa.lines + pb.lines;
+        pending = Some([pa, pb]);
+        buf.copy_within(cut..filled, 0);
+        filled -= cut;
+        if eof && filled == 0 {
+            if let Some(parts) = pending.take() {
+                add_all(&parts, pending_line, out)?;
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// Parses `half`, then numbers the previous region's users of shard `me`.
+fn parse_and_number(
+    half: &[u8],
+    me: usize,
+    table: &mut KeyTable<String>,
+    earlier: Option<&[Part; 2]>,
+    cx: &Context,
+) -> (Part, Option<Result<Vec<u32>>>) {
+    let p = parse_part(half, cx);
+    (p, earlier.map(|parts| numbers(parts, me, table)))
+}
+
+/// The numbers of a region's users of shard `me`, in file order.
+fn numbers(parts: &[Part; 2], me: usize, table: &mut KeyTable<String>) -> Result<Vec<u32>> {
+    let mut out = Vec::with_capacity(parts[0].by_shard[me].len() + parts[1].by_shard[me].len());
+    let mut batch: Vec<(u64, &str)> = Vec::with_capacity(32);
+    for p in parts {
+        for &i in &p.by_shard[me] {
+            let r = &p.rows[i as usize];
+            batch.push((r.hash, p.user(r)));
+            if batch.len() == 32 {
+                table.ids_batch(&batch, &mut out)?;
+                batch.clear();
+            }
+        }
+    }
+    table.ids_batch(&batch, &mut out)?;
+    Ok(out)
+}
+
+/// Adds both parts of a region (users numbered on this thread).
+fn add_all(parts: &[Part; 2], first_line: u64, out: &mut NamedEventsRead) -> Result<()> {
+    let (ta, tb) = out.input.shards_and_events().0;
+    let na = numbers(parts, 0, ta);
+    let nb = numbers(parts, 1, tb);
+    add(parts, first_line, Some(na), Some(nb), out)
+}
+
+/// Adds a region's events, its users numbered by shard (`na`, `nb`), and
+/// its rejects to `out`, in file order.
+fn add(
+    parts: &[Part; 2],
+    first_line: u64,
+    na: Option<Result<Vec<u32>>>,
+    nb: Option<Result<Vec<u32>>>,
+    out: &mut NamedEventsRead,
+) -> Result<()> {
+    let numbers = [
+        na.unwrap_or_else(|| Ok(Vec::new()))?,
+        nb.unwrap_or_else(|| Ok(Vec::new()))?,
+    ];
+    let mut next = [numbers[0].iter(), numbers[1].iter()];
+    let mut line = first_line;
+    for p in parts {
+        let mut ids = Vec::with_capacity(p.values.len());
+        for v in &p.values {
+            // Valid: rows with an invalid value were rejected by the part.
+            ids.push(
+                out.input
+                    .registry_mut()
+                    .intern_str(v)
+                    .unwrap_or(ChannelId(u32::MAX)),
+            );
+        }
+        let events = out.input.shards_and_events().1;
+        events.reserve(p.rows.len());
+        for r in &p.rows {
+            let s = shard(r.hash);
+            // Each shard numbered its own rows, one number each.
+            let n = next[s].next().copied().unwrap_or(u32::MAX);
+            events.push(FunnelEvent::new(
+                user_number(s, n),
+                r.ts,
+                r.code,
+                ids[r.value as usize],
+            ));
+        }
+        out.rows += p.read;
+        for &(l, reason) in &p.rejects {
+            out.rejects.push(line + l, reason);
+        }
+        line += p.lines;
+    }
+    Ok(())
+}
+
+impl Part {
+    /// A row's user key.
+    fn user(&self, r: &Row) -> &str {
+        let (from, len) = (r.user.0 as usize, r.user.1 as usize);
+        self.users.get(from..from + len).unwrap_or_default()
+    }
+}
+
+/// Parses whole lines (the last one may lack its LF).
+fn parse_part(bytes: &[u8], cx: &Context) -> Part {
+    let cols = cx.cols;
+    let mut p = Part {
+        rows: Vec::with_capacity(bytes.len() / 64),
+        users: String::with_capacity(bytes.len() / 2),
+        ..Part::default()
+    };
+    // Valid UTF-8 as a whole (the usual case): fields are slices of it
+    // (delimiters and line ends are ASCII, so every field starts and ends
+    // on a character boundary); otherwise each field is checked alone.
+    let whole = std::str::from_utf8(bytes).ok();
+    let text = |(from, to): (usize, usize)| -> Option<&str> {
+        match whole {
+            Some(w) => w.get(from..to),
+            None => std::str::from_utf8(&bytes[from..to]).ok(),
+        }
+        .map(str::trim)
+    };
+    // The part's breakdown values: their number, or `None` for a name
+    // that is not a valid channel name.
+    let mut local: HashMap<String, Option<u32>, RandomState> = HashMap::default();
+    let mut last_value: Option<(&str, u32)> = None;
+    // The wanted fields' slots: 0 user, 1 ts, 2 event, 3 breakdown.
+    let wanted = [Some(cols.user), Some(cols.ts), Some(cols.event), cols.by];
+    let n = bytes.len();
+    let ends = Separators::new(bytes, cols.delimiter);
+    let last = (n > 0 && bytes[n - 1] != b'\n').then_some(n);
+    let (mut line_start, mut field_start, mut k) = (0usize, 0usize, 0usize);
+    let mut f = [(0usize, 0usize); 4];
+    for pos in ends.chain(last) {
+        let at_delimiter = pos < n && bytes[pos] == cols.delimiter;
+        let mut end = pos;
+        if !at_delimiter && end > field_start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        for (slot, c) in f.iter_mut().zip(wanted) {
+            if c == Some(k) {
+                *slot = (field_start.min(end), end);
+            }
+        }
+        if at_delimiter {
+            k += 1;
+            field_start = pos + 1;
+            continue;
+        }
+        // A line end.
+        let here = p.lines;
+        p.lines += 1;
+        let (fields, line_len) = (k + 1, end.saturating_sub(line_start));
+        (line_start, field_start, k) = (pos + 1, pos + 1, 0);
+        let row = std::mem::take(&mut f);
+        if line_len == 0 {
+            continue; // a blank line
+        }
+        p.read += 1;
+        if line_len > MAX_ROW_BYTES && line_len - (fields - 1) > MAX_ROW_BYTES {
+            p.rejects.push((here, RejectReason::TooLong));
+            continue;
+        }
+        if fields != cols.width {
+            p.rejects.push((here, RejectReason::Fields));
+            continue;
+        }
+        let (Some(user), Some(ts), Some(event)) = (text(row[0]), text(row[1]), text(row[2])) else {
+            p.rejects.push((here, RejectReason::Utf8));
+            continue;
+        };
+        if user.is_empty() {
+            p.rejects.push((here, RejectReason::UserEmpty));
+            continue;
+        }
+        if event.is_empty() {
+            p.rejects.push((here, RejectReason::EventEmpty));
+            continue;
+        }
+        let by = match cols.by {
+            Some(_) => match text(row[3]) {
+                Some(b) => b,
+                None => {
+                    p.rejects.push((here, RejectReason::Utf8));
+                    continue;
+                }
+            },
+            None => NamedOptions::NO_BREAKDOWN,
+        };
+        let codes = |e: &str| cx.codes.get(e).copied().or_else(|| cx.spec.code_of(e));
+        let (ts, code) = match event_fields(cx.spec, cx.opts, codes, ts, event) {
+            Ok(x) => x,
+            Err(reason) => {
+                p.rejects.push((here, reason));
+                continue;
+            }
+        };
+        // The breakdown value: most rows repeat the last one.
+        let value = match last_value {
+            Some((name, v)) if name == by => Some(v),
+            _ => {
+                let v = match local.get(by) {
+                    Some(&v) => v,
+                    None => {
+                        let v = Channel::new(by).ok().map(|_| {
+                            p.values.push(by.to_string());
+                            (p.values.len() - 1) as u32
+                        });
+                        local.insert(by.to_string(), v);
+                        v
+                    }
+                };
+                if let Some(v) = v {
+                    last_value = Some((by, v));
+                }
+                v
+            }
+        };
+        let Some(value) = value else {
+            p.rejects.push((here, RejectReason::Channel));
+            continue;
+        };
+        // A part is at most a chunk (8 MiB): its offsets fit a u32.
+        let from = p.users.len() as u32;
+        p.users.push_str(user);
+        let hash = cx.hasher.hash_one(user);
+        p.by_shard[shard(hash)].push(p.rows.len() as u32);
+        p.rows.push(Row {
+            hash,
+            user: (from, user.len() as u32),
+            ts,
+            code,
+            value,
+        });
+    }
+    p
+}
+
+#[cfg(test)]
+#[path = "named_fast_tests.rs"]
+mod tests;

@@ -1,0 +1,184 @@
+//! The fast path equals the general reader on every input: the same
+//! events (users numbered alike), rows and rejects, whatever the chunk
+//! size, line ends, quotes, blank lines, bad fields and invalid UTF-8.
+
+use proptest::prelude::*;
+
+use super::super::header;
+use super::super::named::columns;
+use super::super::named_rows::{general, NamedEventsRead, NamedOptions};
+use super::super::{RejectReason, Rejects};
+use super::read;
+use crate::funnel::{FunnelInput, FunnelSpec};
+use crate::quantity::TimeUnit;
+use chrono::TimeDelta;
+
+/// What a read gave: the events (users by first appearance), the
+/// breakdown values, rows, the listed rejects, all rejects.
+type Seen = (
+    Vec<crate::funnel::FunnelEvent>,
+    Vec<String>,
+    u64,
+    Vec<(u64, RejectReason)>,
+    u64,
+);
+
+fn run(data: &[u8], spec: &FunnelSpec, opts: &NamedOptions, chunk: Option<usize>) -> Seen {
+    let (rr, delimiter) = header(data, opts.delimiter).unwrap();
+    let cols = columns(&rr, delimiter, opts).unwrap();
+    let mut out = NamedEventsRead {
+        input: FunnelInput::new(spec),
+        rows: 0,
+        rejects: Rejects::default(),
+    };
+    match chunk {
+        Some(c) => read(rr, &cols, spec, opts, &mut out, c).unwrap(),
+        None => general(rr, &cols, spec, opts, &mut out).unwrap(),
+    }
+    let (events, registry) = out.input.compact();
+    // Users are numbered by shard, with a hasher of each input's own:
+    // compared by order of first appearance.
+    let mut first: std::collections::HashMap<u64, u64> = Default::default();
+    let events: Vec<crate::funnel::FunnelEvent> = events
+        .iter()
+        .map(|e| {
+            let n = first.len() as u64;
+            let mut e = *e;
+            e.user = *first.entry(e.user).or_insert(n);
+            e
+        })
+        .collect();
+    let names = registry
+        .iter()
+        .map(|(_, c)| c.as_str().to_string())
+        .collect();
+    let rejects = out
+        .rejects
+        .listed
+        .iter()
+        .map(|r| (r.line, r.reason))
+        .collect();
+    (events, names, out.rows, rejects, out.rejects.total)
+}
+
+/// One field of a row, from a pool that holds every case the readers
+/// tell apart.
+fn field(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        8 => proptest::sample::select(pool).prop_map(|s| s.as_bytes().to_vec()),
+        1 => Just(vec![0xff, b'x']),
+    ]
+}
+
+const USERS: &[&str] = &["u1", "abc-2", "3", " x ", "", "é", "u1\t"];
+const TIMES: &[&str] = &[
+    "2026-03-01T10:00:00Z",
+    "2026-03-01 10:00:05",
+    "1772359200",
+    "2026-02-30T00:00:00Z",
+    "bad",
+    "2016-12-31T23:59:60Z",
+    "2026-03-01T10:00:00.5Z",
+    " 2026-03-01T10:00:07+01:00 ",
+];
+const EVENTS: &[&str] = &["signup", "paid", "page", "", "0", "1", "7"];
+const CHANNELS: &[&str] = &["ads", "email", "", " web "];
+const ENDS: &[&str] = &["\n", "\n", "\n", "\r\n", "\r", ""];
+
+fn row() -> impl Strategy<Value = Vec<u8>> {
+    (
+        field(USERS),
+        field(TIMES),
+        field(EVENTS),
+        field(CHANNELS),
+        0usize..10,
+        proptest::sample::select(ENDS),
+    )
+        .prop_map(|(u, t, e, c, shape, end)| {
+            let mut r = Vec::new();
+            match shape {
+                // A blank line.
+                0 => {}
+                // A field short.
+                1 => {
+                    r.extend(&u);
+                    r.push(b',');
+                    r.extend(&t);
+                }
+                // A quoted channel.
+                2 => {
+                    for (i, f) in [&u, &t, &e].into_iter().enumerate() {
+                        if i > 0 {
+                            r.push(b',');
+                        }
+                        r.extend(f);
+                    }
+                    r.extend(b",\"ad,s\"");
+                }
+                _ => {
+                    for (i, f) in [&u, &t, &e, &c].into_iter().enumerate() {
+                        if i > 0 {
+                            r.push(b',');
+                        }
+                        r.extend(f);
+                    }
+                }
+            }
+            r.extend(end.as_bytes());
+            r
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn fast_path_equals_the_general_reader(
+        rows in proptest::collection::vec(row(), 0..60),
+        chunk in 1usize..200,
+        numbered in any::<bool>(),
+        header_crlf in any::<bool>(),
+    ) {
+        let mut data = b"user_id,ts,event,channel".to_vec();
+        data.extend(if header_crlf { &b"\r\n"[..] } else { &b"\n"[..] });
+        for r in &rows {
+            data.extend(r);
+        }
+        let window = TimeDelta::days(1);
+        let spec = if numbered {
+            FunnelSpec::new(3, window)
+        } else {
+            FunnelSpec::named(["signup", "paid"], window)
+        }
+        .and_then(|s| s.with_unit(TimeUnit::Millisecond))
+        .unwrap();
+        let opts = NamedOptions::default();
+        let slow = run(&data, &spec, &opts, None);
+        // (`prop_assert!`, not `_eq!`: the values can be long.)
+        prop_assert!(run(&data, &spec, &opts, Some(chunk)) == slow, "chunk {}", chunk);
+        prop_assert!(run(&data, &spec, &opts, Some(super::CHUNK)) == slow);
+    }
+}
+
+#[test]
+fn rows_split_across_chunks_keep_their_lines() {
+    let mut data = String::from("user_id,ts,event\n");
+    for i in 0..500 {
+        if i % 7 == 0 {
+            data.push_str(",1,signup\n"); // an empty user
+        } else {
+            data.push_str(&format!("user-{},{},signup\n", i % 13, 1_772_359_200 + i));
+        }
+    }
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let opts = NamedOptions::default();
+    let slow = run(data.as_bytes(), &spec, &opts, None);
+    assert_eq!(slow.3.len(), 72);
+    assert_eq!(slow.3[1], (9, RejectReason::UserEmpty));
+    for chunk in [1, 17, 64, 1000, 1 << 20] {
+        assert!(
+            run(data.as_bytes(), &spec, &opts, Some(chunk)) == slow,
+            "{chunk}"
+        );
+    }
+}
