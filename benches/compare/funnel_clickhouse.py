@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""The funnel tool and ClickHouse (chdb, in-process) on the same CSV file,
+"""`revops funnel` and ClickHouse (chdb, in-process) on the same CSV file,
 in one run. Outside CI:
 
     pip install chdb==4.4.0
-    cargo build --release --example funnel
+    cargo build --release -p revops-cli
     python3 benches/compare/funnel_clickhouse.py EVENTS.csv --steps 5
+
+With `--text`, the file has analysts' layout (`user_id,ts,event,channel`:
+UUID ids, ISO 8601 times, step names; `text_events.py` writes it from the
+integer file): ClickHouse reads the times with `parseDateTimeBestEffort`
+and matches the names, the command gets `--steps visit,signup,...`.
 
 EVENTS.csv has the funnel tool's layout (`user_id,ts,step,channel`, Unix
 seconds); the end-to-end issue's file (10.4 million rows, 376 MB, the
@@ -27,11 +32,19 @@ import chdb
 from chdb import session
 
 
-def query(source, steps, window, threads):
-    conds = ", ".join(f"step = {k}" for k in range(steps))
+NAMES = ["visit", "signup", "activate", "trial", "paid"]
+
+
+def query(source, steps, window, threads, text=False):
+    if text:
+        conds = ", ".join(f"event = '{NAMES[k]}'" for k in range(steps))
+        ts = "parseDateTimeBestEffort(ts)"
+    else:
+        conds = ", ".join(f"step = {k}" for k in range(steps))
+        ts = "ts"
     return (
         f"SELECT level, count() AS users FROM (SELECT user_id, windowFunnel({window})"
-        f"(ts, {conds}) AS level FROM {source} GROUP BY user_id) GROUP BY level "
+        f"({ts}, {conds}) AS level FROM {source} GROUP BY user_id) GROUP BY level "
         f"ORDER BY level SETTINGS max_threads = {threads}"
     )
 
@@ -61,16 +74,25 @@ def main():
     ap.add_argument("--window", type=int, default=604800)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--tool", default="target/release/examples/funnel")
+    ap.add_argument("--tool", default="target/release/revops")
+    ap.add_argument("--text", action="store_true",
+                    help="UUID ids, ISO times, step names (text_events.py)")
     a = ap.parse_args()
-    schema = "user_id UInt64, ts UInt32, step UInt8, channel String"
+    if a.text:
+        schema = "user_id String, ts String, event String, channel String"
+        steps_flag = ",".join(NAMES[: a.steps])
+    else:
+        schema = "user_id UInt64, ts UInt32, step UInt8, channel String"
+        steps_flag = str(a.steps)
     src = f"file('{a.csv}', 'CSVWithNames', '{schema}')"
     from_file, ch_out = best(
-        lambda: str(chdb.query(query(src, a.steps, a.window, a.threads), "CSV")), a.runs
+        lambda: str(chdb.query(query(src, a.steps, a.window, a.threads, a.text), "CSV")), a.runs
     )
     s = session.Session()
     s.query(f"CREATE TABLE events ENGINE = Memory AS SELECT * FROM {src}")
-    mem, _ = best(lambda: str(s.query(query("events", a.steps, a.window, a.threads), "CSV")), a.runs)
+    mem, _ = best(
+        lambda: str(s.query(query("events", a.steps, a.window, a.threads, a.text), "CSV")), a.runs
+    )
 
     def tool():
         # Through /usr/bin/time for the tool's own peak memory: a child
@@ -78,8 +100,8 @@ def main():
         # count this process's pages until it execs.
         t0 = time.perf_counter()
         p = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", a.tool, a.csv, "--steps", str(a.steps),
-             "--window", str(a.window)],
+            ["/usr/bin/time", "-f", "%M", a.tool, "funnel", a.csv, "--steps", steps_flag,
+             "--window", str(a.window), "--format", "json"],
             check=True, capture_output=True, text=True,
         )
         wall = time.perf_counter() - t0
@@ -94,10 +116,12 @@ def main():
     print(f"ClickHouse {chdb.__version__} (chdb), {a.threads} threads, best of {a.runs}")
     print(f"  from the file, end to end:  {from_file * 1000:8.0f} ms")
     print(f"  query on a Memory table:    {mem * 1000:8.0f} ms")
-    print(f"revops funnel tool, best of {a.runs}")
+    print(f"revops funnel, best of {a.runs}")
     print(f"  end to end (fresh process): {wall * 1000:8.0f} ms")
     print(f"  parse_ms {report['stats']['parse_ms']}, analyse_ms {report['stats']['analyse_ms']}")
-    print(f"  peak resident memory:       {peak_mb:8.0f} MB")
+    import os
+    file_mb = os.path.getsize(a.csv) / 1e6
+    print(f"  peak resident memory:       {peak_mb:8.0f} MB (the file: {file_mb:.0f} MB)")
     print(f"users per step: revops {ours}, ClickHouse {theirs}")
     if ours != theirs:
         raise SystemExit("the two disagree")
