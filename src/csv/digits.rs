@@ -13,6 +13,19 @@ pub(super) fn trim(mut b: &[u8]) -> &[u8] {
     b
 }
 
+/// The range `from..to` of `b` with ASCII whitespace trimmed from both
+/// ends, as [`trim`] does.
+pub(super) fn trim_range(b: &[u8], mut from: usize, mut to: usize) -> (usize, usize) {
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    while from < to && ws(b[from]) {
+        from += 1;
+    }
+    while to > from && ws(b[to - 1]) {
+        to -= 1;
+    }
+    (from, to)
+}
+
 /// `str::parse::<u64>` on ASCII bytes: an optional `+`, then digits.
 pub(super) fn parse_u64(b: &[u8]) -> Option<u64> {
     digits(b.strip_prefix(b"+").unwrap_or(b))

@@ -17,7 +17,7 @@ use crate::funnel::users::{shard, user_number, KeyTable};
 use crate::funnel::{FunnelEvent, FunnelSpec};
 
 /// Bytes read per chunk.
-pub(super) const CHUNK: usize = 8 << 20;
+pub(super) const CHUNK: usize = 16 << 20;
 
 /// One row of a part, ready to add.
 struct Row {
@@ -207,8 +207,14 @@ fn numbers(parts: &[Part; 2], me: usize, table: &mut KeyTable<String>) -> Result
 /// Adds both parts of a region (users numbered on this thread).
 fn add_all(parts: &[Part; 2], first_line: u64, out: &mut NamedEventsRead) -> Result<()> {
     let (ta, tb) = out.input.shards_and_events().0;
-    let na = numbers(parts, 0, ta);
-    let nb = numbers(parts, 1, tb);
+    let (na, nb) = std::thread::scope(|s| {
+        let tbr = &mut *tb;
+        let hb = std::thread::Builder::new().spawn_scoped(s, move || numbers(parts, 1, tbr));
+        let na = numbers(parts, 0, ta);
+        (na, hb.ok().and_then(|h| h.join().ok()))
+    });
+    // The thread could not start (or stopped): here.
+    let nb = nb.unwrap_or_else(|| numbers(parts, 1, tb));
     add(parts, first_line, Some(na), Some(nb), out)
 }
 
@@ -280,7 +286,13 @@ fn parse_part(bytes: &[u8], cx: &Context) -> Part {
     // (delimiters and line ends are ASCII, so every field starts and ends
     // on a character boundary); otherwise each field is checked alone.
     let whole = std::str::from_utf8(bytes).ok();
+    let ascii = whole.is_some() && bytes.is_ascii();
     let text = |(from, to): (usize, usize)| -> Option<&str> {
+        if ascii {
+            // What `str::trim` does, on ASCII text.
+            let (from, to) = super::digits::trim_range(bytes, from, to);
+            return whole.and_then(|w| w.get(from..to));
+        }
         match whole {
             Some(w) => w.get(from..to),
             None => std::str::from_utf8(&bytes[from..to]).ok(),
