@@ -22,7 +22,7 @@ pub(super) const CHUNK: usize = 16 << 20;
 /// One row of a part, ready to add.
 struct Row {
     hash: u64,
-    /// The user key's place in the part's `users`.
+    /// The user key's place in the part's half of the region.
     user: (u32, u32),
     ts: i64,
     code: u8,
@@ -30,13 +30,11 @@ struct Row {
     value: u32,
 }
 
-/// What one thread parsed of a region: owned, so that it is added to
-/// the output while the next region is parsed.
+/// What one thread parsed of its half of a region (the user keys stay
+/// in the region's buffer, kept until they are numbered).
 #[derive(Default)]
 struct Part {
     rows: Vec<Row>,
-    /// The rows' user keys, one after the other.
-    users: String,
     /// The part's breakdown values, by their number in `Row::value`.
     values: Vec<String>,
     /// The rows of each shard of the user table, by their place in
@@ -82,32 +80,17 @@ pub(super) fn read<R: Read>(
         codes,
     };
     let mut line = rr.line();
-    let (mut src, mut buf) = rr.into_parts();
-    let mut filled = buf.len();
+    let (mut src, first) = rr.into_parts();
+    // Two buffers in turn: the region being parsed, and the one before it,
+    // whose user keys are numbered meanwhile (its rows point into it).
+    let mut bufs = [first, Vec::new()];
+    let mut cur = 0;
+    let mut filled = bufs[cur].len();
     let mut eof = false;
-    // The previous region's parts, added to the output on this thread
-    // while the next region is parsed on two others; and the line they
-    // start on.
-    let mut pending: Option<[Part; 2]> = None;
-    let mut pending_line = line;
+    fill(&mut src, &mut bufs[cur], &mut filled, &mut eof, chunk)?;
+    let mut pending: Option<Pending> = None;
     loop {
-        while !eof
-            && (filled < chunk || (filled <= MAX_ROW_BYTES + 1 && !buf[..filled].contains(&b'\n')))
-        {
-            let want = chunk.max(filled + 4096);
-            if buf.len() < want {
-                buf.resize(want, 0);
-            }
-            let n = loop {
-                match src.read(&mut buf[filled..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(io(e)),
-                }
-            };
-            filled += n;
-            eof = n == 0;
-        }
+        let buf = &bufs[cur];
         let cut = if eof {
             filled
         } else {
@@ -121,11 +104,12 @@ pub(super) fn read<R: Read>(
             .any(|at| region[at] == b'"' || region.get(at + 1) != Some(&b'\n'));
         let too_long_line = !eof && !buf[..filled].contains(&b'\n');
         if unusual || too_long_line {
-            if let Some(parts) = pending.take() {
-                add_all(&parts, pending_line, out)?;
+            if let Some(p) = pending.take() {
+                add_all(&p.view(&bufs), p.line, out)?;
             }
-            buf.truncate(filled);
-            let rest = std::io::Cursor::new(buf).chain(src);
+            let mut rest = std::mem::take(&mut bufs[cur]);
+            rest.truncate(filled);
+            let rest = std::io::Cursor::new(rest).chain(src);
             return general(
                 RowReader::at_line(rest, cols.delimiter, line),
                 cols,
@@ -138,11 +122,12 @@ pub(super) fn read<R: Read>(
         let split = memchr::memchr(b'\n', &region[mid..]).map_or(region.len(), |i| mid + i + 1);
         let (a, b) = region.split_at(split);
         let earlier = pending.take();
+        let earlier_view = earlier.as_ref().map(|p| p.view(&bufs));
+        let earlier_ref = earlier_view.as_ref();
         let ((ta, tb), _) = out.input.shards_and_events();
+        let cx_ref = &cx;
         // This region's halves are parsed on two threads, each of which
         // then numbers the previous region's users of its shard.
-        let earlier_ref = earlier.as_ref();
-        let cx_ref = &cx;
         let (first, second) = std::thread::scope(|s| {
             let tbr = &mut *tb;
             let hb = std::thread::Builder::new()
@@ -157,21 +142,102 @@ pub(super) fn read<R: Read>(
         // The thread could not start (or stopped): here.
         let second = second.unwrap_or_else(|| parse_and_number(b, 1, tb, earlier_ref, cx_ref));
         let ((pa, na), (pb, nb)) = (first, second);
-        if let Some(parts) = &earlier {
-            add(parts, pending_line, na, nb, out)?;
-            pending_line += parts[0].lines + parts[1].lines;
+        if let Some(p) = &earlier {
+            add(&p.parts, p.line, na, nb, out)?;
         }
+        let region_line = line;
         line += pa.lines + pb.lines;
-        pending = Some([pa, pb]);
-        buf.copy_within(cut..filled, 0);
-        filled -= cut;
-        if eof && filled == 0 {
-            if let Some(parts) = pending.take() {
-                add_all(&parts, pending_line, out)?;
-            }
-            return Ok(());
+        let this = Pending {
+            parts: [pa, pb],
+            buf: cur,
+            split,
+            cut,
+            line: region_line,
+        };
+        if eof && cut == filled {
+            return add_all(&this.view(&bufs), this.line, out);
+        }
+        pending = Some(this);
+        // The rest of this chunk, then more of the input, into the other
+        // buffer (its region is added). (A buffer keeps its length from
+        // chunk to chunk: its memory is zeroed once, not before every read.)
+        let [x, y] = &mut bufs;
+        let (this_buf, other) = if cur == 0 { (&*x, y) } else { (&*y, x) };
+        let rest = &this_buf[cut..filled];
+        if other.len() < rest.len() {
+            other.resize(rest.len(), 0);
+        }
+        other[..rest.len()].copy_from_slice(rest);
+        filled = rest.len();
+        fill(&mut src, other, &mut filled, &mut eof, chunk)?;
+        cur = 1 - cur;
+    }
+}
+
+/// A parsed region whose users are not numbered yet: its parts, where it
+/// lies (`bufs[buf][..cut]`, split in halves at `split`) and its first
+/// line.
+struct Pending {
+    parts: [Part; 2],
+    buf: usize,
+    split: usize,
+    cut: usize,
+    line: u64,
+}
+
+/// A parsed region with its bytes.
+struct Region<'a> {
+    parts: &'a [Part; 2],
+    bytes: &'a [u8],
+    split: usize,
+}
+
+impl Region<'_> {
+    /// The two halves, as the parts were parsed.
+    fn halves(&self) -> [&[u8]; 2] {
+        let (a, b) = self.bytes.split_at(self.split);
+        [a, b]
+    }
+}
+
+impl Pending {
+    fn view<'a>(&'a self, bufs: &'a [Vec<u8>; 2]) -> Region<'a> {
+        Region {
+            parts: &self.parts,
+            bytes: &bufs[self.buf][..self.cut],
+            split: self.split,
         }
     }
+}
+
+/// Reads into `buf[*filled..]` until it holds a chunk (or the end of the
+/// input); past a chunk, reading goes on while no line has ended, up to a
+/// row too long to keep.
+fn fill<R: Read>(
+    src: &mut R,
+    buf: &mut Vec<u8>,
+    filled: &mut usize,
+    eof: &mut bool,
+    chunk: usize,
+) -> Result<()> {
+    while !*eof
+        && (*filled < chunk || (*filled <= MAX_ROW_BYTES + 1 && !buf[..*filled].contains(&b'\n')))
+    {
+        let want = chunk.max(*filled + 4096);
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let n = loop {
+            match src.read(&mut buf[*filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
+            }
+        };
+        *filled += n;
+        *eof = n == 0;
+    }
+    Ok(())
 }
 
 /// Parses `half`, then numbers the previous region's users of shard `me`.
@@ -179,21 +245,22 @@ fn parse_and_number(
     half: &[u8],
     me: usize,
     table: &mut KeyTable<String>,
-    earlier: Option<&[Part; 2]>,
+    earlier: Option<&Region>,
     cx: &Context,
 ) -> (Part, Option<Result<Vec<u32>>>) {
     let p = parse_part(half, cx);
-    (p, earlier.map(|parts| numbers(parts, me, table)))
+    (p, earlier.map(|r| numbers(r, me, table)))
 }
 
 /// The numbers of a region's users of shard `me`, in file order.
-fn numbers(parts: &[Part; 2], me: usize, table: &mut KeyTable<String>) -> Result<Vec<u32>> {
+fn numbers(region: &Region, me: usize, table: &mut KeyTable<String>) -> Result<Vec<u32>> {
+    let parts = &region.parts;
     let mut out = Vec::with_capacity(parts[0].by_shard[me].len() + parts[1].by_shard[me].len());
     let mut batch: Vec<(u64, &str)> = Vec::with_capacity(32);
-    for p in parts {
+    for (p, half) in parts.iter().zip(region.halves()) {
         for &i in &p.by_shard[me] {
             let r = &p.rows[i as usize];
-            batch.push((r.hash, p.user(r)));
+            batch.push((r.hash, user(half, r)));
             if batch.len() == 32 {
                 table.ids_batch(&batch, &mut out)?;
                 batch.clear();
@@ -205,17 +272,17 @@ fn numbers(parts: &[Part; 2], me: usize, table: &mut KeyTable<String>) -> Result
 }
 
 /// Adds both parts of a region (users numbered on this thread).
-fn add_all(parts: &[Part; 2], first_line: u64, out: &mut NamedEventsRead) -> Result<()> {
+fn add_all(region: &Region, first_line: u64, out: &mut NamedEventsRead) -> Result<()> {
     let (ta, tb) = out.input.shards_and_events().0;
     let (na, nb) = std::thread::scope(|s| {
         let tbr = &mut *tb;
-        let hb = std::thread::Builder::new().spawn_scoped(s, move || numbers(parts, 1, tbr));
-        let na = numbers(parts, 0, ta);
+        let hb = std::thread::Builder::new().spawn_scoped(s, move || numbers(region, 1, tbr));
+        let na = numbers(region, 0, ta);
         (na, hb.ok().and_then(|h| h.join().ok()))
     });
     // The thread could not start (or stopped): here.
-    let nb = nb.unwrap_or_else(|| numbers(parts, 1, tb));
-    add(parts, first_line, Some(na), Some(nb), out)
+    let nb = nb.unwrap_or_else(|| numbers(region, 1, tb));
+    add(region.parts, first_line, Some(na), Some(nb), out)
 }
 
 /// Adds a region's events, its users numbered by shard (`na`, `nb`), and
@@ -266,12 +333,13 @@ fn add(
     Ok(())
 }
 
-impl Part {
-    /// A row's user key.
-    fn user(&self, r: &Row) -> &str {
-        let (from, len) = (r.user.0 as usize, r.user.1 as usize);
-        self.users.get(from..from + len).unwrap_or_default()
-    }
+/// A row's user key, in its part's half of the region (checked to be
+/// UTF-8 when the row was parsed).
+fn user<'b>(half: &'b [u8], r: &Row) -> &'b str {
+    let (from, len) = (r.user.0 as usize, r.user.1 as usize);
+    half.get(from..from + len)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .unwrap_or_default()
 }
 
 /// Parses whole lines (the last one may lack its LF).
@@ -279,7 +347,6 @@ fn parse_part(bytes: &[u8], cx: &Context) -> Part {
     let cols = cx.cols;
     let mut p = Part {
         rows: Vec::with_capacity(bytes.len() / 64),
-        users: String::with_capacity(bytes.len() / 2),
         ..Part::default()
     };
     // Valid UTF-8 as a whole (the usual case): fields are slices of it
@@ -287,17 +354,19 @@ fn parse_part(bytes: &[u8], cx: &Context) -> Part {
     // on a character boundary); otherwise each field is checked alone.
     let whole = std::str::from_utf8(bytes).ok();
     let ascii = whole.is_some() && bytes.is_ascii();
-    let text = |(from, to): (usize, usize)| -> Option<&str> {
+    // A field, trimmed, and where it starts in `bytes`.
+    let text = |(from, to): (usize, usize)| -> Option<(&str, usize)> {
         if ascii {
             // What `str::trim` does, on ASCII text.
             let (from, to) = super::digits::trim_range(bytes, from, to);
-            return whole.and_then(|w| w.get(from..to));
+            return whole.and_then(|w| w.get(from..to)).map(|t| (t, from));
         }
-        match whole {
+        let field = match whole {
             Some(w) => w.get(from..to),
             None => std::str::from_utf8(&bytes[from..to]).ok(),
-        }
-        .map(str::trim)
+        }?;
+        let start = field.trim_start();
+        Some((start.trim_end(), from + (field.len() - start.len())))
     };
     // The part's breakdown values: their number, or `None` for a name
     // that is not a valid channel name.
@@ -344,7 +413,9 @@ fn parse_part(bytes: &[u8], cx: &Context) -> Part {
             p.rejects.push((here, RejectReason::Fields));
             continue;
         }
-        let (Some(user), Some(ts), Some(event)) = (text(row[0]), text(row[1]), text(row[2])) else {
+        let (Some((user, user_at)), Some((ts, _)), Some((event, _))) =
+            (text(row[0]), text(row[1]), text(row[2]))
+        else {
             p.rejects.push((here, RejectReason::Utf8));
             continue;
         };
@@ -358,7 +429,7 @@ fn parse_part(bytes: &[u8], cx: &Context) -> Part {
         }
         let by = match cols.by {
             Some(_) => match text(row[3]) {
-                Some(b) => b,
+                Some((b, _)) => b,
                 None => {
                     p.rejects.push((here, RejectReason::Utf8));
                     continue;
@@ -399,14 +470,13 @@ fn parse_part(bytes: &[u8], cx: &Context) -> Part {
             p.rejects.push((here, RejectReason::Channel));
             continue;
         };
-        // A part is at most a chunk (8 MiB): its offsets fit a u32.
-        let from = p.users.len() as u32;
-        p.users.push_str(user);
+        // A region is a chunk (16 MiB) or a row (1 MiB) at most: its
+        // offsets fit a u32.
         let hash = cx.hasher.hash_one(user);
         p.by_shard[shard(hash)].push(p.rows.len() as u32);
         p.rows.push(Row {
             hash,
-            user: (from, user.len() as u32),
+            user: (user_at as u32, user.len() as u32),
             ts,
             code,
             value,
