@@ -2,10 +2,10 @@
 //! issue's event log (`revops_benches::events_csv`: about 10.4 million
 //! rows of 2,000,000 users with 15-digit ids, 370 MB, in time order with
 //! 3% late; the same generator `examples/gen_events.rs` writes to a file
-//! for the tool and ClickHouse), held in memory so the disk is not timed:
+//! for `revops funnel` and ClickHouse), held in memory so the disk is not timed:
 //!
 //! - `bytes_to_report`: `revops::csv::read_events` then `analyze_in_place`
-//!   on two threads, what `examples/funnel.rs --steps 5` does;
+//!   on two threads, what `revops funnel FILE --steps 5` does;
 //! - `parse`, `analysis_in_place_2_threads`: its parts, the analysis from
 //!   the parsed events in file order (the tool's `analyse_ms`; each
 //!   iteration gets a fresh copy of the events, made outside the timing);

@@ -150,7 +150,7 @@
 //!   what it could not use (for attribution,
 //!   [`attribution::Report::skipped`] with a
 //!   [`SkipReason`](attribution::SkipReason); one rule for every model), and
-//!   the example tools list rejected rows by line, counted by reason.
+//!   the `revops` command lists rejected rows by line, counted by reason.
 //!
 //! How it is tested: property tests state the invariants (credits add
 //! back, counts never rise, merges equal the whole, serde round-trips and
