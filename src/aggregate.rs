@@ -8,6 +8,8 @@
 //! | [`PipelineState`](crate::pipeline::PipelineState) | a deal | nothing | [`PipelineReport`](crate::pipeline::PipelineReport) |
 //! | [`HandoffState`](crate::pipeline::HandoffState) | a lead | the pipeline report, if any | [`HandoffReport`](crate::pipeline::HandoffReport) |
 //! | [`RfmState`](crate::clv::RfmState) | a transaction | nothing | [`Summary`](crate::clv::Summary) |
+//! | [`RetentionState`](crate::retention::RetentionState) | a batch of events holding each of its users whole, with their registry | nothing | [`RetentionReport`](crate::retention::RetentionReport) |
+//! | [`LifecycleState`](crate::retention::LifecycleState) | a batch of events holding each of its users whole | nothing | [`LifecycleReport`](crate::retention::LifecycleReport) |
 //!
 //! The laws, tested for every implementation: the merge of the states of
 //! any partition of the input (each sent through its JSON form on the

@@ -252,8 +252,8 @@ pub fn run(args: Args) {
     };
     let named_spec = |names: Vec<String>| with_options(FunnelSpec::named(names, window));
     let numbered_spec = |n: usize| with_options(FunnelSpec::new(n, window));
-    let fast_ok = ts_unit.is_none_or_second()
-        && args.breakdown.as_deref().map_or(true, |b| b == "channel")
+    let fast_ok = ts_unit.is_none_or(|u| u == TimeUnit::Second)
+        && args.breakdown.as_deref().is_none_or(|b| b == "channel")
         && fast_header(path);
     let read = match steps {
         Steps::Names(names) => named(path, &named_spec(names), &options),
@@ -319,17 +319,6 @@ pub fn run(args: Args) {
         }),
     );
     emit(args.output.format(), &Value::Object(out), view);
-}
-
-/// `--ts-unit` absent or seconds: what the fast path reads.
-trait SecondsOnly {
-    fn is_none_or_second(&self) -> bool;
-}
-
-impl SecondsOnly for Option<TimeUnit> {
-    fn is_none_or_second(&self) -> bool {
-        matches!(self, None | Some(TimeUnit::Second))
-    }
 }
 
 /// The steps of one report as rows of a table (`group` first when given).

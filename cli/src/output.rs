@@ -129,12 +129,12 @@ impl Table {
                     let pad = widths[c].saturating_sub(cell.chars().count());
                     match self.head[c].1 {
                         Align::Right => {
-                            text.extend(std::iter::repeat(' ').take(pad));
+                            text.extend(std::iter::repeat_n(' ', pad));
                             text.push_str(cell);
                         }
                         Align::Left => {
                             text.push_str(cell);
-                            text.extend(std::iter::repeat(' ').take(pad));
+                            text.extend(std::iter::repeat_n(' ', pad));
                         }
                     }
                 }

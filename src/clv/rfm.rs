@@ -4,84 +4,14 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::gamma_gamma::Spend;
 use super::history::History;
 use crate::error::{Error, Result};
+pub use crate::quantity::PeriodLength;
 use crate::quantity::{Currency, Money};
-
-/// The periods purchases are counted in. Periods are calendar periods:
-/// a day; a week from Monday to Sunday (pandas' `W`, that is `W-SUN`); a
-/// calendar month.
-///
-/// ```
-/// use revops::clv::PeriodLength;
-/// use revops::NaiveDate;
-/// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-/// // Sunday 2026-01-04 and Monday 2026-01-05 are in consecutive weeks.
-/// let w = PeriodLength::Week;
-/// assert_eq!(w.index(d(2026, 1, 5)) - w.index(d(2026, 1, 4)), 1);
-/// assert_eq!(PeriodLength::Month.index(d(2026, 3, 31)) - PeriodLength::Month.index(d(2026, 1, 1)), 2);
-/// assert_eq!("week".parse::<PeriodLength>()?, PeriodLength::Week);
-/// # Ok::<(), revops::Error>(())
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum PeriodLength {
-    /// A calendar day.
-    Day,
-    /// A week, Monday to Sunday.
-    Week,
-    /// A calendar month.
-    Month,
-}
-
-impl std::fmt::Display for PeriodLength {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl PeriodLength {
-    /// The number of the period holding `date`: consecutive periods have
-    /// consecutive numbers, so differences count whole periods.
-    pub fn index(self, date: NaiveDate) -> i64 {
-        // Days since 0001-01-01 (a Monday).
-        let days = i64::from(date.num_days_from_ce()) - 1;
-        match self {
-            PeriodLength::Day => days,
-            PeriodLength::Week => days.div_euclid(7),
-            PeriodLength::Month => i64::from(date.year()) * 12 + i64::from(date.month0()),
-        }
-    }
-
-    /// The snake_case name (`day`, `week`, `month`).
-    pub fn id(self) -> &'static str {
-        match self {
-            PeriodLength::Day => "day",
-            PeriodLength::Week => "week",
-            PeriodLength::Month => "month",
-        }
-    }
-}
-
-impl FromStr for PeriodLength {
-    type Err = Error;
-
-    /// `day`, `week` or `month` (any case; pandas' `D`, `W`, `M` too).
-    fn from_str(s: &str) -> Result<PeriodLength> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "day" | "d" => Ok(PeriodLength::Day),
-            "week" | "w" => Ok(PeriodLength::Week),
-            "month" | "m" => Ok(PeriodLength::Month),
-            _ => Err(Error::invalid("period", "expected day, week or month")),
-        }
-    }
-}
 
 /// One purchase: who, when, how much.
 ///

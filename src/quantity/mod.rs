@@ -17,6 +17,7 @@
 //! | [`TimeUnit`] | s, ms, µs, ns | the integer clock of event data |
 //! | [`Value`] | any of the above, tagged by [`Unit`] | a metric's result, a goal's target |
 
+mod calendar;
 mod currency;
 mod fx;
 mod money;
@@ -32,6 +33,7 @@ mod time;
 mod value;
 
 pub(crate) mod exact;
+pub use calendar::{parse_utc_offset, Calendar, PeriodLength};
 pub use currency::Currency;
 pub use fx::FxRates;
 pub use money::Money;
