@@ -119,9 +119,9 @@ impl PeriodLength {
 /// database: a fixed offset, `+00:00` by default).
 ///
 /// ```
-/// use revops::quantity::{Calendar, PeriodLength};
+/// use revops::quantity::{parse_utc_offset, Calendar, PeriodLength};
 /// use revops::{NaiveDate, TimeZone, Utc};
-/// let berlin_winter = Calendar::new(PeriodLength::Day, "+01:00".parse()?);
+/// let berlin_winter = Calendar::new(PeriodLength::Day, parse_utc_offset("+01:00")?);
 /// // 23:30 UTC on Sunday 1 March is already Monday 2 March at +01:00.
 /// let late = Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).unwrap();
 /// let p = berlin_winter.period_of(late);
