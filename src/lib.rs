@@ -232,7 +232,7 @@ pub use aggregate::Aggregate;
 /// assert!(now.date_naive() > NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
 /// assert_eq!(TimeDelta::days(7).num_hours(), 168);
 /// ```
-pub use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+pub use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, TimeZone, Utc};
 pub use error::{Error, IoError, Result};
 pub use quantity::{Change, Currency, Money, Multiple, Nps, Period, Ratio};
 pub use rust_decimal::{Decimal, RoundingStrategy};

@@ -13,6 +13,7 @@ mod common;
 mod funnel;
 mod output;
 mod pipeline;
+mod retention;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,7 @@ file cannot be read. `revops SUBCOMMAND --help` lists its columns and flags.
 Examples:
   revops funnel events.csv --steps signup,activate,paid --window 7d
   revops attribution paths.csv --model markov --format table
+  revops retention events.csv --start-event signup --return-event login --period week
   revops catalogue --format csv",
     disable_help_subcommand = true
 )]
@@ -51,6 +53,10 @@ enum Command {
     Pipeline(pipeline::Args),
     /// Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma fits
     Clv(clv::Args),
+    /// Cohort retention: do a period's new users come back in the periods after?
+    Retention(retention::RetentionArgs),
+    /// User lifecycle per period: new, returning, resurrecting and dormant users
+    Lifecycle(retention::LifecycleArgs),
     /// The metric catalogue: every metric's formula, unit and direction
     Catalogue(catalogue::Args),
 }
@@ -62,6 +68,8 @@ fn main() {
         Command::Attribution(a) => attribution::run(a),
         Command::Pipeline(a) => pipeline::run(a),
         Command::Clv(a) => clv::run(a),
+        Command::Retention(a) => retention::run_retention(a),
+        Command::Lifecycle(a) => retention::run_lifecycle(a),
         Command::Catalogue(a) => catalogue::run(a),
     }
 }

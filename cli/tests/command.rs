@@ -34,7 +34,15 @@ fn file(name: &str, contents: &str) -> PathBuf {
     p
 }
 
-const SUBCOMMANDS: [&str; 5] = ["funnel", "attribution", "pipeline", "clv", "catalogue"];
+const SUBCOMMANDS: [&str; 7] = [
+    "funnel",
+    "attribution",
+    "pipeline",
+    "clv",
+    "catalogue",
+    "retention",
+    "lifecycle",
+];
 
 #[test]
 fn every_help_lists_columns_flags_and_two_examples() {
@@ -124,6 +132,42 @@ fn unknown_flags_and_flags_that_do_not_apply_are_usage_errors() {
         vec!["clv", &data("clv.csv"), "--margin", "2"],
         vec!["clv", &data("clv.csv"), "--discount-rate", "-1"],
         vec!["clv", &data("clv.csv"), "--model", "nope"],
+        vec!["retention", &funnel],
+        vec!["retention", &funnel, "--start-event", "0", "--periods", "0"],
+        vec![
+            "retention",
+            &funnel,
+            "--start-event",
+            "0",
+            "--period",
+            "year",
+        ],
+        vec![
+            "retention",
+            &funnel,
+            "--start-event",
+            "0",
+            "--utc-offset",
+            "+25:00",
+        ],
+        vec![
+            "retention",
+            &funnel,
+            "--start-event",
+            "0",
+            "--as-of",
+            "March",
+        ],
+        vec![
+            "retention",
+            &funnel,
+            "--start-event",
+            "0",
+            "--retention",
+            "ever",
+        ],
+        vec!["lifecycle", &funnel],
+        vec!["lifecycle", &funnel, "--event", "0", "--window", "7d"],
         vec!["funnel"],
         vec!["nope"],
         vec![],
@@ -287,6 +331,42 @@ fn golden_tables_and_csv() {
             ],
         ),
         ("catalogue", vec![]),
+        (
+            "retention",
+            vec![
+                data("retention.csv"),
+                "--start-event".into(),
+                "signup".into(),
+                "--return-event".into(),
+                "login".into(),
+                "--periods".into(),
+                "5".into(),
+                "--breakdown".into(),
+                "country".into(),
+            ],
+        ),
+        (
+            "retention-offset",
+            vec![
+                data("retention.csv"),
+                "--start-event".into(),
+                "signup".into(),
+                "--return-event".into(),
+                "login".into(),
+                "--periods".into(),
+                "3".into(),
+                "--utc-offset".into(),
+                "+01:00".into(),
+                "--as-of".into(),
+                "2026-03-22".into(),
+                "--retention".into(),
+                "on_or_after".into(),
+            ],
+        ),
+        (
+            "lifecycle",
+            vec![data("retention.csv"), "--event".into(), "login".into()],
+        ),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();

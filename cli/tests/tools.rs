@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 8] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -315,11 +315,31 @@ fn golden_outputs() {
         ),
         ("clv", &["--model", "bgnbd", "--horizon", "39"]),
         ("clv", &["--model", "gamma_gamma"]),
+        (
+            "retention",
+            &[
+                "--start-event",
+                "signup",
+                "--return-event",
+                "login",
+                "--periods",
+                "5",
+                "--breakdown",
+                "country",
+            ],
+        ),
+        ("lifecycle", &["--event", "login"]),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
     for (i, (name, args)) in cases.iter().enumerate() {
-        let input = std::fs::read(root.join("../tests/data").join(format!("{name}.csv"))).unwrap();
+        let sample = if *name == "lifecycle" {
+            "retention"
+        } else {
+            name
+        };
+        let input =
+            std::fs::read(root.join("../tests/data").join(format!("{sample}.csv"))).unwrap();
         let r = run(name, &input, args);
         assert_eq!(r.code, 0, "{name} {args:?}: {}", r.stderr);
         let mut got = r.json;

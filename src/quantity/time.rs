@@ -143,6 +143,27 @@ impl TimeUnit {
         i64::try_from(nanos / per_tick).map_err(|_| Error::overflow("duration"))
     }
 
+    /// The ticks of this unit at `at`, rounded down to a whole tick (the
+    /// last tick at or before `at`), saturating at `i64`'s ends: where an
+    /// inclusive end of observation falls on a clock of this unit.
+    ///
+    /// ```
+    /// use revops::quantity::TimeUnit;
+    /// use revops::{TimeZone, Utc};
+    /// let t = Utc.timestamp_opt(10, 999_999_999).unwrap();
+    /// assert_eq!(TimeUnit::Second.floor_ticks_at(t), 10);
+    /// assert_eq!(TimeUnit::Millisecond.floor_ticks_at(t), 10_999);
+    /// let before = Utc.timestamp_opt(-1, 500_000_000).unwrap(); // -0.5 s
+    /// assert_eq!(TimeUnit::Second.floor_ticks_at(before), -1);
+    /// ```
+    pub fn floor_ticks_at(self, at: DateTime<Utc>) -> i64 {
+        let nanos =
+            i128::from(at.timestamp()) * 1_000_000_000 + i128::from(at.timestamp_subsec_nanos());
+        let per_tick = i128::from(1_000_000_000 / self.per_second());
+        let ticks = nanos.div_euclid(per_tick);
+        i64::try_from(ticks).unwrap_or(if ticks < 0 { i64::MIN } else { i64::MAX })
+    }
+
     /// `ticks` of this unit as a duration.
     ///
     /// # Errors

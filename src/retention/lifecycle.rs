@@ -104,13 +104,7 @@ impl LifecycleState {
     pub fn add(&mut self, events: &[RetentionEvent]) -> Result<()> {
         let unit = self.spec.unit;
         let cal = self.spec.calendar;
-        let as_of = self.spec.as_of.map(|t| {
-            unit.ticks_at(t).unwrap_or(if t.timestamp() < 0 {
-                i64::MIN
-            } else {
-                i64::MAX
-            })
-        });
+        let as_of = self.spec.as_of.map(|t| unit.floor_ticks_at(t));
         // Each user's active periods, in order.
         let mut active: Vec<(u64, i64)> = Vec::with_capacity(events.len());
         let mut after = 0u64;
@@ -199,7 +193,7 @@ impl LifecycleState {
         let unit = self.spec.unit;
         let cal = self.spec.calendar;
         let as_of = match self.spec.as_of {
-            Some(t) => unit.ticks_at(t).ok(),
+            Some(t) => Some(unit.floor_ticks_at(t)),
             None => self.latest,
         };
         let last = as_of.map(|a| cal.period_of_ticks(a, unit));

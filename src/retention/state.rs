@@ -158,14 +158,7 @@ impl RetentionState {
     pub fn add(&mut self, events: &[RetentionEvent], channels: &Channels) -> Result<()> {
         let unit = self.spec.unit;
         let cal = self.spec.calendar;
-        // An as-of past the unit's range observes everything (or nothing).
-        let as_of = self.spec.as_of.map(|t| {
-            unit.ticks_at(t).unwrap_or(if t.timestamp() < 0 {
-                i64::MIN
-            } else {
-                i64::MAX
-            })
-        });
+        let as_of = self.spec.as_of.map(|t| unit.floor_ticks_at(t));
         let periods = self.spec.periods;
         // Users by id: directly when the ids are small (the readers
         // number users densely), through a map otherwise.
@@ -377,7 +370,7 @@ impl RetentionState {
         let cal = spec.calendar;
         // The as-of instant, inclusive, in ticks.
         let as_of = match (spec.as_of, self.latest) {
-            (Some(t), _) => unit.ticks_at(t).ok(),
+            (Some(t), _) => Some(unit.floor_ticks_at(t)),
             (None, latest) => latest,
         };
         let (last_period, complete) = match as_of {
