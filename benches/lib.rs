@@ -159,3 +159,81 @@ fn events(users: u64, seed: u64) -> Vec<Row> {
     rows.sort_by_key(|row| row.0);
     rows
 }
+
+/// A year of an app's events, as analysts export them
+/// (`user_id,ts,event,country`: UUID-like ids, ISO 8601 times), seeded,
+/// in time order: `users` users signing up over 52 weeks from Monday
+/// 2026-01-05 (`signup`), each then logging in (`login`) in later weeks
+/// with a chance that halves every four weeks (40% in the first week after
+/// sign-up), one to three times in a week it comes back; about 5 events
+/// per user (2,000,000 users: about 10 million rows).
+pub fn write_year_events_csv<W: Write>(users: u64, seed: u64, out: &mut W) -> io::Result<u64> {
+    let rows = year_events(users, seed);
+    let mut w = io::BufWriter::with_capacity(1 << 20, out);
+    w.write_all(b"user_id,ts,event,country\n")?;
+    for &(ts, user, kind) in &rows {
+        let id = user.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed;
+        let secs = ts;
+        let days = secs.div_euclid(86_400);
+        let (y, m, d) = civil(days);
+        let t = secs.rem_euclid(86_400);
+        writeln!(
+            w,
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x},{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z,{},{}",
+            id >> 32,
+            (id >> 16) & 0xffff,
+            id & 0xffff,
+            user & 0xffff,
+            user,
+            t / 3600,
+            t / 60 % 60,
+            t % 60,
+            if kind == 0 { "signup" } else { "login" },
+            COUNTRIES[(user % 5) as usize],
+        )?;
+    }
+    w.flush()?;
+    Ok(rows.len() as u64)
+}
+
+/// The countries of [`write_year_events_csv`] (a user's own).
+pub const COUNTRIES: [&str; 5] = ["DE", "FR", "US", "BR", "JP"];
+
+/// [`write_year_events_csv`]'s events: `(Unix seconds, user, kind)`, kind
+/// 0 a sign-up and 1 a login, in time order.
+pub fn year_events(users: u64, seed: u64) -> Vec<(i64, u64, u8)> {
+    const START: i64 = 1_767_571_200; // Monday 2026-01-05, 00:00 UTC
+    const WEEK: i64 = 7 * 86_400;
+    let mut rng = Rng(seed | 1);
+    let mut rows = Vec::with_capacity(users as usize * 5);
+    for user in 0..users {
+        let signup = START + rng.below(52 * WEEK as u64) as i64;
+        rows.push((signup, user, 0));
+        let weeks_left = (START + 52 * WEEK - signup) / WEEK;
+        for w in 1..=weeks_left {
+            // 40% in the first week after, halving every four weeks.
+            let chance = (400.0 * 0.5f64.powf((w - 1) as f64 / 4.0)) as u64;
+            if rng.below(1000) < chance {
+                for _ in 0..=rng.below(3) {
+                    let at = signup + w * WEEK - rng.below(WEEK as u64) as i64;
+                    rows.push((at.max(signup), user, 1));
+                }
+            }
+        }
+    }
+    rows.sort_unstable();
+    rows
+}
+
+/// Year, month, day of a day counted from 1970-01-01.
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}

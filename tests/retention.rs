@@ -419,3 +419,46 @@ fn hostile_states_are_refused() {
     );
     let _ = (TimeUnit::Second, day(2026, 1, 1).year());
 }
+
+/// The bucketed kernel on several threads equals one thread, on users
+/// spread over many buckets (ids up to 200,000) and sparse ids (through a
+/// map), for both definitions and long tables.
+#[test]
+fn threads_and_buckets_change_nothing() {
+    let (ch, de, fr) = registry();
+    let mut state: u64 = 17;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let mut events = Vec::new();
+    for _ in 0..60_000 {
+        let user = next() % 200_000;
+        let ts = 1_772_323_200 + (next() % (400 * 86_400)) as i64;
+        let kind = [START, RETURN, START | RETURN, 0][(next() % 4) as usize];
+        let by = if next() % 2 == 0 { de } else { fr };
+        events.push(RetentionEvent { user, ts, kind, by });
+    }
+    let sparse: Vec<RetentionEvent> = events
+        .iter()
+        .map(|e| RetentionEvent {
+            user: e.user.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ..*e
+        })
+        .collect();
+    for (period, n) in [(PeriodLength::Week, 12), (PeriodLength::Day, 100)] {
+        for def in [Definition::On, Definition::OnOrAfter] {
+            let s = spec(period, n, def);
+            let one = analyze(&s, &events, &ch).unwrap();
+            for threads in [2, 3, 8] {
+                let mut st = RetentionState::new(s);
+                st.add_parallel(events.iter().copied(), &ch, threads)
+                    .unwrap();
+                assert!(st.finish().unwrap() == one, "{period} {def:?} {threads}");
+            }
+            assert!(analyze(&s, &sparse, &ch).unwrap() == one, "sparse ids");
+        }
+    }
+}

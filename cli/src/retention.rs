@@ -212,18 +212,18 @@ fn read(
 }
 
 /// The compact events, their kinds from the step codes (code 0 the
-/// first name, code 1 the second; one name is both).
-fn events(read: &NamedEventsRead, kinds: [u8; 2]) -> Vec<RetentionEvent> {
+/// first name, code 1 the second; one name is both), read in place.
+fn events(
+    read: &NamedEventsRead,
+    kinds: [u8; 2],
+) -> impl Iterator<Item = RetentionEvent> + Clone + '_ {
     let (compact, _) = read.input.compact();
-    compact
-        .iter()
-        .map(|e| RetentionEvent {
-            user: e.user,
-            ts: e.ts,
-            kind: kinds.get(usize::from(e.step)).copied().unwrap_or(0),
-            by: e.channel,
-        })
-        .collect()
+    compact.iter().map(move |e| RetentionEvent {
+        user: e.user,
+        ts: e.ts,
+        kind: kinds.get(usize::from(e.step)).copied().unwrap_or(0),
+        by: e.channel,
+    })
 }
 
 /// Runs `revops retention`.
@@ -282,8 +282,9 @@ pub fn run_retention(args: RetentionArgs) {
     let mut state = RetentionState::new(spec);
     let (_, registry) = read.input.compact();
     let mut errors = Errors::default();
+    // Both cores, as ClickHouse uses two threads here.
     let report = state
-        .add(&events(&read, kinds), registry)
+        .add_parallel(events(&read, kinds), registry, 2)
         .and_then(|()| state.finish());
     let analyse_ms = ms_since(started);
     let rejects = Rejects::from_library(&read.rejects);
@@ -414,9 +415,8 @@ pub fn run_lifecycle(args: LifecycleArgs) {
     spec.as_of = c.as_of;
     let mut state = LifecycleState::new(spec);
     let mut errors = Errors::default();
-    let report = state
-        .add(&events(&read, [RETURN, 0]))
-        .map(|()| state.finish());
+    let all: Vec<RetentionEvent> = events(&read, [RETURN, 0]).collect();
+    let report = state.add(&all).map(|()| state.finish());
     let analyse_ms = ms_since(started);
     let rejects = Rejects::from_library(&read.rejects);
     let mut out = Map::new();

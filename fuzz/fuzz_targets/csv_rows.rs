@@ -1,13 +1,11 @@
-//! The tools' row reading: the streaming CSV reader of `examples/common`
-//! over any bytes, then each row's fields through the library parsers the
-//! three tools use (numbers, decimals, money, paths, dates, categories).
+//! The command's row reading: the streaming CSV reader
+//! (`revops::csv::RowReader`, what `revops attribution`, `pipeline` and
+//! `clv` read with) over any bytes, then each row's fields through the
+//! library parsers they use (numbers, decimals, money, paths, dates,
+//! categories).
 //! Never a panic; line numbers start at 1 and never go back.
 
 #![no_main]
-
-#[path = "../../examples/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
-mod tools;
 
 use libfuzzer_sys::fuzz_target;
 use revops::attribution::PathRow;
@@ -17,7 +15,7 @@ use revops::{Decimal, Money};
 
 fuzz_target!(|data: &[u8]| {
     let delimiter = [b',', b';', b'\t'][usize::from(data.first().copied().unwrap_or(0) % 3)];
-    let mut reader = tools::RowReader::new(data, delimiter);
+    let mut reader = revops::csv::RowReader::new(data, delimiter);
     let mut channels = Channels::new();
     let mut last = 0;
     let mut rows = 0;

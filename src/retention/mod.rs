@@ -61,6 +61,7 @@
 //! events holding each of its users whole, merged by user partition, in
 //! any order.
 
+mod kernel;
 mod lifecycle;
 mod state;
 

@@ -2,11 +2,12 @@
 //! cohort, added a batch of whole users at a time, merged by user
 //! partition.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Definition, RetentionEvent, RetentionSpec, RETURN, START};
+use super::kernel::{self, Cells, Rules};
+use super::{Definition, RetentionEvent, RetentionSpec};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 use crate::quantity::{PeriodLength, Ratio, TimeUnit};
@@ -110,26 +111,6 @@ impl TryFrom<StateRepr> for RetentionState {
     }
 }
 
-/// What one user's events say.
-#[derive(Clone, Copy)]
-struct User {
-    /// The first start's time (`i64::MAX`: none yet).
-    start: i64,
-    /// Its breakdown value (a registry id).
-    by: u32,
-    /// Return periods after the cohort's, as bits (offsets below 64).
-    mask: u64,
-    /// The latest return period after the cohort's (-1: none).
-    last: i64,
-}
-
-const NO_USER: User = User {
-    start: i64::MAX,
-    by: u32::MAX,
-    mask: 0,
-    last: -1,
-};
-
 impl RetentionState {
     /// An empty state for `spec`.
     pub fn new(spec: RetentionSpec) -> RetentionState {
@@ -156,158 +137,70 @@ impl RetentionState {
     /// [`Error::InvalidInput`] for a breakdown id `channels` does not
     /// name; [`Error::Overflow`] for a count past `u64::MAX`.
     pub fn add(&mut self, events: &[RetentionEvent], channels: &Channels) -> Result<()> {
-        let unit = self.spec.unit;
-        let cal = self.spec.calendar;
-        let as_of = self.spec.as_of.map(|t| unit.floor_ticks_at(t));
-        let periods = self.spec.periods;
-        // Users by id: directly when the ids are small (the readers
-        // number users densely), through a map otherwise.
-        let max_id = events.iter().map(|e| e.user).max().unwrap_or(0);
-        let dense = max_id < (events.len() as u64).saturating_mul(4).saturating_add(1024);
-        let mut slots: HashMap<u64, u32> = HashMap::new();
-        let mut users: Vec<User> = if dense {
-            vec![NO_USER; usize::try_from(max_id).unwrap_or(0).saturating_add(1)]
-        } else {
-            Vec::new()
+        self.add_parallel(events.iter().copied(), channels, 1)
+    }
+
+    /// [`add`](RetentionState::add) on up to `threads` threads, from any
+    /// iterator that can be read again (a mapping of another compact
+    /// form, say, with no copy of its own): the events are bucketed by
+    /// user and the buckets counted apart (the same state).
+    ///
+    /// # Errors
+    ///
+    /// As [`add`](RetentionState::add).
+    pub fn add_parallel<I>(&mut self, events: I, channels: &Channels, threads: usize) -> Result<()>
+    where
+        I: Iterator<Item = RetentionEvent> + Clone,
+    {
+        let rules = Rules {
+            calendar: self.spec.calendar,
+            unit: self.spec.unit,
+            periods: self.spec.periods,
+            as_of: self.spec.as_of.map(|t| self.spec.unit.floor_ticks_at(t)),
         };
-        let mut slot = |id: u64, users: &mut Vec<User>| -> usize {
-            if dense {
-                id as usize
-            } else {
-                *slots.entry(id).or_insert_with(|| {
-                    users.push(NO_USER);
-                    (users.len() - 1) as u32
-                }) as usize
+        let found = kernel::count(events, channels, rules, threads)?;
+        let mut groups = self.groups.clone();
+        for ((by, cohort), c) in found.cells {
+            let name = channels.name(ChannelId(by)).ok_or_else(|| {
+                Error::invalid("retention", "a breakdown id the registry does not name")
+            })?;
+            let cells = groups.entry(name.to_string()).or_default();
+            match cells.get_mut(&cohort) {
+                Some(t) => {
+                    let mut mine = Cells {
+                        users: t.users,
+                        on: std::mem::take(&mut t.on),
+                        on_or_after: std::mem::take(&mut t.on_or_after),
+                    };
+                    let r = kernel::add_cells(&mut mine, &c);
+                    (t.users, t.on, t.on_or_after) = (mine.users, mine.on, mine.on_or_after);
+                    r?;
+                }
+                None => {
+                    cells.insert(
+                        cohort,
+                        Counts {
+                            users: c.users,
+                            on: c.on,
+                            on_or_after: c.on_or_after,
+                        },
+                    );
+                }
             }
+        }
+        let add = |a: u64, b: u64| {
+            a.checked_add(b)
+                .ok_or_else(|| Error::overflow("retention counts"))
         };
-        let mut seen = vec![false; if dense { users.len() } else { 0 }];
-        // Pass 1: each user's first start (ties: the breakdown value of
-        // the smaller name, so that the result does not depend on order).
-        // Events of neither kind only move the latest time.
-        let mut after = 0u64;
-        for e in events {
-            if as_of.is_some_and(|a| e.ts > a) {
-                after += 1;
-                continue;
-            }
-            self.latest = Some(self.latest.map_or(e.ts, |l| l.max(e.ts)));
-            if e.kind & (START | RETURN) == 0 {
-                continue;
-            }
-            let s = slot(e.user, &mut users);
-            if dense {
-                seen[s] = true;
-            }
-            if e.kind & START == 0 {
-                continue;
-            }
-            let u = &mut users[s];
-            let name = |id: u32| channels.name(ChannelId(id));
-            if e.ts < u.start || (e.ts == u.start && name(e.by.0) < name(u.by)) {
-                u.start = e.ts;
-                u.by = e.by.0;
-            }
-        }
-        // Pass 2: each return's period after the cohort's.
-        for e in events {
-            if e.kind & RETURN == 0 || as_of.is_some_and(|a| e.ts > a) {
-                continue;
-            }
-            let s = slot(e.user, &mut users);
-            let u = &mut users[s];
-            if u.start == i64::MAX || e.ts < u.start {
-                continue;
-            }
-            let n = cal.period_of_ticks(e.ts, unit) - cal.period_of_ticks(u.start, unit);
-            if n < 64 {
-                u.mask |= 1 << n;
-            }
-            u.last = u.last.max(n);
-        }
-        // The far offsets of long tables (64 periods and more): a third
-        // pass, only then.
-        let mut far: HashMap<(usize, i64), ()> = HashMap::new();
-        if periods > 64 {
-            for e in events {
-                if e.kind & RETURN == 0 || as_of.is_some_and(|a| e.ts > a) {
-                    continue;
-                }
-                let s = slot(e.user, &mut users);
-                let u = users[s];
-                if u.start == i64::MAX || e.ts < u.start {
-                    continue;
-                }
-                let n = cal.period_of_ticks(e.ts, unit) - cal.period_of_ticks(u.start, unit);
-                if n >= 64 && (n as usize) < periods {
-                    far.insert((s, n), ());
-                }
-            }
-        }
-        let mut far_by_user: HashMap<usize, Vec<i64>> = HashMap::new();
-        for &(s, n) in far.keys() {
-            far_by_user.entry(s).or_default().push(n);
-        }
-        // Each user into its cohort.
-        let mut without = 0u64;
-        let mut groups = std::mem::take(&mut self.groups);
-        let result = (|| -> Result<()> {
-            for (s, u) in users.iter().enumerate() {
-                if dense && !seen[s] {
-                    continue;
-                }
-                if u.start == i64::MAX {
-                    without += 1;
-                    continue;
-                }
-                let name = channels.name(ChannelId(u.by)).ok_or_else(|| {
-                    Error::invalid("retention", "a breakdown id the registry does not name")
-                })?;
-                let cohort = cal.period_of_ticks(u.start, unit);
-                let c = groups
-                    .entry(name.to_string())
-                    .or_default()
-                    .entry(cohort)
-                    .or_insert_with(|| Counts {
-                        users: 0,
-                        on: vec![0; periods],
-                        on_or_after: vec![0; periods],
-                    });
-                let inc = |x: &mut u64| -> Result<()> {
-                    *x = x
-                        .checked_add(1)
-                        .ok_or_else(|| Error::overflow("retention counts"))?;
-                    Ok(())
-                };
-                inc(&mut c.users)?;
-                for n in 0..periods.min(64) {
-                    if u.mask >> n & 1 == 1 {
-                        inc(&mut c.on[n])?;
-                    }
-                }
-                if let Some(ns) = far_by_user.get(&s) {
-                    for &n in ns {
-                        inc(&mut c.on[n as usize])?;
-                    }
-                }
-                let reach = usize::try_from(u.last.saturating_add(1))
-                    .unwrap_or(0)
-                    .min(periods);
-                for x in &mut c.on_or_after[..reach] {
-                    inc(x)?;
-                }
-            }
-            Ok(())
-        })();
+        let without = add(self.users_without_start, found.without)?;
+        let after = add(self.events_after_as_of, found.after)?;
         self.groups = groups;
-        result?;
-        self.users_without_start = self
-            .users_without_start
-            .checked_add(without)
-            .ok_or_else(|| Error::overflow("retention counts"))?;
-        self.events_after_as_of = self
-            .events_after_as_of
-            .checked_add(after)
-            .ok_or_else(|| Error::overflow("retention counts"))?;
+        self.users_without_start = without;
+        self.events_after_as_of = after;
+        self.latest = match (self.latest, found.latest) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
         Ok(())
     }
 

@@ -1,0 +1,343 @@
+//! The retention table's kernel: events bucketed by user (a counting
+//! sort), each bucket's users counted with accumulators that stay in the
+//! cache, the buckets shared out between threads.
+
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::RandomState;
+
+use super::{RetentionEvent, RETURN, START};
+use crate::error::{Error, Result};
+use crate::journey::{ChannelId, Channels};
+use crate::quantity::{Calendar, TimeUnit};
+
+/// Users per bucket (their accumulators, 32 bytes each, fit a core's
+/// cache).
+const BUCKET_BITS: u32 = 14;
+
+/// One event, as the kernel reads it.
+#[derive(Clone, Copy)]
+struct Ev {
+    /// The user's slot (dense).
+    slot: u32,
+    kind: u8,
+    by: u32,
+    ts: i64,
+}
+
+/// What one user's events say.
+#[derive(Clone, Copy)]
+struct User {
+    /// The first start's time (`i64::MAX`: none).
+    start: i64,
+    /// Its breakdown value (a registry id).
+    by: u32,
+    /// Return periods after the cohort's, as bits (offsets below 64).
+    mask: u64,
+    /// The latest return period after the cohort's (-1: none).
+    last: i64,
+    /// The cohort's period (once the start is known).
+    cohort: i64,
+}
+
+const NO_USER: User = User {
+    start: i64::MAX,
+    by: u32::MAX,
+    mask: 0,
+    last: -1,
+    cohort: 0,
+};
+
+/// One cohort's counts: its users, and per period offset the users
+/// retained `on` it and `on_or_after` it.
+pub(super) struct Cells {
+    pub(super) users: u64,
+    pub(super) on: Vec<u64>,
+    pub(super) on_or_after: Vec<u64>,
+}
+
+/// What the kernel found: cells by (breakdown id, cohort period), users
+/// without a start, the latest time and the events after the as-of.
+pub(super) struct Found {
+    pub(super) cells: HashMap<(u32, i64), Cells, RandomState>,
+    pub(super) without: u64,
+    pub(super) latest: Option<i64>,
+    pub(super) after: u64,
+}
+
+/// The table's rules, for the kernel.
+#[derive(Clone, Copy)]
+pub(super) struct Rules {
+    pub(super) calendar: Calendar,
+    pub(super) unit: TimeUnit,
+    pub(super) periods: usize,
+    pub(super) as_of: Option<i64>,
+}
+
+/// Counts `events` (each user whole) on up to `threads` threads. The
+/// events are read three times (ids, bucket sizes, the buckets), never
+/// copied but once, into their buckets.
+pub(super) fn count<I>(
+    events: I,
+    channels: &Channels,
+    rules: Rules,
+    threads: usize,
+) -> Result<Found>
+where
+    I: Iterator<Item = RetentionEvent> + Clone,
+{
+    let observed = |e: &RetentionEvent| !rules.as_of.is_some_and(|a| e.ts > a);
+    let counted = |e: &RetentionEvent| observed(e) && e.kind & (START | RETURN) != 0;
+    // The users: by their own ids when these are small (the readers number
+    // users densely), numbered through a map otherwise.
+    let (mut n, mut max_id, mut latest, mut after) = (0usize, 0u64, None::<i64>, 0u64);
+    for e in events.clone() {
+        if !observed(&e) {
+            after += 1;
+            continue;
+        }
+        latest = Some(latest.map_or(e.ts, |l| l.max(e.ts)));
+        if counted(&e) {
+            n += 1;
+            max_id = max_id.max(e.user);
+        }
+    }
+    let dense =
+        max_id < (n as u64).saturating_mul(4).saturating_add(1024) && max_id < u64::from(u32::MAX);
+    let mut ids: HashMap<u64, u32> = HashMap::new();
+    let mut slot = |user: u64| -> u32 {
+        if dense {
+            user as u32
+        } else {
+            let next = ids.len() as u32;
+            *ids.entry(user).or_insert(next)
+        }
+    };
+    // A counting sort by bucket.
+    let mut starts: Vec<usize> = Vec::new();
+    for e in events.clone().filter(counted) {
+        let b = (slot(e.user) >> BUCKET_BITS) as usize + 1;
+        if starts.len() <= b {
+            starts.resize(b + 1, 0);
+        }
+        starts[b] += 1;
+    }
+    let buckets = starts.len().saturating_sub(1);
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut at = starts.clone();
+    let empty = Ev {
+        slot: 0,
+        kind: 0,
+        by: 0,
+        ts: 0,
+    };
+    let mut sorted = vec![empty; n];
+    for e in events.filter(counted) {
+        let s = slot(e.user);
+        let b = (s >> BUCKET_BITS) as usize;
+        sorted[at[b]] = Ev {
+            slot: s,
+            kind: e.kind,
+            by: e.by.0,
+            ts: e.ts,
+        };
+        at[b] += 1;
+    }
+    // Buckets in contiguous runs of about equal events, one per thread.
+    let threads = threads.clamp(1, buckets.max(1));
+    let mut runs = Vec::with_capacity(threads);
+    let mut from = 0;
+    for t in 1..=threads {
+        let goal = sorted.len() * t / threads;
+        let mut to = from;
+        while to < buckets && (starts[to + 1] <= goal || t == threads) {
+            to += 1;
+        }
+        runs.push((from, to));
+        from = to;
+    }
+    let found: Vec<Result<Found>> = if runs.len() > 1 {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = runs
+                .iter()
+                .skip(1)
+                .map(|&run| {
+                    let (sorted, starts) = (&sorted, &starts);
+                    std::thread::Builder::new()
+                        .spawn_scoped(s, move || buckets_of(sorted, starts, run, channels, rules))
+                })
+                .collect();
+            let mut all = vec![buckets_of(&sorted, &starts, runs[0], channels, rules)];
+            for (h, &run) in handles.into_iter().zip(runs.iter().skip(1)) {
+                // A thread that could not start (or stopped): here.
+                let r = match h {
+                    Ok(h) => h.join().ok(),
+                    Err(_) => None,
+                };
+                all.push(r.unwrap_or_else(|| buckets_of(&sorted, &starts, run, channels, rules)));
+            }
+            all
+        })
+    } else {
+        runs.iter()
+            .map(|&run| buckets_of(&sorted, &starts, run, channels, rules))
+            .collect()
+    };
+    let mut total = Found {
+        cells: HashMap::default(),
+        without: 0,
+        latest,
+        after,
+    };
+    for f in found {
+        let f = f?;
+        total.without = total
+            .without
+            .checked_add(f.without)
+            .ok_or_else(|| Error::overflow("retention counts"))?;
+        for (key, c) in f.cells {
+            match total.cells.get_mut(&key) {
+                None => {
+                    total.cells.insert(key, c);
+                }
+                Some(t) => add_cells(t, &c)?,
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Adds `c` into `t`.
+pub(super) fn add_cells(t: &mut Cells, c: &Cells) -> Result<()> {
+    let add = |a: u64, b: u64| {
+        a.checked_add(b)
+            .ok_or_else(|| Error::overflow("retention counts"))
+    };
+    t.users = add(t.users, c.users)?;
+    for (x, y) in t.on.iter_mut().zip(&c.on) {
+        *x = add(*x, *y)?;
+    }
+    for (x, y) in t.on_or_after.iter_mut().zip(&c.on_or_after) {
+        *x = add(*x, *y)?;
+    }
+    Ok(())
+}
+
+/// The cells of the buckets `run` (a range of bucket numbers).
+fn buckets_of(
+    sorted: &[Ev],
+    starts: &[usize],
+    (from, to): (usize, usize),
+    channels: &Channels,
+    rules: Rules,
+) -> Result<Found> {
+    let Rules {
+        calendar: cal,
+        unit,
+        periods,
+        ..
+    } = rules;
+    let mut found = Found {
+        cells: HashMap::default(),
+        without: 0,
+        latest: None,
+        after: 0,
+    };
+    let mut users = vec![NO_USER; 1 << BUCKET_BITS];
+    let mut seen = vec![false; 1 << BUCKET_BITS];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut far: HashSet<(u32, i64)> = HashSet::new();
+    let name = |id: u32| channels.name(ChannelId(id));
+    for b in from..to {
+        let evs = &sorted[starts[b]..starts[b + 1]];
+        let local = |e: &Ev| (e.slot & ((1 << BUCKET_BITS) - 1)) as usize;
+        // Each user's first start (ties: the breakdown value of the
+        // smaller name, so that the result does not depend on order).
+        for e in evs {
+            let s = local(e);
+            if !seen[s] {
+                seen[s] = true;
+                touched.push(s as u32);
+            }
+            if e.kind & START == 0 {
+                continue;
+            }
+            let u = &mut users[s];
+            if e.ts < u.start || (e.ts == u.start && name(e.by) < name(u.by)) {
+                u.start = e.ts;
+                u.by = e.by;
+            }
+        }
+        for &s in &touched {
+            let u = &mut users[s as usize];
+            if u.start != i64::MAX {
+                u.cohort = cal.period_of_ticks(u.start, unit);
+            }
+        }
+        // Each return's period after the cohort's.
+        for e in evs.iter().filter(|e| e.kind & RETURN != 0) {
+            let s = local(e);
+            let u = &mut users[s];
+            if u.start == i64::MAX || e.ts < u.start {
+                continue;
+            }
+            let n = cal.period_of_ticks(e.ts, unit) - u.cohort;
+            if n < 64 {
+                u.mask |= 1 << n;
+            } else if (n as usize) < periods {
+                far.insert((s as u32, n));
+            }
+            u.last = u.last.max(n);
+        }
+        // Each user into its cohort.
+        for &s in &touched {
+            let u = users[s as usize];
+            if u.start == i64::MAX {
+                found.without += 1;
+                continue;
+            }
+            let c = found
+                .cells
+                .entry((u.by, u.cohort))
+                .or_insert_with(|| Cells {
+                    users: 0,
+                    on: vec![0; periods],
+                    on_or_after: vec![0; periods],
+                });
+            // (One thread's counts are bounded by the events it reads, a
+            // `usize`: they cannot pass `u64::MAX`; threads' counts add
+            // up through `add_cells`, checked.)
+            c.users += 1;
+            let mut mask = u.mask;
+            while mask != 0 {
+                let n = mask.trailing_zeros() as usize;
+                if n < periods {
+                    c.on[n] += 1;
+                }
+                mask &= mask - 1;
+            }
+            let reach = usize::try_from(u.last.saturating_add(1))
+                .unwrap_or(0)
+                .min(periods);
+            for x in &mut c.on_or_after[..reach] {
+                *x += 1;
+            }
+        }
+        // The far offsets of long tables (64 periods and more).
+        for &(s, n) in &far {
+            let u = users[s as usize];
+            if let Some(c) = found.cells.get_mut(&(u.by, u.cohort)) {
+                c.on[n as usize] += 1;
+            }
+        }
+        for &s in &touched {
+            users[s as usize] = NO_USER;
+            seen[s as usize] = false;
+        }
+        touched.clear();
+        far.clear();
+    }
+    Ok(found)
+}
