@@ -462,3 +462,46 @@ fn threads_and_buckets_change_nothing() {
         }
     }
 }
+
+/// Times at the ends of `i64` (and every clock) neither panic nor hang:
+/// the lifecycle lists only the periods with counts when they span more
+/// than a report lists.
+#[test]
+fn extreme_times() {
+    let (ch, de, _) = registry();
+    let events: Vec<RetentionEvent> = [i64::MIN, -1, 0, 1, i64::MAX]
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &ts)| {
+            [
+                RetentionEvent {
+                    user: i as u64,
+                    ts,
+                    kind: START,
+                    by: de,
+                },
+                RetentionEvent {
+                    user: 0,
+                    ts,
+                    kind: RETURN,
+                    by: de,
+                },
+            ]
+        })
+        .collect();
+    for unit in TimeUnit::ALL {
+        for def in [Definition::On, Definition::OnOrAfter] {
+            let s = spec(PeriodLength::Day, 520, def).with_unit(unit);
+            let r = analyze(&s, &events, &ch).unwrap();
+            assert!(r.cohorts.iter().all(|c| c.retained.len() <= 520));
+            let s = s.with_as_of(DateTime::<Utc>::MIN_UTC);
+            analyze(&s, &events, &ch).unwrap();
+        }
+        let life = LifecycleSpec {
+            unit,
+            ..LifecycleSpec::new(Calendar::utc(PeriodLength::Day))
+        };
+        let r = lifecycle(&life, &events).unwrap();
+        assert!(r.rows.len() <= 12, "{}", r.rows.len());
+    }
+}

@@ -161,8 +161,11 @@ impl Calendar {
     /// after the Unix epoch: [`period_of`](Calendar::period_of) in integer
     /// arithmetic, for event logs.
     pub fn period_of_ticks(&self, ticks: i64, unit: TimeUnit) -> i64 {
-        let seconds =
-            ticks.div_euclid(unit.per_second()) + i64::from(self.offset.local_minus_utc());
+        // (Saturating: instants at the ends of `i64` stay at the ends, in
+        // order.)
+        let seconds = ticks
+            .div_euclid(unit.per_second())
+            .saturating_add(i64::from(self.offset.local_minus_utc()));
         let day = seconds.div_euclid(86_400) + CE_TO_EPOCH;
         match self.period {
             PeriodLength::Day => day,
@@ -303,6 +306,27 @@ mod tests {
                 }
             }
             at += chrono::TimeDelta::seconds(86_400 * 3 + 3_600 * 7 + 59);
+        }
+    }
+
+    /// The ends of `i64` in every unit and offset: no overflow, periods
+    /// in order.
+    #[test]
+    fn extreme_ticks_stay_in_order() {
+        for unit in TimeUnit::ALL {
+            for secs in [-86_399, 0, 86_399] {
+                for period in [PeriodLength::Day, PeriodLength::Week, PeriodLength::Month] {
+                    let c = Calendar::new(period, FixedOffset::east_opt(secs).unwrap());
+                    let ps: Vec<i64> = [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX]
+                        .iter()
+                        .map(|&t| c.period_of_ticks(t, unit))
+                        .collect();
+                    assert!(
+                        ps.windows(2).all(|w| w[0] <= w[1]),
+                        "{unit} {secs} {period}: {ps:?}"
+                    );
+                }
+            }
         }
     }
 

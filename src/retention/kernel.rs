@@ -18,11 +18,11 @@ const BUCKET_BITS: u32 = 14;
 /// One event, as the kernel reads it.
 #[derive(Clone, Copy)]
 struct Ev {
-    /// The user's slot (dense).
-    slot: u32,
-    kind: u8,
-    by: u32,
     ts: i64,
+    by: u32,
+    /// The user's place in its bucket (below 2^14).
+    local: u16,
+    kind: u8,
 }
 
 /// What one user's events say.
@@ -88,9 +88,13 @@ where
 {
     let observed = |e: &RetentionEvent| !rules.as_of.is_some_and(|a| e.ts > a);
     let counted = |e: &RetentionEvent| observed(e) && e.kind & (START | RETURN) != 0;
-    // The users: by their own ids when these are small (the readers number
-    // users densely), numbered through a map otherwise.
+    // One pass: the latest time, the events after the as-of, and the
+    // bucket sizes with users by their own ids (the readers number users
+    // densely); if the ids turn out sparse, a second pass numbers them
+    // through a map.
     let (mut n, mut max_id, mut latest, mut after) = (0usize, 0u64, None::<i64>, 0u64);
+    let mut starts: Vec<usize> = Vec::new();
+    const DIRECT: u64 = 1 << 30;
     for e in events.clone() {
         if !observed(&e) {
             after += 1;
@@ -100,11 +104,17 @@ where
         if counted(&e) {
             n += 1;
             max_id = max_id.max(e.user);
+            if e.user < DIRECT {
+                let b = (e.user >> BUCKET_BITS) as usize + 1;
+                if starts.len() <= b {
+                    starts.resize(b + 1, 0);
+                }
+                starts[b] += 1;
+            }
         }
     }
-    let dense =
-        max_id < (n as u64).saturating_mul(4).saturating_add(1024) && max_id < u64::from(u32::MAX);
-    let mut ids: HashMap<u64, u32> = HashMap::new();
+    let dense = max_id < DIRECT && max_id < (n as u64).saturating_mul(4).saturating_add(1024);
+    let mut ids: HashMap<u64, u32, RandomState> = HashMap::default();
     let mut slot = |user: u64| -> u32 {
         if dense {
             user as u32
@@ -113,14 +123,15 @@ where
             *ids.entry(user).or_insert(next)
         }
     };
-    // A counting sort by bucket.
-    let mut starts: Vec<usize> = Vec::new();
-    for e in events.clone().filter(counted) {
-        let b = (slot(e.user) >> BUCKET_BITS) as usize + 1;
-        if starts.len() <= b {
-            starts.resize(b + 1, 0);
+    if !dense {
+        starts.clear();
+        for e in events.clone().filter(counted) {
+            let b = (slot(e.user) >> BUCKET_BITS) as usize + 1;
+            if starts.len() <= b {
+                starts.resize(b + 1, 0);
+            }
+            starts[b] += 1;
         }
-        starts[b] += 1;
     }
     let buckets = starts.len().saturating_sub(1);
     for b in 1..starts.len() {
@@ -128,20 +139,20 @@ where
     }
     let mut at = starts.clone();
     let empty = Ev {
-        slot: 0,
-        kind: 0,
-        by: 0,
         ts: 0,
+        by: 0,
+        local: 0,
+        kind: 0,
     };
     let mut sorted = vec![empty; n];
     for e in events.filter(counted) {
         let s = slot(e.user);
         let b = (s >> BUCKET_BITS) as usize;
         sorted[at[b]] = Ev {
-            slot: s,
-            kind: e.kind,
-            by: e.by.0,
             ts: e.ts,
+            by: e.by.0,
+            local: (s & ((1 << BUCKET_BITS) - 1)) as u16,
+            kind: e.kind,
         };
         at[b] += 1;
     }
@@ -252,7 +263,7 @@ fn buckets_of(
     let name = |id: u32| channels.name(ChannelId(id));
     for b in from..to {
         let evs = &sorted[starts[b]..starts[b + 1]];
-        let local = |e: &Ev| (e.slot & ((1 << BUCKET_BITS) - 1)) as usize;
+        let local = |e: &Ev| usize::from(e.local);
         // Each user's first start (ties: the breakdown value of the
         // smaller name, so that the result does not depend on order).
         for e in evs {

@@ -198,19 +198,25 @@ impl LifecycleState {
         };
         let last = as_of.map(|a| cal.period_of_ticks(a, unit));
         let first = self.counts.keys().next().copied();
+        let row = |p: i64, c: [u64; 4]| LifecycleRow {
+            period: cal.first_day(p).unwrap_or(NaiveDate::MIN),
+            new: c[0],
+            returning: c[1],
+            resurrecting: c[2],
+            dormant: 0i64.saturating_sub_unsigned(c[3]),
+        };
         let mut rows = Vec::new();
         if let (Some(first), Some(last)) = (first, last) {
-            let mut p = first;
-            while p <= last {
-                let c = self.counts.get(&p).copied().unwrap_or([0; 4]);
-                rows.push(LifecycleRow {
-                    period: cal.first_day(p).unwrap_or(NaiveDate::MIN),
-                    new: c[0],
-                    returning: c[1],
-                    resurrecting: c[2],
-                    dormant: 0i64.saturating_sub_unsigned(c[3]),
-                });
-                p += 1;
+            if last.saturating_sub(first) < LifecycleReport::MAX_SPAN {
+                // Every period from the first to the as-of, quiet ones
+                // included.
+                for p in first..=last {
+                    rows.push(row(p, self.counts.get(&p).copied().unwrap_or([0; 4])));
+                }
+            } else if first <= last {
+                // Events spread over more periods than a report lists:
+                // the periods with counts only.
+                rows.extend(self.counts.range(first..=last).map(|(&p, &c)| row(p, c)));
             }
         }
         LifecycleReport {
@@ -238,7 +244,10 @@ pub struct LifecycleRow {
     pub dormant: i64,
 }
 
-/// Active users by lifecycle stage, per period.
+/// Active users by lifecycle stage, per period: every period from the
+/// first with activity to the as-of period, quiet ones included (when
+/// they are fewer than [`MAX_SPAN`](LifecycleReport::MAX_SPAN); beyond,
+/// the periods with counts only).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LifecycleReport {
@@ -248,6 +257,11 @@ pub struct LifecycleReport {
     pub rows: Vec<LifecycleRow>,
     /// Events after the as-of time, left out.
     pub events_after_as_of: u64,
+}
+
+impl LifecycleReport {
+    /// The most periods a report lists one by one (quiet ones included).
+    pub const MAX_SPAN: i64 = 100_000;
 }
 
 /// The lifecycle of `events` (a whole input).
