@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let mut st = RetentionState::new(spec);
-                st.add_parallel(black_box(&retention).iter().copied(), &ch, threads)
+                st.add_parallel(black_box(&retention), &ch, threads)
                     .expect("counts");
                 st.finish().expect("a table")
             })

@@ -454,8 +454,7 @@ fn threads_and_buckets_change_nothing() {
             let one = analyze(&s, &events, &ch).unwrap();
             for threads in [2, 3, 8] {
                 let mut st = RetentionState::new(s);
-                st.add_parallel(events.iter().copied(), &ch, threads)
-                    .unwrap();
+                st.add_parallel(&events, &ch, threads).unwrap();
                 assert!(st.finish().unwrap() == one, "{period} {def:?} {threads}");
             }
             assert!(analyze(&s, &sparse, &ch).unwrap() == one, "sparse ids");

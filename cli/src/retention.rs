@@ -6,7 +6,7 @@ use std::fs::File;
 use std::time::Instant;
 
 use revops::csv::{read_named_events, NamedEventsRead, NamedOptions};
-use revops::funnel::FunnelSpec;
+use revops::funnel::{FunnelEvent, FunnelSpec};
 use revops::quantity::{parse_utc_offset, Calendar, PeriodLength, TimeUnit};
 use revops::retention::{
     Definition, LifecycleSpec, LifecycleState, RetentionEvent, RetentionSpec, RetentionState,
@@ -212,18 +212,14 @@ fn read(
 }
 
 /// The compact events, their kinds from the step codes (code 0 the
-/// first name, code 1 the second; one name is both), read in place.
-fn events(
-    read: &NamedEventsRead,
-    kinds: [u8; 2],
-) -> impl Iterator<Item = RetentionEvent> + Clone + '_ {
-    let (compact, _) = read.input.compact();
-    compact.iter().map(move |e| RetentionEvent {
+/// first name, code 1 the second; one name is both).
+fn event(e: &FunnelEvent, kinds: [u8; 2]) -> RetentionEvent {
+    RetentionEvent {
         user: e.user,
         ts: e.ts,
         kind: kinds.get(usize::from(e.step)).copied().unwrap_or(0),
         by: e.channel,
-    })
+    }
 }
 
 /// Runs `revops retention`.
@@ -283,8 +279,9 @@ pub fn run_retention(args: RetentionArgs) {
     let (_, registry) = read.input.compact();
     let mut errors = Errors::default();
     // Both cores, as ClickHouse uses two threads here.
+    let (compact, _) = read.input.compact();
     let report = state
-        .add_parallel(events(&read, kinds), registry, 2)
+        .add_mapped(compact, |e| event(e, kinds), registry, 2)
         .and_then(|()| state.finish());
     let analyse_ms = ms_since(started);
     let rejects = Rejects::from_library(&read.rejects);
@@ -415,7 +412,13 @@ pub fn run_lifecycle(args: LifecycleArgs) {
     spec.as_of = c.as_of;
     let mut state = LifecycleState::new(spec);
     let mut errors = Errors::default();
-    let all: Vec<RetentionEvent> = events(&read, [RETURN, 0]).collect();
+    let all: Vec<RetentionEvent> = read
+        .input
+        .compact()
+        .0
+        .iter()
+        .map(|e| event(e, [RETURN, 0]))
+        .collect();
     let report = state.add(&all).map(|()| state.finish());
     let analyse_ms = ms_since(started);
     let rejects = Rejects::from_library(&read.rejects);

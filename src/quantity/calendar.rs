@@ -163,9 +163,14 @@ impl Calendar {
     pub fn period_of_ticks(&self, ticks: i64, unit: TimeUnit) -> i64 {
         // (Saturating: instants at the ends of `i64` stay at the ends, in
         // order.)
-        let seconds = ticks
-            .div_euclid(unit.per_second())
-            .saturating_add(i64::from(self.offset.local_minus_utc()));
+        // (Each unit's divisor a constant: the division is a multiplication.)
+        let whole = match unit {
+            TimeUnit::Second => ticks,
+            TimeUnit::Millisecond => ticks.div_euclid(1_000),
+            TimeUnit::Microsecond => ticks.div_euclid(1_000_000),
+            TimeUnit::Nanosecond => ticks.div_euclid(1_000_000_000),
+        };
+        let seconds = whole.saturating_add(i64::from(self.offset.local_minus_utc()));
         let day = seconds.div_euclid(86_400) + CE_TO_EPOCH;
         match self.period {
             PeriodLength::Day => day,

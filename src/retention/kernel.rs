@@ -3,6 +3,7 @@
 //! cache, the buckets shared out between threads.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use foldhash::fast::RandomState;
 
@@ -74,70 +75,133 @@ pub(super) struct Rules {
     pub(super) as_of: Option<i64>,
 }
 
-/// Counts `events` (each user whole) on up to `threads` threads. The
-/// events are read three times (ids, bucket sizes, the buckets), never
-/// copied but once, into their buckets.
-pub(super) fn count<I>(
-    events: I,
+/// Users at or above this id are numbered through a map.
+const DIRECT: u64 = 1 << 30;
+
+/// One chunk's first pass: the latest time, the events after the as-of,
+/// the events counted, the largest user id, the bucket sizes (users by
+/// their own ids below [`DIRECT`]).
+struct Tally {
+    latest: Option<i64>,
+    after: u64,
+    n: usize,
+    max_id: u64,
+    sizes: Vec<usize>,
+}
+
+/// Runs `f` on each item, on a thread each (the first on this one; the
+/// item of a thread that cannot start runs here), the results in order.
+/// Fewer results than items only if a thread stopped (a panic).
+fn on_threads<A: Send, R: Send>(items: Vec<A>, f: impl Fn(A) -> R + Sync) -> Vec<R> {
+    let slots: Vec<Mutex<Option<A>>> = items.into_iter().map(|a| Mutex::new(Some(a))).collect();
+    let take = |i: usize| {
+        slots
+            .get(i)
+            .and_then(|m| m.lock().ok())
+            .and_then(|mut g| g.take())
+    };
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..slots.len())
+            .map(|i| std::thread::Builder::new().spawn_scoped(s, move || take(i).map(f)))
+            .collect();
+        let mut out = Vec::with_capacity(slots.len());
+        out.extend(take(0).map(f));
+        for (i, h) in (1..).zip(handles) {
+            match h.ok().and_then(|h| h.join().ok()).flatten() {
+                Some(r) => out.push(r),
+                // The thread did not start: its item here.
+                None => out.extend(take(i).map(f)),
+            }
+        }
+        out
+    })
+}
+
+/// Counts `events` (each user whole, read through `map`) on up to
+/// `threads` threads: a first pass over chunks of the events (one a
+/// thread) sizes the buckets, a second writes each event into its bucket
+/// (each thread its chunk's places), then the buckets are counted.
+pub(super) fn count<T: Sync>(
+    events: &[T],
+    map: &(impl Fn(&T) -> RetentionEvent + Sync),
     channels: &Channels,
     rules: Rules,
     threads: usize,
-) -> Result<Found>
-where
-    I: Iterator<Item = RetentionEvent> + Clone,
-{
+) -> Result<Found> {
     let observed = |e: &RetentionEvent| !rules.as_of.is_some_and(|a| e.ts > a);
     let counted = |e: &RetentionEvent| observed(e) && e.kind & (START | RETURN) != 0;
-    // One pass: the latest time, the events after the as-of, and the
-    // bucket sizes with users by their own ids (the readers number users
-    // densely); if the ids turn out sparse, a second pass numbers them
-    // through a map.
-    let (mut n, mut max_id, mut latest, mut after) = (0usize, 0u64, None::<i64>, 0u64);
-    let mut starts: Vec<usize> = Vec::new();
-    const DIRECT: u64 = 1 << 30;
-    for e in events.clone() {
-        if !observed(&e) {
-            after += 1;
-            continue;
-        }
-        latest = Some(latest.map_or(e.ts, |l| l.max(e.ts)));
-        if counted(&e) {
-            n += 1;
-            max_id = max_id.max(e.user);
-            if e.user < DIRECT {
-                let b = (e.user >> BUCKET_BITS) as usize + 1;
-                if starts.len() <= b {
-                    starts.resize(b + 1, 0);
+    let threads = threads.max(1);
+    let chunks: Vec<&[T]> = events
+        .chunks(events.len().div_ceil(threads).max(1))
+        .collect();
+    let tallies: Vec<Tally> = on_threads(chunks.clone(), |chunk: &[T]| {
+        let mut t = Tally {
+            latest: None,
+            after: 0,
+            n: 0,
+            max_id: 0,
+            sizes: Vec::new(),
+        };
+        for e in chunk.iter().map(map) {
+            if !observed(&e) {
+                t.after += 1;
+                continue;
+            }
+            t.latest = Some(t.latest.map_or(e.ts, |l| l.max(e.ts)));
+            if counted(&e) {
+                t.n += 1;
+                t.max_id = t.max_id.max(e.user);
+                if e.user < DIRECT {
+                    let b = (e.user >> BUCKET_BITS) as usize;
+                    if t.sizes.len() <= b {
+                        t.sizes.resize(b + 1, 0);
+                    }
+                    t.sizes[b] += 1;
                 }
-                starts[b] += 1;
+            }
+        }
+        t
+    });
+    if tallies.len() != chunks.len() {
+        return Err(Error::invalid("retention", "a counting thread stopped"));
+    }
+    let n: usize = tallies.iter().map(|t| t.n).sum();
+    let max_id = tallies.iter().map(|t| t.max_id).max().unwrap_or(0);
+    let latest = tallies.iter().filter_map(|t| t.latest).max();
+    let after: u64 = tallies.iter().map(|t| t.after).sum();
+    // Users by their own ids when these are small (the readers number
+    // users densely), numbered through a map (in order) otherwise.
+    let dense = max_id < DIRECT && max_id < (n as u64).saturating_mul(4).saturating_add(1024);
+    let mut ids: HashMap<u64, u32, RandomState> = HashMap::default();
+    let mut sizes: Vec<Vec<usize>> = tallies.into_iter().map(|t| t.sizes).collect();
+    if !dense {
+        for (chunk, sz) in chunks.iter().zip(&mut sizes) {
+            sz.clear();
+            for e in chunk.iter().map(map).filter(counted) {
+                let next = ids.len() as u32;
+                let b = (*ids.entry(e.user).or_insert(next) >> BUCKET_BITS) as usize;
+                if sz.len() <= b {
+                    sz.resize(b + 1, 0);
+                }
+                sz[b] += 1;
             }
         }
     }
-    let dense = max_id < DIRECT && max_id < (n as u64).saturating_mul(4).saturating_add(1024);
-    let mut ids: HashMap<u64, u32, RandomState> = HashMap::default();
-    let mut slot = |user: u64| -> u32 {
+    let slot = |user: u64| -> u32 {
         if dense {
             user as u32
         } else {
-            let next = ids.len() as u32;
-            *ids.entry(user).or_insert(next)
+            ids.get(&user).copied().unwrap_or(0)
         }
     };
-    if !dense {
-        starts.clear();
-        for e in events.clone().filter(counted) {
-            let b = (slot(e.user) >> BUCKET_BITS) as usize + 1;
-            if starts.len() <= b {
-                starts.resize(b + 1, 0);
-            }
-            starts[b] += 1;
-        }
+    let buckets = sizes.iter().map(Vec::len).max().unwrap_or(0);
+    let size = |b: usize, t: usize| sizes[t].get(b).copied().unwrap_or(0);
+    // The buckets' places, bucket by bucket, each chunk's part in order.
+    let mut starts = vec![0usize; buckets + 1];
+    for b in 0..buckets {
+        starts[b + 1] = starts[b] + (0..chunks.len()).map(|t| size(b, t)).sum::<usize>();
     }
-    let buckets = starts.len().saturating_sub(1);
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
-    let mut at = starts.clone();
     let empty = Ev {
         ts: 0,
         by: 0,
@@ -145,16 +209,38 @@ where
         kind: 0,
     };
     let mut sorted = vec![empty; n];
-    for e in events.filter(counted) {
-        let s = slot(e.user);
-        let b = (s >> BUCKET_BITS) as usize;
-        sorted[at[b]] = Ev {
-            ts: e.ts,
-            by: e.by.0,
-            local: (s & ((1 << BUCKET_BITS) - 1)) as u16,
-            kind: e.kind,
-        };
-        at[b] += 1;
+    {
+        let mut parts: Vec<Vec<&mut [Ev]>> = (0..chunks.len())
+            .map(|_| Vec::with_capacity(buckets))
+            .collect();
+        let mut rest: &mut [Ev] = &mut sorted;
+        for b in 0..buckets {
+            for (t, p) in parts.iter_mut().enumerate() {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(size(b, t));
+                p.push(head);
+                rest = tail;
+            }
+        }
+        let work: Vec<(&[T], Vec<&mut [Ev]>)> = chunks.iter().copied().zip(parts).collect();
+        let done = on_threads(work, |(chunk, mut places): (&[T], Vec<&mut [Ev]>)| {
+            let mut at = vec![0usize; places.len()];
+            for e in chunk.iter().map(map).filter(counted) {
+                let s = slot(e.user);
+                let b = (s >> BUCKET_BITS) as usize;
+                if let Some(place) = places.get_mut(b).and_then(|p| p.get_mut(at[b])) {
+                    *place = Ev {
+                        ts: e.ts,
+                        by: e.by.0,
+                        local: (s & ((1 << BUCKET_BITS) - 1)) as u16,
+                        kind: e.kind,
+                    };
+                    at[b] += 1;
+                }
+            }
+        });
+        if done.len() != chunks.len() {
+            return Err(Error::invalid("retention", "a counting thread stopped"));
+        }
     }
     // Buckets in contiguous runs of about equal events, one per thread.
     let threads = threads.clamp(1, buckets.max(1));

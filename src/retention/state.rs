@@ -137,28 +137,46 @@ impl RetentionState {
     /// [`Error::InvalidInput`] for a breakdown id `channels` does not
     /// name; [`Error::Overflow`] for a count past `u64::MAX`.
     pub fn add(&mut self, events: &[RetentionEvent], channels: &Channels) -> Result<()> {
-        self.add_parallel(events.iter().copied(), channels, 1)
+        self.add_mapped(events, |e| *e, channels, 1)
     }
 
-    /// [`add`](RetentionState::add) on up to `threads` threads, from any
-    /// iterator that can be read again (a mapping of another compact
-    /// form, say, with no copy of its own): the events are bucketed by
-    /// user and the buckets counted apart (the same state).
+    /// [`add`](RetentionState::add) on up to `threads` threads (the same
+    /// state).
     ///
     /// # Errors
     ///
     /// As [`add`](RetentionState::add).
-    pub fn add_parallel<I>(&mut self, events: I, channels: &Channels, threads: usize) -> Result<()>
-    where
-        I: Iterator<Item = RetentionEvent> + Clone,
-    {
+    pub fn add_parallel(
+        &mut self,
+        events: &[RetentionEvent],
+        channels: &Channels,
+        threads: usize,
+    ) -> Result<()> {
+        self.add_mapped(events, |e| *e, channels, threads)
+    }
+
+    /// [`add_parallel`](RetentionState::add_parallel) over events of
+    /// another compact form, read through `map` in place (no copy of
+    /// them): the events are bucketed by user and the buckets counted
+    /// apart, on up to `threads` threads.
+    ///
+    /// # Errors
+    ///
+    /// As [`add`](RetentionState::add).
+    pub fn add_mapped<T: Sync>(
+        &mut self,
+        events: &[T],
+        map: impl Fn(&T) -> RetentionEvent + Sync,
+        channels: &Channels,
+        threads: usize,
+    ) -> Result<()> {
         let rules = Rules {
             calendar: self.spec.calendar,
             unit: self.spec.unit,
             periods: self.spec.periods,
             as_of: self.spec.as_of.map(|t| self.spec.unit.floor_ticks_at(t)),
         };
-        let found = kernel::count(events, channels, rules, threads)?;
+        let found = kernel::count(events, &map, channels, rules, threads)?;
         let mut groups = self.groups.clone();
         for ((by, cohort), c) in found.cells {
             let name = channels.name(ChannelId(by)).ok_or_else(|| {
