@@ -6,7 +6,8 @@
 //! # Cohort retention
 //!
 //! A user's **cohort** is the period holding the user's first *start*
-//! event. With `N` periods asked for, `retained[n]` counts the cohort's
+//! event (a start time known per user, such as a sign-up date from the
+//! CRM, is a [`START`] event at that time). With `N` periods asked for, `retained[n]` counts the cohort's
 //! users with a *return* event at or after their start (a return in the
 //! same second as the start counts) in the period `n` periods after the
 //! cohort's own, by one of two [`Definition`]s, named as the analytics
