@@ -222,6 +222,31 @@ fn event(e: &FunnelEvent, kinds: [u8; 2]) -> RetentionEvent {
     }
 }
 
+/// The envelope of both documents: `errors`, `rejected`, `stats`.
+fn envelope(
+    out: &mut Map<String, Value>,
+    read: &NamedEventsRead,
+    errors: &Errors,
+    parse_ms: Value,
+    analyse_ms: Value,
+) {
+    let rejects = Rejects::from_library(&read.rejects);
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    out.insert(
+        "stats".into(),
+        json!({
+            "rows": read.rows,
+            "events": read.input.len(),
+            "users": read.input.users(),
+            "rejected_rows": rejects.total(),
+            "rejected_by_reason": rejects.by_reason_json(),
+            "parse_ms": parse_ms,
+            "analyse_ms": analyse_ms,
+        }),
+    );
+}
+
 /// Runs `revops retention`.
 pub fn run_retention(args: RetentionArgs) {
     let (tool, usage) = (RETENTION, RETENTION_USAGE);
@@ -284,7 +309,6 @@ pub fn run_retention(args: RetentionArgs) {
         .add_mapped(compact, |e| event(e, kinds), registry, 2)
         .and_then(|()| state.finish());
     let analyse_ms = ms_since(started);
-    let rejects = Rejects::from_library(&read.rejects);
     let mut out = Map::new();
     out.insert("schema_version".into(), json!(1));
     out.insert("period".into(), json!(c.calendar.period.id()));
@@ -311,20 +335,7 @@ pub fn run_retention(args: RetentionArgs) {
             out.insert("cohorts".into(), Value::Null);
         }
     }
-    out.insert("errors".into(), errors.to_json());
-    out.insert("rejected".into(), rejects.to_json());
-    out.insert(
-        "stats".into(),
-        json!({
-            "rows": read.rows,
-            "events": read.input.len(),
-            "users": read.input.users(),
-            "rejected_rows": rejects.total(),
-            "rejected_by_reason": rejects.by_reason_json(),
-            "parse_ms": parse_ms,
-            "analyse_ms": analyse_ms,
-        }),
-    );
+    envelope(&mut out, &read, &errors, parse_ms, analyse_ms);
     emit(args.output.format(), &Value::Object(out), retention_view);
 }
 
@@ -421,7 +432,6 @@ pub fn run_lifecycle(args: LifecycleArgs) {
         .collect();
     let report = state.add(&all).map(|()| state.finish());
     let analyse_ms = ms_since(started);
-    let rejects = Rejects::from_library(&read.rejects);
     let mut out = Map::new();
     out.insert("schema_version".into(), json!(1));
     out.insert("period".into(), json!(c.calendar.period.id()));
@@ -449,20 +459,7 @@ pub fn run_lifecycle(args: LifecycleArgs) {
             out.insert("periods".into(), Value::Null);
         }
     }
-    out.insert("errors".into(), errors.to_json());
-    out.insert("rejected".into(), rejects.to_json());
-    out.insert(
-        "stats".into(),
-        json!({
-            "rows": read.rows,
-            "events": read.input.len(),
-            "users": read.input.users(),
-            "rejected_rows": rejects.total(),
-            "rejected_by_reason": rejects.by_reason_json(),
-            "parse_ms": parse_ms,
-            "analyse_ms": analyse_ms,
-        }),
-    );
+    envelope(&mut out, &read, &errors, parse_ms, analyse_ms);
     emit(args.output.format(), &Value::Object(out), |doc| {
         let mut t = Table::new(
             format!("Lifecycle by {}", plain(&doc["period"])),

@@ -11,12 +11,6 @@ use super::*;
 /// The columns of the events layout.
 const EVENT_COLUMNS: [&str; 4] = ["user_id", "ts", "step", "channel"];
 
-/// Whether `b` has a quote, or a CR that is not followed by LF: one pass
-/// for both.
-fn quote_or_lone_cr(b: &[u8]) -> bool {
-    memchr::memchr2_iter(b'"', b'\r', b).any(|at| b[at] == b'"' || b.get(at + 1) != Some(&b'\n'))
-}
-
 /// Reads the funnel tool's layout, `user_id,ts,step,channel` (columns by
 /// header name, in any order, others ignored), into funnel events.
 ///
@@ -93,35 +87,10 @@ pub fn read_events<R: Read>(input: R, opts: &ReadOptions) -> Result<EventsRead> 
     // region's parse (or at the end).
     let mut pending: Option<Part> = None;
     loop {
-        // Fill the buffer to a chunk (or the end of the input).
-        // (Past a chunk, reading goes on while no line has ended, up to a
-        // row too long to keep.)
-        while !eof
-            && (filled < chunk || (filled <= MAX_ROW_BYTES + 1 && !buf[..filled].contains(&b'\n')))
-        {
-            let want = chunk.max(filled + 4096);
-            if buf.len() < want {
-                buf.resize(want, 0);
-            }
-            let n = loop {
-                match src.read(&mut buf[filled..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(io(e)),
-                }
-            };
-            filled += n;
-            eof = n == 0;
-        }
-        // The complete lines (everything, at the end of the input).
-        let cut = if eof {
-            filled
-        } else {
-            match buf[..filled].iter().rposition(|&b| b == b'\n') {
-                Some(i) => i + 1,
-                None => filled,
-            }
-        };
+        // Fill the buffer to a chunk (or the end of the input), then take
+        // its complete lines (everything, at the end of the input).
+        fill(&mut src, &mut buf, &mut filled, &mut eof, chunk)?;
+        let cut = whole_lines(&buf, filled, eof);
         let region = &buf[..cut];
         let unusual = quote_or_lone_cr(region);
         let too_long_line = !eof && !buf[..filled].contains(&b'\n');

@@ -268,3 +268,51 @@ pub fn sniff_delimiter(data: &[u8]) -> u8 {
     .max_by_key(|&(d, n)| (n, d == b','))
     .map_or(b',', |(d, _)| d)
 }
+
+/// Reads into `buf[*filled..]` until it holds a chunk (or the end of the
+/// input); past a chunk, reading goes on while no line has ended, up to a
+/// row too long to keep.
+pub(super) fn fill<R: Read>(
+    src: &mut R,
+    buf: &mut Vec<u8>,
+    filled: &mut usize,
+    eof: &mut bool,
+    chunk: usize,
+) -> Result<()> {
+    while !*eof
+        && (*filled < chunk || (*filled <= MAX_ROW_BYTES + 1 && !buf[..*filled].contains(&b'\n')))
+    {
+        let want = chunk.max(*filled + 4096);
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let n = loop {
+            match src.read(&mut buf[*filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
+            }
+        };
+        *filled += n;
+        *eof = n == 0;
+    }
+    Ok(())
+}
+
+/// The bytes of `buf[..filled]` up to its last line end (all of them at
+/// the end of the input, `eof`).
+pub(super) fn whole_lines(buf: &[u8], filled: usize, eof: bool) -> usize {
+    if eof {
+        return filled;
+    }
+    match buf[..filled].iter().rposition(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        None => filled,
+    }
+}
+
+/// Whether `b` has a quote, or a CR that is not followed by LF: one pass
+/// for both.
+pub(super) fn quote_or_lone_cr(b: &[u8]) -> bool {
+    memchr::memchr2_iter(b'"', b'\r', b).any(|at| b[at] == b'"' || b.get(at + 1) != Some(&b'\n'))
+}

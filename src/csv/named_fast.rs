@@ -91,17 +91,9 @@ pub(super) fn read<R: Read>(
     let mut pending: Option<Pending> = None;
     loop {
         let buf = &bufs[cur];
-        let cut = if eof {
-            filled
-        } else {
-            match buf[..filled].iter().rposition(|&b| b == b'\n') {
-                Some(i) => i + 1,
-                None => filled,
-            }
-        };
+        let cut = whole_lines(buf, filled, eof);
         let region = &buf[..cut];
-        let unusual = memchr::memchr2_iter(b'"', b'\r', region)
-            .any(|at| region[at] == b'"' || region.get(at + 1) != Some(&b'\n'));
+        let unusual = quote_or_lone_cr(region);
         let too_long_line = !eof && !buf[..filled].contains(&b'\n');
         if unusual || too_long_line {
             if let Some(p) = pending.take() {
@@ -208,36 +200,6 @@ impl Pending {
             split: self.split,
         }
     }
-}
-
-/// Reads into `buf[*filled..]` until it holds a chunk (or the end of the
-/// input); past a chunk, reading goes on while no line has ended, up to a
-/// row too long to keep.
-fn fill<R: Read>(
-    src: &mut R,
-    buf: &mut Vec<u8>,
-    filled: &mut usize,
-    eof: &mut bool,
-    chunk: usize,
-) -> Result<()> {
-    while !*eof
-        && (*filled < chunk || (*filled <= MAX_ROW_BYTES + 1 && !buf[..*filled].contains(&b'\n')))
-    {
-        let want = chunk.max(*filled + 4096);
-        if buf.len() < want {
-            buf.resize(want, 0);
-        }
-        let n = loop {
-            match src.read(&mut buf[*filled..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io(e)),
-            }
-        };
-        *filled += n;
-        *eof = n == 0;
-    }
-    Ok(())
 }
 
 /// Parses `half`, then numbers the previous region's users of shard `me`.
