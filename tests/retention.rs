@@ -174,6 +174,11 @@ fn returns_from_the_start_on() {
     let r = analyze(&spec(PeriodLength::Day, 1, Definition::On), &events, &ch).unwrap();
     assert_eq!((r.cohorts[0].users, &r.cohorts[0].retained), (2, &vec![1]));
     assert_eq!(r.users_without_start, 1);
+    // The return listed before the start at the same instant, in a file
+    // in time order, counts too.
+    let events = [ev(1, t, RETURN, de), ev(1, t, START, de)];
+    let r = analyze(&spec(PeriodLength::Day, 1, Definition::On), &events, &ch).unwrap();
+    assert_eq!(r.cohorts[0].retained, vec![1]);
 }
 
 /// The breakdown is the value of the user's first start event; the whole
@@ -280,7 +285,44 @@ fn by_user(events: &[RetentionEvent]) -> Vec<Vec<RetentionEvent>> {
     m.into_values().collect()
 }
 
+fn tied_events_strategy() -> impl Strategy<Value = Vec<RetentionEvent>> {
+    proptest::collection::vec((0u64..6, 0i64..6, 0u8..4, 0u32..2), 0..40).prop_map(|v| {
+        let mut events: Vec<RetentionEvent> = v
+            .into_iter()
+            .map(|(user, dt, kind, by)| RetentionEvent {
+                user,
+                ts: 1_772_323_200 + dt * 43_200,
+                kind,
+                by: ChannelId(by),
+            })
+            .collect();
+        // In time order, ties in any order: the kernel's one-pass case.
+        events.sort_by_key(|e| e.ts);
+        events
+    })
+}
+
 proptest! {
+    /// Events in time order with many ties (the one-pass path) equal the
+    /// oracle and the same events in reverse order (the two-pass path).
+    #[test]
+    fn time_order_and_ties(events in tied_events_strategy(), n in 1usize..5) {
+        let (ch, _, _) = registry();
+        for def in [Definition::On, Definition::OnOrAfter] {
+            let s = RetentionSpec::new(Calendar::utc(PeriodLength::Day), n, def).unwrap();
+            let r = analyze(&s, &events, &ch).unwrap();
+            let want = oracle(&s, &events);
+            prop_assert_eq!(r.cohorts.len(), want.len());
+            for (row, (_, (users, cells))) in r.cohorts.iter().zip(&want) {
+                prop_assert_eq!(row.users, *users);
+                prop_assert_eq!(&row.retained[..], &cells[..row.retained.len()]);
+            }
+            let mut reversed = events.clone();
+            reversed.reverse();
+            prop_assert_eq!(analyze(&s, &reversed, &ch).unwrap(), r);
+        }
+    }
+
     /// The table equals the oracle (cut to the as-of period), for both
     /// definitions, every period kind and offset; counts never exceed the
     /// cohort, `on` never exceeds `on_or_after`, which never rises;

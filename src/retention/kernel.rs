@@ -39,6 +39,9 @@ struct User {
     last: i64,
     /// The cohort's period (once the start is known).
     cohort: i64,
+    /// In a bucket read once: the time of the latest return before any
+    /// start (it counts if a start comes at the same time).
+    early: i64,
 }
 
 const NO_USER: User = User {
@@ -47,6 +50,7 @@ const NO_USER: User = User {
     mask: 0,
     last: -1,
     cohort: 0,
+    early: i64::MIN,
 };
 
 /// One cohort's counts: its users, and per period offset the users
@@ -350,43 +354,95 @@ fn buckets_of(
     for b in from..to {
         let evs = &sorted[starts[b]..starts[b + 1]];
         let local = |e: &Ev| usize::from(e.local);
-        // Each user's first start (ties: the breakdown value of the
-        // smaller name, so that the result does not depend on order).
+        // A bucket in time order (an export in time order gives one) is
+        // read once: a user's first start comes before the returns that
+        // count. A bucket out of order is read again, twice: the starts,
+        // then the returns.
+        let mut in_order = true;
+        let mut previous = i64::MIN;
         for e in evs {
+            if e.ts < previous {
+                in_order = false;
+                break;
+            }
+            previous = e.ts;
             let s = local(e);
             if !seen[s] {
                 seen[s] = true;
                 touched.push(s as u32);
             }
-            if e.kind & START == 0 {
-                continue;
-            }
             let u = &mut users[s];
-            if e.ts < u.start || (e.ts == u.start && name(e.by) < name(u.by)) {
-                u.start = e.ts;
-                u.by = e.by;
+            if e.kind & START != 0 {
+                if e.ts < u.start {
+                    u.start = e.ts;
+                    u.by = e.by;
+                    u.cohort = cal.period_of_ticks(e.ts, unit);
+                    if u.early == e.ts {
+                        // A return just before, in the same instant.
+                        u.mask |= 1;
+                        u.last = u.last.max(0);
+                    }
+                } else if e.ts == u.start && name(e.by) < name(u.by) {
+                    // Ties: the breakdown value of the smaller name, so
+                    // that the result does not depend on order.
+                    u.by = e.by;
+                }
+            }
+            if e.kind & RETURN != 0 {
+                if u.start == i64::MAX {
+                    u.early = e.ts;
+                } else {
+                    let n = cal.period_of_ticks(e.ts, unit) - u.cohort;
+                    if n < 64 {
+                        u.mask |= 1 << n;
+                    } else if (n as usize) < periods {
+                        far.insert((s as u32, n));
+                    }
+                    u.last = u.last.max(n);
+                }
             }
         }
-        for &s in &touched {
-            let u = &mut users[s as usize];
-            if u.start != i64::MAX {
-                u.cohort = cal.period_of_ticks(u.start, unit);
+        if !in_order {
+            for &s in &touched {
+                users[s as usize] = NO_USER;
             }
-        }
-        // Each return's period after the cohort's.
-        for e in evs.iter().filter(|e| e.kind & RETURN != 0) {
-            let s = local(e);
-            let u = &mut users[s];
-            if u.start == i64::MAX || e.ts < u.start {
-                continue;
+            far.clear();
+            for e in evs {
+                let s = local(e);
+                if !seen[s] {
+                    seen[s] = true;
+                    touched.push(s as u32);
+                }
+                let u = &mut users[s];
+                if e.kind & START == 0 {
+                    continue;
+                }
+                if e.ts < u.start || (e.ts == u.start && name(e.by) < name(u.by)) {
+                    u.start = e.ts;
+                    u.by = e.by;
+                }
             }
-            let n = cal.period_of_ticks(e.ts, unit) - u.cohort;
-            if n < 64 {
-                u.mask |= 1 << n;
-            } else if (n as usize) < periods {
-                far.insert((s as u32, n));
+            for &s in &touched {
+                let u = &mut users[s as usize];
+                if u.start != i64::MAX {
+                    u.cohort = cal.period_of_ticks(u.start, unit);
+                }
             }
-            u.last = u.last.max(n);
+            // Each return's period after the cohort's.
+            for e in evs.iter().filter(|e| e.kind & RETURN != 0) {
+                let s = local(e);
+                let u = &mut users[s];
+                if u.start == i64::MAX || e.ts < u.start {
+                    continue;
+                }
+                let n = cal.period_of_ticks(e.ts, unit) - u.cohort;
+                if n < 64 {
+                    u.mask |= 1 << n;
+                } else if (n as usize) < periods {
+                    far.insert((s as u32, n));
+                }
+                u.last = u.last.max(n);
+            }
         }
         // Each user into its cohort.
         for &s in &touched {
