@@ -82,6 +82,22 @@ pub(super) struct Rules {
 /// Users at or above this id are numbered through a map.
 const DIRECT: u64 = 1 << 30;
 
+/// One chunk's events in bucket order: bucket `b` is
+/// `events[begins[b]..begins[b + 1]]`.
+struct Part {
+    events: Vec<Ev>,
+    begins: Vec<usize>,
+}
+
+impl Part {
+    fn bucket(&self, b: usize) -> &[Ev] {
+        match (self.begins.get(b), self.begins.get(b + 1)) {
+            (Some(&from), Some(&to)) => self.events.get(from..to).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
 /// One chunk's first pass: the latest time, the events after the as-of,
 /// the events counted, the largest user id, the bucket sizes (users by
 /// their own ids below [`DIRECT`]).
@@ -212,46 +228,40 @@ pub(super) fn count<T: Sync>(
         local: 0,
         kind: 0,
     };
-    let mut sorted = vec![empty; n];
-    {
-        let mut parts: Vec<Vec<&mut [Ev]>> = (0..chunks.len())
-            .map(|_| Vec::with_capacity(buckets))
-            .collect();
-        let mut rest: &mut [Ev] = &mut sorted;
+    // Each chunk's events in bucket order, written (and their memory
+    // touched first) by the chunk's own thread.
+    let work: Vec<(usize, &[T])> = chunks.iter().copied().enumerate().collect();
+    let parts: Vec<Part> = on_threads(work, |(t, chunk): (usize, &[T])| {
+        let mut begins = vec![0usize; buckets + 1];
         for b in 0..buckets {
-            for (t, p) in parts.iter_mut().enumerate() {
-                let (head, tail) = std::mem::take(&mut rest).split_at_mut(size(b, t));
-                p.push(head);
-                rest = tail;
+            begins[b + 1] = begins[b] + size(b, t);
+        }
+        let mut events = vec![empty; begins[buckets]];
+        let mut at = begins.clone();
+        for e in chunk.iter().map(map).filter(counted) {
+            let s = slot(e.user);
+            let b = (s >> BUCKET_BITS) as usize;
+            if let Some(place) = at.get(b).and_then(|&i| events.get_mut(i)) {
+                *place = Ev {
+                    ts: e.ts,
+                    by: e.by.0,
+                    local: (s & ((1 << BUCKET_BITS) - 1)) as u16,
+                    kind: e.kind,
+                };
+                at[b] += 1;
             }
         }
-        let work: Vec<(&[T], Vec<&mut [Ev]>)> = chunks.iter().copied().zip(parts).collect();
-        let done = on_threads(work, |(chunk, mut places): (&[T], Vec<&mut [Ev]>)| {
-            let mut at = vec![0usize; places.len()];
-            for e in chunk.iter().map(map).filter(counted) {
-                let s = slot(e.user);
-                let b = (s >> BUCKET_BITS) as usize;
-                if let Some(place) = places.get_mut(b).and_then(|p| p.get_mut(at[b])) {
-                    *place = Ev {
-                        ts: e.ts,
-                        by: e.by.0,
-                        local: (s & ((1 << BUCKET_BITS) - 1)) as u16,
-                        kind: e.kind,
-                    };
-                    at[b] += 1;
-                }
-            }
-        });
-        if done.len() != chunks.len() {
-            return Err(Error::invalid("retention", "a counting thread stopped"));
-        }
+        Part { events, begins }
+    });
+    if parts.len() != chunks.len() {
+        return Err(Error::invalid("retention", "a counting thread stopped"));
     }
     // Buckets in contiguous runs of about equal events, one per thread.
     let threads = threads.clamp(1, buckets.max(1));
     let mut runs = Vec::with_capacity(threads);
     let mut from = 0;
     for t in 1..=threads {
-        let goal = sorted.len() * t / threads;
+        let goal = n * t / threads;
         let mut to = from;
         while to < buckets && (starts[to + 1] <= goal || t == threads) {
             to += 1;
@@ -259,33 +269,11 @@ pub(super) fn count<T: Sync>(
         runs.push((from, to));
         from = to;
     }
-    let found: Vec<Result<Found>> = if runs.len() > 1 {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = runs
-                .iter()
-                .skip(1)
-                .map(|&run| {
-                    let (sorted, starts) = (&sorted, &starts);
-                    std::thread::Builder::new()
-                        .spawn_scoped(s, move || buckets_of(sorted, starts, run, channels, rules))
-                })
-                .collect();
-            let mut all = vec![buckets_of(&sorted, &starts, runs[0], channels, rules)];
-            for (h, &run) in handles.into_iter().zip(runs.iter().skip(1)) {
-                // A thread that could not start (or stopped): here.
-                let r = match h {
-                    Ok(h) => h.join().ok(),
-                    Err(_) => None,
-                };
-                all.push(r.unwrap_or_else(|| buckets_of(&sorted, &starts, run, channels, rules)));
-            }
-            all
-        })
-    } else {
-        runs.iter()
-            .map(|&run| buckets_of(&sorted, &starts, run, channels, rules))
-            .collect()
-    };
+    let found: Vec<Result<Found>> =
+        on_threads(runs.clone(), |run| buckets_of(&parts, run, channels, rules));
+    if found.len() != runs.len() {
+        return Err(Error::invalid("retention", "a counting thread stopped"));
+    }
     let mut total = Found {
         cells: HashMap::default(),
         without: 0,
@@ -328,8 +316,7 @@ pub(super) fn add_cells(t: &mut Cells, c: &Cells) -> Result<()> {
 
 /// The cells of the buckets `run` (a range of bucket numbers).
 fn buckets_of(
-    sorted: &[Ev],
-    starts: &[usize],
+    parts: &[Part],
     (from, to): (usize, usize),
     channels: &Channels,
     rules: Rules,
@@ -352,7 +339,8 @@ fn buckets_of(
     let mut far: HashSet<(u32, i64)> = HashSet::new();
     let name = |id: u32| channels.name(ChannelId(id));
     for b in from..to {
-        let evs = &sorted[starts[b]..starts[b + 1]];
+        // The bucket's events, chunk after chunk: in file order.
+        let evs = || parts.iter().flat_map(|p| p.bucket(b));
         let local = |e: &Ev| usize::from(e.local);
         // A bucket in time order (an export in time order gives one) is
         // read once: a user's first start comes before the returns that
@@ -360,7 +348,7 @@ fn buckets_of(
         // then the returns.
         let mut in_order = true;
         let mut previous = i64::MIN;
-        for e in evs {
+        for e in evs() {
             if e.ts < previous {
                 in_order = false;
                 break;
@@ -407,7 +395,7 @@ fn buckets_of(
                 users[s as usize] = NO_USER;
             }
             far.clear();
-            for e in evs {
+            for e in evs() {
                 let s = local(e);
                 if !seen[s] {
                     seen[s] = true;
@@ -429,7 +417,7 @@ fn buckets_of(
                 }
             }
             // Each return's period after the cohort's.
-            for e in evs.iter().filter(|e| e.kind & RETURN != 0) {
+            for e in evs().filter(|e| e.kind & RETURN != 0) {
                 let s = local(e);
                 let u = &mut users[s];
                 if u.start == i64::MAX || e.ts < u.start {
