@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 use revops::journey::{ChannelId, Channels};
 use revops::quantity::{parse_utc_offset, Calendar, PeriodLength, TimeUnit};
@@ -459,7 +459,6 @@ fn hostile_states_are_refused() {
         json != bad && serde_json::from_str::<LifecycleState>(&bad).is_err(),
         "{json}"
     );
-    let _ = (TimeUnit::Second, day(2026, 1, 1).year());
 }
 
 /// The bucketed kernel on several threads equals one thread, on users

@@ -186,7 +186,7 @@ pub fn run(args: Args) {
     let analyse_ms = ms_since(started);
     let mut errors = Errors::default();
     let mut skipped = 0;
-    // The library's own report, in the tools' envelope; its skipped rows
+    // The library's own report, in the command's envelope; its skipped rows
     // are listed under `rejected`, by line.
     let mut out = match result {
         Ok(report) => {

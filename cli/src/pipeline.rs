@@ -283,7 +283,7 @@ pub fn run(args: Args) {
             "the exact figure does not fit a decimal: beyond its range (about 7.9e28), or more than its 28 significant digits",
         );
     }
-    // The library's own report, in the tools' envelope.
+    // The library's own report, in the command's envelope.
     let mut out = match serde_json::to_value(&r) {
         Ok(Value::Object(o)) => o,
         _ => serde_json::Map::new(),
