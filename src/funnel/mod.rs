@@ -205,6 +205,9 @@ mod rows;
 mod scan;
 mod spec;
 mod state;
+#[cfg(feature = "serde")]
+mod state_serde;
+mod trend;
 mod stats;
 pub(crate) mod users;
 
@@ -213,7 +216,7 @@ pub use entry::{analyze, Events, Options};
 pub use group::partition_of;
 pub use input::{Event, FunnelInput};
 pub use report::TimeStats;
-pub use report::{FunnelReport, Ignored, StepReport};
+pub use report::{FunnelReport, HistogramBin, Ignored, StepReport, TimeHistogram, TrendPeriod};
 pub use rows::{FunnelRow, Retention, RowLevels};
 pub use spec::{Exclusion, FunnelEvent, FunnelKind, FunnelSpec, Modes, MAX_STEPS};
 pub use state::FunnelState;

@@ -80,6 +80,96 @@ pub struct FunnelReport {
     pub events: u64,
     /// Distinct users seen (in the funnel or not).
     pub users_seen: u64,
+    /// With a [trend](super::FunnelSpec::with_trend): the funnel per
+    /// calendar period of entry, every period from the first to the last
+    /// with an entry (periods between without one are listed with zeros);
+    /// otherwise empty (and absent from JSON).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub trend: Vec<TrendPeriod>,
+    /// With [histograms](super::FunnelSpec::with_time_to_convert): per
+    /// pair of steps, the users by time to convert; otherwise empty (and
+    /// absent from JSON).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub time_to_convert: Vec<TimeHistogram>,
+}
+
+/// The funnel of the users who entered in one calendar period (see
+/// [`FunnelSpec::with_trend`](super::FunnelSpec::with_trend)).
+///
+/// # JSON form
+///
+/// `{"period": "2026-03-02", "steps": [...], "by_channel": {...},
+/// "time_to_convert": [...]}`: the period's first day, and the rest as in
+/// [`FunnelReport`] (`time_to_convert` only with histograms).
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct TrendPeriod {
+    /// The period's first day (at the calendar's offset).
+    pub period: chrono::NaiveDate,
+    /// One entry per step, over the users who entered in the period.
+    pub steps: Vec<StepReport>,
+    /// The same per entry channel.
+    #[cfg_attr(feature = "serde", serde(with = "by_channel_serde"))]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "BTreeMap<String, ChannelSteps>")
+    )]
+    pub by_channel: BTreeMap<String, Vec<StepReport>>,
+    /// The period's histograms, on the whole report's bins.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub time_to_convert: Vec<TimeHistogram>,
+}
+
+/// The users who reached step `to`, by the time from their step `from`
+/// (of the counted chain) to it.
+///
+/// # JSON form
+///
+/// `{"from": 0, "to": 1, "bins": [{"from_seconds": "0", "to_seconds":
+/// "60", "users": 3}, ...]}`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct TimeHistogram {
+    /// The step the times are measured from (0-based).
+    pub from: usize,
+    /// The step reached (0-based).
+    pub to: usize,
+    /// The bins, in rising order; their users add up to the users with a
+    /// time for this pair.
+    pub bins: Vec<HistogramBin>,
+}
+
+/// One bin of a [`TimeHistogram`]: `[from_seconds, to_seconds)`, the last
+/// bin of log-spaced bins also holding `to_seconds`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct HistogramBin {
+    /// The lower edge, in seconds (inclusive).
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::deserialize")
+    )]
+    pub from_seconds: Decimal,
+    /// The upper edge, in seconds; `None` (JSON `null`) for an open end.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::serde_util::decimal::option::deserialize")
+    )]
+    pub to_seconds: Option<Decimal>,
+    /// Users whose time is in the bin.
+    pub users: u64,
 }
 
 /// The JSON form of a [`StepReport`]: flat, with the time statistics

@@ -4,7 +4,7 @@ use chrono::TimeDelta;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels, Journey};
-use crate::quantity::TimeUnit;
+use crate::quantity::{Calendar, TimeBins, TimeUnit};
 
 /// The most steps a funnel can have (ClickHouse's limit).
 pub const MAX_STEPS: usize = 32;
@@ -222,6 +222,15 @@ pub struct FunnelSpec {
     /// exclusions).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub(super) event_names: Vec<String>,
+    /// Report per calendar period of each user's entry, too.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub(super) trend: Option<Calendar>,
+    /// Report histograms of the times to convert, too.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "time_to_convert", skip_serializing_if = "Option::is_none")
+    )]
+    pub(super) time_bins: Option<TimeBins>,
 }
 
 #[cfg(feature = "serde")]
@@ -242,6 +251,10 @@ struct FunnelSpecRepr {
     names: Vec<String>,
     #[serde(default)]
     event_names: Vec<String>,
+    #[serde(default)]
+    trend: Option<Calendar>,
+    #[serde(default)]
+    time_to_convert: Option<TimeBins>,
 }
 
 #[cfg(feature = "serde")]
@@ -273,6 +286,8 @@ impl TryFrom<FunnelSpecRepr> for FunnelSpec {
         for x in r.exclusions {
             spec = spec.exclude(x)?;
         }
+        spec.trend = r.trend;
+        spec.time_bins = r.time_to_convert;
         Ok(spec)
     }
 }
@@ -286,6 +301,8 @@ impl PartialEq for FunnelSpec {
             && self.exclusions == o.exclusions
             && self.names == o.names
             && self.event_names == o.event_names
+            && self.trend == o.trend
+            && self.time_bins == o.time_bins
     }
 }
 
@@ -319,6 +336,8 @@ impl FunnelSpec {
             exclusions: Vec::new(),
             names: Vec::new(),
             event_names: Vec::new(),
+            trend: None,
+            time_bins: None,
         }
         .with_window(window)
     }
@@ -516,6 +535,79 @@ impl FunnelSpec {
         }
         self.event_names.push(name);
         Ok(code)
+    }
+
+    /// Reports the funnel per calendar period too: each user counts once,
+    /// in the period of the entry of the user's level-reaching chain (see
+    /// the [module docs](super#trends-and-time-to-convert-histograms));
+    /// the report's [`trend`](super::FunnelReport::trend) lists the
+    /// periods.
+    ///
+    /// ```
+    /// use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
+    /// use revops::journey::Channels;
+    /// use revops::quantity::{Calendar, PeriodLength};
+    /// use revops::{NaiveDate, TimeDelta};
+    /// let mut ch = Channels::new();
+    /// let web = ch.intern_str("web")?;
+    /// let spec = FunnelSpec::new(2, TimeDelta::days(1))?
+    ///     .with_trend(Calendar::utc(PeriodLength::Day));
+    /// let day = 86_400;
+    /// let events = [
+    ///     FunnelEvent::new(1, 10, 0, web),
+    ///     FunnelEvent::new(1, 20, 1, web),
+    ///     FunnelEvent::new(2, day + 5, 0, web),
+    /// ];
+    /// let report = analyze(&spec, &events, &ch, Options::default())?;
+    /// assert_eq!(report.trend.len(), 2);
+    /// assert_eq!(report.trend[0].period, NaiveDate::from_ymd_opt(1970, 1, 1).unwrap());
+    /// assert_eq!(report.trend[0].steps[1].users, 1);
+    /// assert_eq!(report.trend[1].steps[1].users, 0);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn with_trend(mut self, calendar: Calendar) -> FunnelSpec {
+        self.trend = Some(calendar);
+        self
+    }
+
+    /// Reports, per pair of steps, a histogram of the times to convert
+    /// too (in the report's
+    /// [`time_to_convert`](super::FunnelReport::time_to_convert), and per
+    /// period with a [trend](FunnelSpec::with_trend)). Ignored by an
+    /// any-order funnel, which has no times.
+    ///
+    /// ```
+    /// use revops::funnel::{analyze, FunnelEvent, FunnelSpec, Options};
+    /// use revops::journey::Channels;
+    /// use revops::quantity::TimeBins;
+    /// use revops::TimeDelta;
+    /// let mut ch = Channels::new();
+    /// let web = ch.intern_str("web")?;
+    /// let spec = FunnelSpec::new(2, TimeDelta::hours(1))?
+    ///     .with_time_to_convert(TimeBins::bounds(vec![TimeDelta::minutes(1)])?);
+    /// let events: Vec<FunnelEvent> = (0..10u64)
+    ///     .flat_map(|u| [FunnelEvent::new(u, 0, 0, web), FunnelEvent::new(u, 20 * u as i64, 1, web)])
+    ///     .collect();
+    /// let report = analyze(&spec, &events, &ch, Options::default())?;
+    /// let h = &report.time_to_convert[0];
+    /// assert_eq!((h.from, h.to), (0, 1));
+    /// // 0, 20 and 40 seconds under a minute; 60 to 180 at or above it.
+    /// assert_eq!(h.bins.iter().map(|b| b.users).collect::<Vec<_>>(), [3, 7]);
+    /// # Ok::<(), revops::Error>(())
+    /// ```
+    pub fn with_time_to_convert(mut self, bins: TimeBins) -> FunnelSpec {
+        self.time_bins = Some(bins);
+        self
+    }
+
+    /// The trend's calendar, if any.
+    pub fn trend(&self) -> Option<Calendar> {
+        self.trend
+    }
+
+    /// The histogram bins, if any.
+    pub fn time_bins(&self) -> Option<&TimeBins> {
+        self.time_bins.as_ref()
     }
 
     /// The number of steps.

@@ -4,12 +4,15 @@ use std::collections::BTreeMap;
 
 use super::group::{Partitioned, STEP_SHIFT, TS_SHIFT};
 use super::report::TimeStats;
-use super::report::{FunnelReport, Ignored};
+use super::report::{FunnelReport, HistogramBin, Ignored, StepReport, TimeHistogram};
 use super::scan::{self, scan, Ev, Scratch};
 use super::spec::{FunnelKind, FunnelSpec, Modes};
-use super::stats::{step_reports, step_stats, Acc};
+use super::stats::{bin_counts, step_reports, step_stats, time_range, Acc};
+use super::trend::{entry_period, Entry, Periods};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
+use crate::quantity::{BinEdges, TimeUnit};
+use rust_decimal::Decimal;
 
 /// The partial result of a funnel analysis over some users: merge states
 /// computed on partitions, then [`finish`](FunnelState::finish).
@@ -71,6 +74,10 @@ pub struct FunnelState {
     pub(super) excluded: u64,
     pub(super) events: u64,
     pub(super) users: u64,
+    /// With a trend: the calendar of entries, and the accumulators of
+    /// each period (the whole ones above hold every user too).
+    pub(super) entry: Option<Entry>,
+    pub(super) periods: Periods,
 }
 
 impl FunnelState {
@@ -88,6 +95,8 @@ impl FunnelState {
             excluded: 0,
             events: 0,
             users: 0,
+            entry: spec.trend.map(|c| Entry::new(c, spec.unit)),
+            periods: Periods::default(),
         }
     }
 
@@ -140,6 +149,25 @@ impl FunnelState {
             .get(c.channel as usize)
             .copied()
             .unwrap_or(0);
+        if let Some(entry) = self.entry {
+            // The counted chain's times are relative to the keys' origin.
+            let origin = parted.origin();
+            let start = origin.saturating_add(scratch.counted[0]);
+            let first = origin.saturating_add((first >> TS_SHIFT) as i64);
+            let p = if c.level < 2 || entry.period(first) == entry.period(start) {
+                entry.period(start)
+            } else {
+                let mut evs = std::mem::take(&mut scratch.evs);
+                evs.clear();
+                evs.extend(keys.iter().map(|&k| parted.decode(k)));
+                let p = entry_period(&entry, &evs, n, self.spec.window, c.level, start);
+                scratch.evs = evs;
+                p
+            };
+            self.periods
+                .acc(p, channel, n)
+                .add(c.level, &scratch.counted, true);
+        }
         self.acc_for(channel, n)
             .add(c.level, &scratch.counted, true);
     }
@@ -165,6 +193,17 @@ impl FunnelState {
             return;
         }
         let timed = self.spec.kind == FunnelKind::Ordered;
+        if let Some(entry) = self.entry {
+            let start = scratch.counted[0];
+            let p = if self.plain {
+                entry_period(&entry, evs, n, self.spec.window, c.level, start)
+            } else {
+                entry.period(start)
+            };
+            self.periods
+                .acc(p, c.channel, n)
+                .add(c.level, &scratch.counted, timed);
+        }
         self.acc_for(c.channel, n)
             .add(c.level, &scratch.counted, timed);
     }
@@ -259,14 +298,18 @@ impl FunnelState {
         let without = add(self.without_first, other.without_first)?;
         let excluded = add(self.excluded, other.excluded)?;
         let n = self.spec.steps();
+        // map[j]: this state's slot of the other's slot j.
+        let mut map = vec![usize::MAX; other.by_channel.len()];
         for (j, theirs) in other.by_channel.iter().enumerate() {
             if let Some(acc) = theirs {
                 let i = self.slot_for(other, j);
+                map[j] = i;
                 self.by_channel[i]
                     .get_or_insert_with(|| Acc::new(n))
                     .merge(acc);
             }
         }
+        self.periods.merge(&other.periods, &map, n);
         self.users = users;
         self.events = events;
         self.no_step_events = no_step;
@@ -288,20 +331,36 @@ impl FunnelState {
     /// previous step and from the first computed on two threads when
     /// `threads` is 2 or more (the same report).
     pub(super) fn report_on(&self, channels: &Channels, threads: usize) -> FunnelReport {
-        let n = self.spec.steps();
-        let timed = self.spec.kind == FunnelKind::Ordered;
         let mut ignored = BTreeMap::new();
         ignored.insert(Ignored::EventsMatchingNoStep, self.no_step_events);
         ignored.insert(Ignored::UsersWithoutFirstStep, self.without_first);
         ignored.insert(Ignored::ConversionExcluded, self.excluded);
-        let present: Vec<(u32, &Acc)> = self
-            .by_channel
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
-            // Accumulators recycled by a `FunnelAnalyzer` may be empty.
-            .filter(|(_, a)| a.at_level.iter().any(|&c| c > 0))
-            .collect();
+        let present = present(&self.by_channel);
+        let (steps, by_channel) = self.group_report(&present, channels, threads);
+        let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
+        let edges = self.histogram_edges(&all);
+        FunnelReport {
+            steps,
+            by_channel,
+            ignored,
+            events: self.events,
+            users_seen: self.users,
+            time_to_convert: histograms(&all, &edges, self.spec.unit),
+            trend: self.trend_report(channels, &edges),
+        }
+    }
+
+    /// The steps of the users of the accumulators `present` (channel slot,
+    /// accumulator), in all and per channel, the time statistics computed
+    /// on two threads when `threads` is 2 or more.
+    pub(super) fn group_report(
+        &self,
+        present: &[(u32, &Acc)],
+        channels: &Channels,
+        threads: usize,
+    ) -> (Vec<StepReport>, BTreeMap<String, Vec<StepReport>>) {
+        let n = self.spec.steps();
+        let timed = self.spec.kind == FunnelKind::Ordered;
         let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
         let g = all.len();
         // stats[kind][k][group]: kind 0 from the previous step, 1 from the
@@ -351,146 +410,88 @@ impl FunnelState {
                 *x += y;
             }
         }
-        FunnelReport {
-            steps: report(g, &total),
-            by_channel: present
-                .iter()
-                .enumerate()
-                .map(|(i, (ch, acc))| {
-                    let known = self.names.get(*ch as usize).cloned().flatten();
-                    let name = known.unwrap_or_else(|| {
-                        channels
-                            .name(ChannelId(*ch))
-                            .map_or_else(|| format!("#{ch}"), str::to_string)
-                    });
-                    (name, report(i, &acc.at_level))
-                })
-                .collect(),
-            ignored,
-            events: self.events,
-            users_seen: self.users,
+        let by_channel = present
+            .iter()
+            .enumerate()
+            .map(|(i, (ch, acc))| (self.channel_name(*ch, channels), report(i, &acc.at_level)))
+            .collect();
+        (report(g, &total), by_channel)
+    }
+
+    /// The name of channel slot `ch`: as recorded, else from `channels`.
+    fn channel_name(&self, ch: u32, channels: &Channels) -> String {
+        let known = self.names.get(ch as usize).cloned().flatten();
+        known.unwrap_or_else(|| {
+            channels
+                .name(ChannelId(ch))
+                .map_or_else(|| format!("#{ch}"), str::to_string)
+        })
+    }
+
+    /// The bins of each pair of steps a histogram is reported for, from
+    /// the times in `all` (none without histograms or times).
+    fn histogram_edges(&self, all: &[&Acc]) -> Vec<(usize, usize, BinEdges)> {
+        let Some(bins) = &self.spec.time_bins else {
+            return Vec::new();
+        };
+        if self.spec.kind != FunnelKind::Ordered {
+            return Vec::new();
         }
+        pairs(self.spec.steps())
+            .into_iter()
+            .filter_map(|(from, to)| {
+                let (lo, hi) = time_range(all, to, from + 1 == to)?;
+                Some((from, to, bins.edges(self.spec.unit, lo, hi)))
+            })
+            .collect()
     }
 }
 
-#[cfg(feature = "serde")]
-mod state_serde {
-    use serde::de::Error as _;
-    use serde::ser::Error as _;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+/// The accumulators in use, with their channel slots.
+pub(super) fn present(by_channel: &[Option<Acc>]) -> Vec<(u32, &Acc)> {
+    by_channel
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+        // Accumulators recycled by a `FunnelAnalyzer` may be empty.
+        .filter(|(_, a)| a.at_level.iter().any(|&c| c > 0))
+        .collect()
+}
 
-    use super::super::spec::FunnelKind;
-    use super::{Acc, FunnelSpec, FunnelState};
+/// The pairs of steps with histograms: each step from the one before, and
+/// each step from the first, in order of `(from, to)`.
+fn pairs(n: usize) -> Vec<(usize, usize)> {
+    let mut v: Vec<(usize, usize)> = (1..n).map(|k| (k - 1, k)).collect();
+    v.extend((2..n).map(|k| (0, k)));
+    v.sort_unstable();
+    v
+}
 
-    #[derive(Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct ChannelRepr {
-        channel: String,
-        at_level: Vec<u64>,
-        #[serde(default)]
-        times: Vec<Vec<i64>>,
-    }
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct StateRepr {
-        spec: FunnelSpec,
-        by_channel: Vec<ChannelRepr>,
-        events: u64,
-        users: u64,
-        events_matching_no_step: u64,
-        users_without_first_step: u64,
-        conversion_excluded: u64,
-    }
-
-    impl Serialize for FunnelState {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut by_channel = Vec::new();
-            for (i, acc) in self.by_channel.iter().enumerate() {
-                let Some(acc) = acc else { continue };
-                if acc.at_level.iter().all(|&c| c == 0) {
-                    continue;
-                }
-                let channel = self.names.get(i).cloned().flatten().ok_or_else(|| {
-                    S::Error::custom(format!("channel slot {i} has no recorded name"))
-                })?;
-                let (at_level, times) = acc.to_parts();
-                let times = if times.iter().all(Vec::is_empty) {
-                    Vec::new()
-                } else {
-                    times
-                };
-                by_channel.push(ChannelRepr {
-                    channel,
-                    at_level,
-                    times,
-                });
+/// The histograms of `accs` on `edges`.
+pub(super) fn histograms(
+    accs: &[&Acc],
+    edges: &[(usize, usize, BinEdges)],
+    unit: TimeUnit,
+) -> Vec<TimeHistogram> {
+    edges
+        .iter()
+        .map(|(from, to, e)| {
+            let counts = bin_counts(accs, *to, *from + 1 == *to, e);
+            let seconds = |t: i64| unit.seconds(Decimal::from(t));
+            TimeHistogram {
+                from: *from,
+                to: *to,
+                bins: e
+                    .edges()
+                    .windows(2)
+                    .zip(counts)
+                    .map(|(w, users)| HistogramBin {
+                        from_seconds: seconds(w[0]),
+                        to_seconds: (w[1] < i64::MAX).then(|| seconds(w[1])),
+                        users,
+                    })
+                    .collect(),
             }
-            StateRepr {
-                spec: self.spec.clone(),
-                by_channel,
-                events: self.events,
-                users: self.users,
-                events_matching_no_step: self.no_step_events,
-                users_without_first_step: self.without_first,
-                conversion_excluded: self.excluded,
-            }
-            .serialize(s)
-        }
-    }
-
-    impl<'de> Deserialize<'de> for FunnelState {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FunnelState, D::Error> {
-            let r = StateRepr::deserialize(d)?;
-            let bad = |m: String| D::Error::custom(format!("invalid funnel state: {m}"));
-            let mut st = FunnelState::new(&r.spec);
-            let n = r.spec.steps();
-            let timed = r.spec.kind() == FunnelKind::Ordered;
-            let mut counted = r.users_without_first_step;
-            for c in r.by_channel {
-                crate::journey::Channel::new(&c.channel).map_err(|e| bad(e.to_string()))?;
-                if st
-                    .names
-                    .iter()
-                    .any(|x| x.as_deref() == Some(c.channel.as_str()))
-                {
-                    return Err(bad(format!("channel {:?} is listed twice", c.channel)));
-                }
-                let acc = Acc::from_parts(n, c.at_level, c.times, timed, r.spec.window_ticks())
-                    .map_err(|m| bad(format!("channel {:?}: {m}", c.channel)))?;
-                counted = acc
-                    .users()
-                    .and_then(|u| counted.checked_add(u))
-                    .ok_or_else(|| bad("the user counts overflow".into()))?;
-                st.by_channel.push(Some(acc));
-                st.names.push(Some(c.channel));
-            }
-            if counted != r.users {
-                return Err(bad(format!(
-                    "{} users, but the channels and users_without_first_step count {counted}",
-                    r.users
-                )));
-            }
-            // Far below u64::MAX, so that adding events to a state read
-            // from outside never overflows a counter (merges are checked).
-            if r.events > 1 << 62 {
-                return Err(bad("more than 2^62 events".into()));
-            }
-            if r.conversion_excluded > r.users
-                || r.users > r.events
-                || r.events_matching_no_step > r.events
-            {
-                return Err(bad(
-                    "needs conversion_excluded <= users <= events and events_matching_no_step <= events"
-                        .into(),
-                ));
-            }
-            st.users = r.users;
-            st.events = r.events;
-            st.no_step_events = r.events_matching_no_step;
-            st.without_first = r.users_without_first_step;
-            st.excluded = r.conversion_excluded;
-            Ok(st)
-        }
-    }
+        })
+        .collect()
 }

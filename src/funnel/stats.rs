@@ -1,7 +1,7 @@
 //! The accumulators of counted chains, and the exact time-to-convert
 //! statistics computed from them.
 
-use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, Ratio};
+use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, BinEdges, Ratio};
 
 use super::report::{StepReport, TimeStats};
 
@@ -226,6 +226,23 @@ impl Acc {
         }
     }
 
+    /// Calls `f` with every time to step `k >= 1` (from the previous step
+    /// if `prev`, else from the first), for any rows.
+    #[inline]
+    fn for_each_time(&self, k: usize, prev: bool, mut f: impl FnMut(i64)) {
+        match &self.rows {
+            Rows::Narrow(_) => self.for_each_narrow(k, prev, |x| f(i64::from(x))),
+            Rows::Wide(v) => {
+                for (l, rows) in v.iter().enumerate().skip(k) {
+                    for row in rows.chunks_exact(l) {
+                        let x = row[k - 1];
+                        f(if prev && k >= 2 { x - row[k - 2] } else { x });
+                    }
+                }
+            }
+        }
+    }
+
     /// The same as a list, for any rows.
     fn times(&self, k: usize, prev: bool) -> Vec<i64> {
         match &self.rows {
@@ -246,6 +263,32 @@ impl Acc {
             }
         }
     }
+}
+
+/// The smallest and the largest time to step `k` in `accs` (from the
+/// previous step if `prev`, else from the first), if any.
+pub(super) fn time_range(accs: &[&Acc], k: usize, prev: bool) -> Option<(i64, i64)> {
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for a in accs {
+        a.for_each_time(k, prev, |x| {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        });
+    }
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// The users of `accs` per bin of `edges`, by their time to step `k`.
+pub(super) fn bin_counts(accs: &[&Acc], k: usize, prev: bool, edges: &BinEdges) -> Vec<u64> {
+    let mut counts = vec![0u64; edges.bins()];
+    for a in accs {
+        a.for_each_time(k, prev, |x| {
+            if let Some(c) = edges.bin_of(x).and_then(|b| counts.get_mut(b)) {
+                *c += 1;
+            }
+        });
+    }
+    counts
 }
 
 /// The step reports for one group, from its level counts and its

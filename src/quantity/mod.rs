@@ -15,11 +15,13 @@
 //! | [`Period`] | `[start, end)` days | a month, a quarter, a campaign |
 //! | [`Distribution`] | integer observations | cycle lengths, time to convert |
 //! | [`TimeUnit`] | s, ms, µs, ns | the integer clock of event data |
+//! | [`BinEdges`] | rising integer edges | a histogram of times to convert |
 //! | [`Value`] | any of the above, tagged by [`Unit`] | a metric's result, a goal's target |
 
 mod calendar;
 mod currency;
 mod fx;
+mod histogram;
 mod money;
 mod period;
 mod quantile;
@@ -36,6 +38,7 @@ pub(crate) mod exact;
 pub use calendar::{parse_utc_offset, Calendar, PeriodLength};
 pub use currency::Currency;
 pub use fx::FxRates;
+pub use histogram::{BinEdges, TimeBins, MAX_BINS};
 pub use money::Money;
 pub use period::Period;
 pub use quantile::Distribution;

@@ -143,6 +143,24 @@ impl TimeUnit {
         i64::try_from(nanos / per_tick).map_err(|_| Error::overflow("duration"))
     }
 
+    /// The whole ticks of this unit in `d`, rounded up, saturating at
+    /// `i64`'s ends: the first tick count at or beyond a bound (with
+    /// integer ticks, `t >= d` and `t >= ceil(d)` agree).
+    ///
+    /// ```
+    /// use revops::quantity::TimeUnit;
+    /// use revops::TimeDelta;
+    /// assert_eq!(TimeUnit::Second.ceil_ticks_of(TimeDelta::milliseconds(1_500)), 2);
+    /// assert_eq!(TimeUnit::Millisecond.ceil_ticks_of(TimeDelta::milliseconds(1_500)), 1_500);
+    /// assert_eq!(TimeUnit::Second.ceil_ticks_of(TimeDelta::milliseconds(-1_500)), -1);
+    /// ```
+    pub fn ceil_ticks_of(self, d: TimeDelta) -> i64 {
+        let nanos = i128::from(d.num_seconds()) * 1_000_000_000 + i128::from(d.subsec_nanos());
+        let per_tick = i128::from(1_000_000_000 / self.per_second());
+        let ticks = -(-nanos).div_euclid(per_tick);
+        i64::try_from(ticks).unwrap_or(if ticks < 0 { i64::MIN } else { i64::MAX })
+    }
+
     /// The ticks of this unit at `at`, rounded down to a whole tick (the
     /// last tick at or before `at`), saturating at `i64`'s ends: where an
     /// inclusive end of observation falls on a clock of this unit.

@@ -23,6 +23,11 @@ impl Partitioned {
         }
     }
 
+    /// The instant a key's time counts from.
+    pub(in crate::funnel) fn origin(&self) -> i64 {
+        self.keys.origin
+    }
+
     pub(in crate::funnel) fn parts(&self) -> usize {
         self.at.len().saturating_sub(1)
     }
