@@ -114,6 +114,45 @@
 //!   user stays in the funnel and is counted under `ignored` as
 //!   `conversion_excluded`).
 //!
+//! # Trends and time-to-convert histograms
+//!
+//! [`FunnelSpec::with_trend`] reports the funnel per calendar period (day,
+//! ISO week, month at a fixed UTC offset: [`Calendar`](crate::quantity::Calendar),
+//! the rule cohort retention follows too) of each user's entry, in
+//! [`FunnelReport::trend`]. A user counts once, in one period:
+//!
+//! * in the default mode, the period of the **earliest step-1 event from
+//!   which a chain reaches the user's level** within the window. A user
+//!   whose step 1 on Monday led nowhere and whose step 1 on Wednesday
+//!   converted enters on Wednesday; a user with step 1 at 23:59:50 and
+//!   again at 00:00:05, converting at 00:00:20 within a minute, enters on
+//!   the first day (ClickHouse's counted chain, whose times the report
+//!   gives, starts at the later step 1: the two differ only in such
+//!   cases). A chain from a start takes each later step's first event
+//!   after the previous one, which is never worse, so the test is exact;
+//!   it runs only for users whose first step-1 event and counted chain
+//!   fall in different periods.
+//! * under `strict_*` modes and exclusions, whose scans stop or cut
+//!   chains by what came before, the period of the counted chain's step
+//!   1 (the chain the scan counts the user by: the earliest of its chains
+//!   that reach the level); for an [any-order](FunnelKind::AnyOrder)
+//!   funnel, the start of the earliest window that reaches it.
+//!
+//! Every period from the first to the last with an entry is listed (those
+//! between with zeros), up to 100,000 periods; a wider span lists only the
+//! periods with entries. Per period there are the steps, the breakdown by
+//! entry channel and the histograms, so per-period counts add up to the
+//! whole report's (a property test checks it in every mode).
+//!
+//! [`FunnelSpec::with_time_to_convert`] adds, per pair of steps (each step
+//! from the one before, and from the first), the users by time to convert
+//! in bins given or log-spaced from the smallest to the largest time
+//! ([`TimeBins`](crate::quantity::TimeBins)), beside the exact mean, median
+//! and 90th percentile of each step; each period's histograms use the
+//! whole report's bins, so they add up to it. Both options are part of the
+//! spec: states built with them merge only with states of the same spec,
+//! and carry their periods when serialized.
+//!
 //! # Partitions and merging
 //!
 //! [`FunnelState`] is the partial result over some users. Split users across
@@ -207,8 +246,8 @@ mod spec;
 mod state;
 #[cfg(feature = "serde")]
 mod state_serde;
-mod trend;
 mod stats;
+mod trend;
 pub(crate) mod users;
 
 pub use analyze::FunnelAnalyzer;

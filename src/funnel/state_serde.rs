@@ -1,8 +1,8 @@
 //! The JSON form of a [`FunnelState`], read back with every check.
 
+use chrono::NaiveDate;
 use serde::de::Error as _;
 use serde::ser::Error as _;
-use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::spec::{FunnelKind, FunnelSpec};
@@ -79,9 +79,12 @@ impl Serialize for FunnelState {
             Some(entry) => {
                 let mut periods = Vec::new();
                 for (p, accs) in self.periods.sorted() {
+                    // By name: the order does not depend on the slots.
+                    let mut by_channel = channels(accs, &self.names).map_err(S::Error::custom)?;
+                    by_channel.sort_by(|a, b| a.channel.cmp(&b.channel));
                     periods.push(PeriodRepr {
                         period: entry.first_day(*p),
-                        by_channel: channels(accs, &self.names).map_err(S::Error::custom)?,
+                        by_channel,
                     });
                 }
                 (Vec::new(), periods)
@@ -117,7 +120,11 @@ impl<'de> Deserialize<'de> for FunnelState {
                 .users()
                 .and_then(|u| counted.checked_add(u))
                 .ok_or_else(|| "the user counts overflow".to_string())?;
-            let slot = match st.names.iter().position(|x| x.as_deref() == Some(&c.channel)) {
+            let slot = match st
+                .names
+                .iter()
+                .position(|x| x.as_deref() == Some(&c.channel))
+            {
                 Some(i) => i,
                 None => {
                     st.names.push(Some(c.channel));
@@ -145,7 +152,7 @@ impl<'de> Deserialize<'de> for FunnelState {
             Some(entry) => {
                 if !r.by_channel.is_empty() {
                     return Err(bad(
-                        "with a trend, the channels are given per period only".into(),
+                        "with a trend, the channels are given per period only".into()
                     ));
                 }
                 let mut seen = std::collections::BTreeSet::new();
