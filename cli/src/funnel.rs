@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use revops::csv::{read_events, read_named_events, NamedOptions, ReadOptions, RejectReason};
 use revops::funnel::{analyze, FunnelReport, FunnelSpec, Modes, Options, MAX_STEPS};
-use revops::quantity::{parse_duration, TimeUnit};
+use revops::quantity::{
+    parse_duration, parse_utc_offset, Calendar, PeriodLength, TimeBins, TimeUnit,
+};
 use revops::Error;
 use serde_json::{json, Map, Value};
 
@@ -19,7 +21,7 @@ use crate::common::{header_names, ms_since, usage_error, Errors, Rejects};
 use crate::output::{emit, percent, plain, seconds, Align, OutputArgs, Table, View};
 
 const TOOL: &str = "funnel";
-const USAGE: &str = "funnel FILE.csv [--steps N|NAME,NAME...] [--window DURATION] [--mode NAME]... [--ts-unit s|ms|us|ns] [--breakdown COLUMN] [--format json|table|csv]";
+const USAGE: &str = "funnel FILE.csv [--steps N|NAME,NAME...] [--window DURATION] [--mode NAME]... [--ts-unit s|ms|us|ns] [--breakdown COLUMN] [--trend day|week|month] [--utc-offset +HH:MM] [--time-to-convert-bins N|auto] [--format json|table|csv]";
 
 /// `revops funnel`.
 #[derive(clap::Args)]
@@ -34,11 +36,14 @@ Input columns (by header name, any order, others ignored):
   channel   optional: the breakdown value (by_channel); see --breakdown
 
 A user's level is the longest chain of steps in order within the window from
-its first step; each step counts the users who reached it.
+its first step; each step counts the users who reached it. With --trend, each
+user also counts once in the period of their entry: the earliest first step
+from which a chain reaches their level (in strict modes, the counted chain's).
 
 Examples:
   revops funnel events.csv --steps signup,activate,trial,paid --window 7d
-  revops funnel events.csv --steps 4 --window 604800 --mode strict_order --format table"
+  revops funnel events.csv --steps 4 --window 604800 --mode strict_order --format table
+  revops funnel events.csv --steps signup,paid --trend week --time-to-convert-bins auto"
 )]
 pub struct Args {
     /// The events CSV file
@@ -63,6 +68,20 @@ pub struct Args {
     /// when the header has it]
     #[arg(long, value_name = "COLUMN")]
     breakdown: Option<String>,
+    /// Also the funnel per calendar period of each user's entry: day, week
+    /// (ISO, from Monday) or month (the "trend" key) [default: none]
+    #[arg(long, value_name = "PERIOD")]
+    trend: Option<String>,
+    /// The trend calendar's fixed offset from UTC: +01:00, -05:30, Z (with
+    /// --trend only) [default: +00:00]
+    #[arg(long, value_name = "+HH:MM")]
+    utc_offset: Option<String>,
+    /// Also a histogram of the times to convert per pair of steps: N
+    /// log-spaced bins (1 to 1000) from the smallest to the largest time, or
+    /// auto (the cube root of the users, at most 60) (the
+    /// "time_to_convert" key) [default: none]
+    #[arg(long, value_name = "N|auto")]
+    time_to_convert_bins: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -158,7 +177,12 @@ struct Read {
 /// The fast path: integer ids, Unix seconds, numbered steps. `None` when
 /// the file has rows only the named reader reads (ids with letters, ISO
 /// times, named events), which are then all read by it.
-fn fast(path: &str, steps: Option<usize>, window: revops::TimeDelta, modes: Modes) -> Option<Read> {
+fn fast(
+    path: &str,
+    steps: Option<usize>,
+    window: revops::TimeDelta,
+    extra: &Extra,
+) -> Option<Read> {
     let started = Instant::now();
     let file = open(path);
     let options = ReadOptions {
@@ -180,7 +204,8 @@ fn fast(path: &str, steps: Option<usize>, window: revops::TimeDelta, modes: Mode
     // below 32); with it, steps at or above N were read as 255.
     let n = steps.unwrap_or_else(|| read.max_step.map_or(1, |m| usize::from(m) + 1));
     let spec = FunnelSpec::new(n, window)
-        .and_then(|s| s.with_modes(modes))
+        .and_then(|s| s.with_modes(extra.modes))
+        .map(|s| extra.apply(s))
         .unwrap_or_else(|e| usage_error(TOOL, USAGE, &e.to_string()));
     let (mut events, channels) = (read.events, read.channels);
     let started = Instant::now();
@@ -218,6 +243,65 @@ fn named(path: &str, spec: &FunnelSpec, options: &NamedOptions) -> Read {
     }
 }
 
+/// The spec's options besides its steps and window.
+struct Extra {
+    modes: Modes,
+    trend: Option<Calendar>,
+    bins: Option<TimeBins>,
+}
+
+impl Extra {
+    fn of(args: &Args) -> Extra {
+        let mut modes = Modes::default();
+        for m in &args.mode {
+            if let Err(e) = modes.set(m) {
+                usage_error(TOOL, USAGE, &format!("--mode: {e}"));
+            }
+        }
+        let offset = match args.utc_offset.as_deref() {
+            None => None,
+            Some(_) if args.trend.is_none() => {
+                usage_error(TOOL, USAGE, "--utc-offset applies to --trend only")
+            }
+            Some(o) => Some(
+                parse_utc_offset(o)
+                    .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--utc-offset: {e}"))),
+            ),
+        };
+        let trend = args.trend.as_deref().map(|p| {
+            let period: PeriodLength = p
+                .parse()
+                .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--trend: {e}")));
+            match offset {
+                Some(o) => Calendar::new(period, o),
+                None => Calendar::utc(period),
+            }
+        });
+        let bins = args.time_to_convert_bins.as_deref().map(|b| {
+            if b == "auto" {
+                return TimeBins::CubeRoot;
+            }
+            b.parse::<usize>()
+                .map_err(|_| format!("{b:?} is neither a number of bins nor auto"))
+                .and_then(|n| TimeBins::auto(n).map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| {
+                    usage_error(TOOL, USAGE, &format!("--time-to-convert-bins: {e}"))
+                })
+        });
+        Extra { modes, trend, bins }
+    }
+
+    fn apply(&self, mut spec: FunnelSpec) -> FunnelSpec {
+        if let Some(c) = self.trend {
+            spec = spec.with_trend(c);
+        }
+        if let Some(b) = &self.bins {
+            spec = spec.with_time_to_convert(b.clone());
+        }
+        spec
+    }
+}
+
 /// Runs `revops funnel`.
 pub fn run(args: Args) {
     let window = match args.window.as_deref() {
@@ -225,12 +309,7 @@ pub fn run(args: Args) {
         Some(w) => parse_duration(w)
             .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--window: {e}"))),
     };
-    let mut modes = Modes::default();
-    for m in &args.mode {
-        if let Err(e) = modes.set(m) {
-            usage_error(TOOL, USAGE, &format!("--mode: {e}"));
-        }
-    }
+    let extra = Extra::of(&args);
     let ts_unit: Option<TimeUnit> = args.ts_unit.as_deref().map(|u| {
         u.parse()
             .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--ts-unit: {e}")))
@@ -247,7 +326,8 @@ pub fn run(args: Args) {
     // decimals of a second) is kept exactly.
     let with_options = |spec: revops::Result<FunnelSpec>| {
         spec.and_then(|s| s.with_unit(TimeUnit::Nanosecond))
-            .and_then(|s| s.with_modes(modes))
+            .and_then(|s| s.with_modes(extra.modes))
+            .map(|s| extra.apply(s))
             .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--steps: {e}")))
     };
     let named_spec = |names: Vec<String>| with_options(FunnelSpec::named(names, window));
@@ -257,7 +337,7 @@ pub fn run(args: Args) {
         && fast_header(path);
     let read = match steps {
         Steps::Names(names) => named(path, &named_spec(names), &options),
-        Steps::Count(n) => match fast_ok.then(|| fast(path, n, window, modes)).flatten() {
+        Steps::Count(n) => match fast_ok.then(|| fast(path, n, window, &extra)).flatten() {
             Some(read) => read,
             None => {
                 let n = n.unwrap_or_else(|| {
@@ -382,6 +462,8 @@ fn view(doc: &Value) -> View {
             tables.push(t);
         }
     }
+    tables.extend(trend_table(doc));
+    tables.extend(histogram_tables(doc));
     let mut v = View::new(tables);
     if let Some(ignored) = doc["ignored"].as_object() {
         for (what, n) in ignored.iter().filter(|(_, n)| n.as_u64() != Some(0)) {
@@ -390,4 +472,69 @@ fn view(doc: &Value) -> View {
         }
     }
     v.envelope_notes(doc)
+}
+
+/// A step's name (or number) in a document's steps.
+fn step_name(doc: &Value, k: u64) -> String {
+    let s = &doc["steps"][k as usize];
+    s["name"]
+        .as_str()
+        .map_or_else(|| k.to_string(), str::to_string)
+}
+
+/// The trend as a table: per period of entry, the users at each step and
+/// the conversion from the first step to the last.
+fn trend_table(doc: &Value) -> Option<Table> {
+    let trend = doc["trend"].as_array()?;
+    let n = doc["steps"].as_array().map_or(0, Vec::len);
+    let names: Vec<String> = (0..n as u64).map(|k| step_name(doc, k)).collect();
+    let mut head: Vec<(&str, Align)> = vec![("period", Align::Left)];
+    head.extend(names.iter().map(|m| (m.as_str(), Align::Right)));
+    head.push(("conversion", Align::Right));
+    let mut t = Table::new("Trend by period of entry", &head);
+    for p in trend {
+        let steps = p["steps"].as_array().cloned().unwrap_or_default();
+        let mut row = vec![plain(&p["period"])];
+        row.extend(steps.iter().map(|s| plain(&s["users"])));
+        row.push(
+            steps
+                .last()
+                .map_or_else(String::new, |s| percent(&s["conversion_from_first"])),
+        );
+        t.row(row);
+    }
+    Some(t)
+}
+
+/// One table per pair of steps: the users by time to convert.
+fn histogram_tables(doc: &Value) -> Vec<Table> {
+    let mut out = Vec::new();
+    for h in doc["time_to_convert"].as_array().into_iter().flatten() {
+        let (from, to) = (
+            h["from"].as_u64().unwrap_or(0),
+            h["to"].as_u64().unwrap_or(0),
+        );
+        let mut t = Table::new(
+            format!(
+                "Time to convert: {} to {}",
+                step_name(doc, from),
+                step_name(doc, to)
+            ),
+            &[
+                ("from", Align::Right),
+                ("to", Align::Right),
+                ("users", Align::Right),
+            ],
+        );
+        for b in h["bins"].as_array().into_iter().flatten() {
+            let to = if b["to_seconds"].is_null() {
+                "and more".to_string()
+            } else {
+                seconds(&b["to_seconds"])
+            };
+            t.row(vec![seconds(&b["from_seconds"]), to, plain(&b["users"])]);
+        }
+        out.push(t);
+    }
+    out
 }

@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 9] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -329,6 +329,17 @@ fn golden_outputs() {
             ],
         ),
         ("lifecycle", &["--event", "login"]),
+        (
+            "funnel",
+            &[
+                "--trend",
+                "day",
+                "--utc-offset",
+                "+01:00",
+                "--time-to-convert-bins",
+                "4",
+            ],
+        ),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();

@@ -440,8 +440,8 @@ impl FunnelState {
         pairs(self.spec.steps())
             .into_iter()
             .filter_map(|(from, to)| {
-                let (lo, hi) = time_range(all, to, from + 1 == to)?;
-                Some((from, to, bins.edges(self.spec.unit, lo, hi)))
+                let (lo, hi, count) = time_range(all, to, from + 1 == to)?;
+                Some((from, to, bins.edges(self.spec.unit, lo, hi, count)))
             })
             .collect()
     }

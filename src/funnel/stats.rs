@@ -266,16 +266,18 @@ impl Acc {
 }
 
 /// The smallest and the largest time to step `k` in `accs` (from the
-/// previous step if `prev`, else from the first), if any.
-pub(super) fn time_range(accs: &[&Acc], k: usize, prev: bool) -> Option<(i64, i64)> {
-    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+/// previous step if `prev`, else from the first) and their number, if
+/// any.
+pub(super) fn time_range(accs: &[&Acc], k: usize, prev: bool) -> Option<(i64, i64, u64)> {
+    let (mut lo, mut hi, mut count) = (i64::MAX, i64::MIN, 0u64);
     for a in accs {
         a.for_each_time(k, prev, |x| {
             lo = lo.min(x);
             hi = hi.max(x);
+            count += 1;
         });
     }
-    (lo <= hi).then_some((lo, hi))
+    (count > 0).then_some((lo, hi, count))
 }
 
 /// The users of `accs` per bin of `edges`, by their time to step `k`.

@@ -16,10 +16,13 @@ pub const MAX_BINS: usize = 1_000;
 ///
 /// * `Auto(n)`: `n` bins (1 to [`MAX_BINS`]) log-spaced from the smallest
 ///   to the largest value observed ([`BinEdges::log_spaced`]);
+/// * `CubeRoot`: as `Auto`, with as many bins as the cube root of the
+///   number of values, rounded up, 1 to 60 (more values, finer bins);
 /// * `Bounds(b)`: the bins `[0, b1)`, `[b1, b2)`, ..., `[bk, ∞)` for the
 ///   rising positive durations `b` ([`BinEdges::from_bounds`]).
 ///
-/// JSON: `{"auto": 12}` or `{"bounds_seconds": ["60", "3600", "86400"]}`.
+/// JSON: `{"auto": 12}`, `"cube_root"` or `{"bounds_seconds": ["60",
+/// "3600", "86400"]}`.
 ///
 /// ```
 /// use revops::quantity::TimeBins;
@@ -41,6 +44,9 @@ pub enum TimeBins {
     /// This many bins, log-spaced between the smallest and the largest
     /// value.
     Auto(u16),
+    /// Log-spaced bins, as many as the cube root of the number of values
+    /// (1 to 60).
+    CubeRoot,
     /// Bins bounded by these durations (positive, strictly rising).
     Bounds(Vec<TimeDelta>),
 }
@@ -83,11 +89,19 @@ impl TimeBins {
         Ok(TimeBins::Bounds(bounds))
     }
 
-    /// The edges for values in ticks of `unit` whose smallest and largest
-    /// are `lo` and `hi`.
-    pub fn edges(&self, unit: TimeUnit, lo: i64, hi: i64) -> BinEdges {
+    /// The edges for `count` values in ticks of `unit` whose smallest and
+    /// largest are `lo` and `hi`.
+    ///
+    /// ```
+    /// use revops::quantity::{TimeBins, TimeUnit};
+    /// // 1,000 values: 10 bins.
+    /// assert_eq!(TimeBins::CubeRoot.edges(TimeUnit::Second, 0, 1 << 20, 1_000).bins(), 10);
+    /// assert_eq!(TimeBins::CubeRoot.edges(TimeUnit::Second, 0, 1 << 20, 1_001).bins(), 11);
+    /// ```
+    pub fn edges(&self, unit: TimeUnit, lo: i64, hi: i64, count: u64) -> BinEdges {
         match self {
             TimeBins::Auto(n) => BinEdges::log_spaced(usize::from(*n), lo, hi),
+            TimeBins::CubeRoot => BinEdges::log_spaced(cube_root_ceil(count).clamp(1, 60), lo, hi),
             TimeBins::Bounds(b) => {
                 let ticks: Vec<i64> = b.iter().map(|&d| unit.ceil_ticks_of(d)).collect();
                 BinEdges::from_bounds(&ticks)
@@ -96,11 +110,24 @@ impl TimeBins {
     }
 }
 
+/// The smallest `k` with `k³ >= n`, exactly.
+fn cube_root_ceil(n: u64) -> usize {
+    let mut k = (n as f64).cbrt() as u64;
+    while k.checked_pow(3).is_some_and(|c| c < n) {
+        k += 1;
+    }
+    while k > 0 && (k - 1).checked_pow(3).is_some_and(|c| c >= n) {
+        k -= 1;
+    }
+    usize::try_from(k).unwrap_or(usize::MAX)
+}
+
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum TimeBinsRepr {
     Auto(usize),
+    CubeRoot,
     BoundsSeconds(Vec<rust_decimal::Decimal>),
 }
 
@@ -109,6 +136,7 @@ impl From<TimeBins> for TimeBinsRepr {
     fn from(b: TimeBins) -> TimeBinsRepr {
         match b {
             TimeBins::Auto(n) => TimeBinsRepr::Auto(usize::from(n)),
+            TimeBins::CubeRoot => TimeBinsRepr::CubeRoot,
             TimeBins::Bounds(b) => TimeBinsRepr::BoundsSeconds(
                 b.iter()
                     .map(|d| {
@@ -129,6 +157,7 @@ impl TryFrom<TimeBinsRepr> for TimeBins {
     fn try_from(r: TimeBinsRepr) -> Result<TimeBins> {
         match r {
             TimeBinsRepr::Auto(n) => TimeBins::auto(n),
+            TimeBinsRepr::CubeRoot => Ok(TimeBins::CubeRoot),
             TimeBinsRepr::BoundsSeconds(b) => {
                 let mut out = Vec::with_capacity(b.len());
                 for s in b {
@@ -275,6 +304,22 @@ mod tests {
     }
 
     #[test]
+    fn cube_roots_round_up() {
+        for (n, k) in [
+            (0, 0),
+            (1, 1),
+            (2, 2),
+            (8, 2),
+            (9, 3),
+            (27, 3),
+            (28, 4),
+            (u64::MAX, 2_642_246),
+        ] {
+            assert_eq!(cube_root_ceil(n), k, "{n}");
+        }
+    }
+
+    #[test]
     fn given_bounds_open_at_the_top() {
         let e = BinEdges::from_bounds(&[10, 10, 5, 20]);
         assert_eq!(e.edges(), &[0, 10, 20, i64::MAX]);
@@ -288,9 +333,12 @@ mod tests {
     fn bounds_in_ticks_round_up() {
         let b = TimeBins::bounds(vec![TimeDelta::milliseconds(1_500)]).unwrap();
         // 1.5 s in whole seconds: a time of 1 s is below it, 2 s above.
-        assert_eq!(b.edges(TimeUnit::Second, 0, 9).edges(), &[0, 2, i64::MAX]);
         assert_eq!(
-            b.edges(TimeUnit::Millisecond, 0, 9).edges(),
+            b.edges(TimeUnit::Second, 0, 9, 1).edges(),
+            &[0, 2, i64::MAX]
+        );
+        assert_eq!(
+            b.edges(TimeUnit::Millisecond, 0, 9, 1).edges(),
             &[0, 1_500, i64::MAX]
         );
     }
