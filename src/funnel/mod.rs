@@ -237,6 +237,7 @@
 mod aggregate;
 mod analyze;
 mod entry;
+mod finish;
 mod group;
 mod input;
 mod report;

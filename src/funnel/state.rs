@@ -1,18 +1,13 @@
 //! The mergeable, serializable partial result of a funnel analysis.
 
-use std::collections::BTreeMap;
-
 use super::group::{Partitioned, STEP_SHIFT, TS_SHIFT};
-use super::report::TimeStats;
-use super::report::{FunnelReport, HistogramBin, Ignored, StepReport, TimeHistogram};
+use super::report::FunnelReport;
 use super::scan::{self, scan, Ev, Scratch};
 use super::spec::{FunnelKind, FunnelSpec, Modes};
-use super::stats::{bin_counts, step_reports, step_stats, time_range, Acc};
+use super::stats::Acc;
 use super::trend::{entry_period, Entry, Periods};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
-use crate::quantity::{BinEdges, TimeUnit};
-use rust_decimal::Decimal;
 
 /// The partial result of a funnel analysis over some users: merge states
 /// computed on partitions, then [`finish`](FunnelState::finish).
@@ -75,7 +70,8 @@ pub struct FunnelState {
     pub(super) events: u64,
     pub(super) users: u64,
     /// With a trend: the calendar of entries, and the accumulators of
-    /// each period (the whole ones above hold every user too).
+    /// each period (the whole ones above then hold the level counts only,
+    /// for the slots' bookkeeping: the report merges the periods').
     pub(super) entry: Option<Entry>,
     pub(super) periods: Periods,
 }
@@ -154,8 +150,9 @@ impl FunnelState {
             let origin = parted.origin();
             let start = origin.saturating_add(scratch.counted[0]);
             let first = origin.saturating_add((first >> TS_SHIFT) as i64);
-            let p = if c.level < 2 || entry.period(first) == entry.period(start) {
-                entry.period(start)
+            let at = entry.period(start);
+            let p = if c.level < 2 || first == start || entry.period(first) == at {
+                at
             } else {
                 let mut evs = std::mem::take(&mut scratch.evs);
                 evs.clear();
@@ -168,8 +165,10 @@ impl FunnelState {
                 .acc(p, channel, n)
                 .add(c.level, &scratch.counted, true);
         }
+        // With a trend the times are kept per period only.
+        let timed = self.entry.is_none();
         self.acc_for(channel, n)
-            .add(c.level, &scratch.counted, true);
+            .add(c.level, &scratch.counted, timed);
     }
 
     fn acc_for(&mut self, channel: u32, n: usize) -> &mut Acc {
@@ -204,6 +203,8 @@ impl FunnelState {
                 .acc(p, c.channel, n)
                 .add(c.level, &scratch.counted, timed);
         }
+        // With a trend the times are kept per period only.
+        let timed = timed && self.entry.is_none();
         self.acc_for(c.channel, n)
             .add(c.level, &scratch.counted, timed);
     }
@@ -326,125 +327,6 @@ impl FunnelState {
     pub(super) fn report(&self, channels: &Channels) -> FunnelReport {
         self.report_on(channels, 1)
     }
-
-    /// [`report`](FunnelState::report), the time statistics from the
-    /// previous step and from the first computed on two threads when
-    /// `threads` is 2 or more (the same report).
-    pub(super) fn report_on(&self, channels: &Channels, threads: usize) -> FunnelReport {
-        let mut ignored = BTreeMap::new();
-        ignored.insert(Ignored::EventsMatchingNoStep, self.no_step_events);
-        ignored.insert(Ignored::UsersWithoutFirstStep, self.without_first);
-        ignored.insert(Ignored::ConversionExcluded, self.excluded);
-        let present = present(&self.by_channel);
-        let (steps, by_channel) = self.group_report(&present, channels, threads);
-        let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
-        let edges = self.histogram_edges(&all);
-        FunnelReport {
-            steps,
-            by_channel,
-            ignored,
-            events: self.events,
-            users_seen: self.users,
-            time_to_convert: histograms(&all, &edges, self.spec.unit),
-            trend: self.trend_report(channels, &edges),
-        }
-    }
-
-    /// The steps of the users of the accumulators `present` (channel slot,
-    /// accumulator), in all and per channel, the time statistics computed
-    /// on two threads when `threads` is 2 or more.
-    pub(super) fn group_report(
-        &self,
-        present: &[(u32, &Acc)],
-        channels: &Channels,
-        threads: usize,
-    ) -> (Vec<StepReport>, BTreeMap<String, Vec<StepReport>>) {
-        let n = self.spec.steps();
-        let timed = self.spec.kind == FunnelKind::Ordered;
-        let all: Vec<&Acc> = present.iter().map(|(_, a)| *a).collect();
-        let g = all.len();
-        // stats[kind][k][group]: kind 0 from the previous step, 1 from the
-        // first; group g is the whole funnel.
-        let kind = |prev: bool| -> Vec<Vec<Option<TimeStats>>> {
-            (0..n)
-                .map(|k| {
-                    if timed && k > 0 {
-                        step_stats(&all, k, prev)
-                    } else {
-                        vec![None; g + 1]
-                    }
-                })
-                .collect()
-        };
-        let stats: [Vec<Vec<Option<TimeStats>>>; 2] = if threads >= 2 && timed {
-            std::thread::scope(|scope| {
-                let other = std::thread::Builder::new().spawn_scoped(scope, || kind(false));
-                let from_previous = kind(true);
-                // Computed here if the system would not start the thread.
-                let from_first = match other.map(|h| h.join()) {
-                    Ok(Ok(v)) => v,
-                    _ => kind(false),
-                };
-                [from_previous, from_first]
-            })
-        } else {
-            [kind(true), kind(false)]
-        };
-        let unit = self.spec.unit;
-        let report = |i: usize, at_level: &[u64]| {
-            let pick = |kind: usize| -> Vec<Option<TimeStats>> {
-                stats[kind]
-                    .iter()
-                    .map(|per| per[i].clone().map(|t| t.in_seconds(unit)))
-                    .collect()
-            };
-            let mut steps = step_reports(at_level, &pick(0), &pick(1));
-            for (s, name) in steps.iter_mut().zip(&self.spec.names) {
-                s.name = Some(name.clone());
-            }
-            steps
-        };
-        let mut total = vec![0u64; n];
-        for a in &all {
-            for (x, y) in total.iter_mut().zip(&a.at_level) {
-                *x += y;
-            }
-        }
-        let by_channel = present
-            .iter()
-            .enumerate()
-            .map(|(i, (ch, acc))| (self.channel_name(*ch, channels), report(i, &acc.at_level)))
-            .collect();
-        (report(g, &total), by_channel)
-    }
-
-    /// The name of channel slot `ch`: as recorded, else from `channels`.
-    fn channel_name(&self, ch: u32, channels: &Channels) -> String {
-        let known = self.names.get(ch as usize).cloned().flatten();
-        known.unwrap_or_else(|| {
-            channels
-                .name(ChannelId(ch))
-                .map_or_else(|| format!("#{ch}"), str::to_string)
-        })
-    }
-
-    /// The bins of each pair of steps a histogram is reported for, from
-    /// the times in `all` (none without histograms or times).
-    fn histogram_edges(&self, all: &[&Acc]) -> Vec<(usize, usize, BinEdges)> {
-        let Some(bins) = &self.spec.time_bins else {
-            return Vec::new();
-        };
-        if self.spec.kind != FunnelKind::Ordered {
-            return Vec::new();
-        }
-        pairs(self.spec.steps())
-            .into_iter()
-            .filter_map(|(from, to)| {
-                let (lo, hi, count) = time_range(all, to, from + 1 == to)?;
-                Some((from, to, bins.edges(self.spec.unit, lo, hi, count)))
-            })
-            .collect()
-    }
 }
 
 /// The accumulators in use, with their channel slots.
@@ -455,43 +337,5 @@ pub(super) fn present(by_channel: &[Option<Acc>]) -> Vec<(u32, &Acc)> {
         .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
         // Accumulators recycled by a `FunnelAnalyzer` may be empty.
         .filter(|(_, a)| a.at_level.iter().any(|&c| c > 0))
-        .collect()
-}
-
-/// The pairs of steps with histograms: each step from the one before, and
-/// each step from the first, in order of `(from, to)`.
-fn pairs(n: usize) -> Vec<(usize, usize)> {
-    let mut v: Vec<(usize, usize)> = (1..n).map(|k| (k - 1, k)).collect();
-    v.extend((2..n).map(|k| (0, k)));
-    v.sort_unstable();
-    v
-}
-
-/// The histograms of `accs` on `edges`.
-pub(super) fn histograms(
-    accs: &[&Acc],
-    edges: &[(usize, usize, BinEdges)],
-    unit: TimeUnit,
-) -> Vec<TimeHistogram> {
-    edges
-        .iter()
-        .map(|(from, to, e)| {
-            let counts = bin_counts(accs, *to, *from + 1 == *to, e);
-            let seconds = |t: i64| unit.seconds(Decimal::from(t));
-            TimeHistogram {
-                from: *from,
-                to: *to,
-                bins: e
-                    .edges()
-                    .windows(2)
-                    .zip(counts)
-                    .map(|(w, users)| HistogramBin {
-                        from_seconds: seconds(w[0]),
-                        to_seconds: (w[1] < i64::MAX).then(|| seconds(w[1])),
-                        users,
-                    })
-                    .collect(),
-            }
-        })
         .collect()
 }

@@ -173,9 +173,10 @@ impl<'de> Deserialize<'de> for FunnelState {
                                 st.names[slot], p.period
                             )));
                         }
+                        // The whole accumulators hold level counts only.
                         st.by_channel[slot]
                             .get_or_insert_with(|| Acc::new(n))
-                            .merge(&acc);
+                            .add_counts(&acc);
                         st.periods.acc(number, slot as u32, n).merge(&acc);
                     }
                 }

@@ -1,7 +1,7 @@
 //! The accumulators of counted chains, and the exact time-to-convert
 //! statistics computed from them.
 
-use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, BinEdges, Ratio};
+use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, BinIndex, Ratio};
 
 use super::report::{StepReport, TimeStats};
 
@@ -29,7 +29,7 @@ pub(super) struct Acc {
     rows: Rows,
     /// The largest time in the rows (from the previous step or from the
     /// first: the latter bound the former).
-    max: i64,
+    pub(super) max: i64,
 }
 
 impl Acc {
@@ -182,6 +182,14 @@ impl Acc {
             .try_fold(0u64, |a, &b| a.checked_add(b))
     }
 
+    /// Adds `o`'s level counts (not its times).
+    #[cfg(feature = "serde")]
+    pub(super) fn add_counts(&mut self, o: &Acc) {
+        for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
+            *a += b;
+        }
+    }
+
     pub(super) fn merge(&mut self, o: &Acc) {
         for (a, b) in self.at_level.iter_mut().zip(&o.at_level) {
             *a += b;
@@ -265,32 +273,47 @@ impl Acc {
     }
 }
 
-/// The smallest and the largest time to step `k` in `accs` (from the
-/// previous step if `prev`, else from the first) and their number, if
-/// any.
-pub(super) fn time_range(accs: &[&Acc], k: usize, prev: bool) -> Option<(i64, i64, u64)> {
-    let (mut lo, mut hi, mut count) = (i64::MAX, i64::MIN, 0u64);
-    for a in accs {
-        a.for_each_time(k, prev, |x| {
-            lo = lo.min(x);
-            hi = hi.max(x);
-            count += 1;
-        });
-    }
-    (count > 0).then_some((lo, hi, count))
+/// Per pair of steps `(from, to)` (`from` is 0 or `to - 1`): the smallest
+/// and the largest time in `accs` and their number, if any.
+pub(super) fn time_ranges(accs: &[&Acc], pairs: &[(usize, usize)]) -> Vec<Option<(i64, i64, u64)>> {
+    pairs
+        .iter()
+        .map(|&(from, to)| {
+            let (mut lo, mut hi, mut count) = (i64::MAX, i64::MIN, 0u64);
+            for a in accs {
+                a.for_each_time(to, from + 1 == to, |x| {
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                    count += 1;
+                });
+            }
+            (count > 0).then_some((lo, hi, count))
+        })
+        .collect()
 }
 
-/// The users of `accs` per bin of `edges`, by their time to step `k`.
-pub(super) fn bin_counts(accs: &[&Acc], k: usize, prev: bool, edges: &BinEdges) -> Vec<u64> {
-    let mut counts = vec![0u64; edges.bins()];
-    for a in accs {
-        a.for_each_time(k, prev, |x| {
-            if let Some(c) = edges.bin_of(x).and_then(|b| counts.get_mut(b)) {
-                *c += 1;
+/// Per pair of steps `(from, to)` (`from` is 0 or `to - 1`): the users of
+/// `accs` per bin of its index.
+pub(super) fn bin_counts(
+    accs: &[&Acc],
+    pairs: &[(usize, usize)],
+    index: &[&BinIndex],
+) -> Vec<Vec<u64>> {
+    pairs
+        .iter()
+        .zip(index)
+        .map(|(&(from, to), index)| {
+            let mut counts = vec![0u64; index.edges().bins()];
+            for a in accs {
+                a.for_each_time(to, from + 1 == to, |x| {
+                    if let Some(c) = index.bin_of(x).and_then(|b| counts.get_mut(b)) {
+                        *c += 1;
+                    }
+                });
             }
-        });
-    }
-    counts
+            counts
+        })
+        .collect()
 }
 
 /// The step reports for one group, from its level counts and its
@@ -330,21 +353,38 @@ pub(super) fn step_reports(
 }
 
 /// The statistics of the times to step `k` for each accumulator and for
-/// their union (last), computed together: one read for the sums and the
-/// largest value, one to count values into buckets of their top bits (the
-/// union's counts are the sum of the parts'), one to gather the values of
-/// the buckets that hold the ranks the quantiles need, which alone are
-/// sorted. Wide rows (windows of 136 years or more) are sorted instead.
+/// their union (last): [`group_stats`] with one group per accumulator and
+/// one of all.
+#[cfg(test)]
 pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<TimeStats>> {
-    let g = accs.len();
+    let mut groups: Vec<Vec<usize>> = (0..accs.len()).map(|i| vec![i]).collect();
+    groups.push((0..accs.len()).collect());
+    group_stats(accs, &groups, k, prev)
+}
+
+/// The statistics of the times to step `k` (from the previous step if
+/// `prev`, else from the first) of each group of accumulators (a group
+/// lists indices into `accs`; groups may overlap, an accumulator belongs
+/// to a few), computed together: one read for the sums and a histogram of
+/// each accumulator's values by their top bits (a group's is the sum of
+/// its members'), one to gather, per group, the values of the buckets that
+/// hold the ranks the quantiles need, which alone are sorted. Wide rows
+/// (windows of 136 years or more) are sorted instead.
+pub(super) fn group_stats(
+    accs: &[&Acc],
+    groups: &[Vec<usize>],
+    k: usize,
+    prev: bool,
+) -> Vec<Option<TimeStats>> {
+    let ng = groups.len();
     if accs.iter().any(|a| matches!(a.rows, Rows::Wide(_))) {
         let lists: Vec<Vec<i64>> = accs.iter().map(|a| a.times(k, prev)).collect();
-        let mut out: Vec<Option<TimeStats>> = lists
+        return groups
             .iter()
-            .map(|l| TimeStats::of_values(l.clone()))
+            .map(|g| {
+                TimeStats::of_values(g.iter().flat_map(|&i| lists[i].iter().copied()).collect())
+            })
             .collect();
-        out.push(TimeStats::of_values(lists.concat()));
-        return out;
     }
     // Narrow rows hold values below 2^32 only.
     let max = accs
@@ -355,114 +395,163 @@ pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<Time
         .clamp(0, i64::from(u32::MAX)) as u32;
     let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
     let buckets = (max >> shift) as usize + 1;
-    // One read: counts, sums, and hist[i][b + 1], the values of group i in
-    // bucket b (then prefix sums).
-    let mut count = vec![0u64; g + 1];
-    let mut sum = vec![0u128; g + 1];
-    let mut hist = vec![vec![0u64; buckets + 1]; g + 1];
+    // One read: per accumulator, the count, the sum and acc_hist[i][b + 1],
+    // its values in bucket b.
+    let mut acc_count = vec![0u64; accs.len()];
+    let mut acc_sum = vec![0u128; accs.len()];
+    let mut acc_hist = vec![vec![0u64; buckets + 1]; accs.len()];
     for (i, a) in accs.iter().enumerate() {
-        let h = &mut hist[i];
+        let h = &mut acc_hist[i];
         let (mut c, mut s) = (0u64, 0u128);
         a.for_each_narrow(k, prev, |x| {
             h[(x >> shift) as usize + 1] += 1;
             c += 1;
             s += u128::from(x);
         });
-        count[i] = c;
-        sum[i] = s;
-        count[g] += c;
-        sum[g] += s;
+        acc_count[i] = c;
+        acc_sum[i] = s;
     }
-    if count[g] == 0 {
-        return vec![None; g + 1];
-    }
-    let (parts, union) = hist.split_at_mut(g);
-    for h in parts.iter() {
-        for (u, x) in union[0].iter_mut().zip(h) {
-            *u += x;
-        }
-    }
-    for h in &mut hist {
-        for b in 1..h.len() {
-            h[b] += h[b - 1];
-        }
-    }
+    // Per group: the sums of its members', then prefix sums of the
+    // histogram.
+    let count: Vec<u64> = groups
+        .iter()
+        .map(|g| g.iter().map(|&i| acc_count[i]).sum())
+        .collect();
+    let sum: Vec<u128> = groups
+        .iter()
+        .map(|g| g.iter().map(|&i| acc_sum[i]).sum())
+        .collect();
+    let hist: Vec<Vec<u64>> = groups
+        .iter()
+        .zip(&count)
+        .map(|(g, &c)| {
+            if c == 0 {
+                return Vec::new();
+            }
+            let mut h = vec![0u64; buckets + 1];
+            for &i in g {
+                if acc_count[i] > 0 {
+                    for (x, y) in h.iter_mut().zip(&acc_hist[i]) {
+                        *x += y;
+                    }
+                }
+            }
+            for b in 1..h.len() {
+                h[b] += h[b - 1];
+            }
+            h
+        })
+        .collect();
+    drop(acc_hist);
     let half = Ratio::from_counts(1, 2).ok();
     let p90 = Ratio::from_counts(9, 10).ok();
     let (Some(half), Some(p90)) = (half, p90) else {
-        return vec![None; g + 1];
+        return vec![None; ng];
     };
     // The ranks the quantile rule asks for, found by asking it with a
     // recording lookup; then the buckets holding them, per group.
-    let wanted_buckets: Vec<Vec<usize>> = (0..=g)
-        .map(|i| {
+    let wanted_buckets: Vec<Vec<usize>> = (0..ng)
+        .map(|gi| {
+            if count[gi] == 0 {
+                return Vec::new();
+            }
             let asked = std::cell::RefCell::new(Vec::new());
             let record = |r: u64| {
                 asked.borrow_mut().push(r);
                 Some(0)
             };
-            let _ = quantile_by_rank(count[i], half, record);
-            let _ = quantile_by_rank(count[i], p90, record);
+            let _ = quantile_by_rank(count[gi], half, record);
+            let _ = quantile_by_rank(count[gi], p90, record);
             let mut b: Vec<usize> = asked
                 .into_inner()
                 .iter()
-                .map(|&r| hist[i].partition_point(|&c| c <= r) - 1)
+                .map(|&r| hist[gi].partition_point(|&c| c <= r) - 1)
                 .collect();
             b.sort_unstable();
             b.dedup();
             b
         })
         .collect();
-    // gathered[group][j]: the values of the group's wanted bucket j; want
-    // and union_want: bucket -> j (u8::MAX: not wanted), for the group
-    // being read and for the union.
-    let mut gathered: Vec<Vec<Vec<u32>>> = wanted_buckets
-        .iter()
-        .map(|b| vec![Vec::new(); b.len()])
-        .collect();
-    let mut union_want = vec![u8::MAX; buckets];
-    for (j, &b) in wanted_buckets[g].iter().enumerate() {
-        union_want[b] = j as u8;
-    }
-    let mut want = vec![u8::MAX; buckets];
-    for (i, a) in accs.iter().enumerate() {
-        for (j, &b) in wanted_buckets[i].iter().enumerate() {
-            want[b] = j as u8;
-        }
-        let (mine, rest) = gathered.split_at_mut(g);
-        let (mine, union) = (&mut mine[i], &mut rest[0]);
-        a.for_each_narrow(k, prev, |x| {
-            let b = (x >> shift) as usize;
-            if let Some(l) = mine.get_mut(usize::from(want[b])) {
-                l.push(x);
+    // The groups of each accumulator; then, per accumulator, its values in
+    // the buckets any of its groups wants (one look-up per value, in a
+    // table of the accumulator's wanted buckets, reset after each).
+    let mut member_of: Vec<Vec<usize>> = vec![Vec::new(); accs.len()];
+    for (gi, g) in groups.iter().enumerate() {
+        if count[gi] > 0 {
+            for &i in g {
+                member_of[i].push(gi);
             }
-            if let Some(l) = union.get_mut(usize::from(union_want[b])) {
+        }
+    }
+    let mut table = vec![u8::MAX; buckets];
+    // acc_lists[i]: (bucket, values) for each bucket accumulator i's groups want.
+    let mut acc_lists: Vec<Vec<(usize, Vec<u32>)>> = vec![Vec::new(); accs.len()];
+    for (i, a) in accs.iter().enumerate() {
+        if acc_count[i] == 0 {
+            continue;
+        }
+        let mut bs: Vec<usize> = member_of[i]
+            .iter()
+            .flat_map(|&gi| wanted_buckets[gi].iter().copied())
+            .collect();
+        bs.sort_unstable();
+        bs.dedup();
+        // A group wants at most a few buckets, an accumulator is in a few
+        // groups: far below 255 buckets.
+        bs.truncate(usize::from(u8::MAX));
+        for (j, &b) in bs.iter().enumerate() {
+            table[b] = j as u8;
+        }
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); bs.len()];
+        a.for_each_narrow(k, prev, |x| {
+            if let Some(l) = lists.get_mut(usize::from(table[(x >> shift) as usize])) {
                 l.push(x);
             }
         });
-        for &b in &wanted_buckets[i] {
-            want[b] = u8::MAX;
+        for &b in &bs {
+            table[b] = u8::MAX;
         }
+        acc_lists[i] = bs.into_iter().zip(lists).collect();
     }
-    (0..=g)
-        .map(|i| {
-            if count[i] == 0 {
+    // gathered[g][j]: the values of group g's wanted bucket j, from its
+    // members' lists.
+    let mut gathered: Vec<Vec<Vec<u32>>> = wanted_buckets
+        .iter()
+        .enumerate()
+        .map(|(gi, wb)| {
+            wb.iter()
+                .map(|&b| {
+                    let mut v = Vec::new();
+                    for &i in &groups[gi] {
+                        let l = &acc_lists[i];
+                        if let Ok(j) = l.binary_search_by_key(&b, |(bb, _)| *bb) {
+                            v.extend_from_slice(&l[j].1);
+                        }
+                    }
+                    v
+                })
+                .collect()
+        })
+        .collect();
+    (0..ng)
+        .map(|gi| {
+            if count[gi] == 0 {
                 return None;
             }
-            for l in &mut gathered[i] {
+            for l in &mut gathered[gi] {
                 l.sort_unstable();
             }
             let nth = |r: u64| -> Option<i64> {
-                let b = hist[i].partition_point(|&c| c <= r) - 1;
-                let j = wanted_buckets[i].binary_search(&b).ok()?;
-                let off = usize::try_from(r - hist[i][b]).ok()?;
-                gathered[i][j].get(off).map(|&v| i64::from(v))
+                let b = hist[gi].partition_point(|&c| c <= r) - 1;
+                let j = wanted_buckets[gi].binary_search(&b).ok()?;
+                let off = usize::try_from(r - hist[gi][b]).ok()?;
+                gathered[gi][j].get(off).map(|&v| i64::from(v))
             };
             Some(TimeStats {
-                count: count[i],
-                mean_seconds: mean_from_sum(i128::try_from(sum[i]).ok()?, count[i])?,
-                median_seconds: quantile_by_rank(count[i], half, nth)?,
-                p90_seconds: quantile_by_rank(count[i], p90, nth)?,
+                count: count[gi],
+                mean_seconds: mean_from_sum(i128::try_from(sum[gi]).ok()?, count[gi])?,
+                median_seconds: quantile_by_rank(count[gi], half, nth)?,
+                p90_seconds: quantile_by_rank(count[gi], p90, nth)?,
             })
         })
         .collect()

@@ -160,6 +160,7 @@ impl Calendar {
     /// The number of the period holding the instant `ticks` of `unit`
     /// after the Unix epoch: [`period_of`](Calendar::period_of) in integer
     /// arithmetic, for event logs.
+    #[inline]
     pub fn period_of_ticks(&self, ticks: i64, unit: TimeUnit) -> i64 {
         // (Saturating: instants at the ends of `i64` stay at the ends, in
         // order.)

@@ -38,6 +38,7 @@ pub(crate) mod exact;
 pub use calendar::{parse_utc_offset, Calendar, PeriodLength};
 pub use currency::Currency;
 pub use fx::FxRates;
+pub(crate) use histogram::BinIndex;
 pub use histogram::{BinEdges, TimeBins, MAX_BINS};
 pub use money::Money;
 pub use period::Period;
