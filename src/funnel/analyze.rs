@@ -235,14 +235,13 @@ impl FunnelAnalyzer {
             }
             Ok::<_, Error>(done)
         })?;
-        // The first thread's state is the total's start: its rows are
-        // not copied again.
-        let mut states = states.into_iter();
-        let mut total = states.next().unwrap_or_else(|| FunnelState::new(spec));
-        for st in states {
-            total.merge(&st)?;
+        // The threads' states are reported together, unmerged: their
+        // accumulators are not copied into one.
+        let parts: Vec<&FunnelState> = states.iter().collect();
+        if parts.is_empty() {
+            return Ok(FunnelState::new(spec).report_on(channels, threads));
         }
-        Ok(total.report_on(channels, threads))
+        FunnelState::report_of_parts(&parts, channels, threads)
     }
 
     /// As [`FunnelState::add_events`].

@@ -11,7 +11,8 @@ use super::report::{
 };
 use super::spec::FunnelKind;
 use super::state::{present, FunnelState};
-use super::stats::{bin_counts, group_stats, step_reports, time_ranges, Acc};
+use super::stats::{group_stats, step_reports, Acc, Pass, Scratch};
+use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 use crate::quantity::{BinIndex, TimeUnit};
 
@@ -19,136 +20,196 @@ use crate::quantity::{BinIndex, TimeUnit};
 /// a wider trend lists only the periods with an entry.
 pub(super) const MAX_SPAN: i64 = 100_000;
 
-/// The accumulators a report is computed from, and its groups of them.
+/// The accumulators a report is computed from (of one state, or of the
+/// states of several threads, unmerged), and its groups of them.
 struct Layout<'a> {
     accs: Vec<&'a Acc>,
-    /// The channel slot of each accumulator.
-    slot_of: Vec<u32>,
     /// The groups, as indices into `accs`: one per channel (in slot
-    /// order), all, then with a trend one per accumulator (a period's
-    /// channel) and one per period.
+    /// order), all, then with a trend one per period and channel (in
+    /// order) and one per period.
     groups: Vec<Vec<usize>>,
     /// The channel slots, in order (group `i` is channel `slots[i]`).
     slots: Vec<u32>,
-    /// With a trend: per period with entries, its number and its members.
-    periods: Vec<(i64, Vec<usize>)>,
+    /// With a trend: `(period, channel slot)` of each group after all.
+    cells: Vec<(i64, u32)>,
+    /// With a trend: the periods with entries, in order.
+    periods: Vec<i64>,
 }
 
-impl Layout<'_> {
-    fn all(&self) -> usize {
-        self.slots.len()
-    }
-
-    /// The group of accumulator `i` alone (trend only).
-    fn single(&self, i: usize) -> usize {
-        self.slots.len() + 1 + i
-    }
-
-    /// The group of period `pi` (trend only).
-    fn period(&self, pi: usize) -> usize {
-        self.slots.len() + 1 + self.accs.len() + pi
-    }
-}
-
-impl FunnelState {
-    fn layout(&self) -> Layout<'_> {
+impl<'a> Layout<'a> {
+    fn new(parts: &[&'a FunnelState]) -> Layout<'a> {
         let mut accs = Vec::new();
-        let mut slot_of = Vec::new();
-        let mut periods = Vec::new();
-        match self.entry {
-            None => {
-                for (c, a) in present(&self.by_channel) {
-                    accs.push(a);
-                    slot_of.push(c);
-                }
-            }
-            Some(_) => {
-                for (p, per) in self.periods.sorted() {
-                    let mut members = Vec::new();
+        // (period, slot) of each accumulator (period 0 without a trend).
+        let mut keys: Vec<(i64, u32)> = Vec::new();
+        let trend = parts.first().is_some_and(|s| s.entry.is_some());
+        for st in parts {
+            if trend {
+                for (p, per) in &st.periods.slots {
                     for (c, a) in present(per) {
-                        members.push(accs.len());
                         accs.push(a);
-                        slot_of.push(c);
+                        keys.push((*p, c));
                     }
-                    if !members.is_empty() {
-                        periods.push((*p, members));
-                    }
+                }
+            } else {
+                for (c, a) in present(&st.by_channel) {
+                    accs.push(a);
+                    keys.push((0, c));
                 }
             }
         }
-        let mut slots = slot_of.clone();
+        let mut slots: Vec<u32> = keys.iter().map(|k| k.1).collect();
         slots.sort_unstable();
         slots.dedup();
-        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); slots.len()];
-        for (i, c) in slot_of.iter().enumerate() {
-            if let Ok(g) = slots.binary_search(c) {
+        let mut cells = keys.clone();
+        cells.sort_unstable();
+        cells.dedup();
+        let mut periods: Vec<i64> = cells.iter().map(|k| k.0).collect();
+        periods.dedup();
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); slots.len() + 1];
+        let all = slots.len();
+        let (mut by_cell, mut by_period) = if trend {
+            (
+                vec![Vec::new(); cells.len()],
+                vec![Vec::new(); periods.len()],
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        for (i, key) in keys.iter().enumerate() {
+            if let Ok(g) = slots.binary_search(&key.1) {
                 groups[g].push(i);
             }
+            groups[all].push(i);
+            if trend {
+                if let Ok(g) = cells.binary_search(key) {
+                    by_cell[g].push(i);
+                }
+                if let Ok(g) = periods.binary_search(&key.0) {
+                    by_period[g].push(i);
+                }
+            }
         }
-        groups.push((0..accs.len()).collect());
-        if self.entry.is_some() {
-            groups.extend((0..accs.len()).map(|i| vec![i]));
-            groups.extend(periods.iter().map(|(_, m)| m.clone()));
+        groups.extend(by_cell);
+        groups.extend(by_period);
+        if !trend {
+            cells.clear();
+            periods.clear();
         }
         Layout {
             accs,
-            slot_of,
             groups,
             slots,
+            cells,
             periods,
         }
     }
 
+    fn all(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The group of `cells[i]`.
+    fn cell(&self, i: usize) -> usize {
+        self.slots.len() + 1 + i
+    }
+
+    /// The group of `periods[i]`.
+    fn period(&self, i: usize) -> usize {
+        self.slots.len() + 1 + self.cells.len() + i
+    }
+}
+
+impl FunnelState {
     /// The report, the time statistics from the previous step and from
     /// the first computed on two threads when `threads` is 2 or more (the
     /// same report).
     pub(super) fn report_on(&self, channels: &Channels, threads: usize) -> FunnelReport {
+        self.report_with(&[self], channels, threads)
+    }
+
+    /// The report of the states `parts` of disjoint users computed with
+    /// this state's spec and registry (the threads of one analysis), as
+    /// if they were merged into this one (which is among them), without
+    /// copying their accumulators together.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] if a count passes `u64::MAX`.
+    pub(super) fn report_of_parts(
+        parts: &[&FunnelState],
+        channels: &Channels,
+        threads: usize,
+    ) -> Result<FunnelReport> {
+        let Some(first) = parts.first() else {
+            return Err(Error::invalid("funnel", "no state to report"));
+        };
+        let sum = |f: fn(&FunnelState) -> u64| {
+            parts
+                .iter()
+                .try_fold(0u64, |a, s| a.checked_add(f(s)))
+                .ok_or_else(|| Error::overflow("funnel merge"))
+        };
+        let mut r = first.report_with(parts, channels, threads);
+        r.ignored
+            .insert(Ignored::EventsMatchingNoStep, sum(|s| s.no_step_events)?);
+        r.ignored
+            .insert(Ignored::UsersWithoutFirstStep, sum(|s| s.without_first)?);
+        r.ignored
+            .insert(Ignored::ConversionExcluded, sum(|s| s.excluded)?);
+        r.events = sum(|s| s.events)?;
+        r.users_seen = sum(|s| s.users)?;
+        Ok(r)
+    }
+
+    fn report_with(
+        &self,
+        parts: &[&FunnelState],
+        channels: &Channels,
+        threads: usize,
+    ) -> FunnelReport {
         let mut ignored = BTreeMap::new();
         ignored.insert(Ignored::EventsMatchingNoStep, self.no_step_events);
         ignored.insert(Ignored::UsersWithoutFirstStep, self.without_first);
         ignored.insert(Ignored::ConversionExcluded, self.excluded);
-        let l = self.layout();
+        let l = Layout::new(parts);
         let stats = self.group_times(&l, threads);
+        let pairs = pairs_of(&stats);
         let steps_of = |g: usize| self.steps_of(&l, &stats, g);
         let by_channel_of = |members: &mut dyn Iterator<Item = (u32, usize)>| {
             members
                 .map(|(c, g)| (self.channel_name(c, channels), steps_of(g)))
                 .collect::<BTreeMap<_, _>>()
         };
-        let edges = self.histogram_edges(&l.accs);
         let unit = self.spec.unit;
         let mut trend = Vec::new();
-        if let (Some(entry), Some(first), Some(last)) =
+        if let (Some(entry), Some(&first), Some(&last)) =
             (self.entry, l.periods.first(), l.periods.last())
         {
-            let listed: Vec<i64> = if last.0.saturating_sub(first.0) < MAX_SPAN {
-                (first.0..=last.0).collect()
+            let listed: Vec<i64> = if last.saturating_sub(first) < MAX_SPAN {
+                (first..=last).collect()
             } else {
-                l.periods.iter().map(|(p, _)| *p).collect()
+                l.periods.clone()
             };
-            let mut at = l.periods.iter().enumerate().peekable();
             for p in listed {
-                let here = match at.peek() {
-                    Some((_, (q, _))) if *q == p => at.next(),
-                    _ => None,
-                };
-                trend.push(match here {
-                    Some((pi, (_, members))) => {
-                        let accs: Vec<&Acc> = members.iter().map(|&i| l.accs[i]).collect();
+                trend.push(match l.periods.binary_search(&p) {
+                    Ok(pi) => {
+                        let g = l.period(pi);
+                        let from = l.cells.partition_point(|c| c.0 < p);
+                        let to = l.cells.partition_point(|c| c.0 <= p);
                         TrendPeriod {
                             period: entry.first_day(p),
-                            steps: steps_of(l.period(pi)),
+                            steps: steps_of(g),
                             by_channel: by_channel_of(
-                                &mut members.iter().map(|&i| (l.slot_of[i], l.single(i))),
+                                &mut (from..to).map(|i| (l.cells[i].1, l.cell(i))),
                             ),
-                            time_to_convert: histograms(&accs, &edges, unit),
+                            time_to_convert: histograms(&pairs, &l.groups[g], unit),
                         }
                     }
-                    None => TrendPeriod {
+                    Err(_) => TrendPeriod {
                         period: entry.first_day(p),
                         steps: self.named(step_reports(&vec![0; self.spec.steps()], &[], &[])),
                         by_channel: BTreeMap::new(),
-                        time_to_convert: histograms(&[], &edges, unit),
+                        time_to_convert: histograms(&pairs, &[], unit),
                     },
                 });
             }
@@ -156,9 +217,9 @@ impl FunnelState {
         // With a trend, the whole histograms are the sums of the periods'
         // (every user is in one period); without, counted here.
         let time_to_convert = if trend.is_empty() {
-            histograms(&l.accs, &edges, unit)
+            histograms(&pairs, &l.groups[l.all()], unit)
         } else {
-            let mut whole = histograms(&[], &edges, unit);
+            let mut whole = histograms(&pairs, &[], unit);
             for p in &trend {
                 for (h, ph) in whole.iter_mut().zip(&p.time_to_convert) {
                     for (b, pb) in h.bins.iter_mut().zip(&ph.bins) {
@@ -179,20 +240,33 @@ impl FunnelState {
         }
     }
 
-    /// `[kind][k][group]`: the time statistics of every group, kind 0 from
-    /// the previous step, 1 from the first (`None` for step 0 and for an
-    /// untimed funnel).
-    fn group_times(&self, l: &Layout<'_>, threads: usize) -> [Vec<Vec<Option<TimeStats>>>; 2] {
+    /// `[kind][k]`: the time statistics of every group (and with
+    /// histograms, each accumulator's users per bin), kind 0 from the
+    /// previous step, 1 from the first (nothing for step 0 and for an
+    /// untimed funnel; histograms from the first only from step 2, the
+    /// pair of step 1 being counted from the previous).
+    fn group_times(&self, l: &Layout<'_>, threads: usize) -> [Vec<Pass>; 2] {
         let n = self.spec.steps();
         let timed = self.spec.kind == FunnelKind::Ordered;
         let ng = l.groups.len();
-        let kind = |prev: bool| -> Vec<Vec<Option<TimeStats>>> {
+        let unit = self.spec.unit;
+        let kind = |prev: bool| -> Vec<Pass> {
+            let mut scratch = Scratch::default();
             (0..n)
                 .map(|k| {
                     if timed && k > 0 {
-                        group_stats(&l.accs, &l.groups, k, prev)
+                        let bins = self
+                            .spec
+                            .time_bins
+                            .as_ref()
+                            .filter(|_| prev || k >= 2)
+                            .map(|b| (b, unit));
+                        group_stats(&l.accs, &l.groups, k, prev, bins, &mut scratch)
                     } else {
-                        vec![None; ng]
+                        Pass {
+                            stats: vec![None; ng],
+                            hist: None,
+                        }
                     }
                 })
                 .collect()
@@ -214,12 +288,7 @@ impl FunnelState {
     }
 
     /// The steps of group `g`.
-    fn steps_of(
-        &self,
-        l: &Layout<'_>,
-        stats: &[Vec<Vec<Option<TimeStats>>>; 2],
-        g: usize,
-    ) -> Vec<StepReport> {
+    fn steps_of(&self, l: &Layout<'_>, stats: &[Vec<Pass>; 2], g: usize) -> Vec<StepReport> {
         let n = self.spec.steps();
         let mut at_level = vec![0u64; n];
         for &i in &l.groups[g] {
@@ -231,7 +300,7 @@ impl FunnelState {
         let pick = |kind: usize| -> Vec<Option<TimeStats>> {
             stats[kind]
                 .iter()
-                .map(|per| per[g].clone().map(|t| t.in_seconds(unit)))
+                .map(|per| per.stats[g].clone().map(|t| t.in_seconds(unit)))
                 .collect()
         };
         self.named(step_reports(&at_level, &pick(0), &pick(1)))
@@ -254,62 +323,48 @@ impl FunnelState {
                 .map_or_else(|| format!("#{ch}"), str::to_string)
         })
     }
-
-    /// The bins of each pair of steps a histogram is reported for, from
-    /// the times in `all` (none without histograms or times).
-    fn histogram_edges(&self, all: &[&Acc]) -> Vec<(usize, usize, BinIndex)> {
-        let Some(bins) = &self.spec.time_bins else {
-            return Vec::new();
-        };
-        if self.spec.kind != FunnelKind::Ordered {
-            return Vec::new();
-        }
-        // Every time is at most the largest from the first step.
-        let max = all.iter().map(|a| a.max).max().unwrap_or(0);
-        let pairs = pairs(self.spec.steps());
-        pairs
-            .iter()
-            .zip(time_ranges(all, &pairs))
-            .filter_map(|(&(from, to), range)| {
-                let (lo, hi, count) = range?;
-                let edges = bins.edges(self.spec.unit, lo, hi, count);
-                Some((from, to, BinIndex::new(&edges, max)))
-            })
-            .collect()
-    }
 }
 
-/// The pairs of steps with histograms: each step from the one before, and
-/// each step from the first, in order of `(from, to)`.
-fn pairs(n: usize) -> Vec<(usize, usize)> {
-    let mut v: Vec<(usize, usize)> = (1..n).map(|k| (k - 1, k)).collect();
-    v.extend((2..n).map(|k| (0, k)));
-    v.sort_unstable();
+/// The histogram of each pair of steps `(from, to)`, in order: its bins
+/// and each accumulator's users per bin.
+type Pairs<'a> = Vec<(usize, usize, &'a BinIndex, &'a [Vec<u64>])>;
+
+/// The pairs of steps with histograms in `stats`: each step from the one
+/// before, and each step from the first, in order of `(from, to)`.
+fn pairs_of(stats: &[Vec<Pass>; 2]) -> Pairs<'_> {
+    let mut v: Pairs<'_> = Vec::new();
+    for (kind, passes) in stats.iter().enumerate() {
+        for (k, pass) in passes.iter().enumerate() {
+            if let Some((index, counts)) = &pass.hist {
+                let from = if kind == 0 { k - 1 } else { 0 };
+                v.push((from, k, index, counts));
+            }
+        }
+    }
+    v.sort_by_key(|p| (p.0, p.1));
     v
 }
 
-/// The histograms of `accs` on `edges`.
-fn histograms(
-    accs: &[&Acc],
-    edges: &[(usize, usize, BinIndex)],
-    unit: TimeUnit,
-) -> Vec<TimeHistogram> {
-    let pairs: Vec<(usize, usize)> = edges.iter().map(|(f, t, _)| (*f, *t)).collect();
-    let index: Vec<&BinIndex> = edges.iter().map(|(_, _, x)| x).collect();
-    let all_counts = bin_counts(accs, &pairs, &index);
-    edges
+/// The histograms of the accumulators `members`.
+fn histograms(pairs: &Pairs<'_>, members: &[usize], unit: TimeUnit) -> Vec<TimeHistogram> {
+    pairs
         .iter()
-        .zip(all_counts)
-        .map(|((from, to, index), counts)| {
+        .map(|&(from, to, index, counts)| {
+            let mut users = vec![0u64; index.edges().bins()];
+            for &i in members {
+                for (u, c) in users.iter_mut().zip(&counts[i]) {
+                    *u += c;
+                }
+            }
             let seconds = |t: i64| unit.seconds(Decimal::from(t));
             TimeHistogram {
-                from: *from,
-                to: *to,
+                from,
+                to,
                 bins: index
                     .edges()
                     .edges()
                     .windows(2)
-                    .zip(counts)
+                    .zip(users)
                     .map(|(w, users)| HistogramBin {
                         from_seconds: seconds(w[0]),
                         to_seconds: (w[1] < i64::MAX).then(|| seconds(w[1])),

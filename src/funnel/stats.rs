@@ -1,7 +1,9 @@
 //! The accumulators of counted chains, and the exact time-to-convert
 //! statistics computed from them.
 
-use crate::quantity::{mean_from_sum, quantile_by_rank, sort_i64, BinIndex, Ratio};
+use crate::quantity::{
+    mean_from_sum, quantile_by_rank, sort_i64, BinIndex, Ratio, TimeBins, TimeUnit,
+};
 
 use super::report::{StepReport, TimeStats};
 
@@ -234,23 +236,6 @@ impl Acc {
         }
     }
 
-    /// Calls `f` with every time to step `k >= 1` (from the previous step
-    /// if `prev`, else from the first), for any rows.
-    #[inline]
-    fn for_each_time(&self, k: usize, prev: bool, mut f: impl FnMut(i64)) {
-        match &self.rows {
-            Rows::Narrow(_) => self.for_each_narrow(k, prev, |x| f(i64::from(x))),
-            Rows::Wide(v) => {
-                for (l, rows) in v.iter().enumerate().skip(k) {
-                    for row in rows.chunks_exact(l) {
-                        let x = row[k - 1];
-                        f(if prev && k >= 2 { x - row[k - 2] } else { x });
-                    }
-                }
-            }
-        }
-    }
-
     /// The same as a list, for any rows.
     fn times(&self, k: usize, prev: bool) -> Vec<i64> {
         match &self.rows {
@@ -271,49 +256,6 @@ impl Acc {
             }
         }
     }
-}
-
-/// Per pair of steps `(from, to)` (`from` is 0 or `to - 1`): the smallest
-/// and the largest time in `accs` and their number, if any.
-pub(super) fn time_ranges(accs: &[&Acc], pairs: &[(usize, usize)]) -> Vec<Option<(i64, i64, u64)>> {
-    pairs
-        .iter()
-        .map(|&(from, to)| {
-            let (mut lo, mut hi, mut count) = (i64::MAX, i64::MIN, 0u64);
-            for a in accs {
-                a.for_each_time(to, from + 1 == to, |x| {
-                    lo = lo.min(x);
-                    hi = hi.max(x);
-                    count += 1;
-                });
-            }
-            (count > 0).then_some((lo, hi, count))
-        })
-        .collect()
-}
-
-/// Per pair of steps `(from, to)` (`from` is 0 or `to - 1`): the users of
-/// `accs` per bin of its index.
-pub(super) fn bin_counts(
-    accs: &[&Acc],
-    pairs: &[(usize, usize)],
-    index: &[&BinIndex],
-) -> Vec<Vec<u64>> {
-    pairs
-        .iter()
-        .zip(index)
-        .map(|(&(from, to), index)| {
-            let mut counts = vec![0u64; index.edges().bins()];
-            for a in accs {
-                a.for_each_time(to, from + 1 == to, |x| {
-                    if let Some(c) = index.bin_of(x).and_then(|b| counts.get_mut(b)) {
-                        *c += 1;
-                    }
-                });
-            }
-            counts
-        })
-        .collect()
 }
 
 /// The step reports for one group, from its level counts and its
@@ -359,32 +301,54 @@ pub(super) fn step_reports(
 pub(super) fn step_stats(accs: &[&Acc], k: usize, prev: bool) -> Vec<Option<TimeStats>> {
     let mut groups: Vec<Vec<usize>> = (0..accs.len()).map(|i| vec![i]).collect();
     groups.push((0..accs.len()).collect());
-    group_stats(accs, &groups, k, prev)
+    group_stats(accs, &groups, k, prev, None, &mut Scratch::default()).stats
+}
+
+/// The working memory of [`group_stats`], kept across its calls.
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// Per accumulator, its values per bucket.
+    acc_hist: Vec<u32>,
+    /// Per group, its values per bucket, then their prefix sums.
+    group_hist: Vec<u64>,
+}
+
+/// What [`group_stats`] gives for the times to one step.
+pub(super) struct Pass {
+    /// Per group, the time statistics.
+    pub(super) stats: Vec<Option<TimeStats>>,
+    /// With histograms asked for and times to count: the bins, and each
+    /// accumulator's users per bin.
+    pub(super) hist: Option<(BinIndex, Vec<Vec<u64>>)>,
 }
 
 /// The statistics of the times to step `k` (from the previous step if
 /// `prev`, else from the first) of each group of accumulators (a group
 /// lists indices into `accs`; groups may overlap, an accumulator belongs
-/// to a few), computed together: one read for the sums and a histogram of
-/// each accumulator's values by their top bits (a group's is the sum of
-/// its members'), one to gather, per group, the values of the buckets that
-/// hold the ranks the quantiles need, which alone are sorted. Wide rows
-/// (windows of 136 years or more) are sorted instead.
+/// to a few), and with `bins` the histogram of every accumulator on bins
+/// chosen from all the times (in ticks of the unit given), computed
+/// together: one read for the sums, the extremes and a histogram of each
+/// accumulator's values by their top bits (a group's is the sum of its
+/// members'), one to gather, per group, the values of the buckets that
+/// hold the ranks the quantiles need (which alone are sorted) and to count
+/// the bins. Wide rows (windows of 136 years or more) are sorted instead.
 pub(super) fn group_stats(
     accs: &[&Acc],
     groups: &[Vec<usize>],
     k: usize,
     prev: bool,
-) -> Vec<Option<TimeStats>> {
+    bins: Option<(&TimeBins, TimeUnit)>,
+    scratch: &mut Scratch,
+) -> Pass {
     let ng = groups.len();
-    if accs.iter().any(|a| matches!(a.rows, Rows::Wide(_))) {
-        let lists: Vec<Vec<i64>> = accs.iter().map(|a| a.times(k, prev)).collect();
-        return groups
+    let huge = |a: &&Acc| {
+        a.at_level
             .iter()
-            .map(|g| {
-                TimeStats::of_values(g.iter().flat_map(|&i| lists[i].iter().copied()).collect())
-            })
-            .collect();
+            .try_fold(0u32, |s, &c| s.checked_add(u32::try_from(c).ok()?))
+            .is_none()
+    };
+    if accs.iter().any(|a| matches!(a.rows, Rows::Wide(_))) || accs.iter().any(huge) {
+        return wide_stats(accs, groups, k, prev, bins);
     }
     // Narrow rows hold values below 2^32 only.
     let max = accs
@@ -393,26 +357,46 @@ pub(super) fn group_stats(
         .max()
         .unwrap_or(0)
         .clamp(0, i64::from(u32::MAX)) as u32;
-    let shift = (u32::BITS - max.leading_zeros()).saturating_sub(SELECT_BITS);
+    // Fewer buckets for many accumulators, so that their histograms stay
+    // in the cache (the groups of a trend: a period's channels).
+    let bits = match accs.len() {
+        0..=32 => SELECT_BITS,
+        33..=64 => SELECT_BITS - 1,
+        _ => SELECT_BITS - 2,
+    };
+    let shift = (u32::BITS - max.leading_zeros()).saturating_sub(bits);
     let buckets = (max >> shift) as usize + 1;
-    // One read: per accumulator, the count, the sum and acc_hist[i][b + 1],
-    // its values in bucket b.
+    let width = buckets + 1;
+    // One read: per accumulator, the count, the sum, the extremes and its
+    // values in bucket b at acc_hist[i * width + b + 1] (32 bits: an
+    // accumulator holds fewer than 2^32 users here, see below).
     let mut acc_count = vec![0u64; accs.len()];
     let mut acc_sum = vec![0u128; accs.len()];
-    let mut acc_hist = vec![vec![0u64; buckets + 1]; accs.len()];
-    for (i, a) in accs.iter().enumerate() {
-        let h = &mut acc_hist[i];
+    let (mut lo, mut hi) = (u32::MAX, 0u32);
+    let acc_hist = &mut scratch.acc_hist;
+    acc_hist.clear();
+    acc_hist.resize(accs.len() * width, 0);
+    for (i, (a, h)) in accs
+        .iter()
+        .zip(acc_hist.chunks_exact_mut(width))
+        .enumerate()
+    {
         let (mut c, mut s) = (0u64, 0u128);
+        let (mut l, mut m) = (u32::MAX, 0u32);
         a.for_each_narrow(k, prev, |x| {
             h[(x >> shift) as usize + 1] += 1;
             c += 1;
             s += u128::from(x);
+            l = l.min(x);
+            m = m.max(x);
         });
         acc_count[i] = c;
         acc_sum[i] = s;
+        lo = lo.min(l);
+        hi = hi.max(m);
     }
     // Per group: the sums of its members', then prefix sums of the
-    // histogram.
+    // histogram (at group_hist[g * width..]).
     let count: Vec<u64> = groups
         .iter()
         .map(|g| g.iter().map(|&i| acc_count[i]).sum())
@@ -421,32 +405,44 @@ pub(super) fn group_stats(
         .iter()
         .map(|g| g.iter().map(|&i| acc_sum[i]).sum())
         .collect();
-    let hist: Vec<Vec<u64>> = groups
+    let group_hist = &mut scratch.group_hist;
+    group_hist.clear();
+    group_hist.resize(ng * width, 0);
+    for ((g, &c), h) in groups
         .iter()
         .zip(&count)
-        .map(|(g, &c)| {
-            if c == 0 {
-                return Vec::new();
-            }
-            let mut h = vec![0u64; buckets + 1];
-            for &i in g {
-                if acc_count[i] > 0 {
-                    for (x, y) in h.iter_mut().zip(&acc_hist[i]) {
-                        *x += y;
-                    }
+        .zip(group_hist.chunks_exact_mut(width))
+    {
+        if c == 0 {
+            continue;
+        }
+        for &i in g {
+            if acc_count[i] > 0 {
+                for (x, &y) in h.iter_mut().zip(&acc_hist[i * width..(i + 1) * width]) {
+                    *x += u64::from(y);
                 }
             }
-            for b in 1..h.len() {
-                h[b] += h[b - 1];
-            }
-            h
-        })
-        .collect();
-    drop(acc_hist);
+        }
+        for b in 1..h.len() {
+            h[b] += h[b - 1];
+        }
+    }
+    let hist = |g: usize| &group_hist[g * width..(g + 1) * width];
+    let total: u64 = acc_count.iter().sum();
+    let index = match bins {
+        Some((bins, unit)) if total > 0 => {
+            let edges = bins.edges(unit, i64::from(lo), i64::from(hi), total);
+            Some(BinIndex::new(&edges, i64::from(hi)))
+        }
+        _ => None,
+    };
     let half = Ratio::from_counts(1, 2).ok();
     let p90 = Ratio::from_counts(9, 10).ok();
     let (Some(half), Some(p90)) = (half, p90) else {
-        return vec![None; ng];
+        return Pass {
+            stats: vec![None; ng],
+            hist: None,
+        };
     };
     // The ranks the quantile rule asks for, found by asking it with a
     // recording lookup; then the buckets holding them, per group.
@@ -465,7 +461,7 @@ pub(super) fn group_stats(
             let mut b: Vec<usize> = asked
                 .into_inner()
                 .iter()
-                .map(|&r| hist[gi].partition_point(|&c| c <= r) - 1)
+                .map(|&r| hist(gi).partition_point(|&c| c <= r) - 1)
                 .collect();
             b.sort_unstable();
             b.dedup();
@@ -474,7 +470,8 @@ pub(super) fn group_stats(
         .collect();
     // The groups of each accumulator; then, per accumulator, its values in
     // the buckets any of its groups wants (one look-up per value, in a
-    // table of the accumulator's wanted buckets, reset after each).
+    // table of the accumulator's wanted buckets, reset after each), and
+    // its users per bin.
     let mut member_of: Vec<Vec<usize>> = vec![Vec::new(); accs.len()];
     for (gi, g) in groups.iter().enumerate() {
         if count[gi] > 0 {
@@ -484,10 +481,17 @@ pub(super) fn group_stats(
         }
     }
     let mut table = vec![u8::MAX; buckets];
+    let bins_n = index.as_ref().map_or(0, |x| x.edges().bins());
+    let mut acc_bins: Vec<Vec<u64>> =
+        Vec::with_capacity(if index.is_some() { accs.len() } else { 0 });
     // acc_lists[i]: (bucket, values) for each bucket accumulator i's groups want.
     let mut acc_lists: Vec<Vec<(usize, Vec<u32>)>> = vec![Vec::new(); accs.len()];
     for (i, a) in accs.iter().enumerate() {
+        let mut per_bin = vec![0u64; bins_n];
         if acc_count[i] == 0 {
+            if index.is_some() {
+                acc_bins.push(per_bin);
+            }
             continue;
         }
         let mut bs: Vec<usize> = member_of[i]
@@ -503,11 +507,26 @@ pub(super) fn group_stats(
             table[b] = j as u8;
         }
         let mut lists: Vec<Vec<u32>> = vec![Vec::new(); bs.len()];
-        a.for_each_narrow(k, prev, |x| {
-            if let Some(l) = lists.get_mut(usize::from(table[(x >> shift) as usize])) {
-                l.push(x);
+        match &index {
+            None => a.for_each_narrow(k, prev, |x| {
+                if let Some(l) = lists.get_mut(usize::from(table[(x >> shift) as usize])) {
+                    l.push(x);
+                }
+            }),
+            Some(index) => {
+                a.for_each_narrow(k, prev, |x| {
+                    let b = (x >> shift) as usize;
+                    if let Some(l) = lists.get_mut(usize::from(table[b])) {
+                        l.push(x);
+                    }
+                    let bin = index.bin_of(i64::from(x));
+                    if let Some(c) = bin.and_then(|b| per_bin.get_mut(b)) {
+                        *c += 1;
+                    }
+                });
+                acc_bins.push(per_bin);
             }
-        });
+        }
         for &b in &bs {
             table[b] = u8::MAX;
         }
@@ -533,7 +552,7 @@ pub(super) fn group_stats(
                 .collect()
         })
         .collect();
-    (0..ng)
+    let stats = (0..ng)
         .map(|gi| {
             if count[gi] == 0 {
                 return None;
@@ -541,10 +560,11 @@ pub(super) fn group_stats(
             for l in &mut gathered[gi] {
                 l.sort_unstable();
             }
+            let h = hist(gi);
             let nth = |r: u64| -> Option<i64> {
-                let b = hist[gi].partition_point(|&c| c <= r) - 1;
+                let b = h.partition_point(|&c| c <= r) - 1;
                 let j = wanted_buckets[gi].binary_search(&b).ok()?;
-                let off = usize::try_from(r - hist[gi][b]).ok()?;
+                let off = usize::try_from(r - h[b]).ok()?;
                 gathered[gi][j].get(off).map(|&v| i64::from(v))
             };
             Some(TimeStats {
@@ -554,7 +574,49 @@ pub(super) fn group_stats(
                 p90_seconds: quantile_by_rank(count[gi], p90, nth)?,
             })
         })
-        .collect()
+        .collect();
+    Pass {
+        stats,
+        hist: index.map(|x| (x, acc_bins)),
+    }
+}
+
+/// [`group_stats`] for wide rows: every list sorted.
+fn wide_stats(
+    accs: &[&Acc],
+    groups: &[Vec<usize>],
+    k: usize,
+    prev: bool,
+    bins: Option<(&TimeBins, TimeUnit)>,
+) -> Pass {
+    let lists: Vec<Vec<i64>> = accs.iter().map(|a| a.times(k, prev)).collect();
+    let stats = groups
+        .iter()
+        .map(|g| TimeStats::of_values(g.iter().flat_map(|&i| lists[i].iter().copied()).collect()))
+        .collect();
+    let all = lists.iter().flatten();
+    let (lo, hi) = (all.clone().min().copied(), all.clone().max().copied());
+    let total = lists.iter().map(Vec::len).sum::<usize>() as u64;
+    let hist = match (bins, lo, hi) {
+        (Some((bins, unit)), Some(lo), Some(hi)) => {
+            let index = BinIndex::new(&bins.edges(unit, lo, hi, total), hi);
+            let per_acc = lists
+                .iter()
+                .map(|l| {
+                    let mut c = vec![0u64; index.edges().bins()];
+                    for &x in l {
+                        if let Some(v) = index.bin_of(x).and_then(|b| c.get_mut(b)) {
+                            *v += 1;
+                        }
+                    }
+                    c
+                })
+                .collect();
+            Some((index, per_acc))
+        }
+        _ => None,
+    };
+    Pass { stats, hist }
 }
 
 /// The buckets of the histogram selection: at most 2^12 (32 KiB of

@@ -269,43 +269,72 @@ impl BinEdges {
     }
 }
 
-/// A table over the top bits of values from 0 to `max` that gives each
-/// value's bin of a [`BinEdges`] in one look-up where the bits decide it
-/// (a bucket of values all in one bin) and asks
-/// [`BinEdges::bin_of`] otherwise: the same answer, for counting millions
-/// of values.
+/// A table that gives a value's bin of a [`BinEdges`] in one look-up and
+/// at most one comparison, for counting millions of values; the same
+/// answer as [`BinEdges::bin_of`].
+///
+/// Values from 0 to `max` are keyed on a log scale (as a float's exponent
+/// and mantissa: every value below 2^8 has a key of its own, larger ones
+/// share a key with the values of the same top 9 bits, a relative width
+/// below 0.4%), so that log-spaced edges, dense near 0, rarely share a
+/// key. A key whose values all fall in one bin holds that bin; a key
+/// with one edge inside holds the bin below it and a flag (one
+/// comparison with that edge decides); any other value is looked up in
+/// the edges.
 #[derive(Clone, Debug)]
 pub(crate) struct BinIndex {
     edges: BinEdges,
-    shift: u32,
     max: i64,
-    /// The bin of every value in a bucket, or `u32::MAX` where the values
-    /// of a bucket fall in several bins (or none).
     table: Vec<u32>,
 }
 
 impl BinIndex {
-    /// The buckets: at most 2^12.
-    const BITS: u32 = 12;
+    /// Mantissa bits of a key.
+    const M: u32 = 8;
+    /// A key whose values straddle one edge: the bin below, flagged.
+    const ONE_EDGE: u32 = 1 << 31;
 
+    /// The key of `x` in `0..=i64::MAX` (monotone in `x`).
+    #[inline]
+    fn key(x: u64) -> usize {
+        if x < 1 << Self::M {
+            return x as usize;
+        }
+        let e = 63 - x.leading_zeros();
+        let g = u64::from(e - Self::M + 1);
+        ((g << Self::M) | ((x >> (e - Self::M)) & ((1 << Self::M) - 1))) as usize
+    }
+
+    /// The first and the last value of key `k`.
+    fn range(k: usize) -> (i64, i64) {
+        let k = k as u64;
+        if k < 1 << Self::M {
+            return (k as i64, k as i64);
+        }
+        let g = k >> Self::M;
+        let mant = k & ((1 << Self::M) - 1);
+        let lo = ((1 << Self::M) | mant) << (g - 1);
+        (lo as i64, (lo + (1 << (g - 1)) - 1) as i64)
+    }
+
+    /// The index of `edges` for values up to `max`.
     pub(crate) fn new(edges: &BinEdges, max: i64) -> BinIndex {
         let max = max.max(0);
-        let bits = u64::BITS - (max as u64).leading_zeros();
-        let shift = bits.saturating_sub(Self::BITS);
-        let buckets = (max >> shift) as usize + 1;
-        let table = (0..buckets)
-            .map(|b| {
-                let lo = (b as i64) << shift;
-                let hi = lo.saturating_add((1i64 << shift) - 1);
-                match (edges.bin_of(lo), edges.bin_of(hi)) {
+        let table = (0..=Self::key(max as u64))
+            .map(|k| {
+                let (lo, hi) = Self::range(k);
+                match (edges.bin_of(lo), edges.bin_of(hi.min(max))) {
                     (Some(x), Some(y)) if x == y => x as u32,
+                    // One edge inside, `edges[x + 1]`.
+                    (Some(x), Some(y)) if y == x + 1 && x < (Self::ONE_EDGE as usize) => {
+                        x as u32 | Self::ONE_EDGE
+                    }
                     _ => u32::MAX,
                 }
             })
             .collect();
         BinIndex {
             edges: edges.clone(),
-            shift,
             max,
             table,
         }
@@ -315,9 +344,14 @@ impl BinIndex {
     #[inline]
     pub(crate) fn bin_of(&self, x: i64) -> Option<usize> {
         if (0..=self.max).contains(&x) {
-            let t = self.table[(x >> self.shift) as usize];
+            let t = self.table[Self::key(x as u64)];
             if t != u32::MAX {
-                return Some(t as usize);
+                if t & Self::ONE_EDGE == 0 {
+                    return Some(t as usize);
+                }
+                let b = (t & !Self::ONE_EDGE) as usize;
+                let above = self.edges.0.get(b + 1).is_some_and(|&e| x >= e);
+                return Some(b + usize::from(above));
             }
         }
         self.edges.bin_of(x)
@@ -363,6 +397,7 @@ mod tests {
                 for x in [lo, hi, lo / 2 + hi / 2, lo - 1, hi.saturating_add(1), -5, max] {
                     prop_assert_eq!(index.bin_of(x), e.bin_of(x));
                 }
+
                 for p in 0..200i64 {
                     let x = lo + (p.wrapping_mul(0x9E37_79B9) as u64 % (width as u64 + 1)) as i64;
                     prop_assert_eq!(index.bin_of(x), e.bin_of(x));
@@ -370,6 +405,32 @@ mod tests {
             }
             prop_assert_eq!(e.bin_of(lo - 1), None);
             prop_assert_eq!(e.bin_of(hi.saturating_add(1)), if hi == i64::MAX { e.bin_of(hi) } else { None });
+        }
+    }
+
+    proptest! {
+        /// Keys rise with the value and their ranges tile the integers.
+        #[test]
+        fn index_keys_tile(x in 0u64..1 << 62) {
+            let k = BinIndex::key(x);
+            let (lo, hi) = BinIndex::range(k);
+            prop_assert!(lo as u64 <= x && x <= hi as u64);
+            prop_assert_eq!(BinIndex::key(hi as u64 + 1), k + 1);
+            if k > 0 {
+                prop_assert_eq!(BinIndex::range(k - 1).1 + 1, lo);
+            }
+        }
+
+        /// Given bounds too: every value's bin is the edges'.
+        #[test]
+        fn index_of_bounds(bounds in prop::collection::vec(1i64..1 << 20, 1..30), xs in prop::collection::vec(0i64..1 << 21, 1..200)) {
+            let mut b = bounds;
+            b.sort_unstable();
+            let e = BinEdges::from_bounds(&b);
+            let index = BinIndex::new(&e, 1 << 21);
+            for x in xs {
+                prop_assert_eq!(index.bin_of(x), e.bin_of(x));
+            }
         }
     }
 
