@@ -9,9 +9,10 @@ use rust_decimal::Decimal;
 use super::report::{
     FunnelReport, HistogramBin, Ignored, StepReport, TimeHistogram, TimeStats, TrendPeriod,
 };
+use super::select::{group_stats, Pass, Scratch};
 use super::spec::FunnelKind;
 use super::state::{present, FunnelState};
-use super::stats::{group_stats, step_reports, Acc, Pass, Scratch};
+use super::stats::{step_reports, Acc};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, Channels};
 use crate::quantity::{BinIndex, TimeUnit};

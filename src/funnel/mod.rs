@@ -243,6 +243,7 @@ mod input;
 mod report;
 mod rows;
 mod scan;
+mod select;
 mod spec;
 mod state;
 #[cfg(feature = "serde")]
