@@ -414,4 +414,84 @@ mod time_stats_tests {
             }
         }
     }
+
+    proptest! {
+        /// Overlapping groups of many accumulators (more than 64: the
+        /// coarser buckets), with histograms: each group's statistics are
+        /// `Distribution`'s over its members' times, and each
+        /// accumulator's bin counts are the edges' own placing of its times.
+        #[test]
+        fn groups_and_histograms_equal_the_direct_computation(
+            scale in prop_oneof![Just(3u64), Just(5_000_000)],
+            accs_n in prop_oneof![1usize..5, 65usize..80],
+            raw in prop::collection::vec((0usize..80, 1usize..=3, any::<u64>(), any::<u64>()), 0..300),
+            groups in prop::collection::vec(prop::collection::vec(0usize..80, 0..20), 1..6),
+            bins_n in 1usize..30,
+        ) {
+            use crate::quantity::{TimeBins, TimeUnit};
+            let n = 3;
+            let mut chains: Vec<Vec<(usize, Vec<i64>)>> = vec![Vec::new(); accs_n];
+            for (a, level, x, y) in raw {
+                let ts = vec![0, (x % scale) as i64, (x % scale + y % scale) as i64];
+                chains[a % accs_n].push((level, ts));
+            }
+            let accs: Vec<Acc> = chains
+                .iter()
+                .map(|users| {
+                    let mut a = Acc::new(n);
+                    for (level, ts) in users {
+                        a.add(*level, ts, true);
+                    }
+                    a
+                })
+                .collect();
+            let refs: Vec<&Acc> = accs.iter().collect();
+            let groups: Vec<Vec<usize>> = groups
+                .into_iter()
+                .map(|g| {
+                    let mut g: Vec<usize> = g.into_iter().map(|i| i % accs_n).collect();
+                    g.sort_unstable();
+                    g.dedup();
+                    g
+                })
+                .collect();
+            let bins = TimeBins::auto(bins_n).unwrap();
+            for k in 1..n {
+                for prev in [true, false] {
+                    let pass = super::group_stats(&refs, &groups, k, prev, Some((&bins, TimeUnit::Second)), &mut super::Scratch::default());
+                    let time = |ts: &[i64]| ts[k] - if prev { ts[k - 1] } else { ts[0] };
+                    for (g, got) in groups.iter().zip(&pass.stats) {
+                        let mut d = Distribution::new();
+                        for &i in g {
+                            for (level, ts) in &chains[i] {
+                                if *level > k {
+                                    d.add(time(ts)).unwrap();
+                                }
+                            }
+                        }
+                        match got {
+                            None => prop_assert!(d.is_empty()),
+                            Some(s) => {
+                                prop_assert_eq!(s.count, d.count());
+                                prop_assert_eq!(Some(s.mean_seconds), d.mean());
+                                prop_assert_eq!(Some(s.median_seconds), d.median());
+                                prop_assert_eq!(Some(s.p90_seconds), d.p90());
+                            }
+                        }
+                    }
+                    if let Some((index, counts)) = &pass.hist {
+                        for (i, users) in chains.iter().enumerate() {
+                            let mut want = vec![0u64; index.edges().bins()];
+                            for (level, ts) in users {
+                                if *level > k {
+                                    want[index.edges().bin_of(time(ts)).unwrap()] += 1;
+                                }
+                            }
+                            prop_assert_eq!(&counts[i], &want);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
