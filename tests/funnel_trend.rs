@@ -475,3 +475,40 @@ fn hostile_states_are_refused() {
     more["users"] = 3.into();
     assert!(refused(more));
 }
+
+#[test]
+fn extreme_times_stay_in_the_calendar() {
+    // Instants at the ends of i64 (seconds and nanoseconds) go to the
+    // first and last periods chrono can write; nothing panics, every
+    // user is counted once.
+    for unit in [
+        revops::quantity::TimeUnit::Second,
+        revops::quantity::TimeUnit::Nanosecond,
+    ] {
+        for period in [PeriodLength::Day, PeriodLength::Week, PeriodLength::Month] {
+            let spec = FunnelSpec::new(2, TimeDelta::seconds(10))
+                .unwrap()
+                .with_unit(unit)
+                .unwrap()
+                .with_trend(Calendar::new(period, parse_utc_offset("+14:00").unwrap()))
+                .with_time_to_convert(TimeBins::CubeRoot);
+            let events = [
+                ev(1, i64::MIN, 0),
+                ev(1, i64::MIN + 1, 1),
+                ev(2, i64::MAX, 0),
+                ev(3, 0, 0),
+                ev(3, 5, 1),
+            ];
+            let r = analyze(&spec, &events, &registry(), Options::default()).unwrap();
+            let users: u64 = r.trend.iter().map(|p| p.steps[0].users).sum();
+            assert_eq!(users, 3);
+            // Every period between is listed up to 100,000 of them (the
+            // nanosecond clock's 585 years in weeks), else only entries.
+            let with_entries = r.trend.iter().filter(|p| p.steps[0].users > 0).count();
+            assert!(with_entries <= 3);
+            assert!(r.trend.len() == with_entries || r.trend.len() <= 100_000);
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<FunnelReport>(&json).unwrap(), r);
+        }
+    }
+}
