@@ -176,7 +176,7 @@
 //! | 5 | `journey` | teams, stages, the lead lifecycle, channels and their registry, touchpoints, journeys |
 //! | 6 | `metrics` | every metric as a function, and the catalogue that names them with their objectives |
 //! | 7 | `objective` | goals with pacing, scorecards, the teams side by side |
-//! | 8 | `funnel`, `attribution`, `clv`, `pipeline`, `retention` | the analyses, none importing another |
+//! | 8 | `funnel`, `attribution`, `clv`, `pipeline`, `retention`, `recurring` | the analyses, none importing another |
 //! | 9 | `playbook` | the common questions, answered with the layers below |
 //! | 10 | `csv`, `schema` | readers of files into the analyses' inputs (feature `csv`); JSON Schemas of the reports (feature `schemars`) |
 //!
@@ -215,6 +215,7 @@ pub mod objective;
 pub mod pipeline;
 pub mod playbook;
 pub mod quantity;
+pub mod recurring;
 pub mod retention;
 #[cfg(feature = "schemars")]
 pub mod schema;

@@ -13,6 +13,7 @@
 //! | [`Money`] | any amount, one currency | revenue, spend, deal size |
 //! | [`Nps`] | [-100, 100] | net promoter score |
 //! | [`Period`] | `[start, end)` days | a month, a quarter, a campaign |
+//! | [`Month`] | `YYYY-MM`, years 1 to 9999 | a month of recurring revenue |
 //! | [`Distribution`] | integer observations | cycle lengths, time to convert |
 //! | [`TimeUnit`] | s, ms, µs, ns | the integer clock of event data |
 //! | [`BinEdges`] | rising integer edges | a histogram of times to convert |
@@ -23,6 +24,7 @@ mod currency;
 mod fx;
 mod histogram;
 mod money;
+mod month;
 mod period;
 mod quantile;
 mod ratio;
@@ -41,6 +43,7 @@ pub use fx::FxRates;
 pub(crate) use histogram::BinIndex;
 pub use histogram::{BinEdges, TimeBins, MAX_BINS};
 pub use money::Money;
+pub use month::{BillingInterval, Month};
 pub use period::Period;
 pub use quantile::Distribution;
 pub(crate) use quantile::{

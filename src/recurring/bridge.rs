@@ -1,0 +1,300 @@
+//! From the spans of every customer to the bridge and the cohorts: each
+//! customer's months swept once, at the months where its MRR changes.
+
+use rust_decimal::Decimal;
+
+use super::report::{CustomerCounts, MonthBridge, MrrCohort, MrrReport};
+use super::state::{MrrState, Span};
+use super::MAX_MONTHS;
+use crate::error::{Error, Result};
+use crate::quantity::{Change, Money, Month, Multiple, Ratio};
+
+/// Per month, the sums of every movement (index: month − first).
+#[derive(Default)]
+struct Sums {
+    /// Changes of the closing MRR, ARR and active customers.
+    d_mrr: Vec<Decimal>,
+    d_arr: Vec<Decimal>,
+    d_active: Vec<i64>,
+    new: Vec<Decimal>,
+    expansion: Vec<Decimal>,
+    contraction: Vec<Decimal>,
+    churned: Vec<Decimal>,
+    reactivation: Vec<Decimal>,
+    n_new: Vec<u64>,
+    n_churned: Vec<u64>,
+    n_reactivated: Vec<u64>,
+}
+
+/// Per cohort (index: cohort month − first): customers, and per month
+/// after it the changes of its MRR and of Σ min(MRR, first MRR).
+struct CohortSums {
+    customers: u64,
+    d_mrr: Vec<Decimal>,
+    d_min: Vec<Decimal>,
+}
+
+fn add(a: &mut Decimal, b: Decimal) -> Result<()> {
+    *a = a
+        .checked_add(b)
+        .ok_or_else(|| Error::overflow("recurring revenue"))?;
+    Ok(())
+}
+
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_sub(b)
+        .ok_or_else(|| Error::overflow("recurring revenue"))
+}
+
+impl MrrState {
+    /// The report.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the months span more than
+    /// [`MAX_MONTHS`](super::MAX_MONTHS); [`Error::Overflow`] when a sum
+    /// passes `Decimal`'s range.
+    pub fn finish(self) -> Result<MrrReport> {
+        let currency = self.spec.currency();
+        let mut report = MrrReport {
+            currency,
+            customers: self.names.len() as u64,
+            months: Vec::new(),
+            cohorts: Vec::new(),
+        };
+        if self.spans.is_empty() {
+            return Ok(report);
+        }
+        let first = self.first;
+        let last = self.spec.through.map_or(self.last, Month::index);
+        if last < first {
+            return Ok(report);
+        }
+        if last - first >= MAX_MONTHS {
+            return Err(Error::invalid(
+                "recurring revenue",
+                format!("the months span more than {MAX_MONTHS} (100 years)"),
+            ));
+        }
+        let n = (last - first + 1) as usize;
+        let z = || vec![Decimal::ZERO; n];
+        let mut s = Sums {
+            d_mrr: z(),
+            d_arr: z(),
+            d_active: vec![0; n],
+            new: z(),
+            expansion: z(),
+            contraction: z(),
+            churned: z(),
+            reactivation: z(),
+            n_new: vec![0; n],
+            n_churned: vec![0; n],
+            n_reactivated: vec![0; n],
+        };
+        let mut cohorts: Vec<Option<CohortSums>> = (0..n).map(|_| None).collect();
+        // The spans by customer: counting sort on the dense customer ids.
+        let customers = self.names.len();
+        let mut start = vec![0usize; customers + 1];
+        for sp in &self.spans {
+            start[sp.customer as usize + 1] += 1;
+        }
+        for i in 0..customers {
+            start[i + 1] += start[i];
+        }
+        let mut at = start.clone();
+        let mut order = vec![0u32; self.spans.len()];
+        for (i, sp) in self.spans.iter().enumerate() {
+            let c = sp.customer as usize;
+            order[at[c]] = i as u32;
+            at[c] += 1;
+        }
+        // (month, Δmrr, Δarr) of one customer, sorted.
+        let mut steps: Vec<(i32, Decimal, Decimal)> = Vec::new();
+        for c in 0..customers {
+            steps.clear();
+            for &i in &order[start[c]..start[c + 1]] {
+                let sp: &Span = &self.spans[i as usize];
+                if sp.from > last || sp.from >= sp.to {
+                    continue;
+                }
+                steps.push((sp.from, sp.mrr, sp.arr));
+                if sp.to <= last {
+                    steps.push((sp.to, -sp.mrr, -sp.arr));
+                }
+            }
+            steps.sort_unstable_by_key(|x| x.0);
+            sweep(&steps, first, &mut s, &mut cohorts)?;
+        }
+        report.months = months(&s, first, currency)?;
+        report.cohorts = cohort_rows(cohorts, first, n, currency)?;
+        Ok(report)
+    }
+}
+
+/// One customer's changes, in month order, into the sums.
+fn sweep(
+    steps: &[(i32, Decimal, Decimal)],
+    first: i32,
+    s: &mut Sums,
+    cohorts: &mut [Option<CohortSums>],
+) -> Result<()> {
+    let (mut cur, mut had, mut cohort) = (Decimal::ZERO, false, None::<(usize, Decimal)>);
+    let mut i = 0;
+    while i < steps.len() {
+        let m = steps[i].0;
+        let (mut d_mrr, mut d_arr) = (Decimal::ZERO, Decimal::ZERO);
+        while i < steps.len() && steps[i].0 == m {
+            add(&mut d_mrr, steps[i].1)?;
+            add(&mut d_arr, steps[i].2)?;
+            i += 1;
+        }
+        let k = (m - first) as usize;
+        let mut next = cur;
+        add(&mut next, d_mrr)?;
+        add(&mut s.d_mrr[k], d_mrr)?;
+        add(&mut s.d_arr[k], d_arr)?;
+        let (was, is) = (cur > Decimal::ZERO, next > Decimal::ZERO);
+        s.d_active[k] += i64::from(is) - i64::from(was);
+        match (was, is) {
+            (false, true) if !had => {
+                add(&mut s.new[k], next)?;
+                s.n_new[k] += 1;
+                had = true;
+                let c = cohorts[k].get_or_insert_with(|| CohortSums {
+                    customers: 0,
+                    d_mrr: Vec::new(),
+                    d_min: Vec::new(),
+                });
+                c.customers += 1;
+                cohort = Some((k, next));
+            }
+            (false, true) => {
+                add(&mut s.reactivation[k], next)?;
+                s.n_reactivated[k] += 1;
+            }
+            (true, false) => {
+                add(&mut s.churned[k], cur)?;
+                s.n_churned[k] += 1;
+            }
+            (true, true) if next > cur => add(&mut s.expansion[k], sub(next, cur)?)?,
+            (true, true) if next < cur => add(&mut s.contraction[k], sub(cur, next)?)?,
+            _ => {}
+        }
+        if let Some((ck, v0)) = cohort {
+            if let Some(c) = cohorts[ck].as_mut() {
+                let j = k - ck;
+                if c.d_mrr.len() <= j {
+                    c.d_mrr.resize(j + 1, Decimal::ZERO);
+                    c.d_min.resize(j + 1, Decimal::ZERO);
+                }
+                add(&mut c.d_mrr[j], sub(next, cur)?)?;
+                add(&mut c.d_min[j], sub(next.min(v0), cur.min(v0))?)?;
+            }
+        }
+        cur = next;
+    }
+    Ok(())
+}
+
+/// The bridge rows from the sums.
+fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<Vec<MonthBridge>> {
+    let money = |v: Decimal| Money::new(v, currency);
+    let (mut closing, mut arr, mut active) = (Decimal::ZERO, Decimal::ZERO, 0i64);
+    let mut out = Vec::with_capacity(s.d_mrr.len());
+    for k in 0..s.d_mrr.len() {
+        let opening = closing;
+        let opening_n = active;
+        add(&mut closing, s.d_mrr[k])?;
+        add(&mut arr, s.d_arr[k])?;
+        active += s.d_active[k];
+        let lost = s.contraction[k]
+            .checked_add(s.churned[k])
+            .ok_or_else(|| Error::overflow("recurring revenue"))?;
+        let mut gained = s.new[k];
+        add(&mut gained, s.expansion[k])?;
+        add(&mut gained, s.reactivation[k])?;
+        let quick_ratio = if lost.is_zero() {
+            None
+        } else {
+            Some(Multiple::from_quotient(gained, lost, "quick ratio", "contraction + churned")?)
+        };
+        let (gross, net) = if opening.is_zero() {
+            (None, None)
+        } else {
+            let gross = lost
+                .checked_div(opening)
+                .ok_or_else(|| Error::overflow("gross revenue churn"))?;
+            let mut back = s.expansion[k];
+            add(&mut back, s.reactivation[k])?;
+            let net = sub(lost, back)?
+                .checked_div(opening)
+                .ok_or_else(|| Error::overflow("net revenue churn"))?;
+            (Some(Ratio::new(gross.min(Decimal::ONE))?), Some(Change::new(net)?))
+        };
+        let opening_n = u64::try_from(opening_n).unwrap_or(0);
+        let month = Month::from_index(first + k as i32)
+            .ok_or_else(|| Error::invalid("recurring revenue", "a month past year 9999"))?;
+        out.push(MonthBridge {
+            month,
+            opening_mrr: money(opening),
+            mrr: money(closing),
+            arr: money(arr),
+            new: money(s.new[k]),
+            expansion: money(s.expansion[k]),
+            contraction: money(s.contraction[k]),
+            churned: money(s.churned[k]),
+            reactivation: money(s.reactivation[k]),
+            customers: CustomerCounts {
+                opening: opening_n,
+                active: u64::try_from(active).unwrap_or(0),
+                new: s.n_new[k],
+                churned: s.n_churned[k],
+                reactivated: s.n_reactivated[k],
+            },
+            quick_ratio,
+            gross_revenue_churn: gross,
+            net_revenue_churn: net,
+            logo_churn: Ratio::from_counts(s.n_churned[k], opening_n).ok(),
+        });
+    }
+    Ok(out)
+}
+
+/// The cohort rows, each to the last month.
+fn cohort_rows(
+    cohorts: Vec<Option<CohortSums>>,
+    first: i32,
+    n: usize,
+    currency: crate::quantity::Currency,
+) -> Result<Vec<MrrCohort>> {
+    let mut out = Vec::new();
+    for (k, c) in cohorts.into_iter().enumerate() {
+        let Some(c) = c else { continue };
+        let len = n - k;
+        let (mut mrr, mut min) = (Decimal::ZERO, Decimal::ZERO);
+        let (mut mrrs, mut nrr, mut grr) = (Vec::new(), Vec::new(), Vec::new());
+        let mut base = Decimal::ZERO;
+        for j in 0..len {
+            add(&mut mrr, c.d_mrr.get(j).copied().unwrap_or_default())?;
+            add(&mut min, c.d_min.get(j).copied().unwrap_or_default())?;
+            if j == 0 {
+                base = mrr;
+            }
+            mrrs.push(Money::new(mrr, currency));
+            nrr.push(Multiple::from_quotient(mrr, base, "net revenue retention", "the cohort's first MRR")?);
+            let g = min
+                .checked_div(base)
+                .ok_or_else(|| Error::overflow("gross revenue retention"))?;
+            grr.push(Ratio::new(g.min(Decimal::ONE))?);
+        }
+        out.push(MrrCohort {
+            cohort: Month::from_index(first + k as i32)
+                .ok_or_else(|| Error::invalid("recurring revenue", "a month past year 9999"))?,
+            customers: c.customers,
+            mrr: mrrs,
+            nrr,
+            grr,
+        });
+    }
+    Ok(out)
+}
