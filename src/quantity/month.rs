@@ -100,7 +100,8 @@ impl FromStr for Month {
     fn from_str(s: &str) -> Result<Month> {
         let bad = || Error::invalid("month", format!("{s:?} is not a month YYYY-MM"));
         let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())) {
+        if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()))
+        {
             return Err(bad());
         }
         let (y, m) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);

@@ -216,7 +216,12 @@ fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<V
         let quick_ratio = if lost.is_zero() {
             None
         } else {
-            Some(Multiple::from_quotient(gained, lost, "quick ratio", "contraction + churned")?)
+            Some(Multiple::from_quotient(
+                gained,
+                lost,
+                "quick ratio",
+                "contraction + churned",
+            )?)
         };
         let (gross, net) = if opening.is_zero() {
             (None, None)
@@ -229,7 +234,10 @@ fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<V
             let net = sub(lost, back)?
                 .checked_div(opening)
                 .ok_or_else(|| Error::overflow("net revenue churn"))?;
-            (Some(Ratio::new(gross.min(Decimal::ONE))?), Some(Change::new(net)?))
+            (
+                Some(Ratio::new(gross.min(Decimal::ONE))?),
+                Some(Change::new(net)?),
+            )
         };
         let opening_n = u64::try_from(opening_n).unwrap_or(0);
         let month = Month::from_index(first + k as i32)
@@ -281,7 +289,12 @@ fn cohort_rows(
                 base = mrr;
             }
             mrrs.push(Money::new(mrr, currency));
-            nrr.push(Multiple::from_quotient(mrr, base, "net revenue retention", "the cohort's first MRR")?);
+            nrr.push(Multiple::from_quotient(
+                mrr,
+                base,
+                "net revenue retention",
+                "the cohort's first MRR",
+            )?);
             let g = min
                 .checked_div(base)
                 .ok_or_else(|| Error::overflow("gross revenue retention"))?;

@@ -188,13 +188,22 @@ impl Subscription {
         interval: BillingInterval,
     ) -> crate::Result<Subscription> {
         if customer.trim().is_empty() {
-            return Err(crate::Error::invalid("subscription", "the customer is empty"));
+            return Err(crate::Error::invalid(
+                "subscription",
+                "the customer is empty",
+            ));
         }
         if amount.is_negative() {
-            return Err(crate::Error::invalid("subscription", "the amount is negative"));
+            return Err(crate::Error::invalid(
+                "subscription",
+                "the amount is negative",
+            ));
         }
         if end.is_some_and(|e| e < start) {
-            return Err(crate::Error::invalid("subscription", "it ends before it starts"));
+            return Err(crate::Error::invalid(
+                "subscription",
+                "it ends before it starts",
+            ));
         }
         Ok(Subscription {
             customer: customer.to_string(),

@@ -65,7 +65,15 @@ impl PartialEq for MrrState {
             let mut v: Vec<(&str, i32, i32, Decimal, Decimal)> = s
                 .spans
                 .iter()
-                .map(|x| (s.names[x.customer as usize].as_str(), x.from, x.to, x.mrr, x.arr))
+                .map(|x| {
+                    (
+                        s.names[x.customer as usize].as_str(),
+                        x.from,
+                        x.to,
+                        x.mrr,
+                        x.arr,
+                    )
+                })
                 .collect();
             v.sort();
             v
@@ -125,7 +133,10 @@ impl MrrState {
     /// `amount` in the report currency.
     fn convert(&self, amount: Money) -> Result<Decimal> {
         if amount.is_negative() {
-            return Err(Error::invalid("recurring revenue", "the amount is negative"));
+            return Err(Error::invalid(
+                "recurring revenue",
+                "the amount is negative",
+            ));
         }
         Ok(self.spec.fx.convert(amount)?.amount())
     }

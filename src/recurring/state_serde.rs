@@ -42,7 +42,11 @@ impl Serialize for MrrState {
         for sp in &self.spans {
             by[sp.customer as usize].push(SpanRepr {
                 from: month(sp.from).unwrap_or(Month::MIN),
-                to: if sp.to == i32::MAX { None } else { month(sp.to) },
+                to: if sp.to == i32::MAX {
+                    None
+                } else {
+                    month(sp.to)
+                },
                 mrr: sp.mrr,
                 arr: sp.arr,
             });
@@ -54,7 +58,9 @@ impl Serialize for MrrState {
             .iter()
             .zip(by)
             .map(|(n, mut spans)| {
-                spans.sort_by(|a, b| (a.from, a.to, a.mrr, a.arr).cmp(&(b.from, b.to, b.mrr, b.arr)));
+                spans.sort_by(|a, b| {
+                    (a.from, a.to, a.mrr, a.arr).cmp(&(b.from, b.to, b.mrr, b.arr))
+                });
                 CustomerRepr {
                     customer: n.clone(),
                     spans,
@@ -80,7 +86,11 @@ impl<'de> Deserialize<'de> for MrrState {
         let (first, last) = match (r.first, r.last) {
             (Some(f), Some(l)) if f <= l => (f.index(), l.index()),
             (None, None) => (i32::MAX, i32::MIN),
-            _ => return Err(bad("first and last must both be given, first <= last".into())),
+            _ => {
+                return Err(bad(
+                    "first and last must both be given, first <= last".into()
+                ))
+            }
         };
         for c in r.customers {
             if st.ids.contains_key(&c.customer) {
@@ -90,7 +100,11 @@ impl<'de> Deserialize<'de> for MrrState {
             for sp in c.spans {
                 let from = sp.from.index();
                 let to = sp.to.map_or(i32::MAX, Month::index);
-                if to < from || from < first || sp.mrr.is_sign_negative() || sp.arr.is_sign_negative() {
+                if to < from
+                    || from < first
+                    || sp.mrr.is_sign_negative()
+                    || sp.arr.is_sign_negative()
+                {
                     return Err(bad(format!(
                         "customer {:?}: a span must have from <= to, from >= first, and amounts not negative",
                         c.customer
@@ -106,7 +120,9 @@ impl<'de> Deserialize<'de> for MrrState {
             }
         }
         if st.spans.is_empty() != (first == i32::MAX) {
-            return Err(bad("first and last are given exactly when there are spans".into()));
+            return Err(bad(
+                "first and last are given exactly when there are spans".into()
+            ));
         }
         st.first = first;
         st.last = last;
