@@ -248,3 +248,53 @@ pub fn header_names(tool: &str, path: &str) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+/// The `--fx CODE=RATE` flags, parsed (a usage error for an unreadable or
+/// repeated one).
+pub fn fx_flags(
+    tool: &str,
+    usage: &str,
+    flags: &[String],
+) -> Vec<(revops::Currency, revops::Decimal)> {
+    let mut rates: Vec<(revops::Currency, revops::Decimal)> = Vec::new();
+    for fx in flags.iter().map(String::as_str) {
+        let parsed = fx.split_once('=').and_then(|(c, r)| {
+            Some((
+                revops::Currency::from_code(c).ok()?,
+                revops::Decimal::from_str_exact(r.trim()).ok()?,
+            ))
+        });
+        match parsed {
+            Some(p) if rates.iter().any(|(c, _)| *c == p.0) => {
+                usage_error(tool, usage, &format!("--fx: {} is given twice", p.0))
+            }
+            Some(p) => rates.push(p),
+            None => usage_error(tool, usage, &format!("--fx: {fx:?} is not CODE=RATE")),
+        }
+    }
+    rates
+}
+
+/// The rates into `currency` (a usage error for a rate of the report
+/// currency itself, or one that is not positive).
+pub fn fx_table(
+    tool: &str,
+    usage: &str,
+    currency: revops::Currency,
+    rates: Vec<(revops::Currency, revops::Decimal)>,
+) -> revops::quantity::FxRates {
+    let mut fx = revops::quantity::FxRates::new(currency);
+    for (c, r) in rates {
+        if c == currency {
+            usage_error(
+                tool,
+                usage,
+                &format!("--fx: {c} is the report currency, which takes no rate"),
+            );
+        }
+        if let Err(e) = fx.set(c, r) {
+            usage_error(tool, usage, &format!("--fx: {e}"));
+        }
+    }
+    fx
+}

@@ -11,6 +11,7 @@ mod catalogue;
 mod clv;
 mod common;
 mod funnel;
+mod mrr;
 mod output;
 mod pipeline;
 mod retention;
@@ -35,6 +36,7 @@ Examples:
   revops funnel events.csv --steps signup,activate,paid --window 7d
   revops attribution paths.csv --model markov --format table
   revops retention events.csv --start-event signup --return-event login --period week
+  revops mrr billing.csv --format table
   revops catalogue --format csv",
     disable_help_subcommand = true
 )]
@@ -57,6 +59,8 @@ enum Command {
     Retention(retention::RetentionArgs),
     /// User lifecycle per period: new, returning, resurrecting and dormant users
     Lifecycle(retention::LifecycleArgs),
+    /// Recurring revenue: the monthly MRR bridge, quick ratio, revenue churn and cohort NRR/GRR
+    Mrr(mrr::Args),
     /// The metric catalogue: every metric's formula, unit and direction
     Catalogue(catalogue::Args),
 }
@@ -70,6 +74,7 @@ fn main() {
         Command::Clv(a) => clv::run(a),
         Command::Retention(a) => retention::run_retention(a),
         Command::Lifecycle(a) => retention::run_lifecycle(a),
+        Command::Mrr(a) => mrr::run(a),
         Command::Catalogue(a) => catalogue::run(a),
     }
 }

@@ -4,10 +4,9 @@
 //! output never depends on the clock.
 use std::time::Instant;
 
-use crate::common::{ms_since, read_csv, usage_error, Errors, Rejects};
+use crate::common::{fx_flags, fx_table, ms_since, read_csv, usage_error, Errors, Rejects};
 use revops::journey::Team;
 use revops::pipeline::{report, Deal, DealRule, DealStatus, ForecastCategory, PipelineSpec};
-use revops::quantity::FxRates;
 use revops::{Currency, Decimal, Money, Period, Ratio};
 use revops::{NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -123,22 +122,7 @@ pub fn run(args: Args) {
         Currency::from_code(c)
             .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--currency: {e}")))
     });
-    let mut rates: Vec<(Currency, Decimal)> = Vec::new();
-    for fx in args.fx.iter().map(String::as_str) {
-        let parsed = fx.split_once('=').and_then(|(c, r)| {
-            Some((
-                Currency::from_code(c).ok()?,
-                Decimal::from_str_exact(r.trim()).ok()?,
-            ))
-        });
-        match parsed {
-            Some(p) if rates.iter().any(|(c, _)| *c == p.0) => {
-                usage_error(TOOL, USAGE, &format!("--fx: {} is given twice", p.0))
-            }
-            Some(p) => rates.push(p),
-            None => usage_error(TOOL, USAGE, &format!("--fx: {fx:?} is not CODE=RATE")),
-        }
-    }
+    let rates = fx_flags(TOOL, USAGE, &args.fx);
 
     let mut rejects = Rejects::default();
     let mut deals: Vec<(u64, Deal)> = Vec::new();
@@ -210,19 +194,7 @@ pub fn run(args: Args) {
             .first()
             .map_or(Currency::USD, |(_, d)| d.amount().currency())
     });
-    let mut fx = FxRates::new(currency);
-    for (c, r) in rates {
-        if c == currency {
-            usage_error(
-                TOOL,
-                USAGE,
-                &format!("--fx: {c} is the report currency, which takes no rate"),
-            );
-        }
-        if let Err(e) = fx.set(c, r) {
-            usage_error(TOOL, USAGE, &format!("--fx: {e}"));
-        }
-    }
+    let fx = fx_table(TOOL, USAGE, currency, rates);
     // Rows in a currency without a rate are rejected, with that reason.
     let mut usable = Vec::with_capacity(deals.len());
     for (line, d) in deals {

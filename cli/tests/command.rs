@@ -34,7 +34,7 @@ fn file(name: &str, contents: &str) -> PathBuf {
     p
 }
 
-const SUBCOMMANDS: [&str; 7] = [
+const SUBCOMMANDS: [&str; 8] = [
     "funnel",
     "attribution",
     "pipeline",
@@ -42,6 +42,7 @@ const SUBCOMMANDS: [&str; 7] = [
     "catalogue",
     "retention",
     "lifecycle",
+    "mrr",
 ];
 
 #[test]
@@ -180,6 +181,12 @@ fn unknown_flags_and_flags_that_do_not_apply_are_usage_errors() {
         ],
         vec!["lifecycle", &funnel],
         vec!["lifecycle", &funnel, "--event", "0", "--window", "7d"],
+        vec!["mrr", &data("mrr_monthly.csv"), "--input", "daily"],
+        vec!["mrr", &data("mrr_monthly.csv"), "--through", "2026-13"],
+        vec!["mrr", &data("mrr_monthly.csv"), "--fx", "EUR"],
+        vec!["mrr", &data("mrr_monthly.csv"), "--fx", "USD=1"],
+        vec!["mrr", &data("mrr_monthly.csv"), "--currency", "XYZ"],
+        vec!["mrr", &data("mrr_monthly.csv"), "--input", "subscriptions"],
         vec!["funnel"],
         vec!["nope"],
         vec![],
@@ -378,6 +385,22 @@ fn golden_tables_and_csv() {
         (
             "lifecycle",
             vec![data("retention.csv"), "--event".into(), "login".into()],
+        ),
+        (
+            "mrr",
+            vec![data("mrr_monthly.csv"), "--fx".into(), "EUR=1.08".into()],
+        ),
+        (
+            "mrr-subscriptions",
+            vec![
+                data("mrr_subscriptions.csv"),
+                "--input".into(),
+                "subscriptions".into(),
+                "--fx".into(),
+                "EUR=1.08".into(),
+                "--through".into(),
+                "2026-07".into(),
+            ],
         ),
         (
             "funnel-trend",

@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 11] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -329,6 +329,18 @@ fn golden_outputs() {
             ],
         ),
         ("lifecycle", &["--event", "login"]),
+        ("mrr", &["--fx", "EUR=1.08"]),
+        (
+            "mrr",
+            &[
+                "--input",
+                "subscriptions",
+                "--fx",
+                "EUR=1.08",
+                "--through",
+                "2026-07",
+            ],
+        ),
         (
             "funnel",
             &[
@@ -344,10 +356,11 @@ fn golden_outputs() {
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
     for (i, (name, args)) in cases.iter().enumerate() {
-        let sample = if *name == "lifecycle" {
-            "retention"
-        } else {
-            name
+        let sample = match (*name, args.first()) {
+            ("lifecycle", _) => "retention",
+            ("mrr", Some(&"--input")) => "mrr_subscriptions",
+            ("mrr", _) => "mrr_monthly",
+            _ => name,
         };
         let input =
             std::fs::read(root.join("../tests/data").join(format!("{sample}.csv"))).unwrap();

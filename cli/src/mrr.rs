@@ -1,0 +1,294 @@
+//! `revops mrr`: the monthly MRR bridge and revenue cohorts of a billing
+//! export (`revops::recurring`).
+
+use std::time::Instant;
+
+use revops::quantity::{BillingInterval, Month};
+use revops::recurring::{MrrSpec, MrrState, Subscription};
+use revops::{Currency, Money, NaiveDate};
+use serde_json::{json, Value};
+
+use crate::common::{fx_flags, fx_table, ms_since, read_csv, usage_error, Errors, Rejects};
+use crate::output::{emit, money, multiple, percent, plain, Align, OutputArgs, Table, View};
+
+const TOOL: &str = "mrr";
+const USAGE: &str = "mrr FILE.csv [--input monthly|subscriptions] [--currency CODE] [--fx CODE=RATE]... [--through YYYY-MM] [--format json|table|csv]";
+
+/// `revops mrr`.
+#[derive(clap::Args)]
+#[command(
+    about = "Recurring revenue: the monthly MRR bridge, quick ratio, revenue churn and cohort NRR/GRR",
+    after_help = "\
+Input columns (by header name, any order, others ignored):
+  --input monthly (the default):
+    customer_id  any text
+    month        YYYY-MM
+    mrr          the customer's MRR that month (a decimal, not negative;
+                 rows of one customer and month add up; no row is 0)
+    currency     ISO 4217 code
+  --input subscriptions:
+    customer_id  any text
+    start, end   YYYY-MM-DD; end is the first day no longer billed (empty
+                 while active)
+    amount       billed each interval (a decimal, not negative)
+    interval     week, month, quarter or year
+    currency     ISO 4217 code
+
+A month's MRR is what is in force on its last day: monthly amounts, annual
+plans a twelfth (rounded to the cent), weekly ones 52/12. Each month's
+movements add up exactly: opening + new + expansion + reactivation -
+contraction - churned = closing.
+
+Examples:
+  revops mrr billing.csv
+  revops mrr subscriptions.csv --input subscriptions --currency USD --fx EUR=1.08 --format table"
+)]
+pub struct Args {
+    /// The CSV file
+    file: String,
+    /// The file's rows: monthly (MRR per customer and month) or subscriptions (line items) [default: monthly]
+    #[arg(long, value_name = "KIND")]
+    input: Option<String>,
+    /// Report currency, an ISO 4217 code [default: the first row's]
+    #[arg(long, value_name = "CODE")]
+    currency: Option<String>,
+    /// Exchange rate into the report currency, repeatable: EUR=1.08 (one rate per currency, no FX movement); rows in a currency without one are rejected
+    #[arg(long, value_name = "CODE=RATE")]
+    fx: Vec<String>,
+    /// The last month reported [default: the latest month in the file]
+    #[arg(long, value_name = "YYYY-MM")]
+    through: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// One row read.
+enum Row {
+    Month(String, Month, Money),
+    Subscription(Subscription),
+}
+
+impl Row {
+    fn currency(&self) -> Currency {
+        match self {
+            Row::Month(_, _, m) => m.currency(),
+            Row::Subscription(s) => s.amount.currency(),
+        }
+    }
+}
+
+fn amount(value: &str, currency: &str) -> Result<Money, &'static str> {
+    let m = Money::parse(value, currency).map_err(|e| match e {
+        revops::Error::UnknownCurrency { .. } => "currency is not an ISO 4217 code",
+        _ => "the amount is not a decimal",
+    })?;
+    if m.is_negative() {
+        return Err("the amount is negative");
+    }
+    Ok(m)
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Runs `revops mrr`.
+pub fn run(args: Args) {
+    let subscriptions = match args.input.as_deref() {
+        None | Some("monthly") => false,
+        Some("subscriptions") => true,
+        Some(other) => usage_error(
+            TOOL,
+            USAGE,
+            &format!("--input: {other:?} is not monthly or subscriptions"),
+        ),
+    };
+    let currency: Option<Currency> = args.currency.as_deref().map(|c| {
+        Currency::from_code(c)
+            .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--currency: {e}")))
+    });
+    let through: Option<Month> = args.through.as_deref().map(|t| {
+        t.parse()
+            .unwrap_or_else(|e| usage_error(TOOL, USAGE, &format!("--through: {e}")))
+    });
+    let rates = fx_flags(TOOL, USAGE, &args.fx);
+    let mut rejects = Rejects::default();
+    let mut rows: Vec<(u64, Row)> = Vec::new();
+    let read = if subscriptions {
+        read_csv(
+            TOOL,
+            USAGE,
+            &args.file,
+            &[
+                "customer_id",
+                "start",
+                "end",
+                "amount",
+                "interval",
+                "currency",
+            ],
+            &mut rejects,
+            |line, f| {
+                let start = date(f[1]).ok_or("start is not YYYY-MM-DD")?;
+                let end = if f[2].is_empty() {
+                    None
+                } else {
+                    Some(date(f[2]).ok_or("end is not YYYY-MM-DD")?)
+                };
+                let interval: BillingInterval = f[4]
+                    .parse()
+                    .map_err(|_| "interval is not week, month, quarter or year")?;
+                let amount = amount(f[3], f[5])?;
+                if f[0].is_empty() {
+                    return Err("customer_id is empty".into());
+                }
+                if end.is_some_and(|e| e < start) {
+                    return Err("end is before start".into());
+                }
+                let s = Subscription::new(f[0], start, end, amount, interval)
+                    .map_err(|e| e.to_string())?;
+                rows.push((line, Row::Subscription(s)));
+                Ok(())
+            },
+        )
+    } else {
+        read_csv(
+            TOOL,
+            USAGE,
+            &args.file,
+            &["customer_id", "month", "mrr", "currency"],
+            &mut rejects,
+            |line, f| {
+                let month: Month = f[1].parse().map_err(|_| "month is not YYYY-MM")?;
+                let mrr = amount(f[2], f[3])?;
+                if f[0].is_empty() {
+                    return Err("customer_id is empty".into());
+                }
+                rows.push((line, Row::Month(f[0].to_string(), month, mrr)));
+                Ok(())
+            },
+        )
+    };
+    let currency =
+        currency.unwrap_or_else(|| rows.first().map_or(Currency::USD, |(_, r)| r.currency()));
+    let fx = fx_table(TOOL, USAGE, currency, rates);
+    let mut spec = MrrSpec::with_fx(fx.clone());
+    if let Some(t) = through {
+        spec = spec.through(t);
+    }
+    let parse_ms = ms_since(read.started);
+    let started = Instant::now();
+    let mut state = MrrState::new(spec);
+    for (line, row) in &rows {
+        if fx.rate(row.currency()).is_none() {
+            rejects.push(*line, "amount in a currency with no --fx rate");
+            continue;
+        }
+        let added = match row {
+            Row::Month(c, m, v) => state.add_month(c, *m, *v),
+            Row::Subscription(s) => state.add_subscription(s),
+        };
+        if let Err(e) = added {
+            rejects.push(*line, e.to_string());
+        }
+    }
+    let customers = state.customers();
+    let result = state.finish();
+    let analyse_ms = ms_since(started);
+    let mut errors = Errors::default();
+    let mut out = match &result {
+        Ok(r) => match serde_json::to_value(r) {
+            Ok(Value::Object(o)) => o,
+            _ => serde_json::Map::new(),
+        },
+        Err(e) => {
+            errors.push("months", e);
+            errors.push("cohorts", e);
+            let mut o = serde_json::Map::new();
+            o.insert("currency".into(), json!(currency.code()));
+            o.insert("customers".into(), json!(customers));
+            o.insert("months".into(), Value::Null);
+            o.insert("cohorts".into(), Value::Null);
+            o
+        }
+    };
+    out.insert("schema_version".into(), json!(1));
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    out.insert(
+        "stats".into(),
+        json!({
+            "rows": read.rows,
+            "customers": customers,
+            "rejected_rows": rejects.total(),
+            "rejected_by_reason": rejects.by_reason_json(),
+            "parse_ms": parse_ms,
+            "analyse_ms": analyse_ms,
+        }),
+    );
+    emit(args.output.format(), &Value::Object(out), view);
+}
+
+/// The bridge (the main table: one row a month), then the cohorts' NRR.
+fn view(doc: &Value) -> View {
+    let mut bridge = Table::new(
+        format!("MRR bridge ({})", plain(&doc["currency"])),
+        &[
+            ("month", Align::Left),
+            ("opening", Align::Right),
+            ("new", Align::Right),
+            ("expansion", Align::Right),
+            ("reactivation", Align::Right),
+            ("contraction", Align::Right),
+            ("churned", Align::Right),
+            ("closing MRR", Align::Right),
+            ("ARR", Align::Right),
+            ("customers", Align::Right),
+            ("quick ratio", Align::Right),
+            ("net rev. churn", Align::Right),
+        ],
+    );
+    for m in doc["months"].as_array().into_iter().flatten() {
+        bridge.row(vec![
+            plain(&m["month"]),
+            money(&m["opening_mrr"]),
+            money(&m["new"]),
+            money(&m["expansion"]),
+            money(&m["reactivation"]),
+            money(&m["contraction"]),
+            money(&m["churned"]),
+            money(&m["mrr"]),
+            money(&m["arr"]),
+            plain(&m["customers"]["active"]),
+            multiple(&m["quick_ratio"]),
+            percent(&m["net_revenue_churn"]),
+        ]);
+    }
+    let mut tables = vec![bridge];
+    let cohorts = doc["cohorts"].as_array().cloned().unwrap_or_default();
+    if !cohorts.is_empty() {
+        let width = cohorts
+            .iter()
+            .map(|c| c["nrr"].as_array().map_or(0, Vec::len))
+            .max()
+            .unwrap_or(0)
+            .min(13);
+        let names: Vec<String> = (0..width).map(|n| format!("M{n}")).collect();
+        let mut head = vec![("cohort", Align::Left), ("customers", Align::Right)];
+        head.extend(names.iter().map(|n| (n.as_str(), Align::Right)));
+        let mut t = Table::new(
+            "Net revenue retention by cohort (months after the first)",
+            &head,
+        );
+        for c in &cohorts {
+            let mut row = vec![plain(&c["cohort"]), plain(&c["customers"])];
+            let nrr = c["nrr"].as_array().cloned().unwrap_or_default();
+            for n in 0..width {
+                row.push(nrr.get(n).map_or_else(String::new, percent));
+            }
+            t.row(row);
+        }
+        tables.push(t);
+    }
+    View::new(tables).envelope_notes(doc)
+}
