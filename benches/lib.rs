@@ -237,3 +237,71 @@ fn civil(days: i64) -> (i64, i64, i64) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
+
+/// A billing export of a subscription business, as `revops mrr` reads it
+/// (`customer_id,month,mrr,currency`, USD), seeded: `customers` customers
+/// (ids `cus_` and 10 hex digits) starting over 24 months from 2025-01,
+/// each a plan of 19 to 499 dollars that each month stays (86%), expands
+/// (5%, by 10 to 60%), contracts (4%, by 10 to 40%), pauses for a month or
+/// two (2%; then back) or ends (5%), with one row per month with MRR (and
+/// 1% of rows split in two: duplicate customer-months that add up), in
+/// customer order. 1,000,000 customers: about 10 million rows.
+pub fn mrr_rows(customers: u64, seed: u64) -> Vec<(u64, i32, i64)> {
+    const MONTHS: i32 = 24;
+    let mut rng = Rng(seed | 1);
+    let mut rows = Vec::with_capacity(customers as usize * 10);
+    for c in 0..customers {
+        // Starts weighted to the later months (a growing business).
+        let start = MONTHS - 1 - (rng.below(MONTHS as u64 * MONTHS as u64) as f64).sqrt() as i32;
+        let mut cents = (19 + rng.below(481) as i64) * 100;
+        let mut m = start.max(0);
+        while m < MONTHS {
+            if rng.below(100) == 0 {
+                let part = cents / 3;
+                rows.push((c, m, part));
+                rows.push((c, m, cents - part));
+            } else {
+                rows.push((c, m, cents));
+            }
+            let r = rng.below(100);
+            if r < 5 {
+                cents += cents * (10 + rng.below(51) as i64) / 100;
+            } else if r < 9 {
+                cents -= cents * (10 + rng.below(31) as i64) / 100;
+            } else if r < 11 {
+                m += 1 + rng.below(2) as i32;
+            } else if r < 16 {
+                break;
+            }
+            m += 1;
+        }
+    }
+    rows
+}
+
+/// The id text of customer `c` of [`mrr_rows`].
+pub fn customer_id(c: u64, seed: u64) -> String {
+    format!(
+        "cus_{:010x}",
+        (c.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed) & 0xff_ffff_ffff
+    )
+}
+
+/// [`mrr_rows`] as CSV (`customer_id,month,mrr,currency`).
+pub fn write_mrr_csv<W: Write>(customers: u64, seed: u64, out: &mut W) -> io::Result<u64> {
+    let rows = mrr_rows(customers, seed);
+    let mut w = io::BufWriter::with_capacity(1 << 20, out);
+    w.write_all(b"customer_id,month,mrr,currency\n")?;
+    for &(c, m, cents) in &rows {
+        let (y, mo) = (2025 + m / 12, m % 12 + 1);
+        writeln!(
+            w,
+            "{},{y:04}-{mo:02},{}.{:02},USD",
+            customer_id(c, seed),
+            cents / 100,
+            cents % 100
+        )?;
+    }
+    w.flush()?;
+    Ok(rows.len() as u64)
+}

@@ -15,6 +15,8 @@ struct Sums {
     /// Changes of the closing MRR, ARR and active customers.
     d_mrr: Vec<Decimal>,
     d_arr: Vec<Decimal>,
+    /// Changes of the MRR of monthly rows, whose ARR is 12 × MRR.
+    d_arr12: Vec<Decimal>,
     d_active: Vec<i64>,
     new: Vec<Decimal>,
     expansion: Vec<Decimal>,
@@ -25,6 +27,10 @@ struct Sums {
     n_churned: Vec<u64>,
     n_reactivated: Vec<u64>,
 }
+
+/// A change of one customer's revenue: month, Δmrr, Δarr (subscriptions),
+/// Δmrr of monthly rows (whose ARR is 12 × MRR).
+type Step = (i32, Decimal, Decimal, Decimal);
 
 /// Per cohort (index: cohort month − first): customers, and per month
 /// after it the changes of its MRR and of Σ min(MRR, first MRR).
@@ -81,6 +87,7 @@ impl MrrState {
         let mut s = Sums {
             d_mrr: z(),
             d_arr: z(),
+            d_arr12: z(),
             d_active: vec![0; n],
             new: z(),
             expansion: z(),
@@ -108,8 +115,8 @@ impl MrrState {
             order[at[c]] = i as u32;
             at[c] += 1;
         }
-        // (month, Δmrr, Δarr) of one customer, sorted.
-        let mut steps: Vec<(i32, Decimal, Decimal)> = Vec::new();
+        // (month, Δmrr, Δarr, Δmrr of monthly rows) of one customer, sorted.
+        let mut steps: Vec<Step> = Vec::new();
         for c in 0..customers {
             steps.clear();
             for &i in &order[start[c]..start[c + 1]] {
@@ -117,9 +124,13 @@ impl MrrState {
                 if sp.from > last || sp.from >= sp.to {
                     continue;
                 }
-                steps.push((sp.from, sp.mrr, sp.arr));
+                let (arr, m12) = match sp.arr {
+                    Some(a) => (a, Decimal::ZERO),
+                    None => (Decimal::ZERO, sp.mrr),
+                };
+                steps.push((sp.from, sp.mrr, arr, m12));
                 if sp.to <= last {
-                    steps.push((sp.to, -sp.mrr, -sp.arr));
+                    steps.push((sp.to, -sp.mrr, -arr, -m12));
                 }
             }
             steps.sort_unstable_by_key(|x| x.0);
@@ -133,7 +144,7 @@ impl MrrState {
 
 /// One customer's changes, in month order, into the sums.
 fn sweep(
-    steps: &[(i32, Decimal, Decimal)],
+    steps: &[Step],
     first: i32,
     s: &mut Sums,
     cohorts: &mut [Option<CohortSums>],
@@ -142,17 +153,23 @@ fn sweep(
     let mut i = 0;
     while i < steps.len() {
         let m = steps[i].0;
-        let (mut d_mrr, mut d_arr) = (Decimal::ZERO, Decimal::ZERO);
+        let (mut d_mrr, mut d_arr, mut d12) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         while i < steps.len() && steps[i].0 == m {
             add(&mut d_mrr, steps[i].1)?;
             add(&mut d_arr, steps[i].2)?;
+            add(&mut d12, steps[i].3)?;
             i += 1;
+        }
+        // Nothing changes this month (a plan that goes on): no movement.
+        if d_mrr.is_zero() && d_arr.is_zero() && d12.is_zero() {
+            continue;
         }
         let k = (m - first) as usize;
         let mut next = cur;
         add(&mut next, d_mrr)?;
         add(&mut s.d_mrr[k], d_mrr)?;
         add(&mut s.d_arr[k], d_arr)?;
+        add(&mut s.d_arr12[k], d12)?;
         let (was, is) = (cur > Decimal::ZERO, next > Decimal::ZERO);
         s.d_active[k] += i64::from(is) - i64::from(was);
         match (was, is) {
@@ -199,13 +216,19 @@ fn sweep(
 /// The bridge rows from the sums.
 fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<Vec<MonthBridge>> {
     let money = |v: Decimal| Money::new(v, currency);
-    let (mut closing, mut arr, mut active) = (Decimal::ZERO, Decimal::ZERO, 0i64);
+    let (mut closing, mut arr, mut arr12, mut active) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, 0i64);
     let mut out = Vec::with_capacity(s.d_mrr.len());
     for k in 0..s.d_mrr.len() {
         let opening = closing;
         let opening_n = active;
         add(&mut closing, s.d_mrr[k])?;
         add(&mut arr, s.d_arr[k])?;
+        add(&mut arr12, s.d_arr12[k])?;
+        let mut arr_total = arr12
+            .checked_mul(Decimal::from(12))
+            .ok_or_else(|| Error::overflow("annual recurring revenue"))?;
+        add(&mut arr_total, arr)?;
         active += s.d_active[k];
         let lost = s.contraction[k]
             .checked_add(s.churned[k])
@@ -246,7 +269,7 @@ fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<V
             month,
             opening_mrr: money(opening),
             mrr: money(closing),
-            arr: money(arr),
+            arr: money(arr_total),
             new: money(s.new[k]),
             expansion: money(s.expansion[k]),
             contraction: money(s.contraction[k]),

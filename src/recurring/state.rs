@@ -9,15 +9,16 @@ use super::{MrrSpec, Subscription};
 use crate::error::{Error, Result};
 use crate::quantity::{Money, Month};
 
-/// Months `[from, to)` of one customer at `mrr` and `arr` a month (report
-/// currency); `to` of `i32::MAX` is open (active to the last month).
+/// Months `[from, to)` of one customer at `mrr` a month and `arr` (report
+/// currency; `None`: 12 × `mrr`, a monthly row); `to` of `i32::MAX` is
+/// open (active to the last month).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Span {
     pub(super) customer: u32,
     pub(super) from: i32,
     pub(super) to: i32,
     pub(super) mrr: Decimal,
-    pub(super) arr: Decimal,
+    pub(super) arr: Option<Decimal>,
 }
 
 /// The partial state of recurring revenue over some customers: add monthly
@@ -61,8 +62,8 @@ impl PartialEq for MrrState {
     /// Equal when they hold the same spans per customer name, whatever
     /// the order they came in.
     fn eq(&self, o: &MrrState) -> bool {
-        fn key(s: &MrrState) -> Vec<(&str, i32, i32, Decimal, Decimal)> {
-            let mut v: Vec<(&str, i32, i32, Decimal, Decimal)> = s
+        fn key(s: &MrrState) -> Vec<(&str, i32, i32, Decimal, Option<Decimal>)> {
+            let mut v: Vec<(&str, i32, i32, Decimal, Option<Decimal>)> = s
                 .spans
                 .iter()
                 .map(|x| {
@@ -117,6 +118,12 @@ impl MrrState {
     }
 
     pub(super) fn id(&mut self, customer: &str) -> Result<u32> {
+        // Exports list a customer's rows together: the last one first.
+        if let Some(last) = self.names.last() {
+            if last == customer {
+                return Ok(self.names.len() as u32 - 1);
+            }
+        }
         if let Some(&i) = self.ids.get(customer) {
             return Ok(i);
         }
@@ -138,6 +145,9 @@ impl MrrState {
                 "the amount is negative",
             ));
         }
+        if amount.currency() == self.spec.fx.target() {
+            return Ok(amount.amount());
+        }
         Ok(self.spec.fx.convert(amount)?.amount())
     }
 
@@ -156,9 +166,6 @@ impl MrrState {
     /// [`Error::Overflow`].
     pub fn add_month(&mut self, customer: &str, month: Month, mrr: Money) -> Result<()> {
         let v = self.convert(mrr)?;
-        let arr = v
-            .checked_mul(Decimal::from(12))
-            .ok_or_else(|| Error::overflow("annual recurring revenue"))?;
         let customer = self.id(customer)?;
         let m = month.index();
         self.push(
@@ -167,7 +174,7 @@ impl MrrState {
                 from: m,
                 to: m + 1,
                 mrr: v,
-                arr,
+                arr: None,
             },
             m,
         );
@@ -201,7 +208,7 @@ impl MrrState {
             from,
             to: to.max(from),
             mrr,
-            arr,
+            arr: Some(arr),
         };
         self.push(span, last);
         Ok(())

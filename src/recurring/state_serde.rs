@@ -15,8 +15,13 @@ struct SpanRepr {
     to: Option<Month>,
     #[serde(deserialize_with = "crate::serde_util::decimal::deserialize")]
     mrr: Decimal,
-    #[serde(deserialize_with = "crate::serde_util::decimal::deserialize")]
-    arr: Decimal,
+    /// Absent for a monthly row (12 × `mrr`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_util::decimal::option::deserialize"
+    )]
+    arr: Option<Decimal>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -103,7 +108,7 @@ impl<'de> Deserialize<'de> for MrrState {
                 if to < from
                     || from < first
                     || sp.mrr.is_sign_negative()
-                    || sp.arr.is_sign_negative()
+                    || sp.arr.is_some_and(|a| a.is_sign_negative())
                 {
                     return Err(bad(format!(
                         "customer {:?}: a span must have from <= to, from >= first, and amounts not negative",
