@@ -63,12 +63,12 @@ pub struct Args {
 }
 
 /// One row read.
-enum Row {
-    Month(String, Month, Money),
+enum Row<'a> {
+    Month(&'a str, Month, Money),
     Subscription(Subscription),
 }
 
-impl Row {
+impl Row<'_> {
     fn currency(&self) -> Currency {
         match self {
             Row::Month(_, _, m) => m.currency(),
@@ -77,11 +77,9 @@ impl Row {
     }
 }
 
-fn amount(value: &str, currency: &str) -> Result<Money, &'static str> {
-    let m = Money::parse(value, currency).map_err(|e| match e {
-        revops::Error::UnknownCurrency { .. } => "currency is not an ISO 4217 code",
-        _ => "the amount is not a decimal",
-    })?;
+fn amount(value: &str, currency: Currency) -> Result<Money, &'static str> {
+    let v = revops::Decimal::from_str_exact(value).map_err(|_| "the amount is not a decimal")?;
+    let m = Money::new(v, currency);
     if m.is_negative() {
         return Err("the amount is negative");
     }
@@ -113,7 +111,42 @@ pub fn run(args: Args) {
     });
     let rates = fx_flags(TOOL, USAGE, &args.fx);
     let mut rejects = Rejects::default();
-    let mut rows: Vec<(u64, Row)> = Vec::new();
+    // The state is made at the first row (its currency is the default
+    // report currency); rows go into it as they are read.
+    let mut state: Option<MrrState> = None;
+    let mut fx: Option<revops::quantity::FxRates> = None;
+    let mut rates = Some(rates);
+    let mut last_code = (String::new(), Currency::USD);
+    let mut add = |row: Row| -> Result<(), String> {
+        let st = state.get_or_insert_with(|| {
+            let c = currency.unwrap_or_else(|| row.currency());
+            let table = fx_table(TOOL, USAGE, c, rates.take().unwrap_or_default());
+            fx = Some(table.clone());
+            let mut spec = MrrSpec::with_fx(table);
+            if let Some(t) = through {
+                spec = spec.through(t);
+            }
+            MrrState::new(spec)
+        });
+        if fx
+            .as_ref()
+            .is_some_and(|f| f.rate(row.currency()).is_none())
+        {
+            return Err("amount in a currency with no --fx rate".into());
+        }
+        let added = match &row {
+            Row::Month(c, m, v) => st.add_month(c, *m, *v),
+            Row::Subscription(s) => st.add_subscription(s),
+        };
+        added.map_err(|e| e.to_string())
+    };
+    let mut amount_of = |value: &str, code: &str| -> Result<Money, &'static str> {
+        if last_code.0 != code {
+            let c = Currency::from_code(code).map_err(|_| "currency is not an ISO 4217 code")?;
+            last_code = (code.to_string(), c);
+        }
+        amount(value, last_code.1)
+    };
     let read = if subscriptions {
         read_csv(
             TOOL,
@@ -128,7 +161,7 @@ pub fn run(args: Args) {
                 "currency",
             ],
             &mut rejects,
-            |line, f| {
+            |_, f| {
                 let start = date(f[1]).ok_or("start is not YYYY-MM-DD")?;
                 let end = if f[2].is_empty() {
                     None
@@ -138,7 +171,7 @@ pub fn run(args: Args) {
                 let interval: BillingInterval = f[4]
                     .parse()
                     .map_err(|_| "interval is not week, month, quarter or year")?;
-                let amount = amount(f[3], f[5])?;
+                let amount = amount_of(f[3], f[5])?;
                 if f[0].is_empty() {
                     return Err("customer_id is empty".into());
                 }
@@ -147,8 +180,7 @@ pub fn run(args: Args) {
                 }
                 let s = Subscription::new(f[0], start, end, amount, interval)
                     .map_err(|e| e.to_string())?;
-                rows.push((line, Row::Subscription(s)));
-                Ok(())
+                add(Row::Subscription(s))
             },
         )
     } else {
@@ -158,40 +190,26 @@ pub fn run(args: Args) {
             &args.file,
             &["customer_id", "month", "mrr", "currency"],
             &mut rejects,
-            |line, f| {
+            |_, f| {
                 let month: Month = f[1].parse().map_err(|_| "month is not YYYY-MM")?;
-                let mrr = amount(f[2], f[3])?;
+                let mrr = amount_of(f[2], f[3])?;
                 if f[0].is_empty() {
                     return Err("customer_id is empty".into());
                 }
-                rows.push((line, Row::Month(f[0].to_string(), month, mrr)));
-                Ok(())
+                add(Row::Month(f[0], month, mrr))
             },
         )
     };
-    let currency =
-        currency.unwrap_or_else(|| rows.first().map_or(Currency::USD, |(_, r)| r.currency()));
-    let fx = fx_table(TOOL, USAGE, currency, rates);
-    let mut spec = MrrSpec::with_fx(fx.clone());
-    if let Some(t) = through {
-        spec = spec.through(t);
-    }
+    let state = state.unwrap_or_else(|| {
+        // No row: an empty report in the report currency (the --fx flags
+        // still checked).
+        let c = currency.unwrap_or(Currency::USD);
+        let table = fx_table(TOOL, USAGE, c, rates.take().unwrap_or_default());
+        MrrState::new(MrrSpec::with_fx(table))
+    });
+    let currency = state.spec().currency();
     let parse_ms = ms_since(read.started);
     let started = Instant::now();
-    let mut state = MrrState::new(spec);
-    for (line, row) in &rows {
-        if fx.rate(row.currency()).is_none() {
-            rejects.push(*line, "amount in a currency with no --fx rate");
-            continue;
-        }
-        let added = match row {
-            Row::Month(c, m, v) => state.add_month(c, *m, *v),
-            Row::Subscription(s) => state.add_subscription(s),
-        };
-        if let Err(e) = added {
-            rejects.push(*line, e.to_string());
-        }
-    }
     let customers = state.customers();
     let result = state.finish();
     let analyse_ms = ms_since(started);
