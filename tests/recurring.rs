@@ -364,3 +364,54 @@ fn hostile_states_are_refused() {
     backwards["customers"][0]["spans"][0]["to"] = "2025-12".into();
     assert!(refused(backwards));
 }
+
+#[test]
+fn a_metric_series_of_the_bridge_is_the_months_retention() {
+    use revops::metrics::{Arg, Metric, MetricSeries, SeriesPoint};
+    let mut st = state();
+    for (c, a, b, x) in [
+        ("a", "100", "120", "90"),
+        ("b", "50", "0", "0"),
+        ("c", "80", "80", "100"),
+    ] {
+        st.add_month(c, m("2026-01"), usd(a)).unwrap();
+        st.add_month(c, m("2026-02"), usd(b)).unwrap();
+        st.add_month(c, m("2026-03"), usd(x)).unwrap();
+    }
+    let r = st.finish().unwrap();
+    let points: Vec<SeriesPoint> = r
+        .months
+        .iter()
+        .map(|b| SeriesPoint {
+            period: b.month.to_string(),
+            inputs: [
+                ("start", b.opening_mrr),
+                ("expansion", b.expansion),
+                ("contraction", b.contraction),
+                ("churned", b.churned),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Arg::Money(v)))
+            .collect(),
+        })
+        .collect();
+    let series = MetricSeries {
+        metric: Metric::NetRevenueRetention,
+        points,
+    };
+    let json = serde_json::to_string(&series).unwrap();
+    assert_eq!(serde_json::from_str::<MetricSeries>(&json).unwrap(), series);
+    let line = series.evaluate();
+    // January has no opening MRR: no value, and the reason.
+    assert!(line[0].value.is_none() && line[0].error.is_some());
+    for (v, b) in line.iter().zip(&r.months).skip(1) {
+        assert_eq!(
+            v.value,
+            Some(revops::metrics::Value::Multiple(
+                b.net_revenue_retention().unwrap()
+            ))
+        );
+    }
+    // February: (230 + 20 − 50) / 230.
+    assert_eq!(line[1].value.unwrap().to_string(), "0.87x");
+}

@@ -19,7 +19,8 @@
 //! The [`Metric`] catalogue lists every metric with its stable id, name,
 //! owner, unit, direction, formula, inputs and the [objectives](crate::objective::Objective)
 //! it measures (the one place in revops that maps metrics to objectives),
-//! and can evaluate any entry from typed arguments ([`Metric::evaluate`]).
+//! and can evaluate any entry from typed arguments ([`Metric::evaluate`]),
+//! or period by period into a trend line ([`MetricSeries`]).
 //!
 //! ```
 //! use revops::metrics::{Arg, Metric, Value};
@@ -40,8 +41,10 @@ mod inputs;
 pub mod marketing;
 pub(crate) mod objectives;
 pub mod sales;
+mod series;
 
 pub use crate::quantity::{Unit, Value};
 pub use args::{Arg, ArgKind};
 pub use catalogue::{Metric, MetricInfo};
 pub use inputs::Input;
+pub use series::{MetricSeries, SeriesPoint, SeriesValue};
