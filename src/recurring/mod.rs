@@ -85,6 +85,7 @@ pub use state::{MrrInput, MrrState};
 
 use chrono::NaiveDate;
 
+use crate::error::{Error, Result};
 use crate::quantity::{BillingInterval, Currency, FxRates, Money, Month};
 
 /// The most months a report spans (100 years).
@@ -178,7 +179,7 @@ impl Subscription {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty
+    /// [`Error::InvalidInput`] for an empty
     /// customer, a negative amount, or an end before the start.
     pub fn new(
         customer: &str,
@@ -186,24 +187,15 @@ impl Subscription {
         end: Option<NaiveDate>,
         amount: Money,
         interval: BillingInterval,
-    ) -> crate::Result<Subscription> {
+    ) -> Result<Subscription> {
         if customer.trim().is_empty() {
-            return Err(crate::Error::invalid(
-                "subscription",
-                "the customer is empty",
-            ));
+            return Err(Error::invalid("subscription", "the customer is empty"));
         }
         if amount.is_negative() {
-            return Err(crate::Error::invalid(
-                "subscription",
-                "the amount is negative",
-            ));
+            return Err(Error::invalid("subscription", "the amount is negative"));
         }
         if end.is_some_and(|e| e < start) {
-            return Err(crate::Error::invalid(
-                "subscription",
-                "it ends before it starts",
-            ));
+            return Err(Error::invalid("subscription", "it ends before it starts"));
         }
         Ok(Subscription {
             customer: customer.to_string(),
