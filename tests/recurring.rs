@@ -415,3 +415,27 @@ fn a_metric_series_of_the_bridge_is_the_months_retention() {
     // February: (230 + 20 − 50) / 230.
     assert_eq!(line[1].value.unwrap().to_string(), "0.87x");
 }
+
+#[test]
+fn monthly_rows_and_subscriptions_of_one_customer_add_up() {
+    let mut st = state();
+    st.add_month("a", m("2026-01"), usd("10")).unwrap();
+    st.add_month("a", m("2026-02"), usd("10")).unwrap();
+    let s = Subscription::new(
+        "a",
+        d(2026, 2, 1),
+        Some(d(2026, 4, 1)),
+        usd("1200"),
+        BillingInterval::Year,
+    )
+    .unwrap();
+    st.add_subscription(&s).unwrap();
+    let r = st.finish().unwrap();
+    let mrr: Vec<Money> = r.months.iter().map(|b| b.mrr).collect();
+    assert_eq!(mrr, [usd("10"), usd("110"), usd("100"), usd("0")]);
+    let arr: Vec<Decimal> = r.months.iter().map(|b| b.arr.amount()).collect();
+    assert_eq!(arr, [dec!(120), dec!(1320), dec!(1200), dec!(0)]);
+    assert_eq!(moves(&r, "2026-02")[1], usd("100")); // expansion
+    assert_eq!(moves(&r, "2026-03")[2], usd("10")); // contraction: the rows stop
+    assert_eq!(moves(&r, "2026-04")[3], usd("100")); // churn
+}

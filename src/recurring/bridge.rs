@@ -68,7 +68,7 @@ impl MrrState {
             months: Vec::new(),
             cohorts: Vec::new(),
         };
-        if self.spans.is_empty() {
+        if self.spans.is_empty() && self.rows.is_empty() {
             return Ok(report);
         }
         let first = self.first;
@@ -99,42 +99,50 @@ impl MrrState {
             n_reactivated: vec![0; n],
         };
         let mut cohorts: Vec<Option<CohortSums>> = (0..n).map(|_| None).collect();
-        // The spans by customer: counting sort on the dense customer ids.
+        // The rows and spans by customer: counting sorts on the dense ids.
         let customers = self.names.len();
-        let mut start = vec![0usize; customers + 1];
-        for sp in &self.spans {
-            start[sp.customer as usize + 1] += 1;
-        }
-        for i in 0..customers {
-            start[i + 1] += start[i];
-        }
-        let mut at = start.clone();
-        let mut order = vec![0u32; self.spans.len()];
-        for (i, sp) in self.spans.iter().enumerate() {
-            let c = sp.customer as usize;
-            order[at[c]] = i as u32;
-            at[c] += 1;
-        }
-        // (month, Δmrr, Δarr, Δmrr of monthly rows) of one customer, sorted.
+        let (row_at, row_order) = by_customer(customers, self.rows.iter().map(|r| r.customer));
+        let (span_at, span_order) = by_customer(customers, self.spans.iter().map(|s| s.customer));
         let mut steps: Vec<Step> = Vec::new();
+        let mut rows: Vec<(i32, Decimal)> = Vec::new();
         for c in 0..customers {
+            let mut w = Walker::new(first, last);
+            rows.clear();
+            rows.extend(
+                row_order[row_at[c]..row_at[c + 1]]
+                    .iter()
+                    .map(|&i| &self.rows[i as usize])
+                    .filter(|r| r.month <= last)
+                    .map(|r| (r.month, r.mrr)),
+            );
+            rows.sort_unstable_by_key(|x| x.0);
+            if span_at[c] == span_at[c + 1] {
+                // Monthly rows only: walk them, a change only where the
+                // MRR changes (most months it does not).
+                w.rows(&rows, &mut s, &mut cohorts)?;
+                continue;
+            }
+            // With subscriptions: every row and span as changes at its
+            // first month and after its last.
             steps.clear();
-            for &i in &order[start[c]..start[c + 1]] {
+            for &(m, v) in &rows {
+                steps.push((m, v, Decimal::ZERO, v));
+                if m < last {
+                    steps.push((m + 1, -v, Decimal::ZERO, -v));
+                }
+            }
+            for &i in &span_order[span_at[c]..span_at[c + 1]] {
                 let sp: &Span = &self.spans[i as usize];
                 if sp.from > last || sp.from >= sp.to {
                     continue;
                 }
-                let (arr, m12) = match sp.arr {
-                    Some(a) => (a, Decimal::ZERO),
-                    None => (Decimal::ZERO, sp.mrr),
-                };
-                steps.push((sp.from, sp.mrr, arr, m12));
+                steps.push((sp.from, sp.mrr, sp.arr, Decimal::ZERO));
                 if sp.to <= last {
-                    steps.push((sp.to, -sp.mrr, -arr, -m12));
+                    steps.push((sp.to, -sp.mrr, -sp.arr, Decimal::ZERO));
                 }
             }
             steps.sort_unstable_by_key(|x| x.0);
-            sweep(&steps, first, &mut s, &mut cohorts)?;
+            w.steps(&steps, &mut s, &mut cohorts)?;
         }
         report.months = months(&s, first, currency)?;
         report.cohorts = cohort_rows(cohorts, first, n, currency)?;
@@ -142,48 +150,159 @@ impl MrrState {
     }
 }
 
-/// One customer's changes, in month order, into the sums.
-fn sweep(
-    steps: &[Step],
+/// The positions of each customer's items in `ids` order: `order[at[c]..
+/// at[c + 1]]` are customer `c`'s indices.
+fn by_customer(customers: usize, ids: impl Iterator<Item = u32> + Clone) -> (Vec<usize>, Vec<u32>) {
+    let mut at = vec![0usize; customers + 1];
+    for c in ids.clone() {
+        at[c as usize + 1] += 1;
+    }
+    for i in 0..customers {
+        at[i + 1] += at[i];
+    }
+    let mut next = at.clone();
+    let mut order = vec![0u32; at[customers]];
+    for (i, c) in ids.enumerate() {
+        order[next[c as usize]] = i as u32;
+        next[c as usize] += 1;
+    }
+    (at, order)
+}
+
+/// One customer's months, walked in order: its MRR, whether it ever had
+/// MRR, and its cohort (month index and first MRR).
+struct Walker {
     first: i32,
-    s: &mut Sums,
-    cohorts: &mut [Option<CohortSums>],
-) -> Result<()> {
-    let (mut cur, mut had, mut cohort) = (Decimal::ZERO, false, None::<(usize, Decimal)>);
-    let mut i = 0;
-    while i < steps.len() {
-        let m = steps[i].0;
-        let (mut d_mrr, mut d_arr, mut d12) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-        while i < steps.len() && steps[i].0 == m {
-            add(&mut d_mrr, steps[i].1)?;
-            add(&mut d_arr, steps[i].2)?;
-            add(&mut d12, steps[i].3)?;
+    last: i32,
+    cur: Decimal,
+    had: bool,
+    cohort: Option<(usize, Decimal)>,
+}
+
+impl Walker {
+    fn new(first: i32, last: i32) -> Walker {
+        Walker {
+            first,
+            last,
+            cur: Decimal::ZERO,
+            had: false,
+            cohort: None,
+        }
+    }
+
+    /// Monthly rows, sorted by month (several in a month add up): the MRR
+    /// is each month's rows, 0 in a month without one.
+    fn rows(
+        &mut self,
+        rows: &[(i32, Decimal)],
+        s: &mut Sums,
+        cohorts: &mut [Option<CohortSums>],
+    ) -> Result<()> {
+        let mut i = 0;
+        let mut prev_month = i32::MIN;
+        while i < rows.len() {
+            let m = rows[i].0;
+            let mut v = rows[i].1;
             i += 1;
+            while i < rows.len() && rows[i].0 == m {
+                add(&mut v, rows[i].1)?;
+                i += 1;
+            }
+            // A gap after MRR: down to 0 the month after the last row.
+            if m > prev_month.saturating_add(1) && !self.cur.is_zero() {
+                self.change(
+                    prev_month + 1,
+                    Decimal::ZERO,
+                    Decimal::ZERO,
+                    true,
+                    s,
+                    cohorts,
+                )?;
+            }
+            if v != self.cur {
+                self.change(m, v, Decimal::ZERO, true, s, cohorts)?;
+            }
+            prev_month = m;
         }
-        // Nothing changes this month (a plan that goes on): no movement.
-        if d_mrr.is_zero() && d_arr.is_zero() && d12.is_zero() {
-            continue;
+        if !self.cur.is_zero() && prev_month < self.last {
+            self.change(
+                prev_month + 1,
+                Decimal::ZERO,
+                Decimal::ZERO,
+                true,
+                s,
+                cohorts,
+            )?;
         }
-        let k = (m - first) as usize;
-        let mut next = cur;
-        add(&mut next, d_mrr)?;
+        Ok(())
+    }
+
+    /// Changes `(month, Δmrr, Δarr of subscriptions, Δmrr of monthly
+    /// rows)`, sorted by month.
+    fn steps(
+        &mut self,
+        steps: &[Step],
+        s: &mut Sums,
+        cohorts: &mut [Option<CohortSums>],
+    ) -> Result<()> {
+        let mut i = 0;
+        while i < steps.len() {
+            let m = steps[i].0;
+            let (mut d_mrr, mut d_arr, mut d12) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+            while i < steps.len() && steps[i].0 == m {
+                add(&mut d_mrr, steps[i].1)?;
+                add(&mut d_arr, steps[i].2)?;
+                add(&mut d12, steps[i].3)?;
+                i += 1;
+            }
+            // Nothing changes this month (a plan that goes on).
+            if d_mrr.is_zero() && d_arr.is_zero() && d12.is_zero() {
+                continue;
+            }
+            let mut next = self.cur;
+            add(&mut next, d_mrr)?;
+            let k = (m - self.first) as usize;
+            add(&mut s.d_arr12[k], d12)?;
+            self.change(m, next, d_arr, false, s, cohorts)?;
+        }
+        Ok(())
+    }
+
+    /// The MRR goes from `cur` to `next` in month `m` (with `d_arr` of
+    /// subscriptions' ARR; with `monthly`, a monthly row's change, whose
+    /// ARR is 12 × MRR): the movement, the deltas and the cohort's sums.
+    fn change(
+        &mut self,
+        m: i32,
+        next: Decimal,
+        d_arr: Decimal,
+        monthly: bool,
+        s: &mut Sums,
+        cohorts: &mut [Option<CohortSums>],
+    ) -> Result<()> {
+        let cur = self.cur;
+        let k = (m - self.first) as usize;
+        let d_mrr = sub(next, cur)?;
         add(&mut s.d_mrr[k], d_mrr)?;
-        add(&mut s.d_arr[k], d_arr)?;
-        add(&mut s.d_arr12[k], d12)?;
+        if monthly {
+            add(&mut s.d_arr12[k], d_mrr)?;
+        } else {
+            add(&mut s.d_arr[k], d_arr)?;
+        }
         let (was, is) = (cur > Decimal::ZERO, next > Decimal::ZERO);
         s.d_active[k] += i64::from(is) - i64::from(was);
         match (was, is) {
-            (false, true) if !had => {
+            (false, true) if !self.had => {
                 add(&mut s.new[k], next)?;
                 s.n_new[k] += 1;
-                had = true;
+                self.had = true;
                 let c = cohorts[k].get_or_insert_with(|| CohortSums {
                     customers: 0,
                     d_mrr: Vec::new(),
                     d_min: Vec::new(),
                 });
                 c.customers += 1;
-                cohort = Some((k, next));
+                self.cohort = Some((k, next));
             }
             (false, true) => {
                 add(&mut s.reactivation[k], next)?;
@@ -193,24 +312,24 @@ fn sweep(
                 add(&mut s.churned[k], cur)?;
                 s.n_churned[k] += 1;
             }
-            (true, true) if next > cur => add(&mut s.expansion[k], sub(next, cur)?)?,
+            (true, true) if next > cur => add(&mut s.expansion[k], d_mrr)?,
             (true, true) if next < cur => add(&mut s.contraction[k], sub(cur, next)?)?,
             _ => {}
         }
-        if let Some((ck, v0)) = cohort {
+        if let Some((ck, v0)) = self.cohort {
             if let Some(c) = cohorts[ck].as_mut() {
                 let j = k - ck;
                 if c.d_mrr.len() <= j {
                     c.d_mrr.resize(j + 1, Decimal::ZERO);
                     c.d_min.resize(j + 1, Decimal::ZERO);
                 }
-                add(&mut c.d_mrr[j], sub(next, cur)?)?;
+                add(&mut c.d_mrr[j], d_mrr)?;
                 add(&mut c.d_min[j], sub(next.min(v0), cur.min(v0))?)?;
             }
         }
-        cur = next;
+        self.cur = next;
+        Ok(())
     }
-    Ok(())
 }
 
 /// The bridge rows from the sums.

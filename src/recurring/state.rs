@@ -2,6 +2,9 @@
 //! spans of monthly revenue, in the report currency.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use foldhash::fast::RandomState;
 
 use rust_decimal::Decimal;
 
@@ -9,16 +12,24 @@ use super::{MrrSpec, Subscription};
 use crate::error::{Error, Result};
 use crate::quantity::{Money, Month};
 
-/// Months `[from, to)` of one customer at `mrr` a month and `arr` (report
-/// currency; `None`: 12 × `mrr`, a monthly row); `to` of `i32::MAX` is
-/// open (active to the last month).
+/// Months `[from, to)` of one customer's subscription at `mrr` a month
+/// and `arr` a year (report currency); `to` of `i32::MAX` is open (active
+/// to the last month).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Span {
     pub(super) customer: u32,
     pub(super) from: i32,
     pub(super) to: i32,
     pub(super) mrr: Decimal,
-    pub(super) arr: Option<Decimal>,
+    pub(super) arr: Decimal,
+}
+
+/// One customer's MRR in one month (its ARR is 12 × MRR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Row {
+    pub(super) customer: u32,
+    pub(super) month: i32,
+    pub(super) mrr: Decimal,
 }
 
 /// The partial state of recurring revenue over some customers: add monthly
@@ -49,9 +60,13 @@ pub(super) struct Span {
 #[derive(Clone, Debug)]
 pub struct MrrState {
     pub(super) spec: MrrSpec,
-    pub(super) ids: HashMap<String, u32>,
-    pub(super) names: Vec<String>,
+    /// Customer ids by name (foldhash, seeded per state, as the funnel's
+    /// user table).
+    pub(super) ids: HashMap<Arc<str>, u32, RandomState>,
+    /// Customer names by id (shared with `ids`: one allocation each).
+    pub(super) names: Vec<Arc<str>>,
     pub(super) spans: Vec<Span>,
+    pub(super) rows: Vec<Row>,
     /// The first month with an input, and the last month an input names
     /// (`i32::MAX` and `i32::MIN` while empty).
     pub(super) first: i32,
@@ -63,24 +78,41 @@ impl PartialEq for MrrState {
     /// the order they came in.
     fn eq(&self, o: &MrrState) -> bool {
         fn key(s: &MrrState) -> Vec<(&str, i32, i32, Decimal, Option<Decimal>)> {
+            let name = |c: u32| &*s.names[c as usize];
             let mut v: Vec<(&str, i32, i32, Decimal, Option<Decimal>)> = s
                 .spans
                 .iter()
-                .map(|x| {
-                    (
-                        s.names[x.customer as usize].as_str(),
-                        x.from,
-                        x.to,
-                        x.mrr,
-                        x.arr,
-                    )
-                })
+                .map(|x| (name(x.customer), x.from, x.to, x.mrr, Some(x.arr)))
+                .chain(
+                    s.rows
+                        .iter()
+                        .map(|r| (name(r.customer), r.month, r.month + 1, r.mrr, None)),
+                )
                 .collect();
             v.sort();
             v
         }
         self.spec == o.spec && (self.first, self.last) == (o.first, o.last) && key(self) == key(o)
     }
+}
+
+/// Whether two ids are equal: short ones (most ids) compared as two
+/// overlapping 8-byte words, inline.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if (8..=16).contains(&n) {
+        let word = |x: &[u8], at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&x[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
 }
 
 /// One input of [`MrrState`] through [`Aggregate`](crate::Aggregate).
@@ -104,9 +136,10 @@ impl MrrState {
     pub fn new(spec: MrrSpec) -> MrrState {
         MrrState {
             spec,
-            ids: HashMap::new(),
+            ids: HashMap::with_hasher(RandomState::default()),
             names: Vec::new(),
             spans: Vec::new(),
+            rows: Vec::new(),
             first: i32::MAX,
             last: i32::MIN,
         }
@@ -120,7 +153,7 @@ impl MrrState {
     pub(super) fn id(&mut self, customer: &str) -> Result<u32> {
         // Exports list a customer's rows together: the last one first.
         if let Some(last) = self.names.last() {
-            if last == customer {
+            if same(last.as_bytes(), customer.as_bytes()) {
                 return Ok(self.names.len() as u32 - 1);
             }
         }
@@ -132,8 +165,9 @@ impl MrrState {
         }
         let i = u32::try_from(self.names.len())
             .map_err(|_| Error::invalid("recurring revenue", "more than 2^32 customers"))?;
-        self.ids.insert(customer.to_string(), i);
-        self.names.push(customer.to_string());
+        let name: Arc<str> = Arc::from(customer);
+        self.ids.insert(Arc::clone(&name), i);
+        self.names.push(name);
         Ok(i)
     }
 
@@ -168,16 +202,13 @@ impl MrrState {
         let v = self.convert(mrr)?;
         let customer = self.id(customer)?;
         let m = month.index();
-        self.push(
-            Span {
-                customer,
-                from: m,
-                to: m + 1,
-                mrr: v,
-                arr: None,
-            },
-            m,
-        );
+        self.first = self.first.min(m);
+        self.last = self.last.max(m);
+        self.rows.push(Row {
+            customer,
+            month: m,
+            mrr: v,
+        });
         Ok(())
     }
 
@@ -208,7 +239,7 @@ impl MrrState {
             from,
             to: to.max(from),
             mrr,
-            arr: Some(arr),
+            arr,
         };
         self.push(span, last);
         Ok(())
@@ -237,6 +268,13 @@ impl MrrState {
             self.spans.push(Span {
                 customer: map[s.customer as usize],
                 ..*s
+            });
+        }
+        self.rows.reserve(other.rows.len());
+        for r in &other.rows {
+            self.rows.push(Row {
+                customer: map[r.customer as usize],
+                ..*r
             });
         }
         self.first = self.first.min(other.first);

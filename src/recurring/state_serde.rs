@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::state::{MrrState, Span};
+use super::state::{MrrState, Row, Span};
 use super::MrrSpec;
 use crate::quantity::Month;
 
@@ -53,7 +53,15 @@ impl Serialize for MrrState {
                     month(sp.to)
                 },
                 mrr: sp.mrr,
-                arr: sp.arr,
+                arr: Some(sp.arr),
+            });
+        }
+        for r in &self.rows {
+            by[r.customer as usize].push(SpanRepr {
+                from: month(r.month).unwrap_or(Month::MIN),
+                to: month(r.month + 1),
+                mrr: r.mrr,
+                arr: None,
             });
         }
         // Customers by name, spans in order: the same JSON for the same
@@ -67,7 +75,7 @@ impl Serialize for MrrState {
                     (a.from, a.to, a.mrr, a.arr).cmp(&(b.from, b.to, b.mrr, b.arr))
                 });
                 CustomerRepr {
-                    customer: n.clone(),
+                    customer: n.to_string(),
                     spans,
                 }
             })
@@ -98,7 +106,7 @@ impl<'de> Deserialize<'de> for MrrState {
             }
         };
         for c in r.customers {
-            if st.ids.contains_key(&c.customer) {
+            if st.ids.contains_key(c.customer.as_str()) {
                 return Err(bad(format!("customer {:?} is listed twice", c.customer)));
             }
             let id = st.id(&c.customer).map_err(|e| bad(e.to_string()))?;
@@ -115,16 +123,30 @@ impl<'de> Deserialize<'de> for MrrState {
                         c.customer
                     )));
                 }
-                st.spans.push(Span {
-                    customer: id,
-                    from,
-                    to,
-                    mrr: sp.mrr,
-                    arr: sp.arr,
-                });
+                match sp.arr {
+                    Some(arr) => st.spans.push(Span {
+                        customer: id,
+                        from,
+                        to,
+                        mrr: sp.mrr,
+                        arr,
+                    }),
+                    // A monthly row: one month, ARR 12 × MRR.
+                    None if to == from + 1 => st.rows.push(Row {
+                        customer: id,
+                        month: from,
+                        mrr: sp.mrr,
+                    }),
+                    None => {
+                        return Err(bad(format!(
+                            "customer {:?}: a span without arr is one month (a monthly row)",
+                            c.customer
+                        )))
+                    }
+                }
             }
         }
-        if st.spans.is_empty() != (first == i32::MAX) {
+        if (st.spans.is_empty() && st.rows.is_empty()) != (first == i32::MAX) {
             return Err(bad(
                 "first and last are given exactly when there are spans".into()
             ));
