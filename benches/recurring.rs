@@ -1,5 +1,5 @@
 //! The MRR bridge and cohorts over a billing export of 1,000,000
-//! customers over 24 months (`revops_benches::mrr_rows`: about 10.9
+//! customers over 24 months (`revops_benches::mrr_rows`: 10.9
 //! million monthly rows, string ids `cus_...`), against a naive baseline,
 //! in the same run:
 //!
