@@ -439,3 +439,47 @@ fn monthly_rows_and_subscriptions_of_one_customer_add_up() {
     assert_eq!(moves(&r, "2026-03")[2], usd("10")); // contraction: the rows stop
     assert_eq!(moves(&r, "2026-04")[3], usd("100")); // churn
 }
+
+proptest! {
+    /// Amounts with up to 28 significant digits, where an exact sum may
+    /// not fit a decimal: the inputs in any order, or split and merged,
+    /// give the same report, or the same error (never a rounding).
+    #[test]
+    fn hostile_amounts_give_one_answer_in_any_order(
+        rows in prop::collection::vec((0u8..4, 0i32..6, any::<i64>(), 0u32..29), 1..40),
+        cut in 0usize..40,
+    ) {
+        let base = m("2026-01").index();
+        let inputs: Vec<(String, Month, Money)> = rows
+            .iter()
+            .map(|&(c, k, mant, scale)| {
+                let v = Decimal::from_i128_with_scale(i128::from(mant.unsigned_abs()) * 4_000_000_000, scale);
+                (format!("c{c}"), Month::from_index(base + k).unwrap(), Money::new(v, Currency::USD))
+            })
+            .collect();
+        let run = |order: &mut dyn Iterator<Item = &(String, Month, Money)>| {
+            let mut st = state();
+            for (c, month, v) in order {
+                st.add_month(c, *month, *v).unwrap();
+            }
+            st
+        };
+        let whole = run(&mut inputs.iter()).finish();
+        let reversed = run(&mut inputs.iter().rev()).finish();
+        let cut = cut.min(inputs.len());
+        let mut left = run(&mut inputs[cut..].iter());
+        left.merge(&run(&mut inputs[..cut].iter())).unwrap();
+        let merged = left.finish();
+        match (&whole, &reversed, &merged) {
+            (Ok(a), Ok(b), Ok(c)) => {
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(a, c);
+            }
+            (Err(a), Err(b), Err(c)) => {
+                prop_assert_eq!(a.to_string(), b.to_string());
+                prop_assert_eq!(a.to_string(), c.to_string());
+            }
+            _ => prop_assert!(false, "{:?} / {:?} / {:?}", whole.is_ok(), reversed.is_ok(), merged.is_ok()),
+        }
+    }
+}

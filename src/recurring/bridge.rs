@@ -7,7 +7,7 @@ use super::report::{CustomerCounts, MonthBridge, MrrCohort, MrrReport};
 use super::state::{MrrState, Span};
 use super::MAX_MONTHS;
 use crate::error::{Error, Result};
-use crate::quantity::{Change, Money, Month, Multiple, Ratio};
+use crate::quantity::{exact, Change, Money, Month, Multiple, Ratio};
 
 /// Per month, the sums of every movement (index: month − first).
 #[derive(Default)]
@@ -40,16 +40,16 @@ struct CohortSums {
     d_min: Vec<Decimal>,
 }
 
+/// `a += b`, exactly (the crate's exact sum: an error, never a rounding,
+/// past 28 significant digits).
 fn add(a: &mut Decimal, b: Decimal) -> Result<()> {
-    *a = a
-        .checked_add(b)
-        .ok_or_else(|| Error::overflow("recurring revenue"))?;
+    *a = exact::add_or_why(*a, b, "recurring revenue")?;
     Ok(())
 }
 
+/// `a − b`, exactly.
 fn sub(a: Decimal, b: Decimal) -> Result<Decimal> {
-    a.checked_sub(b)
-        .ok_or_else(|| Error::overflow("recurring revenue"))
+    exact::add_or_why(a, -b, "recurring revenue")
 }
 
 impl MrrState {
@@ -59,7 +59,8 @@ impl MrrState {
     ///
     /// [`Error::InvalidInput`] when the months span more than
     /// [`MAX_MONTHS`](super::MAX_MONTHS); [`Error::Overflow`] when a sum
-    /// passes `Decimal`'s range.
+    /// passes `Decimal`'s range; [`Error::Inexact`] when an exact sum
+    /// needs more than its 28 significant digits (never rounded).
     pub fn finish(self) -> Result<MrrReport> {
         let currency = self.spec.currency();
         let mut report = MrrReport {
@@ -105,7 +106,8 @@ impl MrrState {
         let (span_at, span_order) = by_customer(customers, self.spans.iter().map(|s| s.customer));
         let mut steps: Vec<Step> = Vec::new();
         let mut rows: Vec<(i32, Decimal)> = Vec::new();
-        for c in 0..customers {
+        for c in canonical_order(&self.names) {
+            let c = c as usize;
             let mut w = Walker::new(first, last);
             rows.clear();
             rows.extend(
@@ -115,7 +117,7 @@ impl MrrState {
                     .filter(|r| r.month <= last)
                     .map(|r| (r.month, r.mrr)),
             );
-            rows.sort_unstable_by_key(|x| x.0);
+            rows.sort_unstable_by_key(|x| (x.0, x.1, x.1.scale()));
             if span_at[c] == span_at[c + 1] {
                 // Monthly rows only: walk them, a change only where the
                 // MRR changes (most months it does not).
@@ -141,13 +143,36 @@ impl MrrState {
                     steps.push((sp.to, -sp.mrr, -sp.arr, Decimal::ZERO));
                 }
             }
-            steps.sort_unstable_by_key(|x| x.0);
+            steps.sort_unstable_by_key(|x| {
+                (x.0, x.1, x.1.scale(), x.2, x.2.scale(), x.3, x.3.scale())
+            });
             w.steps(&steps, &mut s, &mut cohorts)?;
         }
         report.months = months(&s, first, currency)?;
         report.cohorts = cohort_rows(cohorts, first, n, currency)?;
         Ok(report)
     }
+}
+
+/// The customers in an order that depends on their names only (a fixed
+/// hash of the name, then the name): with each customer's changes in a
+/// total order too, the same inputs, added in any order or merged from
+/// any partition, are summed in the same order, so they give the same
+/// report, and the same error when an exact sum needs more than 28
+/// digits (which can depend on the order of the terms).
+fn canonical_order(names: &[std::sync::Arc<str>]) -> Vec<u32> {
+    use std::hash::BuildHasher;
+    let fixed = foldhash::fast::FixedState::with_seed(0x5EED_0F_2026);
+    let mut keys: Vec<(u64, u32)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (fixed.hash_one(&**n), i as u32))
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
+    });
+    keys.into_iter().map(|k| k.1).collect()
 }
 
 /// The positions of each customer's items in `ids` order: `order[at[c]..
@@ -344,14 +369,10 @@ fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<V
         add(&mut closing, s.d_mrr[k])?;
         add(&mut arr, s.d_arr[k])?;
         add(&mut arr12, s.d_arr12[k])?;
-        let mut arr_total = arr12
-            .checked_mul(Decimal::from(12))
-            .ok_or_else(|| Error::overflow("annual recurring revenue"))?;
+        let mut arr_total = exact::mul_int_or_why(arr12, 12, "annual recurring revenue")?;
         add(&mut arr_total, arr)?;
         active += s.d_active[k];
-        let lost = s.contraction[k]
-            .checked_add(s.churned[k])
-            .ok_or_else(|| Error::overflow("recurring revenue"))?;
+        let lost = exact::add_or_why(s.contraction[k], s.churned[k], "recurring revenue")?;
         let mut gained = s.new[k];
         add(&mut gained, s.expansion[k])?;
         add(&mut gained, s.reactivation[k])?;
