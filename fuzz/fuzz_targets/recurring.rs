@@ -83,8 +83,17 @@ fuzz_target!(|data: &[u8]| {
         (Ok(r), Ok(m)) => {
             assert_eq!(r, m, "merged states give another report");
             let mut close = Decimal::ZERO;
+            // The check's own sums are `Decimal`'s (which round past 28
+            // digits): only where every figure is short enough to sum
+            // exactly.
+            let short = |d: Decimal| d.mantissa().unsigned_abs() < 10u128.pow(20);
             for x in &r.months {
                 assert_eq!(x.opening_mrr.amount(), close);
+                close = x.mrr.amount();
+                let all = [x.opening_mrr, x.new, x.expansion, x.reactivation, x.contraction, x.churned, x.mrr];
+                if !all.iter().all(|m| short(m.amount()) && m.amount().scale() <= 8) {
+                    continue;
+                }
                 let sum = [x.new, x.expansion, x.reactivation]
                     .iter()
                     .try_fold(x.opening_mrr.amount(), |s, v| s.checked_add(v.amount()))
@@ -93,7 +102,6 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(sum) = sum {
                     assert_eq!(sum, x.mrr.amount(), "{}: the movements do not add up", x.month);
                 }
-                close = x.mrr.amount();
             }
         }
         (Err(_), Err(_)) => {}

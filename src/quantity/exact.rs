@@ -60,34 +60,6 @@ pub(crate) fn add_or_why(
     }
 }
 
-/// `a × k` for a whole `k`, exactly, or the reason it cannot be held
-/// (as [`add_or_why`]).
-pub(crate) fn mul_int_or_why(
-    a: Decimal,
-    k: i64,
-    operation: &'static str,
-) -> crate::error::Result<Decimal> {
-    let inexact = || {
-        if a.checked_mul(Decimal::from(k)).is_some() {
-            crate::error::Error::Inexact {
-                operation: operation.into(),
-            }
-        } else {
-            crate::error::Error::overflow(operation)
-        }
-    };
-    let mut m = a
-        .mantissa()
-        .checked_mul(i128::from(k))
-        .ok_or_else(inexact)?;
-    let mut scale = a.scale();
-    while scale > 0 && m % 10 == 0 && Decimal::try_from_i128_with_scale(m, scale).is_err() {
-        m /= 10;
-        scale -= 1;
-    }
-    Decimal::try_from_i128_with_scale(m, scale).map_err(|_| inexact())
-}
-
 // Amounts as whole numbers of units at a given number of decimals: the
 // integer form every exact split (attribution's ledger among them) works
 // in.

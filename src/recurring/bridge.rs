@@ -9,20 +9,25 @@ use super::MAX_MONTHS;
 use crate::error::{Error, Result};
 use crate::quantity::{exact, Change, Money, Month, Multiple, Ratio};
 
-/// Per month, the sums of every movement (index: month − first).
-#[derive(Default)]
+/// Per month, the sums of every movement (index: month − first), in
+/// whole units of 10^-scale, every sum of amounts that are not negative
+/// (a signed change is kept as its rises and its falls): such a sum passes
+/// its bound only if its total does, so no order of the terms fails where
+/// another would not.
 struct Sums {
-    /// Changes of the closing MRR, ARR and active customers.
-    d_mrr: Vec<Decimal>,
-    d_arr: Vec<Decimal>,
-    /// Changes of the MRR of monthly rows, whose ARR is 12 × MRR.
-    d_arr12: Vec<Decimal>,
+    scale: u32,
+    new: Vec<u128>,
+    expansion: Vec<u128>,
+    contraction: Vec<u128>,
+    churned: Vec<u128>,
+    reactivation: Vec<u128>,
+    /// Rises and falls of subscriptions' ARR.
+    arr_up: Vec<u128>,
+    arr_down: Vec<u128>,
+    /// Rises and falls of monthly rows' MRR (their ARR is 12 × MRR).
+    arr12_up: Vec<u128>,
+    arr12_down: Vec<u128>,
     d_active: Vec<i64>,
-    new: Vec<Decimal>,
-    expansion: Vec<Decimal>,
-    contraction: Vec<Decimal>,
-    churned: Vec<Decimal>,
-    reactivation: Vec<Decimal>,
     n_new: Vec<u64>,
     n_churned: Vec<u64>,
     n_reactivated: Vec<u64>,
@@ -33,11 +38,14 @@ struct Sums {
 type Step = (i32, Decimal, Decimal, Decimal);
 
 /// Per cohort (index: cohort month − first): customers, and per month
-/// after it the changes of its MRR and of Σ min(MRR, first MRR).
+/// after it the rises and falls of its MRR and of Σ min(MRR, first MRR),
+/// in units.
 struct CohortSums {
     customers: u64,
-    d_mrr: Vec<Decimal>,
-    d_min: Vec<Decimal>,
+    mrr_up: Vec<u128>,
+    mrr_down: Vec<u128>,
+    min_up: Vec<u128>,
+    min_down: Vec<u128>,
 }
 
 /// `a += b`, exactly (the crate's exact sum: an error, never a rounding,
@@ -50,6 +58,63 @@ fn add(a: &mut Decimal, b: Decimal) -> Result<()> {
 /// `a − b`, exactly.
 fn sub(a: Decimal, b: Decimal) -> Result<Decimal> {
     exact::add_or_why(a, -b, "recurring revenue")
+}
+
+/// `|d|` in whole units of 10^-`scale` (`d` has at most `scale` decimals:
+/// every amount is a sum or difference of inputs with at most that many).
+fn units(d: Decimal, scale: u32) -> Result<u128> {
+    let d = d.abs();
+    let (m, s) = if d.scale() > scale {
+        let n = d.normalize();
+        (n.mantissa(), n.scale())
+    } else {
+        (d.mantissa(), d.scale())
+    };
+    let up = scale
+        .checked_sub(s)
+        .and_then(|k| exact::POW10.get(k as usize))
+        .ok_or(Error::Inexact {
+            operation: "recurring revenue".into(),
+        })?;
+    u128::try_from(m)
+        .ok()
+        .and_then(|m| m.checked_mul(*up))
+        .ok_or_else(|| Error::overflow("recurring revenue"))
+}
+
+/// `*slot += |d|` in units: to `up` when `d` rises, `down` when it falls.
+fn push(up: &mut u128, down: &mut u128, d: Decimal, scale: u32) -> Result<()> {
+    let u = units(d, scale)?;
+    let slot = if d.is_sign_negative() { down } else { up };
+    *slot = slot
+        .checked_add(u)
+        .ok_or_else(|| Error::overflow("recurring revenue"))?;
+    Ok(())
+}
+
+/// `*slot += d` (not negative) in units.
+fn push_amount(slot: &mut u128, d: Decimal, scale: u32) -> Result<()> {
+    *slot = slot
+        .checked_add(units(d, scale)?)
+        .ok_or_else(|| Error::overflow("recurring revenue"))?;
+    Ok(())
+}
+
+/// Units of 10^-`scale` as a decimal: at that scale when it fits, else
+/// with trailing zeros dropped; an error when it cannot be held.
+fn decimal(units: i128, scale: u32) -> Result<Decimal> {
+    Decimal::try_from_i128_with_scale(units, scale)
+        .ok()
+        .or_else(|| exact::units_to_decimal(units, scale, 0))
+        .ok_or_else(|| {
+            if Decimal::try_from_i128_with_scale(units / 10i128.pow(scale.min(38)), 0).is_ok() {
+                Error::Inexact {
+                    operation: "recurring revenue".into(),
+                }
+            } else {
+                Error::overflow("recurring revenue")
+            }
+        })
 }
 
 impl MrrState {
@@ -84,17 +149,19 @@ impl MrrState {
             ));
         }
         let n = (last - first + 1) as usize;
-        let z = || vec![Decimal::ZERO; n];
+        let z = || vec![0u128; n];
         let mut s = Sums {
-            d_mrr: z(),
-            d_arr: z(),
-            d_arr12: z(),
-            d_active: vec![0; n],
+            scale: self.scale,
             new: z(),
             expansion: z(),
             contraction: z(),
             churned: z(),
             reactivation: z(),
+            arr_up: z(),
+            arr_down: z(),
+            arr12_up: z(),
+            arr12_down: z(),
+            d_active: vec![0; n],
             n_new: vec![0; n],
             n_churned: vec![0; n],
             n_reactivated: vec![0; n],
@@ -106,8 +173,22 @@ impl MrrState {
         let (span_at, span_order) = by_customer(customers, self.spans.iter().map(|s| s.customer));
         let mut steps: Vec<Step> = Vec::new();
         let mut rows: Vec<(i32, Decimal)> = Vec::new();
-        for c in canonical_order(&self.names) {
-            let c = c as usize;
+        // A customer whose sums fail is noted and the others go on: the
+        // error reported is the gravest of all (an overflow before an
+        // inexact sum), the same whatever order the customers are in.
+        let mut failed: Option<Error> = None;
+        let mut note = |r: Result<()>| {
+            if let Err(e) = r {
+                let overflow = |e: &Error| matches!(e, Error::Overflow { .. });
+                if failed
+                    .as_ref()
+                    .map_or(true, |f| !overflow(f) && overflow(&e))
+                {
+                    failed = Some(e);
+                }
+            }
+        };
+        for c in 0..customers {
             let mut w = Walker::new(first, last);
             rows.clear();
             rows.extend(
@@ -121,7 +202,7 @@ impl MrrState {
             if span_at[c] == span_at[c + 1] {
                 // Monthly rows only: walk them, a change only where the
                 // MRR changes (most months it does not).
-                w.rows(&rows, &mut s, &mut cohorts)?;
+                note(w.rows(&rows, &mut s, &mut cohorts));
                 continue;
             }
             // With subscriptions: every row and span as changes at its
@@ -146,33 +227,15 @@ impl MrrState {
             steps.sort_unstable_by_key(|x| {
                 (x.0, x.1, x.1.scale(), x.2, x.2.scale(), x.3, x.3.scale())
             });
-            w.steps(&steps, &mut s, &mut cohorts)?;
+            note(w.steps(&steps, &mut s, &mut cohorts));
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         report.months = months(&s, first, currency)?;
-        report.cohorts = cohort_rows(cohorts, first, n, currency)?;
+        report.cohorts = cohort_rows(cohorts, first, n, self.scale, currency)?;
         Ok(report)
     }
-}
-
-/// The customers in an order that depends on their names only (a fixed
-/// hash of the name, then the name): with each customer's changes in a
-/// total order too, the same inputs, added in any order or merged from
-/// any partition, are summed in the same order, so they give the same
-/// report, and the same error when an exact sum needs more than 28
-/// digits (which can depend on the order of the terms).
-fn canonical_order(names: &[std::sync::Arc<str>]) -> Vec<u32> {
-    use std::hash::BuildHasher;
-    let fixed = foldhash::fast::FixedState::with_seed(0x5EED_0F_2026);
-    let mut keys: Vec<(u64, u32)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (fixed.hash_one(&**n), i as u32))
-        .collect();
-    keys.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
-    });
-    keys.into_iter().map(|k| k.1).collect()
 }
 
 /// The positions of each customer's items in `ids` order: `order[at[c]..
@@ -287,7 +350,7 @@ impl Walker {
             let mut next = self.cur;
             add(&mut next, d_mrr)?;
             let k = (m - self.first) as usize;
-            add(&mut s.d_arr12[k], d12)?;
+            push(&mut s.arr12_up[k], &mut s.arr12_down[k], d12, s.scale)?;
             self.change(m, next, d_arr, false, s, cohorts)?;
         }
         Ok(())
@@ -307,49 +370,58 @@ impl Walker {
     ) -> Result<()> {
         let cur = self.cur;
         let k = (m - self.first) as usize;
+        let sc = s.scale;
         let d_mrr = sub(next, cur)?;
-        add(&mut s.d_mrr[k], d_mrr)?;
         if monthly {
-            add(&mut s.d_arr12[k], d_mrr)?;
+            push(&mut s.arr12_up[k], &mut s.arr12_down[k], d_mrr, sc)?;
         } else {
-            add(&mut s.d_arr[k], d_arr)?;
+            push(&mut s.arr_up[k], &mut s.arr_down[k], d_arr, sc)?;
         }
         let (was, is) = (cur > Decimal::ZERO, next > Decimal::ZERO);
         s.d_active[k] += i64::from(is) - i64::from(was);
         match (was, is) {
             (false, true) if !self.had => {
-                add(&mut s.new[k], next)?;
+                push_amount(&mut s.new[k], next, sc)?;
                 s.n_new[k] += 1;
                 self.had = true;
                 let c = cohorts[k].get_or_insert_with(|| CohortSums {
                     customers: 0,
-                    d_mrr: Vec::new(),
-                    d_min: Vec::new(),
+                    mrr_up: Vec::new(),
+                    mrr_down: Vec::new(),
+                    min_up: Vec::new(),
+                    min_down: Vec::new(),
                 });
                 c.customers += 1;
                 self.cohort = Some((k, next));
             }
             (false, true) => {
-                add(&mut s.reactivation[k], next)?;
+                push_amount(&mut s.reactivation[k], next, sc)?;
                 s.n_reactivated[k] += 1;
             }
             (true, false) => {
-                add(&mut s.churned[k], cur)?;
+                push_amount(&mut s.churned[k], cur, sc)?;
                 s.n_churned[k] += 1;
             }
-            (true, true) if next > cur => add(&mut s.expansion[k], d_mrr)?,
-            (true, true) if next < cur => add(&mut s.contraction[k], sub(cur, next)?)?,
+            (true, true) if next > cur => push_amount(&mut s.expansion[k], d_mrr, sc)?,
+            (true, true) if next < cur => push_amount(&mut s.contraction[k], d_mrr, sc)?,
             _ => {}
         }
         if let Some((ck, v0)) = self.cohort {
             if let Some(c) = cohorts[ck].as_mut() {
                 let j = k - ck;
-                if c.d_mrr.len() <= j {
-                    c.d_mrr.resize(j + 1, Decimal::ZERO);
-                    c.d_min.resize(j + 1, Decimal::ZERO);
+                if c.mrr_up.len() <= j {
+                    for v in [
+                        &mut c.mrr_up,
+                        &mut c.mrr_down,
+                        &mut c.min_up,
+                        &mut c.min_down,
+                    ] {
+                        v.resize(j + 1, 0);
+                    }
                 }
-                add(&mut c.d_mrr[j], d_mrr)?;
-                add(&mut c.d_min[j], sub(next.min(v0), cur.min(v0))?)?;
+                push(&mut c.mrr_up[j], &mut c.mrr_down[j], d_mrr, sc)?;
+                let d_min = sub(next.min(v0), cur.min(v0))?;
+                push(&mut c.min_up[j], &mut c.min_down[j], d_min, sc)?;
             }
         }
         self.cur = next;
@@ -357,45 +429,79 @@ impl Walker {
     }
 }
 
+/// Units as an `i128` (sums of `u128` units stay below 2^127 or are an
+/// overflow).
+fn signed(u: u128) -> Result<i128> {
+    i128::try_from(u).map_err(|_| Error::overflow("recurring revenue"))
+}
+
 /// The bridge rows from the sums.
 fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<Vec<MonthBridge>> {
-    let money = |v: Decimal| Money::new(v, currency);
-    let (mut closing, mut arr, mut arr12, mut active) =
-        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, 0i64);
-    let mut out = Vec::with_capacity(s.d_mrr.len());
-    for k in 0..s.d_mrr.len() {
+    let sc = s.scale;
+    let money = |u: i128| -> Result<Money> { Ok(Money::new(decimal(u, sc)?, currency)) };
+    let ov = || Error::overflow("recurring revenue");
+    let (mut closing, mut arr, mut arr12, mut active) = (0i128, 0i128, 0i128, 0i64);
+    let n = s.new.len();
+    let mut out = Vec::with_capacity(n);
+    for k in 0..n {
         let opening = closing;
         let opening_n = active;
-        add(&mut closing, s.d_mrr[k])?;
-        add(&mut arr, s.d_arr[k])?;
-        add(&mut arr12, s.d_arr12[k])?;
-        let mut arr_total = exact::mul_int_or_why(arr12, 12, "annual recurring revenue")?;
-        add(&mut arr_total, arr)?;
+        let [new, expansion, contraction, churned, reactivation] = [
+            s.new[k],
+            s.expansion[k],
+            s.contraction[k],
+            s.churned[k],
+            s.reactivation[k],
+        ]
+        .map(signed);
+        let (new, expansion, contraction, churned, reactivation) =
+            (new?, expansion?, contraction?, churned?, reactivation?);
+        let gained = new
+            .checked_add(expansion)
+            .and_then(|x| x.checked_add(reactivation))
+            .ok_or_else(ov)?;
+        let lost = contraction.checked_add(churned).ok_or_else(ov)?;
+        closing = opening
+            .checked_add(gained)
+            .and_then(|x| x.checked_sub(lost))
+            .ok_or_else(ov)?;
+        arr = arr
+            .checked_add(signed(s.arr_up[k])?)
+            .and_then(|x| x.checked_sub(signed(s.arr_down[k]).ok()?))
+            .ok_or_else(ov)?;
+        arr12 = arr12
+            .checked_add(signed(s.arr12_up[k])?)
+            .and_then(|x| x.checked_sub(signed(s.arr12_down[k]).ok()?))
+            .ok_or_else(ov)?;
+        let arr_total = arr12
+            .checked_mul(12)
+            .and_then(|x| x.checked_add(arr))
+            .ok_or_else(ov)?;
         active += s.d_active[k];
-        let lost = exact::add_or_why(s.contraction[k], s.churned[k], "recurring revenue")?;
-        let mut gained = s.new[k];
-        add(&mut gained, s.expansion[k])?;
-        add(&mut gained, s.reactivation[k])?;
-        let quick_ratio = if lost.is_zero() {
+        let (gained_d, lost_d, opening_d) = (
+            decimal(gained, sc)?,
+            decimal(lost, sc)?,
+            decimal(opening, sc)?,
+        );
+        let quick_ratio = if lost == 0 {
             None
         } else {
             Some(Multiple::from_quotient(
-                gained,
-                lost,
+                gained_d,
+                lost_d,
                 "quick ratio",
                 "contraction + churned",
             )?)
         };
-        let (gross, net) = if opening.is_zero() {
+        let (gross, net) = if opening == 0 {
             (None, None)
         } else {
-            let gross = lost
-                .checked_div(opening)
+            let gross = lost_d
+                .checked_div(opening_d)
                 .ok_or_else(|| Error::overflow("gross revenue churn"))?;
-            let mut back = s.expansion[k];
-            add(&mut back, s.reactivation[k])?;
-            let net = sub(lost, back)?
-                .checked_div(opening)
+            let back = expansion.checked_add(reactivation).ok_or_else(ov)?;
+            let net = decimal(lost.checked_sub(back).ok_or_else(ov)?, sc)?
+                .checked_div(opening_d)
                 .ok_or_else(|| Error::overflow("net revenue churn"))?;
             (
                 Some(Ratio::new(gross.min(Decimal::ONE))?),
@@ -407,14 +513,14 @@ fn months(s: &Sums, first: i32, currency: crate::quantity::Currency) -> Result<V
             .ok_or_else(|| Error::invalid("recurring revenue", "a month past year 9999"))?;
         out.push(MonthBridge {
             month,
-            opening_mrr: money(opening),
-            mrr: money(closing),
-            arr: money(arr_total),
-            new: money(s.new[k]),
-            expansion: money(s.expansion[k]),
-            contraction: money(s.contraction[k]),
-            churned: money(s.churned[k]),
-            reactivation: money(s.reactivation[k]),
+            opening_mrr: money(opening)?,
+            mrr: money(closing)?,
+            arr: money(arr_total)?,
+            new: money(new)?,
+            expansion: money(expansion)?,
+            contraction: money(contraction)?,
+            churned: money(churned)?,
+            reactivation: money(reactivation)?,
             customers: CustomerCounts {
                 opening: opening_n,
                 active: u64::try_from(active).unwrap_or(0),
@@ -436,29 +542,38 @@ fn cohort_rows(
     cohorts: Vec<Option<CohortSums>>,
     first: i32,
     n: usize,
+    scale: u32,
     currency: crate::quantity::Currency,
 ) -> Result<Vec<MrrCohort>> {
+    let ov = || Error::overflow("recurring revenue");
+    let at = |v: &[u128], j: usize| -> Result<i128> { signed(v.get(j).copied().unwrap_or(0)) };
     let mut out = Vec::new();
     for (k, c) in cohorts.into_iter().enumerate() {
         let Some(c) = c else { continue };
-        let len = n - k;
-        let (mut mrr, mut min) = (Decimal::ZERO, Decimal::ZERO);
+        let (mut mrr, mut min) = (0i128, 0i128);
         let (mut mrrs, mut nrr, mut grr) = (Vec::new(), Vec::new(), Vec::new());
         let mut base = Decimal::ZERO;
-        for j in 0..len {
-            add(&mut mrr, c.d_mrr.get(j).copied().unwrap_or_default())?;
-            add(&mut min, c.d_min.get(j).copied().unwrap_or_default())?;
+        for j in 0..n - k {
+            mrr = mrr
+                .checked_add(at(&c.mrr_up, j)?)
+                .and_then(|x| x.checked_sub(at(&c.mrr_down, j).ok()?))
+                .ok_or_else(ov)?;
+            min = min
+                .checked_add(at(&c.min_up, j)?)
+                .and_then(|x| x.checked_sub(at(&c.min_down, j).ok()?))
+                .ok_or_else(ov)?;
+            let (m, mi) = (decimal(mrr, scale)?, decimal(min, scale)?);
             if j == 0 {
-                base = mrr;
+                base = m;
             }
-            mrrs.push(Money::new(mrr, currency));
+            mrrs.push(Money::new(m, currency));
             nrr.push(Multiple::from_quotient(
-                mrr,
+                m,
                 base,
                 "net revenue retention",
                 "the cohort's first MRR",
             )?);
-            let g = min
+            let g = mi
                 .checked_div(base)
                 .ok_or_else(|| Error::overflow("gross revenue retention"))?;
             grr.push(Ratio::new(g.min(Decimal::ONE))?);

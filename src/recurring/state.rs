@@ -67,6 +67,9 @@ pub struct MrrState {
     pub(super) names: Vec<Arc<str>>,
     pub(super) spans: Vec<Span>,
     pub(super) rows: Vec<Row>,
+    /// The most decimals of any amount held (the report's sums are whole
+    /// units of that many decimals).
+    pub(super) scale: u32,
     /// The first month with an input, and the last month an input names
     /// (`i32::MAX` and `i32::MIN` while empty).
     pub(super) first: i32,
@@ -92,7 +95,9 @@ impl PartialEq for MrrState {
             v.sort();
             v
         }
-        self.spec == o.spec && (self.first, self.last) == (o.first, o.last) && key(self) == key(o)
+        self.spec == o.spec
+            && (self.first, self.last, self.scale) == (o.first, o.last, o.scale)
+            && key(self) == key(o)
     }
 }
 
@@ -140,6 +145,7 @@ impl MrrState {
             names: Vec::new(),
             spans: Vec::new(),
             rows: Vec::new(),
+            scale: 0,
             first: i32::MAX,
             last: i32::MIN,
         }
@@ -182,10 +188,19 @@ impl MrrState {
         if amount.currency() == self.spec.fx.target() {
             return Ok(amount.amount());
         }
-        Ok(self.spec.fx.convert(amount)?.amount())
+        // The product's trailing zeros (300.00 × 1.08 = 324.0000) are not
+        // decimals anyone gave: kept down to the minor unit.
+        let mut v = self.spec.fx.convert(amount)?.amount().normalize();
+        if let Some(exp) = self.spec.currency().exponent() {
+            if v.scale() < exp {
+                v.rescale(exp);
+            }
+        }
+        Ok(v)
     }
 
     pub(super) fn push(&mut self, span: Span, last: i32) {
+        self.scale = self.scale.max(span.mrr.scale()).max(span.arr.scale());
         self.first = self.first.min(span.from);
         self.last = self.last.max(last);
         self.spans.push(span);
@@ -204,6 +219,7 @@ impl MrrState {
         let m = month.index();
         self.first = self.first.min(m);
         self.last = self.last.max(m);
+        self.scale = self.scale.max(v.scale());
         self.rows.push(Row {
             customer,
             month: m,
@@ -279,6 +295,7 @@ impl MrrState {
         }
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
+        self.scale = self.scale.max(other.scale);
         Ok(())
     }
 

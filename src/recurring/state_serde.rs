@@ -123,6 +123,10 @@ impl<'de> Deserialize<'de> for MrrState {
                         c.customer
                     )));
                 }
+                st.scale = st
+                    .scale
+                    .max(sp.mrr.scale())
+                    .max(sp.arr.map_or(0, |a| a.scale()));
                 match sp.arr {
                     Some(arr) => st.spans.push(Span {
                         customer: id,
