@@ -1124,3 +1124,36 @@ fn bgnbd_likelihood_without_repeat_purchases() {
         assert!((got - want).abs() < 1e-12, "{got} vs {want}");
     }
 }
+
+/// ₂F₁(p, q; c; z), summed term by term until the terms vanish.
+fn hyp2f1_series(p: f64, q: f64, c: f64, z: f64) -> f64 {
+    let (mut term, mut sum, mut n) = (1.0f64, 1.0f64, 0.0f64);
+    while term.abs() > 1e-17 * sum.abs() && n < 1e6 {
+        term *= (p + n) * (q + n) / ((c + n) * (n + 1.0)) * z;
+        sum += term;
+        n += 1.0;
+    }
+    sum
+}
+
+/// E[X(t)] and E[Y(t) | x = 0, T] where `a + b > 1` but `a · b < 1` (a =
+/// 0.5, b = 0.8): the closed forms exist (only `a + b (+ x) ≤ 1` lacks
+/// them) and equal FHL 2005 eq. 9 and eq. 10 (P(alive) = 1 without repeat
+/// purchases), the hypergeometric function summed term by term here.
+#[test]
+fn bgnbd_expectations_with_a_below_one() {
+    let (r, alpha, a, b) = (0.24, 4.41, 0.5, 0.8);
+    let m = BgNbd::new(r, alpha, a, b).unwrap();
+    let eq9 = |age: f64, t: f64| {
+        let z = t / (alpha + age + t);
+        let f = hyp2f1_series(r, b, a + b - 1.0, z);
+        (a + b - 1.0) / (a - 1.0) * (1.0 - ((alpha + age) / (alpha + age + t)).powf(r) * f)
+    };
+    for t in [1.0, 10.0, 39.0] {
+        let got = m.expected_purchases(t).unwrap();
+        assert!(close(got, eq9(0.0, t), 1e-9), "t = {t}: {got} against {}", eq9(0.0, t));
+        let h = History::new(0, 0.0, 20.0).unwrap();
+        let got = m.conditional_expected_purchases(&h, t).unwrap();
+        assert!(close(got, eq9(20.0, t), 1e-9), "t = {t}: {got} against {}", eq9(20.0, t));
+    }
+}
