@@ -1151,9 +1151,17 @@ fn bgnbd_expectations_with_a_below_one() {
     };
     for t in [1.0, 10.0, 39.0] {
         let got = m.expected_purchases(t).unwrap();
-        assert!(close(got, eq9(0.0, t), 1e-9), "t = {t}: {got} against {}", eq9(0.0, t));
+        assert!(
+            close(got, eq9(0.0, t), 1e-9),
+            "t = {t}: {got} against {}",
+            eq9(0.0, t)
+        );
         let h = History::new(0, 0.0, 20.0).unwrap();
         let got = m.conditional_expected_purchases(&h, t).unwrap();
-        assert!(close(got, eq9(20.0, t), 1e-9), "t = {t}: {got} against {}", eq9(20.0, t));
+        assert!(
+            close(got, eq9(20.0, t), 1e-9),
+            "t = {t}: {got} against {}",
+            eq9(20.0, t)
+        );
     }
 }
