@@ -7,6 +7,8 @@
 //! | [`FunnelState`](crate::funnel::FunnelState) | a batch of events holding each of its users whole, with their registry | the channel registry | [`FunnelReport`](crate::funnel::FunnelReport) |
 //! | [`PipelineState`](crate::pipeline::PipelineState) | a deal | nothing | [`PipelineReport`](crate::pipeline::PipelineReport) |
 //! | [`HandoffState`](crate::pipeline::HandoffState) | a lead | the pipeline report, if any | [`HandoffReport`](crate::pipeline::HandoffReport) |
+//! | [`FlowState`](crate::pipeline::flow::FlowState) | a CRM snapshot row | the [`FlowSpec`](crate::pipeline::flow::FlowSpec): dates, period, rates | [`FlowReport`](crate::pipeline::flow::FlowReport) |
+//! | [`MrrState`](crate::recurring::MrrState) | a monthly row or a subscription ([`MrrInput`](crate::recurring::MrrInput)) | nothing | [`MrrReport`](crate::recurring::MrrReport) |
 //! | [`RfmState`](crate::clv::RfmState) | a transaction | nothing | [`Summary`](crate::clv::Summary) |
 //! | [`RetentionState`](crate::retention::RetentionState) | a batch of events holding each of its users whole, with their registry | nothing | [`RetentionReport`](crate::retention::RetentionReport) |
 //! | [`LifecycleState`](crate::retention::LifecycleState) | a batch of events holding each of its users whole | nothing | [`LifecycleReport`](crate::retention::LifecycleReport) |

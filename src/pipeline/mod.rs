@@ -7,6 +7,7 @@
 //! | deals in partitions, or arriving over time | [`PipelineState`] per partition ([`Aggregate`](crate::Aggregate)), merged, finished |
 //! | leads and their hand-off to sales | [`HandoffState`], finished with the pipeline report → [`HandoffReport`] |
 //! | a deal's fields to check before building it | [`DealRule::first_broken`] |
+//! | weekly snapshots of the CRM (close dates and amounts over time) | [`flow`]: the waterfall between two dates, slippage, stage durations, forecast accuracy |
 //!
 //! The metric functions of [`crate::metrics`] take totals; this module
 //! computes those totals from records, in one pass, into a mergeable state
@@ -37,6 +38,7 @@
 //!   measured for stays that ended (a next entry, or the close).
 
 mod deal;
+pub mod flow;
 mod handoff;
 mod report;
 mod spec;

@@ -112,6 +112,45 @@ pub(crate) fn units_to_decimal(mut units: i128, mut scale: u32, min_scale: u32) 
     Decimal::try_from_i128_with_scale(units, scale).ok()
 }
 
+/// An exact running sum of amounts that are not negative, as whole units
+/// at the finest scale seen: the fast form of an exact sum when the terms
+/// mostly share a scale (money read from a file). Every term is at least
+/// zero, so a partial sum passes `i128`'s bound only if the total does:
+/// whether [`UnitSum::add`] fails does not depend on the order of the
+/// terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UnitSum {
+    scale: u32,
+    units: i128,
+}
+
+impl UnitSum {
+    /// Adds `x` (not negative); `None` when the sum at the finest scale
+    /// passes `i128` (38 digits).
+    #[inline]
+    pub(crate) fn add(&mut self, x: Decimal) -> Option<()> {
+        debug_assert!(!x.is_sign_negative() || x.is_zero());
+        let (m, s) = (x.mantissa(), x.scale());
+        let m = if s == self.scale {
+            m
+        } else if s < self.scale {
+            rescale(m, s, self.scale)?
+        } else {
+            self.units = rescale(self.units, self.scale, s)?;
+            self.scale = s;
+            m
+        };
+        self.units = self.units.checked_add(m)?;
+        Some(())
+    }
+
+    /// The sum as a `Decimal` with at least `min_scale` decimals where the
+    /// mantissa allows; `None` when it does not fit one.
+    pub(crate) fn value(&self, min_scale: u32) -> Option<Decimal> {
+        units_to_decimal(self.units, self.scale, min_scale)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
