@@ -10,6 +10,7 @@ mod attribution;
 mod catalogue;
 mod clv;
 mod common;
+mod flow;
 mod funnel;
 mod mrr;
 mod output;
@@ -37,6 +38,7 @@ Examples:
   revops attribution paths.csv --model markov --format table
   revops retention events.csv --start-event signup --return-event login --period week
   revops mrr billing.csv --format table
+  revops pipeline-flow snapshots.csv --from 2026-01-05 --to 2026-02-02 --period-start 2026-01-01 --period-end 2026-04-01
   revops catalogue --format csv",
     disable_help_subcommand = true
 )]
@@ -53,6 +55,8 @@ enum Command {
     Attribution(attribution::Args),
     /// Pipeline report of CRM deals: win rate, cycle, coverage, forecast, quota
     Pipeline(pipeline::Args),
+    /// Pipeline flow between two CRM snapshots: the waterfall, slippage, stage durations, forecast accuracy
+    PipelineFlow(flow::Args),
     /// Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma fits
     Clv(clv::Args),
     /// Cohort retention: do a period's new users come back in the periods after?
@@ -71,6 +75,7 @@ fn main() {
         Command::Funnel(a) => funnel::run(a),
         Command::Attribution(a) => attribution::run(a),
         Command::Pipeline(a) => pipeline::run(a),
+        Command::PipelineFlow(a) => flow::run(a),
         Command::Clv(a) => clv::run(a),
         Command::Retention(a) => retention::run_retention(a),
         Command::Lifecycle(a) => retention::run_lifecycle(a),

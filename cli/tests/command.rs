@@ -34,7 +34,7 @@ fn file(name: &str, contents: &str) -> PathBuf {
     p
 }
 
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "funnel",
     "attribution",
     "pipeline",
@@ -43,6 +43,7 @@ const SUBCOMMANDS: [&str; 8] = [
     "retention",
     "lifecycle",
     "mrr",
+    "pipeline-flow",
 ];
 
 #[test]
@@ -187,6 +188,78 @@ fn unknown_flags_and_flags_that_do_not_apply_are_usage_errors() {
         vec!["mrr", &data("mrr_monthly.csv"), "--fx", "USD=1"],
         vec!["mrr", &data("mrr_monthly.csv"), "--currency", "XYZ"],
         vec!["mrr", &data("mrr_monthly.csv"), "--input", "subscriptions"],
+        // A date that is no snapshot, dates out of order, a bad period, a
+        // column that is not one.
+        vec![
+            "pipeline-flow",
+            &data("pipeline_snapshots.csv"),
+            "--from",
+            "2026-01-06",
+            "--to",
+            "2026-02-02",
+            "--period-start",
+            "2026-01-01",
+            "--period-end",
+            "2026-04-01",
+        ],
+        vec![
+            "pipeline-flow",
+            &data("pipeline_snapshots.csv"),
+            "--from",
+            "2026-02-02",
+            "--to",
+            "2026-01-05",
+            "--period-start",
+            "2026-01-01",
+            "--period-end",
+            "2026-04-01",
+        ],
+        vec![
+            "pipeline-flow",
+            &data("pipeline_snapshots.csv"),
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-02-02",
+            "--period-start",
+            "2026-04-01",
+            "--period-end",
+            "2026-01-01",
+        ],
+        vec![
+            "pipeline-flow",
+            &data("pipeline_snapshots.csv"),
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-02-02",
+            "--period-start",
+            "2026-01-01",
+            "--period-end",
+            "2026-04-01",
+            "--column",
+            "owner=Owner",
+        ],
+        vec![
+            "pipeline-flow",
+            &data("pipeline_snapshots.csv"),
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-02-02",
+            "--period-start",
+            "2026-01-01",
+            "--period-end",
+            "2026-04-01",
+            "--column",
+            "deal_id=Opportunity",
+        ],
+        vec![
+            "pipeline-flow",
+            &data("pipeline_snapshots.csv"),
+            "--from",
+            "2026-01-05",
+        ],
         vec!["funnel"],
         vec!["nope"],
         vec![],
@@ -403,6 +476,22 @@ fn golden_tables_and_csv() {
             ],
         ),
         (
+            "pipeline-flow",
+            vec![
+                data("pipeline_snapshots.csv"),
+                "--from".into(),
+                "2026-01-05".into(),
+                "--to".into(),
+                "2026-02-02".into(),
+                "--period-start".into(),
+                "2026-01-01".into(),
+                "--period-end".into(),
+                "2026-04-01".into(),
+                "--fx".into(),
+                "EUR=1.08".into(),
+            ],
+        ),
+        (
             "funnel-trend",
             vec![
                 data("funnel_named.csv"),
@@ -418,7 +507,14 @@ fn golden_tables_and_csv() {
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
     for (name, args) in &cases {
-        let sub = name.split('-').next().unwrap();
+        // The case's name is the subcommand, or the subcommand and a
+        // variant after a dash.
+        let sub = SUBCOMMANDS
+            .iter()
+            .copied()
+            .filter(|s| *name == *s || name.starts_with(&format!("{s}-")))
+            .max_by_key(|s| s.len())
+            .unwrap();
         for format in ["table", "csv"] {
             let mut all: Vec<&str> = vec![sub];
             all.extend(args.iter().map(String::as_str));

@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 11] = [
+    let cases: [(&str, &[&str]); 12] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -352,6 +352,22 @@ fn golden_outputs() {
                 "4",
             ],
         ),
+        (
+            "pipeline-flow",
+            &[
+                "--from",
+                "2026-01-05",
+                "--to",
+                "2026-02-02",
+                "--period-start",
+                "2026-01-01",
+                "--period-end",
+                "2026-04-01",
+                "--fx",
+                "EUR=1.08",
+                "--deals",
+            ],
+        ),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
@@ -360,6 +376,7 @@ fn golden_outputs() {
             ("lifecycle", _) => "retention",
             ("mrr", Some(&"--input")) => "mrr_subscriptions",
             ("mrr", _) => "mrr_monthly",
+            ("pipeline-flow", _) => "pipeline_snapshots",
             _ => name,
         };
         let input =
