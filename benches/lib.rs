@@ -305,3 +305,128 @@ pub fn write_mrr_csv<W: Write>(customers: u64, seed: u64, out: &mut W) -> io::Re
     w.flush()?;
     Ok(rows.len() as u64)
 }
+
+/// One deal at one snapshot of [`snapshot_rows`]: deal, snapshot (0 or
+/// 1), amount in cents, stage (0 to 4), close date (days after
+/// 2025-12-01), status (0 open, 1 won, 2 lost), forecast category (0 to
+/// 4, as `ForecastCategory`'s variants in order).
+pub type SnapshotRow = (u64, u8, i64, u8, i32, u8, u8);
+
+/// The stage names of [`snapshot_rows`].
+pub const STAGES: [&str; 5] = [
+    "discovery",
+    "qualification",
+    "proposal",
+    "negotiation",
+    "closing",
+];
+
+/// Two weekly CRM exports four weeks apart, seeded: `deals` deals, each
+/// at the first snapshot (95%; the others are created between them) and
+/// at the second (94% of those at the first; the others were removed).
+/// At the first, 85% open, 8% won, 7% lost; amounts of 1,000 to 100,000
+/// dollars in cents; close dates over December 2025 to June 2026. Between
+/// the snapshots an open deal is won (10%), lost (8%), has its close date
+/// pushed by 7 to 60 days (15%) or pulled by up to 30 (5%), its amount
+/// changed by −30% to +40% (20%), its stage advanced (25%). Rows in
+/// snapshot order, deals in order within a snapshot.
+pub fn snapshot_rows(deals: u64, seed: u64) -> Vec<SnapshotRow> {
+    let mut rng = Rng(seed | 1);
+    let mut a = Vec::with_capacity(deals as usize);
+    let mut b = Vec::with_capacity(deals as usize);
+    for d in 0..deals {
+        let mut cents = (1_000 + rng.below(99_001) as i64) * 100;
+        let mut close = rng.below(212) as i32;
+        let mut stage = rng.below(5) as u8;
+        let r = rng.below(100);
+        let mut status = if r < 85 {
+            0
+        } else if r < 93 {
+            1
+        } else {
+            2
+        };
+        let category = |status: u8, stage: u8| match status {
+            0 => [0, 0, 1, 1, 2][stage as usize],
+            1 => 3,
+            _ => 4,
+        };
+        let at_a = rng.below(100) < 95;
+        if at_a {
+            a.push((d, 0, cents, stage, close, status, category(status, stage)));
+            if rng.below(100) >= 94 {
+                continue;
+            }
+        }
+        if status == 0 {
+            let r = rng.below(100);
+            if r < 10 {
+                status = 1;
+            } else if r < 18 {
+                status = 2;
+            }
+            let r = rng.below(100);
+            if r < 15 {
+                close += 7 + rng.below(54) as i32;
+            } else if r < 20 {
+                close -= rng.below(31) as i32;
+            }
+            if rng.below(100) < 20 {
+                cents += cents * (rng.below(71) as i64 - 30) / 100;
+            }
+            if rng.below(100) < 25 && stage < 4 {
+                stage += 1;
+            }
+        }
+        b.push((
+            d,
+            1,
+            cents,
+            stage,
+            close.max(0),
+            status,
+            category(status, stage),
+        ));
+    }
+    a.extend(b);
+    a
+}
+
+/// The id text of deal `d` of [`snapshot_rows`]: 18 characters, as a
+/// CRM's (`006` and 15 hex digits).
+pub fn deal_id(d: u64, seed: u64) -> String {
+    format!(
+        "006{:015x}",
+        (d.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed) & 0xfff_ffff_ffff_ffff
+    )
+}
+
+/// [`snapshot_rows`] as CSV, as `revops pipeline-flow` reads it
+/// (snapshots 2026-01-05 and 2026-02-02, USD).
+pub fn write_snapshots_csv<W: Write>(deals: u64, seed: u64, out: &mut W) -> io::Result<u64> {
+    const CATEGORIES: [&str; 5] = ["pipeline", "best_case", "commit", "closed", "omitted"];
+    const STATUS: [&str; 3] = ["open", "won", "lost"];
+    let rows = snapshot_rows(deals, seed);
+    let mut w = io::BufWriter::with_capacity(1 << 20, out);
+    w.write_all(
+        b"snapshot_date,deal_id,amount,currency,stage,close_date,status,forecast_category\n",
+    )?;
+    let base = revops::NaiveDate::from_ymd_opt(2025, 12, 1).expect("a date");
+    for &(d, snap, cents, stage, close, status, cat) in &rows {
+        let day = base + revops::TimeDelta::days(i64::from(close));
+        writeln!(
+            w,
+            "{},{},{}.{:02},USD,{},{},{},{}",
+            ["2026-01-05", "2026-02-02"][snap as usize],
+            deal_id(d, seed),
+            cents / 100,
+            cents % 100,
+            STAGES[stage as usize],
+            day.format("%Y-%m-%d"),
+            STATUS[status as usize],
+            CATEGORIES[cat as usize],
+        )?;
+    }
+    w.flush()?;
+    Ok(rows.len() as u64)
+}
