@@ -32,7 +32,7 @@ mod score;
 #[cfg(feature = "serde")]
 pub(crate) mod serde_forms;
 mod split;
-mod text;
+pub(crate) mod text;
 mod time;
 mod value;
 

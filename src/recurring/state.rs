@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::{MrrSpec, Subscription};
 use crate::error::{Error, Result};
+use crate::quantity::text::same_bytes;
 use crate::quantity::{Money, Month};
 
 /// Months `[from, to)` of one customer's subscription at `mrr` a month
@@ -101,25 +102,6 @@ impl PartialEq for MrrState {
     }
 }
 
-/// Whether two ids are equal: short ones (most ids) compared as two
-/// overlapping 8-byte words, inline.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let n = a.len();
-    if (8..=16).contains(&n) {
-        let word = |x: &[u8], at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&x[at..at + 8]);
-            u64::from_le_bytes(w)
-        };
-        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
-    }
-    a == b
-}
-
 /// One input of [`MrrState`] through [`Aggregate`](crate::Aggregate).
 #[derive(Clone, Copy, Debug)]
 pub enum MrrInput<'a> {
@@ -159,7 +141,7 @@ impl MrrState {
     pub(super) fn id(&mut self, customer: &str) -> Result<u32> {
         // Exports list a customer's rows together: the last one first.
         if let Some(last) = self.names.last() {
-            if same(last.as_bytes(), customer.as_bytes()) {
+            if same_bytes(last.as_bytes(), customer.as_bytes()) {
                 return Ok(self.names.len() as u32 - 1);
             }
         }

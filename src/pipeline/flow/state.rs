@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use super::SnapshotRow;
 use crate::error::{Error, Result};
 use crate::pipeline::{DealStatus, ForecastCategory};
+use crate::quantity::text::same_bytes;
 use crate::quantity::Currency;
 
 /// One snapshot row: the deal id is `ids[id_at..id_at + id_len]`, the
@@ -159,9 +160,19 @@ impl FlowState {
 
     fn stage(&mut self, name: &str) -> Result<u32> {
         if let Some(s) = self.last_stage {
-            if &*self.stages[s as usize] == name {
+            if same_bytes(self.stages[s as usize].as_bytes(), name.as_bytes()) {
                 return Ok(s);
             }
+        }
+        // A pipeline has a few stages: scanned before the map is asked.
+        if let Some(s) = self
+            .stages
+            .iter()
+            .take(16)
+            .position(|x| same_bytes(x.as_bytes(), name.as_bytes()))
+        {
+            self.last_stage = Some(s as u32);
+            return Ok(s as u32);
         }
         let s = match self.stage_ids.get(name) {
             Some(&s) => s,

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use super::state::{FlowState, Row};
 use crate::error::Result;
 use crate::pipeline::{DealStatus, ForecastCategory};
+use crate::quantity::text::same_bytes;
 use crate::quantity::Currency;
 
 /// One deal at one snapshot.
@@ -124,6 +125,10 @@ pub(super) fn each_deal(
     let mut obs: Vec<Obs> = Vec::new();
     for (entries, ids) in buckets.entries.iter().zip(&buckets.ids) {
         let id = |e: &Entry| &ids[e.id_at as usize..(e.id_at + e.id_len) as usize];
+        // The walk reads the bucket's ids in hash order: one read of a
+        // byte per cache line first, in order, lets the prefetcher bring
+        // them in (read in hash order from memory, each line is a miss).
+        std::hint::black_box(ids.iter().step_by(64).fold(0u8, |a, &b| a ^ b));
         order.clear();
         order.extend(0..entries.len() as u32);
         order.sort_unstable_by_key(|&i| {
@@ -138,7 +143,10 @@ pub(super) fn each_deal(
                 j += 1;
             }
             let group = &mut order[i..j];
-            if group.iter().any(|&k| id(&entries[k as usize]) != id(first)) {
+            if group
+                .iter()
+                .any(|&k| !same_bytes(id(&entries[k as usize]), id(first)))
+            {
                 // Different ids with one hash: by id, then snapshot.
                 group.sort_unstable_by(|&x, &y| {
                     let (x, y) = (&entries[x as usize], &entries[y as usize]);
@@ -149,7 +157,7 @@ pub(super) fn each_deal(
             while g < group.len() {
                 let head = &entries[group[g] as usize];
                 let mut h = g + 1;
-                while h < group.len() && id(&entries[group[h] as usize]) == id(head) {
+                while h < group.len() && same_bytes(id(&entries[group[h] as usize]), id(head)) {
                     h += 1;
                 }
                 obs.clear();
