@@ -2,21 +2,24 @@
 //! compact form.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasher;
 
 use chrono::NaiveDate;
+use foldhash::fast::FixedState;
 use rust_decimal::Decimal;
 
 use super::SnapshotRow;
 use crate::error::{Error, Result};
 use crate::pipeline::{DealStatus, ForecastCategory};
-use crate::quantity::text::same_bytes;
 use crate::quantity::Currency;
 
-/// One snapshot row: the deal id is `ids[id_at..id_at + id_len]`, the
-/// stage an index into the stage names, dates as days from the common era.
+/// One snapshot row: the deal id is `ids[id_at..id_at + id_len]` of its
+/// bucket, `hash` the id's, the stage an index into the stage names, dates
+/// as days from the common era.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Row {
     pub(super) amount: Decimal,
+    pub(super) hash: u64,
     pub(super) id_at: u32,
     pub(super) id_len: u32,
     pub(super) snapshot: i32,
@@ -67,9 +70,11 @@ pub(super) struct Row {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct FlowState {
-    pub(super) rows: Vec<Row>,
-    /// The deal ids of the rows, one after the other.
-    pub(super) ids: Vec<u8>,
+    /// The rows by the top bits of their id's hash (none until the first
+    /// row, then [`BUCKETS`]): a deal's rows share a bucket, so the report
+    /// groups each bucket alone, in the cache.
+    pub(super) buckets: Vec<Bucket>,
+    rows: usize,
     pub(super) stages: Vec<Box<str>>,
     stage_ids: HashMap<Box<str>, u32>,
     /// The snapshot dates seen (days from the common era).
@@ -77,8 +82,55 @@ pub struct FlowState {
     /// The last snapshot date added (most files hold a snapshot's rows
     /// together).
     last_snapshot: Option<i32>,
-    last_stage: Option<u32>,
+    /// Up to 16 stages of at most 16 bytes, by [`short_key`].
+    short_stages: Vec<([u64; 3], u32)>,
 }
+
+/// A name of at most 16 bytes as its length and two words (the first and
+/// the last 8 bytes, overlapping; a shorter name's bytes in the first):
+/// equal keys, equal names.
+#[inline]
+fn short_key(b: &[u8]) -> Option<[u64; 3]> {
+    let n = b.len();
+    if n > 16 {
+        return None;
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if n >= 8 {
+        return Some([n as u64, word(0), word(n - 8)]);
+    }
+    let w = b.iter().rev().fold(0u64, |w, &x| (w << 8) | u64::from(x));
+    Some([n as u64, w, 0])
+}
+
+/// The rows whose id hashes to one bucket, and their ids one after the
+/// other.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Bucket {
+    pub(super) rows: Vec<Row>,
+    pub(super) ids: Vec<u8>,
+}
+
+impl Bucket {
+    pub(super) fn id(&self, r: &Row) -> &[u8] {
+        let at = r.id_at as usize;
+        &self.ids[at..at + r.id_len as usize]
+    }
+}
+
+/// How many buckets: 256, so that a million rows make buckets of a few
+/// thousand (what a core's cache holds while it sorts one).
+pub(super) const BUCKETS: usize = 256;
+
+/// The id hash: fixed, so that the states of any partition bucket their
+/// rows alike and merge bucket by bucket. Ids chosen to collide cost
+/// time, not correctness: rows of one hash are told apart by their ids,
+/// in O(n log n).
+const HASH: FixedState = FixedState::with_seed(0x7265_766f_7073_666c);
 
 impl PartialEq for FlowState {
     /// Equal when they hold the same rows, whatever the order they came in.
@@ -133,21 +185,28 @@ impl FlowState {
             return Err(Error::invalid("snapshot row", "the amount is negative"));
         }
         let stage = self.stage(row.stage)?;
-        let id_at = u32::try_from(self.ids.len())
+        let id = row.deal_id.as_bytes();
+        let hash = HASH.hash_one(id);
+        if self.buckets.is_empty() {
+            self.buckets = vec![Bucket::default(); BUCKETS];
+        }
+        let bucket = &mut self.buckets[(hash >> (64 - BUCKETS.trailing_zeros())) as usize];
+        let id_at = u32::try_from(bucket.ids.len())
             .ok()
-            .filter(|at| at.checked_add(row.deal_id.len() as u32).is_some())
-            .filter(|_| u32::try_from(row.deal_id.len()).is_ok())
+            .filter(|at| at.checked_add(id.len() as u32).is_some())
+            .filter(|_| u32::try_from(id.len()).is_ok())
             .ok_or_else(|| Error::overflow("pipeline flow: more than 4 GiB of deal ids"))?;
         let snapshot = day(row.snapshot_date);
         if self.last_snapshot != Some(snapshot) {
             self.snapshots.insert(snapshot);
             self.last_snapshot = Some(snapshot);
         }
-        self.ids.extend_from_slice(row.deal_id.as_bytes());
-        self.rows.push(Row {
+        bucket.ids.extend_from_slice(id);
+        bucket.rows.push(Row {
             amount: row.amount.amount(),
+            hash,
             id_at,
-            id_len: row.deal_id.len() as u32,
+            id_len: id.len() as u32,
             snapshot,
             close: day(row.close_date),
             stage,
@@ -155,24 +214,18 @@ impl FlowState {
             status: row.status,
             category: row.forecast_category,
         });
+        self.rows += 1;
         Ok(())
     }
 
     fn stage(&mut self, name: &str) -> Result<u32> {
-        if let Some(s) = self.last_stage {
-            if same_bytes(self.stages[s as usize].as_bytes(), name.as_bytes()) {
+        // A pipeline has a few stages with short names: those are found
+        // by comparing three words, before the map is asked.
+        let key = short_key(name.as_bytes());
+        if let Some(k) = key {
+            if let Some(&(_, s)) = self.short_stages.iter().find(|x| x.0 == k) {
                 return Ok(s);
             }
-        }
-        // A pipeline has a few stages: scanned before the map is asked.
-        if let Some(s) = self
-            .stages
-            .iter()
-            .take(16)
-            .position(|x| same_bytes(x.as_bytes(), name.as_bytes()))
-        {
-            self.last_stage = Some(s as u32);
-            return Ok(s as u32);
         }
         let s = match self.stage_ids.get(name) {
             Some(&s) => s,
@@ -184,7 +237,9 @@ impl FlowState {
                 s
             }
         };
-        self.last_stage = Some(s);
+        if let Some(k) = key.filter(|_| self.short_stages.len() < 16) {
+            self.short_stages.push((k, s));
+        }
         Ok(s)
     }
 
@@ -194,24 +249,30 @@ impl FlowState {
     ///
     /// [`Error::Overflow`] past 4 GiB of deal ids or 2^32 stages.
     pub fn merge(&mut self, other: &FlowState) -> Result<()> {
-        let shift = u32::try_from(self.ids.len())
-            .ok()
-            .filter(|s| s.checked_add(other.ids.len() as u32).is_some())
-            .filter(|_| u32::try_from(other.ids.len()).is_ok())
-            .ok_or_else(|| Error::overflow("pipeline flow: more than 4 GiB of deal ids"))?;
+        if other.buckets.is_empty() {
+            return Ok(());
+        }
+        if self.buckets.is_empty() {
+            self.buckets = vec![Bucket::default(); BUCKETS];
+        }
         let mut stage_map = Vec::with_capacity(other.stages.len());
         for name in &other.stages {
             stage_map.push(self.stage(name)?);
         }
-        self.ids.extend_from_slice(&other.ids);
-        self.rows.reserve(other.rows.len());
-        for r in &other.rows {
-            self.rows.push(Row {
+        for (mine, theirs) in self.buckets.iter().zip(&other.buckets) {
+            u32::try_from(mine.ids.len() + theirs.ids.len())
+                .map_err(|_| Error::overflow("pipeline flow: more than 4 GiB of deal ids"))?;
+        }
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            let shift = mine.ids.len() as u32;
+            mine.ids.extend_from_slice(&theirs.ids);
+            mine.rows.extend(theirs.rows.iter().map(|r| Row {
                 id_at: r.id_at + shift,
                 stage: stage_map[r.stage as usize],
                 ..*r
-            });
+            }));
         }
+        self.rows += other.rows;
         self.snapshots.extend(other.snapshots.iter().copied());
         self.last_snapshot = None;
         Ok(())
@@ -224,31 +285,30 @@ impl FlowState {
 
     /// How many rows the state holds.
     pub fn rows(&self) -> usize {
-        self.rows.len()
+        self.rows
     }
 
     /// The rows with their names, sorted (for equality and the JSON form).
     pub(super) fn sorted_rows(&self) -> Vec<Named<'_>> {
-        let mut v: Vec<Named<'_>> = self.rows.iter().map(|r| self.named(r)).collect();
+        let mut v: Vec<Named<'_>> = self
+            .buckets
+            .iter()
+            .flat_map(|b| {
+                b.rows.iter().map(move |r| {
+                    (
+                        r.snapshot,
+                        b.id(r),
+                        r.amount,
+                        r.currency,
+                        &*self.stages[r.stage as usize],
+                        r.close,
+                        r.status,
+                        r.category,
+                    )
+                })
+            })
+            .collect();
         v.sort();
         v
-    }
-
-    pub(super) fn named(&self, r: &Row) -> Named<'_> {
-        (
-            r.snapshot,
-            self.id(r),
-            r.amount,
-            r.currency,
-            &*self.stages[r.stage as usize],
-            r.close,
-            r.status,
-            r.category,
-        )
-    }
-
-    pub(super) fn id(&self, r: &Row) -> &[u8] {
-        let at = r.id_at as usize;
-        &self.ids[at..at + r.id_len as usize]
     }
 }

@@ -1,13 +1,9 @@
-//! Every deal's rows together, in snapshot order, in time linear in the
-//! rows and with few cache misses: the rows are partitioned by a hash of
-//! the deal id into buckets of about 2,048 rows (their ids copied along),
-//! and each bucket, small enough for the cache, is sorted by (hash,
-//! snapshot). Ids with equal hashes are compared byte for byte, so a
-//! collision never joins two deals.
+//! Every deal's rows together, in snapshot order, with few cache misses:
+//! the state keeps its rows in buckets by the hash of the deal id, and
+//! each bucket, small enough for the cache, is sorted by (hash, snapshot).
+//! Ids with equal hashes are compared byte for byte, so a collision never
+//! joins two deals.
 
-use std::hash::BuildHasher;
-
-use foldhash::fast::RandomState;
 use rust_decimal::Decimal;
 
 use super::state::{FlowState, Row};
@@ -47,15 +43,6 @@ impl Obs {
     }
 }
 
-/// A row in its bucket: the id is `bucket ids[id_at..id_at + id_len]`.
-#[derive(Clone, Copy)]
-struct Entry {
-    hash: u64,
-    id_at: u32,
-    id_len: u32,
-    obs: Obs,
-}
-
 /// What the walk set aside.
 #[derive(Default)]
 pub(super) struct Walked {
@@ -63,53 +50,6 @@ pub(super) struct Walked {
     pub(super) duplicate_rows: u64,
     /// Deals with two different rows for one snapshot (left out).
     pub(super) conflicting: Vec<String>,
-}
-
-/// The rows of each bucket, and their ids.
-struct Buckets {
-    entries: Vec<Vec<Entry>>,
-    ids: Vec<Vec<u8>>,
-}
-
-fn partition(st: &FlowState) -> Buckets {
-    let n = st.rows.len();
-    let mut bits = 0u32;
-    while bits < 16 && (n >> bits) > 2_048 {
-        bits += 1;
-    }
-    let bucket = |h: u64| {
-        if bits == 0 {
-            0
-        } else {
-            (h >> (64 - bits)) as usize
-        }
-    };
-    let hasher = RandomState::default();
-    let hashes: Vec<u64> = st.rows.iter().map(|r| hasher.hash_one(st.id(r))).collect();
-    let mut counts = vec![(0usize, 0usize); 1 << bits];
-    for (r, &h) in st.rows.iter().zip(&hashes) {
-        let c = &mut counts[bucket(h)];
-        c.0 += 1;
-        c.1 += r.id_len as usize;
-    }
-    let mut b = Buckets {
-        entries: counts.iter().map(|c| Vec::with_capacity(c.0)).collect(),
-        ids: counts.iter().map(|c| Vec::with_capacity(c.1)).collect(),
-    };
-    for (r, &h) in st.rows.iter().zip(&hashes) {
-        let k = bucket(h);
-        let ids = &mut b.ids[k];
-        // A bucket's ids are a part of the state's: they fit a u32.
-        let id_at = ids.len() as u32;
-        ids.extend_from_slice(st.id(r));
-        b.entries[k].push(Entry {
-            hash: h,
-            id_at,
-            id_len: r.id_len,
-            obs: Obs::of(r),
-        });
-    }
-    b
 }
 
 /// Calls `deal(id, observations)` once per deal, its observations in
@@ -120,50 +60,47 @@ pub(super) fn each_deal(
     mut deal: impl FnMut(&[u8], &[Obs]) -> Result<()>,
 ) -> Result<Walked> {
     let mut walked = Walked::default();
-    let buckets = partition(st);
-    let mut order: Vec<u32> = Vec::new();
+    // Per bucket: (hash, snapshot, row) as one integer, sorted.
+    let mut keys: Vec<u128> = Vec::new();
     let mut obs: Vec<Obs> = Vec::new();
-    for (entries, ids) in buckets.entries.iter().zip(&buckets.ids) {
-        let id = |e: &Entry| &ids[e.id_at as usize..(e.id_at + e.id_len) as usize];
+    for bucket in &st.buckets {
+        let rows = &bucket.rows;
+        let id = |k: u128| bucket.id(&rows[k as u32 as usize]);
         // The walk reads the bucket's ids in hash order: one read of a
         // byte per cache line first, in order, lets the prefetcher bring
         // them in (read in hash order from memory, each line is a miss).
-        std::hint::black_box(ids.iter().step_by(64).fold(0u8, |a, &b| a ^ b));
-        order.clear();
-        order.extend(0..entries.len() as u32);
-        order.sort_unstable_by_key(|&i| {
-            let e = &entries[i as usize];
-            (e.hash, e.obs.snapshot)
-        });
+        std::hint::black_box(bucket.ids.iter().step_by(64).fold(0u8, |a, &b| a ^ b));
+        keys.clear();
+        keys.extend(rows.iter().enumerate().map(|(k, r)| {
+            // The snapshot, biased to sort as unsigned.
+            let snap = (r.snapshot as u32) ^ 0x8000_0000;
+            (u128::from(r.hash) << 64) | (u128::from(snap) << 32) | k as u128
+        }));
+        keys.sort_unstable();
         let mut i = 0;
-        while i < order.len() {
-            let first = &entries[order[i] as usize];
+        while i < keys.len() {
+            let hash = (keys[i] >> 64) as u64;
             let mut j = i + 1;
-            while j < order.len() && entries[order[j] as usize].hash == first.hash {
+            while j < keys.len() && (keys[j] >> 64) as u64 == hash {
                 j += 1;
             }
-            let group = &mut order[i..j];
-            if group
-                .iter()
-                .any(|&k| !same_bytes(id(&entries[k as usize]), id(first)))
-            {
+            let group = &mut keys[i..j];
+            let first = id(group[0]);
+            if group.iter().any(|&k| !same_bytes(id(k), first)) {
                 // Different ids with one hash: by id, then snapshot.
-                group.sort_unstable_by(|&x, &y| {
-                    let (x, y) = (&entries[x as usize], &entries[y as usize]);
-                    (id(x), x.obs.snapshot).cmp(&(id(y), y.obs.snapshot))
-                });
+                group.sort_unstable_by(|&x, &y| (id(x), x).cmp(&(id(y), y)));
             }
             let mut g = 0;
             while g < group.len() {
-                let head = &entries[group[g] as usize];
+                let head = id(group[g]);
                 let mut h = g + 1;
-                while h < group.len() && same_bytes(id(&entries[group[h] as usize]), id(head)) {
+                while h < group.len() && same_bytes(id(group[h]), head) {
                     h += 1;
                 }
                 obs.clear();
                 let (mut conflict, mut repeats) = (false, 0);
                 for &k in &group[g..h] {
-                    let o = entries[k as usize].obs;
+                    let o = Obs::of(&rows[k as u32 as usize]);
                     match obs.last() {
                         Some(last) if last.snapshot == o.snapshot => {
                             if *last == o {
@@ -178,10 +115,10 @@ pub(super) fn each_deal(
                 if conflict {
                     walked
                         .conflicting
-                        .push(String::from_utf8_lossy(id(head)).into_owned());
+                        .push(String::from_utf8_lossy(head).into_owned());
                 } else {
                     walked.duplicate_rows += repeats;
-                    deal(id(head), &obs)?;
+                    deal(head, &obs)?;
                 }
                 g = h;
             }
