@@ -223,7 +223,12 @@ impl FlowState {
         // by comparing three words, before the map is asked.
         let key = short_key(name.as_bytes());
         if let Some(k) = key {
-            if let Some(&(_, s)) = self.short_stages.iter().find(|x| x.0 == k) {
+            // Compared word by word, from registers.
+            if let Some(&(_, s)) = self
+                .short_stages
+                .iter()
+                .find(|x| x.0[0] == k[0] && x.0[1] == k[1] && x.0[2] == k[2])
+            {
                 return Ok(s);
             }
         }

@@ -1,8 +1,8 @@
 //! Every deal's rows together, in snapshot order, with few cache misses:
 //! the state keeps its rows in buckets by the hash of the deal id, and
-//! each bucket, small enough for the cache, is sorted by (hash, snapshot).
-//! Ids with equal hashes are compared byte for byte, so a collision never
-//! joins two deals.
+//! each bucket, small enough for the cache, is grouped by hash in a table
+//! of its own, each group sorted by snapshot. Ids with equal hashes are
+//! compared byte for byte, so a collision never joins two deals.
 
 use rust_decimal::Decimal;
 
@@ -59,48 +59,73 @@ pub(super) fn each_deal(
     st: &FlowState,
     mut deal: impl FnMut(&[u8], &[Obs]) -> Result<()>,
 ) -> Result<Walked> {
+    const NONE: u32 = u32::MAX;
     let mut walked = Walked::default();
-    // Per bucket: (hash, snapshot, row) as one integer, sorted.
-    let mut keys: Vec<u128> = Vec::new();
+    // Per bucket, in the cache: an open-addressing table from the hash to
+    // the first row with it, the other rows with it chained after that
+    // one, and the first rows in the order they came.
+    let (mut table, mut next, mut heads) = (Vec::<u32>::new(), Vec::<u32>::new(), Vec::new());
+    let mut group: Vec<u32> = Vec::new();
     let mut obs: Vec<Obs> = Vec::new();
     for bucket in &st.buckets {
         let rows = &bucket.rows;
-        let id = |k: u128| bucket.id(&rows[k as u32 as usize]);
-        // The walk reads the bucket's ids in hash order: one read of a
-        // byte per cache line first, in order, lets the prefetcher bring
-        // them in (read in hash order from memory, each line is a miss).
+        let id = |k: u32| bucket.id(&rows[k as usize]);
+        // The walk reads the bucket's ids by deal: one read of a byte per
+        // cache line first, in order, lets the prefetcher bring them in
+        // (read out of order from memory, each line is a miss).
         std::hint::black_box(bucket.ids.iter().step_by(64).fold(0u8, |a, &b| a ^ b));
-        keys.clear();
-        keys.extend(rows.iter().enumerate().map(|(k, r)| {
-            // The snapshot, biased to sort as unsigned.
-            let snap = (r.snapshot as u32) ^ 0x8000_0000;
-            (u128::from(r.hash) << 64) | (u128::from(snap) << 32) | k as u128
-        }));
-        keys.sort_unstable();
-        let mut i = 0;
-        while i < keys.len() {
-            let hash = (keys[i] >> 64) as u64;
-            let mut j = i + 1;
-            while j < keys.len() && (keys[j] >> 64) as u64 == hash {
-                j += 1;
+        let cap = (rows.len() * 2).next_power_of_two().max(16);
+        let mask = cap - 1;
+        table.clear();
+        table.resize(cap, NONE);
+        next.clear();
+        next.resize(rows.len(), NONE);
+        heads.clear();
+        for (k, r) in rows.iter().enumerate() {
+            let k = k as u32;
+            let mut slot = r.hash as usize & mask;
+            loop {
+                let e = table[slot];
+                if e == NONE {
+                    table[slot] = k;
+                    heads.push(k);
+                    break;
+                }
+                if rows[e as usize].hash == r.hash {
+                    next[k as usize] = next[e as usize];
+                    next[e as usize] = k;
+                    break;
+                }
+                slot = (slot + 1) & mask;
             }
-            let group = &mut keys[i..j];
-            let first = id(group[0]);
+        }
+        for &h in &heads {
+            group.clear();
+            let mut k = h;
+            while k != NONE {
+                group.push(k);
+                k = next[k as usize];
+            }
+            let first = id(h);
             if group.iter().any(|&k| !same_bytes(id(k), first)) {
                 // Different ids with one hash: by id, then snapshot.
-                group.sort_unstable_by(|&x, &y| (id(x), x).cmp(&(id(y), y)));
+                group.sort_unstable_by(|&x, &y| {
+                    (id(x), rows[x as usize].snapshot).cmp(&(id(y), rows[y as usize].snapshot))
+                });
+            } else if group.len() > 1 {
+                group.sort_unstable_by_key(|&k| rows[k as usize].snapshot);
             }
             let mut g = 0;
             while g < group.len() {
                 let head = id(group[g]);
-                let mut h = g + 1;
-                while h < group.len() && same_bytes(id(group[h]), head) {
-                    h += 1;
+                let mut e = g + 1;
+                while e < group.len() && same_bytes(id(group[e]), head) {
+                    e += 1;
                 }
                 obs.clear();
                 let (mut conflict, mut repeats) = (false, 0);
-                for &k in &group[g..h] {
-                    let o = Obs::of(&rows[k as u32 as usize]);
+                for &k in &group[g..e] {
+                    let o = Obs::of(&rows[k as usize]);
                     match obs.last() {
                         Some(last) if last.snapshot == o.snapshot => {
                             if *last == o {
@@ -120,9 +145,8 @@ pub(super) fn each_deal(
                     walked.duplicate_rows += repeats;
                     deal(head, &obs)?;
                 }
-                g = h;
+                g = e;
             }
-            i = j;
         }
     }
     walked.conflicting.sort_unstable();
