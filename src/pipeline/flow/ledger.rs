@@ -45,10 +45,15 @@ impl Ledger {
     }
 
     /// The sum of `slot` in `fx`'s currency, each currency's sum
-    /// converted at its rate.
+    /// converted at its rate and added in the order of the currency codes
+    /// (not the order the rows came in: an exact sum that fails part way
+    /// fails for every order of the rows).
     pub(super) fn total(&self, slot: usize, fx: &FxRates) -> Result<Money> {
+        let mut order: Vec<(Currency, usize)> =
+            self.currencies.iter().enumerate().map(|(k, &c)| (c, k)).collect();
+        order.sort_unstable();
         let mut total = Decimal::ZERO;
-        for (k, &c) in self.currencies.iter().enumerate() {
+        for (c, k) in order {
             let sum = self.sums[k * self.slots + slot]
                 .value(0)
                 .ok_or_else(|| Error::overflow("pipeline flow: a sum past a Decimal"))?;
