@@ -50,7 +50,10 @@
 //! * [`attribution`]: rule-based, Markov and Shapley attribution, exact to
 //!   the cent, and the channel ROI report.
 //! * [`pipeline`]: the sales pipeline from CRM deals (forecast roll-up,
-//!   velocity, quota pacing) and the marketing-to-sales hand-off.
+//!   velocity, quota pacing), the marketing-to-sales hand-off, and the
+//!   pipeline's movement between weekly CRM snapshots
+//!   ([`pipeline::flow`]: the waterfall, slippage, stage durations and
+//!   forecast accuracy).
 //! * [`clv`]: customer lifetime value: transactions to RFM, the BG/NBD,
 //!   MBG/NBD, Pareto/NBD and Gamma-Gamma models, discounted CLV.
 //! * [`playbook`]: the common questions about marketing and sales as typed
@@ -80,6 +83,12 @@
 //! * Will sales make the quota? Deals from
 //!   [`Deal::builder`](pipeline::Deal::builder), then
 //!   [`pipeline::report`] with a quota, or [`objective::Goal::assess`].
+//! * What moved in the quarter's pipeline since last week, and how good
+//!   was the commit call? Weekly CRM exports into a
+//!   [`FlowState`](pipeline::flow::FlowState), then
+//!   [`FlowState::report`](pipeline::flow::FlowState::report) between two
+//!   snapshot dates and
+//!   [`ForecastAccuracy::over`](pipeline::flow::ForecastAccuracy::over).
 //! * Do the teams work together? [`pipeline::HandoffState`] and the
 //!   alignment metrics in [`metrics::alignment`].
 //! * What is a customer worth, and is CAC paid back? [`clv::summarize`]

@@ -204,6 +204,32 @@ fn reports_conform_to_their_schemas() {
     // Hand-off: an empty state's report (every rate absent).
     let handoff = revops::pipeline::HandoffState::new(TimeDelta::hours(24));
     conforms(&handoff.finish(None).unwrap());
+    // Pipeline flow: a deal in each of a few movements, deals listed.
+    {
+        use revops::pipeline::flow::{FlowSpec, FlowState, SnapshotRow};
+        use revops::pipeline::{DealStatus, ForecastCategory};
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let mut st = FlowState::new();
+        for (snap, id, amount, close, status) in [
+            (d(1, 5), "a", dec!(100), d(2, 1), DealStatus::Open),
+            (d(1, 12), "a", dec!(120), d(5, 1), DealStatus::Open),
+            (d(1, 12), "b", dec!(50), d(1, 10), DealStatus::Won),
+            (d(1, 5), "c", dec!(70), d(3, 1), DealStatus::Open),
+        ] {
+            st.add(&SnapshotRow {
+                snapshot_date: snap,
+                deal_id: id,
+                amount: eur(amount),
+                stage: "proposal",
+                close_date: close,
+                status,
+                forecast_category: ForecastCategory::Commit,
+            })
+            .unwrap();
+        }
+        let spec = FlowSpec::new(d(1, 5), d(1, 12), q1, Currency::EUR).listing_deals();
+        conforms(&st.report(&spec).unwrap());
+    }
     // Metric values of every kind the catalogue returns.
     for (m, args) in [
         (Metric::WinRate, vec![Arg::Count(18), Arg::Count(27)]),
