@@ -49,8 +49,12 @@ impl Ledger {
     /// (not the order the rows came in: an exact sum that fails part way
     /// fails for every order of the rows).
     pub(super) fn total(&self, slot: usize, fx: &FxRates) -> Result<Money> {
-        let mut order: Vec<(Currency, usize)> =
-            self.currencies.iter().enumerate().map(|(k, &c)| (c, k)).collect();
+        let mut order: Vec<(Currency, usize)> = self
+            .currencies
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| (c, k))
+            .collect();
         order.sort_unstable();
         let mut total = Decimal::ZERO;
         for (c, k) in order {
