@@ -163,6 +163,20 @@ fn each_movement_by_hand() {
     assert_eq!((c.pulls, c.days_pulled), (3, 28 + 100 + 5));
     assert_eq!(c.pushed_more_than_once, 1);
     assert_eq!(deals.pushed_more_than_once, ["double-push"]);
+    let per: BTreeMap<&str, (u64, u64, u64, u64)> = deals
+        .close_date_changes
+        .iter()
+        .map(|c| {
+            (
+                c.deal.as_str(),
+                (c.changes, c.pushes, c.days_pushed, c.days_pulled),
+            )
+        })
+        .collect();
+    assert_eq!(per.len(), 6);
+    assert_eq!(per["moved-within"], (2, 1, 10, 5));
+    assert_eq!(per["double-push"], (2, 2, 19, 0));
+    assert_eq!(per["pulled-lost"], (1, 0, 0, 100));
     // Not listed unless asked.
     let plain = st
         .report(&FlowSpec::new(d(1, 5), d(2, 2), q1(), Currency::USD))

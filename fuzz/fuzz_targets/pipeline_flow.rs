@@ -89,6 +89,13 @@ fuzz_target!(|data: &[u8]| {
             for x in Movement::ALL {
                 assert_eq!(listed.movements.get(x).len() as u64, *c.get(x));
             }
+            let per = &listed.close_date_changes;
+            let ch = &r.close_date_changes;
+            assert_eq!(per.len() as u64, ch.deals_changed);
+            assert_eq!(per.iter().map(|d| d.changes).sum::<u64>(), ch.changes);
+            assert_eq!(per.iter().map(|d| d.pushes).sum::<u64>(), ch.pushes);
+            assert_eq!(per.iter().map(|d| d.days_pushed).sum::<u64>(), ch.days_pushed);
+            assert_eq!(per.iter().map(|d| d.days_pulled).sum::<u64>(), ch.days_pulled);
         }
         (Err(_), Err(_)) => {}
         _ => panic!("the whole and the merged states disagree on an error: {r:?} / {m:?}"),

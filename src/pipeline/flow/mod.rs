@@ -34,7 +34,7 @@
 //!   made; a property test checks it on random histories).
 //!
 //! Amounts are summed exactly per currency and converted into the report
-//! currency at the [`FxRates`] of the spec, as the pipeline report does
+//! currency at the [`FxRates`](crate::quantity::FxRates) of the spec, as the pipeline report does
 //! (a deal whose amount changed currency between A and B has its change
 //! computed converted). A deal with any amount in a currency without a
 //! rate is left out and counted ([`FlowIgnored`]), as is a deal with two
@@ -115,8 +115,8 @@ mod walk;
 mod waterfall;
 
 pub use report::{
-    CloseDateChanges, FlowDeals, FlowIgnored, FlowReport, ForecastAccuracy, ForecastCall, Movement,
-    Movements, PeriodForecast, StageDuration, StageDurations,
+    CloseDateChanges, DealCloseDateChanges, FlowDeals, FlowIgnored, FlowReport, ForecastAccuracy,
+    ForecastCall, Movement, Movements, PeriodForecast, StageDuration, StageDurations,
 };
 pub use spec::{FlowSpec, SnapshotRow};
 pub use state::FlowState;

@@ -388,6 +388,24 @@ pub struct FlowIgnored {
     pub deals_without_fx_rate: u64,
 }
 
+/// One deal's close-date changes between the two dates (a deal is listed
+/// when its close date changed at least once).
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct DealCloseDateChanges {
+    /// The deal.
+    pub deal: String,
+    /// Changes of its close date.
+    pub changes: u64,
+    /// Of which to a later date.
+    pub pushes: u64,
+    /// Days added by the pushes.
+    pub days_pushed: u64,
+    /// Days taken off by the pulls.
+    pub days_pulled: u64,
+}
+
 /// The deals behind each figure, by id (sorted), when the spec asks for
 /// them ([`FlowSpec::listing_deals`](super::FlowSpec::listing_deals)).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
@@ -400,6 +418,8 @@ pub struct FlowDeals {
     pub slipped: Vec<String>,
     /// The deals pushed more than once between the dates.
     pub pushed_more_than_once: Vec<String>,
+    /// Each deal's close-date changes between the dates, by deal.
+    pub close_date_changes: Vec<DealCloseDateChanges>,
     /// The deals left out for conflicting rows.
     pub conflicting: Vec<String>,
     /// The deals left out for a currency without a rate.

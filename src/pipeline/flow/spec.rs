@@ -49,7 +49,7 @@ pub struct FlowSpec {
     /// Exchange rates into the report currency (its target).
     pub fx: FxRates,
     /// Whether the report lists the deals behind each figure
-    /// ([`FlowReport::deals`]).
+    /// ([`FlowReport::deals`](super::FlowReport::deals)).
     #[cfg_attr(feature = "serde", serde(default))]
     pub list_deals: bool,
 }

@@ -31,12 +31,13 @@ pub(super) struct Row {
 }
 
 /// The partial state of pipeline flow over some deals: add snapshot rows
-/// (any order; a deal's rows may go to different states only if each
-/// state is finished after merging), merge the states of other
-/// partitions, then ask for the [`FlowReport`] between two snapshot dates
-/// ([`FlowState::report`], or [`Aggregate::finish`](crate::Aggregate::finish)
-/// with the [`FlowSpec`]) or the forecast accuracy of several periods
-/// ([`FlowState::forecasts`]).
+/// (any order; one deal's rows may be split across partitions, since the
+/// report is asked of the merged state), merge the states of other
+/// partitions, then ask for the [`FlowReport`](super::FlowReport) between
+/// two snapshot dates ([`FlowState::report`], or
+/// [`Aggregate::finish`](crate::Aggregate::finish) with the
+/// [`FlowSpec`](super::FlowSpec)) or the forecast accuracy of several
+/// periods ([`FlowState::forecasts`]).
 ///
 /// The state holds the rows themselves (about 40 bytes each plus the deal
 /// id): which dates and periods are asked about is the report's choice,

@@ -10,7 +10,8 @@ use super::durations::Durations;
 use super::forecast::Forecasts;
 use super::ledger::Ledger;
 use super::report::{
-    CloseDateChanges, FlowDeals, FlowIgnored, FlowReport, Movement, Movements, PeriodForecast,
+    CloseDateChanges, DealCloseDateChanges, FlowDeals, FlowIgnored, FlowReport, Movement,
+    Movements, PeriodForecast,
 };
 use super::state::{day, FlowState};
 use super::walk::{each_deal, Obs};
@@ -145,7 +146,7 @@ impl Flow<'_> {
             }
         }
         // Close-date changes between consecutive snapshots in [A, B].
-        let (mut changes, mut pushes) = (0u64, 0u64);
+        let (mut changes, mut pushes, mut pushed, mut pulled) = (0u64, 0u64, 0u64, 0u64);
         let within = obs
             .iter()
             .skip_while(|o| o.snapshot < self.a)
@@ -158,19 +159,31 @@ impl Flow<'_> {
                     changes += 1;
                     if d > 0 {
                         pushes += 1;
-                        self.changes.pushes += 1;
-                        self.changes.days_pushed += d.unsigned_abs();
+                        pushed += d.unsigned_abs();
                     } else {
-                        self.changes.pulls += 1;
-                        self.changes.days_pulled += d.unsigned_abs();
+                        pulled += d.unsigned_abs();
                     }
                 }
             }
             prev = Some(o);
         }
         if changes > 0 {
-            self.changes.deals_changed += 1;
-            self.changes.changes += changes;
+            let c = &mut self.changes;
+            c.deals_changed += 1;
+            c.changes += changes;
+            c.pushes += pushes;
+            c.pulls += changes - pushes;
+            c.days_pushed += pushed;
+            c.days_pulled += pulled;
+            if let Some(d) = &mut self.deals {
+                d.close_date_changes.push(DealCloseDateChanges {
+                    deal: String::from_utf8_lossy(id).into_owned(),
+                    changes,
+                    pushes,
+                    days_pushed: pushed,
+                    days_pulled: pulled,
+                });
+            }
         }
         if pushes > 1 {
             self.changes.pushed_more_than_once += 1;
@@ -265,6 +278,8 @@ fn report(st: &FlowState, spec: &FlowSpec) -> Result<FlowReport> {
         }
         d.slipped.sort_unstable();
         d.pushed_more_than_once.sort_unstable();
+        d.close_date_changes
+            .sort_unstable_by(|x, y| x.deal.cmp(&y.deal));
         d.conflicting = walked.conflicting;
         d.without_fx_rate = without_fx;
         r.deals = Some(d);
