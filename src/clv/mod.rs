@@ -5,6 +5,7 @@
 //! |---|---|
 //! | transactions → RFM per customer | [`summarize`], [`calibration_and_holdout`] ([`PeriodLength`]: day, week, month) |
 //! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005), [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007), [`ParetoNbd`] (Schmittlein, Morrison & Colombo 1987) |
+//! | will a subscriber renew (contractual churn, discrete renewals) | [`Sbg`] (Fader & Hardie 2007, 2010) over [`Renewals`]: survival, retention, discounted expected residual lifetime |
 //! | how much per purchase | [`GammaGamma`] (Fader, Hardie & Lee 2005, "RFM and CLV") |
 //! | what the customer is worth | [`discounted_clv`] (margin per period, discounted; feeds [`ltv_to_cac`](crate::metrics::customer::ltv_to_cac) and [`cac_payback_months`](crate::metrics::customer::cac_payback_months)) |
 //!
@@ -66,6 +67,7 @@ mod model;
 mod optimize;
 mod pareto;
 mod rfm;
+mod sbg;
 mod special;
 mod summary_state;
 mod tail;
@@ -80,6 +82,7 @@ pub use pareto::ParetoNbd;
 pub use rfm::{
     calibration_and_holdout, CalibrationHoldout, CustomerRfm, PeriodLength, Summary, Transaction,
 };
+pub use sbg::{Renewals, Sbg};
 pub use summary_state::{summarize, RfmState};
 pub use value::{discounted_clv, CustomerValue, Discounting};
 

@@ -266,7 +266,6 @@ fn beta_expectation(a: f64, beta: f64, k: f64, ln_tau: f64) -> Result<f64> {
 }
 
 /// The most terms [`hyp2f1`] sums before it gives up.
-#[cfg(test)]
 const MAX_TERMS: usize = 1_000_000;
 
 /// The Gaussian hypergeometric function `₂F₁(a, b; c; z)` for
@@ -280,7 +279,6 @@ const MAX_TERMS: usize = 1_000_000;
 /// [`Error::InvalidInput`] outside the domain; [`Error::NotConverged`]
 /// if the series has not settled after a million terms (`z` within about
 /// 10^-5 of 1) or its sum overflows.
-#[cfg(test)]
 pub(crate) fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     if !(0.0..1.0).contains(&z) || c <= 0.0 || !a.is_finite() || !b.is_finite() {
         return Err(Error::invalid(
