@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use crate::output::{emit, fixed, money, plain, Align, Cell, Format, OutputArgs, Table, View};
 
 const TOOL: &str = "clv";
-const USAGE: &str = "clv FILE.csv [--model bgnbd|mbg_nbd|pareto_nbd|gamma_gamma] [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE] [--margin M] [--discount-rate R] [--format json|table|csv]";
+const USAGE: &str = "clv FILE.csv [--model bgnbd|mbg_nbd|pareto_nbd|gamma_gamma|sbg] [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE] [--margin M] [--discount-rate R] [--format json|table|csv]";
 
 /// The horizon when none is given, in periods of the file's time unit.
 const DEFAULT_HORIZON: f64 = 52.0;
@@ -33,7 +33,7 @@ const DEFAULT_HORIZON: f64 = 52.0;
 /// `revops clv`.
 #[derive(clap::Args)]
 #[command(
-    about = "Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma fits",
+    about = "Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma and sBG (subscription) fits",
     after_help = "\
 Input columns, --input rfm (by header name, others ignored):
   customer_id     any text
@@ -42,6 +42,11 @@ Input columns, --input rfm (by header name, others ignored):
   T               the customer's age at the end of observation (same unit)
   monetary_value  optional: the mean value of the repeat purchases (> 0 where x > 0)
 --input transactions: customer_id, date (YYYY-MM-DD), amount (a decimal).
+--model sbg (subscriptions: churn observed at renewals), --input
+  survival (default): period (0, 1, ...), active (customers still active)
+  renewals: customer_id, periods (at least 1), churned (true or false)
+  subscriptions: customer_id, start, end (YYYY-MM-DD; end empty while
+    active), cut into --period day|week|month|year (default month)
 
 Every customer gets p_alive and expected_purchases over the horizon; with
 spend (monetary_value, or transactions) also expected_average_value (the
@@ -49,23 +54,26 @@ Gamma-Gamma model) and clv, the discounted value in money.
 
 Examples:
   revops clv customers.csv --model bgnbd --horizon 39
-  revops clv orders.csv --input transactions --period week --model pareto_nbd --margin 0.3 --format table"
+  revops clv orders.csv --input transactions --period week --model pareto_nbd --margin 0.3 --format table
+  revops clv cohort.csv --model sbg --horizon 12 --discount-rate 0.1"
 )]
 pub struct Args {
     /// The customers (or transactions) CSV file
     file: String,
-    /// Model: bgnbd (bg_nbd), mbg_nbd, pareto_nbd, or gamma_gamma (spend
-    /// only) [default: bgnbd]
+    /// Model: bgnbd (bg_nbd), mbg_nbd, pareto_nbd, gamma_gamma (spend
+    /// only), or sbg (subscriptions) [default: bgnbd]
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
     /// Prediction horizon, in the file's time unit (transactions: --period);
-    /// at least 0 [default: 52]
+    /// at least 0 [default: 52; sbg: 10 periods, a whole number]
     #[arg(long, value_name = "H")]
     horizon: Option<String>,
-    /// Input layout: rfm or transactions [default: rfm]
+    /// Input layout: rfm or transactions; for sbg survival, renewals or
+    /// subscriptions [default: rfm; survival for sbg]
     #[arg(long, value_name = "LAYOUT")]
     input: Option<String>,
-    /// Transactions: the time unit, day, week or month [default: day]
+    /// Transactions: the time unit, day, week or month [default: day];
+    /// sbg subscriptions: day, week, month or year [default: month]
     #[arg(long, value_name = "UNIT")]
     period: Option<String>,
     /// Transactions: the last day observed, YYYY-MM-DD (inclusive) [default:
@@ -79,7 +87,7 @@ pub struct Args {
     #[arg(long, value_name = "M")]
     margin: Option<String>,
     /// Discount rate per period of the time unit, above -1 (0.01 = 1%)
-    /// [default: 0]
+    /// [default: 0]; sbg: above 0, and adds DERL per renewal count
     #[arg(long, value_name = "R")]
     discount_rate: Option<String>,
     #[command(flatten)]
@@ -304,21 +312,34 @@ pub fn run(args: Args) {
         Some("gamma_gamma") => "gamma_gamma",
         Some("mbg_nbd" | "mbgnbd") => "mbg_nbd",
         Some("pareto_nbd" | "paretonbd") => "pareto_nbd",
+        Some("sbg") => "sbg",
         Some(m) => match m.to_ascii_lowercase().as_str() {
             "bgnbd" | "bg_nbd" => "bgnbd",
             "gamma_gamma" => "gamma_gamma",
             "mbg_nbd" | "mbgnbd" => "mbg_nbd",
             "pareto_nbd" | "paretonbd" => "pareto_nbd",
+            "sbg" => "sbg",
             _ => usage_error(
                 TOOL,
                 USAGE,
                 &format!(
-                    "--model: unknown model {m:?} (bgnbd, mbg_nbd, pareto_nbd or gamma_gamma)"
+                    "--model: unknown model {m:?} (bgnbd, mbg_nbd, pareto_nbd, gamma_gamma or sbg)"
                 ),
             ),
         },
         None => "bgnbd",
     };
+    if model == "sbg" {
+        return crate::clv_sbg::run(crate::clv_sbg::SbgArgs {
+            file: &args.file,
+            input: args.input.as_deref(),
+            horizon: args.horizon.as_deref(),
+            discount_rate: args.discount_rate.as_deref(),
+            period: args.period.as_deref(),
+            observation_end: args.observation_end.as_deref(),
+            format: args.output.format(),
+        });
+    }
     let horizon: f64 =
         parsed(TOOL, USAGE, "horizon", args.horizon.as_deref()).unwrap_or(DEFAULT_HORIZON);
     if !(horizon.is_finite() && horizon >= 0.0) {

@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 12] = [
+    let cases: [(&str, &[&str]); 14] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -368,11 +368,36 @@ fn golden_outputs() {
                 "--deals",
             ],
         ),
+        (
+            "clv",
+            &[
+                "--model",
+                "sbg",
+                "--horizon",
+                "12",
+                "--discount-rate",
+                "0.1",
+            ],
+        ),
+        (
+            "clv",
+            &[
+                "--model",
+                "sbg",
+                "--input",
+                "subscriptions",
+                "--observation-end",
+                "2025-03-31",
+            ],
+        ),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
     for (i, (name, args)) in cases.iter().enumerate() {
+        let sbg = args.contains(&"sbg");
         let sample = match (*name, args.first()) {
+            ("clv", _) if sbg && args.contains(&"subscriptions") => "sbg_subscriptions",
+            ("clv", _) if sbg => "sbg_survival",
             ("lifecycle", _) => "retention",
             ("mrr", Some(&"--input")) => "mrr_subscriptions",
             ("mrr", _) => "mrr_monthly",

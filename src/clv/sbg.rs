@@ -301,7 +301,7 @@ impl Sbg {
             return Err(Error::invalid(
                 OP,
                 format!(
-                    "the expected lifetime is infinite for alpha = {} <= 1: use the discounted residual lifetime",
+                    "infinite, alpha = {:.4} is at most 1 (use DERL)",
                     self.alpha
                 ),
             ));
