@@ -5,6 +5,7 @@
 //! |---|---|
 //! | transactions → RFM per customer | [`summarize`], [`calibration_and_holdout`] ([`PeriodLength`]: day, week, month) |
 //! | how many purchases, and is the customer still there | [`BgNbd`] (Fader, Hardie & Lee 2005), [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007), [`ParetoNbd`] (Schmittlein, Morrison & Colombo 1987) |
+//! | how many purchases at discrete opportunities (yearly campaigns, events), and is the customer still there | [`BgBb`] (Fader, Hardie & Shang 2010) over [`DiscreteHistory`] |
 //! | will a subscriber renew (contractual churn, discrete renewals) | [`Sbg`] (Fader & Hardie 2007, 2010) over [`Renewals`]: survival, retention, discounted expected residual lifetime |
 //! | how much per purchase | [`GammaGamma`] (Fader, Hardie & Lee 2005, "RFM and CLV") |
 //! | what the customer is worth | [`discounted_clv`] (margin per period, discounted; feeds [`ltv_to_cac`](crate::metrics::customer::ltv_to_cac) and [`cac_payback_months`](crate::metrics::customer::cac_payback_months)) |
@@ -59,6 +60,7 @@
 //! # Ok::<(), revops::Error>(())
 //! ```
 
+mod bgbb;
 mod bgnbd;
 mod gamma_gamma;
 mod history;
@@ -73,6 +75,7 @@ mod summary_state;
 mod tail;
 mod value;
 
+pub use bgbb::{BgBb, DiscreteHistory, MAX_OPPORTUNITIES};
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::{frequency_value_correlation, GammaGamma, Spend};
 pub use history::History;

@@ -4,13 +4,14 @@
 
 use std::fmt::Debug;
 
+use super::bgbb::{BgBb, DiscreteHistory};
 use super::bgnbd::BgNbd;
 use super::history::History;
 use super::mbgnbd::MbgNbd;
 use super::pareto::ParetoNbd;
 use super::{Fit, FitOptions};
 use crate::aggregate::Portable;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A model of how many purchases a customer makes and whether they are
 /// still a customer. Every method returns `Result` (one error
@@ -145,4 +146,44 @@ impl PurchaseModel for ParetoNbd {
         ParetoNbd::NAMES.into_iter().zip(self.params()).collect()
     }
     delegate!();
+}
+
+/// A number of opportunities given as a time: a whole number of at least
+/// 0, or why not.
+fn opportunities(t: f64) -> Result<u64> {
+    if t.is_finite() && t >= 0.0 && t.fract() == 0.0 && t <= u64::MAX as f64 {
+        Ok(t as u64)
+    } else {
+        Err(Error::invalid(
+            "BG/BB",
+            format!("{t} is not a whole number of opportunities"),
+        ))
+    }
+}
+
+/// BG/BB counts time in opportunities: its times are whole numbers.
+impl PurchaseModel for BgBb {
+    type History = DiscreteHistory;
+    const NAME: &'static str = "BG/BB";
+    fn named_params(&self) -> Vec<(&'static str, f64)> {
+        BgBb::NAMES.into_iter().zip(self.params()).collect()
+    }
+    fn fit(histories: &[DiscreteHistory], options: &FitOptions) -> Result<Fit<Self>> {
+        BgBb::fit(histories, options)
+    }
+    fn log_likelihood(&self, h: &DiscreteHistory) -> Result<f64> {
+        Ok(BgBb::log_likelihood(self, h))
+    }
+    fn probability_alive(&self, h: &DiscreteHistory) -> Result<f64> {
+        BgBb::probability_alive(self, h)
+    }
+    fn expected_purchases(&self, t: f64) -> Result<f64> {
+        BgBb::expected_purchases(self, opportunities(t)?)
+    }
+    fn conditional_expected_purchases(&self, h: &DiscreteHistory, t: f64) -> Result<f64> {
+        BgBb::conditional_expected_purchases(self, h, opportunities(t)?)
+    }
+    fn probability_of_purchases(&self, t: f64, n: u64) -> Result<f64> {
+        BgBb::probability_of_purchases(self, opportunities(t)?, n)
+    }
 }
