@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use crate::output::{emit, fixed, money, plain, Align, Cell, Format, OutputArgs, Table, View};
 
 const TOOL: &str = "clv";
-const USAGE: &str = "clv FILE.csv [--model bgnbd|mbg_nbd|pareto_nbd|gamma_gamma|sbg] [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE] [--margin M] [--discount-rate R] [--format json|table|csv]";
+const USAGE: &str = "clv FILE.csv [--model bgnbd|mbg_nbd|pareto_nbd|gamma_gamma|sbg|bgbb] [--horizon H] [--input rfm|transactions] [--period day|week|month] [--observation-end YYYY-MM-DD] [--currency CODE] [--margin M] [--discount-rate R] [--format json|table|csv]";
 
 /// The horizon when none is given, in periods of the file's time unit.
 const DEFAULT_HORIZON: f64 = 52.0;
@@ -33,7 +33,7 @@ const DEFAULT_HORIZON: f64 = 52.0;
 /// `revops clv`.
 #[derive(clap::Args)]
 #[command(
-    about = "Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma and sBG (subscription) fits",
+    about = "Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, sBG (subscriptions) and BG/BB (discrete opportunities) fits",
     after_help = "\
 Input columns, --input rfm (by header name, others ignored):
   customer_id     any text
@@ -47,6 +47,10 @@ Input columns, --input rfm (by header name, others ignored):
   renewals: customer_id, periods (at least 1), churned (true or false)
   subscriptions: customer_id, start, end (YYYY-MM-DD; end empty while
     active), cut into --period day|week|month|year (default month)
+--model bgbb (purchases at discrete opportunities: yearly campaigns, events):
+  customer_id, frequency (x), recency (t_x, the opportunity of the last
+  purchase, 0 if none), n (opportunities), and optionally count (customers
+  sharing the row); --horizon in opportunities (default 5)
 
 Every customer gets p_alive and expected_purchases over the horizon; with
 spend (monetary_value, or transactions) also expected_average_value (the
@@ -61,7 +65,8 @@ pub struct Args {
     /// The customers (or transactions) CSV file
     file: String,
     /// Model: bgnbd (bg_nbd), mbg_nbd, pareto_nbd, gamma_gamma (spend
-    /// only), or sbg (subscriptions) [default: bgnbd]
+    /// only), sbg (subscriptions) or bgbb (discrete opportunities)
+    /// [default: bgnbd]
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
     /// Prediction horizon, in the file's time unit (transactions: --period);
@@ -313,22 +318,38 @@ pub fn run(args: Args) {
         Some("mbg_nbd" | "mbgnbd") => "mbg_nbd",
         Some("pareto_nbd" | "paretonbd") => "pareto_nbd",
         Some("sbg") => "sbg",
+        Some("bgbb" | "bg_bb") => "bgbb",
         Some(m) => match m.to_ascii_lowercase().as_str() {
             "bgnbd" | "bg_nbd" => "bgnbd",
             "gamma_gamma" => "gamma_gamma",
             "mbg_nbd" | "mbgnbd" => "mbg_nbd",
             "pareto_nbd" | "paretonbd" => "pareto_nbd",
             "sbg" => "sbg",
+            "bgbb" | "bg_bb" => "bgbb",
             _ => usage_error(
                 TOOL,
                 USAGE,
                 &format!(
-                    "--model: unknown model {m:?} (bgnbd, mbg_nbd, pareto_nbd, gamma_gamma or sbg)"
+                    "--model: unknown model {m:?} (bgnbd, mbg_nbd, pareto_nbd, gamma_gamma, sbg or bgbb)"
                 ),
             ),
         },
         None => "bgnbd",
     };
+    if model == "bgbb" {
+        if args.input.as_deref().is_some_and(|i| i != "rfm") {
+            usage_error(
+                TOOL,
+                USAGE,
+                "--input: bgbb reads customer_id,frequency,recency,n[,count]",
+            );
+        }
+        return crate::clv_bgbb::run(crate::clv_bgbb::BgBbArgs {
+            file: &args.file,
+            horizon: args.horizon.as_deref(),
+            format: args.output.format(),
+        });
+    }
     if model == "sbg" {
         return crate::clv_sbg::run(crate::clv_sbg::SbgArgs {
             file: &args.file,

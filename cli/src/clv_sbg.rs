@@ -381,6 +381,9 @@ mod tests {
         let week = Every::Days(7);
         assert_eq!(periods(d(2026, 1, 1), d(2026, 1, 15), week, false), 2);
         assert_eq!(periods(d(2026, 1, 1), d(2026, 1, 15), week, true), 3);
-        assert_eq!(periods(d(2026, 1, 1), d(2026, 1, 1), Every::Days(1), true), 1);
+        assert_eq!(
+            periods(d(2026, 1, 1), d(2026, 1, 1), Every::Days(1), true),
+            1
+        );
     }
 }

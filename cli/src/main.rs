@@ -9,6 +9,7 @@
 mod attribution;
 mod catalogue;
 mod clv;
+mod clv_bgbb;
 mod clv_sbg;
 mod common;
 mod flow;
@@ -58,7 +59,7 @@ enum Command {
     Pipeline(pipeline::Args),
     /// Pipeline flow between two CRM snapshots: the waterfall, slippage, stage durations, forecast accuracy
     PipelineFlow(flow::Args),
-    /// Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma and sBG fits
+    /// Customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, sBG and BG/BB fits
     Clv(clv::Args),
     /// Cohort retention: do a period's new users come back in the periods after?
     Retention(retention::RetentionArgs),

@@ -508,6 +508,10 @@ fn golden_tables_and_csv() {
             ],
         ),
         (
+            "clv-bgbb",
+            vec![data("bgbb.csv"), "--model".into(), "bgbb".into()],
+        ),
+        (
             "clv-sbg",
             vec![
                 data("sbg_survival.csv"),

@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 14] = [
+    let cases: [(&str, &[&str]); 15] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -390,6 +390,7 @@ fn golden_outputs() {
                 "2025-03-31",
             ],
         ),
+        ("clv", &["--model", "bgbb", "--horizon", "5"]),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
@@ -398,6 +399,7 @@ fn golden_outputs() {
         let sample = match (*name, args.first()) {
             ("clv", _) if sbg && args.contains(&"subscriptions") => "sbg_subscriptions",
             ("clv", _) if sbg => "sbg_survival",
+            ("clv", _) if args.contains(&"bgbb") => "bgbb",
             ("lifecycle", _) => "retention",
             ("mrr", Some(&"--input")) => "mrr_subscriptions",
             ("mrr", _) => "mrr_monthly",
