@@ -8,6 +8,7 @@
 //! | how many purchases at discrete opportunities (yearly campaigns, events), and is the customer still there | [`BgBb`] (Fader, Hardie & Shang 2010) over [`DiscreteHistory`] |
 //! | will a subscriber renew (contractual churn, discrete renewals) | [`Sbg`] (Fader & Hardie 2007, 2010) over [`Renewals`]: survival, retention, discounted expected residual lifetime |
 //! | how much per purchase | [`GammaGamma`] (Fader, Hardie & Lee 2005, "RFM and CLV") |
+//! | does the model predict a holdout period it did not see | [`calibration_and_holdout`], fit on the calibration, then [`holdout_table`]: mean predicted against mean actual purchases by calibration frequency and recency |
 //! | what the customer is worth | [`discounted_clv`] (margin per period, discounted; feeds [`ltv_to_cac`](crate::metrics::customer::ltv_to_cac) and [`cac_payback_months`](crate::metrics::customer::cac_payback_months)) |
 //!
 //! A model's parameters and histories share one time unit: the unit of
@@ -64,6 +65,7 @@ mod bgbb;
 mod bgnbd;
 mod gamma_gamma;
 mod history;
+mod holdout;
 mod mbgnbd;
 mod model;
 mod optimize;
@@ -79,6 +81,7 @@ pub use bgbb::{BgBb, DiscreteHistory, MAX_OPPORTUNITIES};
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::{frequency_value_correlation, GammaGamma, Spend};
 pub use history::History;
+pub use holdout::{holdout_table, HoldoutRow, HoldoutTable};
 pub use mbgnbd::MbgNbd;
 pub use model::PurchaseModel;
 pub use pareto::ParetoNbd;
