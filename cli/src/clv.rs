@@ -15,8 +15,9 @@ use crate::common::{
     header_names, parsed, read_csv, usage_error, Errors, Rejects, REJECTED_LISTED,
 };
 use revops::clv::{
-    discounted_clv, frequency_value_correlation, summarize, BgNbd, Discounting, FitOptions,
-    GammaGamma, History, MbgNbd, ParetoNbd, PeriodLength, PurchaseModel, Spend, Transaction,
+    calibration_and_holdout, discounted_clv, frequency_value_correlation, holdout_table, summarize,
+    BgNbd, CalibrationHoldout, Discounting, FitOptions, GammaGamma, History, MbgNbd, ParetoNbd,
+    PeriodLength, PurchaseModel, Spend, Transaction,
 };
 use revops::NaiveDate;
 use revops::{Currency, Decimal, Money, Ratio};
@@ -85,6 +86,11 @@ pub struct Args {
     /// the last date in the file]
     #[arg(long, value_name = "DATE")]
     observation_end: Option<String>,
+    /// Transactions: fit on purchases up to this day (YYYY-MM-DD,
+    /// inclusive) and add the holdout table: predicted against actual
+    /// purchases after it, up to the observation end
+    #[arg(long, value_name = "DATE")]
+    calibration_end: Option<String>,
     /// ISO 4217 currency of the values [default: USD]
     #[arg(long, value_name = "CODE")]
     currency: Option<String>,
@@ -132,7 +138,7 @@ fn purchase_model<M: PurchaseModel<History = History>>(
     horizon: f64,
     valuation: Option<&Valuation>,
     sink: &mut Sink,
-) {
+) -> Option<M> {
     let histories: Vec<History> = customers.iter().map(|c| c.history).collect();
     let named = |m: &M| -> Value {
         Value::Object(
@@ -205,14 +211,39 @@ fn purchase_model<M: PurchaseModel<History = History>>(
                 }
                 sink.listed.push(&row);
             }
+            Some(f.params)
         }
         Err(e) => {
             for key in ["params", "standard_errors", "log_likelihood"] {
                 sink.errors.push(key, &e);
                 sink.out.insert(key.into(), Value::Null);
             }
+            None
         }
     }
+}
+
+/// Frequencies listed one by one in the holdout table before `k+`
+/// (`lifetimes`' plot's default).
+const HOLDOUT_FREQUENCIES: u64 = 7;
+
+/// Recency buckets of the holdout table.
+const HOLDOUT_RECENCY_BUCKETS: u64 = 10;
+
+/// The holdout table of a fitted model as JSON, or why there is none.
+fn holdout<M: PurchaseModel<History = History>>(
+    model: Option<&M>,
+    customers: &[CalibrationHoldout<String>],
+) -> Result<Value, String> {
+    let m = model.ok_or("the model could not be fitted on the calibration period")?;
+    let usable: Vec<CalibrationHoldout<String>> = customers
+        .iter()
+        .filter(|c| c.calibration.history().is_ok())
+        .cloned()
+        .collect();
+    holdout_table(m, &usable, HOLDOUT_FREQUENCIES, HOLDOUT_RECENCY_BUCKETS)
+        .map_err(|e| e.to_string())
+        .map(|t| serde_json::to_value(t).unwrap_or(Value::Null))
 }
 
 /// One customer's discounted value over the horizon.
@@ -409,6 +440,30 @@ pub fn run(args: Args) {
         "transactions" => true,
         other => usage_error(TOOL, USAGE, &format!("--input: unknown input {other:?}")),
     };
+    let calibration_end: Option<NaiveDate> = args.calibration_end.as_deref().map(|d| {
+        if !transactions || gamma_gamma {
+            usage_error(
+                TOOL,
+                USAGE,
+                "--calibration-end needs --input transactions and a purchase model",
+            );
+        }
+        let c = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").unwrap_or_else(|_| {
+            usage_error(
+                TOOL,
+                USAGE,
+                &format!("--calibration-end: {d:?} is not YYYY-MM-DD"),
+            )
+        });
+        if observation_end.is_some_and(|o| c > o) {
+            usage_error(TOOL, USAGE, "--calibration-end is after --observation-end");
+        }
+        c
+    });
+    // Calibration customers with their holdout, with --calibration-end.
+    let mut holdouts: Vec<CalibrationHoldout<String>> = Vec::new();
+    let mut holdout_error: Option<String> = None;
+    let mut resolved_end: Option<NaiveDate> = None;
     // Spend is known from transactions, or from a monetary_value column.
     let has_spend = transactions
         || header_names(TOOL, &args.file)
@@ -500,8 +555,33 @@ pub fn run(args: Args) {
                 .unwrap_or_default();
             // A transaction dated on the observation end is inside it.
             after_end = tx.iter().filter(|t| t.date > end).count();
-            let summarized = match summarize(&tx, period, end, currency) {
-                Ok(s) => s.customers,
+            resolved_end = Some(end);
+            let split = calibration_end.map(|c| {
+                if c > end {
+                    return Err(format!(
+                        "the calibration ends ({c}) after the observation ({end})"
+                    ));
+                }
+                calibration_and_holdout(&tx, period, c, end, currency)
+                    .map(|(list, _)| list)
+                    .map_err(|e| e.to_string())
+            });
+            let calibrated = match split {
+                Some(Ok(list)) => {
+                    holdouts = list;
+                    Some(holdouts.iter().map(|h| h.calibration.clone()).collect())
+                }
+                Some(Err(e)) => {
+                    holdout_error = Some(e);
+                    None
+                }
+                None => None,
+            };
+            let summarized = match calibrated.map_or_else(
+                || summarize(&tx, period, end, currency).map(|s| s.customers),
+                Ok,
+            ) {
+                Ok(s) => s,
                 // A customer whose period sums do not fit a decimal: that
                 // customer's rows are rejected (at its first line), the
                 // others summarized as they would be together.
@@ -658,10 +738,37 @@ pub fn run(args: Args) {
             customer_errors: &mut customer_errors,
         };
         let v = valuation.as_ref();
-        match model {
-            "pareto_nbd" => purchase_model::<ParetoNbd>(&customers, horizon, v, &mut sink),
-            "mbg_nbd" => purchase_model::<MbgNbd>(&customers, horizon, v, &mut sink),
-            _ => purchase_model::<BgNbd>(&customers, horizon, v, &mut sink),
+        let table = match model {
+            "pareto_nbd" => {
+                let m = purchase_model::<ParetoNbd>(&customers, horizon, v, &mut sink);
+                holdout(m.as_ref(), &holdouts)
+            }
+            "mbg_nbd" => {
+                let m = purchase_model::<MbgNbd>(&customers, horizon, v, &mut sink);
+                holdout(m.as_ref(), &holdouts)
+            }
+            _ => {
+                let m = purchase_model::<BgNbd>(&customers, horizon, v, &mut sink);
+                holdout(m.as_ref(), &holdouts)
+            }
+        };
+        if let Some(c) = calibration_end {
+            let table = match holdout_error.take() {
+                Some(e) => Err(e),
+                None => table,
+            };
+            let table = table.unwrap_or_else(|e| {
+                errors.push("holdout.table", e);
+                Value::Null
+            });
+            out.insert(
+                "holdout".into(),
+                json!({
+                    "calibration_end": c,
+                    "observation_end": resolved_end,
+                    "table": table,
+                }),
+            );
         }
         extra.insert("fit_ms", ms(fit_started));
         extra.insert("customers_fitted", json!(customers.len()));
@@ -875,6 +982,40 @@ fn view(doc: &Value) -> View {
         let mut t = customer_table(first);
         for c in customers.into_iter().flatten() {
             t.row(customer_cells(c));
+        }
+        tables.push(t);
+    }
+    let holdout = &doc["holdout"];
+    for (key, what) in [("by_frequency", "frequency"), ("by_recency", "recency")] {
+        let Some(rows) = holdout["table"][key].as_array() else {
+            continue;
+        };
+        let mut t = Table::new(
+            format!(
+                "Holdout after {} to {}: by calibration {what}",
+                plain(&holdout["calibration_end"]),
+                plain(&holdout["observation_end"])
+            ),
+            &[
+                (what, Align::Right),
+                ("customers", Align::Right),
+                ("mean predicted", Align::Right),
+                ("mean actual", Align::Right),
+            ],
+        );
+        for r in rows {
+            let group = match (r["from"].as_u64(), r["to"].as_u64()) {
+                (Some(f), Some(t)) if f == t => f.to_string(),
+                (Some(f), Some(t)) => format!("{f}-{t}"),
+                (Some(f), None) => format!("{f}+"),
+                _ => "-".into(),
+            };
+            t.row(vec![
+                group,
+                plain(&r["customers"]),
+                fixed(&r["mean_predicted"], 3),
+                fixed(&r["mean_actual"], 3),
+            ]);
         }
         tables.push(t);
     }

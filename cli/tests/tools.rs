@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 15] = [
+    let cases: [(&str, &[&str]); 16] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -391,6 +391,17 @@ fn golden_outputs() {
             ],
         ),
         ("clv", &["--model", "bgbb", "--horizon", "5"]),
+        (
+            "clv",
+            &[
+                "--input",
+                "transactions",
+                "--period",
+                "week",
+                "--calibration-end",
+                "2026-06-30",
+            ],
+        ),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
@@ -400,6 +411,7 @@ fn golden_outputs() {
             ("clv", _) if sbg && args.contains(&"subscriptions") => "sbg_subscriptions",
             ("clv", _) if sbg => "sbg_survival",
             ("clv", _) if args.contains(&"bgbb") => "bgbb",
+            ("clv", _) if args.contains(&"transactions") => "clv_transactions",
             ("lifecycle", _) => "retention",
             ("mrr", Some(&"--input")) => "mrr_subscriptions",
             ("mrr", _) => "mrr_monthly",
