@@ -279,3 +279,60 @@ fn the_donation_data_fits_to_the_published_parameters() {
         fit.log_likelihood
     );
 }
+
+#[test]
+fn predictions_equal_lifetimes_at_the_donation_parameters() {
+    // `lifetimes` 0.11.3's BetaGeoBetaBinomFitter with these parameters:
+    // conditional_probability_alive(0 and 1, ...) and
+    // conditional_expected_number_of_purchases_up_to_time(5, ...).
+    let m = donation();
+    let cases: [((u64, u64, u64), f64, f64, f64); 5] = [
+        (
+            (2, 6, 6),
+            0.999999999999659,
+            0.9304025423725641,
+            1.6687643540735455,
+        ),
+        (
+            (2, 2, 6),
+            0.07134497632076406,
+            0.0663795473543719,
+            0.11905795332635284,
+        ),
+        (
+            (0, 0, 6),
+            0.11609661329298424,
+            0.10801658416867378,
+            0.07280287747504345,
+        ),
+        (
+            (6, 6, 6),
+            0.9999999999999898,
+            0.930402542372872,
+            3.752115607599819,
+        ),
+        (
+            (3, 4, 6),
+            0.47233625988905353,
+            0.43946285705567345,
+            1.034228498420919,
+        ),
+    ];
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * y.abs().max(1e-3);
+    for ((x, t, n), alive, alive_next, expected) in cases {
+        let h = DiscreteHistory::new(x, t, n).unwrap();
+        // lifetimes does not cap P(alive) at 1 (1 − 3e-13 above).
+        assert!(
+            close(m.probability_alive(&h).unwrap(), alive.min(1.0)),
+            "{h:?}"
+        );
+        assert!(
+            close(m.probability_alive_after(&h, 1).unwrap(), alive_next),
+            "{h:?}"
+        );
+        assert!(
+            close(m.conditional_expected_purchases(&h, 5).unwrap(), expected),
+            "{h:?}"
+        );
+    }
+}

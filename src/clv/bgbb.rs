@@ -404,10 +404,29 @@ impl BgBb {
     }
 }
 
+/// `ln Γ(z + k)` and `ψ(z + k)` for `k = 0 … len − 1`, from one `ln Γ`
+/// and one `ψ` by the recurrences `ln Γ(z + 1) = ln Γ(z) + ln z` and
+/// `ψ(z + 1) = ψ(z) + 1/z`.
+fn ladder(z: f64, len: usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut lg, mut dg) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    let (mut l, mut d) = (ln_gamma(z), digamma(z));
+    for k in 0..len {
+        lg.push(l);
+        dg.push(d);
+        let zk = z + k as f64;
+        l += zk.ln();
+        d += 1.0 / zk;
+    }
+    (lg, dg)
+}
+
 /// The penalized mean negative log-likelihood over `y = ln θ` and its
 /// gradient: each history's likelihood is a sum of terms `B(α + x, β +
 /// k)/B(α, β) · B(γ + g, δ + m)/B(γ, δ)`, each term's log-derivatives by
-/// digamma, weighted by the term's share of the sum.
+/// digamma, weighted by the term's share of the sum. Every `ln Γ` and `ψ`
+/// a term needs is at a whole offset from α, β, α + β, γ, δ or γ + δ, so
+/// each evaluation builds those ladders once (six `ln Γ` and six `ψ`,
+/// then a logarithm and a division per step) and the terms read them.
 fn objective(
     rows: &[(DiscreteHistory, f64)],
     n: f64,
@@ -419,44 +438,44 @@ fn objective(
         return (f64::INFINITY, [0.0; 4]);
     }
     let [a, b, g, d] = theta;
-    let m = BgBb {
-        alpha: a,
-        beta: b,
-        gamma: g,
-        delta: d,
-    };
-    let (da, db, dab) = (digamma(a), digamma(b), digamma(a + b));
-    let (dg, dd, dgd) = (digamma(g), digamma(d), digamma(g + d));
+    let len = rows.iter().map(|(h, _)| h.n).max().unwrap_or(0) as usize + 2;
+    let (la, da) = ladder(a, len);
+    let (lb, db) = ladder(b, len);
+    let (lab, dab) = ladder(a + b, 2 * len);
+    let (lg, dg) = ladder(g, 2);
+    let (ld, dd) = ladder(d, len);
+    let (lgd, dgd) = ladder(g + d, len + 1);
+    let buy0 = la[0] + lb[0] - lab[0];
+    let stay0 = lg[0] + ld[0] - lgd[0];
     let (mut ll, mut grad) = (0.0, [0.0f64; 4]);
-    // (ln term, its gradient) for x purchases in k + x alive opportunities,
-    // then `drop` (dropped out after m opportunities) or alive through m.
-    let term = |x: f64, k: f64, drop: bool, span: f64| -> (f64, [f64; 4]) {
-        let gg = if drop { 1.0 } else { 0.0 };
-        let lt = m.ln_buy(x, k) + m.ln_stay(gg, span);
-        let dabxk = digamma(a + b + x + k);
-        let dgdm = digamma(g + d + gg + span);
+    // (ln term, its gradient) for x purchases and k opportunities without
+    // one, alive at each, then dropped out (g = 1) after `span`
+    // opportunities or alive through them (g = 0).
+    let term = |x: usize, k: usize, gg: usize, span: usize| -> (f64, [f64; 4]) {
+        let lt = la[x] + lb[k] - lab[x + k] - buy0 + lg[gg] + ld[span] - lgd[gg + span] - stay0;
         let grad = [
-            digamma(a + x) - dabxk - da + dab,
-            digamma(b + k) - dabxk - db + dab,
-            digamma(g + gg) - dgdm - dg + dgd,
-            digamma(d + span) - dgdm - dd + dgd,
+            da[x] - dab[x + k] - da[0] + dab[0],
+            db[k] - dab[x + k] - db[0] + dab[0],
+            dg[gg] - dgd[gg + span] - dg[0] + dgd[0],
+            dd[span] - dgd[gg + span] - dd[0] + dgd[0],
         ];
         (lt, grad)
     };
+    let mut terms: Vec<(f64, [f64; 4])> = Vec::new();
     for (h, c) in rows {
-        let (x, tx, nn) = (h.x as f64, h.t_x as f64, h.n as f64);
-        let mut terms = vec![term(x, nn - x, false, nn)];
-        for i in 0..(h.n - h.t_x) {
-            let i = i as f64;
-            terms.push(term(x, tx - x + i, true, tx + i));
+        let (x, tx, nn) = (h.x as usize, h.t_x as usize, h.n as usize);
+        terms.clear();
+        terms.push(term(x, nn - x, 0, nn));
+        for i in 0..(nn - tx) {
+            terms.push(term(x, tx - x + i, 1, tx + i));
         }
         let top = terms.iter().map(|t| t.0).fold(f64::NEG_INFINITY, f64::max);
-        let weights: Vec<f64> = terms.iter().map(|t| (t.0 - top).exp()).collect();
-        let total: f64 = weights.iter().sum();
+        let total: f64 = terms.iter().map(|t| (t.0 - top).exp()).sum();
         ll += c * (top + total.ln());
-        for (w, t) in weights.iter().zip(&terms) {
+        for t in &terms {
+            let w = c * (t.0 - top).exp() / total;
             for (g, d) in grad.iter_mut().zip(t.1) {
-                *g += c * w / total * d;
+                *g += w * d;
             }
         }
     }
