@@ -152,7 +152,8 @@
 //!   100,000 channels (`benches/scaling.rs`, `benches/README.md`); a
 //!   lifetime-value fit is bounded (at most
 //!   4,000 likelihood evaluations, each O(1) per distinct (x, t_x, T):
-//!   see [`clv`]), and discounted CLV at most
+//!   see [`clv`]; BG/BB's O(n − t_x) per distinct history, n at most
+//!   [`MAX_OPPORTUNITIES`](clv::MAX_OPPORTUNITIES)), and discounted CLV at most
 //!   [`Discounting::MAX_PERIODS`](clv::Discounting::MAX_PERIODS)
 //!   predictions per customer.
 //! * **Every skipped record counted, with its reason**: an analysis lists

@@ -213,7 +213,7 @@ fn renewals_are_checked_and_cohorts_pool() {
     loyal.add_active(5, 100).unwrap();
     assert!(matches!(
         Sbg::fit(&loyal, &FitOptions::default()),
-        Err(Error::NotConverged { .. })
+        Err(Error::InvalidInput { .. })
     ));
     // One customer cannot determine two parameters.
     let mut one = Renewals::new();

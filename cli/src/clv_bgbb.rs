@@ -30,7 +30,7 @@ pub fn run(a: BgBbArgs) {
         usage_error(
             TOOL,
             USAGE,
-            "--horizon: at most 10000 opportunities for bgbb",
+            "--horizon: at most 1000 opportunities for bgbb",
         );
     }
     let has_count = crate::common::header_names(TOOL, a.file)

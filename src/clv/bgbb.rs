@@ -11,9 +11,10 @@ use crate::error::{Error, Result};
 
 const OP: &str = "BG/BB";
 
-/// The most opportunities a history may span: the likelihood sums over
-/// them, so this bounds every evaluation.
-pub const MAX_OPPORTUNITIES: u64 = 10_000;
+/// The most opportunities a history may span (19 years of weekly
+/// events): the likelihood of a history sums `n − t_x + 1` terms, so a
+/// fit's evaluation costs at most this much per distinct history.
+pub const MAX_OPPORTUNITIES: u64 = 1_000;
 
 /// A customer's history over `n` discrete opportunities (yearly
 /// campaigns, events): `x` purchases, the last at opportunity `t_x` (0

@@ -390,8 +390,10 @@ impl Sbg {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for fewer than 2 customers or a bad
-    /// penalizer; [`Error::NotConverged`] when the likelihood has no
+    /// [`Error::InvalidInput`] for fewer than 2 customers, a bad penalizer,
+    /// data without churn, or data that end at the first renewal (no churn
+    /// after it, no customer past it): the likelihood then has no maximum
+    /// inside the model, or a ridge; [`Error::NotConverged`] when it has no
     /// maximum inside the model (no customer ever churns, or every one
     /// churns at once) or the search does not settle.
     pub fn fit(data: &Renewals, options: &FitOptions) -> Result<Fit<Sbg>> {
@@ -404,6 +406,22 @@ impl Sbg {
                     "the penalizer {} must be finite and not negative",
                     options.penalizer
                 ),
+            ));
+        }
+        // Churn at the first renewal and survival past it alone tell only
+        // α / (α + β): the likelihood is flat along that ratio.
+        let beyond_first =
+            data.churned().any(|(t, _)| t >= 2) || data.active().any(|(t, _)| t >= 3);
+        if data.churned().next().is_none() {
+            return Err(Error::invalid(
+                "sBG fit",
+                "no customer churned: the churn rate runs to 0, with no maximum inside the model",
+            ));
+        }
+        if !beyond_first {
+            return Err(Error::invalid(
+                "sBG fit",
+                "the data reach only the first renewal: they fix the first-year churn, not alpha and beta apart",
             ));
         }
         let pen = options.penalizer;
