@@ -286,7 +286,9 @@ fn predictions_equal_lifetimes_at_the_donation_parameters() {
     // conditional_probability_alive(0 and 1, ...) and
     // conditional_expected_number_of_purchases_up_to_time(5, ...).
     let m = donation();
-    let cases: [((u64, u64, u64), f64, f64, f64); 5] = [
+    // (x, t_x, n), P(alive), P(alive) one ahead, E[X in the next 5].
+    type Case = ((u64, u64, u64), f64, f64, f64);
+    let cases: [Case; 5] = [
         (
             (2, 6, 6),
             0.999999999999659,
