@@ -338,3 +338,35 @@ fn predictions_equal_lifetimes_at_the_donation_parameters() {
         );
     }
 }
+
+#[test]
+fn bgbb_feeds_the_discounted_value() {
+    use revops::clv::{discounted_clv, Discounting};
+    use revops::{Money, Ratio};
+    let m = donation();
+    let h = DiscreteHistory::new(4, 6, 6).unwrap();
+    // Five more yearly campaigns, 10% a year, a 50 USD gift, 80% kept.
+    let d = Discounting {
+        periods: 5,
+        units_per_period: 1.0,
+        discount_rate: 0.1,
+        margin: Ratio::new(revops::dec!(0.8)).unwrap(),
+    };
+    let v = discounted_clv(&m, &h, Money::parse("50", "USD").unwrap(), &d).unwrap();
+    // Each year's expected gifts, discounted, by hand from the model.
+    let mut want = 0.0;
+    let mut before = 0.0;
+    for k in 1..=5u64 {
+        let cum = m.conditional_expected_purchases(&h, k).unwrap();
+        want += (cum - before) * 50.0 * 0.8 / 1.1f64.powi(k as i32);
+        before = cum;
+    }
+    let got: f64 = v.clv.amount().to_string().parse().unwrap();
+    assert!((got - want).abs() <= 0.005, "{got} vs {want}");
+    // A fractional opportunity is refused, not rounded.
+    let half = Discounting {
+        units_per_period: 0.5,
+        ..d
+    };
+    assert!(discounted_clv(&m, &h, Money::parse("50", "USD").unwrap(), &half).is_err());
+}
