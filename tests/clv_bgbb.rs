@@ -5,6 +5,10 @@
 
 use revops::clv::{BgBb, DiscreteHistory, FitOptions, PurchaseModel};
 
+#[path = "draws/mod.rs"]
+mod draws;
+use draws::Rng;
+
 /// Fader, Hardie & Shang (2010), the donation data's estimates.
 fn donation() -> BgBb {
     BgBb::new(1.204, 0.750, 0.657, 2.783).unwrap()
@@ -142,39 +146,6 @@ fn expectations_agree_with_the_law_of_total_expectation() {
     let h = DiscreteHistory::new(4, 6, 6).unwrap();
     assert_eq!(any(&m, &h), m.probability_alive(&h).unwrap());
     assert!(PurchaseModel::expected_purchases(&m, 2.5).is_err());
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-    fn gamma(&mut self, shape: f64) -> f64 {
-        if shape < 1.0 {
-            return self.gamma(shape + 1.0) * self.uniform().powf(1.0 / shape);
-        }
-        let d = shape - 1.0 / 3.0;
-        let c = 1.0 / (9.0 * d).sqrt();
-        loop {
-            let x = self.normal();
-            let v = (1.0 + c * x).powi(3);
-            if v > 0.0 && self.uniform().ln() < 0.5 * x * x + d - d * v + d * v.ln() {
-                return d * v;
-            }
-        }
-    }
-    fn beta(&mut self, a: f64, b: f64) -> f64 {
-        let x = self.gamma(a);
-        x / (x + self.gamma(b))
-    }
 }
 
 /// The standard errors are calibrated: over 40 seeds of this draw, the

@@ -5,6 +5,10 @@
 use revops::clv::{FitOptions, Renewals, Sbg};
 use revops::{Currency, Error, Money};
 
+#[path = "draws/mod.rs"]
+mod draws;
+use draws::Rng;
+
 const HIGH_END: [u64; 8] = [1000, 869, 743, 653, 593, 551, 517, 491];
 const REGULAR: [u64; 8] = [1000, 631, 468, 382, 326, 289, 262, 241];
 
@@ -122,44 +126,6 @@ fn derl_equals_the_discounted_sum_of_survival() {
     assert!(m
         .customer_value(Money::parse("-1", "USD").unwrap(), 0, 0.1)
         .is_err());
-}
-
-/// A small seeded generator: xorshift, Box–Muller normals, Marsaglia–Tsang
-/// gammas, and Beta as a ratio of gammas.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-
-    fn gamma(&mut self, shape: f64) -> f64 {
-        if shape < 1.0 {
-            return self.gamma(shape + 1.0) * self.uniform().powf(1.0 / shape);
-        }
-        let d = shape - 1.0 / 3.0;
-        let c = 1.0 / (9.0 * d).sqrt();
-        loop {
-            let x = self.normal();
-            let v = (1.0 + c * x).powi(3);
-            if v > 0.0 && self.uniform().ln() < 0.5 * x * x + d - d * v + d * v.ln() {
-                return d * v;
-            }
-        }
-    }
-
-    fn beta(&mut self, a: f64, b: f64) -> f64 {
-        let x = self.gamma(a);
-        x / (x + self.gamma(b))
-    }
 }
 
 #[test]

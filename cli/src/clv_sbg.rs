@@ -9,7 +9,7 @@ use revops::quantity::Month;
 use revops::NaiveDate;
 use serde_json::{json, Value};
 
-use crate::common::{ms_since, parsed, read_csv, usage_error, Errors, Rejects};
+use crate::common::{envelope, ms_since, parsed, read_csv, usage_error, Errors, Rejects};
 use crate::output::{emit, fixed, plain, Align, Format, Table, View};
 
 const TOOL: &str = "clv";
@@ -284,16 +284,13 @@ pub fn run(a: SbgArgs) {
         }
     }
     let fit_ms = ms_since(started);
-    out.insert("schema_version".into(), json!(1));
-    out.insert("errors".into(), errors.to_json());
-    out.insert("rejected".into(), rejects.to_json());
-    out.insert(
-        "stats".into(),
+    envelope(
+        &mut out,
+        &errors,
+        &rejects,
+        read.rows,
         json!({
-            "rows": read.rows,
             "customers": data.customers(),
-            "rejected_rows": rejects.total(),
-            "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,
             "fit_ms": fit_ms,
         }),

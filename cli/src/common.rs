@@ -298,3 +298,27 @@ pub fn fx_table(
     }
     fx
 }
+
+/// Adds what every subcommand's document carries around its report:
+/// `schema_version`, `errors`, `rejected`, and `stats` with the rows
+/// read and the rejected rows (in total and by reason) beside the
+/// subcommand's own figures in `stats` (a JSON object).
+pub fn envelope(
+    out: &mut serde_json::Map<String, Value>,
+    errors: &Errors,
+    rejects: &Rejects,
+    rows: u64,
+    stats: Value,
+) {
+    out.insert("schema_version".into(), json!(1));
+    out.insert("errors".into(), errors.to_json());
+    out.insert("rejected".into(), rejects.to_json());
+    let mut all = match stats {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    all.insert("rows".into(), json!(rows));
+    all.insert("rejected_rows".into(), json!(rejects.total()));
+    all.insert("rejected_by_reason".into(), rejects.by_reason_json());
+    out.insert("stats".into(), Value::Object(all));
+}

@@ -8,7 +8,9 @@ use revops::pipeline::{DealStatus, ForecastCategory};
 use revops::{Currency, Decimal, Money, NaiveDate, Period};
 use serde_json::{json, Value};
 
-use crate::common::{fx_flags, fx_table, ms_since, read_csv, usage_error, Errors, Rejects};
+use crate::common::{
+    envelope, fx_flags, fx_table, ms_since, read_csv, usage_error, Errors, Rejects,
+};
 use crate::output::{emit, fixed, money, percent, plain, Align, OutputArgs, Table, View};
 
 const TOOL: &str = "pipeline-flow";
@@ -205,16 +207,13 @@ pub fn run(args: Args) {
             o
         }
     };
-    out.insert("schema_version".into(), json!(1));
-    out.insert("errors".into(), errors.to_json());
-    out.insert("rejected".into(), rejects.to_json());
-    out.insert(
-        "stats".into(),
+    envelope(
+        &mut out,
+        &errors,
+        &rejects,
+        read.rows,
         json!({
-            "rows": read.rows,
             "snapshots": snapshots.len(),
-            "rejected_rows": rejects.total(),
-            "rejected_by_reason": rejects.by_reason_json(),
             "parse_ms": parse_ms,
             "analyse_ms": analyse_ms,
         }),
