@@ -219,6 +219,8 @@ fn stage_durations_by_hand() {
         s(d(2, 2), "y", "proposal", Open),
         s(d(1, 5), "z", "proposal", Open),
         s(d(1, 12), "z", "proposal", Lost),
+        s(d(1, 5), "w", "discovery", Open),
+        s(d(1, 12), "w", "proposal", Open),
     ];
     let r = state(&rows)
         .report(&FlowSpec::new(d(1, 5), d(2, 2), q1(), Currency::USD))
@@ -231,17 +233,18 @@ fn stage_durations_by_hand() {
         ["discovery", "proposal"]
     );
     let disc = by["discovery"];
+    // x and w from January 5 (the first snapshot), y from January 12.
     assert_eq!(
         (disc.measured, disc.censored, disc.from_first_snapshot),
-        (2, 0, 1)
+        (3, 0, 2)
     );
     assert_eq!(disc.median_days, Some(dec!(14)));
     let prop = by["proposal"];
     // x: January 19 to February 2 (won), z: January 5 to 12 (lost); y
-    // still in it at the last snapshot.
+    // and w still in it at their last snapshots.
     assert_eq!(
         (prop.measured, prop.censored, prop.from_first_snapshot),
-        (2, 1, 1)
+        (2, 2, 1)
     );
     assert_eq!(prop.median_days, Some(dec!(10.5)));
     assert_eq!(prop.p90_days, Some(dec!(13.3)));
