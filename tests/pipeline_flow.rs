@@ -221,6 +221,8 @@ fn stage_durations_by_hand() {
         s(d(1, 12), "z", "proposal", Lost),
         s(d(1, 5), "w", "discovery", Open),
         s(d(1, 12), "w", "proposal", Open),
+        // Only ever seen in negotiation: censored, nothing measured.
+        s(d(1, 26), "v", "negotiation", Open),
     ];
     let r = state(&rows)
         .report(&FlowSpec::new(d(1, 5), d(2, 2), q1(), Currency::USD))
@@ -230,8 +232,10 @@ fn stage_durations_by_hand() {
     let by: BTreeMap<&str, _> = sd.stages.iter().map(|s| (s.stage.as_str(), s)).collect();
     assert_eq!(
         by.keys().copied().collect::<Vec<_>>(),
-        ["discovery", "proposal"]
+        ["discovery", "negotiation", "proposal"]
     );
+    let neg = by["negotiation"];
+    assert_eq!((neg.measured, neg.censored, neg.median_days), (0, 1, None));
     let disc = by["discovery"];
     // x and w from January 5 (the first snapshot), y from January 12.
     assert_eq!(
@@ -273,6 +277,34 @@ fn forecast_accuracy_by_hand() {
         f(s1, "d4", "800", d(3, 10), Open, Pipeline),
         f(s2, "d4", "800", d(3, 10), Open, BestCase),
         f(s3, "d4", "900", d(3, 28), Won, Closed),
+        // Closing on the period's end (outside it) and before its start:
+        // in no call and not in what was won.
+        f(s1, "d5", "700", d(4, 1), Open, Commit),
+        f(s3, "d5", "700", d(4, 1), Won, Closed),
+        f(
+            s1,
+            "d6",
+            "300",
+            NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+            Won,
+            Closed,
+        ),
+        f(
+            s2,
+            "d6",
+            "300",
+            NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+            Won,
+            Closed,
+        ),
+        f(
+            s3,
+            "d6",
+            "300",
+            NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+            Won,
+            Closed,
+        ),
     ];
     let st = state(&rows);
     let r = st
