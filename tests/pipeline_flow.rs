@@ -277,6 +277,10 @@ fn forecast_accuracy_by_hand() {
         f(s1, "d4", "800", d(3, 10), Open, Pipeline),
         f(s2, "d4", "800", d(3, 10), Open, BestCase),
         f(s3, "d4", "900", d(3, 28), Won, Closed),
+        // Won between the first two snapshots: the calls' won-to-date differ.
+        f(s1, "d7", "100", d(2, 20), Open, Pipeline),
+        f(s2, "d7", "100", d(2, 20), Won, Closed),
+        f(s3, "d7", "100", d(2, 20), Won, Closed),
         // Closing on the period's end (outside it) and before its start:
         // in no call and not in what was won.
         f(s1, "d5", "700", d(4, 1), Open, Commit),
@@ -327,19 +331,19 @@ fn forecast_accuracy_by_hand() {
     assert_eq!(
         calls,
         [
-            (s1, usd("200"), usd("1200"), usd("1700"), usd("2100")),
-            (s2, usd("200"), usd("1700"), usd("2500"), usd("2100")),
+            (s1, usd("200"), usd("1200"), usd("1700"), usd("2200")),
+            (s2, usd("300"), usd("1800"), usd("2600"), usd("2200")),
         ]
     );
-    let ape = |n: Decimal| Some(Multiple::new(n / dec!(2100)).expect("ape"));
+    let ape = |n: Decimal| Some(Multiple::new(n / dec!(2200)).expect("ape"));
     let c = &r.forecast_accuracy;
     assert_eq!(
         (c[0].commit_error, c[0].commit_ape),
-        (usd("-900"), ape(dec!(900)))
+        (usd("-1000"), ape(dec!(1000)))
     );
     assert_eq!(
         (c[0].best_case_error, c[0].best_case_ape),
-        (usd("-400"), ape(dec!(400)))
+        (usd("-500"), ape(dec!(500)))
     );
     assert_eq!(
         (c[1].commit_error, c[1].commit_ape),
@@ -349,21 +353,24 @@ fn forecast_accuracy_by_hand() {
         (c[1].best_case_error, c[1].best_case_ape),
         (usd("400"), ape(dec!(400)))
     );
-    // Over the two calls: MAPE (900 + 400) / 2 / 2100, bias (1200 + 1700
-    // - 4200) / 4200.
+    // Over the two calls: MAPE (1000 + 400) / 2 / 2200, bias (1200 + 1800
+    // - 4400) / 4400; best case (1700 + 2600 - 4400) / 4400.
     let per = st
         .forecasts(&[q1()], &FxRates::new(Currency::USD))
         .expect("forecasts");
     assert!(per[0].complete);
     let acc = ForecastAccuracy::over(&per, None).expect("accuracy");
     assert_eq!(acc.calls, 2);
-    let mape = (dec!(900) / dec!(2100) + dec!(400) / dec!(2100)) / dec!(2);
+    let mape = (dec!(1000) / dec!(2200) + dec!(400) / dec!(2200)) / dec!(2);
     assert_eq!(acc.commit_mape.map(|m| m.value()), Some(mape));
     assert_eq!(
         acc.commit_bias.map(|b| b.value()),
-        Some(dec!(-1300) / dec!(4200))
+        Some(dec!(-1400) / dec!(4400))
     );
-    assert_eq!(acc.best_case_bias.map(|b| b.value()), Some(Decimal::ZERO));
+    assert_eq!(
+        acc.best_case_bias.map(|b| b.value()),
+        Some(dec!(-100) / dec!(4400))
+    );
     // The call at the second snapshot of each period only.
     let second = ForecastAccuracy::over(&per, Some(1)).expect("accuracy");
     assert_eq!(second.calls, 1);
