@@ -199,6 +199,8 @@ fn parameters_are_recovered_from_customers_drawn_from_the_model() {
 
 #[test]
 fn bad_histories_and_parameters_are_refused() {
+    let h = DiscreteHistory::new(3, 5, 6).unwrap();
+    assert_eq!((h.frequency(), h.recency(), h.opportunities()), (3, 5, 6));
     assert!(DiscreteHistory::new(1, 0, 6).is_err());
     assert!(DiscreteHistory::new(2, 7, 6).is_err());
     assert!(DiscreteHistory::new(0, 0, revops::clv::MAX_OPPORTUNITIES + 1).is_err());

@@ -93,6 +93,12 @@ fn bgbb_on_degenerate_and_long_histories() {
     // Counts that overflow when summed are refused.
     let h = DiscreteHistory::new(1, 1, 2).unwrap();
     assert!(BgBb::fit_counts(&[(h, u64::MAX), (h, 1)], &FitOptions::default()).is_err());
+    // Terms of one likelihood more than 709 nats apart (alive through a
+    // thousand opportunities against dropping out at once): summed in
+    // the log domain from the larger, a finite log-likelihood.
+    let quits = BgBb::new(1.0, 1.0, 1e3, 1e-3).unwrap();
+    let ll = quits.log_likelihood(&DiscreteHistory::new(0, 0, n).unwrap());
+    assert!(ll.is_finite() && ll < 0.0, "{ll}");
     // Extreme parameters: numbers or reasons, never NaN.
     for m in [
         BgBb::new(1e-6, 1e6, 1e6, 1e-6).unwrap(),
