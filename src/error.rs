@@ -193,6 +193,17 @@ pub enum Error {
         reason: Cow<'static, str>,
     },
 
+    /// A search that would take more steps than its limit (ClickHouse's
+    /// limit for `sequenceMatch`, kept so that a hostile pattern or input
+    /// ends in an error rather than in a hang).
+    #[error("{operation}: more than {limit} steps; the pattern is too costly on this input")]
+    IterationLimit {
+        /// The operation.
+        operation: Cow<'static, str>,
+        /// The most steps allowed.
+        limit: u64,
+    },
+
     /// A reader the caller gave failed (the `csv` feature's readers); the
     /// reader's own error is kept as the source.
     #[error("reading the input failed: {source}")]

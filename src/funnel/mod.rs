@@ -8,6 +8,7 @@
 //! | compact events ([`FunnelEvent`], ids and ticks) | [`analyze`], with [`Options`] for threads and reused memory, and [`Events::InPlace`] to spare the copy |
 //! | partitions on several threads or machines | [`FunnelState`] per partition ([`Aggregate`](crate::Aggregate)), merged, finished |
 //! | one row per user of levels (ClickHouse's output) | [`RowLevels`] |
+//! | whether (how often) a user's events follow a pattern, ClickHouse's `sequenceMatch` (`sequenceCount`) | [`SequencePattern`], then [`Sequence`] |
 //!
 //! A funnel is a list of steps (awareness, interest, decision, purchase, or
 //! your own). Each [`FunnelEvent`] says that a user did step `k` (0-based) at
@@ -244,6 +245,7 @@ mod report;
 mod rows;
 mod scan;
 mod select;
+pub mod sequence;
 mod spec;
 mod state;
 #[cfg(feature = "serde")]
@@ -259,5 +261,6 @@ pub use input::{Event, FunnelInput};
 pub use report::TimeStats;
 pub use report::{FunnelReport, HistogramBin, Ignored, StepReport, TimeHistogram, TrendPeriod};
 pub use rows::{FunnelRow, Retention, RowLevels};
+pub use sequence::{Sequence, SequencePattern};
 pub use spec::{Exclusion, FunnelEvent, FunnelKind, FunnelSpec, Modes, MAX_STEPS};
 pub use state::FunnelState;
