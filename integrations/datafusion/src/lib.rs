@@ -57,6 +57,7 @@ mod arena;
 mod args;
 mod retention;
 mod rfm;
+mod rows;
 mod state;
 mod window_funnel;
 

@@ -2,22 +2,19 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::{Array, ArrayRef, BooleanArray, UInt8Array};
-use arrow::array::{Int64Array, UInt32Array};
-use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, TimeUnit as ArrowUnit, UInt32Type};
-use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
+use arrow::array::{ArrayRef, UInt8Array};
+use arrow::datatypes::{DataType, FieldRef, TimeUnit as ArrowUnit};
+use datafusion_common::{plan_err, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion_expr::utils::format_state_name;
 use datafusion_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
 use revops::funnel::{FunnelRow, FunnelSpec, Modes, RowLevels};
 use revops::quantity::TimeUnit;
 use revops::TimeDelta;
 
-use crate::arena::Arena;
-use crate::args::{condition_masks, condition_types, counted_rows, literal, plan_error, ticks};
-use crate::state::{one_per_row, read_pairs, scalars, write_pairs};
+use crate::args::{condition_types, literal, plan_error};
+use crate::rows::{state_fields, Kernel, RowArgs, RowsAccumulator, RowsGroups};
 
 const NAME: &str = "window_funnel";
 
@@ -168,12 +165,8 @@ impl AggregateUDFImpl for WindowFunnel {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let cfg = Config::of(&args)?;
-        Ok(Box::new(FunnelAccumulator {
-            levels: RowLevels::new(cfg.spec.clone()),
-            cfg,
-            rows: Vec::new(),
-        }))
+        let (rows, levels) = Config::of(&args)?;
+        Ok(Box::new(RowsAccumulator::new(rows, levels)))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -184,12 +177,8 @@ impl AggregateUDFImpl for WindowFunnel {
         &self,
         args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        let cfg = Config::of(&args)?;
-        Ok(Box::new(FunnelGroups {
-            levels: RowLevels::new(cfg.spec.clone()),
-            cfg,
-            arena: Arena::new(),
-        }))
+        let (rows, levels) = Config::of(&args)?;
+        Ok(Box::new(RowsGroups::new(rows, levels)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -197,32 +186,8 @@ impl AggregateUDFImpl for WindowFunnel {
     }
 }
 
-/// The partial state of a group: its rows' times and condition bit sets,
-/// as two lists.
-fn state_fields(name: &str) -> Vec<FieldRef> {
-    vec![
-        Arc::new(Field::new(
-            format_state_name(name, "ts"),
-            DataType::List(Arc::new(Field::new_list_field(DataType::Int64, false))),
-            true,
-        )),
-        Arc::new(Field::new(
-            format_state_name(name, "conditions"),
-            DataType::List(Arc::new(Field::new_list_field(DataType::UInt32, false))),
-            true,
-        )),
-    ]
-}
-
-/// What one call computes: the spec, and where its arguments are.
-#[derive(Debug)]
-struct Config {
-    spec: FunnelSpec,
-    /// The index of the time argument (the conditions follow it).
-    ts: usize,
-    /// Whether rows meeting no condition matter (`strict_order`).
-    keep_unmatched: bool,
-}
+/// What one call computes: where its arguments are, and the spec.
+struct Config;
 
 fn integer(v: &ScalarValue) -> Option<i128> {
     Some(match v {
@@ -239,7 +204,7 @@ fn integer(v: &ScalarValue) -> Option<i128> {
 }
 
 impl Config {
-    fn of(args: &AccumulatorArgs) -> Result<Config> {
+    fn of(args: &AccumulatorArgs) -> Result<(RowArgs, Levels)> {
         let types: Vec<DataType> = args
             .expr_fields
             .iter()
@@ -296,167 +261,31 @@ impl Config {
                 .map_err(plan_error)?,
         };
         let spec = spec.with_modes(modes).map_err(plan_error)?;
-        Ok(Config {
-            keep_unmatched: spec.modes().strict_order,
-            spec,
+        let rows = RowArgs {
+            name: NAME,
             ts,
-        })
-    }
-
-    /// Calls `f(row, ts, conditions)` for each row of an input batch that
-    /// counts.
-    fn each_row(
-        &self,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
-        mut f: impl FnMut(usize, i64, u32),
-    ) -> Result<()> {
-        let Some(ts_col) = values.get(self.ts) else {
-            return exec_err!("{NAME}: no time column");
+            keep_unmatched: spec.modes().strict_order,
         };
-        let conds = &values[self.ts + 1..];
-        let len = ts_col.len();
-        let mut checked: Vec<&ArrayRef> = Vec::with_capacity(conds.len() + 1);
-        checked.push(ts_col);
-        checked.extend(conds.iter());
-        let keep = counted_rows(&checked, filter, len);
-        let masks = condition_masks(NAME, conds, len)?;
-        let ts = ticks(NAME, ts_col)?;
-        let ts = ts.values();
-        for (i, (&t, &m)) in ts.iter().zip(&masks).enumerate() {
-            if keep.as_ref().is_some_and(|k| !k[i]) {
-                continue;
-            }
-            if m != 0 || self.keep_unmatched {
-                f(i, t, m);
-            }
-        }
-        Ok(())
+        Ok((rows, Levels(RowLevels::new(spec))))
     }
 }
 
-/// Calls `f(row, ts, conditions)` for each element of partial states.
-fn each_state_row(values: &[ArrayRef], f: impl FnMut(usize, i64, u32)) -> Result<()> {
-    read_pairs::<Int64Type, UInt32Type>(NAME, values, f)
-}
-
-/// Lists of rows, grouped: `offsets` (one more than the groups) into
-/// `rows`.
-fn lists(offsets: Vec<usize>, rows: &[FunnelRow]) -> Result<Vec<ArrayRef>> {
-    let ts = Int64Array::from_iter_values(rows.iter().map(|r| r.ts));
-    let conds = UInt32Array::from_iter_values(rows.iter().map(|r| r.conditions));
-    write_pairs(NAME, offsets, ts, conds)
-}
-
-/// One group's accumulator (an aggregate without `GROUP BY`).
+/// The level of each group's rows.
 #[derive(Debug)]
-struct FunnelAccumulator {
-    cfg: Config,
-    levels: RowLevels,
-    rows: Vec<FunnelRow>,
-}
+struct Levels(RowLevels);
 
-impl Accumulator for FunnelAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let rows = &mut self.rows;
-        self.cfg
-            .each_row(values, None, |_, ts, c| rows.push(FunnelRow::new(ts, c)))
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let rows = &mut self.rows;
-        each_state_row(states, |_, ts, c| rows.push(FunnelRow::new(ts, c)))
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(scalars(lists(vec![0, self.rows.len()], &self.rows)?))
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
+impl Kernel for Levels {
+    fn one(&mut self, rows: &[FunnelRow]) -> Result<ScalarValue> {
         // At most 32: fits a u8.
-        Ok(ScalarValue::UInt8(Some(
-            self.levels.level_any_order(&self.rows) as u8,
-        )))
+        Ok(ScalarValue::UInt8(Some(self.0.level_any_order(rows) as u8)))
     }
 
-    fn size(&self) -> usize {
-        std::mem::size_of_val(self) + self.rows.capacity() * std::mem::size_of::<FunnelRow>()
-    }
-}
-
-/// The accumulator of all groups: every row in one arena, grouped only
-/// when emitted (12 bytes of row and 4 of group index per row kept). A row
-/// that cannot matter (no condition met, outside `strict_order`) is not
-/// kept.
-struct FunnelGroups {
-    cfg: Config,
-    levels: RowLevels,
-    arena: Arena<FunnelRow>,
-}
-
-impl GroupsAccumulator for FunnelGroups {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        opt_filter: Option<&BooleanArray>,
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.arena.set_groups(NAME, total_num_groups)?;
-        let arena = &mut self.arena;
-        self.cfg.each_row(values, opt_filter, |i, ts, c| {
-            if let Some(&g) = group_indices.get(i) {
-                arena.push(g, FunnelRow::new(ts, c));
-            }
-        })
-    }
-
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, rows) = self.arena.take(emit_to);
-        let levels = &mut self.levels;
+    fn many(&mut self, offsets: &[usize], rows: &[FunnelRow]) -> Result<ArrayRef> {
         let out: UInt8Array = offsets
             .windows(2)
             // At most 32: fits a u8.
-            .map(|w| levels.level_any_order(&rows[w[0]..w[1]]) as u8)
+            .map(|w| self.0.level_any_order(&rows[w[0]..w[1]]) as u8)
             .collect();
         Ok(Arc::new(out))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, rows) = self.arena.take(emit_to);
-        lists(offsets, &rows)
-    }
-
-    fn merge_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.arena.set_groups(NAME, total_num_groups)?;
-        let arena = &mut self.arena;
-        each_state_row(values, |i, ts, c| {
-            if let Some(&g) = group_indices.get(i) {
-                arena.push(g, FunnelRow::new(ts, c));
-            }
-        })
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        opt_filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        let len = values.get(self.cfg.ts).map_or(0, |a| a.len());
-        let (mut taken, mut rows) = (Vec::new(), Vec::with_capacity(len));
-        self.cfg.each_row(values, opt_filter, |i, ts, c| {
-            taken.push(i);
-            rows.push(FunnelRow::new(ts, c));
-        })?;
-        lists(one_per_row(len, &taken), &rows)
-    }
-
-    fn size(&self) -> usize {
-        self.arena.size()
     }
 }
