@@ -214,6 +214,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
 
     /// The hasher of the user table, for readers that hash user keys on
     /// their own threads ([`push_hashed_many`](Self::push_hashed_many)).
+    #[cfg(feature = "csv")]
     pub(crate) fn user_hasher(&self) -> RandomState {
         self.users.hasher.clone()
     }
@@ -221,6 +222,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
     /// Adds one event whose user key was hashed with
     /// [`user_hasher`](Self::user_hasher), whose time is in the spec's
     /// ticks and whose event code and breakdown value are resolved.
+    #[cfg(feature = "csv")]
     pub(crate) fn push_hashed<Q>(
         &mut self,
         hash: u64,
@@ -240,6 +242,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
 
     /// The user table's shards (to number a batch's users on two
     /// threads) and the events (to add them once numbered).
+    #[cfg(feature = "csv")]
     pub(crate) fn shards_and_events(
         &mut self,
     ) -> ((&mut KeyTable<K>, &mut KeyTable<K>), &mut Vec<FunnelEvent>) {
@@ -247,6 +250,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
     }
 
     /// The registry of breakdown values, to intern them.
+    #[cfg(feature = "csv")]
     pub(crate) fn registry_mut(&mut self) -> &mut Channels {
         &mut self.registry
     }

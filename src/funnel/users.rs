@@ -96,6 +96,7 @@ impl<K: Hash + Eq> Users<K> {
     }
 
     /// Both shards, to number their keys on two threads.
+    #[cfg(feature = "csv")]
     pub(crate) fn shards_mut(&mut self) -> (&mut KeyTable<K>, &mut KeyTable<K>) {
         let [a, b] = &mut self.shards;
         (a, b)
@@ -196,6 +197,7 @@ impl<K: Hash + Eq> KeyTable<K> {
     /// The numbers of `keys` (at most 32, hashed beforehand), added to
     /// `out` in order: the look-ups issued together
     /// ([`known_hashed`](Self::known_hashed)), the new keys added.
+    #[cfg(feature = "csv")]
     pub(crate) fn ids_batch<Q>(&mut self, keys: &[(u64, &Q)], out: &mut Vec<u32>) -> Result<()>
     where
         K: Borrow<Q>,

@@ -54,6 +54,7 @@ pub use score::Nps;
 pub use split::split_integer;
 pub(crate) use split::split_signed;
 pub use text::{duration_text, fixed_text, parse_duration, parse_instant};
+#[cfg(feature = "csv")]
 pub(crate) use text::{instant_ticks, TicksError};
 pub use time::TimeUnit;
 pub(crate) use time::{days_of_seconds, seconds_of, seconds_of_days, to_time_delta};

@@ -154,6 +154,7 @@ pub fn parse_instant(text: &str, unit: TimeUnit) -> Result<DateTime<Utc>> {
 
 /// Why [`instant_ticks`] could not give a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg(feature = "csv")]
 pub(crate) enum TicksError {
     /// Not an instant [`parse_instant`] reads, or out of range of the
     /// unit.
@@ -167,6 +168,7 @@ pub(crate) enum TicksError {
 /// `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DD HH:MM:SS` (what exports write
 /// most) are read here directly, every other form by [`parse_instant`];
 /// both give the same ticks.
+#[cfg(feature = "csv")]
 pub(crate) fn instant_ticks(
     text: &str,
     ts_unit: TimeUnit,
@@ -187,6 +189,7 @@ pub(crate) fn instant_ticks(
 /// Unix seconds of `YYYY-MM-DDTHH:MM:SSZ`, `YYYY-MM-DDTHH:MM:SS` or
 /// `YYYY-MM-DD HH:MM:SS` (UTC), or `None` for any other text (a leap
 /// second, another form, an invalid date: [`parse_instant`] decides).
+#[cfg(feature = "csv")]
 fn whole_second_utc(b: &[u8]) -> Option<i64> {
     let b = match b.len() {
         20 if b[19] == b'Z' => &b[..19],
