@@ -58,11 +58,13 @@ mod args;
 mod retention;
 mod rfm;
 mod rows;
+mod sequence;
 mod state;
 mod window_funnel;
 
 pub use retention::Retention;
 pub use rfm::Rfm;
+pub use sequence::{SequenceCount, SequenceMatch};
 pub use window_funnel::WindowFunnel;
 
 /// Every revops aggregate function: `window_funnel`, `retention` and
@@ -72,6 +74,8 @@ pub fn functions() -> Vec<AggregateUDF> {
         AggregateUDF::from(WindowFunnel::new()),
         AggregateUDF::from(Retention::new()),
         AggregateUDF::from(Rfm::new()),
+        AggregateUDF::from(SequenceMatch::new()),
+        AggregateUDF::from(SequenceCount::new()),
     ]
 }
 

@@ -8,6 +8,7 @@ use arrow::datatypes::{DataType, Field, FieldRef, UInt32Type};
 use datafusion_common::{exec_err, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion_expr::utils::format_state_name;
+use datafusion_expr::utils::AggregateOrderSensitivity;
 use datafusion_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
@@ -113,6 +114,11 @@ impl AggregateUDFImpl for Retention {
             n: args.exprs.len(),
             seen: Vec::new(),
         }))
+    }
+
+    /// The result does not depend on the order of the rows.
+    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
+        AggregateOrderSensitivity::Insensitive
     }
 
     fn documentation(&self) -> Option<&Documentation> {

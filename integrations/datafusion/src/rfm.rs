@@ -13,6 +13,7 @@ use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, FieldRef, Fi
 use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion_expr::utils::format_state_name;
+use datafusion_expr::utils::AggregateOrderSensitivity;
 use datafusion_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
@@ -219,6 +220,11 @@ impl AggregateUDFImpl for Rfm {
             cfg: Config::of(&args)?,
             arena: Arena::new(),
         }))
+    }
+
+    /// The result does not depend on the order of the rows.
+    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
+        AggregateOrderSensitivity::Insensitive
     }
 
     fn documentation(&self) -> Option<&Documentation> {

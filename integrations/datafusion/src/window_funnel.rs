@@ -6,6 +6,7 @@ use arrow::array::{ArrayRef, UInt8Array};
 use arrow::datatypes::{DataType, FieldRef, TimeUnit as ArrowUnit};
 use datafusion_common::{plan_err, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion_expr::utils::AggregateOrderSensitivity;
 use datafusion_expr::{
     Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
@@ -179,6 +180,11 @@ impl AggregateUDFImpl for WindowFunnel {
     ) -> Result<Box<dyn GroupsAccumulator>> {
         let (rows, levels) = Config::of(&args)?;
         Ok(Box::new(RowsGroups::new(rows, levels)))
+    }
+
+    /// The result does not depend on the order of the rows.
+    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
+        AggregateOrderSensitivity::Insensitive
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -20,85 +20,9 @@ use revops::TimeDelta;
 
 #[path = "../../../tests/reference/clickhouse.rs"]
 mod clickhouse;
+mod common;
 
-/// One generated row: user, time, and conditions c0..c3 (`None`: NULL).
-#[derive(Clone, Debug)]
-struct Row {
-    user: i64,
-    ts: Option<i64>,
-    conds: [Option<bool>; 4],
-}
-
-/// How the time column is typed.
-#[derive(Clone, Copy, Debug)]
-enum Clock {
-    Seconds,
-    Millis,
-    Integer,
-}
-
-fn batch(rows: &[Row], clock: Clock) -> RecordBatch {
-    let ts_type = match clock {
-        Clock::Seconds => DataType::Timestamp(ArrowUnit::Second, None),
-        Clock::Millis => DataType::Timestamp(ArrowUnit::Millisecond, Some("UTC".into())),
-        Clock::Integer => DataType::Int64,
-    };
-    let mut fields = vec![
-        Field::new("user_id", DataType::Int64, false),
-        Field::new("ts", ts_type, true),
-    ];
-    for k in 0..4 {
-        fields.push(Field::new(format!("c{k}"), DataType::Boolean, true));
-    }
-    let users: ArrayRef = Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.user)));
-    let ts_values: Vec<Option<i64>> = rows.iter().map(|r| r.ts).collect();
-    let ts: ArrayRef = match clock {
-        Clock::Seconds => Arc::new(TimestampSecondArray::from(ts_values)),
-        Clock::Millis => Arc::new(TimestampMillisecondArray::from(ts_values).with_timezone("UTC")),
-        Clock::Integer => Arc::new(Int64Array::from(ts_values)),
-    };
-    let mut cols = vec![users, ts];
-    for k in 0..4 {
-        let c: BooleanArray = rows.iter().map(|r| r.conds[k]).collect();
-        cols.push(Arc::new(c));
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
-}
-
-/// A context with the functions and `partitions` target partitions, and
-/// the rows as table `events`, dealt round-robin over `partitions`
-/// partitions (so each user's rows are spread across them), in batches of
-/// 16 rows.
-fn context(rows: &[Row], clock: Clock, partitions: usize) -> SessionContext {
-    let config = SessionConfig::new().with_target_partitions(partitions);
-    let mut ctx = SessionContext::new_with_config(config);
-    revops_datafusion::register_all(&mut ctx).unwrap();
-    let mut parts: Vec<Vec<Row>> = vec![Vec::new(); partitions];
-    for (i, r) in rows.iter().enumerate() {
-        parts[i % partitions].push(r.clone());
-    }
-    let schema = batch(&[], clock).schema();
-    // Small batches, so that a partition's rows arrive in several.
-    let parts: Vec<Vec<RecordBatch>> = parts
-        .iter()
-        .map(|p| p.chunks(16).map(|c| batch(c, clock)).collect())
-        .collect();
-    let table = MemTable::try_new(schema, parts).unwrap();
-    ctx.register_table("events", Arc::new(table)).unwrap();
-    ctx
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn query(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<Vec<RecordBatch>> {
-    ctx.sql(sql).await?.collect().await
-}
+use common::{context, per_user, query, runtime, Clock, Row};
 
 /// `user_id -> level` from a query's result.
 fn levels_of(batches: &[RecordBatch]) -> BTreeMap<i64, u8> {
@@ -111,20 +35,6 @@ fn levels_of(batches: &[RecordBatch]) -> BTreeMap<i64, u8> {
         for i in 0..b.num_rows() {
             out.insert(users.value(i), levels.value(i));
         }
-    }
-    out
-}
-
-/// The rows of each user that count (no NULL), as the library takes them.
-fn per_user(rows: &[Row], n: usize) -> BTreeMap<i64, Vec<FunnelRow>> {
-    let mut out: BTreeMap<i64, Vec<FunnelRow>> = BTreeMap::new();
-    for r in rows {
-        let entry = out.entry(r.user).or_default();
-        let (Some(ts), true) = (r.ts, r.conds[..n].iter().all(Option::is_some)) else {
-            continue;
-        };
-        let mask = (0..n).fold(0u32, |m, k| m | (u32::from(r.conds[k] == Some(true)) << k));
-        entry.push(FunnelRow::new(ts, mask));
     }
     out
 }
