@@ -16,7 +16,9 @@ use super::entry::Options;
 use super::report::FunnelReport;
 use super::spec::{FunnelEvent, FunnelSpec};
 use super::state::FunnelState;
-use super::users::{KeyTable, Users};
+#[cfg(feature = "csv")]
+use super::users::KeyTable;
+use super::users::Users;
 
 /// Events collected in the caller's terms, for one [`FunnelSpec`]: users by
 /// any key (`String`, a UUID, an integer: anything `Hash + Eq`), times as

@@ -55,6 +55,7 @@ use datafusion_expr::AggregateUDF;
 
 mod arena;
 mod args;
+mod attribution;
 mod retention;
 mod rfm;
 mod rows;
@@ -62,6 +63,7 @@ mod sequence;
 mod state;
 mod window_funnel;
 
+pub use attribution::{Attribution, MarkovAttribution};
 pub use retention::Retention;
 pub use rfm::Rfm;
 pub use sequence::{SequenceCount, SequenceMatch};
@@ -76,6 +78,8 @@ pub fn functions() -> Vec<AggregateUDF> {
         AggregateUDF::from(Rfm::new()),
         AggregateUDF::from(SequenceMatch::new()),
         AggregateUDF::from(SequenceCount::new()),
+        AggregateUDF::from(Attribution::new()),
+        AggregateUDF::from(MarkovAttribution::new()),
     ]
 }
 

@@ -6,15 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch, TimestampMillisecondArray,
-    TimestampSecondArray, UInt64Array,
-};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit as ArrowUnit, UInt8Type};
+use datafusion::arrow::array::{AsArray, BooleanArray, RecordBatch, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt8Type};
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{SessionConfig, SessionContext};
 use proptest::prelude::*;
-use revops::funnel::{FunnelRow, FunnelSpec, Modes, Retention, RowLevels};
+use revops::funnel::{FunnelSpec, Modes, Retention, RowLevels};
 use revops::quantity::TimeUnit;
 use revops::TimeDelta;
 
