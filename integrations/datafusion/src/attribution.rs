@@ -350,8 +350,10 @@ struct AttributionAccumulator {
     rows: Vec<PathRow>,
 }
 
-/// The currency the library splits in: one without a minor unit, so that
-/// credits keep exactly the value column's own decimals.
+/// The currency the library splits in: one without a minor unit. Values
+/// go to the library as whole numbers of their column's last decimal (a
+/// `DECIMAL(18, 2)`'s cents), so every split is exact at the column's
+/// scale, trailing zeros or not.
 const SPLIT_CURRENCY: Currency = Currency::JPY;
 
 fn exec_error(e: revops::Error) -> DataFusionError {
@@ -412,13 +414,12 @@ impl AttributionAccumulator {
                         .map_err(exec_error)?,
                 );
             }
-            let amount = Decimal::try_from_i128_with_scale(values.value(i), self.scale as u32)
-                .map_err(|_| {
-                    DataFusionError::Execution(format!(
-                        "{name}: the value {} is beyond a 96-bit decimal",
-                        values.value_as_string(i)
-                    ))
-                })?;
+            let amount = Decimal::try_from_i128_with_scale(values.value(i), 0).map_err(|_| {
+                DataFusionError::Execution(format!(
+                    "{name}: the value {} is beyond a 96-bit decimal",
+                    values.value_as_string(i)
+                ))
+            })?;
             self.rows
                 .push(PathRow::new(path, c, Money::new(amount, SPLIT_CURRENCY), n));
         }
@@ -475,7 +476,7 @@ impl AttributionAccumulator {
             for c in &report.channels {
                 channel.append_value(c.channel.as_str());
                 conversions.push(mantissa(name, c.conversions, CONVERSION_SCALE)?);
-                value.push(mantissa(name, c.value.amount(), self.scale as u32)?);
+                value.push(mantissa(name, c.value.amount(), 0)?);
             }
         }
         let fields = output_fields(self.scale);
@@ -584,7 +585,7 @@ impl Accumulator for AttributionAccumulator {
         let values = self
             .rows
             .iter()
-            .map(|r| mantissa(self.form.name(), r.value.amount(), self.scale as u32))
+            .map(|r| mantissa(self.form.name(), r.value.amount(), 0))
             .collect::<Result<Vec<i128>>>()?;
         let values = Decimal128Array::from(values).with_precision_and_scale(38, self.scale)?;
         let one = |a: ArrayRef| -> Result<ScalarValue> {

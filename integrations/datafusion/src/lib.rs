@@ -47,7 +47,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use datafusion_common::Result;
 use datafusion_expr::registry::FunctionRegistry;
@@ -56,6 +56,7 @@ use datafusion_expr::AggregateUDF;
 mod arena;
 mod args;
 mod attribution;
+pub mod expr_fn;
 mod retention;
 mod rfm;
 mod rows;
@@ -69,18 +70,72 @@ pub use rfm::Rfm;
 pub use sequence::{SequenceCount, SequenceMatch};
 pub use window_funnel::WindowFunnel;
 
-/// Every revops aggregate function: `window_funnel`, `retention` and
-/// `rfm`.
-pub fn functions() -> Vec<AggregateUDF> {
+macro_rules! shared_udaf {
+    ($(#[$doc:meta])* $fn:ident, $ty:ty) => {
+        $(#[$doc])*
+        pub fn $fn() -> Arc<AggregateUDF> {
+            static UDAF: LazyLock<Arc<AggregateUDF>> =
+                LazyLock::new(|| Arc::new(AggregateUDF::from(<$ty>::new())));
+            Arc::clone(&UDAF)
+        }
+    };
+}
+
+shared_udaf!(
+    /// The shared instance of [`WindowFunnel`].
+    window_funnel_udaf,
+    WindowFunnel
+);
+shared_udaf!(
+    /// The shared instance of [`Retention`].
+    retention_udaf,
+    Retention
+);
+shared_udaf!(
+    /// The shared instance of [`Rfm`].
+    rfm_udaf,
+    Rfm
+);
+shared_udaf!(
+    /// The shared instance of [`SequenceMatch`].
+    sequence_match_udaf,
+    SequenceMatch
+);
+shared_udaf!(
+    /// The shared instance of [`SequenceCount`].
+    sequence_count_udaf,
+    SequenceCount
+);
+shared_udaf!(
+    /// The shared instance of [`Attribution`].
+    attribution_udaf,
+    Attribution
+);
+shared_udaf!(
+    /// The shared instance of [`MarkovAttribution`].
+    markov_attribution_udaf,
+    MarkovAttribution
+);
+
+/// Every revops aggregate function: `window_funnel`, `retention`, `rfm`,
+/// `sequence_match`, `sequence_count`, `attribution` and
+/// `markov_attribution` (the shared instances).
+pub fn all_udafs() -> Vec<Arc<AggregateUDF>> {
     vec![
-        AggregateUDF::from(WindowFunnel::new()),
-        AggregateUDF::from(Retention::new()),
-        AggregateUDF::from(Rfm::new()),
-        AggregateUDF::from(SequenceMatch::new()),
-        AggregateUDF::from(SequenceCount::new()),
-        AggregateUDF::from(Attribution::new()),
-        AggregateUDF::from(MarkovAttribution::new()),
+        window_funnel_udaf(),
+        retention_udaf(),
+        rfm_udaf(),
+        sequence_match_udaf(),
+        sequence_count_udaf(),
+        attribution_udaf(),
+        markov_attribution_udaf(),
     ]
+}
+
+/// Every revops aggregate function, as values (a Ballista function
+/// registry takes them by name).
+pub fn functions() -> Vec<AggregateUDF> {
+    all_udafs().iter().map(|f| f.as_ref().clone()).collect()
 }
 
 /// Registers every revops aggregate function in `registry` (a
@@ -90,8 +145,8 @@ pub fn functions() -> Vec<AggregateUDF> {
 ///
 /// What the registry's `register_udaf` returns.
 pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
-    for f in functions() {
-        registry.register_udaf(Arc::new(f))?;
+    for f in all_udafs() {
+        registry.register_udaf(f)?;
     }
     Ok(())
 }

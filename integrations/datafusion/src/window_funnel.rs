@@ -132,8 +132,13 @@ impl AggregateUDFImpl for WindowFunnel {
                 types.len()
             );
         }
-        if !types[0].is_integer() {
+        if !types[0].is_integer() && types[0] != DataType::Null {
             return plan_err!("{NAME}: the window must be an integer, not {}", types[0]);
+        }
+        let mut out = types[..=t].to_vec();
+        if out[0] == DataType::Null {
+            // A NULL window: refused by name when the accumulator is made.
+            out[0] = DataType::Int64;
         }
         match &types[t] {
             DataType::Timestamp(_, _) => {}
@@ -144,7 +149,6 @@ impl AggregateUDFImpl for WindowFunnel {
                 )
             }
         }
-        let mut out = types[..=t].to_vec();
         out.extend(condition_types(NAME, &types[t + 1..])?);
         Ok(out)
     }

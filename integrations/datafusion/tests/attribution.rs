@@ -89,8 +89,8 @@ fn credits(batches: &[RecordBatch]) -> Vec<(String, String, String)> {
     out
 }
 
-/// The library's credits on the same rows (split in a currency without a
-/// minor unit, at the values' two decimals), in the same text form.
+/// The library's credits on the same rows (values in whole cents, split
+/// in a currency without a minor unit), in the same text form.
 fn library(rows: &[Row], model: &Model) -> Vec<(String, String, String)> {
     // Channels numbered in name order, as the SQL functions number them.
     let mut ch = Channels::new();
@@ -103,7 +103,8 @@ fn library(rows: &[Row], model: &Model) -> Vec<(String, String, String)> {
         .iter()
         .map(|(p, c, v, n)| {
             let path = p.split(" > ").map(|x| ch.intern_str(x).unwrap()).collect();
-            let value = Money::new(Decimal::new(*v, 2), Currency::JPY);
+            // Whole cents: the SQL functions split at the value's scale.
+            let value = Money::new(Decimal::from(*v), Currency::JPY);
             PathRow::new(path, *c as u64, value, *n as u64)
         })
         .collect();
@@ -122,8 +123,7 @@ fn library(rows: &[Row], model: &Model) -> Vec<(String, String, String)> {
         .map(|c| {
             let mut conv = c.conversions;
             conv.rescale(6);
-            let mut value = c.value.amount();
-            value.rescale(2);
+            let value = Decimal::from_i128_with_scale(c.value.amount().mantissa(), 2);
             (
                 c.channel.as_str().to_string(),
                 conv.to_string(),
