@@ -245,6 +245,21 @@ const QUERIES: &[&str] = &[
      GROUP BY user_id ORDER BY user_id",
     "SELECT user_id, rfm(ts, CAST(step AS DECIMAL(10, 2)) + 0.5, 'day', DATE '2023-11-15') AS s \
      FROM events GROUP BY user_id ORDER BY user_id",
+    "SELECT user_id, sequence_match('(?1)(?t<=1800)(?2)', ts, step = 0, step = 1) AS m, \
+     sequence_count('(?1).*(?2)', ts, step = 0, step = 1) AS n \
+     FROM events GROUP BY user_id ORDER BY user_id",
+    "SELECT get_field(c, 'channel') AS channel, get_field(c, 'conversions') AS conversions, \
+     get_field(c, 'value') AS value FROM (SELECT unnest(attribution('linear', path, conversions, \
+     value, nulls)) AS c FROM (SELECT array_agg(CAST(step AS VARCHAR) ORDER BY ts, step) AS path, \
+     CAST(max(step) = 5 AS BIGINT) AS conversions, \
+     CAST(count(*) AS DECIMAL(18, 2)) * CAST(max(step) = 5 AS BIGINT) AS value, \
+     1 - CAST(max(step) = 5 AS BIGINT) AS nulls FROM events GROUP BY user_id))",
+    "SELECT get_field(c, 'channel') AS channel, get_field(c, 'conversions') AS conversions, \
+     get_field(c, 'value') AS value FROM (SELECT unnest(markov_attribution(path, conversions, \
+     value, nulls, 2)) AS c FROM (SELECT array_agg(CAST(step AS VARCHAR) ORDER BY ts, step) AS path, \
+     CAST(max(step) = 5 AS BIGINT) AS conversions, \
+     CAST(count(*) AS DECIMAL(18, 2)) * CAST(max(step) = 5 AS BIGINT) AS value, \
+     1 - CAST(max(step) = 5 AS BIGINT) AS nulls FROM events GROUP BY user_id))",
 ];
 
 async fn run_all(ctx: &SessionContext) -> Vec<String> {
