@@ -1,6 +1,7 @@
 //! revops' analyses as [Apache DataFusion] aggregate functions:
-//! ClickHouse's `windowFunnel` and `retention`, and the lifetime-value
-//! models' RFM summary, for SQL users, on one machine or a distributed
+//! ClickHouse's `windowFunnel`, `retention`, `sequenceMatch` and
+//! `sequenceCount`, the lifetime-value models' RFM summary, and exact
+//! multi-touch attribution, for SQL users, on one machine or a distributed
 //! DataFusion engine (Ballista).
 //!
 //! ```sql
@@ -16,20 +17,31 @@
 //! -- Day-0 users who came back on day 1 and on day 2.
 //! SELECT user_id, retention(day = 0, day = 1, day = 2) AS r FROM events GROUP BY user_id;
 //!
+//! -- Pricing, then a trial within a day; and how many times.
+//! SELECT user_id, sequence_match('(?1)(?t<=86400)(?2)', ts, event = 'pricing', event = 'trial'),
+//!        sequence_count('(?1).*(?2)', ts, event = 'pricing', event = 'trial')
+//! FROM events GROUP BY user_id;
+//!
 //! -- Frequency, recency, T (weeks) and mean repeat value per customer.
 //! SELECT customer_id, rfm(day, amount, 'week', DATE '2026-03-31') AS s
 //! FROM transactions GROUP BY customer_id;
+//!
+//! -- Each channel's exact credit, Markov removal effects.
+//! SELECT unnest(markov_attribution(string_to_array(path, ' > '), total_conversions,
+//!        CAST(total_conversion_value AS DECIMAL(18, 2)), total_null)) FROM paths;
 //! ```
 //!
 //! Register them with [`register_all`] (a `SessionContext` is a
-//! [`FunctionRegistry`]), or take them from [`functions`].
+//! [`FunctionRegistry`]), take the shared instances from [`all_udafs`], or
+//! build calls for the DataFrame API with [`expr_fn`].
 //!
 //! # Semantics
 //!
-//! Exactly revops' (`revops::funnel`), which are ClickHouse's: each
+//! Exactly revops', which are ClickHouse's for the funnel functions: each
 //! function calls the library's own per-group code
 //! ([`revops::funnel::RowLevels`], [`revops::funnel::Retention`],
-//! [`revops::clv::summarize`]) on the rows of the group, whatever
+//! [`revops::funnel::Sequence`], [`revops::clv::summarize`],
+//! [`revops::attribution::attribute`]) on the rows of the group, whatever
 //! partitions they came from. A row with a
 //! NULL argument is skipped, as ClickHouse skips it; a group with no rows
 //! left has level 0 (and retention all zeros).
@@ -37,7 +49,9 @@
 //! # Distributed
 //!
 //! The partial state of each group travels between the partial and final
-//! aggregations (and between machines) as Arrow lists, so any engine that
+//! aggregations (and between machines) as Arrow arrays (a flat `Binary`
+//! column of packed rows for the row functions, lists for `rfm` and the
+//! attribution functions), so any engine that
 //! runs DataFusion plans can run these functions, provided every process
 //! that executes plans has them registered: the scheduler and each
 //! executor of a Ballista cluster (see the crate README).
@@ -46,6 +60,11 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+/// The README's Rust blocks, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 use std::sync::{Arc, LazyLock};
 

@@ -102,3 +102,28 @@ fn sqllogictest_files() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Every SQL recipe in the README appears verbatim in `recipes.slt`, so
+/// each one a reader copies has run, with its answer checked.
+#[test]
+fn readme_recipes_are_the_tested_ones() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let slt = std::fs::read_to_string(root.join("tests/slt/recipes.slt")).unwrap();
+    let recipes = readme
+        .split("## Recipes")
+        .nth(1)
+        .and_then(|r| r.split("\n## ").next())
+        .unwrap();
+    let mut n = 0;
+    for block in recipes.split("```sql\n").skip(1) {
+        let sql = block.split("```").next().unwrap().trim_end();
+        let sql = sql.strip_suffix(';').unwrap_or(sql);
+        assert!(
+            slt.contains(sql),
+            "a README recipe is not in recipes.slt:\n{sql}"
+        );
+        n += 1;
+    }
+    assert!(n >= 8, "{n} recipes found");
+}
