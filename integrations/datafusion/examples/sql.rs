@@ -8,7 +8,8 @@
 //! directory of them, named `.csv`/`.parquet` likewise) registered as table
 //! `NAME`. The result is printed as CSV with a header on stdout (lists as
 //! `[1, 0, 1]`, NULL as an empty field); errors go to stderr. Exit status:
-//! 0, 1 on a query error, 2 on a usage error.
+//! 0, 1 on a query error, 2 on a usage error. DataFusion's settings come
+//! from `DATAFUSION_*` environment variables when set.
 //!
 //! ```text
 //! cargo run --release --example sql -- --table events=events.parquet \
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 
 const USAGE: &str = "usage: sql --table NAME=PATH [--table NAME=PATH ...] \"QUERY\"\n\
                      PATH: a .csv file with a header, or a .parquet file";
@@ -106,7 +107,11 @@ fn write_csv(
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let mut ctx = SessionContext::new();
+    // DataFusion's settings from DATAFUSION_* environment variables
+    // (DATAFUSION_EXECUTION_TARGET_PARTITIONS=4, ...); its defaults
+    // otherwise.
+    let config = SessionConfig::from_env().map_err(|e| e.to_string())?;
+    let mut ctx = SessionContext::new_with_config(config);
     revops_datafusion::register_all(&mut ctx).map_err(|e| e.to_string())?;
     for (name, path) in &args.tables {
         let r = if path.ends_with(".csv") {

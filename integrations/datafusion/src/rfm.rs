@@ -20,7 +20,7 @@ use datafusion_expr::{
 use revops::clv::{CustomerRfm, PeriodLength, RfmState, Transaction};
 use revops::{Currency, Decimal, Money, NaiveDate, RoundingStrategy};
 
-use crate::arena::Arena;
+use crate::arena::{Arena, Grouped};
 use crate::args::{counted_rows, literal, plan_error};
 use crate::state::{one_per_row, read_pairs, scalars, write_pairs};
 
@@ -444,7 +444,7 @@ impl Accumulator for RfmAccumulator {
 
 struct RfmGroups {
     cfg: Config,
-    arena: Arena<Row>,
+    arena: Arena<Grouped<Row>>,
 }
 
 impl GroupsAccumulator for RfmGroups {
@@ -459,18 +459,18 @@ impl GroupsAccumulator for RfmGroups {
         let arena = &mut self.arena;
         self.cfg.each_row(values, opt_filter, |i, r| {
             if let Some(&g) = group_indices.get(i) {
-                arena.push(g, r);
+                arena.push(g, Grouped::new(r));
             }
         })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, rows) = self.arena.take(emit_to);
+        let (offsets, rows) = self.arena.take(emit_to, |s| s.row);
         self.cfg.results(&offsets, &rows)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, rows) = self.arena.take(emit_to);
+        let (offsets, rows) = self.arena.take(emit_to, |s| s.row);
         self.cfg.lists(offsets, &rows)
     }
 
@@ -484,7 +484,7 @@ impl GroupsAccumulator for RfmGroups {
         let arena = &mut self.arena;
         each_state_row(values, |i, r| {
             if let Some(&g) = group_indices.get(i) {
-                arena.push(g, r);
+                arena.push(g, Grouped::new(r));
             }
         })
     }
