@@ -90,15 +90,21 @@ fn possible(toks: &[Tok], ev: &[(i64, u32)]) -> bool {
 }
 
 /// Time-free patterns: does `toks[i..]` match the events from `e` on (any
-/// events may follow)?
-fn regex(toks: &[Tok], i: usize, ev: &[(i64, u32)], e: usize) -> bool {
-    match toks.get(i) {
-        None => true,
-        Some(Tok::Cond(k)) => e < ev.len() && has(ev[e], *k) && regex(toks, i + 1, ev, e + 1),
-        Some(Tok::Any) => e < ev.len() && regex(toks, i + 1, ev, e + 1),
-        Some(Tok::Star) => (e..=ev.len()).any(|f| regex(toks, i + 1, ev, f)),
-        Some(Tok::Time(..)) => unreachable!("time-free patterns only"),
+/// events may follow)? Memoized on `(i, e)` in `memo`.
+fn regex(toks: &[Tok], i: usize, ev: &[(i64, u32)], e: usize, memo: &mut [Option<bool>]) -> bool {
+    let key = i * (ev.len() + 1) + e;
+    if let Some(known) = memo[key] {
+        return known;
     }
+    let r = match toks.get(i) {
+        None => true,
+        Some(Tok::Cond(k)) => e < ev.len() && has(ev[e], *k) && regex(toks, i + 1, ev, e + 1, memo),
+        Some(Tok::Any) => e < ev.len() && regex(toks, i + 1, ev, e + 1, memo),
+        Some(Tok::Star) => (e..=ev.len()).any(|f| regex(toks, i + 1, ev, f, memo)),
+        Some(Tok::Time(..)) => unreachable!("time-free patterns only"),
+    };
+    memo[key] = Some(r);
+    r
 }
 
 fn time_holds(op: &str, t: i64, base: i64, d: u64, per_unit: i128) -> bool {
@@ -244,7 +250,8 @@ pub fn sequence_match(p: &str, n: usize, rows: &[(i64, u32)], per_unit: i128) ->
         return Ok(false);
     }
     if !toks.iter().any(|t| matches!(t, Tok::Time(..))) {
-        return Ok((0..=ev.len()).any(|s| regex(&toks, 0, &ev, s)));
+        let mut memo = vec![None; (toks.len() + 1) * (ev.len() + 1)];
+        return Ok((0..=ev.len()).any(|s| regex(&toks, 0, &ev, s, &mut memo)));
     }
     let mut it = 0;
     Ok(det_parts(&toks, &ev)? && backtracking(&toks, &ev, &mut it, per_unit)?)
