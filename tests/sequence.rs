@@ -6,8 +6,10 @@
 
 use proptest::prelude::*;
 use revops::funnel::sequence::MAX_ITERATIONS;
+use revops::funnel::sequence::{SequenceRow, SequenceState};
 use revops::funnel::{FunnelRow, Sequence, SequencePattern};
 use revops::quantity::TimeUnit;
+use revops::Aggregate;
 use revops::Error;
 
 #[path = "reference/sequence.rs"]
@@ -223,4 +225,89 @@ proptest! {
         prop_assert_eq!(run(&format!(".*{p}"), 3, &r).0.unwrap(), m);
         prop_assert_eq!(run(&format!("{p}.*"), 3, &r).0.unwrap(), m);
     }
+}
+
+fn users_rows() -> impl Strategy<Value = Vec<SequenceRow>> {
+    prop::collection::vec((0u32..6, 0i64..12, 0u32..8), 0..60).prop_map(|v| {
+        v.into_iter()
+            .map(|(user, ts, conditions)| SequenceRow {
+                user,
+                ts,
+                conditions,
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A state split anywhere and merged (one part through JSON) gives the
+    /// whole's report; the report is each user's answers added up.
+    #[test]
+    fn merged_states_equal_the_whole(p in pattern(), rows in users_rows(), cut in any::<prop::sample::Index>()) {
+        let Ok(compiled) = SequencePattern::parse(&p, 3) else { return Ok(()) };
+        let mut seq = Sequence::new(compiled);
+        let mut whole = SequenceState::default();
+        whole.add(&rows).unwrap();
+        let at = cut.index(rows.len() + 1);
+        let (mut a, mut b) = (SequenceState::default(), SequenceState::default());
+        a.add(&rows[..at]).unwrap();
+        b.add(&rows[at..]).unwrap();
+        let b: SequenceState = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        // Under the common protocol.
+        Aggregate::merge(&mut a, &b).unwrap();
+        let want = whole.finish(&mut seq).unwrap();
+        prop_assert_eq!(Aggregate::finish(a, &mut seq).unwrap(), want.clone());
+        // Each user by hand.
+        let mut users: std::collections::BTreeMap<u32, Vec<FunnelRow>> = Default::default();
+        for r in &rows {
+            users.entry(r.user).or_default().push(FunnelRow::new(r.ts, r.conditions));
+        }
+        let (mut matched, mut matches) = (0u64, 0u64);
+        let mut by: std::collections::BTreeMap<u64, u64> = Default::default();
+        for rs in users.values() {
+            matched += u64::from(seq.matches(rs).unwrap());
+            let n = seq.count(rs).unwrap();
+            matches += n;
+            *by.entry(n).or_default() += 1;
+        }
+        prop_assert_eq!(want.users, users.len() as u64);
+        prop_assert_eq!(want.matched, matched);
+        prop_assert_eq!(want.matches, matches);
+        prop_assert_eq!(want.users_by_matches, by.into_iter().collect::<Vec<_>>());
+        if let Some(r) = want.match_rate {
+            prop_assert!(r.value() >= revops::Decimal::ZERO && r.value() <= revops::Decimal::ONE);
+        }
+    }
+}
+
+/// A user over the step limit is counted as ignored; the others are
+/// reported.
+#[test]
+fn a_user_over_the_step_limit_is_ignored_and_counted() {
+    let mut rows: Vec<SequenceRow> = (0..333_335)
+        .map(|t| SequenceRow {
+            user: 7,
+            ts: t,
+            conditions: if t == 333_334 { 2 } else { 1 },
+        })
+        .collect();
+    rows.push(SequenceRow {
+        user: 1,
+        ts: 0,
+        conditions: 1,
+    });
+    rows.push(SequenceRow {
+        user: 1,
+        ts: 1,
+        conditions: 2,
+    });
+    let mut state = SequenceState::default();
+    state.add(&rows).unwrap();
+    let mut seq = Sequence::new(SequencePattern::parse("(?1)(?2)", 2).unwrap());
+    let r = state.finish(&mut seq).unwrap();
+    assert_eq!((r.users, r.matched, r.matches), (2, 1, 1));
+    assert_eq!(r.ignored.over_step_limit, 1);
+    assert_eq!(r.users_by_matches, vec![(1, 1)]);
 }

@@ -4,7 +4,9 @@
 //! events, then a trial within a day".
 //!
 //! Compile the pattern once ([`SequencePattern::parse`]), then ask a
-//! [`Sequence`] about each user's rows. The semantics are ClickHouse
+//! [`Sequence`] about each user's rows, or about many users at once:
+//! [`SequenceState`] (the partial-state protocol) gives a
+//! [`SequenceReport`] of how many users match and how often. The semantics are ClickHouse
 //! 26.9's, read from its source and checked against it (chdb 4.4.0) case
 //! by case; the one difference is that rows at the same time are ordered
 //! by their conditions, so the result never depends on row order.
@@ -21,6 +23,8 @@
 
 mod matcher;
 mod pattern;
+mod state;
 
 pub use matcher::{Sequence, MAX_ITERATIONS};
 pub use pattern::SequencePattern;
+pub use state::{SequenceIgnored, SequenceReport, SequenceRow, SequenceState};
