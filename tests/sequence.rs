@@ -228,7 +228,7 @@ proptest! {
 }
 
 fn users_rows() -> impl Strategy<Value = Vec<SequenceRow>> {
-    prop::collection::vec((0u32..6, 0i64..12, 0u32..8), 0..60).prop_map(|v| {
+    prop::collection::vec((0u64..6, 0i64..12, 0u32..8), 0..60).prop_map(|v| {
         v.into_iter()
             .map(|(user, ts, conditions)| SequenceRow {
                 user,
@@ -260,7 +260,7 @@ proptest! {
         let want = whole.finish(&mut seq).unwrap();
         prop_assert_eq!(Aggregate::finish(a, &mut seq).unwrap(), want.clone());
         // Each user by hand.
-        let mut users: std::collections::BTreeMap<u32, Vec<FunnelRow>> = Default::default();
+        let mut users: std::collections::BTreeMap<u64, Vec<FunnelRow>> = Default::default();
         for r in &rows {
             users.entry(r.user).or_default().push(FunnelRow::new(r.ts, r.conditions));
         }

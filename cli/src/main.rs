@@ -18,6 +18,7 @@ mod mrr;
 mod output;
 mod pipeline;
 mod retention;
+mod sequence;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,7 @@ Examples:
   revops retention events.csv --start-event signup --return-event login --period week
   revops mrr billing.csv --format table
   revops pipeline-flow snapshots.csv --from 2026-01-05 --to 2026-02-02 --period-start 2026-01-01 --period-end 2026-04-01
+  revops sequence events.csv --pattern '(?1)(?t<=86400)(?2)' --events pricing,trial
   revops catalogue --format csv",
     disable_help_subcommand = true
 )]
@@ -67,6 +69,8 @@ enum Command {
     Lifecycle(retention::LifecycleArgs),
     /// Recurring revenue: the monthly MRR bridge, quick ratio, revenue churn and cohort NRR/GRR
     Mrr(mrr::Args),
+    /// Event sequences per user: who follows a pattern, and how often (ClickHouse's sequenceMatch/sequenceCount)
+    Sequence(sequence::Args),
     /// The metric catalogue: every metric's formula, unit and direction
     Catalogue(catalogue::Args),
 }
@@ -82,6 +86,7 @@ fn main() {
         Command::Retention(a) => retention::run_retention(a),
         Command::Lifecycle(a) => retention::run_lifecycle(a),
         Command::Mrr(a) => mrr::run(a),
+        Command::Sequence(a) => sequence::run(a),
         Command::Catalogue(a) => catalogue::run(a),
     }
 }

@@ -176,7 +176,7 @@ fn chrono_utc() -> revops::FixedOffset {
 
 /// Reads the events of `names` (others match nothing), exits 1 if the
 /// file cannot be read, 2 for a header without a needed column.
-fn read(
+pub(crate) fn read(
     tool: &str,
     usage: &str,
     path: &str,
@@ -223,7 +223,7 @@ fn event(e: &FunnelEvent, kinds: [u8; 2]) -> RetentionEvent {
 }
 
 /// The envelope of both documents: `errors`, `rejected`, `stats`.
-fn envelope(
+pub(crate) fn envelope(
     out: &mut Map<String, Value>,
     read: &NamedEventsRead,
     errors: &Errors,

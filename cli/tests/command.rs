@@ -34,7 +34,7 @@ fn file(name: &str, contents: &str) -> PathBuf {
     p
 }
 
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 10] = [
     "funnel",
     "attribution",
     "pipeline",
@@ -44,6 +44,7 @@ const SUBCOMMANDS: [&str; 9] = [
     "lifecycle",
     "mrr",
     "pipeline-flow",
+    "sequence",
 ];
 
 #[test]
@@ -110,6 +111,7 @@ fn every_help_lists_columns_flags_and_two_examples() {
 #[test]
 fn unknown_flags_and_flags_that_do_not_apply_are_usage_errors() {
     let funnel = data("funnel.csv");
+    let named = data("funnel_named.csv");
     let attribution = data("attribution.csv");
     for args in [
         vec!["catalogue", "--bogus"],
@@ -247,6 +249,18 @@ fn unknown_flags_and_flags_that_do_not_apply_are_usage_errors() {
             "--retention",
             "ever",
         ],
+        // A bad pattern, a condition past the names, no names.
+        vec!["sequence", &named, "--pattern", "(?1", "--events", "signup"],
+        vec![
+            "sequence",
+            &named,
+            "--pattern",
+            "(?2)",
+            "--events",
+            "signup",
+        ],
+        vec!["sequence", &named, "--pattern", "(?1)", "--events", ","],
+        vec!["sequence", &named, "--pattern", "(?1)"],
         vec!["lifecycle", &funnel],
         vec!["lifecycle", &funnel, "--event", "0", "--window", "7d"],
         vec!["mrr", &data("mrr_monthly.csv"), "--input", "daily"],
@@ -467,6 +481,16 @@ fn golden_tables_and_csv() {
             ],
         ),
         ("attribution", vec![data("attribution.csv")]),
+        (
+            "sequence",
+            vec![
+                data("funnel_named.csv"),
+                "--pattern".into(),
+                "(?1).*(?2)(?t<=604800)(?3)".into(),
+                "--events".into(),
+                "signup,trial,paid".into(),
+            ],
+        ),
         (
             "pipeline",
             std::iter::once(data("pipeline.csv"))

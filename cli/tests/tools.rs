@@ -296,7 +296,7 @@ fn mask_timings(v: &mut Value) {
 #[test]
 fn golden_outputs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cases: [(&str, &[&str]); 16] = [
+    let cases: [(&str, &[&str]); 17] = [
         ("funnel", &[]),
         ("funnel", &["--mode", "strict_order", "--window", "3600"]),
         ("attribution", &["--model", "markov"]),
@@ -402,6 +402,10 @@ fn golden_outputs() {
                 "2026-06-30",
             ],
         ),
+        (
+            "sequence",
+            &["--pattern", "(?1).*(?2)", "--events", "signup,paid"],
+        ),
     ];
     let bless = std::env::var_os("REVOPS_BLESS").is_some();
     let mut problems = Vec::new();
@@ -416,6 +420,7 @@ fn golden_outputs() {
             ("mrr", Some(&"--input")) => "mrr_subscriptions",
             ("mrr", _) => "mrr_monthly",
             ("pipeline-flow", _) => "pipeline_snapshots",
+            ("sequence", _) => "funnel_named",
             _ => name,
         };
         let input =

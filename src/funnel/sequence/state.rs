@@ -13,7 +13,7 @@ use super::matcher::Sequence;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SequenceRow {
     /// The user's id.
-    pub user: u32,
+    pub user: u64,
     /// When, in ticks.
     pub ts: i64,
     /// The conditions met, as bits.
