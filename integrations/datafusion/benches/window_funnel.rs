@@ -20,8 +20,10 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use datafusion::datasource::MemTable;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use events::{events, partitions, schema, USERS};
+use revops_datafusion::OnePhaseRowAggregates;
 
 const FUNNEL: &str = "SELECT level, count(*) AS users FROM (SELECT user_id, \
     window_funnel(604800, ts, step = 0, step = 1, step = 2, step = 3) AS level \
@@ -39,23 +41,42 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let config = SessionConfig::new().with_target_partitions(2);
-    let mut ctx = SessionContext::new_with_config(config);
-    revops_datafusion::register_all(&mut ctx).unwrap();
-    let table = MemTable::try_new(schema(), partitions(&events, 2)).unwrap();
-    ctx.register_table("events", Arc::new(table)).unwrap();
+    let table = Arc::new(MemTable::try_new(schema(), partitions(&events, 2)).unwrap());
     drop(events);
-    let run =
-        |sql: &str| rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
-    let out = run(FUNNEL);
+    // With the one-phase rule (as the README's program and the SQL shell
+    // plan it), and DataFusion's default two-phase plan.
+    let context = |one_phase: bool| {
+        let config = SessionConfig::new().with_target_partitions(2);
+        let mut builder = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features();
+        if one_phase {
+            builder = builder.with_physical_optimizer_rule(Arc::new(OnePhaseRowAggregates::new()));
+        }
+        let mut ctx = SessionContext::new_with_state(builder.build());
+        revops_datafusion::register_all(&mut ctx).unwrap();
+        ctx.register_table("events", table.clone()).unwrap();
+        ctx
+    };
+    let (one, two) = (context(true), context(false));
+    let run = |ctx: &SessionContext, sql: &str| {
+        rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() })
+    };
+    let out = run(&one, FUNNEL);
+    assert_eq!(
+        out,
+        run(&two, FUNNEL),
+        "one phase and two give the same levels"
+    );
     eprintln!(
         "{}",
         datafusion::arrow::util::pretty::pretty_format_batches(&out).unwrap()
     );
     let mut g = c.benchmark_group("sql_10m_events_2m_users");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
-    g.bench_function("window_funnel", |b| b.iter(|| run(FUNNEL)));
-    g.bench_function("baseline_max_group_by", |b| b.iter(|| run(BASELINE)));
+    g.bench_function("window_funnel", |b| b.iter(|| run(&one, FUNNEL)));
+    g.bench_function("window_funnel_two_phases", |b| b.iter(|| run(&two, FUNNEL)));
+    g.bench_function("baseline_max_group_by", |b| b.iter(|| run(&two, BASELINE)));
     g.finish();
 }
 

@@ -20,10 +20,13 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
+use revops_datafusion::OnePhaseRowAggregates;
 
 const USAGE: &str = "usage: sql --table NAME=PATH [--table NAME=PATH ...] \"QUERY\"\n\
                      PATH: a .csv file with a header, or a .parquet file";
@@ -111,7 +114,13 @@ async fn run(args: Args) -> Result<(), String> {
     // (DATAFUSION_EXECUTION_TARGET_PARTITIONS=4, ...); its defaults
     // otherwise.
     let config = SessionConfig::from_env().map_err(|e| e.to_string())?;
-    let mut ctx = SessionContext::new_with_config(config);
+    // The row-keeping aggregates (window_funnel, sequence_*) in one phase.
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(OnePhaseRowAggregates::new()))
+        .build();
+    let mut ctx = SessionContext::new_with_state(state);
     revops_datafusion::register_all(&mut ctx).map_err(|e| e.to_string())?;
     for (name, path) in &args.tables {
         let r = if path.ends_with(".csv") {

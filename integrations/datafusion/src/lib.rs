@@ -76,6 +76,7 @@ mod arena;
 mod args;
 mod attribution;
 pub mod expr_fn;
+mod one_phase;
 mod retention;
 mod rfm;
 mod rows;
@@ -84,6 +85,7 @@ mod state;
 mod window_funnel;
 
 pub use attribution::{Attribution, MarkovAttribution};
+pub use one_phase::OnePhaseRowAggregates;
 pub use retention::Retention;
 pub use rfm::Rfm;
 pub use sequence::{SequenceCount, SequenceMatch};

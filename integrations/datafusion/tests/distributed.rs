@@ -62,7 +62,14 @@ async fn scheduler(port: u16) {
         .with_hostname("127.0.0.1")
         .with_port(port)
         .with_override_session_builder(Arc::new(|config| {
-            let mut state = ballista_core::utils::default_session_builder(config)?;
+            let state = ballista_core::utils::default_session_builder(config)?;
+            // The row-keeping aggregates in one phase, as the SQL shell
+            // plans them.
+            let mut state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
+                .with_physical_optimizer_rule(Arc::new(
+                    revops_datafusion::OnePhaseRowAggregates::new(),
+                ))
+                .build();
             revops_datafusion::register_all(&mut state)?;
             Ok(state)
         }));

@@ -1,7 +1,8 @@
 //! Runs the sqllogictest files in `tests/slt/` (DataFusion's own test
 //! convention: each record a statement or a query with its expected rows
 //! or error) against a `SessionContext` with the revops functions
-//! registered, on three target partitions. A file's tables live for that
+//! registered, on three target partitions, with DataFusion's default plan
+//! and with the `OnePhaseRowAggregates` rule. A file's tables live for that
 //! file only.
 //!
 //! To add a case: write the SQL and its expected output in a `.slt` file
@@ -10,10 +11,12 @@
 //! formats them, NULL as `NULL`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::DataFusionError;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
 
@@ -87,17 +90,33 @@ fn sqllogictest_files() {
         .build()
         .unwrap();
     let mut failures = Vec::new();
-    for file in &files {
-        let mut runner = Runner::new(|| async {
-            let config = SessionConfig::new().with_target_partitions(3);
-            let mut ctx = SessionContext::new_with_config(config);
-            revops_datafusion::register_all(&mut ctx)?;
-            Ok::<_, DataFusionError>(Session { ctx })
-        });
-        // Columns print as text: the files do not check type letters.
-        runner.with_column_validator(|_, _| true);
-        if let Err(e) = rt.block_on(runner.run_file_async(file)) {
-            failures.push(format!("{}:\n{}", file.display(), e.display(false)));
+    // Each file twice: DataFusion's default plan, and with the one-phase
+    // rule for the row-keeping aggregates.
+    for one_phase in [false, true] {
+        for file in &files {
+            let mut runner = Runner::new(move || async move {
+                let config = SessionConfig::new().with_target_partitions(3);
+                let mut builder = SessionStateBuilder::new()
+                    .with_config(config)
+                    .with_default_features();
+                if one_phase {
+                    builder = builder.with_physical_optimizer_rule(Arc::new(
+                        revops_datafusion::OnePhaseRowAggregates::new(),
+                    ));
+                }
+                let mut ctx = SessionContext::new_with_state(builder.build());
+                revops_datafusion::register_all(&mut ctx)?;
+                Ok::<_, DataFusionError>(Session { ctx })
+            });
+            // Columns print as text: the files do not check type letters.
+            runner.with_column_validator(|_, _| true);
+            if let Err(e) = rt.block_on(runner.run_file_async(file)) {
+                failures.push(format!(
+                    "{} (one phase: {one_phase}):\n{}",
+                    file.display(),
+                    e.display(false)
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -13,6 +13,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit as ArrowUnit};
 use datafusion::datasource::MemTable;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use revops::funnel::FunnelRow;
 
@@ -65,8 +66,26 @@ pub fn batch(rows: &[Row], clock: Clock) -> RecordBatch {
 /// partitions (so each user's rows are spread across them), in batches of
 /// 16 rows.
 pub fn context(rows: &[Row], clock: Clock, partitions: usize) -> SessionContext {
+    context_with(rows, clock, partitions, false)
+}
+
+/// As [`context`], with the `OnePhaseRowAggregates` rule when `one_phase`.
+pub fn context_with(
+    rows: &[Row],
+    clock: Clock,
+    partitions: usize,
+    one_phase: bool,
+) -> SessionContext {
     let config = SessionConfig::new().with_target_partitions(partitions);
-    let mut ctx = SessionContext::new_with_config(config);
+    let mut builder = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features();
+    if one_phase {
+        builder = builder.with_physical_optimizer_rule(Arc::new(
+            revops_datafusion::OnePhaseRowAggregates::new(),
+        ));
+    }
+    let mut ctx = SessionContext::new_with_state(builder.build());
     revops_datafusion::register_all(&mut ctx).unwrap();
     let mut parts: Vec<Vec<Row>> = vec![Vec::new(); partitions];
     for (i, r) in rows.iter().enumerate() {
