@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 mod common;
 
-use common::{context_with, runtime, Clock, Row};
+use common::{context_with, rows_strategy, runtime, Clock, Row};
 
 const QUERIES: [&str; 4] = [
     "SELECT user_id, window_funnel(5, ts, c0, c1, c2) AS l FROM events GROUP BY user_id ORDER BY user_id",
@@ -42,30 +42,12 @@ fn run(
     })
 }
 
-fn rows_strategy() -> impl Strategy<Value = Vec<Row>> {
-    let cond = prop_oneof![8 => any::<bool>().prop_map(Some), 1 => Just(None)];
-    let ts = prop_oneof![12 => (0i64..40).prop_map(Some), 1 => Just(None)];
-    prop::collection::vec(
-        (
-            0i64..30,
-            ts,
-            [cond.clone(), cond.clone(), cond.clone(), cond],
-        ),
-        0..200,
-    )
-    .prop_map(|v| {
-        v.into_iter()
-            .map(|(user, ts, conds)| Row { user, ts, conds })
-            .collect()
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
     fn same_results_as_two_phases(
-        rows in rows_strategy(),
+        rows in rows_strategy(30, 200),
         partitions in 1usize..5,
         clock in prop_oneof![Just(Clock::Seconds), Just(Clock::Millis), Just(Clock::Integer)],
     ) {

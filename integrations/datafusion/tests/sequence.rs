@@ -15,7 +15,7 @@ mod common;
 #[path = "../../../tests/reference/sequence.rs"]
 mod reference;
 
-use common::{context, per_user, query, runtime, Clock, Row};
+use common::{context, per_user, query, rows_strategy, runtime, Clock, Row};
 
 /// `user_id -> (matched, count)` of a query's result.
 fn results(batches: &[RecordBatch]) -> BTreeMap<i64, (bool, u64)> {
@@ -73,24 +73,6 @@ fn check(rows: &[Row], clock: Clock, partitions: usize, n: usize, pattern: &str)
     }
 }
 
-fn rows_strategy() -> impl Strategy<Value = Vec<Row>> {
-    let cond = prop_oneof![8 => any::<bool>().prop_map(Some), 1 => Just(None)];
-    let ts = prop_oneof![12 => (0i64..40).prop_map(Some), 1 => Just(None)];
-    prop::collection::vec(
-        (
-            0i64..12,
-            ts,
-            [cond.clone(), cond.clone(), cond.clone(), cond],
-        ),
-        0..120,
-    )
-    .prop_map(|v| {
-        v.into_iter()
-            .map(|(user, ts, conds)| Row { user, ts, conds })
-            .collect()
-    })
-}
-
 fn pattern_strategy(n: usize) -> impl Strategy<Value = String> {
     let tok = prop_oneof![
         4 => (1..=n).prop_map(|k| format!("(?{k})")),
@@ -113,7 +95,7 @@ proptest! {
     #[test]
     fn equals_the_library(
         (n, pattern) in (1usize..5).prop_flat_map(|n| (Just(n), pattern_strategy(n))),
-        rows in rows_strategy(),
+        rows in rows_strategy(12, 120),
         partitions in 1usize..5,
         clock in prop_oneof![Just(Clock::Seconds), Just(Clock::Millis), Just(Clock::Integer)],
     ) {

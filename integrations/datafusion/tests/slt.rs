@@ -11,14 +11,14 @@
 //! formats them, NULL as `NULL`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::DataFusionError;
-use datafusion::execution::SessionStateBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
+
+mod common;
 
 /// A session with the functions: the database the files run against.
 struct Session {
@@ -95,18 +95,9 @@ fn sqllogictest_files() {
     for one_phase in [false, true] {
         for file in &files {
             let mut runner = Runner::new(move || async move {
-                let config = SessionConfig::new().with_target_partitions(3);
-                let mut builder = SessionStateBuilder::new()
-                    .with_config(config)
-                    .with_default_features();
-                if one_phase {
-                    builder = builder.with_physical_optimizer_rule(Arc::new(
-                        revops_datafusion::OnePhaseRowAggregates::new(),
-                    ));
-                }
-                let mut ctx = SessionContext::new_with_state(builder.build());
-                revops_datafusion::register_all(&mut ctx)?;
-                Ok::<_, DataFusionError>(Session { ctx })
+                Ok::<_, DataFusionError>(Session {
+                    ctx: common::session(3, one_phase),
+                })
             });
             // Columns print as text: the files do not check type letters.
             runner.with_column_validator(|_, _| true);

@@ -18,7 +18,7 @@ use revops::TimeDelta;
 mod clickhouse;
 mod common;
 
-use common::{context, per_user, query, runtime, Clock, Row};
+use common::{context, per_user, query, rows_strategy, runtime, Clock, Row};
 
 /// `user_id -> level` from a query's result.
 fn levels_of(batches: &[RecordBatch]) -> BTreeMap<i64, u8> {
@@ -105,24 +105,6 @@ fn check(rows: &[Row], clock: Clock, partitions: usize, n: usize, window: i64, m
     }
 }
 
-fn rows_strategy() -> impl Strategy<Value = Vec<Row>> {
-    let cond = prop_oneof![8 => any::<bool>().prop_map(Some), 1 => Just(None)];
-    let ts = prop_oneof![12 => (0i64..40).prop_map(Some), 1 => Just(None)];
-    prop::collection::vec(
-        (
-            0i64..12,
-            ts,
-            [cond.clone(), cond.clone(), cond.clone(), cond],
-        ),
-        0..120,
-    )
-    .prop_map(|v| {
-        v.into_iter()
-            .map(|(user, ts, conds)| Row { user, ts, conds })
-            .collect()
-    })
-}
-
 fn modes_strategy() -> impl Strategy<Value = Vec<&'static str>> {
     (any::<[bool; 5]>()).prop_map(|b| {
         let names = [
@@ -148,7 +130,7 @@ proptest! {
     /// Every mode, every clock, 1 to 4 partitions: SQL equals the library.
     #[test]
     fn window_funnel_equals_the_library(
-        rows in rows_strategy(),
+        rows in rows_strategy(12, 120),
         modes in modes_strategy(),
         n in 1usize..5,
         window in 0i64..12,
@@ -160,7 +142,7 @@ proptest! {
 
     /// retention(c0, ..., c3) equals the library's Retention per user.
     #[test]
-    fn retention_equals_the_library(rows in rows_strategy(), partitions in 1usize..5, n in 1usize..5) {
+    fn retention_equals_the_library(rows in rows_strategy(12, 120), partitions in 1usize..5, n in 1usize..5) {
         let rt = runtime();
         let ctx = context(&rows, Clock::Seconds, partitions);
         let conds: Vec<String> = (0..n).map(|k| format!("c{k}")).collect();

@@ -15,6 +15,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit as ArrowUni
 use datafusion::datasource::MemTable;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use proptest::prelude::*;
 use revops::funnel::FunnelRow;
 
 /// One generated row: user, time, and conditions c0..c3 (`None`: NULL).
@@ -69,13 +70,9 @@ pub fn context(rows: &[Row], clock: Clock, partitions: usize) -> SessionContext 
     context_with(rows, clock, partitions, false)
 }
 
-/// As [`context`], with the `OnePhaseRowAggregates` rule when `one_phase`.
-pub fn context_with(
-    rows: &[Row],
-    clock: Clock,
-    partitions: usize,
-    one_phase: bool,
-) -> SessionContext {
+/// A session of `partitions` target partitions with the functions, and
+/// the `OnePhaseRowAggregates` rule when `one_phase`.
+pub fn session(partitions: usize, one_phase: bool) -> SessionContext {
     let config = SessionConfig::new().with_target_partitions(partitions);
     let mut builder = SessionStateBuilder::new()
         .with_config(config)
@@ -87,6 +84,37 @@ pub fn context_with(
     }
     let mut ctx = SessionContext::new_with_state(builder.build());
     revops_datafusion::register_all(&mut ctx).unwrap();
+    ctx
+}
+
+/// Rows of users `0..users` (up to `max_rows`), times 0 to 39, a NULL
+/// time or condition now and then.
+pub fn rows_strategy(users: i64, max_rows: usize) -> impl Strategy<Value = Vec<Row>> {
+    let cond = prop_oneof![8 => any::<bool>().prop_map(Some), 1 => Just(None)];
+    let ts = prop_oneof![12 => (0i64..40).prop_map(Some), 1 => Just(None)];
+    prop::collection::vec(
+        (
+            0..users,
+            ts,
+            [cond.clone(), cond.clone(), cond.clone(), cond],
+        ),
+        0..max_rows,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(user, ts, conds)| Row { user, ts, conds })
+            .collect()
+    })
+}
+
+/// As [`context`], with the `OnePhaseRowAggregates` rule when `one_phase`.
+pub fn context_with(
+    rows: &[Row],
+    clock: Clock,
+    partitions: usize,
+    one_phase: bool,
+) -> SessionContext {
+    let ctx = session(partitions, one_phase);
     let mut parts: Vec<Vec<Row>> = vec![Vec::new(); partitions];
     for (i, r) in rows.iter().enumerate() {
         parts[i % partitions].push(r.clone());
