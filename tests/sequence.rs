@@ -151,6 +151,12 @@ fn the_step_limit_is_clickhouses() {
         timed.matches(&ones(300_000)),
         Err(Error::IterationLimit { .. })
     ));
+    // A condition the pattern names that no row meets: 0 and false at
+    // once, with no search and so no limit (chdb 4.4.0: 0 and 0 over
+    // 600,000 rows of condition 1 alone).
+    let only_ones: Vec<FunnelRow> = (0..600_000).map(|t| FunnelRow::new(t, 1)).collect();
+    assert_eq!(s.count(&only_ones), Ok(0));
+    assert_eq!(timed.matches(&only_ones), Ok(false));
     // The quick refusal counts too: 2(n - 1) steps of the runs' search.
     let mut three = Sequence::new(SequencePattern::parse("(?1)(?2)(?t<1)", 2).unwrap());
     assert!(three.count(&ones(500_002)).is_err());
