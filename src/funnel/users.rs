@@ -8,6 +8,8 @@ use std::hash::{BuildHasher, Hash};
 use foldhash::fast::RandomState;
 
 use crate::error::Result;
+#[cfg(feature = "csv")]
+use crate::quantity::text::same_bytes;
 
 /// The user keys in two shards (a key's shard is its hash's lowest bit).
 /// A user's number is its number in its shard, times two, plus the
@@ -134,6 +136,16 @@ impl<K: Hash + Eq> KeyTable<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
+        self.id_hashed_by(hash, key, <Q as PartialEq>::eq)
+    }
+
+    /// [`id_hashed`](Self::id_hashed), keys compared by `eq`.
+    #[inline]
+    fn id_hashed_by<Q>(&mut self, hash: u64, key: &Q, eq: impl Fn(&Q, &Q) -> bool) -> Result<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let tag = (hash >> 32) as u32;
         let mask = self.slots.len() - 1;
         let mut i = tag as usize & mask;
@@ -144,7 +156,11 @@ impl<K: Hash + Eq> KeyTable<K> {
             }
             if (s >> 32) as u32 == tag {
                 let n = (s as u32).wrapping_sub(1);
-                if self.keys.get(n as usize).is_some_and(|k| k.borrow() == key) {
+                if self
+                    .keys
+                    .get(n as usize)
+                    .is_some_and(|k| eq(k.borrow(), key))
+                {
                     return Ok(n);
                 }
             }
@@ -174,6 +190,15 @@ impl<K: Hash + Eq> KeyTable<K> {
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
+        self.known_hashed_by(keys, out, <Q as PartialEq>::eq);
+    }
+
+    /// [`known_hashed`](Self::known_hashed), keys compared by `eq`.
+    fn known_hashed_by<Q>(&self, keys: &[(u64, &Q)], out: &mut [u32], eq: impl Fn(&Q, &Q) -> bool)
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
         let mask = self.slots.len() - 1;
         let mut slot = [0u64; 32];
         for (&(hash, _), s) in keys.iter().zip(&mut slot) {
@@ -188,31 +213,10 @@ impl<K: Hash + Eq> KeyTable<K> {
         }
         for (((&(_, key), &s), f), o) in keys.iter().zip(&slot).zip(&found).zip(out.iter_mut()) {
             *o = match f {
-                Some(k) if (*k).borrow() == key => (s as u32).wrapping_sub(1),
+                Some(k) if eq((*k).borrow(), key) => (s as u32).wrapping_sub(1),
                 _ => u32::MAX,
             };
         }
-    }
-
-    /// The numbers of `keys` (at most 32, hashed beforehand), added to
-    /// `out` in order: the look-ups issued together
-    /// ([`known_hashed`](Self::known_hashed)), the new keys added.
-    #[cfg(feature = "csv")]
-    pub(crate) fn ids_batch<Q>(&mut self, keys: &[(u64, &Q)], out: &mut Vec<u32>) -> Result<()>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    {
-        let mut known = [u32::MAX; 32];
-        self.known_hashed(keys, &mut known);
-        for (&(hash, key), &n) in keys.iter().zip(&known) {
-            out.push(if n == u32::MAX {
-                self.id_hashed(hash, key)?
-            } else {
-                n
-            });
-        }
-        Ok(())
     }
 
     /// Doubles the slots; the tags place them again without hashing.
@@ -227,5 +231,30 @@ impl<K: Hash + Eq> KeyTable<K> {
             slots[i] = s;
         }
         self.slots = slots;
+    }
+}
+
+impl<K: Hash + Eq + Borrow<str>> KeyTable<K> {
+    /// The numbers of text `keys` (at most 32, hashed beforehand), added
+    /// to `out` in order: the look-ups issued together
+    /// ([`known_hashed`](Self::known_hashed)), the new keys added; keys
+    /// compared inline as 8-byte words (`quantity::text::same_bytes`), not
+    /// through a call per key.
+    #[cfg(feature = "csv")]
+    pub(crate) fn ids_batch(&mut self, keys: &[(u64, &str)], out: &mut Vec<u32>) -> Result<()>
+    where
+        str: ToOwned<Owned = K>,
+    {
+        let eq = |a: &str, b: &str| same_bytes(a.as_bytes(), b.as_bytes());
+        let mut known = [u32::MAX; 32];
+        self.known_hashed_by(keys, &mut known, eq);
+        for (&(hash, key), &n) in keys.iter().zip(&known) {
+            out.push(if n == u32::MAX {
+                self.id_hashed_by(hash, key, eq)?
+            } else {
+                n
+            });
+        }
+        Ok(())
     }
 }
