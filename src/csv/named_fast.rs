@@ -218,7 +218,7 @@ fn parse_and_number(
 fn numbers(region: &Region, me: usize, table: &mut KeyTable<String>) -> Result<Vec<u32>> {
     let parts = &region.parts;
     let mut out = Vec::with_capacity(parts[0].by_shard[me].len() + parts[1].by_shard[me].len());
-    let mut batch: Vec<(u64, &str)> = Vec::with_capacity(32);
+    let mut batch: Vec<(u64, &[u8])> = Vec::with_capacity(32);
     for (p, half) in parts.iter().zip(region.halves()) {
         for &i in &p.by_shard[me] {
             let r = &p.rows[i as usize];
@@ -295,13 +295,11 @@ fn add(
     Ok(())
 }
 
-/// A row's user key, in its part's half of the region (checked to be
-/// UTF-8 when the row was parsed).
-fn user<'b>(half: &'b [u8], r: &Row) -> &'b str {
+/// A row's user key, in its part's half of the region: its bytes
+/// (checked to be UTF-8 when the row was parsed).
+fn user<'b>(half: &'b [u8], r: &Row) -> &'b [u8] {
     let (from, len) = (r.user.0 as usize, r.user.1 as usize);
-    half.get(from..from + len)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .unwrap_or_default()
+    half.get(from..from + len).unwrap_or_default()
 }
 
 /// Parses whole lines (the last one may lack its LF).

@@ -136,15 +136,23 @@ impl<K: Hash + Eq> KeyTable<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        self.id_hashed_by(hash, key, <Q as PartialEq>::eq)
+        self.id_hashed_by(hash, key, <Q as PartialEq>::eq, |k| Ok(k.to_owned()))
     }
 
-    /// [`id_hashed`](Self::id_hashed), keys compared by `eq`.
+    /// [`id_hashed`](Self::id_hashed) for a key seen as an `R`: compared
+    /// with the kept keys by `eq`, made a kept key by `own` when new.
     #[inline]
-    fn id_hashed_by<Q>(&mut self, hash: u64, key: &Q, eq: impl Fn(&Q, &Q) -> bool) -> Result<u32>
+    fn id_hashed_by<Q, R>(
+        &mut self,
+        hash: u64,
+        key: &R,
+        eq: impl Fn(&Q, &R) -> bool,
+        own: impl FnOnce(&R) -> Result<K>,
+    ) -> Result<u32>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        Q: ?Sized,
+        R: ?Sized,
     {
         let tag = (hash >> 32) as u32;
         let mask = self.slots.len() - 1;
@@ -172,7 +180,7 @@ impl<K: Hash + Eq> KeyTable<K> {
             .filter(|&n| n < u32::MAX)
             .ok_or_else(|| crate::error::Error::overflow("funnel users"))?;
         self.slots[i] = (u64::from(tag) << 32) | u64::from(n + 1);
-        self.keys.push(key.to_owned());
+        self.keys.push(own(key)?);
         // At most half full.
         if self.keys.len() * 2 > self.slots.len() {
             self.grow();
@@ -193,11 +201,17 @@ impl<K: Hash + Eq> KeyTable<K> {
         self.known_hashed_by(keys, out, <Q as PartialEq>::eq);
     }
 
-    /// [`known_hashed`](Self::known_hashed), keys compared by `eq`.
-    fn known_hashed_by<Q>(&self, keys: &[(u64, &Q)], out: &mut [u32], eq: impl Fn(&Q, &Q) -> bool)
-    where
+    /// [`known_hashed`](Self::known_hashed) for keys seen as `R`s,
+    /// compared with the kept keys by `eq`.
+    fn known_hashed_by<Q, R>(
+        &self,
+        keys: &[(u64, &R)],
+        out: &mut [u32],
+        eq: impl Fn(&Q, &R) -> bool,
+    ) where
         K: Borrow<Q>,
-        Q: Eq + ?Sized,
+        Q: ?Sized,
+        R: ?Sized,
     {
         let mask = self.slots.len() - 1;
         let mut slot = [0u64; 32];
@@ -234,23 +248,27 @@ impl<K: Hash + Eq> KeyTable<K> {
     }
 }
 
-impl<K: Hash + Eq + Borrow<str>> KeyTable<K> {
-    /// The numbers of text `keys` (at most 32, hashed beforehand), added
-    /// to `out` in order: the look-ups issued together
-    /// ([`known_hashed`](Self::known_hashed)), the new keys added; keys
-    /// compared inline as 8-byte words (`quantity::text::same_bytes`), not
-    /// through a call per key.
+impl KeyTable<String> {
+    /// The numbers of text `keys` given as their bytes (at most 32,
+    /// hashed beforehand, each valid UTF-8), added to `out` in order: the
+    /// look-ups issued together ([`known_hashed`](Self::known_hashed)),
+    /// the new keys added. Keys are compared inline as 8-byte words
+    /// (`quantity::text::same_bytes`), not through a call per key, and
+    /// made text only when new.
     #[cfg(feature = "csv")]
-    pub(crate) fn ids_batch(&mut self, keys: &[(u64, &str)], out: &mut Vec<u32>) -> Result<()>
-    where
-        str: ToOwned<Owned = K>,
-    {
-        let eq = |a: &str, b: &str| same_bytes(a.as_bytes(), b.as_bytes());
+    pub(crate) fn ids_batch(&mut self, keys: &[(u64, &[u8])], out: &mut Vec<u32>) -> Result<()> {
+        let eq = |kept: &str, key: &[u8]| same_bytes(kept.as_bytes(), key);
+        let own = |key: &[u8]| {
+            String::from_utf8(key.to_vec()).map_err(|_| crate::error::Error::InvalidInput {
+                what: "user id".into(),
+                reason: "not UTF-8".into(),
+            })
+        };
         let mut known = [u32::MAX; 32];
         self.known_hashed_by(keys, &mut known, eq);
         for (&(hash, key), &n) in keys.iter().zip(&known) {
             out.push(if n == u32::MAX {
-                self.id_hashed_by(hash, key, eq)?
+                self.id_hashed_by(hash, key, eq, own)?
             } else {
                 n
             });
