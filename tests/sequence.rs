@@ -124,7 +124,7 @@ fn bad_patterns_are_errors_that_say_where() {
     assert!(SequencePattern::parse("(?32)", 32).is_ok());
 }
 
-/// ClickHouse's step limit, at the boundaries chdb 4.4.0 shows:
+/// ClickHouse's step limit, where chdb 4.4.0 shows it:
 /// `sequenceCount('(?1)(?2)')` over `n` rows of condition 1 and a last
 /// row of condition 2 takes 3(n - 1) steps: 333,334 rows count 1,
 /// 333,335 are an error; `sequenceMatch` of the same pattern has no
@@ -157,9 +157,20 @@ fn the_step_limit_is_clickhouses() {
     let only_ones: Vec<FunnelRow> = (0..600_000).map(|t| FunnelRow::new(t, 1)).collect();
     assert_eq!(s.count(&only_ones), Ok(0));
     assert_eq!(timed.matches(&only_ones), Ok(false));
-    // The quick refusal counts too: 2(n - 1) steps of the runs' search.
-    let mut three = Sequence::new(SequencePattern::parse("(?1)(?2)(?t<1)", 2).unwrap());
-    assert!(three.count(&ones(500_002)).is_err());
+    // A run that never occurs ((?2)(?3): the one 3 comes first) is no
+    // quick refusal: the search runs into the limit, as in chdb 4.4.0
+    // (0 over 40,001 rows, an error over 400,001).
+    let alternating = |n: i64| -> Vec<FunnelRow> {
+        std::iter::once(FunnelRow::new(0, 4))
+            .chain((0..n).map(|i| FunnelRow::new(i + 1, if i % 2 == 0 { 1 } else { 2 })))
+            .collect()
+    };
+    let mut runs = Sequence::new(SequencePattern::parse("(?1)(?t<5)(?2)(?3)", 3).unwrap());
+    assert_eq!(runs.count(&alternating(40_000)), Ok(0));
+    assert!(matches!(
+        runs.count(&alternating(400_000)),
+        Err(Error::IterationLimit { .. })
+    ));
 }
 
 #[test]

@@ -31,6 +31,14 @@ pub const MAX_ITERATIONS: u64 = 1_000_000;
 /// * [`count`](Sequence::count): how many non-overlapping matches the
 ///   backtracking search finds, each starting where the previous ended.
 ///
+/// Before searching, ClickHouse answers `false`/0 at once when a
+/// condition the pattern names is met by no event (so no step limit
+/// applies then), and so does `Sequence`. ClickHouse's source also has a
+/// quick check that the pattern's runs of conditions occur in order, but
+/// as written (its closure copies the run's bounds when it is made, not
+/// when it is called) the check always passes; it is left out here, so
+/// that the step limit falls where ClickHouse's does.
+///
 /// A time condition's number is in seconds when the rows' times are in a
 /// [`TimeUnit`] ([`with_unit`](Sequence::with_unit)), otherwise in the
 /// rows' own ticks.
@@ -139,9 +147,6 @@ impl Sequence {
         if !self.pattern.has_time() {
             return Ok(self.automaton());
         }
-        if !self.parts_in_order()? {
-            return Ok(false);
-        }
         let mut at = 0;
         self.search(&mut at)
     }
@@ -154,7 +159,7 @@ impl Sequence {
     /// [`Error::IterationLimit`] when one search takes more than
     /// [`MAX_ITERATIONS`] steps.
     pub fn count(&mut self, rows: &[FunnelRow]) -> Result<u64> {
-        if !self.load(rows) || !self.parts_in_order()? {
+        if !self.load(rows) {
             return Ok(0);
         }
         let mut at = 0;
@@ -223,49 +228,6 @@ impl Sequence {
             std::mem::swap(&mut self.active, &mut self.next);
         }
         self.active[last]
-    }
-
-    /// Whether the runs of conditions and `.` between the other actions
-    /// occur in order (each run on consecutive events): a quick refusal
-    /// before the search, with ClickHouse's step limit.
-    fn parts_in_order(&self) -> Result<bool> {
-        let actions = &self.pattern.actions;
-        let mut steps = 0u64;
-        let mut at = 0usize;
-        let mut begin = 0usize;
-        for end in 0..=actions.len() {
-            let boundary =
-                end == actions.len() || !matches!(actions[end], Action::Condition(_) | Action::Any);
-            if !boundary {
-                continue;
-            }
-            let part = &actions[begin..end];
-            let mut start = at;
-            let mut k = 0;
-            while k < part.len() && at < self.events.len() {
-                let hit = match part[k] {
-                    Action::Condition(bit) => self.events[at].conditions >> bit & 1 == 1,
-                    _ => true,
-                };
-                if hit {
-                    at += 1;
-                    k += 1;
-                } else {
-                    start += 1;
-                    at = start;
-                    k = 0;
-                }
-                steps += 1;
-                if steps > MAX_ITERATIONS {
-                    return Err(limit());
-                }
-            }
-            if k < part.len() {
-                return Ok(false);
-            }
-            begin = end + 1;
-        }
-        Ok(true)
     }
 
     /// ClickHouse's backtracking search from event `*at`: true on a match,
