@@ -429,3 +429,47 @@ fn the_window_survives_a_change_of_unit() {
     let back: FunnelSpec = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
     assert_eq!(back, a);
 }
+
+proptest! {
+    /// `coarsen_unit` takes the coarsest unit in which every time and the
+    /// window are whole (found here by trying each unit's factor on
+    /// every time), and the report is unchanged: from every unit, with
+    /// times that are whole seconds, whole milliseconds, whole
+    /// microseconds or neither, negative times and windows included.
+    #[test]
+    fn coarsening_keeps_the_report(
+        raw in prop::collection::vec((0u8..20, -5_000i64..5_000, 0usize..6), 0..80),
+        grain in prop_oneof![Just(1i64), Just(1_000), Just(1_000_000), Just(1_000_000_000)],
+        odd in prop::option::of(0usize..80),
+        window_s in prop_oneof![Just(0i64), Just(7), Just(4_000)],
+        unit in prop::sample::select(TimeUnit::ALL.to_vec()),
+    ) {
+        let spec = FunnelSpec::named(&NAMES[..4], TimeDelta::seconds(window_s))
+            .unwrap()
+            .with_unit(unit)
+            .unwrap();
+        // Times in `unit` ticks, multiples of `grain` ticks (one of them,
+        // `odd`, perhaps one tick off).
+        let grain = grain.min(unit.per_second());
+        let mut input = FunnelInput::<String>::new(&spec);
+        let mut ticks = Vec::new();
+        for (i, &(u, t, n)) in raw.iter().enumerate() {
+            let ts = 1_767_225_600 * unit.per_second() + t * grain + i64::from(odd == Some(i));
+            ticks.push(ts);
+            input.push_ticks(&user_key(u), ts, NAMES[n], "web").unwrap();
+        }
+        let before = input.analyze(Options::default()).unwrap();
+        let window = spec.window();
+        let expected = TimeUnit::ALL
+            .into_iter()
+            .filter(|c| c.per_second() <= unit.per_second())
+            .find(|c| {
+                let f = unit.per_second() / c.per_second();
+                let w = window.num_seconds() * unit.per_second();
+                w % f == 0 && ticks.iter().all(|t| t % f == 0)
+            })
+            .unwrap_or(unit);
+        prop_assert_eq!(input.coarsen_unit(), expected);
+        prop_assert_eq!(input.analyze(Options::default()).unwrap(), before);
+    }
+}

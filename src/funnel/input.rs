@@ -322,7 +322,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
                 return false;
             }
             let factor = unit.per_second() / c.per_second();
-            self.spec.window % factor == 0 && self.events.iter().all(|e| e.ts % factor == 0)
+            self.spec.window % factor == 0 && all_divisible(&self.events, factor)
         }) else {
             return unit;
         };
@@ -330,9 +330,7 @@ impl<K: Hash + Eq> FunnelInput<K> {
             return unit;
         }
         let factor = unit.per_second() / coarser.per_second();
-        for e in &mut self.events {
-            e.ts /= factor;
-        }
+        divide(&mut self.events, factor);
         self.spec.window /= factor;
         self.spec.unit = coarser;
         coarser
@@ -404,5 +402,37 @@ impl<K> FunnelInput<K> {
     /// The spec.
     pub fn spec(&self) -> &FunnelSpec {
         &self.spec
+    }
+}
+
+/// Whether every event's time is a multiple of `factor` (a ratio of two
+/// units' ticks per second: a power of ten). The divisor is a constant
+/// in each arm, so the remainder is a multiplication, not a division
+/// (a division per event cost more than the rest of the pass).
+fn all_divisible(events: &[FunnelEvent], factor: i64) -> bool {
+    fn all<const F: i64>(events: &[FunnelEvent]) -> bool {
+        events.iter().all(|e| e.ts % F == 0)
+    }
+    match factor {
+        1_000 => all::<1_000>(events),
+        1_000_000 => all::<1_000_000>(events),
+        1_000_000_000 => all::<1_000_000_000>(events),
+        f => events.iter().all(|e| e.ts % f == 0),
+    }
+}
+
+/// Divides every event's time by `factor` (exactly: a multiple of it),
+/// with a constant divisor in each arm as [`all_divisible`] has.
+fn divide(events: &mut [FunnelEvent], factor: i64) {
+    fn by<const F: i64>(events: &mut [FunnelEvent]) {
+        for e in events {
+            e.ts /= F;
+        }
+    }
+    match factor {
+        1_000 => by::<1_000>(events),
+        1_000_000 => by::<1_000_000>(events),
+        1_000_000_000 => by::<1_000_000_000>(events),
+        f => events.iter_mut().for_each(|e| e.ts /= f),
     }
 }
