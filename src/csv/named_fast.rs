@@ -81,21 +81,20 @@ pub(super) fn read<R: Read>(
     };
     let mut line = rr.line();
     let (mut src, first) = rr.into_parts();
-    // Two buffers in turn: the region being parsed, and the one before it,
-    // whose user keys are numbered meanwhile (its rows point into it).
-    let mut bufs = [first, Vec::new()];
+    // Three buffers in turn: the region being parsed, the one before it
+    // (whose user keys are numbered meanwhile: its rows point into it),
+    // and the next one, read meanwhile.
+    let mut bufs = [first, Vec::new(), Vec::new()];
     let mut cur = 0;
     let mut filled = bufs[cur].len();
     let mut eof = false;
     fill(&mut src, &mut bufs[cur], &mut filled, &mut eof, chunk)?;
     let mut pending: Option<Pending> = None;
     loop {
-        let buf = &bufs[cur];
-        let cut = whole_lines(buf, filled, eof);
-        let region = &buf[..cut];
-        let unusual = quote_or_lone_cr(region);
-        let too_long_line = !eof && !buf[..filled].contains(&b'\n');
-        if unusual || too_long_line {
+        let next = (cur + 1) % 3;
+        let cut = whole_lines(&bufs[cur], filled, eof);
+        if !eof && !bufs[cur][..filled].contains(&b'\n') {
+            // A line longer than a row may be: the general reader's.
             if let Some(p) = pending.take() {
                 add_all(&p.view(&bufs), p.line, out)?;
             }
@@ -110,33 +109,75 @@ pub(super) fn read<R: Read>(
                 out,
             );
         }
-        let mid = region.len() / 2;
+        let last = eof && cut == filled;
+        let earlier = pending.take();
+        let (this_buf, earlier_buf, next_buf) = split3(&mut bufs, cur);
+        let region = &this_buf[..cut];
+        let rest = &this_buf[cut..filled];
+        let earlier_view = earlier.as_ref().map(|p| Region {
+            parts: &p.parts,
+            bytes: &earlier_buf[..p.cut],
+            split: p.split,
+        });
+        let earlier_ref = earlier_view.as_ref();
+        // This thread takes a little less than half: it also reads the
+        // next chunk.
+        let mid = region.len() / 32 * 15;
         let split = memchr::memchr(b'\n', &region[mid..]).map_or(region.len(), |i| mid + i + 1);
         let (a, b) = region.split_at(split);
-        let earlier = pending.take();
-        let earlier_view = earlier.as_ref().map(|p| p.view(&bufs));
-        let earlier_ref = earlier_view.as_ref();
         let ((ta, tb), _) = out.input.shards_and_events();
         let cx_ref = &cx;
+        let (mut next_filled, mut next_eof) = (0, eof);
         // This region's halves are parsed on two threads, each of which
-        // then numbers the previous region's users of its shard.
-        let (first, second) = std::thread::scope(|s| {
+        // then numbers the previous region's users of its shard; this one
+        // then reads the rest of this chunk and more of the input into
+        // the next buffer.
+        let (first, second, read) = std::thread::scope(|s| {
             let tbr = &mut *tb;
             let hb = std::thread::Builder::new()
                 .spawn_scoped(s, move || parse_and_number(b, 1, tbr, earlier_ref, cx_ref));
             let first = parse_and_number(a, 0, ta, earlier_ref, cx_ref);
+            let read = if last {
+                Ok(())
+            } else {
+                if next_buf.len() < rest.len() {
+                    next_buf.resize(rest.len(), 0);
+                }
+                next_buf[..rest.len()].copy_from_slice(rest);
+                next_filled = rest.len();
+                fill(&mut src, next_buf, &mut next_filled, &mut next_eof, chunk)
+            };
             let second = match hb {
                 Ok(h) => h.join().ok(),
                 Err(_) => None,
             };
-            (first, second)
+            (first, second, read)
         });
         // The thread could not start (or stopped): here.
         let second = second.unwrap_or_else(|| parse_and_number(b, 1, tb, earlier_ref, cx_ref));
+        read?;
         let ((pa, na), (pb, nb)) = (first, second);
         if let Some(p) = &earlier {
             add(&p.parts, p.line, na, nb, out)?;
         }
+        let (Some(pa), Some(pb)) = (pa, pb) else {
+            // A quote or a lone CR: the general reader from this region
+            // on (its bytes, then the next buffer's, then the input's).
+            let mut head = std::mem::take(&mut bufs[cur]);
+            head.truncate(cut);
+            let mut tail = std::mem::take(&mut bufs[next]);
+            tail.truncate(if last { 0 } else { next_filled });
+            let rest = std::io::Cursor::new(head)
+                .chain(std::io::Cursor::new(tail))
+                .chain(src);
+            return general(
+                RowReader::at_line(rest, cols.delimiter, line),
+                cols,
+                spec,
+                opts,
+                out,
+            );
+        };
         let region_line = line;
         line += pa.lines + pb.lines;
         let this = Pending {
@@ -146,23 +187,22 @@ pub(super) fn read<R: Read>(
             cut,
             line: region_line,
         };
-        if eof && cut == filled {
+        if last {
             return add_all(&this.view(&bufs), this.line, out);
         }
         pending = Some(this);
-        // The rest of this chunk, then more of the input, into the other
-        // buffer (its region is added). (A buffer keeps its length from
-        // chunk to chunk: its memory is zeroed once, not before every read.)
-        let [x, y] = &mut bufs;
-        let (this_buf, other) = if cur == 0 { (&*x, y) } else { (&*y, x) };
-        let rest = &this_buf[cut..filled];
-        if other.len() < rest.len() {
-            other.resize(rest.len(), 0);
-        }
-        other[..rest.len()].copy_from_slice(rest);
-        filled = rest.len();
-        fill(&mut src, other, &mut filled, &mut eof, chunk)?;
-        cur = 1 - cur;
+        (filled, eof, cur) = (next_filled, next_eof, next);
+    }
+}
+
+/// The buffer of the region at `cur`, the one before it, and the next
+/// one (the buffers are used in turn).
+fn split3(bufs: &mut [Vec<u8>; 3], cur: usize) -> (&Vec<u8>, &Vec<u8>, &mut Vec<u8>) {
+    let [x, y, z] = bufs;
+    match cur {
+        0 => (x, z, y),
+        1 => (y, x, z),
+        _ => (z, y, x),
     }
 }
 
@@ -193,7 +233,7 @@ impl Region<'_> {
 }
 
 impl Pending {
-    fn view<'a>(&'a self, bufs: &'a [Vec<u8>; 2]) -> Region<'a> {
+    fn view<'a>(&'a self, bufs: &'a [Vec<u8>; 3]) -> Region<'a> {
         Region {
             parts: &self.parts,
             bytes: &bufs[self.buf][..self.cut],
@@ -202,15 +242,17 @@ impl Pending {
     }
 }
 
-/// Parses `half`, then numbers the previous region's users of shard `me`.
+/// Parses `half` (`None` if it holds a quote or a lone CR, which the
+/// general reader takes), then numbers the previous region's users of
+/// shard `me`.
 fn parse_and_number(
     half: &[u8],
     me: usize,
     table: &mut KeyTable<String>,
     earlier: Option<&Region>,
     cx: &Context,
-) -> (Part, Option<Result<Vec<u32>>>) {
-    let p = parse_part(half, cx);
+) -> (Option<Part>, Option<Result<Vec<u32>>>) {
+    let p = (!quote_or_lone_cr(half)).then(|| parse_part(half, cx));
     (p, earlier.map(|r| numbers(r, me, table)))
 }
 
