@@ -218,6 +218,12 @@ fn bad_histories_and_parameters_are_refused() {
             revops::clv::MAX_OPPORTUNITIES + 1
         )
         .is_err());
+    // The unconditional expectation takes as many opportunities as a
+    // history may have, and not one more.
+    let max = revops::clv::MAX_OPPORTUNITIES;
+    let at_most = m.expected_purchases(max).unwrap();
+    assert!(at_most > m.expected_purchases(max - 1).unwrap());
+    assert!(m.expected_purchases(max + 1).is_err());
     // Three customers cannot determine four parameters.
     let h = DiscreteHistory::new(1, 1, 6).unwrap();
     assert!(BgBb::fit(&[h, h, h], &FitOptions::default()).is_err());
