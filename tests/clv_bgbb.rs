@@ -195,6 +195,13 @@ fn parameters_are_recovered_from_customers_drawn_from_the_model() {
         .collect();
     let again = BgBb::fit(&one_by_one, &FitOptions::default()).unwrap();
     assert_eq!(again.params, fit.params);
+    // Histories no customer has change nothing, however extreme.
+    let mut with_empty = data.clone();
+    with_empty.push((DiscreteHistory::new(1_000, 1_000, 1_000).unwrap(), 0));
+    with_empty.push((DiscreteHistory::new(0, 0, 1_000).unwrap(), 0));
+    let same = BgBb::fit_counts(&with_empty, &FitOptions::default()).unwrap();
+    assert_eq!(same.params, fit.params);
+    assert_eq!(same.log_likelihood.to_bits(), fit.log_likelihood.to_bits());
 }
 
 #[test]
@@ -224,6 +231,25 @@ fn bad_histories_and_parameters_are_refused() {
     let at_most = m.expected_purchases(max).unwrap();
     assert!(at_most > m.expected_purchases(max - 1).unwrap());
     assert!(m.expected_purchases(max + 1).is_err());
+    // So do the probabilities, the histories and the conditional
+    // expectation's opportunities ahead.
+    assert!(m.probability_of_purchases(max, 3).unwrap() > 0.0);
+    assert!(m.probability_of_purchases(max + 1, 3).is_err());
+    let longest = DiscreteHistory::new(2, max, max).unwrap();
+    assert!(m.conditional_expected_purchases(&longest, max).unwrap() > 0.0);
+    // A penalizer must be finite and not negative; a positive one fits.
+    let four = [
+        (DiscreteHistory::new(1, 1, 6).unwrap(), 3),
+        (DiscreteHistory::new(0, 0, 6).unwrap(), 3),
+    ];
+    let about_penalizer = |p: f64| match BgBb::fit_counts(&four, &FitOptions { penalizer: p }) {
+        Err(e) => e.to_string().contains("penalizer"),
+        Ok(_) => false,
+    };
+    for bad in [-1.0, f64::INFINITY, f64::NAN] {
+        assert!(about_penalizer(bad), "{bad}");
+    }
+    assert!(!about_penalizer(0.5));
     // Three customers cannot determine four parameters.
     let h = DiscreteHistory::new(1, 1, 6).unwrap();
     assert!(BgBb::fit(&[h, h, h], &FitOptions::default()).is_err());
