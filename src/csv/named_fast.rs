@@ -98,16 +98,9 @@ pub(super) fn read<R: Read>(
             if let Some(p) = pending.take() {
                 add_all(&p.view(&bufs), p.line, out)?;
             }
-            let mut rest = std::mem::take(&mut bufs[cur]);
-            rest.truncate(filled);
-            let rest = std::io::Cursor::new(rest).chain(src);
-            return general(
-                RowReader::at_line(rest, cols.delimiter, line),
-                cols,
-                spec,
-                opts,
-                out,
-            );
+            let mut head = std::mem::take(&mut bufs[cur]);
+            head.truncate(filled);
+            return by_general(head, Vec::new(), src, line, cols, spec, opts, out);
         }
         let last = eof && cut == filled;
         let earlier = pending.take();
@@ -167,16 +160,7 @@ pub(super) fn read<R: Read>(
             head.truncate(cut);
             let mut tail = std::mem::take(&mut bufs[next]);
             tail.truncate(if last { 0 } else { next_filled });
-            let rest = std::io::Cursor::new(head)
-                .chain(std::io::Cursor::new(tail))
-                .chain(src);
-            return general(
-                RowReader::at_line(rest, cols.delimiter, line),
-                cols,
-                spec,
-                opts,
-                out,
-            );
+            return by_general(head, tail, src, line, cols, spec, opts, out);
         };
         let region_line = line;
         line += pa.lines + pb.lines;
@@ -193,6 +177,31 @@ pub(super) fn read<R: Read>(
         pending = Some(this);
         (filled, eof, cur) = (next_filled, next_eof, next);
     }
+}
+
+/// The rest of the input by the general reader: `head`, then `tail`,
+/// then what `src` has not given yet, from line `line` on.
+#[allow(clippy::too_many_arguments)]
+fn by_general<R: Read>(
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    src: R,
+    line: u64,
+    cols: &Columns,
+    spec: &FunnelSpec,
+    opts: &NamedOptions,
+    out: &mut NamedEventsRead,
+) -> Result<()> {
+    let rest = std::io::Cursor::new(head)
+        .chain(std::io::Cursor::new(tail))
+        .chain(src);
+    general(
+        RowReader::at_line(rest, cols.delimiter, line),
+        cols,
+        spec,
+        opts,
+        out,
+    )
 }
 
 /// The buffer of the region at `cur`, the one before it, and the next

@@ -293,8 +293,7 @@ impl<K: Hash + Eq> KeyTable<K> {
     /// the allocator (`vec![0; n]`): those pages would be mapped to the
     /// shared zero page on their first read (the probe below), then
     /// copied on their first write, each copy a page fault and a TLB
-    /// flush of every thread of the process (on the bench's 2-core VM,
-    /// a tenth of the named reader's time).
+    /// flush of every thread of the process.
     fn grow(&mut self) {
         let mut slots = Vec::with_capacity(self.slots.len() * 2);
         slots.resize(self.slots.len() * 2, Slot::default());
