@@ -207,27 +207,37 @@ impl<K: Hash + Eq> KeyTable<K> {
     {
         self.settle();
         let tag = (hash >> 32) as u32;
+        let keys = &self.keys;
+        let i = match self.probe(tag, |s| {
+            keys.get(s.number() as usize)
+                .is_some_and(|k| k.borrow() == key)
+        }) {
+            Ok(n) => return Ok(n),
+            Err(empty) => empty,
+        };
+        let n = self.next_number()?;
+        self.keys.push(key.to_owned());
+        self.fill(i, tag, n, NO_TEXT);
+        Ok(n)
+    }
+
+    /// Probes from the slot of `tag` on: `Ok` with the number of the
+    /// first slot of that tag whose key `is_key` accepts, or `Err` with
+    /// the first empty slot (where the key goes if new).
+    #[inline]
+    fn probe(&self, tag: u32, is_key: impl Fn(Slot) -> bool) -> std::result::Result<u32, usize> {
         let mask = self.slots.len() - 1;
         let mut i = tag as usize & mask;
         loop {
             let s = self.slots[i];
             if s.id == 0 {
-                break;
+                return Err(i);
             }
-            if s.tag() == tag
-                && self
-                    .keys
-                    .get(s.number() as usize)
-                    .is_some_and(|k| k.borrow() == key)
-            {
+            if s.tag() == tag && is_key(s) {
                 return Ok(s.number());
             }
             i = (i + 1) & mask;
         }
-        let n = self.next_number()?;
-        self.keys.push(key.to_owned());
-        self.fill(i, tag, n, NO_TEXT);
-        Ok(n)
     }
 
     /// The number a new key gets: numbers stay below `u32::MAX` (a slot
@@ -362,18 +372,10 @@ impl KeyTable<String> {
     #[cfg(feature = "csv")]
     fn text_id(&mut self, hash: u64, key: &[u8]) -> Result<u32> {
         let tag = (hash >> 32) as u32;
-        let mask = self.slots.len() - 1;
-        let mut i = tag as usize & mask;
-        loop {
-            let s = self.slots[i];
-            if s.id == 0 {
-                break;
-            }
-            if s.tag() == tag && same_bytes(self.kept(s), key) {
-                return Ok(s.number());
-            }
-            i = (i + 1) & mask;
-        }
+        let i = match self.probe(tag, |s| same_bytes(self.kept(s), key)) {
+            Ok(n) => return Ok(n),
+            Err(empty) => empty,
+        };
         let n = self.next_number()?;
         let at = self.text.len();
         if key.len() > MAX_TEXT_KEY || at >= 1 << 40 {
