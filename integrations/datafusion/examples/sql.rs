@@ -118,7 +118,9 @@ async fn run(args: Args) -> Result<(), String> {
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        .with_physical_optimizer_rule(Arc::new(OnePhaseRowAggregates::new()))
+        .with_physical_optimizer_rule(Arc::new(
+            OnePhaseRowAggregates::new().with_own_grouping(true),
+        ))
         .build();
     let mut ctx = SessionContext::new_with_state(state);
     revops_datafusion::register_all(&mut ctx).map_err(|e| e.to_string())?;

@@ -79,6 +79,7 @@ pub mod expr_fn;
 mod one_phase;
 mod retention;
 mod rfm;
+mod row_groups;
 mod rows;
 mod sequence;
 mod state;
@@ -88,6 +89,7 @@ pub use attribution::{Attribution, MarkovAttribution};
 pub use one_phase::OnePhaseRowAggregates;
 pub use retention::Retention;
 pub use rfm::Rfm;
+pub use row_groups::RowGroupsExec;
 pub use sequence::{SequenceCount, SequenceMatch};
 pub use window_funnel::WindowFunnel;
 

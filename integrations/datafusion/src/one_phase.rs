@@ -12,6 +12,8 @@ use datafusion_physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion_physical_plan::repartition::RepartitionExec;
 use datafusion_physical_plan::{ExecutionPlan, Partitioning};
 
+use crate::RowGroupsExec;
+
 /// The functions whose partial state is the group's rows: a partial
 /// aggregation of them moves every row anyway, so it only costs.
 const ROW_KEEPING: [&str; 3] = ["window_funnel", "sequence_match", "sequence_count"];
@@ -42,13 +44,44 @@ const ROW_KEEPING: [&str; 3] = ["window_funnel", "sequence_match", "sequence_cou
 /// revops_datafusion::register_all(&mut ctx)?;
 /// # Ok::<(), datafusion::error::DataFusionError>(())
 /// ```
+///
+/// With [`with_own_grouping`](Self::with_own_grouping), a one-phase
+/// aggregation of these functions grouped by one integer expression runs
+/// in [`RowGroupsExec`], faster; for one process only.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct OnePhaseRowAggregates;
+pub struct OnePhaseRowAggregates {
+    own_grouping: bool,
+}
 
 impl OnePhaseRowAggregates {
-    /// The rule.
+    /// The rule, planning DataFusion's own `AggregateExec` (which any
+    /// engine running DataFusion plans, Ballista included, can ship).
     pub fn new() -> OnePhaseRowAggregates {
-        OnePhaseRowAggregates
+        OnePhaseRowAggregates {
+            own_grouping: false,
+        }
+    }
+
+    /// The rule, also running each one-phase aggregation of row-keeping
+    /// functions grouped by one integer expression (a user id) in
+    /// [`RowGroupsExec`] when `own_grouping`: the same results, in about
+    /// half the time of DataFusion's hash aggregation on millions of
+    /// users. For a single process: a distributed engine's executors
+    /// cannot deserialize a plan holding it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use datafusion::execution::SessionStateBuilder;
+    /// use revops_datafusion::OnePhaseRowAggregates;
+    ///
+    /// let rule = OnePhaseRowAggregates::new().with_own_grouping(true);
+    /// let state = SessionStateBuilder::new()
+    ///     .with_default_features()
+    ///     .with_physical_optimizer_rule(Arc::new(rule))
+    ///     .build();
+    /// ```
+    pub fn with_own_grouping(self, own_grouping: bool) -> OnePhaseRowAggregates {
+        OnePhaseRowAggregates { own_grouping }
     }
 }
 
@@ -83,7 +116,6 @@ fn one_phase(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPl
         || fg.expr().is_empty()
         || !physical_exprs_equal(&fg.output_exprs(), &lg.input_exprs())
         || first.aggr_expr().len() != last.aggr_expr().len()
-        || first.filter_expr().iter().any(Option::is_some)
     {
         return Ok(None);
     }
@@ -106,6 +138,17 @@ fn one_phase(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPl
     Ok(Some(Arc::new(single)))
 }
 
+impl OnePhaseRowAggregates {
+    /// `plan` (or its one-phase form) in `RowGroupsExec`, if it can run
+    /// there and the rule asks for it.
+    fn own(&self, plan: Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        if !self.own_grouping {
+            return Ok(None);
+        }
+        Ok(RowGroupsExec::try_new(plan)?.map(|e| Arc::new(e) as Arc<dyn ExecutionPlan>))
+    }
+}
+
 impl PhysicalOptimizerRule for OnePhaseRowAggregates {
     fn optimize(
         &self,
@@ -113,8 +156,12 @@ impl PhysicalOptimizerRule for OnePhaseRowAggregates {
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_down(|plan| {
-            Ok(match one_phase(&plan)? {
+            let single = one_phase(&plan)?;
+            let changed = single.is_some();
+            let plan = single.unwrap_or(plan);
+            Ok(match self.own(Arc::clone(&plan))? {
                 Some(p) => Transformed::yes(p),
+                None if changed => Transformed::yes(plan),
                 None => Transformed::no(plan),
             })
         })

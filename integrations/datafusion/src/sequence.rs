@@ -253,6 +253,14 @@ impl Kernel for SequenceKernel {
 
 macro_rules! sequence_udaf {
     ($ty:ty, $what:expr, $doc:ident, $ret:expr, $default:expr) => {
+        impl $ty {
+            /// Where a call's arguments are and what it computes per group.
+            pub(crate) fn row_kernel(args: &AccumulatorArgs) -> Result<(RowArgs, Box<dyn Kernel>)> {
+                let (rows, kernel) = config($what, args)?;
+                Ok((rows, Box::new(kernel)))
+            }
+        }
+
         impl AggregateUDFImpl for $ty {
             fn name(&self) -> &str {
                 $what.name()

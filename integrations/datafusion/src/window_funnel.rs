@@ -65,6 +65,14 @@ impl WindowFunnel {
     }
 }
 
+impl WindowFunnel {
+    /// Where a call's arguments are and what it computes per group.
+    pub(crate) fn row_kernel(args: &AccumulatorArgs) -> Result<(RowArgs, Box<dyn Kernel>)> {
+        let (rows, levels) = Config::of(args)?;
+        Ok((rows, Box::new(levels)))
+    }
+}
+
 impl Default for WindowFunnel {
     fn default() -> WindowFunnel {
         WindowFunnel::new()

@@ -90,20 +90,20 @@ fn sqllogictest_files() {
         .build()
         .unwrap();
     let mut failures = Vec::new();
-    // Each file twice: DataFusion's default plan, and with the one-phase
-    // rule for the row-keeping aggregates.
-    for one_phase in [false, true] {
+    // Each file three times: DataFusion's default plan, with the one-phase
+    // rule for the row-keeping aggregates, and with its own grouping.
+    for plan in common::Plan::ALL {
         for file in &files {
             let mut runner = Runner::new(move || async move {
                 Ok::<_, DataFusionError>(Session {
-                    ctx: common::session(3, one_phase),
+                    ctx: common::session(3, plan),
                 })
             });
             // Columns print as text: the files do not check type letters.
             runner.with_column_validator(|_, _| true);
             if let Err(e) = rt.block_on(runner.run_file_async(file)) {
                 failures.push(format!(
-                    "{} (one phase: {one_phase}):\n{}",
+                    "{} ({plan:?}):\n{}",
                     file.display(),
                     e.display(false)
                 ));

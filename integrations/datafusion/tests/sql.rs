@@ -18,7 +18,7 @@ use revops::TimeDelta;
 mod clickhouse;
 mod common;
 
-use common::{context, per_user, query, rows_strategy, runtime, Clock, Row};
+use common::{context, context_with, per_user, query, rows_strategy, runtime, Clock, Plan, Row};
 
 /// `user_id -> level` from a query's result.
 fn levels_of(batches: &[RecordBatch]) -> BTreeMap<i64, u8> {
@@ -72,9 +72,15 @@ fn funnel_sql(n: usize, window: i64, modes: &[&str]) -> String {
 }
 
 /// Checks one query against the library and the reference, for every user.
-fn check(rows: &[Row], clock: Clock, partitions: usize, n: usize, window: i64, modes: &[&str]) {
+fn check(
+    rows: &[Row],
+    (clock, partitions, plan): (Clock, usize, Plan),
+    n: usize,
+    window: i64,
+    modes: &[&str],
+) {
     let rt = runtime();
-    let ctx = context(rows, clock, partitions);
+    let ctx = context_with(rows, clock, partitions, plan);
     let got = levels_of(
         &rt.block_on(query(&ctx, &funnel_sql(n, window, modes)))
             .unwrap(),
@@ -127,7 +133,8 @@ fn modes_strategy() -> impl Strategy<Value = Vec<&'static str>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Every mode, every clock, 1 to 4 partitions: SQL equals the library.
+    /// Every mode, every clock, 1 to 4 partitions, every plan: SQL equals
+    /// the library.
     #[test]
     fn window_funnel_equals_the_library(
         rows in rows_strategy(12, 120),
@@ -136,8 +143,9 @@ proptest! {
         window in 0i64..12,
         partitions in 1usize..5,
         clock in prop_oneof![Just(Clock::Seconds), Just(Clock::Millis), Just(Clock::Integer)],
+        plan in prop::sample::select(Plan::ALL.to_vec()),
     ) {
-        check(&rows, clock, partitions, n, window, &modes);
+        check(&rows, (clock, partitions, plan), n, window, &modes);
     }
 
     /// retention(c0, ..., c3) equals the library's Retention per user.
@@ -230,7 +238,9 @@ fn partial_and_final_aggregation_both_run() {
         .to_string();
     assert!(text.contains("mode=Partial"), "{text}");
     assert!(text.contains("mode=FinalPartitioned"), "{text}");
-    check(&rows, Clock::Seconds, 3, 3, 10, &["strict_once"]);
+    for plan in Plan::ALL {
+        check(&rows, (Clock::Seconds, 3, plan), 3, 10, &["strict_once"]);
+    }
 }
 
 #[test]
@@ -356,7 +366,9 @@ fn nulls_empty_groups_and_single_rows() {
                FROM events GROUP BY user_id";
     let got = levels_of(&rt.block_on(query(&ctx, sql)).unwrap());
     assert_eq!(got[&3], 0);
-    check(&rows, Clock::Seconds, 2, 3, 100, &["strict_once"]);
+    for plan in Plan::ALL {
+        check(&rows, (Clock::Seconds, 2, plan), 3, 100, &["strict_once"]);
+    }
 }
 
 #[test]

@@ -62,25 +62,41 @@ pub fn batch(rows: &[Row], clock: Clock) -> RecordBatch {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
 }
 
+/// How the row-keeping aggregates are planned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// DataFusion's own two-phase plan.
+    TwoPhases,
+    /// With the `OnePhaseRowAggregates` rule.
+    OnePhase,
+    /// With the rule and its own grouping (`RowGroupsExec`).
+    OwnGrouping,
+}
+
+impl Plan {
+    /// Every plan.
+    pub const ALL: [Plan; 3] = [Plan::TwoPhases, Plan::OnePhase, Plan::OwnGrouping];
+}
+
 /// A context with the functions and `partitions` target partitions, and
 /// the rows as table `events`, dealt round-robin over `partitions`
 /// partitions (so each user's rows are spread across them), in batches of
 /// 16 rows.
 pub fn context(rows: &[Row], clock: Clock, partitions: usize) -> SessionContext {
-    context_with(rows, clock, partitions, false)
+    context_with(rows, clock, partitions, Plan::TwoPhases)
 }
 
-/// A session of `partitions` target partitions with the functions, and
-/// the `OnePhaseRowAggregates` rule when `one_phase`.
-pub fn session(partitions: usize, one_phase: bool) -> SessionContext {
+/// A session of `partitions` target partitions with the functions,
+/// planned as `plan` says.
+pub fn session(partitions: usize, plan: Plan) -> SessionContext {
     let config = SessionConfig::new().with_target_partitions(partitions);
     let mut builder = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features();
-    if one_phase {
-        builder = builder.with_physical_optimizer_rule(Arc::new(
-            revops_datafusion::OnePhaseRowAggregates::new(),
-        ));
+    if plan != Plan::TwoPhases {
+        let rule = revops_datafusion::OnePhaseRowAggregates::new()
+            .with_own_grouping(plan == Plan::OwnGrouping);
+        builder = builder.with_physical_optimizer_rule(Arc::new(rule));
     }
     let mut ctx = SessionContext::new_with_state(builder.build());
     revops_datafusion::register_all(&mut ctx).unwrap();
@@ -107,14 +123,9 @@ pub fn rows_strategy(users: i64, max_rows: usize) -> impl Strategy<Value = Vec<R
     })
 }
 
-/// As [`context`], with the `OnePhaseRowAggregates` rule when `one_phase`.
-pub fn context_with(
-    rows: &[Row],
-    clock: Clock,
-    partitions: usize,
-    one_phase: bool,
-) -> SessionContext {
-    let ctx = session(partitions, one_phase);
+/// As [`context`], planned as `plan` says.
+pub fn context_with(rows: &[Row], clock: Clock, partitions: usize, plan: Plan) -> SessionContext {
+    let ctx = session(partitions, plan);
     let mut parts: Vec<Vec<Row>> = vec![Vec::new(); partitions];
     for (i, r) in rows.iter().enumerate() {
         parts[i % partitions].push(r.clone());

@@ -1,0 +1,716 @@
+//! [`RowGroupsExec`]: the row-keeping aggregates grouped by one integer
+//! key in an operator of their own, instead of DataFusion's hash
+//! aggregation.
+//!
+//! DataFusion's grouping looks each row's key up in one hash table per
+//! partition (the key in a separate array, so two cache misses a row once
+//! the groups outgrow the cache), then the accumulator files the row in
+//! its arena and sorts the arena by group when emitting. Here each row is
+//! first dealt, by a hash of its key, into one of 64 buckets (appends to
+//! 64 places, which the cache and the prefetcher serve); at the end each
+//! bucket is grouped on its own, with a table small enough to stay in the
+//! cache, and its groups computed and emitted. Same groups, same results:
+//! only where the work happens changes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int16Array, Int32Array, Int64Array, Int8Array, RecordBatch,
+    UInt16Array, UInt32Array, UInt64Array, UInt8Array,
+};
+use arrow::compute::concat_batches;
+use arrow::datatypes::{
+    DataType, FieldRef, Int16Type, Int32Type, Int64Type, Int8Type, SchemaRef, UInt16Type,
+    UInt32Type, UInt64Type, UInt8Type,
+};
+use datafusion_common::tree_node::TreeNodeRecursion;
+use datafusion_common::{exec_err, internal_err, DataFusionError, Result};
+use datafusion_execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion_execution::TaskContext;
+use datafusion_expr::function::AccumulatorArgs;
+use datafusion_physical_expr::PhysicalExpr;
+use datafusion_physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion_physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion_physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion_physical_plan::udaf::AggregateFunctionExpr;
+use datafusion_physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan,
+    InputDistributionRequirements, InputOrderMode, PlanProperties, ReplaceChildrenOptions,
+    SendableRecordBatchStream,
+};
+use futures::StreamExt;
+use revops::funnel::FunnelRow;
+
+use crate::rows::{Kernel, RowArgs};
+use crate::sequence::{SequenceCount, SequenceMatch};
+use crate::window_funnel::WindowFunnel;
+
+/// The buckets rows are dealt into: `2^BUCKET_BITS`, plus one for the rows
+/// whose key is NULL (one group of its own, as in SQL, kept as key 0).
+const BUCKET_BITS: u32 = 6;
+const BUCKETS: usize = 1 << BUCKET_BITS;
+const NULL_BUCKET: usize = BUCKETS;
+
+/// The hash's multiplier (2^64 over the golden ratio, odd: a bijection).
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The aggregate a record is a row of, for a row that counts in none (its
+/// key still makes a group).
+const KEY_ONLY: u32 = u32::MAX;
+
+/// One row as a bucket keeps it: its key, then the row of one aggregate.
+#[derive(Clone, Copy, Debug, Default)]
+struct Record {
+    key: u64,
+    ts: i64,
+    conditions: u32,
+    aggregate: u32,
+}
+
+/// The records of a bucket's chunk: growing a bucket never copies it.
+const CHUNK: usize = 4096;
+
+/// Every bucket's records, in chunks of [`CHUNK`]: each bucket's chunk
+/// being filled sits in one array (a push reads its place there and
+/// writes the record), the full ones beside.
+#[derive(Debug)]
+struct Chunks {
+    filling: Vec<Vec<Record>>,
+    full: Vec<Vec<Vec<Record>>>,
+}
+
+impl Chunks {
+    fn new(buckets: usize) -> Chunks {
+        Chunks {
+            filling: vec![Vec::new(); buckets],
+            full: vec![Vec::new(); buckets],
+        }
+    }
+
+    fn push(&mut self, b: usize, r: Record) {
+        let c = &mut self.filling[b];
+        if c.len() == c.capacity() {
+            let next = Vec::with_capacity(CHUNK);
+            let c = std::mem::replace(c, next);
+            if !c.is_empty() {
+                self.full[b].push(c);
+            }
+        }
+        self.filling[b].push(r);
+    }
+
+    /// Takes bucket `b`'s records.
+    fn take(&mut self, b: usize) -> Bucket {
+        let mut chunks = std::mem::take(&mut self.full[b]);
+        let last = std::mem::take(&mut self.filling[b]);
+        if !last.is_empty() {
+            chunks.push(last);
+        }
+        Bucket { chunks }
+    }
+
+    /// The records they have room for.
+    fn capacity(&self) -> usize {
+        let full: usize = self.full.iter().map(|f| f.len() * CHUNK).sum();
+        full + self.filling.iter().map(Vec::capacity).sum::<usize>()
+    }
+}
+
+/// One bucket's records.
+struct Bucket {
+    chunks: Vec<Vec<Record>>,
+}
+
+impl Bucket {
+    fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+}
+
+/// The kernel of a row-keeping aggregate (`window_funnel`,
+/// `sequence_match`, `sequence_count`), or `None` for any other function.
+fn row_kernel(
+    expr: &AggregateFunctionExpr,
+    input: &SchemaRef,
+) -> Option<Result<(RowArgs, Box<dyn Kernel>)>> {
+    let exprs = expr.expressions();
+    let fields: Result<Vec<FieldRef>> = exprs.iter().map(|e| e.return_field(input)).collect();
+    let fields = match fields {
+        Ok(f) => f,
+        Err(e) => return Some(Err(e)),
+    };
+    let args = AccumulatorArgs {
+        return_field: expr.field(),
+        schema: input,
+        expr_fields: &fields,
+        ignore_nulls: expr.ignore_nulls(),
+        order_bys: expr.order_bys(),
+        is_distinct: expr.is_distinct(),
+        name: expr.name(),
+        is_reversed: expr.is_reversed(),
+        exprs: &exprs,
+    };
+    let f = expr.fun().inner();
+    if f.downcast_ref::<WindowFunnel>().is_some() {
+        Some(WindowFunnel::row_kernel(&args))
+    } else if f.downcast_ref::<SequenceMatch>().is_some() {
+        Some(SequenceMatch::row_kernel(&args))
+    } else if f.downcast_ref::<SequenceCount>().is_some() {
+        Some(SequenceCount::row_kernel(&args))
+    } else {
+        None
+    }
+}
+
+/// Whether `t` is a key type this operator groups by.
+fn integer_key(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+/// Runs an [`AggregateExec`] of `window_funnel`, `sequence_match` and
+/// `sequence_count` grouped by one integer expression (a user id) in a
+/// grouping of its own: rows dealt into buckets by a hash of their key,
+/// each bucket grouped at the end with a table that stays in the cache.
+/// The results are the aggregation's: the same groups (a NULL key is a
+/// group), the same values, the same schema and partitioning, in another
+/// order of groups (which SQL leaves open).
+///
+/// Made by [`OnePhaseRowAggregates::with_own_grouping`]; it holds the whole
+/// input of its partition in memory (24 bytes a row for each aggregate
+/// that counts it, reserved from the session's memory pool, with no
+/// spilling), and a plan holding it cannot be sent to a distributed
+/// engine's executors, which do not know it.
+///
+/// [`OnePhaseRowAggregates::with_own_grouping`]: crate::OnePhaseRowAggregates::with_own_grouping
+#[derive(Debug)]
+pub struct RowGroupsExec {
+    /// The aggregation this runs: its input, groups, aggregates, schema
+    /// and properties.
+    aggregate: Arc<dyn ExecutionPlan>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl RowGroupsExec {
+    /// This operator for `aggregate`, when it can run it: a one-phase
+    /// (`Single` or `SinglePartitioned`) aggregation grouped by one
+    /// integer expression, of row-keeping functions only, each without
+    /// `DISTINCT` or `ORDER BY`, with no limit or ordered input.
+    pub fn try_new(aggregate: Arc<dyn ExecutionPlan>) -> Result<Option<RowGroupsExec>> {
+        let Some(agg) = aggregate.downcast_ref::<AggregateExec>() else {
+            return Ok(None);
+        };
+        let group = agg.group_expr();
+        let input = agg.input_schema();
+        if !matches!(
+            agg.mode(),
+            AggregateMode::Single | AggregateMode::SinglePartitioned
+        ) || group.has_grouping_set()
+            || group.expr().len() != 1
+            || agg.aggr_expr().is_empty()
+            || agg.limit_options().is_some()
+            || !agg.dynamic_expressions_produced().is_empty()
+            || *agg.input_order_mode() != InputOrderMode::Linear
+        {
+            return Ok(None);
+        }
+        if !integer_key(&group.expr()[0].0.data_type(&input)?) {
+            return Ok(None);
+        }
+        for a in agg.aggr_expr() {
+            if a.is_distinct() || !a.order_bys().is_empty() {
+                return Ok(None);
+            }
+            match row_kernel(a, &input) {
+                Some(k) => drop(k?),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(RowGroupsExec {
+            aggregate,
+            metrics: ExecutionPlanMetricsSet::new(),
+        }))
+    }
+
+    fn agg(&self) -> Result<&AggregateExec> {
+        match self.aggregate.downcast_ref::<AggregateExec>() {
+            Some(a) => Ok(a),
+            None => internal_err!("RowGroupsExec holds an AggregateExec"),
+        }
+    }
+}
+
+impl DisplayAs for RowGroupsExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let Ok(agg) = self.agg() else {
+            return write!(f, "RowGroupsExec");
+        };
+        let (expr, name) = &agg.group_expr().expr()[0];
+        let aggregates: Vec<&str> = agg.aggr_expr().iter().map(|a| a.name()).collect();
+        write!(
+            f,
+            "RowGroupsExec: gby=[{expr} as {name}], aggr=[{}]",
+            aggregates.join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for RowGroupsExec {
+    fn name(&self) -> &str {
+        "RowGroupsExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.aggregate.properties()
+    }
+
+    fn input_distribution_requirements(&self) -> InputDistributionRequirements {
+        self.aggregate.input_distribution_requirements()
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        self.aggregate.children()
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        self.aggregate.apply_expressions(f)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let aggregate = Arc::clone(&self.aggregate).replace_children(children, options)?;
+        match RowGroupsExec::try_new(Arc::clone(&aggregate))? {
+            Some(exec) => Ok(Arc::new(exec)),
+            None => Ok(aggregate),
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let agg = self.agg()?;
+        let schema = agg.input_schema();
+        let mut aggregates = Vec::with_capacity(agg.aggr_expr().len());
+        for (a, filter) in agg.aggr_expr().iter().zip(agg.filter_expr()) {
+            let Some(kernel) = row_kernel(a, &schema) else {
+                return internal_err!("RowGroupsExec: {} keeps no rows", a.name());
+            };
+            let (rows, kernel) = kernel?;
+            aggregates.push(Aggregate {
+                args: a.expressions(),
+                filter: filter.clone(),
+                rows,
+                kernel,
+            });
+        }
+        let reservation = MemoryConsumer::new(format!("RowGroupsExec[{partition}]"))
+            .register(context.memory_pool());
+        let mut buckets = Buckets {
+            key: Arc::clone(&agg.group_expr().expr()[0].0),
+            aggregates,
+            buckets: Chunks::new(BUCKETS + 1),
+            keys: Vec::new(),
+            taken: Vec::new(),
+            reservation,
+        };
+        let out = agg.schema();
+        let batch_size = context.session_config().batch_size();
+        let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let mut input = self.aggregate.children()[0].execute(partition, context)?;
+        let time = baseline.elapsed_compute().clone();
+        let stream = futures::stream::once(async move {
+            while let Some(batch) = input.next().await {
+                let batch = batch?;
+                let _timer = time.timer();
+                buckets.add(&batch)?;
+            }
+            Ok::<Buckets, DataFusionError>(buckets)
+        })
+        .flat_map(move |gathered| match gathered {
+            Ok(buckets) => futures::stream::iter(Emit {
+                buckets,
+                next: 0,
+                schema: Arc::clone(&out),
+                batch_size,
+                baseline: baseline.clone(),
+            })
+            .left_stream(),
+            Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.aggregate.schema(),
+            stream,
+        )))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+}
+
+/// One aggregate of the operator: its arguments and kernel.
+struct Aggregate {
+    args: Vec<Arc<dyn PhysicalExpr>>,
+    filter: Option<Arc<dyn PhysicalExpr>>,
+    rows: RowArgs,
+    kernel: Box<dyn Kernel>,
+}
+
+/// The rows of one partition, dealt into buckets by their key's hash.
+struct Buckets {
+    key: Arc<dyn PhysicalExpr>,
+    aggregates: Vec<Aggregate>,
+    buckets: Chunks,
+    /// The current batch's keys (as bits) and which of its rows some
+    /// aggregate took.
+    keys: Vec<u64>,
+    taken: Vec<bool>,
+    reservation: MemoryReservation,
+}
+
+/// The bucket of a key.
+fn bucket(key: u64) -> usize {
+    (key.wrapping_mul(MIX) >> (64 - BUCKET_BITS)) as usize
+}
+
+/// The keys of `array` as 64 bits each (signed ones sign-extended, so
+/// that equal keys and only they have equal bits).
+fn key_bits(array: &ArrayRef, out: &mut Vec<u64>) -> Result<()> {
+    out.clear();
+    macro_rules! bits {
+        ($t:ty) => {
+            out.extend(
+                array
+                    .as_primitive::<$t>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as i64 as u64),
+            )
+        };
+    }
+    match array.data_type() {
+        DataType::Int8 => bits!(Int8Type),
+        DataType::Int16 => bits!(Int16Type),
+        DataType::Int32 => bits!(Int32Type),
+        DataType::Int64 => bits!(Int64Type),
+        DataType::UInt8 => bits!(UInt8Type),
+        DataType::UInt16 => bits!(UInt16Type),
+        DataType::UInt32 => bits!(UInt32Type),
+        DataType::UInt64 => out.extend(array.as_primitive::<UInt64Type>().values().iter()),
+        other => return exec_err!("RowGroupsExec: a key of type {other}"),
+    }
+    Ok(())
+}
+
+/// The keys of `t` back from their bits (`None` for the NULL key).
+fn key_array(t: &DataType, keys: &[u64], null: bool) -> Result<ArrayRef> {
+    macro_rules! array {
+        ($a:ty, $n:ty) => {
+            if null {
+                Arc::new(<$a>::from(vec![None::<$n>])) as ArrayRef
+            } else {
+                // The bits of a key of this type: truncating gives it back.
+                Arc::new(<$a>::from_iter_values(keys.iter().map(|&k| k as $n))) as ArrayRef
+            }
+        };
+    }
+    Ok(match t {
+        DataType::Int8 => array!(Int8Array, i8),
+        DataType::Int16 => array!(Int16Array, i16),
+        DataType::Int32 => array!(Int32Array, i32),
+        DataType::Int64 => array!(Int64Array, i64),
+        DataType::UInt8 => array!(UInt8Array, u8),
+        DataType::UInt16 => array!(UInt16Array, u16),
+        DataType::UInt32 => array!(UInt32Array, u32),
+        DataType::UInt64 => array!(UInt64Array, u64),
+        other => return exec_err!("RowGroupsExec: a key of type {other}"),
+    })
+}
+
+impl Buckets {
+    /// Deals a batch's rows into the buckets.
+    fn add(&mut self, batch: &RecordBatch) -> Result<()> {
+        let n = batch.num_rows();
+        let keys = self.key.evaluate(batch)?.into_array(n)?;
+        key_bits(&keys, &mut self.keys)?;
+        let nulls = keys.logical_nulls();
+        if let Some(v) = &nulls {
+            // The NULL key's rows in one group of their own.
+            for (k, valid) in self.keys.iter_mut().zip(v.iter()) {
+                if !valid {
+                    *k = 0;
+                }
+            }
+        }
+        let bucket_of = |i: usize, key: u64| match &nulls {
+            Some(v) if v.is_null(i) => NULL_BUCKET,
+            _ => bucket(key),
+        };
+        self.taken.clear();
+        self.taken.resize(n, false);
+        for (a, aggregate) in self.aggregates.iter().enumerate() {
+            let values = aggregate
+                .args
+                .iter()
+                .map(|e| e.evaluate(batch).and_then(|v| v.into_array(n)))
+                .collect::<Result<Vec<_>>>()?;
+            let filter = match &aggregate.filter {
+                Some(f) => Some(f.evaluate(batch)?.into_array(n)?),
+                None => None,
+            };
+            let filter = match &filter {
+                Some(f) => match f.as_boolean_opt() {
+                    Some(b) => Some(b),
+                    None => return exec_err!("RowGroupsExec: a filter of {}", f.data_type()),
+                },
+                None => None,
+            };
+            let (keys, taken, buckets) = (&self.keys, &mut self.taken, &mut self.buckets);
+            // Below 2^32: aggregates of one query.
+            let a = a as u32;
+            aggregate.rows.each_row(&values, filter, |i, r| {
+                let key = keys[i];
+                taken[i] = true;
+                buckets.push(
+                    bucket_of(i, key),
+                    Record {
+                        key,
+                        ts: r.ts,
+                        conditions: r.conditions,
+                        aggregate: a,
+                    },
+                );
+            })?;
+        }
+        for (i, (&key, &taken)) in self.keys.iter().zip(&self.taken).enumerate() {
+            if !taken {
+                self.buckets.push(
+                    bucket_of(i, key),
+                    Record {
+                        key,
+                        aggregate: KEY_ONLY,
+                        ..Record::default()
+                    },
+                );
+            }
+        }
+        self.reserve()
+    }
+
+    /// Sizes the memory reservation to the buckets held.
+    fn reserve(&mut self) -> Result<()> {
+        let records = self.buckets.capacity();
+        self.reservation
+            .try_resize(records * std::mem::size_of::<Record>())
+    }
+}
+
+/// A bucket's records grouped by key.
+struct Grouped {
+    /// Each record's group.
+    groups: Vec<u32>,
+    /// The keys, in group order.
+    keys: Vec<u64>,
+    /// For each aggregate, where each group's rows start among its rows
+    /// (one more than the groups: the last is their number).
+    offsets: Vec<Vec<usize>>,
+}
+
+/// Groups a bucket's records by key, and counts each group's rows of
+/// each of `aggregates` aggregates. Open addressing over the bucket's own
+/// table of group numbers, at most half full.
+fn group(records: &Bucket, aggregates: usize) -> Grouped {
+    let len = records.len();
+    let mut keys: Vec<u64> = Vec::new();
+    let mut groups = Vec::with_capacity(len);
+    let mut offsets = vec![vec![0usize]; aggregates];
+    // Room for a group every four records before it grows.
+    let mut bits = (len / 2).max(16).next_power_of_two().trailing_zeros();
+    let mut table = vec![u32::MAX; 1 << bits];
+    // The bits below the bucket's: the bucket fixes the top ones.
+    let slot =
+        |key: u64, bits: u32| ((key.wrapping_mul(MIX) << BUCKET_BITS) >> (64 - bits)) as usize;
+    for r in records.chunks.iter().flatten() {
+        let mask = (1usize << bits) - 1;
+        let mut at = slot(r.key, bits);
+        let g = loop {
+            match table[at] {
+                u32::MAX => {
+                    // Below 2^32 groups: at most the records of a partition
+                    // a u32 counts.
+                    let g = keys.len() as u32;
+                    table[at] = g;
+                    keys.push(r.key);
+                    for o in &mut offsets {
+                        o.push(0);
+                    }
+                    break g;
+                }
+                g if keys[g as usize] == r.key => break g,
+                _ => at = (at + 1) & mask,
+            }
+        };
+        groups.push(g);
+        if let Some(o) = offsets.get_mut(r.aggregate as usize) {
+            o[g as usize + 1] += 1;
+        }
+        if keys.len() * 2 > table.len() {
+            bits += 1;
+            table = vec![u32::MAX; 1 << bits];
+            let mask = (1usize << bits) - 1;
+            for (g, &k) in keys.iter().enumerate() {
+                let mut at = slot(k, bits);
+                while table[at] != u32::MAX {
+                    at = (at + 1) & mask;
+                }
+                // Below 2^32: as above.
+                table[at] = g as u32;
+            }
+        }
+    }
+    for o in &mut offsets {
+        for g in 1..o.len() {
+            o[g] += o[g - 1];
+        }
+    }
+    Grouped {
+        groups,
+        keys,
+        offsets,
+    }
+}
+
+/// Each aggregate's rows, grouped as `grouped` says (a counting sort: a
+/// group's rows stay in arrival order).
+fn rows_by_group(records: &Bucket, grouped: &Grouped) -> Vec<Vec<FunnelRow>> {
+    let mut rows: Vec<Vec<FunnelRow>> = grouped
+        .offsets
+        .iter()
+        .map(|o| vec![FunnelRow::default(); o.last().copied().unwrap_or(0)])
+        .collect();
+    let mut next: Vec<Vec<usize>> = grouped.offsets.clone();
+    for (r, &g) in records.chunks.iter().flatten().zip(&grouped.groups) {
+        if let (Some(rows), Some(next)) = (
+            rows.get_mut(r.aggregate as usize),
+            next.get_mut(r.aggregate as usize),
+        ) {
+            let at = &mut next[g as usize];
+            rows[*at] = FunnelRow::new(r.ts, r.conditions);
+            *at += 1;
+        }
+    }
+    rows
+}
+
+/// The results, one batch of at least `batch_size` groups at a time (the
+/// last may be smaller), computed bucket by bucket.
+struct Emit {
+    buckets: Buckets,
+    next: usize,
+    schema: SchemaRef,
+    batch_size: usize,
+    baseline: BaselineMetrics,
+}
+
+impl Emit {
+    /// The groups of bucket `b`, computed.
+    fn bucket(&mut self, b: usize) -> Result<Option<RecordBatch>> {
+        let records = self.buckets.buckets.take(b);
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let grouped = group(&records, self.buckets.aggregates.len());
+        let rows = rows_by_group(&records, &grouped);
+        drop(records);
+        let mut columns = Vec::with_capacity(self.buckets.aggregates.len() + 1);
+        columns.push(key_array(
+            self.schema.field(0).data_type(),
+            &grouped.keys,
+            b == NULL_BUCKET,
+        )?);
+        for ((aggregate, offsets), rows) in self
+            .buckets
+            .aggregates
+            .iter_mut()
+            .zip(&grouped.offsets)
+            .zip(&rows)
+        {
+            columns.push(aggregate.kernel.many(offsets, rows)?);
+        }
+        self.buckets.reserve()?;
+        Ok(Some(RecordBatch::try_new(
+            Arc::clone(&self.schema),
+            columns,
+        )?))
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let mut batches = Vec::new();
+        let mut rows = 0;
+        while self.next <= NULL_BUCKET && rows < self.batch_size {
+            let b = self.next;
+            self.next += 1;
+            if let Some(batch) = self.bucket(b)? {
+                rows += batch.num_rows();
+                batches.push(batch);
+            }
+        }
+        Ok(match batches.len() {
+            0 => None,
+            1 => batches.pop(),
+            _ => Some(concat_batches(&self.schema, &batches)?),
+        })
+    }
+}
+
+impl Iterator for Emit {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        let time = self.baseline.elapsed_compute().clone();
+        let timer = time.timer();
+        let out = self.next_batch();
+        timer.done();
+        match out {
+            Ok(Some(batch)) => {
+                self.baseline.record_output(batch.num_rows());
+                Some(Ok(batch))
+            }
+            Ok(None) => {
+                self.baseline.done();
+                None
+            }
+            Err(e) => {
+                // Nothing after an error.
+                self.next = NULL_BUCKET + 1;
+                Some(Err(e))
+            }
+        }
+    }
+}
