@@ -43,22 +43,28 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let table = Arc::new(MemTable::try_new(schema(), partitions(&events, 2)).unwrap());
     drop(events);
-    // With the one-phase rule (as the README's program and the SQL shell
-    // plan it), and DataFusion's default two-phase plan.
-    let context = |one_phase: bool| {
+    // With the one-phase rule and its own grouping (as the README's program
+    // and the SQL shell plan it), with the rule alone (DataFusion's
+    // aggregation in one phase), and DataFusion's default two-phase plan.
+    let context = |one_phase: bool, own_grouping: bool| {
         let config = SessionConfig::new().with_target_partitions(2);
         let mut builder = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features();
         if one_phase {
-            builder = builder.with_physical_optimizer_rule(Arc::new(OnePhaseRowAggregates::new()));
+            let rule = OnePhaseRowAggregates::new().with_own_grouping(own_grouping);
+            builder = builder.with_physical_optimizer_rule(Arc::new(rule));
         }
         let mut ctx = SessionContext::new_with_state(builder.build());
         revops_datafusion::register_all(&mut ctx).unwrap();
         ctx.register_table("events", table.clone()).unwrap();
         ctx
     };
-    let (one, two) = (context(true), context(false));
+    let (own, one, two) = (
+        context(true, true),
+        context(true, false),
+        context(false, false),
+    );
     let run = |ctx: &SessionContext, sql: &str| {
         rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() })
     };
@@ -68,12 +74,16 @@ fn bench(c: &mut Criterion) {
         run(&two, FUNNEL),
         "one phase and two give the same levels"
     );
+    assert_eq!(out, run(&own, FUNNEL), "so does the own grouping");
     eprintln!(
         "{}",
         datafusion::arrow::util::pretty::pretty_format_batches(&out).unwrap()
     );
     let mut g = c.benchmark_group("sql_10m_events_2m_users");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("window_funnel_own_grouping", |b| {
+        b.iter(|| run(&own, FUNNEL))
+    });
     g.bench_function("window_funnel", |b| b.iter(|| run(&one, FUNNEL)));
     g.bench_function("window_funnel_two_phases", |b| b.iter(|| run(&two, FUNNEL)));
     g.bench_function("baseline_max_group_by", |b| b.iter(|| run(&two, BASELINE)));

@@ -55,80 +55,62 @@ const NULL_BUCKET: usize = BUCKETS;
 /// The hash's multiplier (2^64 over the golden ratio, odd: a bijection).
 const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// The aggregate a record is a row of, for a row that counts in none (its
-/// key still makes a group).
-const KEY_ONLY: u32 = u32::MAX;
-
-/// One row as a bucket keeps it: its key, then the row of one aggregate.
+/// One row of an aggregate as a bucket keeps it: its key and the row, in
+/// 20 bytes (packed: the fields are only ever copied out).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C, packed(4))]
 struct Record {
     key: u64,
     ts: i64,
     conditions: u32,
-    aggregate: u32,
 }
 
-/// The records of a bucket's chunk: growing a bucket never copies it.
+/// The items of a bucket's chunk: growing a bucket never copies it.
 const CHUNK: usize = 4096;
 
-/// Every bucket's records, in chunks of [`CHUNK`]: each bucket's chunk
+/// Every bucket's items, in chunks of [`CHUNK`]: each bucket's chunk
 /// being filled sits in one array (a push reads its place there and
-/// writes the record), the full ones beside.
+/// writes the item), the full ones beside.
 #[derive(Debug)]
-struct Chunks {
-    filling: Vec<Vec<Record>>,
-    full: Vec<Vec<Vec<Record>>>,
+struct Chunks<T> {
+    filling: Vec<Vec<T>>,
+    full: Vec<Vec<Vec<T>>>,
 }
 
-impl Chunks {
-    fn new(buckets: usize) -> Chunks {
+impl<T: Clone> Chunks<T> {
+    fn new() -> Chunks<T> {
         Chunks {
-            filling: vec![Vec::new(); buckets],
-            full: vec![Vec::new(); buckets],
+            filling: vec![Vec::new(); BUCKETS + 1],
+            full: vec![Vec::new(); BUCKETS + 1],
         }
     }
 
-    fn push(&mut self, b: usize, r: Record) {
+    fn push(&mut self, b: usize, item: T) {
         let c = &mut self.filling[b];
         if c.len() == c.capacity() {
-            let next = Vec::with_capacity(CHUNK);
-            let c = std::mem::replace(c, next);
+            let c = std::mem::replace(c, Vec::with_capacity(CHUNK));
             if !c.is_empty() {
                 self.full[b].push(c);
             }
         }
-        self.filling[b].push(r);
+        self.filling[b].push(item);
     }
 
-    /// Takes bucket `b`'s records.
-    fn take(&mut self, b: usize) -> Bucket {
+    /// Takes bucket `b`'s items, in the order they came.
+    fn take(&mut self, b: usize) -> Vec<Vec<T>> {
         let mut chunks = std::mem::take(&mut self.full[b]);
         let last = std::mem::take(&mut self.filling[b]);
         if !last.is_empty() {
             chunks.push(last);
         }
-        Bucket { chunks }
+        chunks
     }
 
-    /// The records they have room for.
-    fn capacity(&self) -> usize {
+    /// The bytes they hold.
+    fn bytes(&self) -> usize {
         let full: usize = self.full.iter().map(|f| f.len() * CHUNK).sum();
-        full + self.filling.iter().map(Vec::capacity).sum::<usize>()
-    }
-}
-
-/// One bucket's records.
-struct Bucket {
-    chunks: Vec<Vec<Record>>,
-}
-
-impl Bucket {
-    fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    fn len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum()
+        let filling: usize = self.filling.iter().map(Vec::capacity).sum();
+        (full + filling) * std::mem::size_of::<T>()
     }
 }
 
@@ -334,7 +316,8 @@ impl ExecutionPlan for RowGroupsExec {
         let mut buckets = Buckets {
             key: Arc::clone(&agg.group_expr().expr()[0].0),
             aggregates,
-            buckets: Chunks::new(BUCKETS + 1),
+            rows: (0..agg.aggr_expr().len()).map(|_| Chunks::new()).collect(),
+            keys_only: Chunks::new(),
             keys: Vec::new(),
             taken: Vec::new(),
             reservation,
@@ -386,7 +369,10 @@ struct Aggregate {
 struct Buckets {
     key: Arc<dyn PhysicalExpr>,
     aggregates: Vec<Aggregate>,
-    buckets: Chunks,
+    /// Each aggregate's rows.
+    rows: Vec<Chunks<Record>>,
+    /// The keys of the rows no aggregate took (each still makes a group).
+    keys_only: Chunks<u64>,
     /// The current batch's keys (as bits) and which of its rows some
     /// aggregate took.
     keys: Vec<u64>,
@@ -491,33 +477,23 @@ impl Buckets {
                 },
                 None => None,
             };
-            let (keys, taken, buckets) = (&self.keys, &mut self.taken, &mut self.buckets);
-            // Below 2^32: aggregates of one query.
-            let a = a as u32;
+            let (keys, taken, rows) = (&self.keys, &mut self.taken, &mut self.rows[a]);
             aggregate.rows.each_row(&values, filter, |i, r| {
                 let key = keys[i];
                 taken[i] = true;
-                buckets.push(
+                rows.push(
                     bucket_of(i, key),
                     Record {
                         key,
                         ts: r.ts,
                         conditions: r.conditions,
-                        aggregate: a,
                     },
                 );
             })?;
         }
         for (i, (&key, &taken)) in self.keys.iter().zip(&self.taken).enumerate() {
             if !taken {
-                self.buckets.push(
-                    bucket_of(i, key),
-                    Record {
-                        key,
-                        aggregate: KEY_ONLY,
-                        ..Record::default()
-                    },
-                );
+                self.keys_only.push(bucket_of(i, key), key);
             }
         }
         self.reserve()
@@ -525,107 +501,97 @@ impl Buckets {
 
     /// Sizes the memory reservation to the buckets held.
     fn reserve(&mut self) -> Result<()> {
-        let records = self.buckets.capacity();
-        self.reservation
-            .try_resize(records * std::mem::size_of::<Record>())
+        let rows: usize = self.rows.iter().map(Chunks::bytes).sum();
+        self.reservation.try_resize(rows + self.keys_only.bytes())
     }
 }
 
-/// A bucket's records grouped by key.
-struct Grouped {
-    /// Each record's group.
-    groups: Vec<u32>,
+/// The groups of one bucket: open addressing over a table of group
+/// numbers, at most half full, sized for the bucket so that it stays in
+/// the cache.
+struct Groups {
     /// The keys, in group order.
     keys: Vec<u64>,
-    /// For each aggregate, where each group's rows start among its rows
-    /// (one more than the groups: the last is their number).
-    offsets: Vec<Vec<usize>>,
+    table: Vec<u32>,
+    bits: u32,
 }
 
-/// Groups a bucket's records by key, and counts each group's rows of
-/// each of `aggregates` aggregates. Open addressing over the bucket's own
-/// table of group numbers, at most half full.
-fn group(records: &Bucket, aggregates: usize) -> Grouped {
-    let len = records.len();
-    let mut keys: Vec<u64> = Vec::new();
-    let mut groups = Vec::with_capacity(len);
-    let mut offsets = vec![vec![0usize]; aggregates];
-    // Room for a group every four records before it grows.
-    let mut bits = (len / 2).max(16).next_power_of_two().trailing_zeros();
-    let mut table = vec![u32::MAX; 1 << bits];
-    // The bits below the bucket's: the bucket fixes the top ones.
-    let slot =
-        |key: u64, bits: u32| ((key.wrapping_mul(MIX) << BUCKET_BITS) >> (64 - bits)) as usize;
-    for r in records.chunks.iter().flatten() {
-        let mask = (1usize << bits) - 1;
-        let mut at = slot(r.key, bits);
-        let g = loop {
-            match table[at] {
-                u32::MAX => {
-                    // Below 2^32 groups: at most the records of a partition
-                    // a u32 counts.
-                    let g = keys.len() as u32;
-                    table[at] = g;
-                    keys.push(r.key);
-                    for o in &mut offsets {
-                        o.push(0);
-                    }
-                    break g;
-                }
-                g if keys[g as usize] == r.key => break g,
+impl Groups {
+    /// A table with room for `items / 4` groups before it grows.
+    fn new(items: usize) -> Groups {
+        let bits = (items / 2).max(16).next_power_of_two().trailing_zeros();
+        Groups {
+            keys: Vec::new(),
+            table: vec![u32::MAX; 1 << bits],
+            bits,
+        }
+    }
+
+    /// The place of `key` in a table of `2^bits` slots: the hash's bits
+    /// below the bucket's (which fix the top ones).
+    fn slot(key: u64, bits: u32) -> usize {
+        ((key.wrapping_mul(MIX) << BUCKET_BITS) >> (64 - bits)) as usize
+    }
+
+    /// The group of `key`, a new one if it has none yet.
+    fn id(&mut self, key: u64) -> u32 {
+        let mask = self.table.len() - 1;
+        let mut at = Groups::slot(key, self.bits);
+        loop {
+            match self.table[at] {
+                u32::MAX => break,
+                g if self.keys[g as usize] == key => return g,
                 _ => at = (at + 1) & mask,
             }
-        };
-        groups.push(g);
-        if let Some(o) = offsets.get_mut(r.aggregate as usize) {
-            o[g as usize + 1] += 1;
         }
-        if keys.len() * 2 > table.len() {
-            bits += 1;
-            table = vec![u32::MAX; 1 << bits];
-            let mask = (1usize << bits) - 1;
-            for (g, &k) in keys.iter().enumerate() {
-                let mut at = slot(k, bits);
-                while table[at] != u32::MAX {
-                    at = (at + 1) & mask;
-                }
-                // Below 2^32: as above.
-                table[at] = g as u32;
+        // Below 2^32 groups: at most the rows of a partition a u32 counts.
+        let g = self.keys.len() as u32;
+        self.table[at] = g;
+        self.keys.push(key);
+        if self.keys.len() * 2 > self.table.len() {
+            self.grow();
+        }
+        g
+    }
+
+    fn grow(&mut self) {
+        self.bits += 1;
+        self.table = vec![u32::MAX; 1 << self.bits];
+        let mask = self.table.len() - 1;
+        for (g, &k) in self.keys.iter().enumerate() {
+            let mut at = Groups::slot(k, self.bits);
+            while self.table[at] != u32::MAX {
+                at = (at + 1) & mask;
             }
+            // Below 2^32: as in `id`.
+            self.table[at] = g as u32;
         }
-    }
-    for o in &mut offsets {
-        for g in 1..o.len() {
-            o[g] += o[g - 1];
-        }
-    }
-    Grouped {
-        groups,
-        keys,
-        offsets,
     }
 }
 
-/// Each aggregate's rows, grouped as `grouped` says (a counting sort: a
-/// group's rows stay in arrival order).
-fn rows_by_group(records: &Bucket, grouped: &Grouped) -> Vec<Vec<FunnelRow>> {
-    let mut rows: Vec<Vec<FunnelRow>> = grouped
-        .offsets
-        .iter()
-        .map(|o| vec![FunnelRow::default(); o.last().copied().unwrap_or(0)])
-        .collect();
-    let mut next: Vec<Vec<usize>> = grouped.offsets.clone();
-    for (r, &g) in records.chunks.iter().flatten().zip(&grouped.groups) {
-        if let (Some(rows), Some(next)) = (
-            rows.get_mut(r.aggregate as usize),
-            next.get_mut(r.aggregate as usize),
-        ) {
-            let at = &mut next[g as usize];
-            rows[*at] = FunnelRow::new(r.ts, r.conditions);
-            *at += 1;
-        }
+/// An aggregate's rows of one bucket, grouped by a counting sort (a
+/// group's rows stay in arrival order): `offsets` (one more than the
+/// groups) into the rows, for `groups` groups in all.
+fn rows_by_group(
+    records: &[Vec<Record>],
+    ids: &[u32],
+    groups: usize,
+) -> (Vec<usize>, Vec<FunnelRow>) {
+    let mut offsets = vec![0usize; groups + 1];
+    for &g in ids {
+        offsets[g as usize + 1] += 1;
     }
-    rows
+    for g in 0..groups {
+        offsets[g + 1] += offsets[g];
+    }
+    let mut rows = vec![FunnelRow::default(); offsets[groups]];
+    let mut next = offsets[..groups].to_vec();
+    for (r, &g) in records.iter().flatten().zip(ids) {
+        let at = &mut next[g as usize];
+        rows[*at] = FunnelRow::new(r.ts, r.conditions);
+        *at += 1;
+    }
+    (offsets, rows)
 }
 
 /// The results, one batch of at least `batch_size` groups at a time (the
@@ -641,29 +607,36 @@ struct Emit {
 impl Emit {
     /// The groups of bucket `b`, computed.
     fn bucket(&mut self, b: usize) -> Result<Option<RecordBatch>> {
-        let records = self.buckets.buckets.take(b);
-        if records.is_empty() {
+        let buckets = &mut self.buckets;
+        let keys_only = buckets.keys_only.take(b);
+        let rows: Vec<Vec<Vec<Record>>> = buckets.rows.iter_mut().map(|r| r.take(b)).collect();
+        let items = keys_only.iter().map(Vec::len).sum::<usize>()
+            + rows.iter().flatten().map(Vec::len).sum::<usize>();
+        if items == 0 {
             return Ok(None);
         }
-        let grouped = group(&records, self.buckets.aggregates.len());
-        let rows = rows_by_group(&records, &grouped);
-        drop(records);
-        let mut columns = Vec::with_capacity(self.buckets.aggregates.len() + 1);
+        let mut groups = Groups::new(items);
+        for &key in keys_only.iter().flatten() {
+            groups.id(key);
+        }
+        drop(keys_only);
+        let ids: Vec<Vec<u32>> = rows
+            .iter()
+            .map(|r| r.iter().flatten().map(|r| groups.id(r.key)).collect())
+            .collect();
+        let n = groups.keys.len();
+        let mut columns = Vec::with_capacity(buckets.aggregates.len() + 1);
         columns.push(key_array(
             self.schema.field(0).data_type(),
-            &grouped.keys,
+            &groups.keys,
             b == NULL_BUCKET,
         )?);
-        for ((aggregate, offsets), rows) in self
-            .buckets
-            .aggregates
-            .iter_mut()
-            .zip(&grouped.offsets)
-            .zip(&rows)
-        {
-            columns.push(aggregate.kernel.many(offsets, rows)?);
+        for ((aggregate, records), ids) in buckets.aggregates.iter_mut().zip(&rows).zip(&ids) {
+            let (offsets, rows) = rows_by_group(records, ids, n);
+            columns.push(aggregate.kernel.many(&offsets, &rows)?);
         }
-        self.buckets.reserve()?;
+        drop(rows);
+        buckets.reserve()?;
         Ok(Some(RecordBatch::try_new(
             Arc::clone(&self.schema),
             columns,

@@ -114,7 +114,9 @@ fn the_plan_has_one_phase_for_row_keeping_aggregates_only() {
 fn many_rows_and_users_equal_two_phases() {
     let mut x: u64 = 7;
     let mut next = move || {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         x >> 33
     };
     let rows: Vec<Row> = (0..40_000)
