@@ -85,6 +85,7 @@ impl<T: Clone> Chunks<T> {
         }
     }
 
+    #[inline]
     fn push(&mut self, b: usize, item: T) {
         let c = &mut self.filling[b];
         if c.len() == c.capacity() {
@@ -534,6 +535,7 @@ impl Groups {
     }
 
     /// The group of `key`, a new one if it has none yet.
+    #[inline]
     fn id(&mut self, key: u64) -> u32 {
         let mask = self.table.len() - 1;
         let mut at = Groups::slot(key, self.bits);
