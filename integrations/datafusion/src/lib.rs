@@ -56,6 +56,15 @@
 //! that executes plans has them registered: the scheduler and each
 //! executor of a Ballista cluster (see the crate README).
 //!
+//! # Speed
+//!
+//! In one process, [`OnePhaseRowAggregates`] with
+//! [`with_own_grouping`](OnePhaseRowAggregates::with_own_grouping) runs
+//! `window_funnel` and the sequence functions grouped by a user id in
+//! [`RowGroupsExec`], an operator of their own (about half the time of
+//! DataFusion's hash aggregation with millions of users; not for plans a
+//! cluster ships to its executors).
+//!
 //! [Apache DataFusion]: https://datafusion.apache.org
 
 #![forbid(unsafe_code)]
