@@ -1,6 +1,7 @@
 //! The bench's events, shared by the bench and `examples/gen_events.rs`
-//! (which writes them as Parquet for the ClickHouse comparison): seeded,
-//! so every run sees the same input.
+//! (which writes them as Parquet for the ClickHouse comparison, as the
+//! bench does for its own Parquet case): seeded, so every run sees the
+//! same input.
 
 #![allow(dead_code)]
 
@@ -87,4 +88,21 @@ pub fn partitions(events: &[(i64, i64, i8)], partitions: usize) -> Vec<Vec<Recor
                 .collect()
         })
         .collect()
+}
+
+/// Writes the events as one Parquet file (the writer's defaults: no
+/// compression), in time order.
+pub fn write_parquet(
+    events: &[(i64, i64, i8)],
+    path: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let file = std::fs::File::create(path)?;
+    let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema(), None)?;
+    for part in partitions(events, 1) {
+        for b in part {
+            w.write(&b)?;
+        }
+    }
+    w.close()?;
+    Ok(())
 }

@@ -10,8 +10,10 @@
 //!
 //! The events have the shape of the end-to-end issue's file: 15-digit user
 //! ids, about 5 events per user, first events over 90 days, steps 0 to 4,
-//! in time order (3% late), in two partitions, on two target partitions.
-//! Seeded: every run sees the same input.
+//! in time order (3% late), in two partitions, on two target partitions;
+//! then the same queries over the same events written to a Parquet file
+//! (`from_parquet/`), as the ClickHouse comparison and the SQL shell read
+//! them. Seeded: every run sees the same input.
 
 mod events;
 
@@ -21,8 +23,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use datafusion::datasource::MemTable;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
-use events::{events, partitions, schema, USERS};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use events::{events, partitions, schema, write_parquet, USERS};
 use revops_datafusion::OnePhaseRowAggregates;
 
 const FUNNEL: &str = "SELECT level, count(*) AS users FROM (SELECT user_id, \
@@ -42,6 +44,11 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let table = Arc::new(MemTable::try_new(schema(), partitions(&events, 2)).unwrap());
+    // The same events as one Parquet file, as the ClickHouse comparison
+    // and the SQL shell read them.
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("events.parquet");
+    write_parquet(&events, &parquet).unwrap();
     drop(events);
     // With the one-phase rule and its own grouping (as the README's program
     // and the SQL shell plan it), with the rule alone (DataFusion's
@@ -58,6 +65,9 @@ fn bench(c: &mut Criterion) {
         let mut ctx = SessionContext::new_with_state(builder.build());
         revops_datafusion::register_all(&mut ctx).unwrap();
         ctx.register_table("events", table.clone()).unwrap();
+        let file = parquet.to_str().unwrap();
+        rt.block_on(ctx.register_parquet("events_file", file, ParquetReadOptions::default()))
+            .unwrap();
         ctx
     };
     let (own, one, two) = (
@@ -87,6 +97,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("window_funnel", |b| b.iter(|| run(&one, FUNNEL)));
     g.bench_function("window_funnel_two_phases", |b| b.iter(|| run(&two, FUNNEL)));
     g.bench_function("baseline_max_group_by", |b| b.iter(|| run(&two, BASELINE)));
+    // From the Parquet file (read in each iteration, from the page cache).
+    let from_file = FUNNEL.replace("FROM events", "FROM events_file");
+    assert_eq!(out, run(&own, &from_file), "the file holds the same events");
+    g.bench_function("from_parquet/window_funnel_own_grouping", |b| {
+        b.iter(|| run(&own, &from_file))
+    });
+    g.bench_function("from_parquet/window_funnel", |b| {
+        b.iter(|| run(&one, &from_file))
+    });
+    let baseline_file = BASELINE.replace("FROM events", "FROM events_file");
+    g.bench_function("from_parquet/baseline_max_group_by", |b| {
+        b.iter(|| run(&two, &baseline_file))
+    });
     g.finish();
 }
 
