@@ -24,7 +24,16 @@ type Seen = (
 );
 
 fn run(data: &[u8], spec: &FunnelSpec, opts: &NamedOptions, chunk: Option<usize>) -> Seen {
-    let (rr, delimiter) = header(data, opts.delimiter).unwrap();
+    run_from(data, spec, opts, chunk)
+}
+
+fn run_from(
+    src: impl std::io::Read,
+    spec: &FunnelSpec,
+    opts: &NamedOptions,
+    chunk: Option<usize>,
+) -> Seen {
+    let (rr, delimiter) = header(src, opts.delimiter).unwrap();
     let cols = columns(&rr, delimiter, opts).unwrap();
     let mut out = NamedEventsRead {
         input: FunnelInput::new(spec),
@@ -180,5 +189,36 @@ fn rows_split_across_chunks_keep_their_lines() {
             run(data.as_bytes(), &spec, &opts, Some(chunk)) == slow,
             "{chunk}"
         );
+    }
+}
+
+/// A reader giving one line a read, as a pipe written line by line does.
+struct LineByLine<'a>(&'a [u8]);
+
+impl std::io::Read for LineByLine<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let line = self.0.iter().position(|&b| b == b'\n').map_or(self.0.len(), |i| i + 1);
+        let n = line.min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Reads that end exactly at a line end, before the end of the input:
+/// a chunk whose lines are all whole is not the last one.
+#[test]
+fn reads_ending_at_line_ends_lose_nothing() {
+    let mut data = String::from("user_id,ts,event\n");
+    for i in 0..300 {
+        data.push_str(&format!("user-{},{},signup\n", i % 11, 1_772_359_200 + i));
+    }
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let opts = NamedOptions::default();
+    let slow = run(data.as_bytes(), &spec, &opts, None);
+    assert_eq!(slow.2, 300);
+    for chunk in [1, 17, 64, 1000] {
+        let fast = run_from(LineByLine(data.as_bytes()), &spec, &opts, Some(chunk));
+        assert!(fast == slow, "{chunk}");
     }
 }
