@@ -197,7 +197,11 @@ struct LineByLine<'a>(&'a [u8]);
 
 impl std::io::Read for LineByLine<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let line = self.0.iter().position(|&b| b == b'\n').map_or(self.0.len(), |i| i + 1);
+        let line = self
+            .0
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(self.0.len(), |i| i + 1);
         let n = line.min(buf.len());
         buf[..n].copy_from_slice(&self.0[..n]);
         self.0 = &self.0[n..];
@@ -220,5 +224,40 @@ fn reads_ending_at_line_ends_lose_nothing() {
     for chunk in [1, 17, 64, 1000] {
         let fast = run_from(LineByLine(data.as_bytes()), &spec, &opts, Some(chunk));
         assert!(fast == slow, "{chunk}");
+    }
+}
+
+/// The users the fast path numbered are the same users when their keys
+/// are pushed afterwards (the key table keeps each key's text, which a
+/// later look-up by key compares).
+#[test]
+fn users_read_fast_are_found_by_later_pushes() {
+    let mut data = String::from("user_id,ts,event\n");
+    for i in 0..400 {
+        data.push_str(&format!("user-{},{},signup\n", i % 37, 1_772_359_200 + i));
+    }
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let opts = NamedOptions::default();
+    for chunk in [1, 64, 1 << 20] {
+        let (rr, delimiter) = header(data.as_bytes(), opts.delimiter).unwrap();
+        let cols = columns(&rr, delimiter, &opts).unwrap();
+        let mut out = NamedEventsRead {
+            input: FunnelInput::new(&spec),
+            rows: 0,
+            rejects: Rejects::default(),
+        };
+        read(rr, &cols, &spec, &opts, &mut out, chunk).unwrap();
+        assert_eq!(out.input.users(), 37);
+        for u in 0..37 {
+            let key = format!("user-{u}");
+            out.input
+                .push_ticks(key.as_str(), 1_772_400_000, "signup", "all")
+                .unwrap();
+        }
+        assert_eq!(out.input.users(), 37, "chunk {chunk}");
+        out.input
+            .push_ticks("user-37", 1_772_400_000, "signup", "all")
+            .unwrap();
+        assert_eq!(out.input.users(), 38, "chunk {chunk}");
     }
 }
