@@ -261,3 +261,43 @@ fn users_read_fast_are_found_by_later_pushes() {
         assert_eq!(out.input.users(), 38, "chunk {chunk}");
     }
 }
+
+/// Fields padded with Unicode spaces (valid UTF-8 that is not ASCII) are
+/// trimmed as the general reader trims them, and the users' keys are the
+/// trimmed text.
+#[test]
+fn unicode_spaces_are_trimmed_as_the_general_reader_does() {
+    let mut data = String::from("user_id,ts,event\n");
+    for i in 0..200 {
+        data.push_str(&format!(
+            "\u{3000}user-{}\u{a0},{},\u{2003}signup \n",
+            i % 17,
+            1_772_359_200 + i
+        ));
+    }
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let opts = NamedOptions::default();
+    let slow = run(data.as_bytes(), &spec, &opts, None);
+    assert_eq!((slow.0.len(), slow.3.len()), (200, 0));
+    for chunk in [1, 64, 1 << 20] {
+        assert!(
+            run(data.as_bytes(), &spec, &opts, Some(chunk)) == slow,
+            "{chunk}"
+        );
+        let (rr, delimiter) = header(data.as_bytes(), opts.delimiter).unwrap();
+        let cols = columns(&rr, delimiter, &opts).unwrap();
+        let mut out = NamedEventsRead {
+            input: FunnelInput::new(&spec),
+            rows: 0,
+            rejects: Rejects::default(),
+        };
+        read(rr, &cols, &spec, &opts, &mut out, chunk).unwrap();
+        for u in 0..17 {
+            let key = format!("user-{u}");
+            out.input
+                .push_ticks(key.as_str(), 1_772_400_000, "signup", "all")
+                .unwrap();
+        }
+        assert_eq!(out.input.users(), 17, "chunk {chunk}");
+    }
+}
