@@ -301,3 +301,50 @@ fn unicode_spaces_are_trimmed_as_the_general_reader_does() {
         assert_eq!(out.input.users(), 17, "chunk {chunk}");
     }
 }
+
+/// One row limit on both paths: a row whose fields hold exactly
+/// `MAX_ROW_BYTES` bytes is kept, one byte more is too long, in any chunk
+/// size.
+#[test]
+fn the_row_limit_is_the_same_on_both_paths() {
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let opts = NamedOptions::default();
+    for extra in [-1i64, 0, 1] {
+        // Field bytes: the user, "1772359200", "signup" and "ads".
+        let user = (super::super::MAX_ROW_BYTES as i64 - 19 + extra) as usize;
+        let mut data = b"user_id,ts,event,channel\n".to_vec();
+        data.extend(std::iter::repeat(b'u').take(user));
+        data.extend(b",1772359200,signup,ads\nu2,1772359201,signup,ads\n");
+        let slow = run(&data, &spec, &opts, None);
+        let too_long = slow.3.contains(&(2, RejectReason::TooLong));
+        assert_eq!(too_long, extra > 0, "extra {extra}: {:?}", slow.3);
+        assert_eq!(slow.0.len(), if extra > 0 { 1 } else { 2 });
+        for chunk in [1 << 10, 16 << 20] {
+            assert!(
+                run(&data, &spec, &opts, Some(chunk)) == slow,
+                "extra {extra} chunk {chunk}"
+            );
+        }
+    }
+}
+
+/// A numbered funnel's events are step numbers: below the number of steps
+/// a step, another number an event outside the funnel (kept, not a step),
+/// anything else a rejected row.
+#[test]
+fn numbered_funnels_read_step_numbers() {
+    let data = "user_id,ts,event\nu,1772359200,0\nu,1772359201,2\nu,1772359202,3\n\
+                u,1772359203,7\nu,1772359204,x\nu,1772359205,1\n";
+    let spec = FunnelSpec::new(3, TimeDelta::days(1)).unwrap();
+    let opts = NamedOptions::default();
+    let slow = run(data.as_bytes(), &spec, &opts, None);
+    let steps: Vec<u8> = slow.0.iter().map(|e| e.step).collect();
+    assert_eq!(steps, vec![0, 2, u8::MAX, u8::MAX, 1]);
+    assert_eq!(slow.3, vec![(6, RejectReason::Step)]);
+    for chunk in [1, 1 << 20] {
+        assert!(
+            run(data.as_bytes(), &spec, &opts, Some(chunk)) == slow,
+            "{chunk}"
+        );
+    }
+}
