@@ -702,3 +702,28 @@ fn wanted_columns_past_the_sixty_fourth() {
         );
     }
 }
+
+/// Blank lines that arrive a byte at a time (a pipe) are skipped before
+/// the record, so that each record's line is its own.
+#[test]
+fn blank_lines_across_reads_keep_line_numbers() {
+    struct ByteAtATime<'a>(&'a [u8]);
+    impl std::io::Read for ByteAtATime<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let data = b"a,b\n\n\n\r\n1,2\n\n3,4\n";
+    let mut rr = RowReader::new(ByteAtATime(&data[..]), b',');
+    let mut lines = Vec::new();
+    while let Some(info) = rr.next_record().unwrap() {
+        lines.push((info.line, rr.field(0).unwrap().to_vec()));
+    }
+    assert_eq!(
+        lines,
+        vec![(1, b"a".to_vec()), (5, b"1".to_vec()), (7, b"3".to_vec())]
+    );
+}
