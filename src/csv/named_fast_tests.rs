@@ -212,12 +212,12 @@ impl std::io::Read for LineByLine<'_> {
 /// Reads that end exactly at a line end, before the end of the input:
 /// a chunk whose lines are all whole is not the last one.
 #[test]
-fn reads_ending_at_line_ends_lose_nothing() {
+fn reads_ending_at_line_ends_lose_nothing() -> crate::Result<()> {
     let mut data = String::from("user_id,ts,event\n");
     for i in 0..300 {
         data.push_str(&format!("user-{},{},signup\n", i % 11, 1_772_359_200 + i));
     }
-    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1))?;
     let opts = NamedOptions::default();
     let slow = run(data.as_bytes(), &spec, &opts, None);
     assert_eq!(slow.2, 300);
@@ -225,48 +225,61 @@ fn reads_ending_at_line_ends_lose_nothing() {
         let fast = run_from(LineByLine(data.as_bytes()), &spec, &opts, Some(chunk));
         assert!(fast == slow, "{chunk}");
     }
+    Ok(())
 }
 
-/// The users the fast path numbered are the same users when their keys
-/// are pushed afterwards (the key table keeps each key's text, which a
-/// later look-up by key compares).
+/// `data` read by the fast path in chunks of `chunk` bytes.
+fn read_fast(
+    data: &[u8],
+    spec: &FunnelSpec,
+    opts: &NamedOptions,
+    chunk: usize,
+) -> crate::Result<NamedEventsRead> {
+    let (rr, delimiter) = header(data, opts.delimiter)?;
+    let cols = columns(&rr, delimiter, opts)?;
+    let mut out = NamedEventsRead {
+        input: FunnelInput::new(spec),
+        rows: 0,
+        rejects: Rejects::default(),
+    };
+    read(rr, &cols, spec, opts, &mut out, chunk)?;
+    Ok(out)
+}
+
+/// The number of users once an event of each of `keys` is pushed.
+fn users_with(out: &mut NamedEventsRead, keys: &[String]) -> crate::Result<usize> {
+    for key in keys {
+        out.input
+            .push_ticks(key.as_str(), 1_772_400_000, "signup", "all")?;
+    }
+    Ok(out.input.users())
+}
+
+/// A user the fast path numbered is the same user when its key is pushed
+/// (the key table keeps each key's text for look-ups by key).
 #[test]
-fn users_read_fast_are_found_by_later_pushes() {
+fn users_read_fast_are_found_by_later_pushes() -> crate::Result<()> {
     let mut data = String::from("user_id,ts,event\n");
     for i in 0..400 {
         data.push_str(&format!("user-{},{},signup\n", i % 37, 1_772_359_200 + i));
     }
-    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1))?;
     let opts = NamedOptions::default();
+    let keys: Vec<String> = (0..38).map(|u| format!("user-{u}")).collect();
     for chunk in [1, 64, 1 << 20] {
-        let (rr, delimiter) = header(data.as_bytes(), opts.delimiter).unwrap();
-        let cols = columns(&rr, delimiter, &opts).unwrap();
-        let mut out = NamedEventsRead {
-            input: FunnelInput::new(&spec),
-            rows: 0,
-            rejects: Rejects::default(),
-        };
-        read(rr, &cols, &spec, &opts, &mut out, chunk).unwrap();
+        let mut out = read_fast(data.as_bytes(), &spec, &opts, chunk)?;
         assert_eq!(out.input.users(), 37);
-        for u in 0..37 {
-            let key = format!("user-{u}");
-            out.input
-                .push_ticks(key.as_str(), 1_772_400_000, "signup", "all")
-                .unwrap();
-        }
-        assert_eq!(out.input.users(), 37, "chunk {chunk}");
-        out.input
-            .push_ticks("user-37", 1_772_400_000, "signup", "all")
-            .unwrap();
-        assert_eq!(out.input.users(), 38, "chunk {chunk}");
+        assert_eq!(users_with(&mut out, &keys[..37])?, 37, "chunk {chunk}");
+        assert_eq!(users_with(&mut out, &keys[37..])?, 38, "chunk {chunk}");
     }
+    Ok(())
 }
 
 /// Fields padded with Unicode spaces (valid UTF-8 that is not ASCII) are
 /// trimmed as the general reader trims them, and the users' keys are the
 /// trimmed text.
 #[test]
-fn unicode_spaces_are_trimmed_as_the_general_reader_does() {
+fn unicode_spaces_are_trimmed_as_the_general_reader_does() -> crate::Result<()> {
     let mut data = String::from("user_id,ts,event\n");
     for i in 0..200 {
         data.push_str(&format!(
@@ -275,39 +288,28 @@ fn unicode_spaces_are_trimmed_as_the_general_reader_does() {
             1_772_359_200 + i
         ));
     }
-    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1))?;
     let opts = NamedOptions::default();
     let slow = run(data.as_bytes(), &spec, &opts, None);
     assert_eq!((slow.0.len(), slow.3.len()), (200, 0));
+    let keys: Vec<String> = (0..17).map(|u| format!("user-{u}")).collect();
     for chunk in [1, 64, 1 << 20] {
         assert!(
             run(data.as_bytes(), &spec, &opts, Some(chunk)) == slow,
             "{chunk}"
         );
-        let (rr, delimiter) = header(data.as_bytes(), opts.delimiter).unwrap();
-        let cols = columns(&rr, delimiter, &opts).unwrap();
-        let mut out = NamedEventsRead {
-            input: FunnelInput::new(&spec),
-            rows: 0,
-            rejects: Rejects::default(),
-        };
-        read(rr, &cols, &spec, &opts, &mut out, chunk).unwrap();
-        for u in 0..17 {
-            let key = format!("user-{u}");
-            out.input
-                .push_ticks(key.as_str(), 1_772_400_000, "signup", "all")
-                .unwrap();
-        }
-        assert_eq!(out.input.users(), 17, "chunk {chunk}");
+        let mut out = read_fast(data.as_bytes(), &spec, &opts, chunk)?;
+        assert_eq!(users_with(&mut out, &keys)?, 17, "chunk {chunk}");
     }
+    Ok(())
 }
 
 /// One row limit on both paths: a row whose fields hold exactly
 /// `MAX_ROW_BYTES` bytes is kept, one byte more is too long, in any chunk
 /// size.
 #[test]
-fn the_row_limit_is_the_same_on_both_paths() {
-    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1)).unwrap();
+fn the_row_limit_is_the_same_on_both_paths() -> crate::Result<()> {
+    let spec = FunnelSpec::named(["signup"], TimeDelta::days(1))?;
     let opts = NamedOptions::default();
     for extra in [-1i64, 0, 1] {
         // Field bytes: the user, "1772359200", "signup" and "ads".
@@ -326,16 +328,17 @@ fn the_row_limit_is_the_same_on_both_paths() {
             );
         }
     }
+    Ok(())
 }
 
 /// A numbered funnel's events are step numbers: below the number of steps
 /// a step, another number an event outside the funnel (kept, not a step),
 /// anything else a rejected row.
 #[test]
-fn numbered_funnels_read_step_numbers() {
+fn numbered_funnels_read_step_numbers() -> crate::Result<()> {
     let data = "user_id,ts,event\nu,1772359200,0\nu,1772359201,2\nu,1772359202,3\n\
                 u,1772359203,7\nu,1772359204,x\nu,1772359205,1\n";
-    let spec = FunnelSpec::new(3, TimeDelta::days(1)).unwrap();
+    let spec = FunnelSpec::new(3, TimeDelta::days(1))?;
     let opts = NamedOptions::default();
     let slow = run(data.as_bytes(), &spec, &opts, None);
     let steps: Vec<u8> = slow.0.iter().map(|e| e.step).collect();
@@ -347,4 +350,5 @@ fn numbered_funnels_read_step_numbers() {
             "{chunk}"
         );
     }
+    Ok(())
 }
