@@ -15,7 +15,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, FieldRef, SchemaRef};
+use arrow::datatypes::{FieldRef, SchemaRef};
 use datafusion_common::tree_node::TreeNodeRecursion;
 use datafusion_common::{internal_err, DataFusionError, Result};
 use datafusion_execution::memory_pool::MemoryConsumer;
@@ -76,11 +76,6 @@ fn row_kernel(
     }
 }
 
-/// Whether `t` is a key type this operator groups by.
-fn integer_key(t: &DataType) -> bool {
-    t.is_integer()
-}
-
 /// Runs an [`AggregateExec`] of `window_funnel`, `sequence_match` and
 /// `sequence_count` grouped by one integer expression (a user id) in a
 /// grouping of its own: rows dealt into buckets by a hash of their key,
@@ -127,7 +122,8 @@ impl RowGroupsExec {
         {
             return Ok(None);
         }
-        if !integer_key(&group.expr()[0].0.data_type(&input)?) {
+        // Integer keys only (the buckets keep a key in 64 bits).
+        if !group.expr()[0].0.data_type(&input)?.is_integer() {
             return Ok(None);
         }
         for a in agg.aggr_expr() {
