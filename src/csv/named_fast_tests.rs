@@ -212,7 +212,7 @@ impl std::io::Read for LineByLine<'_> {
 /// Reads that end exactly at a line end, before the end of the input:
 /// a chunk whose lines are all whole is not the last one.
 #[test]
-fn reads_ending_at_line_ends_lose_nothing() -> crate::Result<()> {
+fn reads_ending_at_line_ends_lose_nothing() -> crate::error::Result<()> {
     let mut data = String::from("user_id,ts,event\n");
     for i in 0..300 {
         data.push_str(&format!("user-{},{},signup\n", i % 11, 1_772_359_200 + i));
@@ -234,7 +234,7 @@ fn read_fast(
     spec: &FunnelSpec,
     opts: &NamedOptions,
     chunk: usize,
-) -> crate::Result<NamedEventsRead> {
+) -> crate::error::Result<NamedEventsRead> {
     let (rr, delimiter) = header(data, opts.delimiter)?;
     let cols = columns(&rr, delimiter, opts)?;
     let mut out = NamedEventsRead {
@@ -247,7 +247,7 @@ fn read_fast(
 }
 
 /// The number of users once an event of each of `keys` is pushed.
-fn users_with(out: &mut NamedEventsRead, keys: &[String]) -> crate::Result<usize> {
+fn users_with(out: &mut NamedEventsRead, keys: &[String]) -> crate::error::Result<usize> {
     for key in keys {
         out.input
             .push_ticks(key.as_str(), 1_772_400_000, "signup", "all")?;
@@ -258,7 +258,7 @@ fn users_with(out: &mut NamedEventsRead, keys: &[String]) -> crate::Result<usize
 /// A user the fast path numbered is the same user when its key is pushed
 /// (the key table keeps each key's text for look-ups by key).
 #[test]
-fn users_read_fast_are_found_by_later_pushes() -> crate::Result<()> {
+fn users_read_fast_are_found_by_later_pushes() -> crate::error::Result<()> {
     let mut data = String::from("user_id,ts,event\n");
     for i in 0..400 {
         data.push_str(&format!("user-{},{},signup\n", i % 37, 1_772_359_200 + i));
@@ -279,7 +279,7 @@ fn users_read_fast_are_found_by_later_pushes() -> crate::Result<()> {
 /// trimmed as the general reader trims them, and the users' keys are the
 /// trimmed text.
 #[test]
-fn unicode_spaces_are_trimmed_as_the_general_reader_does() -> crate::Result<()> {
+fn unicode_spaces_are_trimmed_as_the_general_reader_does() -> crate::error::Result<()> {
     let mut data = String::from("user_id,ts,event\n");
     for i in 0..200 {
         data.push_str(&format!(
@@ -308,7 +308,7 @@ fn unicode_spaces_are_trimmed_as_the_general_reader_does() -> crate::Result<()> 
 /// `MAX_ROW_BYTES` bytes is kept, one byte more is too long, in any chunk
 /// size.
 #[test]
-fn the_row_limit_is_the_same_on_both_paths() -> crate::Result<()> {
+fn the_row_limit_is_the_same_on_both_paths() -> crate::error::Result<()> {
     let spec = FunnelSpec::named(["signup"], TimeDelta::days(1))?;
     let opts = NamedOptions::default();
     for extra in [-1i64, 0, 1] {
@@ -335,7 +335,7 @@ fn the_row_limit_is_the_same_on_both_paths() -> crate::Result<()> {
 /// a step, another number an event outside the funnel (kept, not a step),
 /// anything else a rejected row.
 #[test]
-fn numbered_funnels_read_step_numbers() -> crate::Result<()> {
+fn numbered_funnels_read_step_numbers() -> crate::error::Result<()> {
     let data = "user_id,ts,event\nu,1772359200,0\nu,1772359201,2\nu,1772359202,3\n\
                 u,1772359203,7\nu,1772359204,x\nu,1772359205,1\n";
     let spec = FunnelSpec::new(3, TimeDelta::days(1))?;
