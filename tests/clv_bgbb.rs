@@ -146,6 +146,42 @@ fn expectations_agree_with_the_law_of_total_expectation() {
     let h = DiscreteHistory::new(4, 6, 6).unwrap();
     assert_eq!(any(&m, &h), m.probability_alive(&h).unwrap());
     assert!(PurchaseModel::expected_purchases(&m, 2.5).is_err());
+    // Every method of the trait is the model's own, value for value; its
+    // times are whole numbers of opportunities, 0 included.
+    assert_eq!(<BgBb as PurchaseModel>::NAME, "BG/BB");
+    let named = PurchaseModel::named_params(&m);
+    let want: Vec<(&str, f64)> = BgBb::NAMES.into_iter().zip(m.params()).collect();
+    assert_eq!(named, want);
+    assert_eq!(
+        PurchaseModel::log_likelihood(&m, &h).unwrap(),
+        m.log_likelihood(&h)
+    );
+    for n in [0u64, 1, 5] {
+        let t = n as f64;
+        assert_eq!(
+            PurchaseModel::expected_purchases(&m, t).unwrap(),
+            m.expected_purchases(n).unwrap()
+        );
+        assert_eq!(
+            PurchaseModel::conditional_expected_purchases(&m, &h, t).unwrap(),
+            m.conditional_expected_purchases(&h, n).unwrap()
+        );
+        assert_eq!(
+            PurchaseModel::probability_of_purchases(&m, t, 1).unwrap(),
+            m.probability_of_purchases(n, 1).unwrap()
+        );
+    }
+    for t in [-1.0, -1e-300, f64::NAN, f64::INFINITY, 1e20, 0.5] {
+        assert!(PurchaseModel::expected_purchases(&m, t).is_err(), "{t}");
+        assert!(
+            PurchaseModel::conditional_expected_purchases(&m, &h, t).is_err(),
+            "{t}"
+        );
+        assert!(
+            PurchaseModel::probability_of_purchases(&m, t, 0).is_err(),
+            "{t}"
+        );
+    }
 }
 
 /// The standard errors are calibrated: over 40 seeds of this draw, the
