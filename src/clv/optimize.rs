@@ -354,6 +354,43 @@ mod tests {
         assert!((m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6);
     }
 
+    /// A start where the value or any slope is not finite is refused
+    /// before any step.
+    #[test]
+    fn refuses_a_start_that_is_not_finite() {
+        for (v, g) in [
+            (1.0, [f64::NAN, 0.0]),
+            (1.0, [0.0, f64::INFINITY]),
+            (f64::NAN, [0.0, 0.0]),
+        ] {
+            let mut calls = 0;
+            let err = bfgs("start", [0.5, 0.5], |_| {
+                calls += 1;
+                (v, g)
+            })
+            .err()
+            .unwrap_or_else(|| panic!("{v} {g:?} accepted"));
+            assert!(err.to_string().contains("starting point"), "{err}");
+            assert_eq!(calls, 1);
+        }
+    }
+
+    /// No trial point moves more than 5 in any coordinate from the point
+    /// it steps from, however steep the start: a steep quadratic from 1
+    /// is searched between −4 and 1, and its minimum is found.
+    #[test]
+    fn a_step_moves_at_most_five() {
+        let mut seen = Vec::new();
+        let m = bfgs("steep", [1.0], |x| {
+            seen.push(x[0]);
+            (10.0 * x[0] * x[0], [20.0 * x[0]])
+        })
+        .unwrap();
+        assert!(m.x[0].abs() < 1e-6, "{}", m.x[0]);
+        assert!(seen.iter().all(|&x| (-4.0..=1.0).contains(&x)), "{seen:?}");
+        assert!(seen.contains(&-4.0), "{seen:?}");
+    }
+
     #[test]
     fn hessian_and_inverse_of_a_quadratic() {
         // f = x² + 3xy + 5y²: H = [[2, 3], [3, 10]], H⁻¹ = [[10, −3], [−3, 2]] / 11.
