@@ -698,6 +698,8 @@ fn fits_refuse_what_they_cannot_do() {
     assert!(GammaGamma::new(1.0, 1.0, -2.0).is_err());
     assert!(Spend::new(0, 10.0).is_err());
     assert!(Spend::new(2, 0.0).is_err());
+    let spend = Spend::new(3, 20.5).unwrap();
+    assert_eq!((spend.frequency(), spend.mean_value()), (3, 20.5));
     assert!(cdnow().expected_purchases(-1.0).is_err());
     // p·x + q ≤ 1: no finite posterior mean.
     assert!(GammaGamma::new(0.05, 0.9, 1.0)

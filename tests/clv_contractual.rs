@@ -38,6 +38,49 @@ fn published_segments_fit_to_three_digits() {
     }
 }
 
+/// The log-likelihood by the paper's recursion, `P(T = 1) = α/(α+β)`,
+/// `P(T = t) = (β+t−2)/(α+β+t−1) P(T = t−1)`, each period's churned
+/// customers times `ln P(T = t)` and the last period's survivors times
+/// `ln S`.
+fn recursion_log_likelihood(alpha: f64, beta: f64, active: &[u64]) -> f64 {
+    let (mut p, mut s, mut ll) = (alpha / (alpha + beta), 1.0, 0.0);
+    for t in 1..active.len() {
+        if t > 1 {
+            p *= (beta + t as f64 - 2.0) / (alpha + beta + t as f64 - 1.0);
+        }
+        s -= p;
+        ll += (active[t - 1] - active[t]) as f64 * p.ln();
+    }
+    ll + active[active.len() - 1] as f64 * s.ln()
+}
+
+/// The reported log-likelihood is the paper's: −1611.2 (high end) and
+/// −1680.3 (regular) at the published parameters, and the recursion's
+/// value at any parameters.
+#[test]
+fn log_likelihood_is_the_papers() {
+    for (data, [a, b], published) in [
+        (HIGH_END, [0.668, 3.806], -1611.2),
+        (REGULAR, [0.704, 1.182], -1680.3),
+    ] {
+        let renewals = Renewals::from_survival(&data).unwrap();
+        let ll = Sbg::new(a, b).unwrap().log_likelihood(&renewals);
+        assert_eq!(format!("{ll:.1}"), format!("{published:.1}"));
+        for (a, b) in [(a, b), (0.3, 7.0), (2.5, 0.4)] {
+            let ll = Sbg::new(a, b).unwrap().log_likelihood(&renewals);
+            let want = recursion_log_likelihood(a, b, &data);
+            assert!(
+                (ll - want).abs() < 1e-10 * want.abs(),
+                "{a} {b}: {ll} vs {want}"
+            );
+        }
+        let fit = Sbg::fit(&renewals, &FitOptions::default()).unwrap();
+        let [fa, fb] = fit.params.params();
+        let want = recursion_log_likelihood(fa, fb, &data);
+        assert!((fit.log_likelihood - want).abs() < 1e-10 * want.abs());
+    }
+}
+
 #[test]
 fn projections_follow_the_closed_forms() {
     let fit = Sbg::fit(
