@@ -404,7 +404,8 @@ mod tests {
     }
 
     /// The quadrature that takes over near z = 1 equals the series where
-    /// both run, for light and heavier buyers, a on both sides of 1, and
+    /// both run, for light and heavier buyers, a on both sides of 1 (and
+    /// small enough that the left end carries much of the integral), and
     /// parameters in the hundreds (a Beta too narrow for unit panels).
     #[test]
     fn beta_expectation_equals_the_series() {
@@ -417,6 +418,7 @@ mod tests {
             (0.5, 30.0, 20.0, 50.0),
             (2.0, 60.0, 0.4, 200.0),
             (0.5, 600.0, 500.0, 50.0),
+            (0.243, 2.426, 0.05, 2.0),
         ] {
             let c: f64 = a + b + x - 1.0;
             let big_a = a + b - 1.0 - r;
