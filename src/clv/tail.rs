@@ -513,6 +513,49 @@ mod tests {
         sum.ln()
     }
 
+    /// The weighted sums behind the derivatives, `Σ tₙ hₙ`, `−Σ tₙ/(A+n)`
+    /// and `Σ tₙ n` (`hₙ = Σ_{k<n} 1/(c+k)`), uncapped.
+    fn direct_weighted(a: f64, c: f64, z: f64) -> [f64; 3] {
+        let (mut p, mut h, mut sums) = (1.0f64, 0.0f64, [0.0f64; 3]);
+        for n in 0..2_000_000 {
+            let k = n as f64;
+            let t = p / (a + k);
+            let before = sums;
+            sums[0] += t * h;
+            sums[1] -= t / (a + k);
+            sums[2] += t * k;
+            if sums == before && k > c * z / (1.0 - z) {
+                break;
+            }
+            h += 1.0 / (c + k);
+            p *= (c + k) * z / (k + 1.0);
+        }
+        sums
+    }
+
+    /// The direct series stops only once the terms left cannot move the
+    /// sum or its derivative sums: it equals the uncapped sum to rounding.
+    #[test]
+    fn series_stops_only_when_the_rest_is_negligible() {
+        let (mut worst, mut worst_d) = (0.0f64, 0.0f64);
+        for &a in &[0.05, 0.7, 1.0, 4.0, 25.0] {
+            for &c in &[0.02, 0.6, 1.0, 1.7, 12.0] {
+                for &z in &[0.1f64, 0.5, 0.9, 0.97] {
+                    let got = series(a, c, z, &[]).unwrap();
+                    let want = direct(a, c, z);
+                    worst = worst.max((got.u.ln() - want).abs());
+                    // The derivative sums, to their own share.
+                    let [u_c, u_a, u_n] = direct_weighted(a, c, z);
+                    for (g, w) in [(got.u_c, u_c), (got.u_a, u_a), (got.u_n, u_n)] {
+                        worst_d = worst_d.max((g - w).abs() / w.abs());
+                    }
+                }
+            }
+        }
+        assert!(worst < 2e-14, "{worst}");
+        assert!(worst_d < 2e-12, "{worst_d}");
+    }
+
     /// The pieces agree with the direct series wherever both run, in
     /// value and derivatives (the derivatives by differences).
     #[test]
