@@ -391,6 +391,21 @@ mod tests {
         assert!(seen.contains(&-4.0), "{seen:?}");
     }
 
+    /// When no step along the slope decreases the value, a point whose
+    /// slope is not small is reported as a failure, not a minimum: here
+    /// the slope given is wrong (the value rises every way from 0, where
+    /// |x| has no slope to round away).
+    #[test]
+    fn a_slope_that_leads_nowhere_is_a_failure() {
+        let err = bfgs("wrong slope", [0.0], |x| (x[0].abs(), [-0.5]))
+            .err()
+            .expect("accepted a point whose slope is 0.5");
+        assert!(matches!(err, Error::NotConverged { .. }), "{err}");
+        // With a true slope of zero there, the same point is the minimum.
+        let m = bfgs("floor", [0.0], |x| (x[0] * x[0] + 1.0, [2.0 * x[0]])).unwrap();
+        assert_eq!((m.x, m.iterations), ([0.0], 0));
+    }
+
     #[test]
     fn hessian_and_inverse_of_a_quadratic() {
         // f = x² + 3xy + 5y²: H = [[2, 3], [3, 10]], H⁻¹ = [[10, −3], [−3, 2]] / 11.
