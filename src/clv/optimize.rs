@@ -393,8 +393,8 @@ mod tests {
 
     /// When no step along the slope decreases the value, a point whose
     /// slope is not small is reported as a failure, not a minimum: here
-    /// the slope given is wrong (the value rises every way from 0, where
-    /// |x| has no slope to round away).
+    /// the slope given is wrong (the value, |x|, rises every way from 0
+    /// by more than rounding, so no step is ever accepted).
     #[test]
     fn a_slope_that_leads_nowhere_is_a_failure() {
         let err = bfgs("wrong slope", [0.0], |x| (x[0].abs(), [-0.5]))
