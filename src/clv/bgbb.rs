@@ -442,7 +442,7 @@ fn objective(
     let len = rows.iter().map(|(h, _)| h.n).max().unwrap_or(0) as usize + 2;
     let (la, da) = ladder(a, len);
     let (lb, db) = ladder(b, len);
-    let (lab, dab) = ladder(a + b, 2 * len);
+    let (lab, dab) = ladder(a + b, len);
     let (lg, dg) = ladder(g, 2);
     let (ld, dd) = ladder(d, len);
     let (lgd, dgd) = ladder(g + d, len + 1);
