@@ -400,7 +400,10 @@ mod tests {
         let err = bfgs("wrong slope", [0.0], |x| (x[0].abs(), [-0.5]))
             .err()
             .expect("accepted a point whose slope is 0.5");
-        assert!(matches!(err, Error::NotConverged { .. }), "{err}");
+        assert!(
+            matches!(err, Error::NotConverged { iterations: 1, .. }),
+            "{err:?}"
+        );
         // With a true slope of zero there, the same point is the minimum.
         let m = bfgs("floor", [0.0], |x| (x[0] * x[0] + 1.0, [2.0 * x[0]])).unwrap();
         assert_eq!((m.x, m.iterations), ([0.0], 0));
@@ -417,5 +420,10 @@ mod tests {
         assert!((inv[0][0] - 10.0 / 11.0).abs() < 1e-6);
         assert!((inv[0][1] + 3.0 / 11.0).abs() < 1e-6);
         assert!(invert(&[[1.0, 2.0], [2.0, 4.0]]).is_none());
+        // A pivot of 1e-300 is still one; below it, the matrix is singular.
+        let tiny = invert(&[[1e-300]]).expect("a pivot of 1e-300");
+        assert!((tiny[0][0] * 1e-300 - 1.0).abs() < 1e-15);
+        assert!(invert(&[[1e-301]]).is_none());
+        assert!(invert(&[[f64::NAN]]).is_none());
     }
 }

@@ -556,6 +556,48 @@ mod tests {
         assert!(worst_d < 2e-12, "{worst_d}");
     }
 
+    /// `ln U` in closed form for `A = 1` and `A = 2`, in logs: with `L =
+    /// −ln(1−z)` and `J₁(c) = ∫₀ᶻ (1−u)^−c du = expm1((c−1) L)/(c−1)`,
+    /// `U(1, c, z) = J₁(c)/z` and `U(2, c, z) = (J₁(c) − J₁(c−1))/z²`.
+    fn closed_form(a: f64, c: f64, one_minus_z: f64) -> f64 {
+        let l = -one_minus_z.ln();
+        let z = 1.0 - one_minus_z;
+        // ln J₁(c), without overflow when (c−1) L is large.
+        let ln_j1 = |c: f64| {
+            let e = (c - 1.0) * l;
+            if e > 30.0 {
+                e + (-(-e).exp()).ln_1p() - (c - 1.0).ln()
+            } else {
+                (e.exp_m1() / (c - 1.0)).ln()
+            }
+        };
+        if a == 1.0 {
+            ln_j1(c) - z.ln()
+        } else {
+            let (j, k) = (ln_j1(c), ln_j1(c - 1.0));
+            j + (-(k - j).exp()).ln_1p() - 2.0 * z.ln()
+        }
+    }
+
+    /// Where no series could run (`c` up to 1e5, `z` up to 1 − 1e-9), the
+    /// result equals the closed forms.
+    #[test]
+    fn closed_forms_hold_far_beyond_the_series() {
+        for a in [1.0, 2.0] {
+            for c in [0.3, 1.7, 3.7, 40.5, 1e3, 1e5] {
+                for other in [0.7, 0.1, 1e-3, 1e-9] {
+                    let got = ln_u(a, c, 1.0 - other, (other, 1.0), &[]).unwrap();
+                    let want = closed_form(a, c, other);
+                    assert!(
+                        (got.ln_u - want).abs() < 1e-13 * want.abs().max(1.0),
+                        "a {a} c {c} 1−z {other}: {} vs {want}",
+                        got.ln_u
+                    );
+                }
+            }
+        }
+    }
+
     /// The pieces agree with the direct series wherever both run, in
     /// value and derivatives (the derivatives by differences).
     #[test]
