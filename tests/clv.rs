@@ -698,6 +698,14 @@ fn fits_refuse_what_they_cannot_do() {
     assert!(GammaGamma::new(1.0, 1.0, -2.0).is_err());
     assert!(Spend::new(0, 10.0).is_err());
     assert!(Spend::new(2, 0.0).is_err());
+    // The population's mean spend, p v / (q − 1), finite only for q > 1.
+    let m = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+    let mean = m.expected_average_value().unwrap();
+    assert!((mean - 6.25 * 15.44 / 2.74).abs() < 1e-12, "{mean}");
+    assert!(GammaGamma::new(6.25, 1.0, 15.44)
+        .unwrap()
+        .expected_average_value()
+        .is_err());
     let spend = Spend::new(3, 20.5).unwrap();
     assert_eq!((spend.frequency(), spend.mean_value()), (3, 20.5));
     assert!(cdnow().expected_purchases(-1.0).is_err());

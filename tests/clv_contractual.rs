@@ -157,7 +157,11 @@ fn derl_equals_the_discounted_sum_of_survival() {
         }
     }
     let m = Sbg::new(0.668, 3.806).unwrap();
-    assert!(m.discounted_residual_lifetime(0, 0.0).is_err());
+    let zero = m.discounted_residual_lifetime(0, 0.0).unwrap_err();
+    assert!(
+        matches!(zero, Error::InvalidInput { .. }) && zero.to_string().contains("discount rate"),
+        "{zero}"
+    );
     assert!(m.discounted_residual_lifetime(0, f64::NAN).is_err());
     // A customer's value is the margin times DERL, to the cent.
     let v = m

@@ -409,6 +409,15 @@ mod tests {
         assert_eq!((m.x, m.iterations), ([0.0], 0));
     }
 
+    /// A minimisation running to the boundary stops at the first point
+    /// past it, and counts the iteration that got there.
+    #[test]
+    fn a_run_to_the_boundary_stops_past_it() {
+        let start = ESCAPE - 0.5;
+        let m = bfgs("downhill", [start], |x| (-x[0], [-1.0])).unwrap();
+        assert_eq!((m.x, m.iterations), ([start + 1.0], 1));
+    }
+
     #[test]
     fn hessian_and_inverse_of_a_quadratic() {
         // f = x² + 3xy + 5y²: H = [[2, 3], [3, 10]], H⁻¹ = [[10, −3], [−3, 2]] / 11.
