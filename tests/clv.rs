@@ -702,10 +702,12 @@ fn fits_refuse_what_they_cannot_do() {
     let m = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
     let mean = m.expected_average_value().unwrap();
     assert!((mean - 6.25 * 15.44 / 2.74).abs() < 1e-12, "{mean}");
-    assert!(GammaGamma::new(6.25, 1.0, 15.44)
-        .unwrap()
-        .expected_average_value()
-        .is_err());
+    for q in [1.0, 0.9] {
+        assert!(GammaGamma::new(6.25, q, 15.44)
+            .unwrap()
+            .expected_average_value()
+            .is_err());
+    }
     let spend = Spend::new(3, 20.5).unwrap();
     assert_eq!((spend.frequency(), spend.mean_value()), (3, 20.5));
     assert!(cdnow().expected_purchases(-1.0).is_err());

@@ -352,6 +352,13 @@ mod tests {
         })
         .unwrap();
         assert!((m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6);
+        // It stops on the gradient's tolerance, not before.
+        let (a, b) = (m.x[0], m.x[1]);
+        let g = [
+            -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
+            200.0 * (b - a * a),
+        ];
+        assert!(g.iter().all(|v| v.abs() < GRADIENT_TOLERANCE), "{g:?}");
     }
 
     /// A start where the value or any slope is not finite is refused

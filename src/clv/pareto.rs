@@ -524,4 +524,24 @@ mod tests {
             assert_gradient_matches(|y, pen| objective(&p, y, pen), y);
         }
     }
+
+    /// As `s` → 0 nobody drops out: the likelihood tends to `ln Γ(r+x) −
+    /// ln Γ(r) + r ln α − (r+x) ln(α+T)`, also where `s` times the
+    /// drop-out share leaves `f64`'s normal range.
+    #[test]
+    fn likelihood_without_drop_out_is_the_nbd() {
+        let (r, alpha, beta) = (0.55f64, 10.6f64, 11.7);
+        for (x, tx, big_t) in [(3u64, 10.0, 30.0f64), (0, 0.0, 12.0), (7, 38.5, 39.0)] {
+            let limit = ln_gamma(r + x as f64) - ln_gamma(r) + r * alpha.ln()
+                - (r + x as f64) * (alpha + big_t).ln();
+            let h = History::new(x, tx, big_t).unwrap();
+            for s in [1e-200, 1e-300, 1e-310] {
+                let ll = ParetoNbd::new(r, alpha, s, beta)
+                    .unwrap()
+                    .log_likelihood(&h)
+                    .unwrap();
+                assert!((ll - limit).abs() < 1e-12, "{s} {x}: {ll} vs {limit}");
+            }
+        }
+    }
 }
