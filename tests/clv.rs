@@ -666,6 +666,20 @@ fn gamma_gamma_fit_recovers_simulated_parameters() {
     }
     let r = frequency_value_correlation(&data).unwrap();
     assert!(r.abs() < 0.05, "independent by construction: {r}");
+    // A penalizer pulls the parameters toward zero; a negative or NaN
+    // one is refused.
+    let pen = GammaGamma::fit(&data[..2_000], &FitOptions { penalizer: 0.1 }).unwrap();
+    let free = GammaGamma::fit(&data[..2_000], &FitOptions::default()).unwrap();
+    let norm = |m: &GammaGamma| m.params().iter().map(|v| v * v).sum::<f64>();
+    assert!(norm(&pen.params) < norm(&free.params));
+    for penalizer in [-0.1, f64::NAN] {
+        assert!(GammaGamma::fit(&data, &FitOptions { penalizer }).is_err());
+    }
+    // The correlation needs two customers; two give ±1.
+    assert_eq!(frequency_value_correlation(&[]), None);
+    assert_eq!(frequency_value_correlation(&data[..1]), None);
+    let two = [Spend::new(1, 5.0).unwrap(), Spend::new(2, 3.0).unwrap()];
+    assert!((frequency_value_correlation(&two).unwrap() + 1.0).abs() < 1e-12);
 }
 
 #[test]

@@ -411,6 +411,16 @@ mod tests {
             matches!(err, Error::NotConverged { iterations: 1, .. }),
             "{err:?}"
         );
+        // A steep wrong slope: the first trial (x = 5, the longest move)
+        // raises the value by less than the slope promises to lower it,
+        // and is refused all the same.
+        let err = bfgs("steep wrong slope", [0.0], |x| (x[0].abs(), [-1e5]))
+            .err()
+            .expect("accepted a rise");
+        assert!(
+            matches!(err, Error::NotConverged { iterations: 1, .. }),
+            "{err:?}"
+        );
         // With a true slope of zero there, the same point is the minimum.
         let m = bfgs("floor", [0.0], |x| (x[0] * x[0] + 1.0, [2.0 * x[0]])).unwrap();
         assert_eq!((m.x, m.iterations), ([0.0], 0));
