@@ -433,6 +433,20 @@ mod tests {
         let start = ESCAPE - 0.5;
         let m = bfgs("downhill", [start], |x| (-x[0], [-1.0])).unwrap();
         assert_eq!((m.x, m.iterations), ([start + 1.0], 1));
+        // Past it is outside what the models accept.
+        assert!(m.x[0] > MAX_LOG_PARAMETER);
+    }
+
+    /// At the floating-point floor (no trial point lowers the value), a
+    /// slope small against the value is a minimum.
+    #[test]
+    fn the_floor_with_a_small_slope_is_a_minimum() {
+        let m = bfgs("floor", [0.25], |x| {
+            let v = if x[0] == 0.25 { 1.0 } else { 1.0 + 1e-12 };
+            (v, [1e-8])
+        })
+        .unwrap();
+        assert_eq!((m.x, m.iterations), ([0.25], 0));
     }
 
     #[test]
