@@ -437,6 +437,38 @@ mod tests {
         assert!(m.x[0] > MAX_LOG_PARAMETER);
     }
 
+    /// The evaluation budget ends a search that would go on: here only
+    /// every 20th evaluation is finite, so each iteration spends 20 (the
+    /// first 19, after the start's), and the 4,000 run out with iteration
+    /// 201 about to search.
+    #[test]
+    fn the_evaluation_budget_ends_the_search() {
+        let mut calls = 0u64;
+        let err = bfgs("budget", [1.0], |x| {
+            calls += 1;
+            let v = if calls % 20 == 0 || calls == 1 {
+                x[0] * x[0]
+            } else {
+                f64::NAN
+            };
+            (v, [2.0 * x[0]])
+        })
+        .err()
+        .expect("converged on 200 tiny steps");
+        assert_eq!(calls, MAX_EVALUATIONS);
+        assert!(
+            matches!(
+                err,
+                Error::NotConverged {
+                    iterations: 201,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("evaluations ran out"), "{err}");
+    }
+
     /// At the floating-point floor (no trial point lowers the value), a
     /// slope small against the value is a minimum.
     #[test]
