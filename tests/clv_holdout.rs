@@ -87,4 +87,11 @@ fn groups_and_means_by_hand() {
     let empty: [CalibrationHoldout<String>; 0] = [];
     let t = holdout_table(&m, &empty, 2, 3).unwrap();
     assert!(t.by_frequency.is_empty() && t.customers == 0);
+    // A holdout of no periods predicts nothing; a negative one is refused.
+    let mut none = c("g", 2, 20, 30, 0);
+    none.holdout_duration = 0;
+    let t = holdout_table(&m, std::slice::from_ref(&none), 2, 3).unwrap();
+    assert_eq!((t.customers, t.mean_predicted), (1, 0.0));
+    none.holdout_duration = -1;
+    assert!(holdout_table(&m, &[none], 2, 3).is_err());
 }
