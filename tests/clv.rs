@@ -534,6 +534,35 @@ fn simulate_bgnbd(m: &BgNbd, n: usize, seed: u64) -> Vec<History> {
         .collect()
 }
 
+/// The unit of time is the caller's: times scaled by 1e-300 or 1e300
+/// give the same r, a and b, and α scaled by the same factor.
+#[test]
+fn any_unit_of_time_fits_alike() {
+    let data = simulate_bgnbd(&cdnow(), 2_000, 3);
+    let fit = BgNbd::fit(&data, &FitOptions::default())
+        .unwrap()
+        .params
+        .params();
+    for scale in [1e-300, 1e300] {
+        let scaled: Vec<History> = data
+            .iter()
+            .map(|h| History::new(h.frequency(), h.recency() * scale, h.age() * scale).unwrap())
+            .collect();
+        let got = BgNbd::fit(&scaled, &FitOptions::default())
+            .unwrap()
+            .params
+            .params();
+        for (i, want) in fit.into_iter().enumerate() {
+            let want = if i == 1 { want * scale } else { want };
+            assert!(
+                (got[i] - want).abs() < 1e-6 * want,
+                "{scale} {i}: {} vs {want}",
+                got[i]
+            );
+        }
+    }
+}
+
 #[test]
 fn bgnbd_fit_recovers_simulated_parameters() {
     let truth = cdnow();
