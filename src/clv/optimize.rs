@@ -470,11 +470,12 @@ mod tests {
     }
 
     /// At the floating-point floor (no trial point lowers the value), a
-    /// slope small against the value is a minimum.
+    /// slope small against the value is a minimum; a value of 0 counts
+    /// as 1.
     #[test]
     fn the_floor_with_a_small_slope_is_a_minimum() {
         let m = bfgs("floor", [0.25], |x| {
-            let v = if x[0] == 0.25 { 1.0 } else { 1.0 + 1e-12 };
+            let v = if x[0] == 0.25 { 0.0 } else { 1e-12 };
             (v, [1e-8])
         })
         .unwrap();
