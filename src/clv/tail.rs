@@ -580,11 +580,12 @@ mod tests {
     }
 
     /// Where no series could run (`c` up to 1e5, `z` up to 1 − 1e-9), the
-    /// result equals the closed forms.
+    /// result equals the closed forms; also with `c` a hair above a whole
+    /// number, where a binomial term's rate `c − 1 − n` is near 0.
     #[test]
     fn closed_forms_hold_far_beyond_the_series() {
         for a in [1.0, 2.0] {
-            for c in [0.3, 1.7, 3.7, 40.5, 1e3, 1e5] {
+            for c in [0.3, 1.7, 3.7, 40.5, 1e3, 1e5, 1.0 + 1e-10, 2.0 + 3e-10] {
                 for other in [0.7, 0.1, 1e-3, 1e-9] {
                     let got = ln_u(a, c, 1.0 - other, (other, 1.0), &[]).unwrap();
                     let want = closed_form(a, c, other);
@@ -604,9 +605,11 @@ mod tests {
     fn pieces_agree_with_the_series() {
         // (`by_pieces` directly: `ln_u` would take the series for the
         // smaller z.)
-        for &a in &[0.05, 0.7, 1.0, 1.3, 4.0, 25.0, 300.0] {
+        // With A in the thousands the middle piece carries the integral and
+        // ln f falls steeply from its top: the panels must follow its slope.
+        for &a in &[0.05, 0.7, 1.0, 1.3, 4.0, 25.0, 300.0, 3000.0] {
             for &c in &[0.02, 0.6, 1.0, 1.7, 12.0, 150.0] {
-                for &z in &[0.3f64, 0.9, 0.99, 0.999] {
+                for &z in &[0.3f64, 0.5, 0.9, 0.99, 0.999] {
                     let ln_1mz = f64::ln_1p(-z);
                     if -c * ln_1mz > 500.0 {
                         continue; // the direct sum's terms would overflow
