@@ -378,7 +378,7 @@ mod tests {
             );
             rows += 1;
         }
-        assert_eq!(rows, 60);
+        assert_eq!(rows, 80);
     }
 
     /// On the series side, `Γ(x+1) = x Γ(x)` holds to the last digits:
