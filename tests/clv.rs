@@ -563,6 +563,30 @@ fn any_unit_of_time_fits_alike() {
     }
 }
 
+/// A fitted α past f64's largest on the caller's times is refused with
+/// advice, not returned as infinity: customers with α about 1.4 times the
+/// longest age, whose times are then scaled to 1.7e308.
+#[test]
+fn a_time_scale_whose_alpha_overflows_is_refused() {
+    let data = simulate_bgnbd(&BgNbd::new(0.243, 80.0, 0.793, 2.426).unwrap(), 2_000, 0);
+    let longest = data.iter().map(|h| h.age()).fold(0.0, f64::max);
+    let alpha = BgNbd::fit(&data, &FitOptions::default())
+        .unwrap()
+        .params
+        .params()[1];
+    assert!(alpha > 1.2 * longest, "{alpha} vs {longest}");
+    let scale = 1.7e308 / longest;
+    let scaled: Vec<History> = data
+        .iter()
+        .map(|h| History::new(h.frequency(), h.recency() * scale, h.age() * scale).unwrap())
+        .collect();
+    let e = BgNbd::fit(&scaled, &FitOptions::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("give the times in a larger unit"),
+        "{e}"
+    );
+}
+
 #[test]
 fn bgnbd_fit_recovers_simulated_parameters() {
     let truth = cdnow();
