@@ -233,6 +233,22 @@ fn huge_times_never_give_nan() {
     }
 }
 
+/// A horizon beyond 1e299 times α still answers: the expected purchases
+/// reach their limit, E[1/p] = (a + b − 1)/(a − 1) purchases before the
+/// customer drops out (MBG/NBD: b/(a − 1), the drop-out chance also
+/// before the first purchase).
+#[test]
+fn expected_purchases_reach_their_limit_at_any_horizon() {
+    let bg = BgNbd::new(0.243, 4.414, 2.5, 5.0).unwrap();
+    let mbg = MbgNbd::new(0.243, 4.414, 2.5, 5.0).unwrap();
+    for t in [1e250, 1e300, f64::MAX] {
+        let got = bg.expected_purchases(t).unwrap();
+        assert!((got - 6.5 / 1.5).abs() < 1e-12, "BG/NBD {t}: {got}");
+        let got = mbg.expected_purchases(t).unwrap();
+        assert!((got - 5.0 / 1.5).abs() < 1e-12, "MBG/NBD {t}: {got}");
+    }
+}
+
 /// Gamma-Gamma's conditional spend exists whenever p·x + q > 1, also
 /// with a fitted q < 1; the correlation check holds at any scale.
 #[test]

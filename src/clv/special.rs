@@ -237,12 +237,12 @@ fn beta_expectation(a: f64, beta: f64, k: f64, ln_tau: f64) -> Result<f64> {
     }
     let panels = panels.max(1.0) as usize;
     let h = (u1 - u0) / panels as f64;
-    let (mut m, mut sum) = (f64::NEG_INFINITY, 0.0f64);
+    let (mut m, mut sum) = (f64::MIN, 0.0f64); // a term of −∞ then adds e^−∞ = 0, not NaN
     for i in 0..panels {
         let mid = u0 + (i as f64 + 0.5) * h;
         for &(x, w) in &super::tail::GAUSS_LEGENDRE_20 {
             for u in [mid - 0.5 * h * x, mid + 0.5 * h * x] {
-                let (ln_p, ln_q) = (-(-u).exp().ln_1p(), -u.exp().ln_1p());
+                let (ln_p, ln_q) = (-softplus(-u), -softplus(u));
                 let lpt = softplus(ln_p + ln_tau);
                 let psi = (-(-k * lpt).exp_m1()).ln() + (a - 1.0) * ln_p + beta * ln_q;
                 if psi > m {
@@ -460,6 +460,25 @@ mod tests {
                     "{r} {b} {a} {x} {z}: {series} vs {quad}"
                 );
             }
+        }
+    }
+
+    /// The quadrature's cost is bounded: a Beta so narrow that the panels
+    /// would pass [`BETA_PANELS`] is refused at once, and one just inside
+    /// the bound still answers.
+    #[test]
+    fn beta_expectation_refuses_past_its_panel_bound() {
+        let ln_tau = 700.0;
+        // With τ = e^700 the expectation is E[1/p] = (a+β−1)/(a−1) to
+        // within (1 + pτ)^−k, which is e^−350 at p = 1/2.
+        let inside = beta_expectation(100.0, 100.0, 0.5, ln_tau).unwrap();
+        assert!((inside - 199.0 / 99.0).abs() < 1e-12, "{inside}");
+        for (a, beta) in [(150.0, 150.0), (5000.0, 5000.0), (0.5, 1e6), (1e8, 2.0)] {
+            let e = beta_expectation(a, beta, 0.5, ln_tau).unwrap_err();
+            assert!(
+                matches!(e, Error::NotConverged { iterations, .. } if iterations == BETA_PANELS as u64),
+                "{a} {beta}: {e}"
+            );
         }
     }
 
