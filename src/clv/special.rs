@@ -493,7 +493,38 @@ mod tests {
         // ₂F₁(a, b; b; z) = (1 − z)^−a.
         let got = hyp2f1(0.7, 3.2, 3.2, 0.6).unwrap();
         assert!((got - 0.4f64.powf(-0.7)).abs() < 1e-12);
-        assert!(hyp2f1(1.0, 1.0, 2.0, 1.0).is_err());
-        assert!(hyp2f1(1.0, 1.0, 0.0, 0.5).is_err());
+        // Outside the domain: refused as input, whichever argument it is
+        // (a negative c would otherwise sum a series that is no ₂F₁).
+        for (a, b, c, z) in [
+            (1.0, 1.0, 2.0, 1.0),
+            (1.0, 1.0, 2.0, -0.1),
+            (1.0, 1.0, 0.0, 0.5),
+            (1.0, 1.0, -0.5, 0.5),
+            (f64::NAN, 1.0, 2.0, 0.5),
+            (1.0, f64::INFINITY, 2.0, 0.5),
+        ] {
+            let e = hyp2f1(a, b, c, z);
+            assert!(
+                matches!(e, Err(Error::InvalidInput { .. })),
+                "{a} {b} {c} {z}: {e:?}"
+            );
+        }
+    }
+
+    /// Neighbours differ by a logarithm, `ln Γ(z+u) − ln Γ(z+u+1) = −ln(z+u)`,
+    /// on both sides of the series' threshold (which grows with |u| + |v|:
+    /// at z = 1 the series would be off by 1e-3).
+    #[test]
+    fn gamma_ratio_of_neighbours_is_a_logarithm() {
+        for u in [0.0, 0.5, 2.5, -0.3] {
+            for z in [0.5f64, 1.0, 3.0, 50.0, 1e5, 1e9] {
+                let want = (z + u).ln();
+                let tol = 1e-9 * want.abs().max(1.0);
+                let got = ln_gamma_ratio(z, u, u + 1.0);
+                assert!((got + want).abs() < tol, "{z} {u}: {got} vs {}", -want);
+                let got = ln_gamma_ratio(z, u + 1.0, u);
+                assert!((got - want).abs() < tol, "{z} {u}: {got} vs {want}");
+            }
+        }
     }
 }
