@@ -603,8 +603,11 @@ fn bgnbd_fit_recovers_simulated_parameters() {
         );
         assert!(se[i] < 0.5 * want, "{name}: se {}", se[i]);
     }
-    // The fitted likelihood beats the truth's on its own data.
+    // The fitted likelihood beats the truth's on its own data, and is the
+    // fitted model's own over the customers.
     assert!(fit.log_likelihood >= truth.total_log_likelihood(&data).unwrap());
+    let own = fit.params.total_log_likelihood(&data).unwrap();
+    assert!((fit.log_likelihood - own).abs() < 1e-9 * own.abs(), "{own}");
     // Deterministic: the same data, the same fit, bit for bit.
     assert_eq!(BgNbd::fit(&data, &FitOptions::default()).unwrap(), fit);
     // A penalizer pulls the parameters toward zero.
@@ -651,6 +654,8 @@ fn mbgnbd_fit_recovers_simulated_parameters() {
             se[i]
         );
     }
+    let own = fit.params.total_log_likelihood(&data).unwrap();
+    assert!((fit.log_likelihood - own).abs() < 1e-9 * own.abs(), "{own}");
 }
 
 #[test]
@@ -692,6 +697,8 @@ fn pareto_nbd_fit_recovers_simulated_parameters() {
         "{} vs {ll}",
         fit.log_likelihood
     );
+    let own = fit.params.total_log_likelihood(&data).unwrap();
+    assert!((fit.log_likelihood - own).abs() < 1e-9 * own.abs(), "{own}");
 }
 
 #[test]

@@ -401,9 +401,9 @@ fn quadrature(a: f64, c: f64, lo: f64, hi: f64) -> Result<Piece> {
         if d0 > 0.0 {
             h = h.min(STEP / d0);
         }
-        while dpsi(e + h).abs() * h > 2.0 * STEP && h > e * 1e-12 {
-            h *= 0.5;
-        }
+        // That is enough: dpsi is monotone, and at e + h its size is below
+        // STEP/h + 1/e, or below 1 where it changes sign, so ln f moves by
+        // at most STEP + 1 (the size at e + h times h, with h ≤ min(e, 1)).
         if e + h <= e {
             return Ok(piece);
         }
