@@ -235,6 +235,16 @@ fn renewals_are_checked_and_cohorts_pool() {
         Sbg::fit(&one, &FitOptions::default()),
         Err(Error::InvalidInput { .. })
     ));
+    // A penalizer must be finite and not negative; 0 is no penalty.
+    let data = Renewals::from_survival(&HIGH_END).unwrap();
+    for penalizer in [-0.1, -1e-300, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let e = Sbg::fit(&data, &FitOptions { penalizer }).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidInput { .. }) && e.to_string().contains("penalizer"),
+            "{penalizer}: {e}"
+        );
+    }
+    assert!(Sbg::fit(&data, &FitOptions { penalizer: 0.0 }).is_ok());
     // The model and the data through JSON; invalid parameters refused.
     let m = Sbg::new(0.668, 3.806).unwrap();
     let back: Sbg = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
