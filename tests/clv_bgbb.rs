@@ -145,6 +145,12 @@ fn expectations_agree_with_the_law_of_total_expectation() {
     }
     let h = DiscreteHistory::new(4, 6, 6).unwrap();
     assert_eq!(any(&m, &h), m.probability_alive(&h).unwrap());
+    // (A purchase at the last opportunity means alive for sure; one
+    // three opportunities back leaves doubt.)
+    let quiet = DiscreteHistory::new(2, 3, 6).unwrap();
+    let alive = any(&m, &quiet);
+    assert_eq!(alive, m.probability_alive(&quiet).unwrap());
+    assert!(alive > 0.0 && alive < 1.0, "{alive}");
     assert!(PurchaseModel::expected_purchases(&m, 2.5).is_err());
     // Every method of the trait is the model's own, value for value; its
     // times are whole numbers of opportunities, 0 included.

@@ -249,6 +249,31 @@ fn expected_purchases_reach_their_limit_at_any_horizon() {
     }
 }
 
+/// Pareto/NBD at s = 1 exactly, where the expectations' factor
+/// [1 − (β/(β+t))^(s−1)]/(s−1) is its limit ln(1 + t/β): continuous with
+/// s on either side.
+#[test]
+fn pareto_nbd_expectations_are_continuous_through_s_equal_to_one() {
+    let h = History::new(2, 30.43, 38.86).unwrap();
+    let at = |s: f64| {
+        let m = ParetoNbd::new(0.553, 10.578, s, 11.669).unwrap();
+        [
+            m.expected_purchases(39.0).unwrap(),
+            m.conditional_expected_purchases(&h, 39.0).unwrap(),
+        ]
+    };
+    let (one, below, above) = (at(1.0), at(1.0 - 1e-7), at(1.0 + 1e-7));
+    for i in 0..2 {
+        assert!(one[i].is_finite() && one[i] > 0.0, "{one:?}");
+        let mid = 0.5 * (below[i] + above[i]);
+        assert!(
+            (one[i] - mid).abs() < 1e-9 * mid,
+            "{i}: {} vs {mid}",
+            one[i]
+        );
+    }
+}
+
 /// Gamma-Gamma's conditional spend exists whenever p·x + q > 1, also
 /// with a fitted q < 1; the correlation check holds at any scale.
 #[test]
@@ -285,6 +310,26 @@ fn discounting_horizon_is_bounded() {
     let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
     let e = discounted_clv(&bg, &h, value, &d).unwrap_err();
     assert!(e.to_string().contains("1 to 1200"), "{e}");
+    // A discount rate must be finite and above −1, a period a positive,
+    // finite length of time.
+    for rate in [-1.0, -2.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        let bad = Discounting {
+            periods: 12,
+            discount_rate: rate,
+            ..d
+        };
+        let e = discounted_clv(&bg, &h, value, &bad).unwrap_err();
+        assert!(e.to_string().contains("discount rate"), "{rate}: {e}");
+    }
+    for units in [0.0, -4.33, f64::INFINITY, f64::NAN] {
+        let bad = Discounting {
+            periods: 12,
+            units_per_period: units,
+            ..d
+        };
+        let e = discounted_clv(&bg, &h, value, &bad).unwrap_err();
+        assert!(e.to_string().contains("length of time"), "{units}: {e}");
+    }
     let json =
         r#"{"periods":4294967295,"units_per_period":4.33,"discount_rate":0.01,"margin":"0.3"}"#;
     assert!(serde_json::from_str::<Discounting>(json).is_err());
