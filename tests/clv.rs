@@ -724,6 +724,10 @@ fn gamma_gamma_fit_recovers_simulated_parameters() {
             se[i]
         );
     }
+    let own = fit.params.total_log_likelihood(&data);
+    let sum: f64 = data.iter().map(|s| fit.params.log_likelihood(s)).sum();
+    assert_eq!(own, sum);
+    assert!((fit.log_likelihood - own).abs() < 1e-9 * own.abs(), "{own}");
     let r = frequency_value_correlation(&data).unwrap();
     assert!(r.abs() < 0.05, "independent by construction: {r}");
     // A penalizer pulls the parameters toward zero; a negative or NaN

@@ -475,6 +475,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!((m.x, m.iterations), ([0.25], 0));
+        // Small against the value: a slope of 1e-3 beside a value of 1e4
+        // is, 0.1 is not.
+        for (slope, ok) in [(1e-3, true), (0.1, false)] {
+            let r = bfgs("floor", [0.25], |x| {
+                let v = if x[0] == 0.25 { 1e4 } else { 1e4 + 1e-6 };
+                (v, [slope])
+            });
+            assert_eq!(r.is_ok(), ok, "{slope}: {r:?}");
+        }
     }
 
     #[test]
