@@ -482,7 +482,7 @@ mod tests {
                 let v = if x[0] == 0.25 { 1e4 } else { 1e4 + 1e-6 };
                 (v, [slope])
             });
-            assert_eq!(r.is_ok(), ok, "{slope}: {r:?}");
+            assert_eq!(r.is_ok(), ok, "{slope}: {:?}", r.err());
         }
     }
 
