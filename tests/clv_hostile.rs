@@ -312,23 +312,32 @@ fn discounting_horizon_is_bounded() {
     assert!(e.to_string().contains("1 to 1200"), "{e}");
     // A discount rate must be finite and above −1, a period a positive,
     // finite length of time.
-    for rate in [-1.0, -2.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
-        let bad = Discounting {
-            periods: 12,
-            discount_rate: rate,
-            ..d
-        };
+    let ok = Discounting { periods: 12, ..d };
+    let rates = [-1.0, -2.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
+    let units = [0.0, -4.33, f64::INFINITY, f64::NAN];
+    let bad = rates
+        .map(|discount_rate| {
+            (
+                Discounting {
+                    discount_rate,
+                    ..ok
+                },
+                "discount rate",
+            )
+        })
+        .into_iter()
+        .chain(units.map(|units_per_period| {
+            (
+                Discounting {
+                    units_per_period,
+                    ..ok
+                },
+                "length of time",
+            )
+        }));
+    for (bad, says) in bad {
         let e = discounted_clv(&bg, &h, value, &bad).unwrap_err();
-        assert!(e.to_string().contains("discount rate"), "{rate}: {e}");
-    }
-    for units in [0.0, -4.33, f64::INFINITY, f64::NAN] {
-        let bad = Discounting {
-            periods: 12,
-            units_per_period: units,
-            ..d
-        };
-        let e = discounted_clv(&bg, &h, value, &bad).unwrap_err();
-        assert!(e.to_string().contains("length of time"), "{units}: {e}");
+        assert!(e.to_string().contains(says), "{bad:?}: {e}");
     }
     let json =
         r#"{"periods":4294967295,"units_per_period":4.33,"discount_rate":0.01,"margin":"0.3"}"#;
