@@ -249,6 +249,46 @@ fn expected_purchases_reach_their_limit_at_any_horizon() {
     }
 }
 
+/// Heavy buyers (5,000 and 50,000 purchases) and drop-out Betas in the
+/// thousands (a fit that found the drop-out chance nearly the same for
+/// everyone) at horizons far beyond the customers' ages: finite values
+/// that grow with the horizon toward the limit `C/(a−1) · P(alive)`
+/// (these were `NotConverged`: the quadrature that takes over from the
+/// series refused Betas narrower than about 1/3000 in logit).
+#[test]
+fn heavy_buyers_and_narrow_dropout_at_long_horizons() {
+    for (a, b, x) in [
+        (2.5, 2.426, 5000),
+        (2.5, 2.426, 50_000),
+        (2000.0, 3000.0, 2),
+        (2000.0, 3000.0, 5000),
+    ] {
+        let bg = BgNbd::new(0.243, 4.414, a, b).unwrap();
+        // The last purchase at the end of the observation: alive.
+        let h = History::new(x, 38.86, 38.86).unwrap();
+        let mut last = 0.0;
+        for t in [39.0, 1e3, 1e5, 1e7, 1e12, 1e100] {
+            let e = bg.conditional_expected_purchases(&h, t).unwrap();
+            assert!(
+                e.is_finite() && e >= last * (1.0 - 1e-12),
+                "{a} {b} {x} {t}: {e} after {last}"
+            );
+            last = e;
+        }
+        let limit = (a + b + x as f64 - 1.0) / (a - 1.0) * bg.probability_alive(&h).unwrap();
+        assert!(
+            (last - limit).abs() < 1e-9 * limit,
+            "{a} {b} {x}: {last} vs {limit}"
+        );
+        let limit = (a + b - 1.0) / (a - 1.0);
+        let got = bg.expected_purchases(1e100).unwrap();
+        assert!(
+            (got - limit).abs() < 1e-9 * limit,
+            "{a} {b}: {got} vs {limit}"
+        );
+    }
+}
+
 /// Pareto/NBD at s = 1 exactly, where the expectations' factor
 /// [1 − (β/(β+t))^(s−1)]/(s−1) is its limit ln(1 + t/β): continuous with
 /// s on either side.

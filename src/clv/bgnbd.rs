@@ -1,11 +1,10 @@
 //! BG/NBD: Fader, Hardie & Lee (2005), "Counting your customers the easy
 //! way: an alternative to the Pareto/NBD model", Marketing Science 24(2).
 
+use super::bracket::expected_purchases_bracket;
 use super::history::{History, Prepared};
 use super::optimize::{bfgs, hessian, interior, penalized_mean, standard_errors};
-use super::special::{
-    digamma, expected_purchases_bracket, ln_beta_regularized, ln_gamma, ln_gamma_ratio,
-};
+use super::special::{digamma, ln_beta_regularized, ln_gamma, ln_gamma_ratio};
 use super::{enough_customers, positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 

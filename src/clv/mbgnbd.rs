@@ -4,9 +4,10 @@
 //! Hoppe (2008) and `lifetimes`' `ModifiedBetaGeoFitter`.
 
 use super::bgnbd::{finite, fit_rate_model, horizon, log_add_exp, purchase_probability, time};
+use super::bracket::expected_purchases_bracket;
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
-use super::special::{digamma, expected_purchases_bracket, ln_gamma, ln_gamma_ratio};
+use super::special::{digamma, ln_gamma, ln_gamma_ratio};
 use super::{positive, Fit, FitOptions};
 #[cfg(feature = "serde")]
 use crate::error::Error;

@@ -63,6 +63,7 @@
 
 mod bgbb;
 mod bgnbd;
+mod bracket;
 mod gamma_gamma;
 mod history;
 mod holdout;
