@@ -925,6 +925,15 @@ fn calibration_and_holdout_split() {
         calibration_and_holdout(&t, PeriodLength::Day, day(3, 1), day(2, 1), Currency::USD)
             .is_err()
     );
+    // A holdout of no time: the calibration's customers with nothing in
+    // it, and what follows counted as after the observation.
+    let (rows, after) =
+        calibration_and_holdout(&t, PeriodLength::Day, day(1, 31), day(1, 31), Currency::USD)
+            .unwrap();
+    assert_eq!((rows.len(), after), (2, 4));
+    assert!(rows
+        .iter()
+        .all(|r| (r.holdout_frequency, r.holdout_duration) == (0, 0)));
 }
 
 proptest! {

@@ -17,6 +17,16 @@ fn sbg_on_degenerate_and_huge_tables() {
     assert!(matches!(fit(&[1000, 0]), Err(Error::InvalidInput { .. })));
     // Only the first renewal observed: one ratio, two parameters.
     assert!(matches!(fit(&[1000, 870]), Err(Error::InvalidInput { .. })));
+    // Churn at the second renewal with no one followed past it reaches
+    // beyond the first renewal, but everyone who faced the second left:
+    // the refusal says the likelihood has no inner maximum, not that the
+    // data end at the first renewal.
+    let mut two = Renewals::new();
+    two.add_churned(1, 130).unwrap();
+    two.add_churned(2, 110).unwrap();
+    two.add_active(2, 760).unwrap();
+    let e = Sbg::fit(&two, &FitOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::NotConverged { .. }), "{e}");
     for table in [
         &[1000u64, 500, 500, 500][..],
         &[1000, 999, 998, 997],

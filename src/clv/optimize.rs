@@ -464,6 +464,20 @@ mod tests {
         assert!(err.to_string().contains("evaluations ran out"), "{err}");
     }
 
+    /// A step that no longer changes a large value, to a point whose
+    /// slope is small (below 1e-6, above the gradient tolerance), ends
+    /// the search there, counting the iteration that made it.
+    #[test]
+    fn a_step_that_no_longer_changes_the_value_ends_the_search() {
+        let m = bfgs("flat", [2.0], |x| {
+            let d = x[0] - 1.0;
+            (1e10 + 1e-7 * d * d, [2e-7 * d])
+        })
+        .unwrap();
+        assert_eq!(m.iterations, 1);
+        assert!(m.x[0] < 2.0 && m.x[0] > 1.9, "{:?}", m.x);
+    }
+
     /// At the floating-point floor (no trial point lowers the value), a
     /// slope small against the value is a minimum; a value of 0 counts
     /// as 1.
