@@ -279,8 +279,9 @@ mod tests {
 
     /// The quadrature that takes over near z = 1 equals the series where
     /// both run, for light and heavier buyers, a on both sides of 1 (and
-    /// small enough that the left end carries much of the integral), and
-    /// parameters in the hundreds (a Beta too narrow for unit panels).
+    /// small enough that the left end carries much of the integral), b
+    /// so small that the right end does, and parameters in the hundreds
+    /// and thousands.
     #[test]
     fn beta_expectation_equals_the_series() {
         for &(r, b, a, x) in &[
@@ -293,6 +294,7 @@ mod tests {
             (2.0, 60.0, 0.4, 200.0),
             (0.5, 600.0, 500.0, 50.0),
             (0.243, 2.426, 0.05, 2.0),
+            (0.243, 0.05, 2.5, 0.0),
             (0.243, 2.426, 0.793, 5000.0),
             (0.243, 2.426, 0.793, 50000.0),
         ] {

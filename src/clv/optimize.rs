@@ -464,6 +464,22 @@ mod tests {
         assert!(err.to_string().contains("evaluations ran out"), "{err}");
     }
 
+    /// A variance that is not positive is no standard error: a curvature
+    /// so large that the variance underflows to 0 is refused like a
+    /// negative one, and an ordinary one gives θ·√(H⁻¹/n).
+    #[test]
+    fn standard_errors_need_positive_variances() {
+        let se = standard_errors("se", &[[4.0]], &[3.0], 1.0, 7).unwrap();
+        assert_eq!(se, [1.5]);
+        for h in [f64::MAX, -4.0] {
+            let e = standard_errors("se", &[[h]], &[3.0], 1e20, 7).unwrap_err();
+            assert!(
+                matches!(e, Error::NotConverged { iterations: 7, .. }),
+                "{h}: {e}"
+            );
+        }
+    }
+
     /// A step that no longer changes a large value, to a point whose
     /// slope is small (below 1e-6, above the gradient tolerance), ends
     /// the search there, counting the iteration that made it.
