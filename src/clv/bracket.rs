@@ -358,6 +358,31 @@ mod tests {
         }
     }
 
+    /// Drop-out after nearly every purchase (a = 1e4, b = 0.5: p near 1)
+    /// puts the integral at the right end, and a large τ with a small a
+    /// puts much of it at the far left: the quadrature still equals the
+    /// direct form, and rises with τ.
+    #[test]
+    fn beta_expectation_at_both_ends() {
+        let (k, b, a) = (0.5, 0.5, 1e4);
+        let c = a + b - 1.0;
+        for z in [0.01f64, 0.1, 0.5] {
+            let l = (-z).ln_1p();
+            let direct = (1.0 - (k * l).exp() * hyp2f1(k, b, c, z).unwrap()) / (a - 1.0);
+            let quad = beta_expectation(a, c - a + 1.0, k, z.ln() - l).unwrap() / c;
+            assert!(
+                (quad - direct).abs() < ln_beta_precision(a, b) * direct,
+                "{z}: {quad} vs {direct}"
+            );
+        }
+        let at = |ln_tau: f64| beta_expectation(0.3, 0.4, 2.0, ln_tau).unwrap();
+        let (near, far) = (at(600.0), at(700.0));
+        assert!(
+            near.is_finite() && far.is_finite() && near < far,
+            "{near} {far}"
+        );
+    }
+
     /// The quadrature's cost is bounded whatever the parameters: with τ
     /// = e^700 the expectation is E[1/p] = (a+β−1)/(a−1) to within (1 +
     /// pτ)^−k, and it comes out so for Betas from wide to very narrow and

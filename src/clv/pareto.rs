@@ -7,7 +7,7 @@ use super::bgnbd::{finite, fit_rate_model, time};
 use super::history::{History, Prepared};
 use super::optimize::penalized_mean;
 use super::special::{digamma, ln_gamma};
-use super::tail;
+use super::tail::{self, GAUSS_LEGENDRE_20};
 use super::{positive, Fit, FitOptions};
 use crate::error::{Error, Result};
 
@@ -392,51 +392,20 @@ impl ParetoNbd {
         let v_end = (t / m).ln_1p();
         let panels = v_end.ceil().max(1.0) as usize;
         let width = v_end / panels as f64;
-        let (nodes, weights) = gauss_legendre_20();
         let mut died = 0.0;
         for k in 0..panels {
             let (a, b) = (k as f64 * width, (k + 1) as f64 * width);
             let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
-            for (z, w) in nodes.iter().zip(&weights) {
-                let v = mid + half * z;
-                let tau = m * v.exp_m1();
-                // dτ = m eᵛ dv.
-                died += w * half * (ln_c + ln_f(tau) + m.ln() + v).exp();
+            for &(z, w) in &GAUSS_LEGENDRE_20 {
+                for v in [mid - half * z, mid + half * z] {
+                    let tau = m * v.exp_m1();
+                    // dτ = m eᵛ dv.
+                    died += w * half * (ln_c + ln_f(tau) + m.ln() + v).exp();
+                }
             }
         }
         Ok(alive + died)
     }
-}
-
-/// The nodes and weights of 20-point Gauss-Legendre quadrature on
-/// [−1, 1], by Newton's method on the Legendre polynomial's recurrence.
-fn gauss_legendre_20() -> ([f64; 20], [f64; 20]) {
-    const N: usize = 20;
-    let (mut nodes, mut weights) = ([0.0; N], [0.0; N]);
-    for i in 0..N {
-        // Tricomi's first guess of the i-th root.
-        let mut z = (std::f64::consts::PI * (i as f64 + 0.75) / (N as f64 + 0.5)).cos();
-        let mut dp = 1.0;
-        for _ in 0..100 {
-            let (mut p0, mut p1) = (1.0f64, z);
-            for k in 2..=N {
-                let kf = k as f64;
-                let p2 = ((2.0 * kf - 1.0) * z * p1 - (kf - 1.0) * p0) / kf;
-                p0 = p1;
-                p1 = p2;
-            }
-            // P_N'(z) from P_N and P_(N−1).
-            dp = N as f64 * (z * p1 - p0) / (z * z - 1.0);
-            let step = p1 / dp;
-            z -= step;
-            if step.abs() < 1e-16 {
-                break;
-            }
-        }
-        nodes[i] = z;
-        weights[i] = 2.0 / ((1.0 - z * z) * dp * dp);
-    }
-    (nodes, weights)
 }
 
 /// `[1 − (b/(b+t))^(s−1)] / (s−1)`, and its limit `ln(1 + t/b)` at s = 1.
