@@ -1157,8 +1157,28 @@ fn clv_values_round_trip_and_refuse_the_impossible() {
     )
     .unwrap();
     round(&s);
-    let bad = r#"{"customer":"ann","frequency":0,"recency":4,"T":30,"monetary_value":null}"#;
-    assert!(serde_json::from_str::<CustomerRfm<String>>(bad).is_err());
+    // A one-time buyer has no value; a repeat buyer has one; recency
+    // lies in [0, T] and is 0 without repeat purchases.
+    let rfm = |f: u64, r: i64, t: i64, v: &str| {
+        let text = format!(
+            r#"{{"customer":"ann","frequency":{f},"recency":{r},"T":{t},"monetary_value":{v}}}"#
+        );
+        serde_json::from_str::<CustomerRfm<String>>(&text)
+    };
+    let value = r#"{"amount":"19.90","currency":"EUR"}"#;
+    let once = rfm(0, 0, 30, "null").unwrap();
+    assert_eq!((once.frequency, once.monetary_value), (0, None));
+    round(&once);
+    assert!(rfm(2, 8, 30, value).is_ok());
+    for (f, r, t, v) in [
+        (0, 4, 30, "null"),
+        (0, 0, 30, value),
+        (2, 8, 30, "null"),
+        (2, 31, 30, value),
+        (2, -1, 30, value),
+    ] {
+        assert!(rfm(f, r, t, v).is_err(), "{f} {r} {t} {v}");
+    }
     let v = discounted_clv(
         &cdnow(),
         &History::new(2, 30.43, 38.86).unwrap(),

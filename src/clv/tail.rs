@@ -656,4 +656,40 @@ mod tests {
             }
         }
     }
+    /// Where `c` is far above `A` (up to 1e10), `∂ ln U/∂c` and `∂ ln
+    /// U/∂z` equal the differences of the values: the upper piece's series
+    /// must run until every sum has settled, each against its own size.
+    /// (`∂ ln U/∂z` is `e^(ln f_u(z) − ln J) − A/z`, a difference of two
+    /// logarithms about `ln U` in size: its relative precision is a few
+    /// ulps of `ln U`, 1e-5 at `c = 1e10`.)
+    #[test]
+    fn derivatives_equal_differences_at_large_c() {
+        for &c in &[1e5, 1e7, 1e9, 1e10] {
+            for &a in &[0.05, 0.7, 4.0, 25.0] {
+                for &other in &[0.7, 0.1, 1e-3] {
+                    let at =
+                        |c: f64, other: f64| ln_u(a, c, 1.0 - other, (other, 1.0), &[]).unwrap();
+                    let here = at(c, other);
+                    // ln U is about −c ln(1−z): steps of c·1e-6 in c and
+                    // (1−z)·1e-6 in z move it by 1e-6 of itself, far above
+                    // its rounding, and the second-order error is 1e-13.
+                    let h = c * 1e-6;
+                    let d_c = (at(c + h, other).ln_u - at(c - h, other).ln_u) / (2.0 * h);
+                    assert!(
+                        (here.d_c - d_c).abs() < 1e-8 * d_c.abs(),
+                        "a {a} c {c} 1−z {other}: {} vs {d_c}",
+                        here.d_c
+                    );
+                    let h = other * 1e-6;
+                    let d_z = (at(c, other - h).ln_u - at(c, other + h).ln_u) / (2.0 * h);
+                    let tolerance = 1e-8 + 8.9e-16 * here.ln_u.abs();
+                    assert!(
+                        (here.d_z - d_z).abs() < tolerance * d_z.abs(),
+                        "a {a} c {c} 1−z {other}: {} vs {d_z}",
+                        here.d_z
+                    );
+                }
+            }
+        }
+    }
 }
