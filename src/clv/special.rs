@@ -276,6 +276,30 @@ mod tests {
         assert_eq!(rows, 80);
     }
 
+    /// `ln Γ(z+u) − ln Γ(z+v)` is exactly antisymmetric in `u` and `v`,
+    /// and exactly 0 when they are equal, on both sides of the series'
+    /// threshold: each term is a difference of the same function at `u`
+    /// and at `v`.
+    #[test]
+    fn gamma_ratio_is_exactly_antisymmetric() {
+        for &(u, v) in &[
+            (0.3, -0.2),
+            (-2.9, 0.01),
+            (1.0, 0.999),
+            (0.5, 0.5),
+            (-3.0, -3.0),
+        ] {
+            let big = 1.0f64 + f64::abs(u) + f64::abs(v);
+            for z in [7.5, 1e3, 1e4 * big * big, 3e4 * big * big, 1e9] {
+                let (uv, vu) = (ln_gamma_ratio(z, u, v), ln_gamma_ratio(z, v, u));
+                assert_eq!(uv, -vu, "z {z}, u {u}, v {v}");
+                if u == v {
+                    assert_eq!(uv, 0.0, "z {z}, u {u}");
+                }
+            }
+        }
+    }
+
     /// On the series side, `Γ(x+1) = x Γ(x)` holds to the last digits:
     /// moving `u` by one adds `ln(z+u)`, which checks each Bernoulli
     /// polynomial through `B_k(x+1) − B_k(x) = k x^(k−1)`.

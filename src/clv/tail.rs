@@ -692,4 +692,22 @@ mod tests {
             }
         }
     }
+    /// With `A` at 1e5 the middle piece's panels follow a steep slope: the
+    /// pieces equal `ln(₂F₁(c, A; A+1; z)/A)` from mpmath at 40 digits
+    /// (`mp.hyp2f1(c, A, A + 1, z, maxterms=10**6)`) to the precision the
+    /// module documents, 1e-12.
+    #[test]
+    fn large_a_equals_the_reference() {
+        for &(a, c, z, want) in &[
+            (1e5, 1.7, 0.999, 0.213_579_240_379_965_65),
+            (1e5, 2.0, 0.9975, 0.462_086_473_936_854_2),
+            (1e5, 150.0, 0.3, 41.987_673_484_412_615),
+        ] {
+            let got = by_pieces(a, c, z, f64::ln_1p(-z), &[]).unwrap().ln_u;
+            assert!(
+                (got - want).abs() < 1e-12 * f64::max(want, 1.0),
+                "a {a} c {c} z {z}: {got} vs {want}"
+            );
+        }
+    }
 }
