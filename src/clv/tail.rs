@@ -710,4 +710,27 @@ mod tests {
             );
         }
     }
+    /// `1 − z` comes as a ratio `other/base` (the model's two bases, so it
+    /// is exact however close z is to 1): the result depends on the
+    /// ratio alone, on the series' side and on the pieces'.
+    #[test]
+    fn one_minus_z_depends_on_the_ratio_alone() {
+        for &(a, c, other) in &[(2.5, 0.8, 0.4), (40.0, 3.0, 1e-3), (0.7, 12.0, 1e-7)] {
+            let z = 1.0 - other;
+            let want = ln_u(a, c, z, (other, 1.0), &[]).unwrap();
+            for scale in [1e-3, 7.0, 1e6] {
+                let got = ln_u(a, c, z, (other * scale, scale), &[]).unwrap();
+                for (g, w) in [
+                    (got.ln_u, want.ln_u),
+                    (got.d_c, want.d_c),
+                    (got.d_a, want.d_a),
+                ] {
+                    assert!(
+                        (g - w).abs() <= 1e-13 * w.abs().max(1.0),
+                        "a {a} c {c} 1−z {other} scale {scale}: {g} vs {w}"
+                    );
+                }
+            }
+        }
+    }
 }
