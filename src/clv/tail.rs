@@ -25,7 +25,13 @@
 //! (the quadrature's error is below 1e-25 of a panel; what is left is
 //! rounding), and up to about 1e-12 with `A` in the thousands and beyond
 //! (8e-13 against mpmath at `A = 1e5`, `c = 2`, `z = 0.9975`; the tests
-//! hold 1e-12). The work is at most
+//! hold 1e-12). The derivatives carry more: `∂ ln U/∂z` is `e^(ln f_u(z)
+//! − ln J) − A/z`, whose exponent is a difference of two numbers of `ln
+//! U`'s size, so its relative precision is a few ulps of `ln U` (1e-5 at
+//! `c = 1e10`); `∂ ln U/∂A` with `c` far above `A` (which the model never
+//! asks: there `A = r + s + x > c − 1`) is a small difference of two
+//! terms of `ln z`'s size, good to about 1e-8 absolutely at `c = 1e9`.
+//! The work is at most
 //! [`MAX_PANELS`] panels and a few hundred series terms, whatever the
 //! parameters.
 
