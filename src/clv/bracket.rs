@@ -408,13 +408,16 @@ mod tests {
         }
         // At least about 50/8 panels a side where ψ is concave (each moves
         // it by at most about 8, and it rises 50 to the top); exactly one
-        // per unit of u, rounded up, over the whole range when a + β < 1.
+        // per unit of u, rounded up, over the whole range when a + β < 1
+        // (a + β just above 1 at τ = e^700 takes 156: ψ is nearly flat on
+        // the left).
         for (a, beta, k, ln_tau, least, most) in [
             (1e7, 1e7, 0.5f64, 700.0f64, 12, 30),
             (0.3, 0.4, 2.0, 700.0, 781, 781),
             (1e7, 1e7, 0.5, 1.4, 12, 30),
             (0.8, 2.4, 5e4, 5.0, 12, 100),
             (1.0, 1e6, 0.5, 1.4, 12, 60),
+            (0.5, 0.8, 2.0, 700.0, 12, 200),
         ] {
             let (u0, u1) = (-40.0 - ln_tau.max(0.0), 40.0 + k.ln().max(0.0));
             let (_, _, panels) = beta_middle(a, beta, k, ln_tau, u0, u1).unwrap();

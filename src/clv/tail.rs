@@ -739,4 +739,14 @@ mod tests {
             }
         }
     }
+    /// The direct series refuses, rather than returning a partial sum,
+    /// when it cannot settle within its term limit (z so near 1 that the
+    /// terms fall by 1e-5 a step): `ln_u` never sends it there, the pieces
+    /// take over long before.
+    #[test]
+    fn series_refuses_what_it_cannot_sum() {
+        let got = series(1.5, 1.0, 1.0 - 1e-5, &[]);
+        assert!(matches!(got, Err(Error::NotConverged { .. })));
+        assert!(ln_u(1.5, 1.0, 1.0 - 1e-5, (1e-5, 1.0), &[]).is_ok());
+    }
 }
