@@ -245,3 +245,29 @@ fn series_refuses_what_it_cannot_sum() {
     assert!(matches!(got, Err(Error::NotConverged { .. })));
     assert!(ln_u(1.5, 1.0, 1.0 - 1e-5, (1e-5, 1.0), &[]).is_ok());
 }
+
+/// `ln_u` sends the direct series only what it can sum: across `1 − z`
+/// from 0.5 down to 1e-4, and `c` from 0.01 (where the series' terms
+/// are small and slow to fall) to 60, at every size of `A`, it answers
+/// and equals the uncapped sum.
+#[test]
+fn the_series_gets_only_what_it_can_sum() {
+    for &a in &[0.3, 1.0, 50.0, 1e5] {
+        for &c in &[0.01, 0.03, 0.08, 0.3, 1.0, 5.0, 60.0] {
+            for i in 0..=32 {
+                let other = 0.5 * 5000f64.powf(-f64::from(i) / 32.0);
+                let z = 1.0 - other;
+                if -c * other.ln() > 500.0 {
+                    continue; // the direct sum's terms would overflow
+                }
+                let got = ln_u(a, c, z, (other, 1.0), &[]);
+                let want = direct(a, c, z);
+                assert!(
+                    got.as_ref()
+                        .is_ok_and(|u| (u.ln_u - want).abs() < 1e-12 * want.abs().max(1.0)),
+                    "a {a} c {c} 1 − z {other}: {got:?} vs {want}"
+                );
+            }
+        }
+    }
+}
