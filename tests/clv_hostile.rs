@@ -428,3 +428,34 @@ fn long_horizons_give_finite_growing_values() {
         assert!(mbg.expected_purchases(1e7).unwrap().is_finite());
     }
 }
+
+/// Pareto/NBD with α and β hundreds of orders of magnitude apart: the
+/// likelihood answers and equals its closed form. At `r + s = 1` and no
+/// repeat purchase, `s ∫_y^∞ (α+τ)^−r (β+τ)^−(s+1) dτ = expm1(s L_y)/(α
+/// − β)`, `L_y = ln[(α+y)/(β+y)]`, so the likelihood is `r ln α + s ln β
+/// + ln[(α+T)^−r (β+T)^−s + (e^(s L_0) − e^(s L_T))/(α − β)]`.
+#[test]
+fn pareto_nbd_likelihood_with_rates_far_apart() {
+    let (r, s, big_t) = (0.4f64, 0.6f64, 1.0f64);
+    for (alpha, beta) in [
+        (3.0f64, 2.0f64),
+        (1e150, 1e-150),
+        (1e200, 1e-200),
+        (1e-200, 1e200),
+    ] {
+        let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+        let got = m.log_likelihood(&History::new(0, 0.0, big_t).unwrap());
+        let l = |y: f64| (alpha + y).ln() - (beta + y).ln();
+        let (e0, e1) = (s * l(0.0), s * l(big_t));
+        let (hi, lo) = (e0.max(e1), e0.min(e1));
+        let died = hi + (-(lo - hi).exp_m1()).ln() - (alpha - beta).abs().ln();
+        let alive = -r * (alpha + big_t).ln() - s * (beta + big_t).ln();
+        let (top, low) = (died.max(alive), died.min(alive));
+        let want = r * alpha.ln() + s * beta.ln() + top + (low - top).exp().ln_1p();
+        assert!(
+            got.as_ref()
+                .is_ok_and(|v| (v - want).abs() < 1e-12 * want.abs().max(1.0)),
+            "α {alpha:e} β {beta:e}: {got:?} vs {want:e}"
+        );
+    }
+}

@@ -98,26 +98,25 @@ fn ln_tail(
     let ln_base = base.ln();
     let u = tail::ln_u(big_a, c, z, (other, base), recip)?;
     let ln_s = -big_a * ln_base + u.ln_u;
-    // Gradient of ln S over (r, α, s, β); ∂A/∂r = ∂A/∂s = 1.
+    // Gradient of ln S over (r, α, s, β); ∂A/∂r = ∂A/∂s = 1. With `w =
+    // (1−z) ∂ ln U/∂z` and `1 − z = other/base`, the z-terms are w/base
+    // and −w/other, finite however near 1 z lies.
+    let (w_base, w_other) = (u.d_z_1mz / base, -u.d_z_1mz / other);
     let g = if alpha_first {
         // z = (α−β)/(α+y): ∂α z = (β+y)/(α+y)², ∂β z = −1/(α+y).
-        let dz_a = other / (base * base);
-        let dz_b = -1.0 / base;
         [
             -ln_base + u.d_a,
-            -big_a / base + u.d_z * dz_a,
+            -big_a / base + w_base,
             -ln_base + u.d_a + u.d_c,
-            u.d_z * dz_b,
+            w_other,
         ]
     } else {
         // z = (β−α)/(β+y): ∂α z = −1/(β+y), ∂β z = (α+y)/(β+y)².
-        let dz_a = -1.0 / base;
-        let dz_b = other / (base * base);
         [
             -ln_base + u.d_a + u.d_c,
-            u.d_z * dz_a,
+            w_other,
             -ln_base + u.d_a,
-            -big_a / base + u.d_z * dz_b,
+            -big_a / base + w_base,
         ]
     };
     if ln_s.is_finite() && g.iter().all(|v| v.is_finite()) {

@@ -79,13 +79,17 @@ const TRUNCATION: f64 = 1e-15;
 /// needs far fewer digits than its likelihood (its tolerance is 1e-9).
 const GRADIENT_TRUNCATION: f64 = 1e-12;
 
-/// `ln U` and its derivatives over `c`, `A` and `z`.
+/// `ln U` and its derivatives over `c`, `A` and `z`; the last times `1 −
+/// z`, which keeps it finite however near 1 `z` lies (`∂ ln U/∂z` itself
+/// grows like `(c − 1)/(1 − z)`, past the largest `f64` once `1 − z` is
+/// below about 1e-308).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct LnU {
     pub(super) ln_u: f64,
     pub(super) d_c: f64,
     pub(super) d_a: f64,
-    pub(super) d_z: f64,
+    /// `(1 − z) ∂ ln U/∂z`.
+    pub(super) d_z_1mz: f64,
 }
 
 fn not_converged(what: &'static str, iterations: usize) -> Error {
@@ -117,7 +121,8 @@ pub(super) fn ln_u(
             ln_u: -a.ln(),
             d_c: 0.0,
             d_a: -1.0 / a,
-            d_z: c * a / (a + 1.0),
+            // (1 − z rounds to 1.)
+            d_z_1mz: c * a / (a + 1.0),
         });
     }
     let one_minus_z = other / base;
@@ -128,14 +133,14 @@ pub(super) fn ln_u(
             ln_u: s.u.ln(),
             d_c: s.u_c / s.u,
             d_a: s.u_a / s.u,
-            d_z: s.u_n / (z * s.u),
+            d_z_1mz: s.u_n * one_minus_z / (z * s.u),
         }
     } else {
         // ln(1 − z), from the two numbers (it is only needed here).
         let ln_1mz = (other.ln() - base.ln()).min(0.0);
         by_pieces(a, c, z, ln_1mz, recip)?
     };
-    if [out.ln_u, out.d_c, out.d_a, out.d_z]
+    if [out.ln_u, out.d_c, out.d_a, out.d_z_1mz]
         .iter()
         .all(|v| v.is_finite())
     {
@@ -326,13 +331,13 @@ fn by_pieces(a: f64, c: f64, z: f64, ln_1mz: f64, recip: &[f64]) -> Result<LnU> 
     };
     let total = lower.plus(middle).plus(upper);
     let ln_j = total.m + total.s0.ln();
-    // ∂ ln J/∂z = f_u(z)/J, f_u(z) = z^(A−1) (1−z)^−c.
-    let d_z = ((a - 1.0) * ln_z - c * ln_1mz - ln_j).exp() - a / z;
+    // ∂ ln J/∂z = f_u(z)/J, f_u(z) = z^(A−1) (1−z)^−c; times 1 − z.
+    let d_z_1mz = ((a - 1.0) * ln_z - (c - 1.0) * ln_1mz - ln_j).exp() - a * ln_1mz.exp() / z;
     Ok(LnU {
         ln_u: ln_j - a * ln_z,
         d_c: total.s2 / total.s0,
         d_a: total.s1 / total.s0 - ln_z,
-        d_z,
+        d_z_1mz,
     })
 }
 

@@ -79,10 +79,10 @@ fn series_stops_only_when_the_rest_is_negligible() {
 
 /// `ln U` in closed form for `A = 1` and `A = 2`, in logs: with `L =
 /// −ln(1−z)` and `J₁(c) = ∫₀ᶻ (1−u)^−c du = expm1((c−1) L)/(c−1)`,
-/// `U(1, c, z) = J₁(c)/z` and `U(2, c, z) = (J₁(c) − J₁(c−1))/z²`.
-fn closed_form(a: f64, c: f64, one_minus_z: f64) -> f64 {
-    let l = -one_minus_z.ln();
-    let z = 1.0 - one_minus_z;
+/// `U(1, c, z) = J₁(c)/z` and `U(2, c, z) = (J₁(c) − J₁(c−1))/z²`;
+/// given `L` (which keeps its digits where `z` rounds to 1).
+fn closed_form(a: f64, c: f64, l: f64) -> f64 {
+    let z = -(-l).exp_m1();
     // ln J₁(c), without overflow when (c−1) L is large.
     let ln_j1 = |c: f64| {
         let e = (c - 1.0) * l;
@@ -109,11 +109,38 @@ fn closed_forms_hold_far_beyond_the_series() {
         for c in [0.3, 1.7, 3.7, 40.5, 1e3, 1e5, 1.0 + 1e-10, 2.0 + 3e-10] {
             for other in [0.7, 0.1, 1e-3, 1e-9] {
                 let got = ln_u(a, c, 1.0 - other, (other, 1.0), &[]).unwrap();
-                let want = closed_form(a, c, other);
+                let want = closed_form(a, c, -other.ln());
                 assert!(
                     (got.ln_u - want).abs() < 1e-13 * want.abs().max(1.0),
                     "a {a} c {c} 1−z {other}: {} vs {want}",
                     got.ln_u
+                );
+            }
+        }
+    }
+}
+
+/// The closed forms hold however near 1 `z` lies: `1 − z` as the ratio
+/// of two bases down to 1e-600 (`L` = 1,382), far below the smallest
+/// `f64`, where every term of the upper piece's series sits at `e^−nL`
+/// of its first and the first must not underflow.
+#[test]
+fn closed_forms_hold_at_any_distance_from_1() {
+    for a in [1.0, 2.0] {
+        for c in [0.3, 1.7, 3.7, 40.5, 1e3] {
+            for (other, base) in [
+                (1e-150f64, 1.0f64),
+                (1e-300, 1.0),
+                (1e-200, 1e200),
+                (1e-300, 1e300),
+            ] {
+                let l = base.ln() - other.ln();
+                let got = ln_u(a, c, 1.0, (other, base), &[]);
+                let want = closed_form(a, c, l);
+                assert!(
+                    got.as_ref()
+                        .is_ok_and(|u| (u.ln_u - want).abs() < 1e-13 * want.abs().max(1.0)),
+                    "a {a} c {c} L {l}: {got:?} vs {want}"
                 );
             }
         }
@@ -149,7 +176,7 @@ fn pieces_agree_with_the_series() {
                 let da = (direct(a + h, c, z) - direct(a - h, c, z)) / (2.0 * h);
                 let hz = h * (1.0 - z);
                 let dz = (direct(a, c, z + hz) - direct(a, c, z - hz)) / (2.0 * hz);
-                for (g, w) in [(got.d_c, dc), (got.d_a, da), (got.d_z, dz)] {
+                for (g, w) in [(got.d_c, dc), (got.d_a, da), (got.d_z_1mz / (1.0 - z), dz)] {
                     assert!(
                         (g - w).abs() < 1e-5 * w.abs().max(1.0),
                         "a {a} c {c} z {z}: {g} vs {w}"
@@ -186,9 +213,9 @@ fn derivatives_equal_differences_at_large_c() {
                 let d_z = (at(c, other - h).ln_u - at(c, other + h).ln_u) / (2.0 * h);
                 let tolerance = 1e-8 + 8.9e-16 * here.ln_u.abs();
                 assert!(
-                    (here.d_z - d_z).abs() < tolerance * d_z.abs(),
+                    (here.d_z_1mz / other - d_z).abs() < tolerance * d_z.abs(),
                     "a {a} c {c} 1−z {other}: {} vs {d_z}",
-                    here.d_z
+                    here.d_z_1mz / other
                 );
             }
         }
