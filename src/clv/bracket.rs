@@ -313,6 +313,27 @@ mod tests {
         }
     }
 
+    /// Where one end of the Beta carries the integral (`a` = 0.05, or
+    /// `β` = 0.1), the quadrature with its two closed-form ends equals
+    /// mpmath (`tests/reference/beta_expectation.py`, 40 digits) to
+    /// 1e-13: the ends' second-order terms matter at 1e-12.
+    #[test]
+    fn beta_expectation_equals_the_reference() {
+        for (a, beta, k, ln_tau, want) in [
+            (0.05, 10.0, 3.0, 0.0, 2.973958202643186),
+            (0.05, 10.0, 400.0, 0.0, 347.2061358297264),
+            (30.0, 0.1, 0.5, 0.0, 0.2932850212510267),
+            (30.0, 0.1, 0.5, -5.0, 0.0033520995029652566),
+            (30.0, 0.1, 1.0, 10.0, 1.003402558762346),
+        ] {
+            let got = beta_expectation(a, beta, k, ln_tau).unwrap();
+            assert!(
+                (got - want).abs() < 1e-13 * want,
+                "{a} {beta} {k} {ln_tau}: {got} vs {want}"
+            );
+        }
+    }
+
     /// The relative precision of a figure divided by `B(a, β)`: 1e-12,
     /// or the rounding of `ln Γ(a+β)` when that is larger (the log-gamma
     /// difference behind `ln B` keeps its absolute error: 1e-11 at `a = β
