@@ -759,15 +759,26 @@ fn gamma_gamma_fit_recovers_simulated_parameters() {
 #[test]
 fn fits_refuse_what_they_cannot_do() {
     assert!(BgNbd::fit(&[], &FitOptions::default()).is_err());
-    let one = [History::new(1, 1.0, 2.0).unwrap()];
-    assert!(BgNbd::fit(&one, &FitOptions { penalizer: -1.0 }).is_err());
-    assert!(BgNbd::fit(
-        &one,
-        &FitOptions {
-            penalizer: f64::NAN
+    // A bad penalizer is refused as such (with enough customers that
+    // nothing else is), by every four-parameter purchase model.
+    let four: Vec<History> = [(1, 1.0, 2.0), (0, 0.0, 3.0), (2, 1.5, 2.5), (3, 2.0, 4.0)]
+        .iter()
+        .map(|&(x, t_x, t)| History::new(x, t_x, t).unwrap())
+        .collect();
+    for penalizer in [-1.0, -0.0001, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let options = FitOptions { penalizer };
+        for got in [
+            BgNbd::fit(&four, &options).map(|_| ()),
+            MbgNbd::fit(&four, &options).map(|_| ()),
+            ParetoNbd::fit(&four, &options).map(|_| ()),
+        ] {
+            assert!(
+                got.as_ref()
+                    .is_err_and(|e| e.to_string().contains("penalizer")),
+                "{penalizer}: {got:?}"
+            );
         }
-    )
-    .is_err());
+    }
     assert!(GammaGamma::fit(&[], &FitOptions::default()).is_err());
     // No repeat purchase at all: nothing determines a or b (and r runs to
     // 0): an error, not a parameter set.

@@ -494,6 +494,16 @@ mod tests {
         assert!(m.x[0] < 2.0 && m.x[0] > 1.9, "{:?}", m.x);
     }
 
+    /// A start whose slope is already below the tolerance is the
+    /// minimum, with no step taken (a step would still lower the value
+    /// here).
+    #[test]
+    fn a_slope_below_the_tolerance_stops_at_once() {
+        let start = 0.25 * GRADIENT_TOLERANCE;
+        let m = bfgs("square", [start], |x| (x[0] * x[0], [2.0 * x[0]])).unwrap();
+        assert_eq!((m.x, m.iterations), ([start], 0));
+    }
+
     /// At the floating-point floor (no trial point lowers the value), a
     /// slope small against the value is a minimum; a value of 0 counts
     /// as 1.
