@@ -417,3 +417,25 @@ fn bgbb_feeds_the_discounted_value() {
     };
     assert!(discounted_clv(&m, &h, Money::parse("50", "USD").unwrap(), &half).is_err());
 }
+
+/// Histories with no opportunity at all, or at most one, are data like
+/// any other: the fit answers, never panics. Neither determines the four
+/// parameters (one opportunity gives one proportion), and the error says
+/// so.
+#[test]
+fn fits_on_the_fewest_opportunities_answer() {
+    let none = [(DiscreteHistory::new(0, 0, 0).unwrap(), 10)];
+    let one = [
+        (DiscreteHistory::new(0, 0, 1).unwrap(), 6),
+        (DiscreteHistory::new(1, 1, 1).unwrap(), 4),
+        (DiscreteHistory::new(0, 0, 0).unwrap(), 3),
+    ];
+    for rows in [&none[..], &one[..]] {
+        let got = BgBb::fit_counts(rows, &FitOptions::default());
+        assert!(
+            got.as_ref()
+                .is_err_and(|e| e.to_string().contains("do not determine")),
+            "{got:?}"
+        );
+    }
+}
