@@ -74,7 +74,9 @@ fn series_stops_only_when_the_rest_is_negligible() {
         }
     }
     assert!(worst < 2e-14, "{worst}");
-    assert!(worst_d < 2e-12, "{worst_d}");
+    // The derivative sums stop when what is left is below 1e-12 of
+    // each: that share, and nothing more, is what they may miss.
+    assert!(worst_d < GRADIENT_TRUNCATION, "{worst_d}");
 }
 
 /// `ln U` in closed form for `A = 1` and `A = 2`, in logs: with `L =
