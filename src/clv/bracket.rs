@@ -316,7 +316,8 @@ mod tests {
     /// Where one end of the Beta carries the integral (`a` = 0.05, or
     /// `β` = 0.1), the quadrature with its two closed-form ends equals
     /// mpmath (`tests/reference/beta_expectation.py`, 40 digits) to
-    /// 1e-13: the ends' second-order terms matter at 1e-12.
+    /// 1e-13: the ends' second-order terms matter at 1e-12. Also at τ =
+    /// e^−5, where the slope that places the panels has its `τ` term small.
     #[test]
     fn beta_expectation_equals_the_reference() {
         for (a, beta, k, ln_tau, want) in [
@@ -325,6 +326,8 @@ mod tests {
             (30.0, 0.1, 0.5, 0.0, 0.2932850212510267),
             (30.0, 0.1, 0.5, -5.0, 0.0033520995029652566),
             (30.0, 0.1, 1.0, 10.0, 1.003402558762346),
+            (0.05, 10.0, 3.0, -5.0, 0.02021248721914266),
+            (4.0, 2.0, 20.0, -5.0, 0.128620920146583),
         ] {
             let got = beta_expectation(a, beta, k, ln_tau).unwrap();
             assert!(
