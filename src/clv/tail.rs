@@ -310,7 +310,7 @@ impl Piece {
 /// `ln U` from `J` taken in the three pieces of the module docs.
 fn by_pieces(a: f64, c: f64, z: f64, ln_1mz: f64, recip: &[f64]) -> Result<LnU> {
     let big_h = -ln_1mz; // η at u = z
-    let ln_z = (-ln_1mz.exp()).ln_1p();
+    let ln_z = ln_u_of(big_h);
     let u_l = z.min(0.5 / c.max(1.0));
     // The lower piece: u_L^A U(A, c, u_L).
     let s = series(a, c, u_l, recip)?;
