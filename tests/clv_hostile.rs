@@ -442,6 +442,11 @@ fn pareto_nbd_likelihood_with_rates_far_apart() {
         (1e150, 1e-150),
         (1e200, 1e-200),
         (1e-200, 1e200),
+        // A subnormal rate: the value stays finite while ∂/∂ of that
+        // rate overflows; the likelihood still answers.
+        (1e200, 1e-310),
+        (1e-310, 1e200),
+        (1.0, 5e-324),
     ] {
         let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
         let got = m.log_likelihood(&History::new(0, 0.0, big_t).unwrap());
