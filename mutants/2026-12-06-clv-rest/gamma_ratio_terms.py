@@ -46,6 +46,7 @@ MUTANTS = {
     "49:69 /20 as %20": dict(t5=lambda d: math.fmod(d, 20.0)),
     "44:33 b5 - as /": dict(b5=lambda a: a**5 / 2.5 * a**4 + 5.0 / 3.0 * a**3 - a / 6.0),
     "44:79 b5 a/6 as a%6": dict(b5=lambda a: a**5 - 2.5 * a**4 + 5.0 / 3.0 * a**3 - math.fmod(a, 6.0)),
+    "44:33 b5 - as +": dict(b5=lambda a: a**5 + 2.5 * a**4 + 5.0 / 3.0 * a**3 - a / 6.0),
     "44:79 b5 a/6 as a*6": dict(b5=lambda a: a**5 - 2.5 * a**4 + 5.0 / 3.0 * a**3 - a * 6.0),
 }
 
