@@ -309,3 +309,26 @@ fn the_series_gets_only_what_it_can_sum() {
         }
     }
 }
+/// `c` so large that the series hands over at a `z` near 0 (`c z` from
+/// 466 to 1,192): ln u near the top end is ln of a small number, which
+/// keeps its digits only when taken as `ln(−expm1(−η))`. `z = 2^−k`, so
+/// that `1 − z` is exact too. Against `ln(₂F₁(c, A; A+1; z)/A)` from
+/// mpmath at 40 digits (`mp.hyp2f1(c, A, A + 1, z, maxterms=10**7)`).
+#[test]
+fn large_c_at_small_z_equals_the_reference() {
+    for &(a, c, k, want) in &[
+        (2.5, 1e12, 30, 924.484_358_304_484_7),
+        (0.5, 1e11, 27, 738.445_272_530_964_3),
+        (30.0, 1e10, 23, 1_184.985_445_412_968_8),
+        (1.0, 1e12, 31, 459.517_828_897_124_6),
+        (0.05, 2e13, 35, 575.711_643_316_941),
+    ] {
+        let z = f64::powi(2.0, -k);
+        let got = ln_u(a, c, z, (1.0 - z, 1.0), &[]).unwrap().ln_u;
+        assert!(
+            (got - want).abs() < 1e-13 * want,
+            "a {a} c {c} z {z}: {got} vs {want} ({:e})",
+            (got - want) / want
+        );
+    }
+}
