@@ -380,6 +380,19 @@ mod tests {
             let got = expected_purchases_bracket(a, c - k, c, z, l).unwrap();
             assert!((got - want).abs() < 1e-12 * want, "{z}: {got} vs {want}");
         }
+        // A purchase count k near a + b − 1 leaves the series' A = C − k
+        // small (9): the series must still settle on its bound past n =
+        // A and answer (the quadrature is 4.8e-12 off at these points).
+        let k = 4990.0;
+        for (z, want) in [
+            (0.0002f64, 1.646_272_778_561_623e-4),
+            (0.001, 4.323_045_037_731_069e-4),
+            (0.003, 4.990_041_754_850_702e-4),
+        ] {
+            let l = (-z).ln_1p();
+            let got = expected_purchases_bracket(a, c - k, c, z, l).unwrap();
+            assert!((got - want).abs() < 1e-12 * want, "{z}: {got} vs {want}");
+        }
     }
 
     /// Drop-out after nearly every purchase (a = 1e4, b = 0.5: p near 1)
